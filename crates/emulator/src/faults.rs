@@ -1,0 +1,239 @@
+//! Fault injection (latency, throttling, 5xx, truncated bodies, token lifetime, the Outlook
+//! per-mailbox concurrency limit) and the runtime admin API under `/_emulator/`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+
+use crate::seed::Rng;
+use crate::Shared;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RetryAfterForm {
+    /// `Retry-After: 2`
+    #[default]
+    Seconds,
+    /// `Retry-After: Wed, 21 Oct 2026 07:28:00 GMT`
+    HttpDate,
+    /// Alternate between the two.
+    Mixed,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct Faults {
+    /// Added to every Graph request.
+    pub latency_ms: u64,
+    /// Share of Graph requests answered `429 TooManyRequests`.
+    pub throttle_rate: f64,
+    pub retry_after: RetryAfterForm,
+    pub retry_after_secs: u64,
+    /// Outlook's limit of concurrent requests per mailbox (`None` = unlimited).
+    pub mailbox_concurrency: Option<usize>,
+    /// Share of Graph requests answered `503`/`504`.
+    pub server_error_rate: f64,
+    /// Share of successful Graph responses cut in half.
+    pub truncate_rate: f64,
+    /// `expires_in` of issued access tokens.
+    pub token_lifetime_secs: u64,
+}
+
+impl Default for Faults {
+    fn default() -> Self {
+        Faults {
+            latency_ms: 0,
+            throttle_rate: 0.0,
+            retry_after: RetryAfterForm::Seconds,
+            retry_after_secs: 1,
+            mailbox_concurrency: Some(4),
+            server_error_rate: 0.0,
+            truncate_rate: 0.0,
+            token_lifetime_secs: 3599,
+        }
+    }
+}
+
+/// Counters the benchmarks and tests read back.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Stats {
+    pub graph_requests: u64,
+    pub token_requests: u64,
+    pub throttled: u64,
+    pub mailbox_throttled: u64,
+    pub server_errors: u64,
+    pub truncated: u64,
+    pub max_in_flight_per_mailbox: u64,
+    /// Requests by route family (`calendarView`, `onlineMeetings`, `attendanceReports`, ...).
+    pub by_route: BTreeMap<String, u64>,
+}
+
+pub struct FaultState {
+    config: Mutex<Faults>,
+    rng: Mutex<Rng>,
+    in_flight: Mutex<HashMap<String, usize>>,
+    stats: Mutex<Stats>,
+    retry_toggle: AtomicU64,
+    refresh_inactive: AtomicBool,
+}
+
+/// What the fault layer decided for one request.
+pub enum Injected {
+    Throttle { retry_after: String },
+    ServerError { status: u16 },
+}
+
+/// Releases a mailbox slot when the request finishes, however it finishes.
+pub struct MailboxSlot {
+    state: Arc<Shared>,
+    mailbox: String,
+}
+
+impl Drop for MailboxSlot {
+    fn drop(&mut self) {
+        let mut map = self.state.faults.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = map.get_mut(&self.mailbox) {
+            *n = n.saturating_sub(1);
+        }
+    }
+}
+
+impl FaultState {
+    pub fn new(config: Faults, seed: u64) -> Self {
+        FaultState {
+            config: Mutex::new(config),
+            rng: Mutex::new(Rng::new(seed.wrapping_mul(31).wrapping_add(7))),
+            in_flight: Mutex::new(HashMap::new()),
+            stats: Mutex::new(Stats::default()),
+            retry_toggle: AtomicU64::new(0),
+            refresh_inactive: AtomicBool::new(false),
+        }
+    }
+
+    pub fn config(&self) -> Faults {
+        self.config.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set(&self, f: Faults) {
+        *self.config.lock().unwrap_or_else(|e| e.into_inner()) = f;
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.stats.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn count(&self, f: impl FnOnce(&mut Stats)) {
+        f(&mut self.stats.lock().unwrap_or_else(|e| e.into_inner()));
+    }
+
+    pub fn refresh_inactive(&self) -> bool {
+        self.refresh_inactive.load(Ordering::Relaxed)
+    }
+
+    pub fn set_refresh_inactive(&self, on: bool) {
+        self.refresh_inactive.store(on, Ordering::Relaxed);
+    }
+
+    fn roll(&self, p: f64) -> bool {
+        p > 0.0 && self.rng.lock().unwrap_or_else(|e| e.into_inner()).chance(p)
+    }
+
+    /// Decide throttling or a server error for one Graph request.
+    pub fn inject(&self) -> Option<Injected> {
+        let cfg = self.config();
+        if self.roll(cfg.throttle_rate) {
+            self.count(|s| s.throttled += 1);
+            return Some(Injected::Throttle { retry_after: self.retry_after_value(&cfg) });
+        }
+        if self.roll(cfg.server_error_rate) {
+            self.count(|s| s.server_errors += 1);
+            let status = if self.roll(0.5) { 503 } else { 504 };
+            return Some(Injected::ServerError { status });
+        }
+        None
+    }
+
+    pub fn truncate(&self) -> bool {
+        let hit = self.roll(self.config().truncate_rate);
+        if hit {
+            self.count(|s| s.truncated += 1);
+        }
+        hit
+    }
+
+    fn retry_after_value(&self, cfg: &Faults) -> String {
+        let use_date = match cfg.retry_after {
+            RetryAfterForm::Seconds => false,
+            RetryAfterForm::HttpDate => true,
+            RetryAfterForm::Mixed => self.retry_toggle.fetch_add(1, Ordering::Relaxed) % 2 == 1,
+        };
+        if use_date {
+            // An HTTP-date has one-second resolution: round up so the client waits at least as asked.
+            let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(cfg.retry_after_secs as i64 + 1);
+            at.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
+        } else {
+            cfg.retry_after_secs.to_string()
+        }
+    }
+
+    /// Take one of the mailbox's concurrent-request slots, or `None` when it is over its limit.
+    pub fn enter_mailbox(state: &Arc<Shared>, mailbox: &str) -> Option<MailboxSlot> {
+        let limit = state.faults.config().mailbox_concurrency;
+        let mut map = state.faults.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        let n = map.entry(mailbox.to_ascii_lowercase()).or_insert(0);
+        if limit.is_some_and(|l| *n >= l) {
+            drop(map);
+            state.faults.count(|s| s.mailbox_throttled += 1);
+            return None;
+        }
+        *n += 1;
+        let now_in = *n as u64;
+        drop(map);
+        state.faults.count(|s| s.max_in_flight_per_mailbox = s.max_in_flight_per_mailbox.max(now_in));
+        Some(MailboxSlot { state: state.clone(), mailbox: mailbox.to_ascii_lowercase() })
+    }
+}
+
+pub fn admin_routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_emulator/faults", get(get_faults).put(put_faults))
+        .route("/_emulator/scenarios/{name}", post(enable_scenario))
+        .route("/_emulator/stats", get(get_stats).delete(reset_stats))
+}
+
+async fn get_faults(State(s): State<Arc<Shared>>) -> Json<Faults> {
+    Json(s.faults.config())
+}
+
+async fn put_faults(State(s): State<Arc<Shared>>, Json(f): Json<Faults>) -> Json<Faults> {
+    s.faults.set(f);
+    Json(s.faults.config())
+}
+
+async fn enable_scenario(State(s): State<Arc<Shared>>, Path(name): Path<String>) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+    let result = crate::apply_scenario(&mut s.world(), &name, jiff::Timestamp::now());
+    match result {
+        Ok(()) => {
+            if name == "refresh-inactive" {
+                s.faults.set_refresh_inactive(true);
+            }
+            (axum::http::StatusCode::OK, Json(serde_json::json!({ "enabled": name })))
+        }
+        Err(e) => (axum::http::StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": e.to_string() }))),
+    }
+}
+
+async fn get_stats(State(s): State<Arc<Shared>>) -> Json<Stats> {
+    Json(s.faults.stats())
+}
+
+async fn reset_stats(State(s): State<Arc<Shared>>) -> Json<Stats> {
+    s.faults.count(|st| *st = Stats::default());
+    Json(s.faults.stats())
+}

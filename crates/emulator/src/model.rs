@@ -1,0 +1,298 @@
+//! The demo tenant's directory, calendars, online meetings and attendance, held in memory.
+//!
+//! Types here are the emulator's own; they are rendered to Graph's JSON shapes in `graph.rs` and are
+//! never shared with the client crates, so a field renamed on one side cannot pass unnoticed.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use jiff::Timestamp;
+
+/// The well-known Teams service plan (`TEAMS1`).
+pub const TEAMS1_PLAN: &str = "57ff2da0-773e-42df-b2af-ffb7a2317929";
+/// Exchange Online (Plan 2) service plan, used for the mailbox.
+pub const EXCHANGE_PLAN: &str = "efb87545-963c-4e0d-99df-69c6916d9eb0";
+/// Microsoft Graph's own appId, the resource of every app role assignment.
+pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+
+/// Graph application permissions (app roles) the emulator knows, with their stable ids.
+pub const APP_ROLES: &[(&str, &str)] = &[
+    ("User.Read.All", "df021288-bdef-4463-88db-98f22de89214"),
+    ("Calendars.Read", "798ee544-9d2d-430c-a058-570e29e34338"),
+    ("Calendars.ReadWrite", "ef54d2bf-783f-4e0f-bca1-3210c0444d99"),
+    ("OnlineMeetings.Read.All", "c1684f21-1984-47fa-9d61-2dc8c296bb70"),
+    ("OnlineMeetings.ReadWrite.All", "b8bb2037-6e08-44ac-a4ea-4674e010e2a4"),
+    ("OnlineMeetingArtifact.Read.All", "df01ed3b-eb61-4eca-9965-6b3d789751b2"),
+    ("OnlineMeetingTranscript.Read.All", "a4a80d8d-d283-4bd8-8504-555ec3870630"),
+    ("VirtualEvent.Read.All", "1dccb351-c4e4-4e09-a8d1-7a9ecbf027cc"),
+    ("Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"),
+    ("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61"),
+    ("Calendars.ReadBasic.All", "8ba4a692-bc31-4128-9094-475872af8a53"),
+];
+
+pub fn app_role_id(name: &str) -> Option<&'static str> {
+    APP_ROLES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, id)| *id)
+}
+
+#[derive(Clone, Debug)]
+pub struct Tenant {
+    pub id: String,
+    pub display_name: String,
+    /// Verified domains; the first is the initial `*.onmicrosoft.com` domain.
+    pub domains: Vec<String>,
+    pub graph_sp_id: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Platform {
+    /// "Web": a confidential client that must send its secret.
+    Web,
+    /// "Mobile and desktop applications": a public client that must not.
+    InstalledClient,
+}
+
+#[derive(Clone, Debug)]
+pub struct Redirect {
+    pub uri: String,
+    pub platform: Platform,
+}
+
+#[derive(Clone, Debug)]
+pub struct PasswordCredential {
+    pub key_id: String,
+    pub display_name: String,
+    pub value: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+impl PasswordCredential {
+    pub fn hint(&self) -> String {
+        self.value.chars().take(3).collect()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AppRegistration {
+    pub app_id: String,
+    pub object_id: String,
+    pub sp_id: String,
+    pub display_name: String,
+    pub secrets: Vec<PasswordCredential>,
+    pub redirects: Vec<Redirect>,
+    /// Application permissions configured under "API permissions".
+    pub app_roles: BTreeSet<String>,
+    /// Delegated permissions configured under "API permissions".
+    pub delegated: BTreeSet<String>,
+    /// Whether an administrator granted tenant-wide consent.
+    pub admin_consent: bool,
+    pub created: Timestamp,
+}
+
+impl AppRegistration {
+    /// Application permissions that actually reach a token: only consented ones.
+    pub fn granted_roles(&self) -> Vec<String> {
+        if self.admin_consent {
+            self.app_roles.iter().cloned().collect()
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub upn: String,
+    pub mail: Option<String>,
+    pub display_name: String,
+    pub given_name: String,
+    pub surname: String,
+    pub job_title: Option<String>,
+    /// Has an Exchange mailbox (calendar).
+    pub has_mailbox: bool,
+    /// Teams service plan status: `None` = no Teams plan at all.
+    pub teams_plan: Option<&'static str>,
+    /// Covered by the Teams application access policy for the demo app.
+    pub policy_covered: bool,
+    pub is_admin: bool,
+    pub is_host: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Attendee {
+    pub name: String,
+    pub address: String,
+    pub kind: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Recurrence {
+    /// `daily` or `weekly`.
+    pub pattern_type: String,
+    pub interval: u32,
+    pub days_of_week: Vec<String>,
+    pub first_day_of_week: String,
+    /// Range: start date (YYYY-MM-DD), end date, time zone as given.
+    pub start_date: String,
+    pub end_date: Option<String>,
+    pub number_of_occurrences: Option<u32>,
+    pub range_type: String,
+    pub recurrence_time_zone: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Event {
+    pub key: u64,
+    pub organizer_id: String,
+    pub subject: String,
+    pub body_html: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// The zone the organizer entered times in (for display and recurrence expansion).
+    pub original_tz: String,
+    pub attendees: Vec<Attendee>,
+    pub is_online: bool,
+    pub meeting_id: Option<String>,
+    pub join_url: Option<String>,
+    pub conference_id: Option<String>,
+    pub cancelled: bool,
+    pub recurrence: Option<Recurrence>,
+    /// Occurrences (by start) cancelled individually.
+    pub cancelled_occurrences: BTreeSet<i64>,
+    pub created: Timestamp,
+    pub modified: Timestamp,
+    pub transaction_id: Option<String>,
+    pub ical_uid: String,
+    pub change: u64,
+    pub location: Option<String>,
+    /// Occurrences of a series edited on their own (`type: exception`), by original start.
+    pub overrides: BTreeMap<i64, OccurrenceOverride>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OccurrenceOverride {
+    pub subject: Option<String>,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
+#[derive(Clone, Debug)]
+pub struct Interval {
+    pub join: Option<Timestamp>,
+    pub leave: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Record {
+    pub id: String,
+    pub email: Option<String>,
+    pub display_name: String,
+    pub tenant_id: Option<String>,
+    pub role: &'static str,
+    pub intervals: Vec<Interval>,
+}
+
+impl Record {
+    pub fn total_seconds(&self) -> i64 {
+        self.intervals.iter().map(interval_seconds).sum()
+    }
+}
+
+pub fn interval_seconds(i: &Interval) -> i64 {
+    match (i.join, i.leave) {
+        (Some(j), Some(l)) => (l.as_second() - j.as_second()).max(0),
+        _ => 0,
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub id: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub records: Vec<Record>,
+}
+
+#[derive(Clone, Debug)]
+pub struct OnlineMeeting {
+    pub id: String,
+    pub organizer_id: String,
+    pub join_url: String,
+    pub join_meeting_id: String,
+    pub passcode: Option<String>,
+    pub thread_id: String,
+    pub subject: Option<String>,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub created: Timestamp,
+    pub reports: Vec<Report>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthCode {
+    pub app_id: String,
+    pub user_id: String,
+    pub redirect_uri: String,
+    pub challenge: Option<String>,
+    pub challenge_method: String,
+    pub scopes: Vec<String>,
+    pub issued: Timestamp,
+    pub redeemed: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct RefreshGrant {
+    pub app_id: String,
+    pub user_id: String,
+    pub scopes: Vec<String>,
+    pub last_used: Timestamp,
+}
+
+/// Everything the emulator knows. Guarded by one mutex in `Shared`.
+#[derive(Debug)]
+pub struct World {
+    pub tenant: Tenant,
+    pub apps: Vec<AppRegistration>,
+    pub users: Vec<User>,
+    pub events: BTreeMap<u64, Event>,
+    pub meetings: Vec<OnlineMeeting>,
+    pub codes: HashMap<String, AuthCode>,
+    pub refresh: HashMap<String, RefreshGrant>,
+    /// Delegated consents given by individual users: (app, user) → scopes.
+    pub user_consents: HashMap<(String, String), BTreeSet<String>>,
+    pub next_key: u64,
+    /// `transactionId` → event key, so a retried POST does not create a second meeting.
+    pub transactions: HashMap<(String, String), u64>,
+}
+
+impl World {
+    pub fn knows_tenant(&self, t: &str) -> bool {
+        let tenant = &self.tenant;
+        tenant.id.eq_ignore_ascii_case(t) || tenant.domains.iter().any(|d| d.eq_ignore_ascii_case(t))
+    }
+
+    pub fn app(&self, app_id: &str) -> Option<&AppRegistration> {
+        self.apps.iter().find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+    }
+
+    pub fn app_mut(&mut self, app_id: &str) -> Option<&mut AppRegistration> {
+        self.apps.iter_mut().find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+    }
+
+    /// A user by object id, UPN or (for convenience of `/users/{x}`) nothing else.
+    pub fn user(&self, key: &str) -> Option<&User> {
+        self.users
+            .iter()
+            .find(|u| u.id.eq_ignore_ascii_case(key) || u.upn.eq_ignore_ascii_case(key))
+    }
+
+    pub fn user_by_mail(&self, mail: &str) -> Option<&User> {
+        self.users.iter().find(|u| {
+            u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(mail)) || u.upn.eq_ignore_ascii_case(mail)
+        })
+    }
+
+    pub fn meeting_by_join_url(&self, url: &str) -> Option<&OnlineMeeting> {
+        self.meetings.iter().find(|m| m.join_url == url)
+    }
+}

@@ -1,0 +1,542 @@
+//! The demo tenant, generated deterministically from a seed and the start time.
+//!
+//! "Northwind Academy": five hosts (one without Teams, one outside the access policy, one whose mail
+//! differs from the UPN), an administrator, ~60 webinars over the last 90 and next 30 days with a
+//! weekly series, cancelled and in-progress meetings and a restarted one, and attendance that contains
+//! every awkward participant we know of.
+
+use std::collections::BTreeSet;
+
+use base64::Engine;
+use jiff::{SignedDuration, Timestamp, ToSpan};
+
+use crate::model::*;
+
+/// Small deterministic generator (splitmix64): no dependency, same sequence on every OS.
+#[derive(Clone, Debug)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed ^ 0x9E37_79B9_7F4A_7C15)
+    }
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+    /// Uniform in `lo..=hi`.
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + (self.next_u64() % ((hi - lo + 1) as u64)) as i64
+    }
+    pub fn chance(&mut self, p: f64) -> bool {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64 <= p
+    }
+    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next_u64() % items.len() as u64) as usize]
+    }
+    pub fn guid(&mut self) -> String {
+        let a = self.next_u64();
+        let b = self.next_u64();
+        format!(
+            "{:08x}-{:04x}-4{:03x}-{:04x}-{:012x}",
+            a >> 32,
+            (a >> 16) & 0xffff,
+            a & 0x0fff,
+            0x8000 | ((b >> 48) & 0x3fff),
+            b & 0xffff_ffff_ffff
+        )
+    }
+    pub fn token(&mut self, len: usize) -> String {
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        (0..len).map(|_| *self.pick(ALPHABET) as char).collect()
+    }
+    pub fn digits(&mut self, len: usize) -> String {
+        (0..len).map(|_| char::from(b'0' + (self.next_u64() % 10) as u8)).collect()
+    }
+}
+
+pub const TENANT_DOMAIN: &str = "northwindacademy.onmicrosoft.com";
+pub const MAIL_DOMAIN: &str = "northwind.example";
+pub const PORTAL_REDIRECT: &str = "https://lms.northwind.example/api/v2/webinars/oauth/microsoft-callback";
+
+/// What the seed hands back besides the world: the credentials printed on start.
+#[derive(Clone, Debug)]
+pub struct DemoCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+    pub admin: String,
+    pub hosts: Vec<String>,
+}
+
+/// Build the demo world. `now` anchors "last 90 days / next 30 days".
+pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
+    let mut rng = Rng::new(seed);
+    let tenant = Tenant {
+        id: rng.guid(),
+        display_name: "Northwind Academy".into(),
+        domains: vec![TENANT_DOMAIN.into(), MAIL_DOMAIN.into()],
+        graph_sp_id: rng.guid(),
+    };
+    let mut world = World {
+        tenant,
+        apps: Vec::new(),
+        users: Vec::new(),
+        events: Default::default(),
+        meetings: Vec::new(),
+        codes: Default::default(),
+        refresh: Default::default(),
+        user_consents: Default::default(),
+        next_key: 1,
+        transactions: Default::default(),
+    };
+
+    // The LMS app registration: two secrets, the one handed out expires within 14 days.
+    let soon = PasswordCredential {
+        key_id: rng.guid(),
+        display_name: "lms-2026".into(),
+        value: format!("Q~{}", rng.token(38)),
+        start: now - SignedDuration::from_hours(24 * 170),
+        end: now + SignedDuration::from_hours(24 * 10),
+    };
+    let later = PasswordCredential {
+        key_id: rng.guid(),
+        display_name: "lms-rotation".into(),
+        value: format!("x8Z{}", rng.token(37)),
+        start: now - SignedDuration::from_hours(24 * 2),
+        end: now + SignedDuration::from_hours(24 * 180),
+    };
+    let client_secret = soon.value.clone();
+    let app = AppRegistration {
+        app_id: rng.guid(),
+        object_id: rng.guid(),
+        sp_id: rng.guid(),
+        display_name: "LMS Teams webinars".into(),
+        secrets: vec![soon, later],
+        redirects: vec![
+            Redirect { uri: PORTAL_REDIRECT.into(), platform: Platform::Web },
+            Redirect { uri: "http://localhost".into(), platform: Platform::InstalledClient },
+        ],
+        app_roles: [
+            "User.Read.All",
+            "Calendars.ReadWrite",
+            "OnlineMeetings.Read.All",
+            "OnlineMeetingArtifact.Read.All",
+            "Application.Read.All",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        delegated: [
+            "offline_access",
+            "openid",
+            "profile",
+            "email",
+            "User.Read",
+            "Calendars.ReadWrite",
+            "OnlineMeetings.Read",
+            "OnlineMeetingArtifact.Read.All",
+        ]
+        .into_iter()
+        .map(String::from)
+        .collect(),
+        admin_consent: true,
+        created: now - SignedDuration::from_hours(24 * 400),
+    };
+    let client_id = app.app_id.clone();
+    world.apps.push(app);
+
+    // Hosts and the administrator.
+    let people: [(&str, &str, &str, Option<&str>, Option<&'static str>, bool); 5] = [
+        ("Megan", "Bowen", "megan.bowen", None, Some("Success"), true),
+        ("Adele", "Vance", "adele.vance", None, Some("Success"), true),
+        ("Lidia", "Holloway", "lidia.holloway", None, Some("Success"), false),
+        ("Diego", "Siciliani", "diego.siciliani", None, Some("Disabled"), true),
+        ("Maria", "Ortiz", "mortiz", Some("maria.ortiz"), Some("Success"), true),
+    ];
+    for (given, surname, local, mail_local, teams, covered) in people {
+        let upn = if mail_local.is_some() {
+            format!("{local}@{TENANT_DOMAIN}")
+        } else {
+            format!("{local}@{MAIL_DOMAIN}")
+        };
+        let mail = format!("{}@{MAIL_DOMAIN}", mail_local.unwrap_or(local));
+        world.users.push(User {
+            id: rng.guid(),
+            upn,
+            mail: Some(mail),
+            display_name: format!("{given} {surname}"),
+            given_name: given.into(),
+            surname: surname.into(),
+            job_title: Some("Curator".into()),
+            has_mailbox: true,
+            teams_plan: teams,
+            policy_covered: covered,
+            is_admin: false,
+            is_host: true,
+        });
+    }
+    world.users.push(User {
+        id: rng.guid(),
+        upn: format!("admin@{TENANT_DOMAIN}"),
+        mail: Some(format!("it.admin@{MAIL_DOMAIN}")),
+        display_name: "Ada Admin".into(),
+        given_name: "Ada".into(),
+        surname: "Admin".into(),
+        job_title: Some("IT administrator".into()),
+        has_mailbox: true,
+        teams_plan: Some("Success"),
+        policy_covered: true,
+        is_admin: true,
+        is_host: false,
+    });
+    // Students and staff of the directory (attendees), including a user without a mailbox.
+    let given = ["Alex", "Sam", "Nadia", "Omar", "Li", "Priya", "Jonas", "Zoë", "Mateo", "Aiko", "Fatima", "Chen"];
+    let family = ["Kim", "Novak", "García", "Okafor", "Müller", "Haddad", "Silva", "Tanaka", "Ivanova", "Smith"];
+    for i in 0..120 {
+        let g = given[i % given.len()];
+        let f = family[(i / given.len()) % family.len()];
+        let local = format!("{}.{}{}", ascii_fold(g), ascii_fold(f), i);
+        world.users.push(User {
+            id: rng.guid(),
+            upn: format!("{local}@{MAIL_DOMAIN}"),
+            mail: if i == 7 { None } else { Some(format!("{local}@{MAIL_DOMAIN}")) },
+            display_name: format!("{g} {f}"),
+            given_name: g.into(),
+            surname: f.into(),
+            job_title: Some(if i % 10 == 0 { "Teacher" } else { "Student" }.into()),
+            has_mailbox: i != 7,
+            teams_plan: Some("Success"),
+            policy_covered: false,
+            is_admin: false,
+            is_host: false,
+        });
+    }
+
+    let hosts: Vec<String> = world
+        .users
+        .iter()
+        .filter(|u| u.is_host)
+        .map(|u| u.mail.clone().unwrap_or_else(|| u.upn.clone()))
+        .collect();
+    let admin = world.users.iter().find(|u| u.is_admin).map(|u| u.upn.clone()).unwrap_or_default();
+
+    seed_webinars(&mut world, &mut rng, now);
+    let creds = DemoCredentials { client_id, client_secret, admin, hosts };
+    (world, creds)
+}
+
+fn ascii_fold(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            'ë' => 'e',
+            'í' | 'ï' => 'i',
+            'ü' => 'u',
+            _ => c,
+        })
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+const TOPICS: &[&str] = &[
+    "Onboarding for new curators",
+    "Assessment design clinic",
+    "Data protection basics",
+    "Moodle to LMS migration Q&A",
+    "Inclusive teaching webinar",
+    "Quarterly results for staff",
+    "Safeguarding refresher",
+    "Spreadsheet skills: pivot tables",
+    "Career fair briefing",
+    "Open day rehearsal",
+];
+
+/// Names nobody should have to handle but everybody eventually does.
+const HOSTILE_NAMES: &[&str] = &[
+    "Doe, Jane",
+    "O'Brien \"Bob\"",
+    "Line\nBreak",
+    "نور الهدى",
+    "🦀 Ferris",
+    "=HYPERLINK(\"http://evil.example\",\"click\")",
+    "+cmd|' /C calc'!A0",
+    "-2+3",
+    "@SUM(1+1)",
+    "\tTabbed",
+];
+
+fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
+    let hosts: Vec<User> = world.users.iter().filter(|u| u.is_host).cloned().collect();
+    let directory: Vec<User> = world.users.iter().filter(|u| !u.is_host && !u.is_admin).cloned().collect();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let home = world.tenant.id.clone();
+
+    // 56 single webinars spread over [-90, +30] days at business hours UTC.
+    for i in 0..56 {
+        let host = &hosts[i % hosts.len()];
+        let day = today.checked_add((rng.range(-90, 30) as i32).days()).unwrap_or(today);
+        let hour = rng.range(7, 16) as i8;
+        let start = day
+            .at(hour, if rng.chance(0.5) { 0 } else { 30 }, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .map(|z| z.timestamp())
+            .unwrap_or(now);
+        let minutes = *rng.pick(&[45i64, 60, 60, 90, 120]);
+        let end = start + SignedDuration::from_mins(minutes);
+        let subject = format!("{} #{}", rng.pick(TOPICS), i + 1);
+        let key = add_teams_event(world, rng, host, &subject, start, end, None, now);
+        if i == 5 || i == 17 {
+            // A meeting another organizer cancelled: the host keeps an attendee copy marked cancelled.
+            let admin = world.users.iter().find(|u| u.is_admin).cloned();
+            if let (Some(e), Some(admin)) = (world.events.get_mut(&key), admin) {
+                e.cancelled = true;
+                e.organizer_id = admin.id.clone();
+                e.attendees.push(Attendee {
+                    name: host.display_name.clone(),
+                    address: host.mail.clone().unwrap_or_else(|| host.upn.clone()),
+                    kind: "required".into(),
+                });
+                let mid = e.meeting_id.clone();
+                if let Some(m) = world.meetings.iter_mut().find(|m| Some(&m.id) == mid.as_ref()) {
+                    m.reports.clear();
+                    m.organizer_id = admin.id.clone();
+                }
+            }
+        }
+    }
+
+    // A meeting in progress right now.
+    let live_start = now - SignedDuration::from_mins(25);
+    add_teams_event(world, rng, &hosts[0], "Live: Exam week Q&A", live_start, live_start + SignedDuration::from_mins(60), None, now);
+
+    // A restarted meeting: two sessions on the same link, two reports.
+    let restart_start = now - SignedDuration::from_hours(24 * 3 + 5);
+    let key = add_teams_event(world, rng, &hosts[1], "Parents' evening (restarted)", restart_start, restart_start + SignedDuration::from_mins(90), None, now);
+    if let Some(meeting_id) = world.events.get(&key).and_then(|e| e.meeting_id.clone()) {
+        if let Some(m) = world.meetings.iter_mut().find(|m| m.id == meeting_id) {
+            m.reports = vec![
+                report(rng, &home, &directory, &hosts[1], restart_start, restart_start + SignedDuration::from_mins(20), 40),
+                report(rng, &home, &directory, &hosts[1], restart_start + SignedDuration::from_mins(30), restart_start + SignedDuration::from_mins(90), 55),
+            ];
+        }
+    }
+
+    // A weekly series (Tuesday 14:00 Berlin) from 8 weeks ago for 12 weeks, with a big audience.
+    let first = today.checked_sub(56.days()).unwrap_or(today);
+    let first = first
+        .checked_add(((9 - first.weekday().to_monday_one_offset() as i32) % 7).days())
+        .unwrap_or(first);
+    let tz_name = "W. Europe Standard Time";
+    let start = crate::tz::parse(&format!("{first}T14:00:00"), tz_name).unwrap_or(now);
+    let recurrence = Recurrence {
+        pattern_type: "weekly".into(),
+        interval: 1,
+        days_of_week: vec!["tuesday".into()],
+        first_day_of_week: "monday".into(),
+        start_date: first.to_string(),
+        end_date: None,
+        number_of_occurrences: Some(12),
+        range_type: "numbered".into(),
+        recurrence_time_zone: tz_name.into(),
+    };
+    let key = add_teams_event(world, rng, &hosts[4], "Weekly methods seminar", start, start + SignedDuration::from_mins(60), Some(recurrence), now);
+    // One report per past occurrence; the series' third occurrence was cancelled.
+    let occurrences = world.events.get(&key).map(crate::graph::occurrence_starts).unwrap_or_default();
+    if let Some(e) = world.events.get_mut(&key) {
+        if let Some(third) = occurrences.get(2) {
+            e.cancelled_occurrences.insert(third.as_second());
+        }
+        e.original_tz = tz_name.into();
+    }
+    if let Some(meeting_id) = world.events.get(&key).and_then(|e| e.meeting_id.clone()) {
+        let reports: Vec<Report> = occurrences
+            .iter()
+            .enumerate()
+            .filter(|(i, s)| *i != 2 && **s + SignedDuration::from_mins(60) < now)
+            .map(|(i, s)| report(rng, &home, &directory, &hosts[4], *s, *s + SignedDuration::from_mins(60), if i == 0 { 600 } else { 80 + 20 * i }))
+            .collect();
+        if let Some(m) = world.meetings.iter_mut().find(|m| m.id == meeting_id) {
+            m.reports = reports;
+        }
+    }
+}
+
+/// Create an event with a Teams meeting; past sessions get an attendance report.
+#[allow(clippy::too_many_arguments)]
+fn add_teams_event(
+    world: &mut World,
+    rng: &mut Rng,
+    host: &User,
+    subject: &str,
+    start: Timestamp,
+    end: Timestamp,
+    recurrence: Option<Recurrence>,
+    now: Timestamp,
+) -> u64 {
+    let teams = host.teams_plan == Some("Success");
+    let meeting = if teams { Some(new_meeting(world, rng, host, subject, start, end, now)) } else { None };
+    let key = world.next_key;
+    world.next_key += 1;
+    let (meeting_id, join_url, conference_id) = match &meeting {
+        Some(m) => (Some(m.id.clone()), Some(m.join_url.clone()), Some(rng.digits(9))),
+        None => (None, None, None),
+    };
+    let directory: Vec<User> = world.users.iter().filter(|u| !u.is_host && !u.is_admin).cloned().collect();
+    let home = world.tenant.id.clone();
+    let attendees = (0..rng.range(1, 4))
+        .map(|_| {
+            let u = rng.pick(&directory);
+            Attendee {
+                name: u.display_name.clone(),
+                address: u.mail.clone().unwrap_or_else(|| u.upn.clone()),
+                kind: "required".into(),
+            }
+        })
+        .collect();
+    world.events.insert(
+        key,
+        Event {
+            key,
+            organizer_id: host.id.clone(),
+            subject: subject.into(),
+            body_html: teams_body("Webinar for Northwind Academy.", join_url.as_deref()),
+            start,
+            end,
+            original_tz: "UTC".into(),
+            attendees,
+            is_online: meeting.is_some(),
+            meeting_id,
+            join_url,
+            conference_id,
+            cancelled: false,
+            recurrence: recurrence.clone(),
+            cancelled_occurrences: BTreeSet::new(),
+            created: start - SignedDuration::from_hours(24 * 14),
+            modified: start - SignedDuration::from_hours(24 * 14),
+            transaction_id: None,
+            ical_uid: format!("040000008200E00074C5B7101A82E008000000000000000000000000000000001000000{:016X}", rng.next_u64()),
+            change: 1,
+            location: Some("Microsoft Teams Meeting".into()),
+            overrides: Default::default(),
+        },
+    );
+    if let Some(mut m) = meeting {
+        if recurrence.is_none() && end < now {
+            let size = match rng.range(0, 9) {
+                0 => rng.range(300, 600),
+                1..=2 => rng.range(3, 12),
+                _ => rng.range(20, 150),
+            } as usize;
+            m.reports.push(report(rng, &home, &directory, host, start, end, size));
+        }
+        world.meetings.push(m);
+    }
+    key
+}
+
+/// A new online meeting; one in four uses the new short join URL.
+pub fn new_meeting(world: &World, rng: &mut Rng, host: &User, subject: &str, start: Timestamp, end: Timestamp, now: Timestamp) -> OnlineMeeting {
+    let thread = format!(
+        "19:meeting_{}@thread.v2",
+        base64::engine::general_purpose::STANDARD.encode(rng.guid()).trim_end_matches('=')
+    );
+    let id = base64::engine::general_purpose::STANDARD.encode(format!("1*{}*0**{}", host.id, thread));
+    let join_meeting_id = rng.digits(12);
+    let (join_url, passcode) = if rng.chance(0.25) {
+        let p = rng.token(12);
+        (format!("https://teams.microsoft.com/meet/{join_meeting_id}?p={p}"), Some(p))
+    } else {
+        let encoded_thread = thread.replace(':', "%3a").replace('@', "%40");
+        (
+            format!(
+                "https://teams.microsoft.com/l/meetup-join/{encoded_thread}/0?context=%7b%22Tid%22%3a%22{}%22%2c%22Oid%22%3a%22{}%22%7d",
+                world.tenant.id, host.id
+            ),
+            None,
+        )
+    };
+    OnlineMeeting {
+        id,
+        organizer_id: host.id.clone(),
+        join_url,
+        join_meeting_id,
+        passcode,
+        thread_id: thread,
+        subject: Some(subject.into()),
+        start,
+        end,
+        created: now.min(start),
+        reports: Vec::new(),
+    }
+}
+
+/// An event body (HTML) with Outlook's "Microsoft Teams meeting" join block appended.
+pub fn teams_body(html: &str, join_url: Option<&str>) -> String {
+    let escaped = html;
+    match join_url {
+        Some(url) => format!(
+            "<html>\r\n<head>\r\n<meta http-equiv=\"Content-Type\" content=\"text/html; charset=utf-8\">\r\n</head>\r\n<body>\r\n{escaped}\r\n<div style=\"width:100%\">________________________________________________________________________________</div>\r\n<div><b>Microsoft Teams meeting</b><br>Join on your computer, mobile app or room device<br><a href=\"{url}\">Click here to join the meeting</a></div>\r\n</body>\r\n</html>\r\n"
+        ),
+        None => format!("<html><body>{escaped}</body></html>"),
+    }
+}
+
+/// One session's attendance: the organizer, a presenter, directory users with re-joins, external
+/// guests, anonymous and dial-in participants and hostile display names.
+pub fn report(rng: &mut Rng, home: &str, directory: &[User], host: &User, start: Timestamp, end: Timestamp, size: usize) -> Report {
+    let span = (end.as_second() - start.as_second()).max(60);
+    let at = |s: i64| Timestamp::from_second(s).unwrap_or(start);
+    let mut records = vec![Record {
+        id: host.id.clone(),
+        email: host.mail.clone(),
+        display_name: host.display_name.clone(),
+        tenant_id: Some(home.to_string()),
+        role: "Organizer",
+        intervals: vec![Interval { join: Some(at(start.as_second() - 120)), leave: Some(at(end.as_second())) }],
+    }];
+    for n in 1..size.max(3) {
+        let kind = rng.range(0, 99);
+        let (id, email, name, tenant, role) = if n == 1 {
+            let u = rng.pick(directory);
+            (u.id.clone(), u.mail.clone(), u.display_name.clone(), Some(home.to_string()), "Presenter")
+        } else if kind < 8 {
+            let id = rng.guid();
+            (id, Some(format!("guest{n}@fabrikam.example")), format!("Guest {n} (Fabrikam)"), Some("d2636ec3-22a2-4eaa-8e2a-72f28bfe0fef".into()), "Attendee")
+        } else if kind < 13 {
+            (rng.guid(), None, format!("{} (Unverified)", rng.pick(&["Jordan", "Kai", "Robin"])), None, "Attendee")
+        } else if kind < 16 {
+            (rng.guid(), Some(String::new()), format!("+1 425 555 {:04}", rng.range(0, 9999)), None, "Attendee")
+        } else if kind < 22 {
+            let u = rng.pick(directory);
+            (u.id.clone(), u.mail.clone().or(Some(u.upn.clone())), rng.pick(HOSTILE_NAMES).to_string(), Some(home.to_string()), "Attendee")
+        } else {
+            let u = &directory[(n * 7 + rng.range(0, 3) as usize) % directory.len()];
+            (u.id.clone(), u.mail.clone(), u.display_name.clone(), Some(home.to_string()), "Attendee")
+        };
+        if records.iter().any(|r| r.id == id) {
+            continue;
+        }
+        let joins = if rng.chance(0.2) { rng.range(2, 4) } else { 1 };
+        let mut intervals = Vec::new();
+        let mut cursor = start.as_second() + rng.range(-300, span / 3);
+        for _ in 0..joins {
+            let leave = (cursor + rng.range(60, span)).min(end.as_second() + 300);
+            intervals.push(Interval { join: Some(at(cursor)), leave: Some(at(leave)) });
+            cursor = leave + rng.range(30, 600);
+            if cursor >= end.as_second() {
+                break;
+            }
+        }
+        if email.as_deref() == Some("") && rng.chance(0.5) {
+            intervals = vec![Interval { join: None, leave: None }];
+        }
+        records.push(Record { id, email, display_name: name, tenant_id: tenant, role, intervals });
+    }
+    Report { id: rng.guid(), start, end, records }
+}

@@ -1,0 +1,291 @@
+//! Typed Graph resources, lenient on purpose: unknown fields are ignored, enums are read
+//! case-insensitively with an `Unknown` variant, timestamps take any number of fractional digits,
+//! and nullable fields stay `Option`.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Deserializer};
+
+/// Declare an enum read case-insensitively, keeping unknown values instead of failing.
+macro_rules! lenient_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant,)* Unknown(String) }
+        impl $name {
+            pub fn parse(s: &str) -> Self {
+                $(if s.eq_ignore_ascii_case($text) { return $name::$variant; })*
+                $name::Unknown(s.to_string())
+            }
+        }
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = Option::<String>::deserialize(d)?.unwrap_or_default();
+                Ok($name::parse(&s))
+            }
+        }
+    };
+}
+
+lenient_enum!(
+    /// `attendanceRecord.role` (PascalCase on the wire).
+    AttendanceRole { None = "None", Attendee = "Attendee", Presenter = "Presenter", Organizer = "Organizer" }
+);
+lenient_enum!(
+    /// `event.type`.
+    EventType { SingleInstance = "singleInstance", Occurrence = "occurrence", Exception = "exception", SeriesMaster = "seriesMaster" }
+);
+lenient_enum!(
+    /// `event.onlineMeetingProvider`.
+    MeetingProvider { TeamsForBusiness = "teamsForBusiness", SkypeForBusiness = "skypeForBusiness", SkypeForConsumer = "skypeForConsumer", Unspecified = "unknown" }
+);
+lenient_enum!(
+    /// `servicePlanInfo.provisioningStatus`.
+    ProvisioningStatus { Success = "Success", Disabled = "Disabled", Error = "Error", PendingInput = "PendingInput", PendingActivation = "PendingActivation", PendingProvisioning = "PendingProvisioning" }
+);
+
+/// The Teams service plan id (`TEAMS1`).
+pub const TEAMS1_PLAN: &str = "57ff2da0-773e-42df-b2af-ffb7a2317929";
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub mail: Option<String>,
+    pub user_principal_name: String,
+    #[serde(default)]
+    pub assigned_plans: Option<Vec<AssignedPlan>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssignedPlan {
+    #[serde(default)]
+    pub capability_status: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
+    #[serde(default)]
+    pub service_plan_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LicenseDetails {
+    #[serde(default)]
+    pub sku_part_number: Option<String>,
+    #[serde(default)]
+    pub service_plans: Vec<ServicePlan>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ServicePlan {
+    #[serde(default)]
+    pub service_plan_id: Option<String>,
+    #[serde(default)]
+    pub service_plan_name: Option<String>,
+    pub provisioning_status: ProvisioningStatus,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DateTimeTimeZone {
+    pub date_time: String,
+    pub time_zone: String,
+}
+
+impl DateTimeTimeZone {
+    /// The instant, when the zone is UTC (Rollcall always asks for UTC; another zone means the
+    /// server did not honour `Prefer` and the value is not trusted).
+    pub fn to_utc(&self) -> Option<Timestamp> {
+        if !self.time_zone.eq_ignore_ascii_case("UTC") {
+            return None;
+        }
+        let dt: jiff::civil::DateTime = self.date_time.trim_end_matches('Z').parse().ok()?;
+        dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+pub struct EmailAddress {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Recipient {
+    pub email_address: EmailAddress,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnlineMeetingInfo {
+    #[serde(default)]
+    pub join_url: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Event {
+    pub id: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    pub start: DateTimeTimeZone,
+    pub end: DateTimeTimeZone,
+    #[serde(default)]
+    pub is_online_meeting: Option<bool>,
+    #[serde(default)]
+    pub online_meeting_provider: Option<MeetingProvider>,
+    #[serde(default)]
+    pub online_meeting: Option<OnlineMeetingInfo>,
+    #[serde(default)]
+    pub is_cancelled: Option<bool>,
+    #[serde(default)]
+    pub is_organizer: Option<bool>,
+    #[serde(default, rename = "type")]
+    pub kind: Option<EventType>,
+    #[serde(default)]
+    pub series_master_id: Option<String>,
+    #[serde(default)]
+    pub organizer: Option<Recipient>,
+    #[serde(default)]
+    pub attendees: Vec<Recipient>,
+    #[serde(default, rename = "iCalUId")]
+    pub ical_uid: Option<String>,
+    #[serde(default)]
+    pub web_link: Option<String>,
+}
+
+impl Event {
+    pub fn is_teams(&self) -> bool {
+        self.is_online_meeting.unwrap_or(false)
+            && self.online_meeting_provider == Some(MeetingProvider::TeamsForBusiness)
+            && self.online_meeting.as_ref().and_then(|m| m.join_url.as_ref()).is_some()
+    }
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OnlineMeeting {
+    pub id: String,
+    #[serde(default)]
+    pub join_web_url: Option<String>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub start_date_time: Option<Timestamp>,
+    #[serde(default)]
+    pub end_date_time: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendanceReport {
+    pub id: String,
+    #[serde(default)]
+    pub total_participant_count: Option<i64>,
+    #[serde(default)]
+    pub meeting_start_date_time: Option<Timestamp>,
+    #[serde(default)]
+    pub meeting_end_date_time: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Identity {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub tenant_id: Option<String>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendanceInterval {
+    #[serde(default)]
+    pub join_date_time: Option<Timestamp>,
+    #[serde(default)]
+    pub leave_date_time: Option<Timestamp>,
+    #[serde(default)]
+    pub duration_in_seconds: Option<i64>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AttendanceRecord {
+    #[serde(default)]
+    pub id: Option<String>,
+    #[serde(default)]
+    pub email_address: Option<String>,
+    #[serde(default)]
+    pub total_attendance_in_seconds: Option<i64>,
+    pub role: AttendanceRole,
+    #[serde(default)]
+    pub identity: Option<Identity>,
+    #[serde(default)]
+    pub attendance_intervals: Vec<AttendanceInterval>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PasswordCredential {
+    #[serde(default)]
+    pub key_id: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub hint: Option<String>,
+    #[serde(default)]
+    pub start_date_time: Option<Timestamp>,
+    #[serde(default)]
+    pub end_date_time: Option<Timestamp>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Application {
+    pub id: String,
+    pub app_id: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub password_credentials: Vec<PasswordCredential>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_are_case_insensitive_and_keep_unknown_values() {
+        assert_eq!(AttendanceRole::parse("presenter"), AttendanceRole::Presenter);
+        assert_eq!(AttendanceRole::parse("ORGANIZER"), AttendanceRole::Organizer);
+        assert_eq!(AttendanceRole::parse("coOrganizer"), AttendanceRole::Unknown("coOrganizer".into()));
+        let r: AttendanceRecord = serde_json::from_str(r#"{"role":null,"attendanceIntervals":[]}"#).unwrap();
+        assert_eq!(r.role, AttendanceRole::Unknown(String::new()));
+    }
+
+    #[test]
+    fn timestamps_take_any_fraction_and_unknown_fields_are_ignored() {
+        for ts in ["2021-10-05T04:43:49.77Z", "2021-10-05T04:38:23.945Z", "2021-03-16T18:59:52.2782182Z", "2021-03-16T18:59:52Z"] {
+            let text = format!(r#"{{"id":"r","meetingStartDateTime":"{ts}","somethingNew":{{"x":1}}}}"#);
+            let r: AttendanceReport = serde_json::from_str(&text).unwrap();
+            assert!(r.meeting_start_date_time.is_some(), "{ts}");
+        }
+    }
+
+    #[test]
+    fn a_zone_we_did_not_ask_for_is_not_trusted() {
+        let utc = DateTimeTimeZone { date_time: "2025-03-10T08:00:00.0000000".into(), time_zone: "UTC".into() };
+        assert_eq!(utc.to_utc().unwrap().to_string(), "2025-03-10T08:00:00Z");
+        let pst = DateTimeTimeZone { date_time: "2025-03-10T08:00:00.0000000".into(), time_zone: "Pacific Standard Time".into() };
+        assert!(pst.to_utc().is_none());
+    }
+}
