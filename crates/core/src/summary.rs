@@ -31,6 +31,8 @@ pub struct HostSummary {
     /// `enabled`, `disabled`, `none` or `unknown`.
     pub teams: String,
     pub upcoming: Vec<WebinarBrief>,
+    /// Teams webinars that ended in the last 30 days.
+    pub recent: Vec<WebinarBrief>,
     /// Why the host could not be read, in the user's words.
     pub problem: Option<String>,
 }
@@ -79,14 +81,14 @@ pub async fn find_user(graph: &rollcall_graph::GraphClient, email: &str) -> Resu
 
 async fn host_summary(graph: &rollcall_graph::GraphClient, email: String, now: Timestamp) -> Result<HostSummary, CoreError> {
     let Some(user) = find_user(graph, &email).await? else {
-        return Ok(HostSummary { email, display_name: None, user_principal_name: None, teams: "unknown".into(), upcoming: vec![], problem: Some("No user with this e-mail exists in the tenant.".into()) });
+        return Ok(HostSummary { email, display_name: None, user_principal_name: None, teams: "unknown".into(), upcoming: vec![], recent: vec![], problem: Some("No user with this e-mail exists in the tenant.".into()) });
     };
     let teams = match user.assigned_plans.as_ref().and_then(|p| p.iter().find(|p| p.service_plan_id.as_deref() == Some(TEAMS1_PLAN))) {
         Some(p) if p.capability_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Enabled")) => "enabled",
         Some(_) => "disabled",
         None => "none",
     };
-    let from = now;
+    let from = now - SignedDuration::from_hours(24 * 30);
     let to = now + SignedDuration::from_hours(24 * 30);
     let url = format!(
         "/users/{}/calendarView?startDateTime={}&endDateTime={}&$top=100&$select={}",
@@ -95,25 +97,24 @@ async fn host_summary(graph: &rollcall_graph::GraphClient, email: String, now: T
         enc(&to.to_string()),
         enc("subject,start,end,isOnlineMeeting,onlineMeetingProvider,onlineMeeting,isCancelled,type,seriesMasterId")
     );
-    let (upcoming, problem) = match graph.get_all::<Event>(Request::get(url).mailbox(&user.id)).await {
+    let (all, problem): (Vec<(Timestamp, WebinarBrief)>, _) = match graph.get_all::<Event>(Request::get(url).mailbox(&user.id)).await {
         Ok(events) => (
             events
                 .iter()
                 .filter(|e| e.is_teams())
                 .filter_map(|e| {
-                    Some(WebinarBrief {
-                        subject: e.subject.clone().unwrap_or_default(),
-                        start: e.start.to_utc()?.to_string(),
-                        end: e.end.to_utc()?.to_string(),
-                        cancelled: e.is_cancelled.unwrap_or(false),
-                    })
+                    let (start, end) = (e.start.to_utc()?, e.end.to_utc()?);
+                    let brief = WebinarBrief { subject: e.subject.clone().unwrap_or_default(), start: start.to_string(), end: end.to_string(), cancelled: e.is_cancelled.unwrap_or(false) };
+                    Some((end, brief))
                 })
                 .collect(),
             None,
         ),
         Err(e) => (vec![], Some(CoreError::from(e).user_message())),
     };
-    Ok(HostSummary { email, display_name: user.display_name, user_principal_name: Some(user.user_principal_name), teams: teams.into(), upcoming, problem })
+    let (recent, upcoming): (Vec<_>, Vec<_>) = all.into_iter().partition(|(end, _)| *end <= now);
+    let (recent, upcoming) = (recent.into_iter().map(|(_, w)| w).collect(), upcoming.into_iter().map(|(_, w)| w).collect());
+    Ok(HostSummary { email, display_name: user.display_name, user_principal_name: Some(user.user_principal_name), teams: teams.into(), upcoming, recent, problem })
 }
 
 /// Fetch the summary: a token first (so sign-in problems surface as such), then each host concurrently.

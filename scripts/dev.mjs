@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// Rollcall's task runner, the same on Windows, macOS and Linux (Node.js only, no shell features).
+//   node scripts/dev.mjs demo   build the UI and launch the desktop app on the demo tenant
+//   node scripts/dev.mjs test   every test: Rust (all crates), lints, UI unit tests, end-to-end
+// Installs what a fresh machine lacks where it can (npm packages; on Debian/Ubuntu as root the
+// WebKitGTK, Xvfb and WebDriver packages; tauri-driver via cargo) and says exactly what to run where
+// it cannot.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { homedir, platform } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const ui = join(root, "ui");
+const isWin = platform() === "win32";
+const isLinux = platform() === "linux";
+// One target directory outside the clone, shared by every run, so rebuilds are incremental.
+const targetDir = process.env.CARGO_TARGET_DIR || join(homedir(), ".cache", "rollcall", "target");
+mkdirSync(targetDir, { recursive: true });
+const env = { ...process.env, CARGO_TARGET_DIR: targetDir, CARGO_TERM_COLOR: process.env.CARGO_TERM_COLOR || "always" };
+
+function run(cmd, args, opts = {}) {
+  const shown = [cmd, ...args].join(" ");
+  console.error(`\n▶ ${shown}`);
+  const r = spawnSync(cmd, args, { stdio: "inherit", env, cwd: root, shell: isWin, ...opts });
+  if (r.status !== 0) {
+    console.error(`✖ failed (${r.status ?? r.signal}): ${shown}`);
+    process.exit(r.status || 1);
+  }
+}
+
+function has(cmd, args = ["--version"]) {
+  const r = spawnSync(cmd, args, { stdio: "ignore", shell: isWin });
+  return r.status === 0;
+}
+
+const DEBIAN_BUILD = ["libwebkit2gtk-4.1-dev", "libdbus-1-dev", "pkg-config", "build-essential", "libssl-dev"];
+const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils"];
+
+function missingDebianPackages(pkgs) {
+  return pkgs.filter((p) => spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" }).stdout?.includes("install ok installed") !== true);
+}
+
+function ensureLinuxPackages(pkgs) {
+  if (!isLinux || !has("dpkg-query", ["--version"])) return;
+  const missing = missingDebianPackages(pkgs);
+  if (missing.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  if (isRoot) {
+    run("apt-get", ["update", "-qq"]);
+    run("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], { env: { ...env, DEBIAN_FRONTEND: "noninteractive" } });
+  } else {
+    console.error(`Missing Debian/Ubuntu packages. Run:\n  sudo apt-get install -y ${missing.join(" ")}\nthen run this command again.`);
+    process.exit(2);
+  }
+}
+
+function ensureUiPackages() {
+  if (!existsSync(join(ui, "node_modules", ".package-lock.json"))) {
+    run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: ui });
+  }
+}
+
+function buildApp() {
+  run("npm", ["run", "build"], { cwd: ui });
+  // custom-protocol serves ui/dist from inside the binary (no dev server needed).
+  run("cargo", ["build", "-p", "rollcall-desktop", "--features", "tauri/custom-protocol"]);
+  return join(targetDir, "debug", isWin ? "rollcall-desktop.exe" : "rollcall-desktop");
+}
+
+function ensureTauriDriver() {
+  if (has("tauri-driver", ["--help"])) return;
+  run("cargo", ["install", "tauri-driver", "--locked"]);
+}
+
+const task = process.argv[2];
+if (task === "demo") {
+  ensureLinuxPackages(DEBIAN_BUILD);
+  ensureUiPackages();
+  const app = buildApp();
+  run(app, ["--demo"]);
+} else if (task === "test") {
+  ensureLinuxPackages([...DEBIAN_BUILD, ...DEBIAN_TEST]);
+  ensureUiPackages();
+  run("cargo", ["fmt", "--all", "--check"]);
+  run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
+  run("cargo", ["test", "--workspace"]);
+  run("npm", ["run", "check"], { cwd: ui });
+  run("npm", ["run", "lint"], { cwd: ui });
+  run("npm", ["test"], { cwd: ui });
+  const app = buildApp();
+  ensureTauriDriver();
+  const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];
+  const e2eEnv = { ...env, ROLLCALL_APP: app };
+  if (isLinux && !process.env.DISPLAY) {
+    run("xvfb-run", ["-a", "-s", "-screen 0 1280x860x24", "node", ...e2e], { env: e2eEnv });
+  } else {
+    run("node", e2e, { env: e2eEnv });
+  }
+  console.error("\n✔ all tests passed");
+} else {
+  console.error("usage: node scripts/dev.mjs demo|test");
+  process.exit(64);
+}

@@ -1,0 +1,3 @@
+//! Tauri commands: one-line delegations to `rollcall-core`, each in a tracing span.
+
+pub mod tenant;
