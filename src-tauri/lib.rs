@@ -10,15 +10,22 @@ use tauri::Manager;
 
 /// The typed IPC surface; `tests/bindings.rs` writes it to `ui/src/ipc/bindings.ts`.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
-    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![commands::tenant::app_status, commands::tenant::tenant_summary])
+    tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
+        commands::tenant::app_status,
+        commands::tenant::tenant_summary
+    ])
 }
 
 /// Start the demo tenant in-process and connect to it.
 async fn start_demo(state: &state::AppState) -> Result<(), rollcall_emulator::Error> {
-    let running = rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default()).await?;
+    let running =
+        rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default()).await?;
     let info = running.info.clone();
     state.set_connection(Connection {
-        endpoints: Endpoints { authority: info.authority, graph: info.graph },
+        endpoints: Endpoints {
+            authority: info.authority,
+            graph: info.graph,
+        },
         tenant: info.tenant_id,
         client_id: info.client_id,
         client_secret: Secret::new(info.client_secret),
@@ -30,8 +37,15 @@ async fn start_demo(state: &state::AppState) -> Result<(), rollcall_emulator::Er
 }
 
 pub fn run() {
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG").unwrap_or_else(|_| "info".into())).try_init();
-    let demo = std::env::args().any(|a| a == "--demo") || std::env::var("ROLLCALL_DEMO").is_ok_and(|v| v == "1");
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+    let demo = std::env::args().any(|a| a == "--demo")
+        || std::env::var("ROLLCALL_DEMO").is_ok_and(|v| v == "1");
     let builder = specta_builder();
     let result = tauri::Builder::default()
         .manage(state::AppState::new())

@@ -24,7 +24,10 @@ pub struct AppStatus {
 
 impl AppState {
     pub fn new() -> Self {
-        AppState { connection: Mutex::new(None), emulator: Mutex::new(None) }
+        AppState {
+            connection: Mutex::new(None),
+            emulator: Mutex::new(None),
+        }
     }
 
     pub fn set_connection(&self, c: Connection) {
@@ -32,18 +35,34 @@ impl AppState {
     }
 
     pub fn connection(&self) -> Result<Connection, CoreError> {
-        self.connection.lock().unwrap_or_else(|e| e.into_inner()).clone().ok_or_else(|| {
-            CoreError::new(ErrorCode::InvalidInput, "No tenant is connected yet.", Some("Start with --demo, or add a connection in Settings.".into()))
-        })
+        self.connection
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .ok_or_else(|| {
+                CoreError::new(
+                    ErrorCode::InvalidInput,
+                    "No tenant is connected yet.",
+                    Some("Start with --demo, or add a connection in Settings.".into()),
+                )
+            })
     }
 
     pub fn status(&self) -> AppStatus {
-        let c = self.connection.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let c = self
+            .connection
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         AppStatus {
             connected: c.is_some(),
             demo: c.as_ref().is_some_and(|c| c.demo),
             tenant: c.as_ref().map(|c| c.tenant.clone()),
-            profile: if c.as_ref().is_some_and(|c| c.demo) { "Demo tenant".into() } else { "Not connected".into() },
+            profile: if c.as_ref().is_some_and(|c| c.demo) {
+                "Demo tenant".into()
+            } else {
+                "Not connected".into()
+            },
             version: env!("CARGO_PKG_VERSION").into(),
         }
     }

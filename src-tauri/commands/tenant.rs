@@ -14,7 +14,9 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<crate::state::AppS
 /// The tenant summary through core → graph → tenant.
 #[tauri::command]
 #[specta::specta]
-pub async fn tenant_summary(state: State<'_, AppState>) -> Result<rollcall_core::summary::TenantSummary, IpcError> {
+pub async fn tenant_summary(
+    state: State<'_, AppState>,
+) -> Result<rollcall_core::summary::TenantSummary, IpcError> {
     let conn = state.connection()?;
     rollcall_core::summary::fetch(&conn).await
 }

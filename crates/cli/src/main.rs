@@ -5,7 +5,11 @@ mod connection;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "rollcall", version, about = "Teams webinar setup checks, calendars and attendance exports")]
+#[command(
+    name = "rollcall",
+    version,
+    about = "Teams webinar setup checks, calendars and attendance exports"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -41,10 +45,16 @@ enum Command {
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG").unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
         .init();
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("rollcall: cannot start the async runtime: {e}");
@@ -56,11 +66,19 @@ fn main() -> std::process::ExitCode {
 
 async fn run(cli: Cli) -> std::process::ExitCode {
     match cli.command {
-        Command::Emulator { listen, seed, scenarios, latency_ms } => {
+        Command::Emulator {
+            listen,
+            seed,
+            scenarios,
+            latency_ms,
+        } => {
             let config = rollcall_emulator::Config {
                 seed,
                 scenarios,
-                faults: rollcall_emulator::Faults { latency_ms, ..Default::default() },
+                faults: rollcall_emulator::Faults {
+                    latency_ms,
+                    ..Default::default()
+                },
                 now: None,
             };
             let running = match rollcall_emulator::start(&listen, config).await {

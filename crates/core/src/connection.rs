@@ -32,7 +32,11 @@ impl Connection {
             self.client_secret.clone(),
             &self.endpoints.resource(),
         );
-        Ok(GraphClient::new(http, self.endpoints.clone(), Arc::new(tokens))?)
+        Ok(GraphClient::new(
+            http,
+            self.endpoints.clone(),
+            Arc::new(tokens),
+        )?)
     }
 }
 

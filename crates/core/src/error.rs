@@ -47,7 +47,12 @@ pub struct CoreError {
 
 impl CoreError {
     pub fn new(code: ErrorCode, message: impl Into<String>, hint: Option<String>) -> Self {
-        CoreError { code, message: message.into(), hint, request_id: None }
+        CoreError {
+            code,
+            message: message.into(),
+            hint,
+            request_id: None,
+        }
     }
     pub fn internal(message: impl Into<String>) -> Self {
         CoreError::new(ErrorCode::Internal, message, None)
@@ -68,7 +73,10 @@ impl CoreError {
     pub fn exit_code(&self) -> u8 {
         match self.code {
             ErrorCode::InvalidInput => 64,
-            ErrorCode::TenantNotFound | ErrorCode::AppNotFound | ErrorCode::InvalidSecret | ErrorCode::ExpiredSecret => 77,
+            ErrorCode::TenantNotFound
+            | ErrorCode::AppNotFound
+            | ErrorCode::InvalidSecret
+            | ErrorCode::ExpiredSecret => 77,
             ErrorCode::PermissionMissing | ErrorCode::AccessPolicyMissing => 77,
             ErrorCode::NotFound => 66,
             ErrorCode::Unavailable | ErrorCode::Network => 69,
@@ -128,10 +136,22 @@ mod tests {
 
     #[test]
     fn aadsts_codes_become_advice() {
-        let e: CoreError = GraphError::Token(AadError { error_codes: vec![7000222], status: 401, ..Default::default() }).into();
+        let e: CoreError = GraphError::Token(Box::new(AadError {
+            error_codes: vec![7000222],
+            status: 401,
+            ..Default::default()
+        }))
+        .into();
         assert_eq!(e.code, ErrorCode::ExpiredSecret);
         assert!(e.hint.unwrap().contains("Certificates & secrets"));
-        let e: CoreError = GraphError::Api { status: 403, code: "General".into(), message: "No application access policy found for this app.".into(), request_id: Some("r".into()), date: None }.into();
+        let e: CoreError = GraphError::Api {
+            status: 403,
+            code: "General".into(),
+            message: "No application access policy found for this app.".into(),
+            request_id: Some("r".into()),
+            date: None,
+        }
+        .into();
         assert_eq!(e.code, ErrorCode::AccessPolicyMissing);
         assert_eq!(e.request_id.as_deref(), Some("r"));
     }

@@ -50,9 +50,21 @@ pub struct WebinarBrief {
 
 impl TenantSummary {
     pub fn to_text(&self) -> String {
-        let mut s = format!("Tenant {}{}\nApp {}\nPermissions: {}\n", self.tenant_id, if self.demo { " (DEMO)" } else { "" }, self.client_id, self.permissions.join(", "));
+        let mut s = format!(
+            "Tenant {}{}\nApp {}\nPermissions: {}\n",
+            self.tenant_id,
+            if self.demo { " (DEMO)" } else { "" },
+            self.client_id,
+            self.permissions.join(", ")
+        );
         for h in &self.hosts {
-            s.push_str(&format!("- {} ({}): Teams {}, {} upcoming webinar(s)\n", h.email, h.display_name.as_deref().unwrap_or("?"), h.teams, h.upcoming.len()));
+            s.push_str(&format!(
+                "- {} ({}): Teams {}, {} upcoming webinar(s)\n",
+                h.email,
+                h.display_name.as_deref().unwrap_or("?"),
+                h.teams,
+                h.upcoming.len()
+            ));
             if let Some(p) = &h.problem {
                 s.push_str(&format!("  ! {p}\n"));
             }
@@ -71,20 +83,48 @@ fn enc(v: &str) -> String {
 }
 
 /// Find a host by e-mail: the mail address or, failing that, the UPN.
-pub async fn find_user(graph: &rollcall_graph::GraphClient, email: &str) -> Result<Option<User>, CoreError> {
+pub async fn find_user(
+    graph: &rollcall_graph::GraphClient,
+    email: &str,
+) -> Result<Option<User>, CoreError> {
     let q = odata_quote(email);
     let filter = format!("mail eq '{q}' or userPrincipalName eq '{q}'");
-    let url = format!("/users?$filter={}&$select={}", enc(&filter), enc("id,displayName,mail,userPrincipalName,assignedPlans"));
+    let url = format!(
+        "/users?$filter={}&$select={}",
+        enc(&filter),
+        enc("id,displayName,mail,userPrincipalName,assignedPlans")
+    );
     let users: Vec<User> = graph.get_all(Request::get(url)).await?;
     Ok(users.into_iter().next())
 }
 
-async fn host_summary(graph: &rollcall_graph::GraphClient, email: String, now: Timestamp) -> Result<HostSummary, CoreError> {
+async fn host_summary(
+    graph: &rollcall_graph::GraphClient,
+    email: String,
+    now: Timestamp,
+) -> Result<HostSummary, CoreError> {
     let Some(user) = find_user(graph, &email).await? else {
-        return Ok(HostSummary { email, display_name: None, user_principal_name: None, teams: "unknown".into(), upcoming: vec![], recent: vec![], problem: Some("No user with this e-mail exists in the tenant.".into()) });
+        return Ok(HostSummary {
+            email,
+            display_name: None,
+            user_principal_name: None,
+            teams: "unknown".into(),
+            upcoming: vec![],
+            recent: vec![],
+            problem: Some("No user with this e-mail exists in the tenant.".into()),
+        });
     };
-    let teams = match user.assigned_plans.as_ref().and_then(|p| p.iter().find(|p| p.service_plan_id.as_deref() == Some(TEAMS1_PLAN))) {
-        Some(p) if p.capability_status.as_deref().is_some_and(|s| s.eq_ignore_ascii_case("Enabled")) => "enabled",
+    let teams = match user.assigned_plans.as_ref().and_then(|p| {
+        p.iter()
+            .find(|p| p.service_plan_id.as_deref() == Some(TEAMS1_PLAN))
+    }) {
+        Some(p)
+            if p.capability_status
+                .as_deref()
+                .is_some_and(|s| s.eq_ignore_ascii_case("Enabled")) =>
+        {
+            "enabled"
+        }
         Some(_) => "disabled",
         None => "none",
     };
@@ -97,14 +137,22 @@ async fn host_summary(graph: &rollcall_graph::GraphClient, email: String, now: T
         enc(&to.to_string()),
         enc("subject,start,end,isOnlineMeeting,onlineMeetingProvider,onlineMeeting,isCancelled,type,seriesMasterId")
     );
-    let (all, problem): (Vec<(Timestamp, WebinarBrief)>, _) = match graph.get_all::<Event>(Request::get(url).mailbox(&user.id)).await {
+    let (all, problem): (Vec<(Timestamp, WebinarBrief)>, _) = match graph
+        .get_all::<Event>(Request::get(url).mailbox(&user.id))
+        .await
+    {
         Ok(events) => (
             events
                 .iter()
                 .filter(|e| e.is_teams())
                 .filter_map(|e| {
                     let (start, end) = (e.start.to_utc()?, e.end.to_utc()?);
-                    let brief = WebinarBrief { subject: e.subject.clone().unwrap_or_default(), start: start.to_string(), end: end.to_string(), cancelled: e.is_cancelled.unwrap_or(false) };
+                    let brief = WebinarBrief {
+                        subject: e.subject.clone().unwrap_or_default(),
+                        start: start.to_string(),
+                        end: end.to_string(),
+                        cancelled: e.is_cancelled.unwrap_or(false),
+                    };
                     Some((end, brief))
                 })
                 .collect(),
@@ -113,28 +161,54 @@ async fn host_summary(graph: &rollcall_graph::GraphClient, email: String, now: T
         Err(e) => (vec![], Some(CoreError::from(e).user_message())),
     };
     let (recent, upcoming): (Vec<_>, Vec<_>) = all.into_iter().partition(|(end, _)| *end <= now);
-    let (recent, upcoming) = (recent.into_iter().map(|(_, w)| w).collect(), upcoming.into_iter().map(|(_, w)| w).collect());
-    Ok(HostSummary { email, display_name: user.display_name, user_principal_name: Some(user.user_principal_name), teams: teams.into(), upcoming, recent, problem })
+    let (recent, upcoming) = (
+        recent.into_iter().map(|(_, w)| w).collect(),
+        upcoming.into_iter().map(|(_, w)| w).collect(),
+    );
+    Ok(HostSummary {
+        email,
+        display_name: user.display_name,
+        user_principal_name: Some(user.user_principal_name),
+        teams: teams.into(),
+        upcoming,
+        recent,
+        problem,
+    })
 }
 
 /// Fetch the summary: a token first (so sign-in problems surface as such), then each host concurrently.
 pub async fn fetch(conn: &Connection) -> Result<TenantSummary, CoreError> {
     if conn.tenant.trim().is_empty() || conn.client_id.trim().is_empty() {
-        return Err(CoreError::new(ErrorCode::InvalidInput, "Tenant and client ID are required.", None));
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "Tenant and client ID are required.",
+            None,
+        ));
     }
     let graph = conn.graph()?;
     let token = graph.tokens().token(false).await?;
     let now = Timestamp::now();
-    let tasks = conn.hosts.iter().map(|h| host_summary(&graph, h.clone(), now));
+    let tasks = conn
+        .hosts
+        .iter()
+        .map(|h| host_summary(&graph, h.clone(), now));
     let mut hosts = Vec::new();
     for r in futures_join_all(tasks).await {
         hosts.push(r?);
     }
-    Ok(TenantSummary { tenant_id: conn.tenant.clone(), client_id: conn.client_id.clone(), demo: conn.demo, permissions: token.permissions(), hosts })
+    Ok(TenantSummary {
+        tenant_id: conn.tenant.clone(),
+        client_id: conn.client_id.clone(),
+        demo: conn.demo,
+        permissions: token.permissions(),
+        hosts,
+    })
 }
 
 /// Run futures concurrently, keeping order (a tiny `join_all` so core needs no futures crate).
-async fn futures_join_all<F: std::future::Future>(futs: impl IntoIterator<Item = F>) -> Vec<F::Output> {
+async fn futures_join_all<F: std::future::Future>(
+    futs: impl IntoIterator<Item = F>,
+) -> Vec<F::Output> {
     let futs: Vec<_> = futs.into_iter().map(Box::pin).collect();
     let mut outputs: Vec<Option<F::Output>> = futs.iter().map(|_| None).collect();
     let mut pending: Vec<(usize, std::pin::Pin<Box<F>>)> = futs.into_iter().enumerate().collect();

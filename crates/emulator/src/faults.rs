@@ -97,7 +97,12 @@ pub struct MailboxSlot {
 
 impl Drop for MailboxSlot {
     fn drop(&mut self) {
-        let mut map = self.state.faults.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = self
+            .state
+            .faults
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         if let Some(n) = map.get_mut(&self.mailbox) {
             *n = n.saturating_sub(1);
         }
@@ -117,7 +122,10 @@ impl FaultState {
     }
 
     pub fn config(&self) -> Faults {
-        self.config.lock().unwrap_or_else(|e| e.into_inner()).clone()
+        self.config
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn set(&self, f: Faults) {
@@ -149,7 +157,9 @@ impl FaultState {
         let cfg = self.config();
         if self.roll(cfg.throttle_rate) {
             self.count(|s| s.throttled += 1);
-            return Some(Injected::Throttle { retry_after: self.retry_after_value(&cfg) });
+            return Some(Injected::Throttle {
+                retry_after: self.retry_after_value(&cfg),
+            });
         }
         if self.roll(cfg.server_error_rate) {
             self.count(|s| s.server_errors += 1);
@@ -175,7 +185,8 @@ impl FaultState {
         };
         if use_date {
             // An HTTP-date has one-second resolution: round up so the client waits at least as asked.
-            let at = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(cfg.retry_after_secs as i64 + 1);
+            let at = jiff::Timestamp::now()
+                + jiff::SignedDuration::from_secs(cfg.retry_after_secs as i64 + 1);
             at.strftime("%a, %d %b %Y %H:%M:%S GMT").to_string()
         } else {
             cfg.retry_after_secs.to_string()
@@ -185,7 +196,11 @@ impl FaultState {
     /// Take one of the mailbox's concurrent-request slots, or `None` when it is over its limit.
     pub fn enter_mailbox(state: &Arc<Shared>, mailbox: &str) -> Option<MailboxSlot> {
         let limit = state.faults.config().mailbox_concurrency;
-        let mut map = state.faults.in_flight.lock().unwrap_or_else(|e| e.into_inner());
+        let mut map = state
+            .faults
+            .in_flight
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let n = map.entry(mailbox.to_ascii_lowercase()).or_insert(0);
         if limit.is_some_and(|l| *n >= l) {
             drop(map);
@@ -195,8 +210,13 @@ impl FaultState {
         *n += 1;
         let now_in = *n as u64;
         drop(map);
-        state.faults.count(|s| s.max_in_flight_per_mailbox = s.max_in_flight_per_mailbox.max(now_in));
-        Some(MailboxSlot { state: state.clone(), mailbox: mailbox.to_ascii_lowercase() })
+        state
+            .faults
+            .count(|s| s.max_in_flight_per_mailbox = s.max_in_flight_per_mailbox.max(now_in));
+        Some(MailboxSlot {
+            state: state.clone(),
+            mailbox: mailbox.to_ascii_lowercase(),
+        })
     }
 }
 
@@ -216,16 +236,25 @@ async fn put_faults(State(s): State<Arc<Shared>>, Json(f): Json<Faults>) -> Json
     Json(s.faults.config())
 }
 
-async fn enable_scenario(State(s): State<Arc<Shared>>, Path(name): Path<String>) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+async fn enable_scenario(
+    State(s): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> (axum::http::StatusCode, Json<serde_json::Value>) {
     let result = crate::apply_scenario(&mut s.world(), &name, jiff::Timestamp::now());
     match result {
         Ok(()) => {
             if name == "refresh-inactive" {
                 s.faults.set_refresh_inactive(true);
             }
-            (axum::http::StatusCode::OK, Json(serde_json::json!({ "enabled": name })))
+            (
+                axum::http::StatusCode::OK,
+                Json(serde_json::json!({ "enabled": name })),
+            )
         }
-        Err(e) => (axum::http::StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": e.to_string() }))),
+        Err(e) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": e.to_string() })),
+        ),
     }
 }
 

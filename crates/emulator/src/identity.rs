@@ -4,6 +4,9 @@
 //!
 //! Not covered: device code, certificates (`client_assertion`), `form_post`, personal accounts.
 
+// Checks return the ready HTTP error response as their `Err`: it is built once, on the error path.
+#![allow(clippy::result_large_err)]
+
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -27,16 +30,34 @@ const OIDC: &[&str] = &["openid", "profile", "email", "offline_access"];
 
 pub fn routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/{tenant}/v2.0/.well-known/openid-configuration", get(discovery))
+        .route(
+            "/{tenant}/v2.0/.well-known/openid-configuration",
+            get(discovery),
+        )
         .route("/{tenant}/discovery/v2.0/keys", get(jwks))
-        .route("/{tenant}/oauth2/v2.0/authorize", get(authorize_get).post(authorize_post))
+        .route(
+            "/{tenant}/oauth2/v2.0/authorize",
+            get(authorize_get).post(authorize_post),
+        )
         .route("/{tenant}/oauth2/v2.0/token", axum::routing::post(token))
-        .route("/{tenant}/adminconsent", get(consent_get).post(consent_post))
-        .route("/{tenant}/v2.0/adminconsent", get(consent_get).post(consent_post))
+        .route(
+            "/{tenant}/adminconsent",
+            get(consent_get).post(consent_post),
+        )
+        .route(
+            "/{tenant}/v2.0/adminconsent",
+            get(consent_get).post(consent_post),
+        )
 }
 
 /// A token-endpoint error body exactly as Entra writes it.
-pub fn aad_error(status: StatusCode, error: &str, code: u32, message: &str, suberror: Option<&str>) -> Response {
+pub fn aad_error(
+    status: StatusCode,
+    error: &str,
+    code: u32,
+    message: &str,
+    suberror: Option<&str>,
+) -> Response {
     let now = Timestamp::now();
     let stamp = now.strftime("%Y-%m-%d %H:%M:%SZ").to_string();
     let trace = uuid::Uuid::new_v4().to_string();
@@ -57,7 +78,10 @@ pub fn aad_error(status: StatusCode, error: &str, code: u32, message: &str, sube
 }
 
 fn no_store() -> [(header::HeaderName, &'static str); 2] {
-    [(header::CACHE_CONTROL, "no-store, no-cache"), (header::PRAGMA, "no-cache")]
+    [
+        (header::CACHE_CONTROL, "no-store, no-cache"),
+        (header::PRAGMA, "no-cache"),
+    ]
 }
 
 fn tenant_not_found(tenant: &str, error: &str) -> Response {
@@ -76,7 +100,11 @@ async fn discovery(State(s): State<Arc<Shared>>, Path(tenant): Path<String>) -> 
     if !generic && !world.knows_tenant(&tenant) {
         return tenant_not_found(&tenant, "invalid_tenant");
     }
-    let tid = if generic { "{tenantid}".to_string() } else { world.tenant.id.clone() };
+    let tid = if generic {
+        "{tenantid}".to_string()
+    } else {
+        world.tenant.id.clone()
+    };
     let base = &s.base;
     let graph_host = s.graph_base();
     let body = json!({
@@ -104,7 +132,11 @@ async fn discovery(State(s): State<Arc<Shared>>, Path(tenant): Path<String>) -> 
         "msgraph_host": "graph.microsoft.com",
         "rbac_url": "https://pas.windows.net",
     });
-    ([(header::CACHE_CONTROL, "max-age=86400, private")], Json(body)).into_response()
+    (
+        [(header::CACHE_CONTROL, "max-age=86400, private")],
+        Json(body),
+    )
+        .into_response()
 }
 
 async fn jwks(State(s): State<Arc<Shared>>) -> Json<Value> {
@@ -117,7 +149,8 @@ pub fn redirect_matches(registered: &str, requested: &str) -> bool {
     let (Ok(r), Ok(q)) = (url::Url::parse(registered), url::Url::parse(requested)) else {
         return false;
     };
-    let loopback = r.scheme() == "http" && matches!(r.host_str(), Some("localhost") | Some("127.0.0.1"));
+    let loopback =
+        r.scheme() == "http" && matches!(r.host_str(), Some("localhost") | Some("127.0.0.1"));
     r.scheme() == q.scheme()
         && r.host_str() == q.host_str()
         && r.path() == q.path()
@@ -130,7 +163,11 @@ fn find_redirect<'a>(app: &'a AppRegistration, uri: &str) -> Option<&'a crate::m
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
 }
 
 fn error_page(code: u32, title: &str, detail: &str) -> Response {
@@ -154,8 +191,6 @@ fn split_scopes(scope: &str) -> (Vec<String>, Vec<String>) {
             oidc.push(s.to_ascii_lowercase());
         } else if let Some(short) = s.strip_prefix(GRAPH) {
             graph.push(short.to_string());
-        } else if !s.contains("://") {
-            graph.push(s.to_string());
         } else {
             graph.push(s.to_string());
         }
@@ -177,11 +212,19 @@ fn redirect_with(uri: &str, params: &[(&str, &str)]) -> Response {
     HttpRedirect::to(url.as_str()).into_response()
 }
 
-async fn authorize_get(State(s): State<Arc<Shared>>, Path(tenant): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn authorize_get(
+    State(s): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     authorize(s, tenant, q)
 }
 
-async fn authorize_post(State(s): State<Arc<Shared>>, Path(tenant): Path<String>, Form(q): Form<HashMap<String, String>>) -> Response {
+async fn authorize_post(
+    State(s): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    Form(q): Form<HashMap<String, String>>,
+) -> Response {
     authorize(s, tenant, q)
 }
 
@@ -189,7 +232,11 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
     let mut world = s.world();
     let generic = ["common", "organizations"].contains(&tenant.as_str());
     if !generic && !world.knows_tenant(&tenant) {
-        return error_page(90002, &format!("Tenant '{tenant}' not found."), "Check the tenant ID or domain and the cloud you are signing in to.");
+        return error_page(
+            90002,
+            &format!("Tenant '{tenant}' not found."),
+            "Check the tenant ID or domain and the cloud you are signing in to.",
+        );
     }
     let client_id = q.get("client_id").cloned().unwrap_or_default();
     let Some(app) = world.app(&client_id).cloned() else {
@@ -201,7 +248,11 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
     };
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if app.redirects.is_empty() {
-        return error_page(500113, "No reply address is registered for the application.", "Add a redirect URI under Authentication.");
+        return error_page(
+            500113,
+            "No reply address is registered for the application.",
+            "Add a redirect URI under Authentication.",
+        );
     }
     if find_redirect(&app, &redirect_uri).is_none() {
         return error_page(
@@ -212,28 +263,46 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
     }
     let state = q.get("state").cloned().unwrap_or_default();
     if q.get("response_type").map(String::as_str) != Some("code") {
-        return redirect_with(&redirect_uri, &[
-            ("error", "unsupported_response_type"),
-            ("error_description", "AADSTS700054: response_type 'id_token' is not enabled for the application."),
-            ("state", &state),
-        ]);
+        return redirect_with(
+            &redirect_uri,
+            &[
+                ("error", "unsupported_response_type"),
+                (
+                    "error_description",
+                    "AADSTS700054: response_type 'id_token' is not enabled for the application.",
+                ),
+                ("state", &state),
+            ],
+        );
     }
     let scope = q.get("scope").cloned().unwrap_or_default();
     let (graph_scopes, oidc) = split_scopes(&scope);
     if graph_scopes.is_empty() && oidc.is_empty() {
-        return redirect_with(&redirect_uri, &[
-            ("error", "invalid_request"),
-            ("error_description", "AADSTS900144: The request body must contain the following parameter: 'scope'."),
-            ("state", &state),
-        ]);
+        return redirect_with(
+            &redirect_uri,
+            &[
+                ("error", "invalid_request"),
+                (
+                    "error_description",
+                    "AADSTS900144: The request body must contain the following parameter: 'scope'.",
+                ),
+                ("state", &state),
+            ],
+        );
     }
     if q.get("action").map(String::as_str) == Some("cancel") {
-        return redirect_with(&redirect_uri, &[
-            ("error", "access_denied"),
-            ("error_description", "AADSTS65004: User declined to consent to access the app."),
-            ("error_subcode", "cancel"),
-            ("state", &state),
-        ]);
+        return redirect_with(
+            &redirect_uri,
+            &[
+                ("error", "access_denied"),
+                (
+                    "error_description",
+                    "AADSTS65004: User declined to consent to access the app.",
+                ),
+                ("error_subcode", "cancel"),
+                ("state", &state),
+            ],
+        );
     }
     // Who signs in: the login_hint completes without a click (for tests that follow redirects);
     // otherwise the page below lets the person pick a demo account.
@@ -246,13 +315,20 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
     let key = (app.app_id.clone(), user.id.clone());
     let already = world.user_consents.get(&key).cloned().unwrap_or_default();
     let wanted: BTreeSet<String> = graph_scopes.iter().cloned().collect();
-    let consented = app.admin_consent || wanted.iter().all(|w| already.iter().any(|a| a.eq_ignore_ascii_case(w)));
+    let consented = app.admin_consent
+        || wanted
+            .iter()
+            .all(|w| already.iter().any(|a| a.eq_ignore_ascii_case(w)));
     let clicked_accept = q.get("action").map(String::as_str) == Some("consent");
     if !consented {
         if clicked_accept && wanted.iter().any(|w| needs_admin(w)) {
             return error_page(90094, "Need admin approval.", "This app needs permission to access resources in your organization that only an admin can grant. Ask an admin to grant permission to this app before you can use it.");
         } else if clicked_accept {
-            world.user_consents.entry(key).or_default().extend(wanted.iter().cloned());
+            world
+                .user_consents
+                .entry(key)
+                .or_default()
+                .extend(wanted.iter().cloned());
         } else {
             return redirect_with(&redirect_uri, &[
                 ("error", "consent_required"),
@@ -272,28 +348,55 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
             user_id: user.id.clone(),
             redirect_uri: redirect_uri.clone(),
             challenge: q.get("code_challenge").cloned(),
-            challenge_method: q.get("code_challenge_method").cloned().unwrap_or_else(|| "plain".into()),
+            challenge_method: q
+                .get("code_challenge_method")
+                .cloned()
+                .unwrap_or_else(|| "plain".into()),
             scopes: graph_scopes.into_iter().chain(oidc).collect(),
             issued: Timestamp::now(),
             redeemed: false,
         },
     );
     let session = uuid::Uuid::new_v4().to_string();
-    redirect_with(&redirect_uri, &[("code", &code), ("state", &state), ("session_state", &session)])
+    redirect_with(
+        &redirect_uri,
+        &[
+            ("code", &code),
+            ("state", &state),
+            ("session_state", &session),
+        ],
+    )
 }
 
 /// Delegated permissions that only an administrator can consent to.
 fn needs_admin(scope: &str) -> bool {
-    ["User.Read.All", "Application.Read.All", "Directory.Read.All", "User.ReadWrite.All"]
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(scope))
+    [
+        "User.Read.All",
+        "Application.Read.All",
+        "Directory.Read.All",
+        "User.ReadWrite.All",
+    ]
+    .iter()
+    .any(|a| a.eq_ignore_ascii_case(scope))
 }
 
-fn sign_in_page(world: &crate::model::World, app: &AppRegistration, tenant: &str, q: &HashMap<String, String>, scopes: &[String]) -> Response {
+fn sign_in_page(
+    world: &crate::model::World,
+    app: &AppRegistration,
+    tenant: &str,
+    q: &HashMap<String, String>,
+    scopes: &[String],
+) -> Response {
     let hidden: String = q
         .iter()
         .filter(|(k, _)| k.as_str() != "login_hint" && k.as_str() != "action")
-        .map(|(k, v)| format!("<input type=hidden name=\"{}\" value=\"{}\">", escape(k), escape(v)))
+        .map(|(k, v)| {
+            format!(
+                "<input type=hidden name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
         .collect();
     let accounts: String = world
         .users
@@ -308,7 +411,10 @@ fn sign_in_page(world: &crate::model::World, app: &AppRegistration, tenant: &str
             )
         })
         .collect();
-    let perms: String = scopes.iter().map(|s| format!("<li>{}</li>", escape(s))).collect();
+    let perms: String = scopes
+        .iter()
+        .map(|s| format!("<li>{}</li>", escape(s)))
+        .collect();
     let html = format!(
         "<!doctype html><html lang=en><head><meta charset=utf-8><title>Sign in to your account</title>\
 <style>body{{font-family:system-ui,sans-serif;background:#f2f2f2;margin:0}}main{{background:#fff;max-width:26rem;margin:4rem auto;padding:2rem 2.5rem;box-shadow:0 2px 6px rgba(0,0,0,.2)}}\
@@ -337,11 +443,17 @@ fn client_secret(form: &HashMap<String, String>, headers: &HeaderMap) -> Option<
     let decoded = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
     let text = String::from_utf8(decoded).ok()?;
     let (_, secret) = text.split_once(':')?;
-    url::form_urlencoded::parse(format!("s={secret}").as_bytes()).next().map(|(_, v)| v.into_owned())
+    url::form_urlencoded::parse(format!("s={secret}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
 }
 
 /// Check a confidential client's secret; `Err` is the response to send.
-fn check_secret(app: &AppRegistration, secret: Option<&str>, now: Timestamp) -> Result<(), Response> {
+fn check_secret(
+    app: &AppRegistration,
+    secret: Option<&str>,
+    now: Timestamp,
+) -> Result<(), Response> {
     let Some(secret) = secret else {
         return Err(aad_error(
             StatusCode::UNAUTHORIZED,
@@ -370,7 +482,12 @@ fn check_secret(app: &AppRegistration, secret: Option<&str>, now: Timestamp) -> 
     }
 }
 
-async fn token(State(s): State<Arc<Shared>>, Path(tenant): Path<String>, headers: HeaderMap, Form(form): Form<HashMap<String, String>>) -> Response {
+async fn token(
+    State(s): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
     s.faults.count(|st| st.token_requests += 1);
     let now = Timestamp::now();
     let grant = form.get("grant_type").cloned().unwrap_or_default();
@@ -380,10 +497,26 @@ async fn token(State(s): State<Arc<Shared>>, Path(tenant): Path<String>, headers
         return tenant_not_found(&tenant, "invalid_request");
     }
     if grant.is_empty() {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'grant_type'.", None);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'grant_type'.",
+            None,
+        );
     }
-    let Some(client_id) = form.get("client_id").cloned().or_else(|| basic_client_id(&headers)) else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 900144, "The request body must contain the following parameter: 'client_id'.", None);
+    let Some(client_id) = form
+        .get("client_id")
+        .cloned()
+        .or_else(|| basic_client_id(&headers))
+    else {
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            900144,
+            "The request body must contain the following parameter: 'client_id'.",
+            None,
+        );
     };
     let Some(app) = world.app(&client_id).cloned() else {
         return aad_error(
@@ -453,13 +586,20 @@ async fn token(State(s): State<Arc<Shared>>, Path(tenant): Path<String>, headers
 
 fn basic_client_id(headers: &HeaderMap) -> Option<String> {
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(auth.strip_prefix("Basic ")?).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(auth.strip_prefix("Basic ")?)
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
     Some(text.split_once(':')?.0.to_string())
 }
 
 /// Public clients must not authenticate; Web ones must, with a valid secret.
-fn authenticate_for_redirect(app: &AppRegistration, redirect_uri: &str, secret: Option<&str>, now: Timestamp) -> Result<(), Response> {
+fn authenticate_for_redirect(
+    app: &AppRegistration,
+    redirect_uri: &str,
+    secret: Option<&str>,
+    now: Timestamp,
+) -> Result<(), Response> {
     match find_redirect(app, redirect_uri).map(|r| &r.platform) {
         Some(Platform::InstalledClient) if secret.is_some() => Err(aad_error(
             StatusCode::UNAUTHORIZED,
@@ -473,7 +613,13 @@ fn authenticate_for_redirect(app: &AppRegistration, redirect_uri: &str, secret: 
     }
 }
 
-fn redeem_code(s: &Arc<Shared>, app: &AppRegistration, form: &HashMap<String, String>, secret: Option<&str>, now: Timestamp) -> Response {
+fn redeem_code(
+    s: &Arc<Shared>,
+    app: &AppRegistration,
+    form: &HashMap<String, String>,
+    secret: Option<&str>,
+    now: Timestamp,
+) -> Response {
     let code = form.get("code").cloned().unwrap_or_default();
     let mut world = s.world();
     let Some(grant) = world.codes.get(&code).cloned() else {
@@ -490,7 +636,13 @@ fn redeem_code(s: &Arc<Shared>, app: &AppRegistration, form: &HashMap<String, St
     }
     let redirect_uri = form.get("redirect_uri").cloned().unwrap_or_default();
     if redirect_uri != grant.redirect_uri {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 50148, "The redirect_uri does not match the one used in the authorization request.", None);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50148,
+            "The redirect_uri does not match the one used in the authorization request.",
+            None,
+        );
     }
     if let Err(r) = authenticate_for_redirect(app, &redirect_uri, secret, now) {
         return r;
@@ -498,7 +650,8 @@ fn redeem_code(s: &Arc<Shared>, app: &AppRegistration, form: &HashMap<String, St
     if let Some(challenge) = &grant.challenge {
         let verifier = form.get("code_verifier").cloned().unwrap_or_default();
         let computed = if grant.challenge_method.eq_ignore_ascii_case("S256") {
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()))
+            base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .encode(sha2::Sha256::digest(verifier.as_bytes()))
         } else {
             verifier.clone()
         };
@@ -513,17 +666,37 @@ fn redeem_code(s: &Arc<Shared>, app: &AppRegistration, form: &HashMap<String, St
     issue_delegated(s, app, &grant.user_id, &grant.scopes, now)
 }
 
-fn refresh(s: &Arc<Shared>, app: &AppRegistration, form: &HashMap<String, String>, secret: Option<&str>, now: Timestamp) -> Response {
+fn refresh(
+    s: &Arc<Shared>,
+    app: &AppRegistration,
+    form: &HashMap<String, String>,
+    secret: Option<&str>,
+    now: Timestamp,
+) -> Response {
     let rt = form.get("refresh_token").cloned().unwrap_or_default();
     let world = s.world();
     let Some(grant) = world.refresh.get(&rt).cloned() else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 9002313, "Invalid request. Request is malformed or invalid.", None);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            9002313,
+            "Invalid request. Request is malformed or invalid.",
+            None,
+        );
     };
     drop(world);
     if !grant.app_id.eq_ignore_ascii_case(&app.app_id) {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 70000, "The refresh token was issued to a different client.", None);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            70000,
+            "The refresh token was issued to a different client.",
+            None,
+        );
     }
-    if s.faults.refresh_inactive() || now.duration_since(grant.last_used) > SignedDuration::from_hours(24 * 90) {
+    if s.faults.refresh_inactive()
+        || now.duration_since(grant.last_used) > SignedDuration::from_hours(24 * 90)
+    {
         return aad_error(
             StatusCode::BAD_REQUEST,
             "invalid_grant",
@@ -547,7 +720,9 @@ fn refresh(s: &Arc<Shared>, app: &AppRegistration, form: &HashMap<String, String
     }
     let requested = form.get("scope").cloned().unwrap_or_default();
     let (graph_scopes, oidc) = split_scopes(&requested);
-    let scopes: Vec<String> = if graph_scopes.iter().any(|g| g.ends_with(".default")) || graph_scopes.is_empty() {
+    let scopes: Vec<String> = if graph_scopes.iter().any(|g| g.ends_with(".default"))
+        || graph_scopes.is_empty()
+    {
         grant.scopes.clone()
     } else {
         for g in &graph_scopes {
@@ -567,10 +742,22 @@ fn refresh(s: &Arc<Shared>, app: &AppRegistration, form: &HashMap<String, String
 }
 
 /// Issue access, refresh (if `offline_access`) and id (if `openid`) tokens for a user.
-fn issue_delegated(s: &Arc<Shared>, app: &AppRegistration, user_id: &str, requested: &[String], now: Timestamp) -> Response {
+fn issue_delegated(
+    s: &Arc<Shared>,
+    app: &AppRegistration,
+    user_id: &str,
+    requested: &[String],
+    now: Timestamp,
+) -> Response {
     let mut world = s.world();
     let Some(user) = world.user(user_id).cloned() else {
-        return aad_error(StatusCode::BAD_REQUEST, "invalid_grant", 50034, "The user account does not exist in the directory.", None);
+        return aad_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            50034,
+            "The user account does not exist in the directory.",
+            None,
+        );
     };
     // Only configured (and, for admin-only ones, consented) permissions reach the token.
     let granted: Vec<String> = requested
@@ -582,11 +769,19 @@ fn issue_delegated(s: &Arc<Shared>, app: &AppRegistration, user_id: &str, reques
         .collect::<BTreeSet<_>>()
         .into_iter()
         .collect();
-    let oidc: Vec<&str> = OIDC.iter().copied().filter(|o| requested.iter().any(|r| r == o)).collect();
+    let oidc: Vec<&str> = OIDC
+        .iter()
+        .copied()
+        .filter(|o| requested.iter().any(|r| r == o))
+        .collect();
     let lifetime = s.faults.config().token_lifetime_secs as i64;
     let tid = world.tenant.id.clone();
     let mut scp: Vec<String> = granted.clone();
-    scp.extend(oidc.iter().filter(|o| **o != "offline_access").map(|o| o.to_string()));
+    scp.extend(
+        oidc.iter()
+            .filter(|o| **o != "offline_access")
+            .map(|o| o.to_string()),
+    );
     let claims = json!({
         "aud": "https://graph.microsoft.com",
         "iss": format!("https://sts.windows.net/{tid}/"),
@@ -599,9 +794,19 @@ fn issue_delegated(s: &Arc<Shared>, app: &AppRegistration, user_id: &str, reques
         "uti": uuid::Uuid::new_v4().simple().to_string(), "ver": "1.0",
     });
     let Ok(access) = s.keys.sign(&claims) else {
-        return aad_error(StatusCode::INTERNAL_SERVER_ERROR, "temporarily_unavailable", 50000, "signing failed", None);
+        return aad_error(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "temporarily_unavailable",
+            50000,
+            "signing failed",
+            None,
+        );
     };
-    let mut scope_out: Vec<String> = oidc.iter().filter(|o| **o != "offline_access").map(|o| o.to_string()).collect();
+    let mut scope_out: Vec<String> = oidc
+        .iter()
+        .filter(|o| **o != "offline_access")
+        .map(|o| o.to_string())
+        .collect();
     scope_out.extend(granted.iter().map(|g| format!("{GRAPH}{g}")));
     let mut body = json!({
         "token_type": "Bearer",
@@ -611,10 +816,21 @@ fn issue_delegated(s: &Arc<Shared>, app: &AppRegistration, user_id: &str, reques
         "access_token": access,
     });
     if oidc.contains(&"offline_access") {
-        let rt = format!("1.{}", Rng::new(now.as_nanosecond() as u64 ^ 0x5eed ^ world.refresh.len() as u64).token(96));
+        let rt = format!(
+            "1.{}",
+            Rng::new(now.as_nanosecond() as u64 ^ 0x5eed ^ world.refresh.len() as u64).token(96)
+        );
         let mut kept: Vec<String> = granted.clone();
         kept.extend(oidc.iter().map(|o| o.to_string()));
-        world.refresh.insert(rt.clone(), RefreshGrant { app_id: app.app_id.clone(), user_id: user.id.clone(), scopes: kept, last_used: now });
+        world.refresh.insert(
+            rt.clone(),
+            RefreshGrant {
+                app_id: app.app_id.clone(),
+                user_id: user.id.clone(),
+                scopes: kept,
+                last_used: now,
+            },
+        );
         body["refresh_token"] = json!(rt);
     }
     if oidc.contains(&"openid") {
@@ -630,32 +846,71 @@ fn issue_delegated(s: &Arc<Shared>, app: &AppRegistration, user_id: &str, reques
     (StatusCode::OK, no_store(), Json(body)).into_response()
 }
 
-async fn consent_get(State(s): State<Arc<Shared>>, Path(tenant): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+async fn consent_get(
+    State(s): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     admin_consent(s, tenant, q, false)
 }
 
-async fn consent_post(State(s): State<Arc<Shared>>, Path(tenant): Path<String>, Form(q): Form<HashMap<String, String>>) -> Response {
+async fn consent_post(
+    State(s): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    Form(q): Form<HashMap<String, String>>,
+) -> Response {
     admin_consent(s, tenant, q, true)
 }
 
-fn admin_consent(s: Arc<Shared>, tenant: String, q: HashMap<String, String>, submitted: bool) -> Response {
+fn admin_consent(
+    s: Arc<Shared>,
+    tenant: String,
+    q: HashMap<String, String>,
+    submitted: bool,
+) -> Response {
     let mut world = s.world();
     if !world.knows_tenant(&tenant) && tenant != "organizations" {
-        return error_page(90002, &format!("Tenant '{tenant}' not found."), "Check the tenant ID.");
+        return error_page(
+            90002,
+            &format!("Tenant '{tenant}' not found."),
+            "Check the tenant ID.",
+        );
     }
     let client_id = q.get("client_id").cloned().unwrap_or_default();
     let Some(app) = world.app(&client_id).cloned() else {
-        return error_page(700016, &format!("Application with identifier '{client_id}' was not found in the directory."), "Check the client ID.");
+        return error_page(
+            700016,
+            &format!("Application with identifier '{client_id}' was not found in the directory."),
+            "Check the client ID.",
+        );
     };
-    let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_else(|| app.redirects.first().map(|r| r.uri.clone()).unwrap_or_default());
+    let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_else(|| {
+        app.redirects
+            .first()
+            .map(|r| r.uri.clone())
+            .unwrap_or_default()
+    });
     if find_redirect(&app, &redirect_uri).is_none() {
         return error_page(50011, &format!("The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{}'.", app.app_id), "Register it under Authentication.");
     }
     let state = q.get("state").cloned().unwrap_or_default();
     let tid = world.tenant.id.clone();
     if !submitted {
-        let hidden: String = q.iter().map(|(k, v)| format!("<input type=hidden name=\"{}\" value=\"{}\">", escape(k), escape(v))).collect();
-        let perms: String = app.app_roles.iter().map(|r| format!("<li>{} <small>(Application)</small></li>", escape(r))).collect();
+        let hidden: String = q
+            .iter()
+            .map(|(k, v)| {
+                format!(
+                    "<input type=hidden name=\"{}\" value=\"{}\">",
+                    escape(k),
+                    escape(v)
+                )
+            })
+            .collect();
+        let perms: String = app
+            .app_roles
+            .iter()
+            .map(|r| format!("<li>{} <small>(Application)</small></li>", escape(r)))
+            .collect();
         let html = format!(
             "<!doctype html><html lang=en><head><meta charset=utf-8><title>Permissions requested</title><style>body{{font-family:system-ui,sans-serif;max-width:30rem;margin:3rem auto}}</style></head>\
 <body><h1>Permissions requested</h1><p><b>{}</b> — accept for your organization ({}) as <b>{}</b></p><ul>{}</ul>\
@@ -669,13 +924,36 @@ fn admin_consent(s: Arc<Shared>, tenant: String, q: HashMap<String, String>, sub
         return Html(html).into_response();
     }
     if q.get("action").map(String::as_str) != Some("accept") {
-        return redirect_with(&redirect_uri, &[("error", "access_denied"), ("error_description", "AADSTS65004: The admin canceled the request."), ("state", &state)]);
+        return redirect_with(
+            &redirect_uri,
+            &[
+                ("error", "access_denied"),
+                (
+                    "error_description",
+                    "AADSTS65004: The admin canceled the request.",
+                ),
+                ("state", &state),
+            ],
+        );
     }
     if let Some(a) = world.app_mut(&client_id) {
         a.admin_consent = true;
     }
-    let scope: String = app.app_roles.iter().map(|r| format!("{GRAPH}{r}")).collect::<Vec<_>>().join(" ");
-    redirect_with(&redirect_uri, &[("admin_consent", "True"), ("tenant", &tid), ("scope", &scope), ("state", &state)])
+    let scope: String = app
+        .app_roles
+        .iter()
+        .map(|r| format!("{GRAPH}{r}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    redirect_with(
+        &redirect_uri,
+        &[
+            ("admin_consent", "True"),
+            ("tenant", &tid),
+            ("scope", &scope),
+            ("state", &state),
+        ],
+    )
 }
 
 #[cfg(test)]
@@ -684,11 +962,26 @@ mod tests {
 
     #[test]
     fn loopback_port_is_ignored_but_path_and_scheme_are_not() {
-        assert!(redirect_matches("http://localhost", "http://localhost:53123/"));
+        assert!(redirect_matches(
+            "http://localhost",
+            "http://localhost:53123/"
+        ));
         assert!(redirect_matches("http://localhost", "http://localhost:1"));
-        assert!(!redirect_matches("http://localhost", "http://127.0.0.1:53123/"));
-        assert!(!redirect_matches("http://localhost/cb", "http://localhost:5000/CB"));
-        assert!(!redirect_matches("https://lms.example/cb", "https://lms.example:8443/cb"));
-        assert!(redirect_matches("https://lms.example/cb", "https://lms.example/cb"));
+        assert!(!redirect_matches(
+            "http://localhost",
+            "http://127.0.0.1:53123/"
+        ));
+        assert!(!redirect_matches(
+            "http://localhost/cb",
+            "http://localhost:5000/CB"
+        ));
+        assert!(!redirect_matches(
+            "https://lms.example/cb",
+            "https://lms.example:8443/cb"
+        ));
+        assert!(redirect_matches(
+            "https://lms.example/cb",
+            "https://lms.example/cb"
+        ));
     }
 }

@@ -32,7 +32,10 @@ impl Keys {
     }
 
     pub fn sign(&self, claims: &Value) -> Result<String, TokenError> {
-        let key = self.encoding.as_ref().ok_or_else(|| TokenError::Sign("no key".into()))?;
+        let key = self
+            .encoding
+            .as_ref()
+            .ok_or_else(|| TokenError::Sign("no key".into()))?;
         let mut header = Header::new(Algorithm::RS256);
         header.kid = Some(KID.into());
         header.typ = Some("JWT".into());
@@ -43,15 +46,17 @@ impl Keys {
     pub fn verify(&self, token: &str) -> Result<Value, TokenError> {
         let key = self.decoding.as_ref().ok_or(TokenError::Invalid)?;
         let mut v = Validation::new(Algorithm::RS256);
-        v.set_audience(&["https://graph.microsoft.com", "00000003-0000-0000-c000-000000000000"]);
+        v.set_audience(&[
+            "https://graph.microsoft.com",
+            "00000003-0000-0000-c000-000000000000",
+        ]);
         v.leeway = 0;
         v.validate_nbf = true;
         match jsonwebtoken::decode::<Value>(token, key, &v) {
             Ok(data) => Ok(data.claims),
             Err(e) => match e.kind() {
-                jsonwebtoken::errors::ErrorKind::ExpiredSignature | jsonwebtoken::errors::ErrorKind::ImmatureSignature => {
-                    Err(TokenError::Expired)
-                }
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature
+                | jsonwebtoken::errors::ErrorKind::ImmatureSignature => Err(TokenError::Expired),
                 _ => Err(TokenError::Invalid),
             },
         }
@@ -79,7 +84,9 @@ mod tests {
             .sign(&serde_json::json!({"aud": "https://graph.microsoft.com", "exp": now + 60, "nbf": now - 1, "roles": ["User.Read.All"]}))
             .unwrap();
         assert_eq!(keys.verify(&good).unwrap()["roles"][0], "User.Read.All");
-        let old = keys.sign(&serde_json::json!({"aud": "https://graph.microsoft.com", "exp": now - 5})).unwrap();
+        let old = keys
+            .sign(&serde_json::json!({"aud": "https://graph.microsoft.com", "exp": now - 5}))
+            .unwrap();
         assert!(matches!(keys.verify(&old), Err(TokenError::Expired)));
         let mut tampered = good.clone();
         tampered.push('x');

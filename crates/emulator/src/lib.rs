@@ -27,12 +27,27 @@ pub use faults::{Faults, RetryAfterForm};
 
 /// Named situations an admin meets in a real tenant, switchable at start and at runtime.
 pub const SCENARIOS: &[(&str, &str)] = &[
-    ("missing-access-policy", "no host is covered by a Teams application access policy"),
-    ("missing-permission", "OnlineMeetingArtifact.Read.All is not among the app's permissions"),
-    ("no-admin-consent", "nobody granted admin consent: tokens carry no roles"),
+    (
+        "missing-access-policy",
+        "no host is covered by a Teams application access policy",
+    ),
+    (
+        "missing-permission",
+        "OnlineMeetingArtifact.Read.All is not among the app's permissions",
+    ),
+    (
+        "no-admin-consent",
+        "nobody granted admin consent: tokens carry no roles",
+    ),
     ("expired-secret", "the demo client secret expired yesterday"),
-    ("unlicensed-host", "the first host lost its licence and mailbox"),
-    ("refresh-inactive", "refresh tokens are rejected as inactive for 90 days (AADSTS700082)"),
+    (
+        "unlicensed-host",
+        "the first host lost its licence and mailbox",
+    ),
+    (
+        "refresh-inactive",
+        "refresh tokens are rejected as inactive for 90 days (AADSTS700082)",
+    ),
 ];
 
 #[derive(Clone, Debug)]
@@ -46,7 +61,12 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { seed: 1, scenarios: Vec::new(), faults: Faults::default(), now: None }
+        Config {
+            seed: 1,
+            scenarios: Vec::new(),
+            faults: Faults::default(),
+            now: None,
+        }
     }
 }
 
@@ -55,7 +75,10 @@ pub enum Error {
     #[error("unknown scenario '{0}'; known: {1}")]
     UnknownScenario(String, String),
     #[error("cannot listen on {addr}: {source}")]
-    Listen { addr: String, source: std::io::Error },
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
 }
 
 /// The state every handler sees.
@@ -128,9 +151,16 @@ impl Drop for Running {
 
 /// Apply a named scenario to the world.
 pub fn apply_scenario(world: &mut model::World, name: &str, now: Timestamp) -> Result<(), Error> {
-    let app_id = world.apps.first().map(|a| a.app_id.clone()).unwrap_or_default();
+    let app_id = world
+        .apps
+        .first()
+        .map(|a| a.app_id.clone())
+        .unwrap_or_default();
     match name {
-        "missing-access-policy" => world.users.iter_mut().for_each(|u| u.policy_covered = false),
+        "missing-access-policy" => world
+            .users
+            .iter_mut()
+            .for_each(|u| u.policy_covered = false),
         "missing-permission" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.app_roles.remove("OnlineMeetingArtifact.Read.All");
@@ -160,7 +190,11 @@ pub fn apply_scenario(world: &mut model::World, name: &str, now: Timestamp) -> R
             world.refresh.values_mut().for_each(|g| g.last_used = old);
         }
         other => {
-            let known = SCENARIOS.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ");
+            let known = SCENARIOS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ");
             return Err(Error::UnknownScenario(other.to_string(), known));
         }
     }
@@ -176,8 +210,14 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
-        .map_err(|source| Error::Listen { addr: addr.to_string(), source })?;
-    let local = listener.local_addr().map_err(|source| Error::Listen { addr: addr.to_string(), source })?;
+        .map_err(|source| Error::Listen {
+            addr: addr.to_string(),
+            source,
+        })?;
+    let local = listener.local_addr().map_err(|source| Error::Listen {
+        addr: addr.to_string(),
+        source,
+    })?;
     let base = format!("http://{local}");
     let tenant = world.tenant.clone();
     let shared = Arc::new(Shared {
@@ -206,15 +246,24 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
     let app = router(shared.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            });
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async {
+            let _ = rx.await;
+        });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "emulator server stopped");
         }
     });
-    Ok(Running { addr: local, info, shared, shutdown: Some(tx), task: Some(task) })
+    Ok(Running {
+        addr: local,
+        info,
+        shared,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }
 
 fn router(shared: Arc<Shared>) -> Router {

@@ -18,19 +18,46 @@ pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 pub const APP_ROLES: &[(&str, &str)] = &[
     ("User.Read.All", "df021288-bdef-4463-88db-98f22de89214"),
     ("Calendars.Read", "798ee544-9d2d-430c-a058-570e29e34338"),
-    ("Calendars.ReadWrite", "ef54d2bf-783f-4e0f-bca1-3210c0444d99"),
-    ("OnlineMeetings.Read.All", "c1684f21-1984-47fa-9d61-2dc8c296bb70"),
-    ("OnlineMeetings.ReadWrite.All", "b8bb2037-6e08-44ac-a4ea-4674e010e2a4"),
-    ("OnlineMeetingArtifact.Read.All", "df01ed3b-eb61-4eca-9965-6b3d789751b2"),
-    ("OnlineMeetingTranscript.Read.All", "a4a80d8d-d283-4bd8-8504-555ec3870630"),
-    ("VirtualEvent.Read.All", "1dccb351-c4e4-4e09-a8d1-7a9ecbf027cc"),
-    ("Application.Read.All", "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30"),
+    (
+        "Calendars.ReadWrite",
+        "ef54d2bf-783f-4e0f-bca1-3210c0444d99",
+    ),
+    (
+        "OnlineMeetings.Read.All",
+        "c1684f21-1984-47fa-9d61-2dc8c296bb70",
+    ),
+    (
+        "OnlineMeetings.ReadWrite.All",
+        "b8bb2037-6e08-44ac-a4ea-4674e010e2a4",
+    ),
+    (
+        "OnlineMeetingArtifact.Read.All",
+        "df01ed3b-eb61-4eca-9965-6b3d789751b2",
+    ),
+    (
+        "OnlineMeetingTranscript.Read.All",
+        "a4a80d8d-d283-4bd8-8504-555ec3870630",
+    ),
+    (
+        "VirtualEvent.Read.All",
+        "1dccb351-c4e4-4e09-a8d1-7a9ecbf027cc",
+    ),
+    (
+        "Application.Read.All",
+        "9a5d68dd-52b0-4cc2-bd40-abcf44ac3a30",
+    ),
     ("Directory.Read.All", "7ab1d382-f21e-4acd-a863-ba3e13f7da61"),
-    ("Calendars.ReadBasic.All", "8ba4a692-bc31-4128-9094-475872af8a53"),
+    (
+        "Calendars.ReadBasic.All",
+        "8ba4a692-bc31-4128-9094-475872af8a53",
+    ),
 ];
 
 pub fn app_role_id(name: &str) -> Option<&'static str> {
-    APP_ROLES.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, id)| *id)
+    APP_ROLES
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, id)| *id)
 }
 
 #[derive(Clone, Debug)]
@@ -268,15 +295,20 @@ pub struct World {
 impl World {
     pub fn knows_tenant(&self, t: &str) -> bool {
         let tenant = &self.tenant;
-        tenant.id.eq_ignore_ascii_case(t) || tenant.domains.iter().any(|d| d.eq_ignore_ascii_case(t))
+        tenant.id.eq_ignore_ascii_case(t)
+            || tenant.domains.iter().any(|d| d.eq_ignore_ascii_case(t))
     }
 
     pub fn app(&self, app_id: &str) -> Option<&AppRegistration> {
-        self.apps.iter().find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+        self.apps
+            .iter()
+            .find(|a| a.app_id.eq_ignore_ascii_case(app_id))
     }
 
     pub fn app_mut(&mut self, app_id: &str) -> Option<&mut AppRegistration> {
-        self.apps.iter_mut().find(|a| a.app_id.eq_ignore_ascii_case(app_id))
+        self.apps
+            .iter_mut()
+            .find(|a| a.app_id.eq_ignore_ascii_case(app_id))
     }
 
     /// A user by object id, UPN or (for convenience of `/users/{x}`) nothing else.
@@ -288,7 +320,10 @@ impl World {
 
     pub fn user_by_mail(&self, mail: &str) -> Option<&User> {
         self.users.iter().find(|u| {
-            u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(mail)) || u.upn.eq_ignore_ascii_case(mail)
+            u.mail
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case(mail))
+                || u.upn.eq_ignore_ascii_case(mail)
         })
     }
 

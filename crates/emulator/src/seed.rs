@@ -57,13 +57,16 @@ impl Rng {
         (0..len).map(|_| *self.pick(ALPHABET) as char).collect()
     }
     pub fn digits(&mut self, len: usize) -> String {
-        (0..len).map(|_| char::from(b'0' + (self.next_u64() % 10) as u8)).collect()
+        (0..len)
+            .map(|_| char::from(b'0' + (self.next_u64() % 10) as u8))
+            .collect()
     }
 }
 
 pub const TENANT_DOMAIN: &str = "northwindacademy.onmicrosoft.com";
 pub const MAIL_DOMAIN: &str = "northwind.example";
-pub const PORTAL_REDIRECT: &str = "https://lms.northwind.example/api/v2/webinars/oauth/microsoft-callback";
+pub const PORTAL_REDIRECT: &str =
+    "https://lms.northwind.example/api/v2/webinars/oauth/microsoft-callback";
 
 /// What the seed hands back besides the world: the credentials printed on start.
 #[derive(Clone, Debug)]
@@ -119,8 +122,14 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         display_name: "LMS Teams webinars".into(),
         secrets: vec![soon, later],
         redirects: vec![
-            Redirect { uri: PORTAL_REDIRECT.into(), platform: Platform::Web },
-            Redirect { uri: "http://localhost".into(), platform: Platform::InstalledClient },
+            Redirect {
+                uri: PORTAL_REDIRECT.into(),
+                platform: Platform::Web,
+            },
+            Redirect {
+                uri: "http://localhost".into(),
+                platform: Platform::InstalledClient,
+            },
         ],
         app_roles: [
             "User.Read.All",
@@ -152,12 +161,42 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
     world.apps.push(app);
 
     // Hosts and the administrator.
-    let people: [(&str, &str, &str, Option<&str>, Option<&'static str>, bool); 5] = [
+    // (given, surname, UPN local part, mail local part if different, Teams plan status, policy-covered)
+    type Person = (
+        &'static str,
+        &'static str,
+        &'static str,
+        Option<&'static str>,
+        Option<&'static str>,
+        bool,
+    );
+    let people: [Person; 5] = [
         ("Megan", "Bowen", "megan.bowen", None, Some("Success"), true),
         ("Adele", "Vance", "adele.vance", None, Some("Success"), true),
-        ("Lidia", "Holloway", "lidia.holloway", None, Some("Success"), false),
-        ("Diego", "Siciliani", "diego.siciliani", None, Some("Disabled"), true),
-        ("Maria", "Ortiz", "mortiz", Some("maria.ortiz"), Some("Success"), true),
+        (
+            "Lidia",
+            "Holloway",
+            "lidia.holloway",
+            None,
+            Some("Success"),
+            false,
+        ),
+        (
+            "Diego",
+            "Siciliani",
+            "diego.siciliani",
+            None,
+            Some("Disabled"),
+            true,
+        ),
+        (
+            "Maria",
+            "Ortiz",
+            "mortiz",
+            Some("maria.ortiz"),
+            Some("Success"),
+            true,
+        ),
     ];
     for (given, surname, local, mail_local, teams, covered) in people {
         let upn = if mail_local.is_some() {
@@ -196,8 +235,14 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         is_host: false,
     });
     // Students and staff of the directory (attendees), including a user without a mailbox.
-    let given = ["Alex", "Sam", "Nadia", "Omar", "Li", "Priya", "Jonas", "Zoë", "Mateo", "Aiko", "Fatima", "Chen"];
-    let family = ["Kim", "Novak", "García", "Okafor", "Müller", "Haddad", "Silva", "Tanaka", "Ivanova", "Smith"];
+    let given = [
+        "Alex", "Sam", "Nadia", "Omar", "Li", "Priya", "Jonas", "Zoë", "Mateo", "Aiko", "Fatima",
+        "Chen",
+    ];
+    let family = [
+        "Kim", "Novak", "García", "Okafor", "Müller", "Haddad", "Silva", "Tanaka", "Ivanova",
+        "Smith",
+    ];
     for i in 0..120 {
         let g = given[i % given.len()];
         let f = family[(i / given.len()) % family.len()];
@@ -205,7 +250,11 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         world.users.push(User {
             id: rng.guid(),
             upn: format!("{local}@{MAIL_DOMAIN}"),
-            mail: if i == 7 { None } else { Some(format!("{local}@{MAIL_DOMAIN}")) },
+            mail: if i == 7 {
+                None
+            } else {
+                Some(format!("{local}@{MAIL_DOMAIN}"))
+            },
             display_name: format!("{g} {f}"),
             given_name: g.into(),
             surname: f.into(),
@@ -224,10 +273,20 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         .filter(|u| u.is_host)
         .map(|u| u.mail.clone().unwrap_or_else(|| u.upn.clone()))
         .collect();
-    let admin = world.users.iter().find(|u| u.is_admin).map(|u| u.upn.clone()).unwrap_or_default();
+    let admin = world
+        .users
+        .iter()
+        .find(|u| u.is_admin)
+        .map(|u| u.upn.clone())
+        .unwrap_or_default();
 
     seed_webinars(&mut world, &mut rng, now);
-    let creds = DemoCredentials { client_id, client_secret, admin, hosts };
+    let creds = DemoCredentials {
+        client_id,
+        client_secret,
+        admin,
+        hosts,
+    };
     (world, creds)
 }
 
@@ -273,14 +332,21 @@ const HOSTILE_NAMES: &[&str] = &[
 
 fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
     let hosts: Vec<User> = world.users.iter().filter(|u| u.is_host).cloned().collect();
-    let directory: Vec<User> = world.users.iter().filter(|u| !u.is_host && !u.is_admin).cloned().collect();
+    let directory: Vec<User> = world
+        .users
+        .iter()
+        .filter(|u| !u.is_host && !u.is_admin)
+        .cloned()
+        .collect();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let home = world.tenant.id.clone();
 
     // 56 single webinars spread over [-90, +30] days at business hours UTC.
     for i in 0..56 {
         let host = &hosts[i % hosts.len()];
-        let day = today.checked_add((rng.range(-90, 30) as i32).days()).unwrap_or(today);
+        let day = today
+            .checked_add((rng.range(-90, 30) as i32).days())
+            .unwrap_or(today);
         let hour = rng.range(7, 16) as i8;
         let start = day
             .at(hour, if rng.chance(0.5) { 0 } else { 30 }, 0, 0)
@@ -303,7 +369,11 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
                     kind: "required".into(),
                 });
                 let mid = e.meeting_id.clone();
-                if let Some(m) = world.meetings.iter_mut().find(|m| Some(&m.id) == mid.as_ref()) {
+                if let Some(m) = world
+                    .meetings
+                    .iter_mut()
+                    .find(|m| Some(&m.id) == mid.as_ref())
+                {
                     m.reports.clear();
                     m.organizer_id = admin.id.clone();
                 }
@@ -313,16 +383,50 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
 
     // A meeting in progress right now.
     let live_start = now - SignedDuration::from_mins(25);
-    add_teams_event(world, rng, &hosts[0], "Live: Exam week Q&A", live_start, live_start + SignedDuration::from_mins(60), None, now);
+    add_teams_event(
+        world,
+        rng,
+        &hosts[0],
+        "Live: Exam week Q&A",
+        live_start,
+        live_start + SignedDuration::from_mins(60),
+        None,
+        now,
+    );
 
     // A restarted meeting: two sessions on the same link, two reports.
     let restart_start = now - SignedDuration::from_hours(24 * 3 + 5);
-    let key = add_teams_event(world, rng, &hosts[1], "Parents' evening (restarted)", restart_start, restart_start + SignedDuration::from_mins(90), None, now);
+    let key = add_teams_event(
+        world,
+        rng,
+        &hosts[1],
+        "Parents' evening (restarted)",
+        restart_start,
+        restart_start + SignedDuration::from_mins(90),
+        None,
+        now,
+    );
     if let Some(meeting_id) = world.events.get(&key).and_then(|e| e.meeting_id.clone()) {
         if let Some(m) = world.meetings.iter_mut().find(|m| m.id == meeting_id) {
             m.reports = vec![
-                report(rng, &home, &directory, &hosts[1], restart_start, restart_start + SignedDuration::from_mins(20), 40),
-                report(rng, &home, &directory, &hosts[1], restart_start + SignedDuration::from_mins(30), restart_start + SignedDuration::from_mins(90), 55),
+                report(
+                    rng,
+                    &home,
+                    &directory,
+                    &hosts[1],
+                    restart_start,
+                    restart_start + SignedDuration::from_mins(20),
+                    40,
+                ),
+                report(
+                    rng,
+                    &home,
+                    &directory,
+                    &hosts[1],
+                    restart_start + SignedDuration::from_mins(30),
+                    restart_start + SignedDuration::from_mins(90),
+                    55,
+                ),
             ];
         }
     }
@@ -345,9 +449,22 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
         range_type: "numbered".into(),
         recurrence_time_zone: tz_name.into(),
     };
-    let key = add_teams_event(world, rng, &hosts[4], "Weekly methods seminar", start, start + SignedDuration::from_mins(60), Some(recurrence), now);
+    let key = add_teams_event(
+        world,
+        rng,
+        &hosts[4],
+        "Weekly methods seminar",
+        start,
+        start + SignedDuration::from_mins(60),
+        Some(recurrence),
+        now,
+    );
     // One report per past occurrence; the series' third occurrence was cancelled.
-    let occurrences = world.events.get(&key).map(crate::graph::occurrence_starts).unwrap_or_default();
+    let occurrences = world
+        .events
+        .get(&key)
+        .map(crate::graph::occurrence_starts)
+        .unwrap_or_default();
     if let Some(e) = world.events.get_mut(&key) {
         if let Some(third) = occurrences.get(2) {
             e.cancelled_occurrences.insert(third.as_second());
@@ -359,7 +476,17 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
             .iter()
             .enumerate()
             .filter(|(i, s)| *i != 2 && **s + SignedDuration::from_mins(60) < now)
-            .map(|(i, s)| report(rng, &home, &directory, &hosts[4], *s, *s + SignedDuration::from_mins(60), if i == 0 { 600 } else { 80 + 20 * i }))
+            .map(|(i, s)| {
+                report(
+                    rng,
+                    &home,
+                    &directory,
+                    &hosts[4],
+                    *s,
+                    *s + SignedDuration::from_mins(60),
+                    if i == 0 { 600 } else { 80 + 20 * i },
+                )
+            })
             .collect();
         if let Some(m) = world.meetings.iter_mut().find(|m| m.id == meeting_id) {
             m.reports = reports;
@@ -380,14 +507,27 @@ fn add_teams_event(
     now: Timestamp,
 ) -> u64 {
     let teams = host.teams_plan == Some("Success");
-    let meeting = if teams { Some(new_meeting(world, rng, host, subject, start, end, now)) } else { None };
+    let meeting = if teams {
+        Some(new_meeting(world, rng, host, subject, start, end, now))
+    } else {
+        None
+    };
     let key = world.next_key;
     world.next_key += 1;
     let (meeting_id, join_url, conference_id) = match &meeting {
-        Some(m) => (Some(m.id.clone()), Some(m.join_url.clone()), Some(rng.digits(9))),
+        Some(m) => (
+            Some(m.id.clone()),
+            Some(m.join_url.clone()),
+            Some(rng.digits(9)),
+        ),
         None => (None, None, None),
     };
-    let directory: Vec<User> = world.users.iter().filter(|u| !u.is_host && !u.is_admin).cloned().collect();
+    let directory: Vec<User> = world
+        .users
+        .iter()
+        .filter(|u| !u.is_host && !u.is_admin)
+        .cloned()
+        .collect();
     let home = world.tenant.id.clone();
     let attendees = (0..rng.range(1, 4))
         .map(|_| {
@@ -420,7 +560,10 @@ fn add_teams_event(
             created: start - SignedDuration::from_hours(24 * 14),
             modified: start - SignedDuration::from_hours(24 * 14),
             transaction_id: None,
-            ical_uid: format!("040000008200E00074C5B7101A82E008000000000000000000000000000000001000000{:016X}", rng.next_u64()),
+            ical_uid: format!(
+                "040000008200E00074C5B7101A82E008000000000000000000000000000000001000000{:016X}",
+                rng.next_u64()
+            ),
             change: 1,
             location: Some("Microsoft Teams Meeting".into()),
             overrides: Default::default(),
@@ -433,7 +576,8 @@ fn add_teams_event(
                 1..=2 => rng.range(3, 12),
                 _ => rng.range(20, 150),
             } as usize;
-            m.reports.push(report(rng, &home, &directory, host, start, end, size));
+            m.reports
+                .push(report(rng, &home, &directory, host, start, end, size));
         }
         world.meetings.push(m);
     }
@@ -441,16 +585,30 @@ fn add_teams_event(
 }
 
 /// A new online meeting; one in four uses the new short join URL.
-pub fn new_meeting(world: &World, rng: &mut Rng, host: &User, subject: &str, start: Timestamp, end: Timestamp, now: Timestamp) -> OnlineMeeting {
+pub fn new_meeting(
+    world: &World,
+    rng: &mut Rng,
+    host: &User,
+    subject: &str,
+    start: Timestamp,
+    end: Timestamp,
+    now: Timestamp,
+) -> OnlineMeeting {
     let thread = format!(
         "19:meeting_{}@thread.v2",
-        base64::engine::general_purpose::STANDARD.encode(rng.guid()).trim_end_matches('=')
+        base64::engine::general_purpose::STANDARD
+            .encode(rng.guid())
+            .trim_end_matches('=')
     );
-    let id = base64::engine::general_purpose::STANDARD.encode(format!("1*{}*0**{}", host.id, thread));
+    let id =
+        base64::engine::general_purpose::STANDARD.encode(format!("1*{}*0**{}", host.id, thread));
     let join_meeting_id = rng.digits(12);
     let (join_url, passcode) = if rng.chance(0.25) {
         let p = rng.token(12);
-        (format!("https://teams.microsoft.com/meet/{join_meeting_id}?p={p}"), Some(p))
+        (
+            format!("https://teams.microsoft.com/meet/{join_meeting_id}?p={p}"),
+            Some(p),
+        )
     } else {
         let encoded_thread = thread.replace(':', "%3a").replace('@', "%40");
         (
@@ -489,7 +647,15 @@ pub fn teams_body(html: &str, join_url: Option<&str>) -> String {
 
 /// One session's attendance: the organizer, a presenter, directory users with re-joins, external
 /// guests, anonymous and dial-in participants and hostile display names.
-pub fn report(rng: &mut Rng, home: &str, directory: &[User], host: &User, start: Timestamp, end: Timestamp, size: usize) -> Report {
+pub fn report(
+    rng: &mut Rng,
+    home: &str,
+    directory: &[User],
+    host: &User,
+    start: Timestamp,
+    end: Timestamp,
+    size: usize,
+) -> Report {
     let span = (end.as_second() - start.as_second()).max(60);
     let at = |s: i64| Timestamp::from_second(s).unwrap_or(start);
     let mut records = vec![Record {
@@ -498,26 +664,65 @@ pub fn report(rng: &mut Rng, home: &str, directory: &[User], host: &User, start:
         display_name: host.display_name.clone(),
         tenant_id: Some(home.to_string()),
         role: "Organizer",
-        intervals: vec![Interval { join: Some(at(start.as_second() - 120)), leave: Some(at(end.as_second())) }],
+        intervals: vec![Interval {
+            join: Some(at(start.as_second() - 120)),
+            leave: Some(at(end.as_second())),
+        }],
     }];
     for n in 1..size.max(3) {
         let kind = rng.range(0, 99);
         let (id, email, name, tenant, role) = if n == 1 {
             let u = rng.pick(directory);
-            (u.id.clone(), u.mail.clone(), u.display_name.clone(), Some(home.to_string()), "Presenter")
+            (
+                u.id.clone(),
+                u.mail.clone(),
+                u.display_name.clone(),
+                Some(home.to_string()),
+                "Presenter",
+            )
         } else if kind < 8 {
             let id = rng.guid();
-            (id, Some(format!("guest{n}@fabrikam.example")), format!("Guest {n} (Fabrikam)"), Some("d2636ec3-22a2-4eaa-8e2a-72f28bfe0fef".into()), "Attendee")
+            (
+                id,
+                Some(format!("guest{n}@fabrikam.example")),
+                format!("Guest {n} (Fabrikam)"),
+                Some("d2636ec3-22a2-4eaa-8e2a-72f28bfe0fef".into()),
+                "Attendee",
+            )
         } else if kind < 13 {
-            (rng.guid(), None, format!("{} (Unverified)", rng.pick(&["Jordan", "Kai", "Robin"])), None, "Attendee")
+            (
+                rng.guid(),
+                None,
+                format!("{} (Unverified)", rng.pick(&["Jordan", "Kai", "Robin"])),
+                None,
+                "Attendee",
+            )
         } else if kind < 16 {
-            (rng.guid(), Some(String::new()), format!("+1 425 555 {:04}", rng.range(0, 9999)), None, "Attendee")
+            (
+                rng.guid(),
+                Some(String::new()),
+                format!("+1 425 555 {:04}", rng.range(0, 9999)),
+                None,
+                "Attendee",
+            )
         } else if kind < 22 {
             let u = rng.pick(directory);
-            (u.id.clone(), u.mail.clone().or(Some(u.upn.clone())), rng.pick(HOSTILE_NAMES).to_string(), Some(home.to_string()), "Attendee")
+            (
+                u.id.clone(),
+                u.mail.clone().or(Some(u.upn.clone())),
+                rng.pick(HOSTILE_NAMES).to_string(),
+                Some(home.to_string()),
+                "Attendee",
+            )
         } else {
             let u = &directory[(n * 7 + rng.range(0, 3) as usize) % directory.len()];
-            (u.id.clone(), u.mail.clone(), u.display_name.clone(), Some(home.to_string()), "Attendee")
+            (
+                u.id.clone(),
+                u.mail.clone(),
+                u.display_name.clone(),
+                Some(home.to_string()),
+                "Attendee",
+            )
         };
         if records.iter().any(|r| r.id == id) {
             continue;
@@ -527,16 +732,34 @@ pub fn report(rng: &mut Rng, home: &str, directory: &[User], host: &User, start:
         let mut cursor = start.as_second() + rng.range(-300, span / 3);
         for _ in 0..joins {
             let leave = (cursor + rng.range(60, span)).min(end.as_second() + 300);
-            intervals.push(Interval { join: Some(at(cursor)), leave: Some(at(leave)) });
+            intervals.push(Interval {
+                join: Some(at(cursor)),
+                leave: Some(at(leave)),
+            });
             cursor = leave + rng.range(30, 600);
             if cursor >= end.as_second() {
                 break;
             }
         }
         if email.as_deref() == Some("") && rng.chance(0.5) {
-            intervals = vec![Interval { join: None, leave: None }];
+            intervals = vec![Interval {
+                join: None,
+                leave: None,
+            }];
         }
-        records.push(Record { id, email, display_name: name, tenant_id: tenant, role, intervals });
+        records.push(Record {
+            id,
+            email,
+            display_name: name,
+            tenant_id: tenant,
+            role,
+            intervals,
+        });
     }
-    Report { id: rng.guid(), start, end, records }
+    Report {
+        id: rng.guid(),
+        start,
+        end,
+        records,
+    }
 }

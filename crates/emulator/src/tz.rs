@@ -50,7 +50,10 @@ const WINDOWS_ZONES: &[(&str, &str)] = &[
 /// Resolve a Windows or IANA zone name.
 pub fn zone(name: &str) -> Option<TimeZone> {
     let name = name.trim();
-    if let Some((_, iana)) = WINDOWS_ZONES.iter().find(|(w, _)| w.eq_ignore_ascii_case(name)) {
+    if let Some((_, iana)) = WINDOWS_ZONES
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(name))
+    {
         return TimeZone::get(iana).ok();
     }
     TimeZone::get(name).ok()
@@ -61,7 +64,10 @@ pub fn parse(date_time: &str, time_zone: &str) -> Option<Timestamp> {
     let tz = zone(time_zone)?;
     let trimmed = date_time.trim_end_matches('Z');
     let dt: DateTime = trimmed.parse().ok()?;
-    tz.to_ambiguous_zoned(dt).compatible().ok().map(|z| z.timestamp())
+    tz.to_ambiguous_zoned(dt)
+        .compatible()
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 /// Render an instant in the zone the caller asked for, in Graph's 7-digit form.
@@ -79,7 +85,11 @@ pub fn render(ts: Timestamp, time_zone: &str) -> serde_json::Value {
 
 /// A DateTimeOffset as Graph writes it: UTC with `Z` and 7 fractional digits.
 pub fn offset(ts: Timestamp) -> String {
-    format!("{}.{:07}Z", ts.strftime("%Y-%m-%dT%H:%M:%S"), ts.subsec_nanosecond() / 100)
+    format!(
+        "{}.{:07}Z",
+        ts.strftime("%Y-%m-%dT%H:%M:%S"),
+        ts.subsec_nanosecond() / 100
+    )
 }
 
 #[cfg(test)]
@@ -99,6 +109,9 @@ mod tests {
     fn render_uses_seven_fraction_digits() {
         let ts: Timestamp = "2025-03-10T08:00:00Z".parse().unwrap();
         assert_eq!(render(ts, "UTC")["dateTime"], "2025-03-10T08:00:00.0000000");
-        assert_eq!(render(ts, "Pacific Standard Time")["dateTime"], "2025-03-10T01:00:00.0000000");
+        assert_eq!(
+            render(ts, "Pacific Standard Time")["dateTime"],
+            "2025-03-10T01:00:00.0000000"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The emulator over real HTTP on 127.0.0.1: response shapes against the reference samples
 //! (`tests/fixtures/`, copied from the Graph reference) and the strictness rules, one test each.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 use base64::Engine;
 use rollcall_emulator::{start, Config, Running};
@@ -8,7 +9,8 @@ use sha2::Digest;
 
 fn fixture(name: &str) -> Value {
     let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"))).unwrap()
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")))
+        .unwrap()
 }
 
 /// Every key of the sample exists in the response with the same JSON type (nulls in either side
@@ -18,7 +20,9 @@ fn assert_shape(sample: &Value, actual: &Value, path: &str) {
         (Value::Object(s), Value::Object(a)) => {
             for (k, sv) in s {
                 // Values that are optional in reality (context URLs depend on the request).
-                let Some(av) = a.get(k) else { panic!("{path}.{k} missing in {actual}") };
+                let Some(av) = a.get(k) else {
+                    panic!("{path}.{k} missing in {actual}")
+                };
                 assert_shape(sv, av, &format!("{path}.{k}"));
             }
         }
@@ -28,7 +32,11 @@ fn assert_shape(sample: &Value, actual: &Value, path: &str) {
             }
         }
         (Value::Null, _) | (_, Value::Null) => {}
-        (s, a) => assert_eq!(std::mem::discriminant(s), std::mem::discriminant(a), "{path}: sample {s} vs {a}"),
+        (s, a) => assert_eq!(
+            std::mem::discriminant(s),
+            std::mem::discriminant(a),
+            "{path}: sample {s} vs {a}"
+        ),
     }
 }
 
@@ -39,36 +47,73 @@ struct T {
 
 impl T {
     async fn new(scenarios: &[&str]) -> T {
-        let cfg = Config { scenarios: scenarios.iter().map(|s| s.to_string()).collect(), ..Default::default() };
+        let cfg = Config {
+            scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
         let emu = start("127.0.0.1:0", cfg).await.unwrap();
-        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap();
         T { emu, http }
     }
     fn token_url(&self) -> String {
-        format!("{}/{}/oauth2/v2.0/token", self.emu.info.authority, self.emu.info.tenant_id)
+        format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.emu.info.authority, self.emu.info.tenant_id
+        )
     }
     async fn token_form(&self, form: &[(&str, &str)]) -> (u16, Value) {
-        let r = self.http.post(self.token_url()).form(form).send().await.unwrap();
+        let r = self
+            .http
+            .post(self.token_url())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.json().await.unwrap())
     }
     async fn app_token(&self) -> String {
         let i = &self.emu.info;
         let (status, body) = self
-            .token_form(&[("client_id", &i.client_id), ("client_secret", &i.client_secret), ("scope", "https://graph.microsoft.com/.default"), ("grant_type", "client_credentials")])
+            .token_form(&[
+                ("client_id", &i.client_id),
+                ("client_secret", &i.client_secret),
+                ("scope", "https://graph.microsoft.com/.default"),
+                ("grant_type", "client_credentials"),
+            ])
             .await;
         assert_eq!(status, 200, "{body}");
         body["access_token"].as_str().unwrap().to_string()
     }
     async fn get(&self, token: &str, path: &str) -> (u16, Value, reqwest::header::HeaderMap) {
-        let url = if path.starts_with("http") { path.to_string() } else { format!("{}{path}", self.emu.info.graph) };
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            format!("{}{path}", self.emu.info.graph)
+        };
         let r = self.http.get(url).bearer_auth(token).send().await.unwrap();
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         let text = r.text().await.unwrap();
-        (status, serde_json::from_str(&text).unwrap_or(Value::Null), headers)
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+            headers,
+        )
     }
-    async fn send(&self, token: &str, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
-        let mut b = self.http.request(method, format!("{}{path}", self.emu.info.graph)).bearer_auth(token);
+    async fn send(
+        &self,
+        token: &str,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let mut b = self
+            .http
+            .request(method, format!("{}{path}", self.emu.info.graph))
+            .bearer_auth(token);
         if let Some(body) = body {
             b = b.json(&body);
         }
@@ -80,32 +125,63 @@ impl T {
         self.emu.info.hosts[i].clone()
     }
     async fn user_id(&self, token: &str, mail: &str) -> String {
-        let (_, v, _) = self.get(token, &format!("/users?$filter=mail%20eq%20'{mail}'")).await;
+        let (_, v, _) = self
+            .get(token, &format!("/users?$filter=mail%20eq%20'{mail}'"))
+            .await;
         v["value"][0]["id"].as_str().unwrap().to_string()
     }
 }
 
 fn claims(jwt: &str) -> Value {
     let payload = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 #[tokio::test]
 async fn client_credentials_token_has_the_sample_shape_and_verifies_with_the_jwks() {
     let t = T::new(&[]).await;
     let i = t.emu.info.clone();
-    let (status, body) = t.token_form(&[("client_id", &i.client_id), ("client_secret", &i.client_secret), ("scope", "https://graph.microsoft.com/.default"), ("grant_type", "client_credentials")]).await;
+    let (status, body) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("client_secret", &i.client_secret),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
     assert_eq!(status, 200);
-    assert_shape(&fixture("token-client-credentials.response.json"), &body, "token");
+    assert_shape(
+        &fixture("token-client-credentials.response.json"),
+        &body,
+        "token",
+    );
     let token = body["access_token"].as_str().unwrap();
     let c = claims(token);
     assert_eq!(c["appid"], i.client_id.as_str());
     assert_eq!(c["tid"], i.tenant_id.as_str());
-    assert!(c["roles"].as_array().unwrap().iter().any(|r| r == "OnlineMeetingArtifact.Read.All"));
+    assert!(c["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "OnlineMeetingArtifact.Read.All"));
     // A real JWT library accepts it with the published key.
-    let (_, jwks, _) = t.get("", &format!("{}/{}/discovery/v2.0/keys", i.authority, i.tenant_id)).await;
+    let (_, jwks, _) = t
+        .get(
+            "",
+            &format!("{}/{}/discovery/v2.0/keys", i.authority, i.tenant_id),
+        )
+        .await;
     let key = &jwks["keys"][0];
-    let dk = jsonwebtoken::DecodingKey::from_rsa_components(key["n"].as_str().unwrap(), key["e"].as_str().unwrap()).unwrap();
+    let dk = jsonwebtoken::DecodingKey::from_rsa_components(
+        key["n"].as_str().unwrap(),
+        key["e"].as_str().unwrap(),
+    )
+    .unwrap();
     let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::RS256);
     v.set_audience(&["https://graph.microsoft.com"]);
     jsonwebtoken::decode::<Value>(token, &dk, &v).unwrap();
@@ -117,30 +193,101 @@ async fn token_endpoint_is_strict_like_entra() {
     let i = t.emu.info.clone();
     let dflt = "https://graph.microsoft.com/.default";
     // Wrong secret → 7000215; a Secret ID (GUID) is also just a wrong secret.
-    let (s, b) = t.token_form(&[("client_id", &i.client_id), ("client_secret", "2d3a7c6e-8f91-4b0a-9c1d-5e6f7a8b9c0d"), ("scope", dflt), ("grant_type", "client_credentials")]).await;
+    let (s, b) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("client_secret", "2d3a7c6e-8f91-4b0a-9c1d-5e6f7a8b9c0d"),
+            ("scope", dflt),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
     assert_eq!((s, b["error_codes"][0].as_u64()), (401, Some(7000215)));
-    assert_shape(&fixture("token-error-invalid-secret-7000215.response.json"), &b, "err");
+    assert_shape(
+        &fixture("token-error-invalid-secret-7000215.response.json"),
+        &b,
+        "err",
+    );
     // Missing secret for a confidential client → 7000218.
-    let (s, b) = t.token_form(&[("client_id", &i.client_id), ("scope", dflt), ("grant_type", "client_credentials")]).await;
+    let (s, b) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("scope", dflt),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
     assert_eq!((s, b["error_codes"][0].as_u64()), (401, Some(7000218)));
     // Unknown app → 700016.
-    let (s, b) = t.token_form(&[("client_id", "00000000-0000-0000-0000-000000000001"), ("client_secret", "x"), ("scope", dflt), ("grant_type", "client_credentials")]).await;
+    let (s, b) = t
+        .token_form(&[
+            ("client_id", "00000000-0000-0000-0000-000000000001"),
+            ("client_secret", "x"),
+            ("scope", dflt),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
     assert_eq!((s, b["error_codes"][0].as_u64()), (400, Some(700016)));
-    assert_shape(&fixture("token-error-app-not-found-700016.response.json"), &b, "err");
+    assert_shape(
+        &fixture("token-error-app-not-found-700016.response.json"),
+        &b,
+        "err",
+    );
     // Scope not /.default → 70011.
-    let (s, b) = t.token_form(&[("client_id", &i.client_id), ("client_secret", &i.client_secret), ("scope", "User.Read.All"), ("grant_type", "client_credentials")]).await;
+    let (s, b) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("client_secret", &i.client_secret),
+            ("scope", "User.Read.All"),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
     assert_eq!((s, b["error_codes"][0].as_u64()), (400, Some(70011)));
     // Unknown tenant → 90002 at the token endpoint and in discovery.
-    let r = t.http.post(format!("{}/nowhere.onmicrosoft.com/oauth2/v2.0/token", i.authority)).form(&[("client_id", &i.client_id)]).send().await.unwrap();
+    let r = t
+        .http
+        .post(format!(
+            "{}/nowhere.onmicrosoft.com/oauth2/v2.0/token",
+            i.authority
+        ))
+        .form(&[("client_id", &i.client_id)])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["error_codes"][0], 90002);
-    assert_shape(&fixture("token-error-tenant-not-found-90002.response.json"), &b, "err");
-    let (s, b, _) = t.get("", &format!("{}/nowhere.onmicrosoft.com/v2.0/.well-known/openid-configuration", i.authority)).await;
+    assert_shape(
+        &fixture("token-error-tenant-not-found-90002.response.json"),
+        &b,
+        "err",
+    );
+    let (s, b, _) = t
+        .get(
+            "",
+            &format!(
+                "{}/nowhere.onmicrosoft.com/v2.0/.well-known/openid-configuration",
+                i.authority
+            ),
+        )
+        .await;
     assert_eq!((s, b["error"].as_str()), (400, Some("invalid_tenant")));
-    assert_shape(&fixture("openid-configuration-invalid-tenant.response.json"), &b, "err");
+    assert_shape(
+        &fixture("openid-configuration-invalid-tenant.response.json"),
+        &b,
+        "err",
+    );
     // Client credentials through /common → refused.
-    let r = t.http.post(format!("{}/common/oauth2/v2.0/token", i.authority)).form(&[("client_id", i.client_id.as_str()), ("client_secret", &i.client_secret), ("scope", dflt), ("grant_type", "client_credentials")]).send().await.unwrap();
+    let r = t
+        .http
+        .post(format!("{}/common/oauth2/v2.0/token", i.authority))
+        .form(&[
+            ("client_id", i.client_id.as_str()),
+            ("client_secret", &i.client_secret),
+            ("scope", dflt),
+            ("grant_type", "client_credentials"),
+        ])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 400);
 }
 
@@ -148,9 +295,20 @@ async fn token_endpoint_is_strict_like_entra() {
 async fn expired_secret_gives_7000222() {
     let t = T::new(&["expired-secret"]).await;
     let i = t.emu.info.clone();
-    let (s, b) = t.token_form(&[("client_id", &i.client_id), ("client_secret", &i.client_secret), ("scope", "https://graph.microsoft.com/.default"), ("grant_type", "client_credentials")]).await;
+    let (s, b) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("client_secret", &i.client_secret),
+            ("scope", "https://graph.microsoft.com/.default"),
+            ("grant_type", "client_credentials"),
+        ])
+        .await;
     assert_eq!((s, b["error_codes"][0].as_u64()), (401, Some(7000222)));
-    assert_shape(&fixture("token-error-expired-secret-7000222.response.json"), &b, "err");
+    assert_shape(
+        &fixture("token-error-expired-secret-7000222.response.json"),
+        &b,
+        "err",
+    );
 }
 
 #[tokio::test]
@@ -159,7 +317,10 @@ async fn no_admin_consent_means_a_token_without_roles_and_403s() {
     let token = t.app_token().await;
     assert!(claims(&token).get("roles").is_none());
     let (s, b, _) = t.get(&token, "/users").await;
-    assert_eq!((s, b["error"]["code"].as_str()), (403, Some("Authorization_RequestDenied")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (403, Some("Authorization_RequestDenied"))
+    );
 }
 
 #[tokio::test]
@@ -167,7 +328,15 @@ async fn discovery_document_has_the_sample_shape() {
     let t = T::new(&[]).await;
     let i = &t.emu.info;
     for tenant in [i.tenant_id.as_str(), i.tenant_domain.as_str()] {
-        let (s, b, _) = t.get("", &format!("{}/{tenant}/v2.0/.well-known/openid-configuration", i.authority)).await;
+        let (s, b, _) = t
+            .get(
+                "",
+                &format!(
+                    "{}/{tenant}/v2.0/.well-known/openid-configuration",
+                    i.authority
+                ),
+            )
+            .await;
         assert_eq!(s, 200);
         assert_shape(&fixture("openid-configuration.response.json"), &b, "oidc");
         assert!(b["issuer"].as_str().unwrap().contains(&i.tenant_id));
@@ -176,7 +345,8 @@ async fn discovery_document_has_the_sample_shape() {
 
 fn pkce() -> (String, String) {
     let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk0123456789".to_string();
-    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha2::Sha256::digest(verifier.as_bytes()));
+    let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()));
     (verifier, challenge)
 }
 
@@ -204,7 +374,15 @@ fn code_from(resp: &reqwest::Response) -> (String, String) {
     let url = url::Url::parse(loc).unwrap();
     let q: std::collections::HashMap<_, _> = url.query_pairs().into_owned().collect();
     assert_eq!(q["state"], "s-123");
-    (q["code"].clone(), format!("{}://{}{}", url.scheme(), url.host_str().unwrap(), url.port().map(|p| format!(":{p}")).unwrap_or_default()))
+    (
+        q["code"].clone(),
+        format!(
+            "{}://{}{}",
+            url.scheme(),
+            url.host_str().unwrap(),
+            url.port().map(|p| format!(":{p}")).unwrap_or_default()
+        ),
+    )
 }
 
 #[tokio::test]
@@ -217,7 +395,13 @@ async fn auth_code_with_pkce_single_use_codes_and_rotated_refresh_tokens() {
     assert_eq!(resp.status(), 303, "{:?}", resp.headers());
     let (code, _) = code_from(&resp);
     let redeem = |code: String, verifier: String| {
-        let form = vec![("client_id".to_string(), i.client_id.clone()), ("code".into(), code), ("redirect_uri".into(), redirect.to_string()), ("grant_type".into(), "authorization_code".into()), ("code_verifier".into(), verifier)];
+        let form = vec![
+            ("client_id".to_string(), i.client_id.clone()),
+            ("code".into(), code),
+            ("redirect_uri".into(), redirect.to_string()),
+            ("grant_type".into(), "authorization_code".into()),
+            ("code_verifier".into(), verifier),
+        ];
         let http = t.http.clone();
         let url = t.token_url();
         async move {
@@ -226,28 +410,65 @@ async fn auth_code_with_pkce_single_use_codes_and_rotated_refresh_tokens() {
         }
     };
     // Wrong verifier → 501481 (and the code stays unused).
-    let (s, b) = redeem(code.clone(), "wrong-verifier-wrong-verifier-wrong-verifier-123".into()).await;
+    let (s, b) = redeem(
+        code.clone(),
+        "wrong-verifier-wrong-verifier-wrong-verifier-123".into(),
+    )
+    .await;
     assert_eq!((s, b["error_codes"][0].as_u64()), (400, Some(501481)));
     let (s, b) = redeem(code.clone(), verifier.clone()).await;
     assert_eq!(s, 200, "{b}");
     assert_shape(&fixture("token-auth-code.response.json"), &b, "token");
-    let scp = claims(b["access_token"].as_str().unwrap())["scp"].as_str().unwrap().to_string();
-    assert!(scp.contains("Calendars.ReadWrite") && scp.contains("OnlineMeetingArtifact.Read.All"), "{scp}");
+    let scp = claims(b["access_token"].as_str().unwrap())["scp"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        scp.contains("Calendars.ReadWrite") && scp.contains("OnlineMeetingArtifact.Read.All"),
+        "{scp}"
+    );
     // Single use → 54005.
     let (s, b2) = redeem(code, verifier).await;
     assert_eq!((s, b2["error_codes"][0].as_u64()), (400, Some(54005)));
     // Refresh rotates the refresh token.
     let rt = b["refresh_token"].as_str().unwrap().to_string();
-    let (s, r) = t.token_form(&[("client_id", &i.client_id), ("grant_type", "refresh_token"), ("refresh_token", &rt), ("scope", "https://graph.microsoft.com/.default offline_access")]).await;
+    let (s, r) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            (
+                "scope",
+                "https://graph.microsoft.com/.default offline_access",
+            ),
+        ])
+        .await;
     assert_eq!(s, 200, "{r}");
     assert_shape(&fixture("token-refresh.response.json"), &r, "refresh");
     assert_ne!(r["refresh_token"].as_str().unwrap(), rt);
     // A public client must not send a secret → 700025.
-    let (s, r) = t.token_form(&[("client_id", &i.client_id), ("grant_type", "refresh_token"), ("refresh_token", &rt), ("client_secret", "x")]).await;
+    let (s, r) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("client_secret", "x"),
+        ])
+        .await;
     assert!(s == 401 || s == 400, "{r}");
     // A scope never consented → 65001 consent_required.
-    let (s, r) = t.token_form(&[("client_id", &i.client_id), ("grant_type", "refresh_token"), ("refresh_token", &rt), ("scope", "https://graph.microsoft.com/Mail.Read")]).await;
-    assert_eq!((s, r["error_codes"][0].as_u64(), r["suberror"].as_str()), (400, Some(65001), Some("consent_required")));
+    let (s, r) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+            ("scope", "https://graph.microsoft.com/Mail.Read"),
+        ])
+        .await;
+    assert_eq!(
+        (s, r["error_codes"][0].as_u64(), r["suberror"].as_str()),
+        (400, Some(65001), Some("consent_required"))
+    );
 }
 
 #[tokio::test]
@@ -259,7 +480,13 @@ async fn redirect_uri_mismatch_is_an_error_page_not_a_redirect_but_the_loopback_
     assert!(resp.headers().get("location").is_none());
     assert!(resp.text().await.unwrap().contains("AADSTS50011"));
     for port in [1024, 61000] {
-        let resp = authorize(&t, &format!("http://localhost:{port}/"), &challenge, &t.host(1)).await;
+        let resp = authorize(
+            &t,
+            &format!("http://localhost:{port}/"),
+            &challenge,
+            &t.host(1),
+        )
+        .await;
         assert_eq!(resp.status(), 303);
     }
     // Without a login hint the person picks an account on a page.
@@ -275,10 +502,28 @@ async fn refresh_tokens_inactive_for_90_days_fail_with_700082() {
     let resp = authorize(&t, "http://localhost:4000/", &challenge, &t.host(0)).await;
     let (code, _) = code_from(&resp);
     let i = t.emu.info.clone();
-    let (_, b) = t.token_form(&[("client_id", &i.client_id), ("code", &code), ("redirect_uri", "http://localhost:4000/"), ("grant_type", "authorization_code"), ("code_verifier", &verifier)]).await;
+    let (_, b) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("code", &code),
+            ("redirect_uri", "http://localhost:4000/"),
+            ("grant_type", "authorization_code"),
+            ("code_verifier", &verifier),
+        ])
+        .await;
     let rt = b["refresh_token"].as_str().unwrap().to_string();
-    t.http.post(format!("{}/scenarios/refresh-inactive", i.admin)).send().await.unwrap();
-    let (s, r) = t.token_form(&[("client_id", &i.client_id), ("grant_type", "refresh_token"), ("refresh_token", &rt)]).await;
+    t.http
+        .post(format!("{}/scenarios/refresh-inactive", i.admin))
+        .send()
+        .await
+        .unwrap();
+    let (s, r) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", &rt),
+        ])
+        .await;
     assert_eq!((s, r["error_codes"][0].as_u64()), (400, Some(700082)));
 }
 
@@ -286,19 +531,36 @@ async fn refresh_tokens_inactive_for_90_days_fail_with_700082() {
 async fn users_licences_and_me_follow_the_reference() {
     let t = T::new(&[]).await;
     let token = t.app_token().await;
-    let (s, b, h) = t.get(&token, &format!("/users?$filter=mail%20eq%20'{}'", t.host(0))).await;
+    let (s, b, h) = t
+        .get(
+            &token,
+            &format!("/users?$filter=mail%20eq%20'{}'", t.host(0)),
+        )
+        .await;
     assert_eq!(s, 200);
     assert!(h.get("request-id").is_some());
     assert_shape(&fixture("users-filter-mail.response.json"), &b, "users");
-    let (s, b, _) = t.get(&token, "/users?$filter=mail%20eq%20'nobody@northwind.example'").await;
+    let (s, b, _) = t
+        .get(
+            &token,
+            "/users?$filter=mail%20eq%20'nobody@northwind.example'",
+        )
+        .await;
     assert_eq!((s, b["value"].as_array().unwrap().len()), (200, 0));
     let (s, b, _) = t.get(&token, "/users?$filter=startswith(mail,'a')").await;
-    assert_eq!((s, b["error"]["code"].as_str()), (400, Some("Request_UnsupportedQuery")));
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("Request_UnsupportedQuery"))
+    );
     let (s, _, _) = t.get(&token, "/users?$top=1000").await;
     assert_eq!(s, 400);
     let (s, b, _) = t.get(&token, "/users/nobody@northwind.example").await;
     assert_eq!(s, 404);
-    assert_shape(&fixture("error-user-not-found-404.response.json"), &b, "404");
+    assert_shape(
+        &fixture("error-user-not-found-404.response.json"),
+        &b,
+        "404",
+    );
     // Maria's mail differs from her UPN: /users/{mail} is a 404, the filter finds her.
     let (s, _, _) = t.get(&token, "/users/maria.ortiz@northwind.example").await;
     assert_eq!(s, 404);
@@ -306,7 +568,9 @@ async fn users_licences_and_me_follow_the_reference() {
     let (s, b, _) = t.get(&token, &format!("/users/{id}")).await;
     assert_eq!(s, 200);
     assert_shape(&fixture("user-get.response.json"), &b, "user");
-    let (s, b, _) = t.get(&token, &format!("/users/{id}?$select=assignedPlans")).await;
+    let (s, b, _) = t
+        .get(&token, &format!("/users/{id}?$select=assignedPlans"))
+        .await;
     assert_eq!(s, 200);
     assert_shape(&fixture("user-assignedPlans.response.json"), &b, "plans");
     // App-only licenseDetails is not supported (current docs) → 403; /me with an app token → 400.
@@ -330,28 +594,73 @@ async fn events_meetings_and_attendance_round_trip() {
     // Create a Teams meeting.
     let mut body = fixture("event-create-teams.request.json");
     body["attendees"][0]["emailAddress"]["address"] = json!("alex.kim0@northwind.example");
-    let (s, created) = t.send(&token, reqwest::Method::POST, &format!("/users/{id}/events"), Some(body.clone())).await;
+    let (s, created) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("/users/{id}/events"),
+            Some(body.clone()),
+        )
+        .await;
     assert_eq!(s, 201, "{created}");
-    assert_shape(&fixture("event-create-teams.response.json"), &created, "event");
-    let join = created["onlineMeeting"]["joinUrl"].as_str().unwrap().to_string();
+    assert_shape(
+        &fixture("event-create-teams.response.json"),
+        &created,
+        "event",
+    );
+    let join = created["onlineMeeting"]["joinUrl"]
+        .as_str()
+        .unwrap()
+        .to_string();
     // The same transactionId does not create a second meeting.
-    let (s, again) = t.send(&token, reqwest::Method::POST, &format!("/users/{id}/events"), Some(body)).await;
+    let (s, again) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("/users/{id}/events"),
+            Some(body),
+        )
+        .await;
     assert_eq!((s, again["id"].clone()), (201, created["id"].clone()));
     // Find its online meeting by join URL.
     let filter = format!("JoinWebUrl eq '{join}'");
     let enc: String = url::form_urlencoded::byte_serialize(filter.as_bytes()).collect();
-    let (s, m, _) = t.get(&token, &format!("/users/{id}/onlineMeetings?$filter={enc}")).await;
+    let (s, m, _) = t
+        .get(&token, &format!("/users/{id}/onlineMeetings?$filter={enc}"))
+        .await;
     assert_eq!(s, 200, "{m}");
-    assert_shape(&fixture("onlineMeetings-filter-joinWebUrl.response.json"), &m, "meeting");
+    assert_shape(
+        &fixture("onlineMeetings-filter-joinWebUrl.response.json"),
+        &m,
+        "meeting",
+    );
     // PATCH, then cancel.
     let eid = created["id"].as_str().unwrap();
-    let (s, patched) = t.send(&token, reqwest::Method::PATCH, &format!("/users/{id}/events/{eid}"), Some(json!({"subject": "Moved"}))).await;
+    let (s, patched) = t
+        .send(
+            &token,
+            reqwest::Method::PATCH,
+            &format!("/users/{id}/events/{eid}"),
+            Some(json!({"subject": "Moved"})),
+        )
+        .await;
     assert_eq!((s, patched["subject"].as_str()), (200, Some("Moved")));
-    let (s, _) = t.send(&token, reqwest::Method::POST, &format!("/users/{id}/events/{eid}/cancel"), Some(json!({"comment": "sorry"}))).await;
+    let (s, _) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("/users/{id}/events/{eid}/cancel"),
+            Some(json!({"comment": "sorry"})),
+        )
+        .await;
     assert_eq!(s, 202);
     let (s, b, _) = t.get(&token, &format!("/users/{id}/events/{eid}")).await;
     assert_eq!(s, 404);
-    assert_shape(&fixture("error-event-not-found-404.response.json"), &b, "404");
+    assert_shape(
+        &fixture("error-event-not-found-404.response.json"),
+        &b,
+        "404",
+    );
 }
 
 #[tokio::test]
@@ -368,7 +677,11 @@ async fn calendar_view_pages_expands_series_and_honours_prefer() {
         let (s, b, _) = t.get(&token, &url).await;
         assert_eq!(s, 200, "{b}");
         if pages == 0 {
-            assert_shape(&fixture("calendarView-teams-paged.response.json"), &b, "view");
+            assert_shape(
+                &fixture("calendarView-teams-paged.response.json"),
+                &b,
+                "view",
+            );
         }
         pages += 1;
         all.extend(b["value"].as_array().unwrap().clone());
@@ -380,9 +693,21 @@ async fn calendar_view_pages_expands_series_and_honours_prefer() {
     assert!(pages > 2);
     let occurrences: Vec<&Value> = all.iter().filter(|e| e["type"] == "occurrence").collect();
     assert!(occurrences.len() >= 8, "{}", occurrences.len());
-    assert!(occurrences.iter().all(|o| o["seriesMasterId"].is_string() && o["start"]["timeZone"] == "UTC"));
+    assert!(occurrences
+        .iter()
+        .all(|o| o["seriesMasterId"].is_string() && o["start"]["timeZone"] == "UTC"));
     // Prefer: outlook.timezone changes the response zone.
-    let r = t.http.get(format!("{}/users/{id}/calendarView?startDateTime={from}&endDateTime={to}", t.emu.info.graph)).bearer_auth(&token).header("Prefer", "outlook.timezone=\"Pacific Standard Time\"").send().await.unwrap();
+    let r = t
+        .http
+        .get(format!(
+            "{}/users/{id}/calendarView?startDateTime={from}&endDateTime={to}",
+            t.emu.info.graph
+        ))
+        .bearer_auth(&token)
+        .header("Prefer", "outlook.timezone=\"Pacific Standard Time\"")
+        .send()
+        .await
+        .unwrap();
     let b: Value = r.json().await.unwrap();
     assert_eq!(b["value"][0]["start"]["timeZone"], "Pacific Standard Time");
     // Missing window → 400.
@@ -397,40 +722,93 @@ async fn attendance_reports_only_for_the_organizer_with_policy_and_paged_records
     let id = t.user_id(&token, &t.host(4)).await;
     let from = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 80);
     let now = jiff::Timestamp::now();
-    let (_, b, _) = t.get(&token, &format!("/users/{id}/calendarView?startDateTime={from}&endDateTime={now}&$top=1000")).await;
-    let series = b["value"].as_array().unwrap().iter().find(|e| e["subject"] == "Weekly methods seminar").unwrap().clone();
+    let (_, b, _) = t
+        .get(
+            &token,
+            &format!("/users/{id}/calendarView?startDateTime={from}&endDateTime={now}&$top=1000"),
+        )
+        .await;
+    let series = b["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["subject"] == "Weekly methods seminar")
+        .unwrap()
+        .clone();
     let join = series["onlineMeeting"]["joinUrl"].as_str().unwrap();
-    let enc: String = url::form_urlencoded::byte_serialize(format!("JoinWebUrl eq '{join}'").as_bytes()).collect();
-    let (_, m, _) = t.get(&token, &format!("/users/{id}/onlineMeetings?$filter={enc}")).await;
-    let mid: String = url::form_urlencoded::byte_serialize(m["value"][0]["id"].as_str().unwrap().as_bytes()).collect();
-    let (s, reports, _) = t.get(&token, &format!("/users/{id}/onlineMeetings/{mid}/attendanceReports")).await;
+    let enc: String =
+        url::form_urlencoded::byte_serialize(format!("JoinWebUrl eq '{join}'").as_bytes())
+            .collect();
+    let (_, m, _) = t
+        .get(&token, &format!("/users/{id}/onlineMeetings?$filter={enc}"))
+        .await;
+    let mid: String =
+        url::form_urlencoded::byte_serialize(m["value"][0]["id"].as_str().unwrap().as_bytes())
+            .collect();
+    let (s, reports, _) = t
+        .get(
+            &token,
+            &format!("/users/{id}/onlineMeetings/{mid}/attendanceReports"),
+        )
+        .await;
     assert_eq!(s, 200);
-    assert_shape(&fixture("attendanceReports-list.response.json"), &reports, "reports");
+    assert_shape(
+        &fixture("attendanceReports-list.response.json"),
+        &reports,
+        "reports",
+    );
     let list = reports["value"].as_array().unwrap();
     assert!(list.len() >= 5 && list.iter().all(|r| r["attendanceRecords"] == json!([])));
     // The biggest session (600) pages its records, expanded or listed.
-    let big = list.iter().max_by_key(|r| r["totalParticipantCount"].as_i64()).unwrap();
+    let big = list
+        .iter()
+        .max_by_key(|r| r["totalParticipantCount"].as_i64())
+        .unwrap();
     let rid = big["id"].as_str().unwrap();
     let (s, expanded, _) = t.get(&token, &format!("/users/{id}/onlineMeetings/{mid}/attendanceReports/{rid}?$expand=attendanceRecords")).await;
     assert_eq!(s, 200);
-    assert_shape(&fixture("attendanceReport-get-expand-records.observed.response.json"), &expanded, "expanded");
+    assert_shape(
+        &fixture("attendanceReport-get-expand-records.observed.response.json"),
+        &expanded,
+        "expanded",
+    );
     let mut count = expanded["attendanceRecords"].as_array().unwrap().len();
-    let mut next = expanded["attendanceRecords@odata.nextLink"].as_str().map(str::to_string);
+    let mut next = expanded["attendanceRecords@odata.nextLink"]
+        .as_str()
+        .map(str::to_string);
     while let Some(n) = next {
         let (_, page, _) = t.get(&token, &n).await;
-        assert_shape(&fixture("attendanceRecords-list.synthetic-mixed.response.json"), &page, "records");
+        assert_shape(
+            &fixture("attendanceRecords-list.synthetic-mixed.response.json"),
+            &page,
+            "records",
+        );
         count += page["value"].as_array().unwrap().len();
         next = page["@odata.nextLink"].as_str().map(str::to_string);
     }
     assert_eq!(count as i64, big["totalParticipantCount"].as_i64().unwrap());
     // A host outside the access policy → the reference's 403.
     let lidia = t.user_id(&token, &t.host(2)).await;
-    let (s, b, _) = t.get(&token, &format!("/users/{lidia}/onlineMeetings?$filter={enc}")).await;
+    let (s, b, _) = t
+        .get(
+            &token,
+            &format!("/users/{lidia}/onlineMeetings?$filter={enc}"),
+        )
+        .await;
     assert_eq!(s, 403);
-    assert_shape(&fixture("error-application-access-policy.response.json"), &b, "policy");
+    assert_shape(
+        &fixture("error-application-access-policy.response.json"),
+        &b,
+        "policy",
+    );
     // Another organizer's id → refused.
     let megan = t.user_id(&token, &t.host(0)).await;
-    let (s, _, _) = t.get(&token, &format!("/users/{megan}/onlineMeetings/{mid}/attendanceReports")).await;
+    let (s, _, _) = t
+        .get(
+            &token,
+            &format!("/users/{megan}/onlineMeetings/{mid}/attendanceReports"),
+        )
+        .await;
     assert_eq!(s, 403);
 }
 
@@ -438,11 +816,23 @@ async fn attendance_reports_only_for_the_organizer_with_policy_and_paged_records
 async fn missing_permission_and_missing_policy_scenarios() {
     let t = T::new(&["missing-permission", "missing-access-policy"]).await;
     let token = t.app_token().await;
-    assert!(!claims(&token)["roles"].as_array().unwrap().iter().any(|r| r == "OnlineMeetingArtifact.Read.All"));
+    assert!(!claims(&token)["roles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r == "OnlineMeetingArtifact.Read.All"));
     let id = t.user_id(&token, &t.host(0)).await;
-    let (s, b, _) = t.get(&token, &format!("/users/{id}/onlineMeetings?$filter=JoinWebUrl%20eq%20'x'")).await;
+    let (s, b, _) = t
+        .get(
+            &token,
+            &format!("/users/{id}/onlineMeetings?$filter=JoinWebUrl%20eq%20'x'"),
+        )
+        .await;
     assert_eq!(s, 403);
-    assert!(b["error"]["message"].as_str().unwrap().contains("Application Access Policy"));
+    assert!(b["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Application Access Policy"));
 }
 
 #[tokio::test]
@@ -452,17 +842,48 @@ async fn apps_service_principals_and_role_assignments() {
     let i = t.emu.info.clone();
     let (s, b, _) = t.get(&token, &format!("/applications?$filter=appId%20eq%20'{}'&$select=id,appId,displayName,passwordCredentials", i.client_id)).await;
     assert_eq!(s, 200);
-    assert_shape(&fixture("applications-passwordCredentials.response.json"), &b, "apps");
+    assert_shape(
+        &fixture("applications-passwordCredentials.response.json"),
+        &b,
+        "apps",
+    );
     let creds = b["value"][0]["passwordCredentials"].as_array().unwrap();
     assert_eq!(creds.len(), 2);
-    assert!(creds.iter().any(|c| c["hint"].as_str() == Some(&i.client_secret[..3])));
+    assert!(creds
+        .iter()
+        .any(|c| c["hint"].as_str() == Some(&i.client_secret[..3])));
     assert!(creds.iter().all(|c| c["secretText"].is_null()));
-    let (_, sp, _) = t.get(&token, &format!("/servicePrincipals?$filter=appId%20eq%20'{}'&$select=id,appId,displayName", i.client_id)).await;
-    assert_shape(&fixture("servicePrincipals-filter-appId.response.json"), &sp, "sp");
+    let (_, sp, _) = t
+        .get(
+            &token,
+            &format!(
+                "/servicePrincipals?$filter=appId%20eq%20'{}'&$select=id,appId,displayName",
+                i.client_id
+            ),
+        )
+        .await;
+    assert_shape(
+        &fixture("servicePrincipals-filter-appId.response.json"),
+        &sp,
+        "sp",
+    );
     let sp_id = sp["value"][0]["id"].as_str().unwrap();
-    let (_, ra, _) = t.get(&token, &format!("/servicePrincipals/{sp_id}/appRoleAssignments")).await;
-    assert_shape(&fixture("servicePrincipal-appRoleAssignments.response.json"), &ra, "roles");
-    assert!(ra["value"].as_array().unwrap().iter().any(|r| r["appRoleId"] == "df01ed3b-eb61-4eca-9965-6b3d789751b2"));
+    let (_, ra, _) = t
+        .get(
+            &token,
+            &format!("/servicePrincipals/{sp_id}/appRoleAssignments"),
+        )
+        .await;
+    assert_shape(
+        &fixture("servicePrincipal-appRoleAssignments.response.json"),
+        &ra,
+        "roles",
+    );
+    assert!(ra["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["appRoleId"] == "df01ed3b-eb61-4eca-9965-6b3d789751b2"));
 }
 
 #[tokio::test]
@@ -476,13 +897,26 @@ async fn batch_answers_out_of_order_with_inner_statuses() {
         {"id": "2", "method": "GET", "url": format!("/users/{lidia}/onlineMeetings?$filter=JoinWebUrl%20eq%20'x'")},
         {"id": "3", "method": "GET", "url": "/users/nobody@x.example", "dependsOn": ["2"]},
     ]});
-    let (s, b) = t.send(&token, reqwest::Method::POST, "/$batch", Some(body)).await;
+    let (s, b) = t
+        .send(&token, reqwest::Method::POST, "/$batch", Some(body))
+        .await;
     assert_eq!(s, 200);
     assert_shape(&fixture("batch.response.json"), &b, "batch");
-    let by_id = |k: &str| b["responses"].as_array().unwrap().iter().find(|r| r["id"] == k).unwrap()["status"].as_u64().unwrap();
+    let by_id = |k: &str| {
+        b["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == k)
+            .unwrap()["status"]
+            .as_u64()
+            .unwrap()
+    };
     assert_eq!((by_id("1"), by_id("2"), by_id("3")), (200, 403, 424));
     let too_many = json!({"requests": (0..21).map(|n| json!({"id": n.to_string(), "method": "GET", "url": "/users"})).collect::<Vec<_>>()});
-    let (s, _) = t.send(&token, reqwest::Method::POST, "/$batch", Some(too_many)).await;
+    let (s, _) = t
+        .send(&token, reqwest::Method::POST, "/$batch", Some(too_many))
+        .await;
     assert_eq!(s, 400);
 }
 
@@ -491,9 +925,18 @@ async fn mailbox_concurrency_limit_answers_429_application_throttled() {
     let t = T::new(&[]).await;
     let token = t.app_token().await;
     let id = t.user_id(&token, &t.host(0)).await;
-    t.http.put(format!("{}/faults", t.emu.info.admin)).json(&json!({"latencyMs": 300})).send().await.unwrap();
+    t.http
+        .put(format!("{}/faults", t.emu.info.admin))
+        .json(&json!({"latencyMs": 300}))
+        .send()
+        .await
+        .unwrap();
     let now = jiff::Timestamp::now();
-    let url = format!("{}/users/{id}/calendarView?startDateTime={now}&endDateTime={}", t.emu.info.graph, now + jiff::SignedDuration::from_hours(24));
+    let url = format!(
+        "{}/users/{id}/calendarView?startDateTime={now}&endDateTime={}",
+        t.emu.info.graph,
+        now + jiff::SignedDuration::from_hours(24)
+    );
     let reqs = (0..8).map(|_| t.http.get(&url).bearer_auth(&token).send());
     let mut statuses = Vec::new();
     for r in futures_join(reqs).await {
@@ -502,12 +945,24 @@ async fn mailbox_concurrency_limit_answers_429_application_throttled() {
         if status == 429 {
             assert_eq!(r.headers()["retry-after"], "1");
             let b: Value = r.json().await.unwrap();
-            assert_shape(&fixture("error-mailbox-concurrency-429.response.json"), &b, "429");
+            assert_shape(
+                &fixture("error-mailbox-concurrency-429.response.json"),
+                &b,
+                "429",
+            );
         }
         statuses.push(status);
     }
-    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 4, "{statuses:?}");
-    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 4, "{statuses:?}");
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        4,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 429).count(),
+        4,
+        "{statuses:?}"
+    );
 }
 
 async fn futures_join<F: std::future::Future>(futs: impl Iterator<Item = F>) -> Vec<F::Output>
@@ -527,11 +982,19 @@ where
 async fn injected_throttling_uses_both_retry_after_forms() {
     let t = T::new(&[]).await;
     let token = t.app_token().await;
-    t.http.put(format!("{}/faults", t.emu.info.admin)).json(&json!({"throttleRate": 1.0, "retryAfter": "mixed", "retryAfterSecs": 2})).send().await.unwrap();
+    t.http
+        .put(format!("{}/faults", t.emu.info.admin))
+        .json(&json!({"throttleRate": 1.0, "retryAfter": "mixed", "retryAfterSecs": 2}))
+        .send()
+        .await
+        .unwrap();
     let mut forms = std::collections::HashSet::new();
     for _ in 0..4 {
         let (s, b, h) = t.get(&token, "/users").await;
-        assert_eq!((s, b["error"]["code"].as_str()), (429, Some("TooManyRequests")));
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (429, Some("TooManyRequests"))
+        );
         let ra = h["retry-after"].to_str().unwrap().to_string();
         forms.insert(ra.parse::<u64>().is_ok());
     }

@@ -30,23 +30,34 @@ impl AccessToken {
     /// for diagnostics such as "which roles were granted").
     pub fn claims(&self) -> Option<serde_json::Value> {
         let payload = self.value.expose().split('.').nth(1)?;
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload.trim_end_matches('='))
+            .ok()?;
         serde_json::from_slice(&bytes).ok()
     }
     /// Application permissions (`roles`) or delegated scopes (`scp`) carried by the token.
     pub fn permissions(&self) -> Vec<String> {
-        let Some(c) = self.claims() else { return Vec::new() };
+        let Some(c) = self.claims() else {
+            return Vec::new();
+        };
         if let Some(roles) = c["roles"].as_array() {
-            return roles.iter().filter_map(|r| r.as_str().map(str::to_string)).collect();
+            return roles
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect();
         }
-        c["scp"].as_str().map(|s| s.split_whitespace().map(str::to_string).collect()).unwrap_or_default()
+        c["scp"]
+            .as_str()
+            .map(|s| s.split_whitespace().map(str::to_string).collect())
+            .unwrap_or_default()
     }
     fn fresh(&self, now: Timestamp) -> bool {
         now + RENEW_EARLY < self.expires_at
     }
 }
 
-pub type TokenFuture<'a> = Pin<Box<dyn Future<Output = Result<AccessToken, GraphError>> + Send + 'a>>;
+pub type TokenFuture<'a> =
+    Pin<Box<dyn Future<Output = Result<AccessToken, GraphError>> + Send + 'a>>;
 
 /// Something that hands out Graph access tokens.
 pub trait TokenProvider: Send + Sync {
@@ -65,35 +76,65 @@ struct TokenResponse {
 fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
     let v = serde_json::Value::deserialize(d)?;
     match &v {
-        serde_json::Value::Number(n) => n.as_i64().ok_or_else(|| serde::de::Error::custom("expires_in")),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .ok_or_else(|| serde::de::Error::custom("expires_in")),
         serde_json::Value::String(s) => s.parse().map_err(serde::de::Error::custom),
         _ => Err(serde::de::Error::custom("expires_in")),
     }
 }
 
 /// POST a form to a token endpoint and read the token or Entra's error body.
-pub async fn post_token_form(http: &reqwest::Client, token_url: &str, form: &[(&str, &str)]) -> Result<(AccessToken, serde_json::Value), GraphError> {
-    let host = url::Url::parse(token_url).ok().and_then(|u| u.host_str().map(str::to_string)).unwrap_or_default();
+pub async fn post_token_form(
+    http: &reqwest::Client,
+    token_url: &str,
+    form: &[(&str, &str)],
+) -> Result<(AccessToken, serde_json::Value), GraphError> {
+    let host = url::Url::parse(token_url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+        .unwrap_or_default();
     let resp = http
         .post(token_url)
         .form(form)
         .send()
         .await
-        .map_err(|e| GraphError::Transport { host: host.clone(), detail: e.to_string() })?;
+        .map_err(|e| GraphError::Transport {
+            host: host.clone(),
+            detail: e.to_string(),
+        })?;
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(|e| GraphError::Transport { host, detail: e.to_string() })?;
+    let bytes = resp.bytes().await.map_err(|e| GraphError::Transport {
+        host,
+        detail: e.to_string(),
+    })?;
     if !(200..300).contains(&status) {
         let mut err: AadError = serde_json::from_slice(&bytes).unwrap_or_else(|_| AadError {
             error: "unexpected_response".into(),
-            error_description: format!("the token endpoint answered HTTP {status} without an error body"),
+            error_description: format!(
+                "the token endpoint answered HTTP {status} without an error body"
+            ),
             ..Default::default()
         });
         err.status = status;
-        return Err(GraphError::Token(err));
+        return Err(GraphError::Token(Box::new(err)));
     }
-    let raw: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode { context: "token response".into(), detail: e.to_string(), request_id: None })?;
-    let parsed: TokenResponse = serde_json::from_value(raw.clone()).map_err(|e| GraphError::Decode { context: "token response".into(), detail: e.to_string(), request_id: None })?;
-    let token = AccessToken { value: Secret::new(parsed.access_token), expires_at: Timestamp::now() + SignedDuration::from_secs(parsed.expires_in) };
+    let raw: serde_json::Value =
+        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
+            context: "token response".into(),
+            detail: e.to_string(),
+            request_id: None,
+        })?;
+    let parsed: TokenResponse =
+        serde_json::from_value(raw.clone()).map_err(|e| GraphError::Decode {
+            context: "token response".into(),
+            detail: e.to_string(),
+            request_id: None,
+        })?;
+    let token = AccessToken {
+        value: Secret::new(parsed.access_token),
+        expires_at: Timestamp::now() + SignedDuration::from_secs(parsed.expires_in),
+    };
     Ok((token, raw))
 }
 
@@ -109,10 +150,21 @@ pub struct ClientCredentials {
 
 impl ClientCredentials {
     /// `resource` is the Graph resource identifier, `https://graph.microsoft.com` for the global cloud.
-    pub fn new(http: reqwest::Client, authority: &str, tenant: &str, client_id: &str, secret: Secret, resource: &str) -> Self {
+    pub fn new(
+        http: reqwest::Client,
+        authority: &str,
+        tenant: &str,
+        client_id: &str,
+        secret: Secret,
+        resource: &str,
+    ) -> Self {
         ClientCredentials {
             http,
-            token_url: format!("{}/{}/oauth2/v2.0/token", authority.trim_end_matches('/'), tenant),
+            token_url: format!(
+                "{}/{}/oauth2/v2.0/token",
+                authority.trim_end_matches('/'),
+                tenant
+            ),
             client_id: client_id.to_string(),
             secret,
             scope: format!("{}/.default", resource.trim_end_matches('/')),

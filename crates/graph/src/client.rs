@@ -29,12 +29,24 @@ pub struct Endpoints {
 
 impl Endpoints {
     pub fn global() -> Self {
-        Endpoints { authority: "https://login.microsoftonline.com".into(), graph: "https://graph.microsoft.com/v1.0".into() }
+        Endpoints {
+            authority: "https://login.microsoftonline.com".into(),
+            graph: "https://graph.microsoft.com/v1.0".into(),
+        }
     }
     /// The resource identifier used in `/.default` scopes. The emulator stands in for the global cloud.
     pub fn resource(&self) -> String {
-        match url::Url::parse(&self.graph).ok().and_then(|u| u.host_str().map(str::to_string)) {
-            Some(h) if h.ends_with("graph.microsoft.us") || h.ends_with("microsoftgraph.chinacloudapi.cn") || h.ends_with("graph.microsoft.com") => format!("https://{h}"),
+        match url::Url::parse(&self.graph)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+        {
+            Some(h)
+                if h.ends_with("graph.microsoft.us")
+                    || h.ends_with("microsoftgraph.chinacloudapi.cn")
+                    || h.ends_with("graph.microsoft.com") =>
+            {
+                format!("https://{h}")
+            }
             _ => "https://graph.microsoft.com".into(),
         }
     }
@@ -57,11 +69,25 @@ pub struct Request {
 
 impl Request {
     pub fn get(url: impl Into<String>) -> Self {
-        Request { method: Method::GET, url: url.into(), body: None, mailbox: None, headers: Vec::new(), replayable: true }
+        Request {
+            method: Method::GET,
+            url: url.into(),
+            body: None,
+            mailbox: None,
+            headers: Vec::new(),
+            replayable: true,
+        }
     }
     pub fn new(method: Method, url: impl Into<String>, body: Option<Value>) -> Self {
         let replayable = matches!(method, Method::GET | Method::PUT | Method::DELETE);
-        Request { method, url: url.into(), body, mailbox: None, headers: Vec::new(), replayable }
+        Request {
+            method,
+            url: url.into(),
+            body,
+            mailbox: None,
+            headers: Vec::new(),
+            replayable,
+        }
     }
     pub fn mailbox(mut self, mailbox: impl Into<String>) -> Self {
         self.mailbox = Some(mailbox.into().to_ascii_lowercase());
@@ -103,8 +129,13 @@ pub struct GraphClient {
 }
 
 impl GraphClient {
-    pub fn new(http: reqwest::Client, endpoints: Endpoints, tokens: Arc<dyn TokenProvider>) -> Result<Self, GraphError> {
-        let graph_url = url::Url::parse(&endpoints.graph).map_err(|e| GraphError::Config(format!("Graph URL '{}': {e}", endpoints.graph)))?;
+    pub fn new(
+        http: reqwest::Client,
+        endpoints: Endpoints,
+        tokens: Arc<dyn TokenProvider>,
+    ) -> Result<Self, GraphError> {
+        let graph_url = url::Url::parse(&endpoints.graph)
+            .map_err(|e| GraphError::Config(format!("Graph URL '{}': {e}", endpoints.graph)))?;
         Ok(GraphClient {
             http,
             graph_origin: graph_url.origin(),
@@ -145,18 +176,28 @@ impl GraphClient {
         let full = if url.starts_with("http://") || url.starts_with("https://") {
             url.to_string()
         } else {
-            format!("{}/{}", self.endpoints.graph.trim_end_matches('/'), url.trim_start_matches('/'))
+            format!(
+                "{}/{}",
+                self.endpoints.graph.trim_end_matches('/'),
+                url.trim_start_matches('/')
+            )
         };
-        let parsed = url::Url::parse(&full).map_err(|e| GraphError::Config(format!("bad URL '{full}': {e}")))?;
+        let parsed = url::Url::parse(&full)
+            .map_err(|e| GraphError::Config(format!("bad URL '{full}': {e}")))?;
         if parsed.origin() != self.graph_origin {
-            return Err(GraphError::ForeignHost(parsed.host_str().unwrap_or_default().to_string()));
+            return Err(GraphError::ForeignHost(
+                parsed.host_str().unwrap_or_default().to_string(),
+            ));
         }
         Ok(parsed)
     }
 
     fn gate(&self, mailbox: &str) -> Arc<Semaphore> {
         let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
-        gates.entry(mailbox.to_string()).or_insert_with(|| Arc::new(Semaphore::new(MAILBOX_CONCURRENCY))).clone()
+        gates
+            .entry(mailbox.to_string())
+            .or_insert_with(|| Arc::new(Semaphore::new(MAILBOX_CONCURRENCY)))
+            .clone()
     }
 
     /// Send one request through the pipeline (order in the crate docs).
@@ -164,7 +205,11 @@ impl GraphClient {
         let url = self.resolve(&req.url)?;
         let gate = req.mailbox.as_deref().map(|m| self.gate(m));
         let _permit = match &gate {
-            Some(g) => Some(g.acquire().await.map_err(|_| GraphError::Config("mailbox gate closed".into()))?),
+            Some(g) => Some(
+                g.acquire()
+                    .await
+                    .map_err(|_| GraphError::Config("mailbox gate closed".into()))?,
+            ),
             None => None,
         };
         let started = Instant::now();
@@ -199,18 +244,30 @@ impl GraphClient {
                             if req.replayable && self.wait(attempt, started, None).await {
                                 continue;
                             }
-                            return Err(GraphError::Transport { host: url.host_str().unwrap_or_default().into(), detail: e.to_string() });
+                            return Err(GraphError::Transport {
+                                host: url.host_str().unwrap_or_default().into(),
+                                detail: e.to_string(),
+                            });
                         }
                     }
                 }
                 Err(e) => {
-                    if req.replayable && (e.is_connect() || e.is_timeout()) && self.wait(attempt, started, None).await {
+                    if req.replayable
+                        && (e.is_connect() || e.is_timeout())
+                        && self.wait(attempt, started, None).await
+                    {
                         continue;
                     }
-                    return Err(GraphError::Transport { host: url.host_str().unwrap_or_default().into(), detail: e.to_string() });
+                    return Err(GraphError::Transport {
+                        host: url.host_str().unwrap_or_default().into(),
+                        detail: e.to_string(),
+                    });
                 }
             };
-            let request_id = headers.get("request-id").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let request_id = headers
+                .get("request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             if status == 401 && !refreshed {
                 // The token was revoked or expired early: get a new one, once.
                 refreshed = true;
@@ -219,37 +276,63 @@ impl GraphClient {
                 continue;
             }
             if retryable_status(status) && (status == 429 || req.replayable) {
-                let retry_after = headers.get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| parse_retry_after(v, SystemTime::now()));
+                let retry_after = headers
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| parse_retry_after(v, SystemTime::now()));
                 if status == 429 {
                     self.count(|c| c.throttled_waits += 1);
                 }
                 if self.wait(attempt, started, retry_after).await {
                     continue;
                 }
-                return Err(GraphError::RetriesExhausted { status, attempts: attempt, waited_secs: started.elapsed().as_secs(), request_id });
+                return Err(GraphError::RetriesExhausted {
+                    status,
+                    attempts: attempt,
+                    waited_secs: started.elapsed().as_secs(),
+                    request_id,
+                });
             }
             if !(200..300).contains(&status) {
                 let parsed: GraphErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
                 let inner = parsed.error.inner_error.unwrap_or_default();
                 return Err(GraphError::Api {
                     status,
-                    code: if parsed.error.code.is_empty() { format!("HTTP{status}") } else { parsed.error.code },
+                    code: if parsed.error.code.is_empty() {
+                        format!("HTTP{status}")
+                    } else {
+                        parsed.error.code
+                    },
                     message: parsed.error.message,
                     request_id: request_id.or(inner.request_id),
                     date: inner.date,
                 });
             }
             if bytes.is_empty() {
-                return Ok(Response { status, body: None, request_id });
+                return Ok(Response {
+                    status,
+                    body: None,
+                    request_id,
+                });
             }
             match serde_json::from_slice::<Value>(&bytes) {
-                Ok(body) => return Ok(Response { status, body: Some(body), request_id }),
+                Ok(body) => {
+                    return Ok(Response {
+                        status,
+                        body: Some(body),
+                        request_id,
+                    })
+                }
                 Err(e) => {
                     // A cut-off body: the answer is lost, ask again if that is safe.
                     if req.replayable && self.wait(attempt, started, None).await {
                         continue;
                     }
-                    return Err(GraphError::Decode { context: req.url.clone(), detail: e.to_string(), request_id });
+                    return Err(GraphError::Decode {
+                        context: req.url.clone(),
+                        detail: e.to_string(),
+                        request_id,
+                    });
                 }
             }
         }
@@ -265,7 +348,11 @@ impl GraphClient {
             return false;
         }
         self.count(|c| c.retries += 1);
-        tracing::debug!(attempt, delay_ms = delay.as_millis() as u64, "retrying Graph request");
+        tracing::debug!(
+            attempt,
+            delay_ms = delay.as_millis() as u64,
+            "retrying Graph request"
+        );
         tokio::time::sleep(delay).await;
         true
     }
@@ -275,18 +362,29 @@ impl GraphClient {
         let context = req.url.clone();
         let resp = self.send(req).await?;
         let body = resp.body.unwrap_or(Value::Null);
-        serde_json::from_value(body).map_err(|e| GraphError::Decode { context, detail: e.to_string(), request_id: resp.request_id })
+        serde_json::from_value(body).map_err(|e| GraphError::Decode {
+            context,
+            detail: e.to_string(),
+            request_id: resp.request_id,
+        })
     }
 
     /// GET a collection and follow `@odata.nextLink` to the end.
     pub async fn get_all<T: DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, GraphError> {
-        self.collect_pages(req, "value", "@odata.nextLink", None).await
+        self.collect_pages(req, "value", "@odata.nextLink", None)
+            .await
     }
 
     /// Follow a collection's pages. `first_page` lets a caller start from an expanded collection
     /// (e.g. `attendanceRecords` with `attendanceRecords@odata.nextLink`); the pages after it are
     /// plain collections (`value`, `@odata.nextLink`).
-    pub async fn collect_pages<T: DeserializeOwned>(&self, req: Request, items_key: &str, next_key: &str, first_page: Option<Value>) -> Result<Vec<T>, GraphError> {
+    pub async fn collect_pages<T: DeserializeOwned>(
+        &self,
+        req: Request,
+        items_key: &str,
+        next_key: &str,
+        first_page: Option<Value>,
+    ) -> Result<Vec<T>, GraphError> {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let (mut items_key, mut next_key) = (items_key.to_string(), next_key.to_string());
@@ -297,12 +395,26 @@ impl GraphClient {
         for pages in 1.. {
             if let Some(items) = page.get(&items_key).and_then(Value::as_array) {
                 for item in items {
-                    out.push(serde_json::from_value(item.clone()).map_err(|e| GraphError::Decode { context: req.url.clone(), detail: e.to_string(), request_id: None })?);
+                    out.push(serde_json::from_value(item.clone()).map_err(|e| {
+                        GraphError::Decode {
+                            context: req.url.clone(),
+                            detail: e.to_string(),
+                            request_id: None,
+                        }
+                    })?);
                 }
             }
-            let Some(next) = page.get(&next_key).and_then(Value::as_str).map(str::to_string) else { break };
+            let Some(next) = page
+                .get(&next_key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+            else {
+                break;
+            };
             if !seen.insert(next.clone()) {
-                return Err(GraphError::Paging(format!("Graph returned the same next page twice ({next})")));
+                return Err(GraphError::Paging(format!(
+                    "Graph returned the same next page twice ({next})"
+                )));
             }
             if pages >= PAGE_CAP {
                 return Err(GraphError::Paging(format!("more than {PAGE_CAP} pages")));

@@ -29,7 +29,11 @@ impl AadError {
     pub fn code(&self) -> Option<u32> {
         self.error_codes.first().copied().or_else(|| {
             let rest = self.error_description.strip_prefix("AADSTS")?;
-            rest.chars().take_while(char::is_ascii_digit).collect::<String>().parse().ok()
+            rest.chars()
+                .take_while(char::is_ascii_digit)
+                .collect::<String>()
+                .parse()
+                .ok()
         })
     }
 }
@@ -62,16 +66,26 @@ pub struct InnerError {
 pub enum GraphError {
     /// Graph answered with an error status.
     #[error("Graph answered {status} {code}: {message}")]
-    Api { status: u16, code: String, message: String, request_id: Option<String>, date: Option<String> },
+    Api {
+        status: u16,
+        code: String,
+        message: String,
+        request_id: Option<String>,
+        date: Option<String>,
+    },
     /// The identity platform refused to issue a token.
     #[error("sign-in failed: {}", .0.error_description)]
-    Token(AadError),
+    Token(Box<AadError>),
     /// The network or TLS failed before an answer arrived.
     #[error("could not reach {host}: {detail}")]
     Transport { host: String, detail: String },
     /// A 2xx body that is not what the model expects (also: truncated bodies after retries).
     #[error("unexpected answer from Graph ({context}): {detail}")]
-    Decode { context: String, detail: String, request_id: Option<String> },
+    Decode {
+        context: String,
+        detail: String,
+        request_id: Option<String>,
+    },
     /// A URL outside the configured Graph host (e.g. a foreign `@odata.nextLink`).
     #[error("refused to send the access token to {0}: it is not the configured Graph host")]
     ForeignHost(String),
@@ -80,7 +94,12 @@ pub enum GraphError {
     Paging(String),
     /// Retries ran out (throttling or server errors went on too long).
     #[error("Graph kept answering {status} after {attempts} attempts over {waited_secs} s")]
-    RetriesExhausted { status: u16, attempts: u32, waited_secs: u64, request_id: Option<String> },
+    RetriesExhausted {
+        status: u16,
+        attempts: u32,
+        waited_secs: u64,
+        request_id: Option<String>,
+    },
     #[error("invalid configuration: {0}")]
     Config(String),
 }
@@ -88,15 +107,17 @@ pub enum GraphError {
 impl GraphError {
     pub fn request_id(&self) -> Option<&str> {
         match self {
-            GraphError::Api { request_id, .. } | GraphError::Decode { request_id, .. } | GraphError::RetriesExhausted { request_id, .. } => {
-                request_id.as_deref()
-            }
+            GraphError::Api { request_id, .. }
+            | GraphError::Decode { request_id, .. }
+            | GraphError::RetriesExhausted { request_id, .. } => request_id.as_deref(),
             _ => None,
         }
     }
     pub fn status(&self) -> Option<u16> {
         match self {
-            GraphError::Api { status, .. } | GraphError::RetriesExhausted { status, .. } => Some(*status),
+            GraphError::Api { status, .. } | GraphError::RetriesExhausted { status, .. } => {
+                Some(*status)
+            }
             GraphError::Token(e) => Some(e.status),
             _ => None,
         }
@@ -110,17 +131,27 @@ mod tests {
     #[test]
     fn inner_error_is_read_in_both_spellings() {
         for key in ["innerError", "innererror"] {
-            let text = format!(r#"{{"error":{{"code":"Forbidden","message":"m","{key}":{{"request-id":"r1","date":"2024-05-01T10:00:00"}}}}}}"#);
+            let text = format!(
+                r#"{{"error":{{"code":"Forbidden","message":"m","{key}":{{"request-id":"r1","date":"2024-05-01T10:00:00"}}}}}}"#
+            );
             let body: GraphErrorBody = serde_json::from_str(&text).unwrap();
-            assert_eq!(body.error.inner_error.unwrap().request_id.as_deref(), Some("r1"));
+            assert_eq!(
+                body.error.inner_error.unwrap().request_id.as_deref(),
+                Some("r1")
+            );
         }
-        let bare: GraphErrorBody = serde_json::from_str(r#"{"error":{"code":"ErrorItemNotFound","message":"x"}}"#).unwrap();
+        let bare: GraphErrorBody =
+            serde_json::from_str(r#"{"error":{"code":"ErrorItemNotFound","message":"x"}}"#)
+                .unwrap();
         assert!(bare.error.inner_error.is_none());
     }
 
     #[test]
     fn aadsts_code_falls_back_to_the_description() {
-        let e = AadError { error_description: "AADSTS7000222: expired".into(), ..Default::default() };
+        let e = AadError {
+            error_description: "AADSTS7000222: expired".into(),
+            ..Default::default()
+        };
         assert_eq!(e.code(), Some(7000222));
     }
 }

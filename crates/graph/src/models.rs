@@ -104,7 +104,9 @@ impl DateTimeTimeZone {
             return None;
         }
         let dt: jiff::civil::DateTime = self.date_time.trim_end_matches('Z').parse().ok()?;
-        dt.to_zoned(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())
+        dt.to_zoned(jiff::tz::TimeZone::UTC)
+            .ok()
+            .map(|z| z.timestamp())
     }
 }
 
@@ -165,7 +167,11 @@ impl Event {
     pub fn is_teams(&self) -> bool {
         self.is_online_meeting.unwrap_or(false)
             && self.online_meeting_provider == Some(MeetingProvider::TeamsForBusiness)
-            && self.online_meeting.as_ref().and_then(|m| m.join_url.as_ref()).is_some()
+            && self
+                .online_meeting
+                .as_ref()
+                .and_then(|m| m.join_url.as_ref())
+                .is_some()
     }
 }
 
@@ -265,17 +271,33 @@ mod tests {
 
     #[test]
     fn enums_are_case_insensitive_and_keep_unknown_values() {
-        assert_eq!(AttendanceRole::parse("presenter"), AttendanceRole::Presenter);
-        assert_eq!(AttendanceRole::parse("ORGANIZER"), AttendanceRole::Organizer);
-        assert_eq!(AttendanceRole::parse("coOrganizer"), AttendanceRole::Unknown("coOrganizer".into()));
-        let r: AttendanceRecord = serde_json::from_str(r#"{"role":null,"attendanceIntervals":[]}"#).unwrap();
+        assert_eq!(
+            AttendanceRole::parse("presenter"),
+            AttendanceRole::Presenter
+        );
+        assert_eq!(
+            AttendanceRole::parse("ORGANIZER"),
+            AttendanceRole::Organizer
+        );
+        assert_eq!(
+            AttendanceRole::parse("coOrganizer"),
+            AttendanceRole::Unknown("coOrganizer".into())
+        );
+        let r: AttendanceRecord =
+            serde_json::from_str(r#"{"role":null,"attendanceIntervals":[]}"#).unwrap();
         assert_eq!(r.role, AttendanceRole::Unknown(String::new()));
     }
 
     #[test]
     fn timestamps_take_any_fraction_and_unknown_fields_are_ignored() {
-        for ts in ["2021-10-05T04:43:49.77Z", "2021-10-05T04:38:23.945Z", "2021-03-16T18:59:52.2782182Z", "2021-03-16T18:59:52Z"] {
-            let text = format!(r#"{{"id":"r","meetingStartDateTime":"{ts}","somethingNew":{{"x":1}}}}"#);
+        for ts in [
+            "2021-10-05T04:43:49.77Z",
+            "2021-10-05T04:38:23.945Z",
+            "2021-03-16T18:59:52.2782182Z",
+            "2021-03-16T18:59:52Z",
+        ] {
+            let text =
+                format!(r#"{{"id":"r","meetingStartDateTime":"{ts}","somethingNew":{{"x":1}}}}"#);
             let r: AttendanceReport = serde_json::from_str(&text).unwrap();
             assert!(r.meeting_start_date_time.is_some(), "{ts}");
         }
@@ -283,9 +305,15 @@ mod tests {
 
     #[test]
     fn a_zone_we_did_not_ask_for_is_not_trusted() {
-        let utc = DateTimeTimeZone { date_time: "2025-03-10T08:00:00.0000000".into(), time_zone: "UTC".into() };
+        let utc = DateTimeTimeZone {
+            date_time: "2025-03-10T08:00:00.0000000".into(),
+            time_zone: "UTC".into(),
+        };
         assert_eq!(utc.to_utc().unwrap().to_string(), "2025-03-10T08:00:00Z");
-        let pst = DateTimeTimeZone { date_time: "2025-03-10T08:00:00.0000000".into(), time_zone: "Pacific Standard Time".into() };
+        let pst = DateTimeTimeZone {
+            date_time: "2025-03-10T08:00:00.0000000".into(),
+            time_zone: "Pacific Standard Time".into(),
+        };
         assert!(pst.to_utc().is_none());
     }
 }

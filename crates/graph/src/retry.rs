@@ -45,7 +45,9 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
 impl RetryPolicy {
     /// Full-jitter exponential backoff for attempt `n` (1-based) given a random `unit` in [0, 1).
     pub fn backoff(&self, attempt: u32, unit: f64) -> Duration {
-        let exp = self.base_delay.saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(16));
         let capped = exp.min(self.max_delay);
         Duration::from_secs_f64(capped.as_secs_f64() * (0.5 + unit.clamp(0.0, 1.0) / 2.0))
     }
@@ -53,7 +55,10 @@ impl RetryPolicy {
 
 /// A cheap jitter source; retries need spread, not cryptographic randomness.
 pub fn jitter_unit() -> f64 {
-    let nanos = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     let mut x = nanos as u64 ^ 0x9E37_79B9_7F4A_7C15;
     x ^= x >> 33;
     x = x.wrapping_mul(0xff51_afd7_ed55_8ccd);
@@ -69,7 +74,10 @@ mod tests {
     fn retry_after_in_seconds_fractions_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
         assert_eq!(parse_retry_after("10", now), Some(Duration::from_secs(10)));
-        assert_eq!(parse_retry_after("2.128", now), Some(Duration::from_secs(3)));
+        assert_eq!(
+            parse_retry_after("2.128", now),
+            Some(Duration::from_secs(3))
+        );
         let date = httpdate::fmt_http_date(now + Duration::from_secs(7));
         assert_eq!(parse_retry_after(&date, now), Some(Duration::from_secs(7)));
         let past = httpdate::fmt_http_date(now - Duration::from_secs(7));
@@ -80,7 +88,11 @@ mod tests {
 
     #[test]
     fn backoff_grows_is_capped_and_jittered() {
-        let p = RetryPolicy { base_delay: Duration::from_millis(100), max_delay: Duration::from_secs(1), ..Default::default() };
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            ..Default::default()
+        };
         assert_eq!(p.backoff(1, 1.0), Duration::from_millis(100));
         assert_eq!(p.backoff(3, 1.0), Duration::from_millis(400));
         assert_eq!(p.backoff(10, 1.0), Duration::from_secs(1));

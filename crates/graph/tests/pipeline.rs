@@ -1,30 +1,70 @@
 //! The pipeline rules, each against the emulator or a tiny local server on 127.0.0.1.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests fail loudly on purpose
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use rollcall_emulator::{start, Config, Faults, RetryAfterForm};
 use rollcall_graph::retry::RetryPolicy;
-use rollcall_graph::{AccessToken, ClientCredentials, Endpoints, GraphClient, GraphError, Request, Secret, TokenProvider};
+use rollcall_graph::{
+    AccessToken, ClientCredentials, Endpoints, GraphClient, GraphError, Request, Secret,
+    TokenProvider,
+};
 use serde_json::Value;
 
 fn fast() -> RetryPolicy {
-    RetryPolicy { base_delay: std::time::Duration::from_millis(10), max_delay: std::time::Duration::from_millis(50), ..Default::default() }
+    RetryPolicy {
+        base_delay: std::time::Duration::from_millis(10),
+        max_delay: std::time::Duration::from_millis(50),
+        ..Default::default()
+    }
 }
 
-async fn client(faults: Faults) -> (rollcall_emulator::Running, GraphClient, Arc<ClientCredentials>) {
-    let emu = start("127.0.0.1:0", Config { faults, ..Default::default() }).await.unwrap();
+async fn client(
+    faults: Faults,
+) -> (
+    rollcall_emulator::Running,
+    GraphClient,
+    Arc<ClientCredentials>,
+) {
+    let emu = start(
+        "127.0.0.1:0",
+        Config {
+            faults,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     let http = reqwest::Client::new();
     let i = emu.info.clone();
-    let tokens = Arc::new(ClientCredentials::new(http.clone(), &i.authority, &i.tenant_id, &i.client_id, Secret::new(i.client_secret.clone()), "https://graph.microsoft.com"));
-    let endpoints = Endpoints { authority: i.authority.clone(), graph: i.graph.clone() };
-    let g = GraphClient::new(http, endpoints, tokens.clone()).unwrap().with_policy(fast());
+    let tokens = Arc::new(ClientCredentials::new(
+        http.clone(),
+        &i.authority,
+        &i.tenant_id,
+        &i.client_id,
+        Secret::new(i.client_secret.clone()),
+        "https://graph.microsoft.com",
+    ));
+    let endpoints = Endpoints {
+        authority: i.authority.clone(),
+        graph: i.graph.clone(),
+    };
+    let g = GraphClient::new(http, endpoints, tokens.clone())
+        .unwrap()
+        .with_policy(fast());
     (emu, g, tokens)
 }
 
 #[tokio::test]
 async fn throttled_requests_wait_for_retry_after_and_succeed() {
-    let (emu, g, _) = client(Faults { throttle_rate: 0.5, retry_after: RetryAfterForm::Mixed, retry_after_secs: 0, ..Default::default() }).await;
+    let (emu, g, _) = client(Faults {
+        throttle_rate: 0.5,
+        retry_after: RetryAfterForm::Mixed,
+        retry_after_secs: 0,
+        ..Default::default()
+    })
+    .await;
     for _ in 0..6 {
         let v: Value = g.get_json(Request::get("/users?$top=5")).await.unwrap();
         assert_eq!(v["value"].as_array().unwrap().len(), 5);
@@ -35,7 +75,12 @@ async fn throttled_requests_wait_for_retry_after_and_succeed() {
 
 #[tokio::test]
 async fn server_errors_and_truncated_bodies_are_retried_for_replayable_requests() {
-    let (emu, g, _) = client(Faults { server_error_rate: 0.3, truncate_rate: 0.3, ..Default::default() }).await;
+    let (emu, g, _) = client(Faults {
+        server_error_rate: 0.3,
+        truncate_rate: 0.3,
+        ..Default::default()
+    })
+    .await;
     let users: Vec<Value> = g.get_all(Request::get("/users?$top=7")).await.unwrap();
     assert_eq!(users.len(), 126);
     let st = emu.shared.faults.stats();
@@ -44,10 +89,21 @@ async fn server_errors_and_truncated_bodies_are_retried_for_replayable_requests(
 
 #[tokio::test]
 async fn retries_are_capped() {
-    let (_emu, g, _) = client(Faults { server_error_rate: 1.0, ..Default::default() }).await;
-    let g = g.with_policy(RetryPolicy { max_attempts: 3, base_delay: std::time::Duration::from_millis(1), max_delay: std::time::Duration::from_millis(2), ..Default::default() });
+    let (_emu, g, _) = client(Faults {
+        server_error_rate: 1.0,
+        ..Default::default()
+    })
+    .await;
+    let g = g.with_policy(RetryPolicy {
+        max_attempts: 3,
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(2),
+        ..Default::default()
+    });
     match g.send(Request::get("/users")).await {
-        Err(GraphError::RetriesExhausted { attempts, status, .. }) => assert_eq!((attempts, status >= 503), (3, true)),
+        Err(GraphError::RetriesExhausted {
+            attempts, status, ..
+        }) => assert_eq!((attempts, status >= 503), (3, true)),
         other => panic!("{other:?}"),
     }
 }
@@ -55,7 +111,10 @@ async fn retries_are_capped() {
 #[tokio::test]
 async fn the_token_never_goes_to_another_host() {
     let (_emu, g, _) = client(Faults::default()).await;
-    let err = g.send(Request::get("https://evil.example/v1.0/users")).await.unwrap_err();
+    let err = g
+        .send(Request::get("https://evil.example/v1.0/users"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, GraphError::ForeignHost(h) if h == "evil.example"));
 }
 
@@ -72,7 +131,10 @@ impl TokenProvider for RevokedFirst {
                 self.forced.fetch_add(1, Ordering::SeqCst);
             }
             if self.forced.load(Ordering::SeqCst) == 0 {
-                return Ok(AccessToken { value: Secret::new("revoked.token.value"), expires_at: jiff::Timestamp::MAX });
+                return Ok(AccessToken {
+                    value: Secret::new("revoked.token.value"),
+                    expires_at: jiff::Timestamp::MAX,
+                });
             }
             self.real.token(force).await
         })
@@ -82,9 +144,20 @@ impl TokenProvider for RevokedFirst {
 #[tokio::test]
 async fn a_401_refreshes_the_token_once_and_retries() {
     let (emu, _, real) = client(Faults::default()).await;
-    let provider = Arc::new(RevokedFirst { real, forced: AtomicU32::new(0) });
+    let provider = Arc::new(RevokedFirst {
+        real,
+        forced: AtomicU32::new(0),
+    });
     let i = &emu.info;
-    let g = GraphClient::new(reqwest::Client::new(), Endpoints { authority: i.authority.clone(), graph: i.graph.clone() }, provider.clone()).unwrap();
+    let g = GraphClient::new(
+        reqwest::Client::new(),
+        Endpoints {
+            authority: i.authority.clone(),
+            graph: i.graph.clone(),
+        },
+        provider.clone(),
+    )
+    .unwrap();
     let v: Value = g.get_json(Request::get("/users?$top=1")).await.unwrap();
     assert_eq!(v["value"].as_array().unwrap().len(), 1);
     assert_eq!(provider.forced.load(Ordering::SeqCst), 1);
@@ -95,7 +168,12 @@ async fn a_401_refreshes_the_token_once_and_retries() {
 async fn graph_errors_keep_code_message_and_request_id() {
     let (_emu, g, _) = client(Faults::default()).await;
     match g.send(Request::get("/users/nobody@nowhere.example")).await {
-        Err(GraphError::Api { status, code, request_id, .. }) => {
+        Err(GraphError::Api {
+            status,
+            code,
+            request_id,
+            ..
+        }) => {
             assert_eq!((status, code.as_str()), (404, "Request_ResourceNotFound"));
             assert!(request_id.is_some());
         }
@@ -105,13 +183,32 @@ async fn graph_errors_keep_code_message_and_request_id() {
 
 #[tokio::test]
 async fn the_mailbox_gate_keeps_four_in_flight_so_outlook_never_throttles() {
-    let (emu, g, _) = client(Faults { latency_ms: 100, ..Default::default() }).await;
+    let (emu, g, _) = client(Faults {
+        latency_ms: 100,
+        ..Default::default()
+    })
+    .await;
     let g = Arc::new(g);
-    let user: Value = g.get_json(Request::get(format!("/users?$filter=mail%20eq%20'{}'", emu.info.hosts[0]))).await.unwrap();
+    let user: Value = g
+        .get_json(Request::get(format!(
+            "/users?$filter=mail%20eq%20'{}'",
+            emu.info.hosts[0]
+        )))
+        .await
+        .unwrap();
     let id = user["value"][0]["id"].as_str().unwrap().to_string();
     let now = jiff::Timestamp::now();
-    let url = format!("/users/{id}/calendarView?startDateTime={now}&endDateTime={}", now + jiff::SignedDuration::from_hours(48));
-    let tasks: Vec<_> = (0..12).map(|_| { let g = g.clone(); let r = Request::get(url.clone()).mailbox(id.clone()); tokio::spawn(async move { g.send(r).await.map(|_| ()) }) }).collect();
+    let url = format!(
+        "/users/{id}/calendarView?startDateTime={now}&endDateTime={}",
+        now + jiff::SignedDuration::from_hours(48)
+    );
+    let tasks: Vec<_> = (0..12)
+        .map(|_| {
+            let g = g.clone();
+            let r = Request::get(url.clone()).mailbox(id.clone());
+            tokio::spawn(async move { g.send(r).await.map(|_| ()) })
+        })
+        .collect();
     for t in tasks {
         t.await.unwrap().unwrap();
     }
@@ -123,7 +220,12 @@ async fn the_mailbox_gate_keeps_four_in_flight_so_outlook_never_throttles() {
 struct Fixed;
 impl TokenProvider for Fixed {
     fn token(&self, _force: bool) -> rollcall_graph::auth::TokenFuture<'_> {
-        Box::pin(async { Ok(AccessToken { value: Secret::new("t"), expires_at: jiff::Timestamp::MAX }) })
+        Box::pin(async {
+            Ok(AccessToken {
+                value: Secret::new("t"),
+                expires_at: jiff::Timestamp::MAX,
+            })
+        })
     }
 }
 
@@ -140,10 +242,32 @@ async fn pager_detects_loops_refuses_foreign_links_and_follows_expanded_next_lin
         .route("/v1.0/records", get(|| async { Json(serde_json::json!({"value": [3, 4]})) }))
         .route("/v1.0/report", get(move || { let b = b3.clone(); async move { Json(serde_json::json!({"attendanceRecords": [1, 2], "attendanceRecords@odata.nextLink": format!("{b}/v1.0/records")})) } }));
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let g = GraphClient::new(reqwest::Client::new(), Endpoints { authority: base.clone(), graph: format!("{base}/v1.0") }, Arc::new(Fixed)).unwrap();
-    assert!(matches!(g.get_all::<Value>(Request::get("/loop")).await, Err(GraphError::Paging(_))));
-    assert!(matches!(g.get_all::<Value>(Request::get("/foreign")).await, Err(GraphError::ForeignHost(_))));
+    let g = GraphClient::new(
+        reqwest::Client::new(),
+        Endpoints {
+            authority: base.clone(),
+            graph: format!("{base}/v1.0"),
+        },
+        Arc::new(Fixed),
+    )
+    .unwrap();
+    assert!(matches!(
+        g.get_all::<Value>(Request::get("/loop")).await,
+        Err(GraphError::Paging(_))
+    ));
+    assert!(matches!(
+        g.get_all::<Value>(Request::get("/foreign")).await,
+        Err(GraphError::ForeignHost(_))
+    ));
     let first: Value = g.get_json(Request::get("/report")).await.unwrap();
-    let all: Vec<i64> = g.collect_pages(Request::get("/report"), "attendanceRecords", "attendanceRecords@odata.nextLink", Some(first)).await.unwrap();
+    let all: Vec<i64> = g
+        .collect_pages(
+            Request::get("/report"),
+            "attendanceRecords",
+            "attendanceRecords@odata.nextLink",
+            Some(first),
+        )
+        .await
+        .unwrap();
     assert_eq!(all, vec![1, 2, 3, 4]);
 }

@@ -4,7 +4,7 @@ export const t = {
   nav: { setup: "Setup", calendar: "Calendar", attendance: "Attendance", settings: "Settings" },
   demo: "DEMO",
   loading: "Loading from the tenant…",
-  retry: "Try again",
+  refresh: "Refresh",
   notConnected: "Not connected",
   setup: {
     title: "Setup",

@@ -23,11 +23,16 @@ fn encode_id(id: ItemId) -> String {
         id.occurrence.map(|o| o.to_string()).unwrap_or_default(),
         id.copy_of.map(|o| o.to_string()).unwrap_or_default()
     );
-    format!("{ID_PREFIX}{}", base64::engine::general_purpose::URL_SAFE.encode(raw))
+    format!(
+        "{ID_PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE.encode(raw)
+    )
 }
 
 fn decode_id(s: &str) -> Option<ItemId> {
-    let raw = base64::engine::general_purpose::URL_SAFE.decode(s.strip_prefix(ID_PREFIX)?).ok()?;
+    let raw = base64::engine::general_purpose::URL_SAFE
+        .decode(s.strip_prefix(ID_PREFIX)?)
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let mut parts = text.split('|');
     let key = parts.next()?.strip_prefix('k')?.parse().ok()?;
@@ -35,28 +40,68 @@ fn decode_id(s: &str) -> Option<ItemId> {
     let copy = parts.next()?.strip_prefix('c')?;
     Some(ItemId {
         key,
-        occurrence: if occ.is_empty() { None } else { Some(occ.parse().ok()?) },
-        copy_of: if copy.is_empty() { None } else { Some(copy.parse().ok()?) },
+        occurrence: if occ.is_empty() {
+            None
+        } else {
+            Some(occ.parse().ok()?)
+        },
+        copy_of: if copy.is_empty() {
+            None
+        } else {
+            Some(copy.parse().ok()?)
+        },
     })
 }
 
 fn web_link(id: &str) -> String {
     let std_b64 = id.replace('-', "/").replace('_', "+");
-    format!("https://outlook.office365.com/owa/?itemid={}&exvsurl=1&path=/calendar/item", url_encode_strict(&std_b64))
+    format!(
+        "https://outlook.office365.com/owa/?itemid={}&exvsurl=1&path=/calendar/item",
+        url_encode_strict(&std_b64)
+    )
 }
 
 fn url_encode_strict(s: &str) -> String {
-    s.replace('%', "%25").replace('/', "%2F").replace('+', "%2B").replace('=', "%3D")
+    s.replace('%', "%25")
+        .replace('/', "%2F")
+        .replace('+', "%2B")
+        .replace('=', "%3D")
 }
 
-pub fn route(s: &Arc<Shared>, ctx: &Ctx, method: &Method, user: &User, rest: &[&str], q: &HashMap<String, String>, body: &[u8]) -> GResp {
-    let read = ctx.caller.has(&["Calendars.Read", "Calendars.ReadWrite", "Calendars.ReadBasic.All"], &["Calendars.Read", "Calendars.ReadWrite", "Calendars.ReadBasic"]);
-    let write = ctx.caller.has(&["Calendars.ReadWrite"], &["Calendars.ReadWrite"]);
+pub fn route(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    method: &Method,
+    user: &User,
+    rest: &[&str],
+    q: &HashMap<String, String>,
+    body: &[u8],
+) -> GResp {
+    let read = ctx.caller.has(
+        &[
+            "Calendars.Read",
+            "Calendars.ReadWrite",
+            "Calendars.ReadBasic.All",
+        ],
+        &[
+            "Calendars.Read",
+            "Calendars.ReadWrite",
+            "Calendars.ReadBasic",
+        ],
+    );
+    let write = ctx
+        .caller
+        .has(&["Calendars.ReadWrite"], &["Calendars.ReadWrite"]);
     let needed = if method == Method::GET { read } else { write };
     if !needed {
         return denied_calendar(ctx);
     }
-    let user_index = s.world().users.iter().position(|u| u.id == user.id).unwrap_or(usize::MAX);
+    let user_index = s
+        .world()
+        .users
+        .iter()
+        .position(|u| u.id == user.id)
+        .unwrap_or(usize::MAX);
     match (method.as_str(), rest) {
         ("GET", ["calendarView"]) => calendar_view(s, ctx, user, user_index, q),
         ("GET", ["events"]) => list_events(s, ctx, user, user_index, q),
@@ -65,21 +110,35 @@ pub fn route(s: &Arc<Shared>, ctx: &Ctx, method: &Method, user: &User, rest: &[&
             let Some(item) = decode_id(id) else {
                 return graph_error(ctx, 400, "ErrorInvalidIdMalformed", "Id is malformed.");
             };
-            let visible = s.world().events.get(&item.key).is_some_and(|e| belongs(e, user, user_index, item));
+            let visible = s
+                .world()
+                .events
+                .get(&item.key)
+                .is_some_and(|e| belongs(e, user, user_index, item));
             if !visible {
-                return outlook_error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+                return outlook_error(
+                    404,
+                    "ErrorItemNotFound",
+                    "The specified object was not found in the store.",
+                );
             }
             match (method.as_str(), tail) {
                 ("GET", []) => {
                     let world = s.world();
                     match world.events.get(&item.key) {
                         Some(e) => {
-                            let start = item.occurrence.and_then(|o| Timestamp::from_second(o).ok());
+                            let start =
+                                item.occurrence.and_then(|o| Timestamp::from_second(o).ok());
                             let mut v = render(&world, e, user, item, start, &ctx.prefer_tz);
-                            v["@odata.context"] = json!(format!("{META}#users('{}')/events/$entity", user.id));
+                            v["@odata.context"] =
+                                json!(format!("{META}#users('{}')/events/$entity", user.id));
                             GResp::ok(project(v, q.get("$select")))
                         }
-                        None => outlook_error(404, "ErrorItemNotFound", "The specified object was not found in the store."),
+                        None => outlook_error(
+                            404,
+                            "ErrorItemNotFound",
+                            "The specified object was not found in the store.",
+                        ),
                     }
                 }
                 ("PATCH", []) => update(s, ctx, user, item, body),
@@ -98,7 +157,11 @@ fn project(value: Value, sel: Option<&String>) -> Value {
 
 fn is_attendee(e: &Event, user: &User) -> bool {
     e.attendees.iter().any(|a| {
-        a.address.eq_ignore_ascii_case(&user.upn) || user.mail.as_deref().is_some_and(|m| a.address.eq_ignore_ascii_case(m))
+        a.address.eq_ignore_ascii_case(&user.upn)
+            || user
+                .mail
+                .as_deref()
+                .is_some_and(|m| a.address.eq_ignore_ascii_case(m))
     })
 }
 
@@ -106,27 +169,55 @@ fn is_attendee(e: &Event, user: &User) -> bool {
 fn belongs(e: &Event, user: &User, user_index: usize, item: ItemId) -> bool {
     match item.copy_of {
         Some(idx) => idx == user_index && e.organizer_id != user.id && is_attendee(e, user),
-        None => e.organizer_id == user.id && !e.cancelled && item.occurrence.is_none_or(|o| !e.cancelled_occurrences.contains(&o)),
+        None => {
+            e.organizer_id == user.id
+                && !e.cancelled
+                && item
+                    .occurrence
+                    .is_none_or(|o| !e.cancelled_occurrences.contains(&o))
+        }
     }
 }
 
-fn render(world: &World, e: &Event, viewer: &User, item: ItemId, occurrence: Option<Timestamp>, zone: &str) -> Value {
+fn render(
+    world: &World,
+    e: &Event,
+    viewer: &User,
+    item: ItemId,
+    occurrence: Option<Timestamp>,
+    zone: &str,
+) -> Value {
     let organizer = world.user(&e.organizer_id);
     let is_organizer = item.copy_of.is_none();
     let id = encode_id(item);
     let (kind, start, end, subject) = match (&e.recurrence, occurrence) {
         (Some(_), Some(occ)) => match e.overrides.get(&occ.as_second()) {
-            Some(o) => ("exception", o.start, o.end, o.subject.clone().unwrap_or_else(|| e.subject.clone())),
-            None => ("occurrence", occ, occ + (e.end - e.start), e.subject.clone()),
+            Some(o) => (
+                "exception",
+                o.start,
+                o.end,
+                o.subject.clone().unwrap_or_else(|| e.subject.clone()),
+            ),
+            None => (
+                "occurrence",
+                occ,
+                occ + (e.end - e.start),
+                e.subject.clone(),
+            ),
         },
         (Some(_), None) => ("seriesMaster", e.start, e.end, e.subject.clone()),
         (None, _) => ("singleInstance", e.start, e.end, e.subject.clone()),
     };
     let series_master = match (kind, item.copy_of) {
-        ("occurrence" | "exception", copy) => Some(encode_id(ItemId { key: e.key, occurrence: None, copy_of: copy })),
+        ("occurrence" | "exception", copy) => Some(encode_id(ItemId {
+            key: e.key,
+            occurrence: None,
+            copy_of: copy,
+        })),
         _ => None,
     };
-    let cancelled = e.cancelled || occurrence.is_some_and(|o| e.cancelled_occurrences.contains(&o.as_second()));
+    let cancelled =
+        e.cancelled || occurrence.is_some_and(|o| e.cancelled_occurrences.contains(&o.as_second()));
     let preview: String = strip_html(&e.body_html).chars().take(255).collect();
     let location = e.location.clone().unwrap_or_default();
     let loc = json!({"displayName": location, "locationType": "default", "uniqueId": location, "uniqueIdType": "private"});
@@ -207,7 +298,14 @@ fn strip_html(html: &str) -> String {
 }
 
 /// Instances of the user's calendar (occurrences expanded) overlapping `[from, to)`.
-fn instances(world: &World, user: &User, user_index: usize, from: Timestamp, to: Timestamp, zone: &str) -> Vec<(Timestamp, Value)> {
+fn instances(
+    world: &World,
+    user: &User,
+    user_index: usize,
+    from: Timestamp,
+    to: Timestamp,
+    zone: &str,
+) -> Vec<(Timestamp, Value)> {
     let mut out = Vec::new();
     for e in world.events.values() {
         let copy = if e.organizer_id == user.id {
@@ -227,14 +325,36 @@ fn instances(world: &World, user: &User, user_index: usize, from: Timestamp, to:
                 if copy.is_none() && e.cancelled_occurrences.contains(&secs) {
                     continue;
                 }
-                let (s, en) = e.overrides.get(&secs).map(|o| (o.start, o.end)).unwrap_or((occ, occ + duration));
+                let (s, en) = e
+                    .overrides
+                    .get(&secs)
+                    .map(|o| (o.start, o.end))
+                    .unwrap_or((occ, occ + duration));
                 if s < to && en > from {
-                    let item = ItemId { key: e.key, occurrence: Some(secs), copy_of: copy };
+                    let item = ItemId {
+                        key: e.key,
+                        occurrence: Some(secs),
+                        copy_of: copy,
+                    };
                     out.push((s, render(world, e, user, item, Some(occ), zone)));
                 }
             }
         } else if e.start < to && e.end > from {
-            out.push((e.start, render(world, e, user, ItemId { key: e.key, occurrence: None, copy_of: copy }, None, zone)));
+            out.push((
+                e.start,
+                render(
+                    world,
+                    e,
+                    user,
+                    ItemId {
+                        key: e.key,
+                        occurrence: None,
+                        copy_of: copy,
+                    },
+                    None,
+                    zone,
+                ),
+            ));
         }
     }
     out.sort_by_key(|(s, _)| *s);
@@ -242,25 +362,49 @@ fn instances(world: &World, user: &User, user_index: usize, from: Timestamp, to:
 }
 
 fn parse_instant(s: &str) -> Option<Timestamp> {
-    s.parse::<Timestamp>().ok().or_else(|| s.trim_end_matches('Z').parse::<jiff::civil::DateTime>().ok().and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok()).map(|z| z.timestamp()))
+    s.parse::<Timestamp>().ok().or_else(|| {
+        s.trim_end_matches('Z')
+            .parse::<jiff::civil::DateTime>()
+            .ok()
+            .and_then(|d| d.to_zoned(jiff::tz::TimeZone::UTC).ok())
+            .map(|z| z.timestamp())
+    })
 }
 
 fn page_params(ctx: &Ctx, q: &HashMap<String, String>) -> Result<(usize, usize), GResp> {
     let top = match q.get("$top").map(|t| t.parse::<usize>()) {
         None => 10,
         Some(Ok(n)) if (1..=1000).contains(&n) => n,
-        Some(_) => return Err(graph_error(ctx, 400, "ErrorInvalidParameter", "The value of the parameter '$top' is invalid.")),
+        Some(_) => {
+            return Err(graph_error(
+                ctx,
+                400,
+                "ErrorInvalidParameter",
+                "The value of the parameter '$top' is invalid.",
+            ))
+        }
     };
     let skip = q.get("$skip").and_then(|s| s.parse().ok()).unwrap_or(0);
     Ok((top, skip))
 }
 
-fn calendar_view(s: &Arc<Shared>, ctx: &Ctx, user: &User, user_index: usize, q: &HashMap<String, String>) -> GResp {
+fn calendar_view(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    user: &User,
+    user_index: usize,
+    q: &HashMap<String, String>,
+) -> GResp {
     let (Some(from), Some(to)) = (q.get("startdatetime"), q.get("enddatetime")) else {
         return graph_error(ctx, 400, "ErrorInvalidParameter", "This request requires a time window specified by the query string parameters StartDateTime and EndDateTime.");
     };
     let (Some(from_ts), Some(to_ts)) = (parse_instant(from), parse_instant(to)) else {
-        return graph_error(ctx, 400, "ErrorInvalidParameter", "The parameter 'StartDateTime' or 'EndDateTime' is not a valid date and time.");
+        return graph_error(
+            ctx,
+            400,
+            "ErrorInvalidParameter",
+            "The parameter 'StartDateTime' or 'EndDateTime' is not a valid date and time.",
+        );
     };
     let (top, skip) = match page_params(ctx, q) {
         Ok(p) => p,
@@ -268,7 +412,12 @@ fn calendar_view(s: &Arc<Shared>, ctx: &Ctx, user: &User, user_index: usize, q: 
     };
     let world = s.world();
     let all = instances(&world, user, user_index, from_ts, to_ts, &ctx.prefer_tz);
-    let page: Vec<Value> = all.iter().skip(skip).take(top).map(|(_, v)| project(v.clone(), q.get("$select"))).collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|(_, v)| project(v.clone(), q.get("$select")))
+        .collect();
     let mut body = json!({"@odata.context": format!("{META}#users('{}')/calendarView", user.id), "value": page});
     if skip + top < all.len() {
         let mut link = format!(
@@ -285,11 +434,20 @@ fn calendar_view(s: &Arc<Shared>, ctx: &Ctx, user: &User, user_index: usize, q: 
         body["@odata.nextLink"] = json!(link);
     }
     let mut r = GResp::ok(body);
-    r.headers.push(("Preference-Applied".into(), format!("outlook.timezone=\"{}\"", ctx.prefer_tz)));
+    r.headers.push((
+        "Preference-Applied".into(),
+        format!("outlook.timezone=\"{}\"", ctx.prefer_tz),
+    ));
     r
 }
 
-fn list_events(s: &Arc<Shared>, ctx: &Ctx, user: &User, user_index: usize, q: &HashMap<String, String>) -> GResp {
+fn list_events(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    user: &User,
+    user_index: usize,
+    q: &HashMap<String, String>,
+) -> GResp {
     let (top, skip) = match page_params(ctx, q) {
         Ok(p) => p,
         Err(e) => return e,
@@ -298,54 +456,119 @@ fn list_events(s: &Arc<Shared>, ctx: &Ctx, user: &User, user_index: usize, q: &H
     let items: Vec<Value> = world
         .events
         .values()
-        .filter(|e| (e.organizer_id == user.id && !e.cancelled) || (e.organizer_id != user.id && is_attendee(e, user)))
+        .filter(|e| {
+            (e.organizer_id == user.id && !e.cancelled)
+                || (e.organizer_id != user.id && is_attendee(e, user))
+        })
         .map(|e| {
-            let copy = if e.organizer_id == user.id { None } else { Some(user_index) };
-            render(&world, e, user, ItemId { key: e.key, occurrence: None, copy_of: copy }, None, &ctx.prefer_tz)
+            let copy = if e.organizer_id == user.id {
+                None
+            } else {
+                Some(user_index)
+            };
+            render(
+                &world,
+                e,
+                user,
+                ItemId {
+                    key: e.key,
+                    occurrence: None,
+                    copy_of: copy,
+                },
+                None,
+                &ctx.prefer_tz,
+            )
         })
         .collect();
-    let page: Vec<Value> = items.iter().skip(skip).take(top).map(|v| project(v.clone(), q.get("$select"))).collect();
-    let mut body = json!({"@odata.context": format!("{META}#users('{}')/events", user.id), "value": page});
+    let page: Vec<Value> = items
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|v| project(v.clone(), q.get("$select")))
+        .collect();
+    let mut body =
+        json!({"@odata.context": format!("{META}#users('{}')/events", user.id), "value": page});
     if skip + top < items.len() {
-        body["@odata.nextLink"] = json!(format!("{}/users/{}/events?%24top={top}&%24skip={}", ctx.base, user.id, skip + top));
+        body["@odata.nextLink"] = json!(format!(
+            "{}/users/{}/events?%24top={top}&%24skip={}",
+            ctx.base,
+            user.id,
+            skip + top
+        ));
     }
     GResp::ok(body)
 }
 
 /// Read `{dateTime, timeZone}` from a request body (property names case-insensitive, as Outlook is).
 fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
-    v.as_object()?.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    v.as_object()?
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
 }
 
 fn time_of(ctx: &Ctx, v: &Value, name: &str) -> Result<Option<(Timestamp, String)>, GResp> {
-    let Some(dt) = get_ci(v, name) else { return Ok(None) };
-    let date_time = get_ci(dt, "dateTime").and_then(Value::as_str).unwrap_or_default();
-    let zone = get_ci(dt, "timeZone").and_then(Value::as_str).unwrap_or("UTC");
+    let Some(dt) = get_ci(v, name) else {
+        return Ok(None);
+    };
+    let date_time = get_ci(dt, "dateTime")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let zone = get_ci(dt, "timeZone")
+        .and_then(Value::as_str)
+        .unwrap_or("UTC");
     if tz::zone(zone).is_none() {
         return Err(graph_error(ctx, 400, "TimeZoneNotSupportedException", &format!("A valid TimeZone value must be specified. The following TimeZone value is not supported: '{zone}'.")));
     }
     match tz::parse(date_time, zone) {
         Some(ts) => Ok(Some((ts, zone.to_string()))),
-        None => Err(graph_error(ctx, 400, "ErrorInvalidRequest", &format!("The value '{date_time}' of parameter '{name}' is not a valid date and time."))),
+        None => Err(graph_error(
+            ctx,
+            400,
+            "ErrorInvalidRequest",
+            &format!("The value '{date_time}' of parameter '{name}' is not a valid date and time."),
+        )),
     }
 }
 
 fn attendees_of(ctx: &Ctx, v: &Value) -> Result<Option<Vec<Attendee>>, GResp> {
-    let Some(list) = get_ci(v, "attendees").and_then(Value::as_array) else { return Ok(None) };
+    let Some(list) = get_ci(v, "attendees").and_then(Value::as_array) else {
+        return Ok(None);
+    };
     if list.len() > 500 {
-        return Err(graph_error(ctx, 400, "ErrorInvalidRequest", "An event can have at most 500 attendees."));
+        return Err(graph_error(
+            ctx,
+            400,
+            "ErrorInvalidRequest",
+            "An event can have at most 500 attendees.",
+        ));
     }
     let mut out = Vec::new();
     for a in list {
         let email = get_ci(a, "emailAddress");
-        let address = email.and_then(|e| get_ci(e, "address")).and_then(Value::as_str).unwrap_or_default();
+        let address = email
+            .and_then(|e| get_ci(e, "address"))
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         if !address.contains('@') {
-            return Err(graph_error(ctx, 400, "ErrorInvalidRecipients", &format!("At least one recipient isn't valid: '{address}'.")));
+            return Err(graph_error(
+                ctx,
+                400,
+                "ErrorInvalidRecipients",
+                &format!("At least one recipient isn't valid: '{address}'."),
+            ));
         }
         out.push(Attendee {
-            name: email.and_then(|e| get_ci(e, "name")).and_then(Value::as_str).unwrap_or(address).to_string(),
+            name: email
+                .and_then(|e| get_ci(e, "name"))
+                .and_then(Value::as_str)
+                .unwrap_or(address)
+                .to_string(),
             address: address.to_string(),
-            kind: get_ci(a, "type").and_then(Value::as_str).unwrap_or("required").to_ascii_lowercase(),
+            kind: get_ci(a, "type")
+                .and_then(Value::as_str)
+                .unwrap_or("required")
+                .to_ascii_lowercase(),
         });
     }
     Ok(Some(out))
@@ -353,57 +576,140 @@ fn attendees_of(ctx: &Ctx, v: &Value) -> Result<Option<Vec<Attendee>>, GResp> {
 
 fn body_html(v: &Value) -> Option<String> {
     let body = get_ci(v, "body")?;
-    let content = get_ci(body, "content").and_then(Value::as_str).unwrap_or_default();
-    let kind = get_ci(body, "contentType").and_then(Value::as_str).unwrap_or("text");
+    let content = get_ci(body, "content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let kind = get_ci(body, "contentType")
+        .and_then(Value::as_str)
+        .unwrap_or("text");
     Some(if kind.eq_ignore_ascii_case("html") {
         content.to_string()
     } else {
-        content.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\n', "<br>")
+        content
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('\n', "<br>")
     })
 }
 
 fn recurrence_of(ctx: &Ctx, v: &Value) -> Result<Option<Recurrence>, GResp> {
-    let Some(r) = get_ci(v, "recurrence").filter(|r| !r.is_null()) else { return Ok(None) };
+    let Some(r) = get_ci(v, "recurrence").filter(|r| !r.is_null()) else {
+        return Ok(None);
+    };
     let pattern = get_ci(r, "pattern").cloned().unwrap_or(Value::Null);
     let range = get_ci(r, "range").cloned().unwrap_or(Value::Null);
-    let pattern_type = get_ci(&pattern, "type").and_then(Value::as_str).unwrap_or_default().to_string();
+    let pattern_type = get_ci(&pattern, "type")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if !["daily", "weekly"].contains(&pattern_type.as_str()) {
-        return Err(graph_error(ctx, 400, "ErrorInvalidRequest", &format!("The recurrence pattern type '{pattern_type}' is not supported by this emulator.")));
+        return Err(graph_error(
+            ctx,
+            400,
+            "ErrorInvalidRequest",
+            &format!(
+                "The recurrence pattern type '{pattern_type}' is not supported by this emulator."
+            ),
+        ));
     }
-    let start_date = get_ci(&range, "startDate").and_then(Value::as_str).unwrap_or_default().to_string();
+    let start_date = get_ci(&range, "startDate")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     if start_date.parse::<jiff::civil::Date>().is_err() {
-        return Err(graph_error(ctx, 400, "ErrorInvalidRequest", "The recurrence range startDate is invalid."));
+        return Err(graph_error(
+            ctx,
+            400,
+            "ErrorInvalidRequest",
+            "The recurrence range startDate is invalid.",
+        ));
     }
-    let range_type = get_ci(&range, "type").and_then(Value::as_str).unwrap_or("noEnd").to_string();
+    let range_type = get_ci(&range, "type")
+        .and_then(Value::as_str)
+        .unwrap_or("noEnd")
+        .to_string();
     Ok(Some(Recurrence {
         pattern_type,
-        interval: get_ci(&pattern, "interval").and_then(Value::as_u64).unwrap_or(1).max(1) as u32,
-        days_of_week: get_ci(&pattern, "daysOfWeek").and_then(Value::as_array).map(|d| d.iter().filter_map(|x| x.as_str().map(|s| s.to_ascii_lowercase())).collect()).unwrap_or_default(),
-        first_day_of_week: get_ci(&pattern, "firstDayOfWeek").and_then(Value::as_str).unwrap_or("sunday").to_ascii_lowercase(),
+        interval: get_ci(&pattern, "interval")
+            .and_then(Value::as_u64)
+            .unwrap_or(1)
+            .max(1) as u32,
+        days_of_week: get_ci(&pattern, "daysOfWeek")
+            .and_then(Value::as_array)
+            .map(|d| {
+                d.iter()
+                    .filter_map(|x| x.as_str().map(|s| s.to_ascii_lowercase()))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        first_day_of_week: get_ci(&pattern, "firstDayOfWeek")
+            .and_then(Value::as_str)
+            .unwrap_or("sunday")
+            .to_ascii_lowercase(),
         start_date,
-        end_date: if range_type == "endDate" { get_ci(&range, "endDate").and_then(Value::as_str).map(str::to_string) } else { None },
-        number_of_occurrences: if range_type == "numbered" { get_ci(&range, "numberOfOccurrences").and_then(Value::as_u64).map(|n| n as u32) } else { None },
-        recurrence_time_zone: get_ci(&range, "recurrenceTimeZone").and_then(Value::as_str).unwrap_or("UTC").to_string(),
+        end_date: if range_type == "endDate" {
+            get_ci(&range, "endDate")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        } else {
+            None
+        },
+        number_of_occurrences: if range_type == "numbered" {
+            get_ci(&range, "numberOfOccurrences")
+                .and_then(Value::as_u64)
+                .map(|n| n as u32)
+        } else {
+            None
+        },
+        recurrence_time_zone: get_ci(&range, "recurrenceTimeZone")
+            .and_then(Value::as_str)
+            .unwrap_or("UTC")
+            .to_string(),
         range_type,
     }))
 }
 
 fn create(s: &Arc<Shared>, ctx: &Ctx, user: &User, body: &[u8]) -> GResp {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        return graph_error(ctx, 400, "RequestBodyRead", "The request body is not valid JSON.");
+        return graph_error(
+            ctx,
+            400,
+            "RequestBodyRead",
+            "The request body is not valid JSON.",
+        );
     };
     let (start, zone) = match time_of(ctx, &v, "start") {
         Ok(Some(t)) => t,
-        Ok(None) => return graph_error(ctx, 400, "ErrorInvalidRequest", "Your request can't be completed. The Start property is required."),
+        Ok(None) => {
+            return graph_error(
+                ctx,
+                400,
+                "ErrorInvalidRequest",
+                "Your request can't be completed. The Start property is required.",
+            )
+        }
         Err(e) => return e,
     };
     let end = match time_of(ctx, &v, "end") {
         Ok(Some((t, _))) => t,
-        Ok(None) => return graph_error(ctx, 400, "ErrorInvalidRequest", "Your request can't be completed. The End property is required."),
+        Ok(None) => {
+            return graph_error(
+                ctx,
+                400,
+                "ErrorInvalidRequest",
+                "Your request can't be completed. The End property is required.",
+            )
+        }
         Err(e) => return e,
     };
     if end < start {
-        return graph_error(ctx, 400, "ErrorInvalidRequest", "Your request can't be completed. The end time must be after the start time.");
+        return graph_error(
+            ctx,
+            400,
+            "ErrorInvalidRequest",
+            "Your request can't be completed. The end time must be after the start time.",
+        );
     }
     let attendees = match attendees_of(ctx, &v) {
         Ok(a) => a.unwrap_or_default(),
@@ -413,25 +719,52 @@ fn create(s: &Arc<Shared>, ctx: &Ctx, user: &User, body: &[u8]) -> GResp {
         Ok(r) => r,
         Err(e) => return e,
     };
-    let transaction = get_ci(&v, "transactionId").and_then(Value::as_str).map(str::to_string);
+    let transaction = get_ci(&v, "transactionId")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let now = Timestamp::now();
     let mut world = s.world();
     if let Some(t) = &transaction {
-        if let Some(key) = world.transactions.get(&(user.id.clone(), t.clone())).copied() {
+        if let Some(key) = world
+            .transactions
+            .get(&(user.id.clone(), t.clone()))
+            .copied()
+        {
             if let Some(e) = world.events.get(&key) {
-                let mut out = render(&world, e, user, ItemId { key, occurrence: None, copy_of: None }, None, &ctx.prefer_tz);
-                out["@odata.context"] = json!(format!("{META}#users('{}')/events/$entity", user.id));
+                let mut out = render(
+                    &world,
+                    e,
+                    user,
+                    ItemId {
+                        key,
+                        occurrence: None,
+                        copy_of: None,
+                    },
+                    None,
+                    &ctx.prefer_tz,
+                );
+                out["@odata.context"] =
+                    json!(format!("{META}#users('{}')/events/$entity", user.id));
                 return with_status(201, out);
             }
         }
     }
-    let wants_online = get_ci(&v, "isOnlineMeeting").and_then(Value::as_bool).unwrap_or(false);
-    let provider = get_ci(&v, "onlineMeetingProvider").and_then(Value::as_str).unwrap_or("teamsForBusiness");
-    let subject = get_ci(&v, "subject").and_then(Value::as_str).unwrap_or_default().to_string();
+    let wants_online = get_ci(&v, "isOnlineMeeting")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    let provider = get_ci(&v, "onlineMeetingProvider")
+        .and_then(Value::as_str)
+        .unwrap_or("teamsForBusiness");
+    let subject = get_ci(&v, "subject")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
     let mut rng = Rng::new(now.as_nanosecond() as u64 ^ world.next_key);
     // A Teams meeting only when the organizer has Teams; otherwise the event is created without one.
-    let meeting = (wants_online && provider.eq_ignore_ascii_case("teamsForBusiness") && user.teams_plan == Some("Success"))
-        .then(|| crate::seed::new_meeting(&world, &mut rng, user, &subject, start, end, now));
+    let meeting = (wants_online
+        && provider.eq_ignore_ascii_case("teamsForBusiness")
+        && user.teams_plan == Some("Success"))
+    .then(|| crate::seed::new_meeting(&world, &mut rng, user, &subject, start, end, now));
     let key = world.next_key;
     world.next_key += 1;
     let text = body_html(&v).unwrap_or_default();
@@ -439,7 +772,11 @@ fn create(s: &Arc<Shared>, ctx: &Ctx, user: &User, body: &[u8]) -> GResp {
         key,
         organizer_id: user.id.clone(),
         subject,
-        body_html: if meeting.is_some() { crate::seed::teams_body(&text, meeting.as_ref().map(|m| m.join_url.as_str())) } else { text },
+        body_html: if meeting.is_some() {
+            crate::seed::teams_body(&text, meeting.as_ref().map(|m| m.join_url.as_str()))
+        } else {
+            text
+        },
         start,
         end,
         original_tz: zone,
@@ -454,9 +791,20 @@ fn create(s: &Arc<Shared>, ctx: &Ctx, user: &User, body: &[u8]) -> GResp {
         created: now,
         modified: now,
         transaction_id: transaction.clone(),
-        ical_uid: format!("040000008200E00074C5B7101A82E0080000000000000000000000000000000010000000{:016X}", rng.next_u64()),
+        ical_uid: format!(
+            "040000008200E00074C5B7101A82E0080000000000000000000000000000000010000000{:016X}",
+            rng.next_u64()
+        ),
         change: 1,
-        location: get_ci(&v, "location").and_then(|l| get_ci(l, "displayName")).and_then(Value::as_str).map(str::to_string).or_else(|| meeting.as_ref().map(|_| "Microsoft Teams Meeting".to_string())),
+        location: get_ci(&v, "location")
+            .and_then(|l| get_ci(l, "displayName"))
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .or_else(|| {
+                meeting
+                    .as_ref()
+                    .map(|_| "Microsoft Teams Meeting".to_string())
+            }),
         overrides: Default::default(),
     };
     if let Some(m) = meeting {
@@ -465,7 +813,18 @@ fn create(s: &Arc<Shared>, ctx: &Ctx, user: &User, body: &[u8]) -> GResp {
     if let Some(t) = transaction {
         world.transactions.insert((user.id.clone(), t), key);
     }
-    let mut out = render(&world, &event, user, ItemId { key, occurrence: None, copy_of: None }, None, &ctx.prefer_tz);
+    let mut out = render(
+        &world,
+        &event,
+        user,
+        ItemId {
+            key,
+            occurrence: None,
+            copy_of: None,
+        },
+        None,
+        &ctx.prefer_tz,
+    );
     out["@odata.context"] = json!(format!("{META}#users('{}')/events/$entity", user.id));
     world.events.insert(key, event);
     with_status(201, out)
@@ -477,10 +836,20 @@ fn with_status(status: u16, v: Value) -> GResp {
 
 fn update(s: &Arc<Shared>, ctx: &Ctx, user: &User, item: ItemId, body: &[u8]) -> GResp {
     let Ok(v) = serde_json::from_slice::<Value>(body) else {
-        return graph_error(ctx, 400, "RequestBodyRead", "The request body is not valid JSON.");
+        return graph_error(
+            ctx,
+            400,
+            "RequestBodyRead",
+            "The request body is not valid JSON.",
+        );
     };
     if item.copy_of.is_some() {
-        return graph_error(ctx, 400, "ErrorInvalidRequest", "Your request can't be completed. Only the organizer can update the meeting.");
+        return graph_error(
+            ctx,
+            400,
+            "ErrorInvalidRequest",
+            "Your request can't be completed. Only the organizer can update the meeting.",
+        );
     }
     let start = match time_of(ctx, &v, "start") {
         Ok(t) => t.map(|t| t.0),
@@ -496,26 +865,55 @@ fn update(s: &Arc<Shared>, ctx: &Ctx, user: &User, item: ItemId, body: &[u8]) ->
     };
     let mut world = s.world();
     let Some(e) = world.events.get_mut(&item.key) else {
-        return outlook_error(404, "ErrorItemNotFound", "The specified object was not found in the store.");
+        return outlook_error(
+            404,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        );
     };
-    let subject = get_ci(&v, "subject").and_then(Value::as_str).map(str::to_string);
+    let subject = get_ci(&v, "subject")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     match item.occurrence {
         Some(occ) => {
             let duration = e.end - e.start;
             let base = Timestamp::from_second(occ).unwrap_or(e.start);
             let existing = e.overrides.get(&occ).cloned();
             let new_start = start.or(existing.as_ref().map(|o| o.start)).unwrap_or(base);
-            let new_end = end.or(existing.as_ref().map(|o| o.end)).unwrap_or(new_start + duration);
+            let new_end = end
+                .or(existing.as_ref().map(|o| o.end))
+                .unwrap_or(new_start + duration);
             if new_end < new_start {
-                return graph_error(ctx, 400, "ErrorInvalidRequest", "Your request can't be completed. The end time must be after the start time.");
+                return graph_error(
+                    ctx,
+                    400,
+                    "ErrorInvalidRequest",
+                    "Your request can't be completed. The end time must be after the start time.",
+                );
             }
-            e.overrides.insert(occ, OccurrenceOverride { subject: subject.or(existing.and_then(|o| o.subject)), start: new_start, end: new_end });
+            e.overrides.insert(
+                occ,
+                OccurrenceOverride {
+                    subject: subject.or(existing.and_then(|o| o.subject)),
+                    start: new_start,
+                    end: new_end,
+                },
+            );
         }
         None => {
             let new_start = start.unwrap_or(e.start);
-            let new_end = end.unwrap_or(if start.is_some() { new_start + (e.end - e.start) } else { e.end });
+            let new_end = end.unwrap_or(if start.is_some() {
+                new_start + (e.end - e.start)
+            } else {
+                e.end
+            });
             if new_end < new_start {
-                return graph_error(ctx, 400, "ErrorInvalidRequest", "Your request can't be completed. The end time must be after the start time.");
+                return graph_error(
+                    ctx,
+                    400,
+                    "ErrorInvalidRequest",
+                    "Your request can't be completed. The end time must be after the start time.",
+                );
             }
             e.start = new_start;
             e.end = new_end;
@@ -533,7 +931,14 @@ fn update(s: &Arc<Shared>, ctx: &Ctx, user: &User, item: ItemId, body: &[u8]) ->
     e.modified = Timestamp::now();
     e.change += 1;
     let e = e.clone();
-    let mut out = render(&world, &e, user, item, item.occurrence.and_then(|o| Timestamp::from_second(o).ok()), &ctx.prefer_tz);
+    let mut out = render(
+        &world,
+        &e,
+        user,
+        item,
+        item.occurrence.and_then(|o| Timestamp::from_second(o).ok()),
+        &ctx.prefer_tz,
+    );
     out["@odata.context"] = json!(format!("{META}#users('{}')/events/$entity", user.id));
     GResp::ok(out)
 }
@@ -543,7 +948,10 @@ fn delete(s: &Arc<Shared>, user: &User, item: ItemId) -> GResp {
     match (item.copy_of, item.occurrence) {
         (Some(_), _) => {
             if let Some(e) = world.events.get_mut(&item.key) {
-                e.attendees.retain(|a| !a.address.eq_ignore_ascii_case(&user.upn) && Some(a.address.as_str()) != user.mail.as_deref());
+                e.attendees.retain(|a| {
+                    !a.address.eq_ignore_ascii_case(&user.upn)
+                        && Some(a.address.as_str()) != user.mail.as_deref()
+                });
             }
         }
         (None, Some(occ)) => {
@@ -563,7 +971,12 @@ fn delete(s: &Arc<Shared>, user: &User, item: ItemId) -> GResp {
 
 fn cancel(s: &Arc<Shared>, ctx: &Ctx, _user: &User, item: ItemId) -> GResp {
     if item.copy_of.is_some() {
-        return graph_error(ctx, 400, "ErrorInvalidRequest", "Your request can't be completed. You need to be an organizer to cancel a meeting.");
+        return graph_error(
+            ctx,
+            400,
+            "ErrorInvalidRequest",
+            "Your request can't be completed. You need to be an organizer to cancel a meeting.",
+        );
     }
     let mut world = s.world();
     if let Some(e) = world.events.get_mut(&item.key) {
@@ -585,7 +998,11 @@ mod tests {
 
     #[test]
     fn ids_round_trip_and_look_like_outlook_ids() {
-        let id = ItemId { key: 42, occurrence: Some(1_700_000_000), copy_of: Some(3) };
+        let id = ItemId {
+            key: 42,
+            occurrence: Some(1_700_000_000),
+            copy_of: Some(3),
+        };
         let s = encode_id(id);
         assert!(s.starts_with("AAMkAG"));
         assert!(!s.contains('/') && !s.contains('+'));

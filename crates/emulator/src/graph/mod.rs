@@ -45,25 +45,44 @@ pub struct GResp {
 
 impl GResp {
     fn ok(body: Value) -> Self {
-        GResp { status: 200, body: Some(body), headers: Vec::new() }
+        GResp {
+            status: 200,
+            body: Some(body),
+            headers: Vec::new(),
+        }
     }
     fn status(status: u16, body: Option<Value>) -> Self {
-        GResp { status, body, headers: Vec::new() }
+        GResp {
+            status,
+            body,
+            headers: Vec::new(),
+        }
     }
 }
 
 /// Who is calling, from the verified access token.
 #[derive(Clone, Debug)]
 pub enum Caller {
-    App { app_id: String, roles: Vec<String> },
-    User { app_id: String, user_id: String, scopes: Vec<String> },
+    App {
+        app_id: String,
+        roles: Vec<String>,
+    },
+    User {
+        app_id: String,
+        user_id: String,
+        scopes: Vec<String>,
+    },
 }
 
 impl Caller {
     fn has(&self, app_any: &[&str], delegated_any: &[&str]) -> bool {
         match self {
-            Caller::App { roles, .. } => roles.iter().any(|r| app_any.iter().any(|a| a.eq_ignore_ascii_case(r))),
-            Caller::User { scopes, .. } => scopes.iter().any(|r| delegated_any.iter().any(|a| a.eq_ignore_ascii_case(r))),
+            Caller::App { roles, .. } => roles
+                .iter()
+                .any(|r| app_any.iter().any(|a| a.eq_ignore_ascii_case(r))),
+            Caller::User { scopes, .. } => scopes
+                .iter()
+                .any(|r| delegated_any.iter().any(|a| a.eq_ignore_ascii_case(r))),
         }
     }
     fn app_id(&self) -> &str {
@@ -85,26 +104,47 @@ fn graph_error(ctx: &Ctx, status: u16, code: &str, message: &str) -> GResp {
     let date = Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string();
     GResp::status(
         status,
-        Some(json!({"error": {"code": code, "message": message, "innerError": {
-            "date": date, "request-id": ctx.request_id, "client-request-id": ctx.client_request_id
-        }}})),
+        Some(
+            json!({"error": {"code": code, "message": message, "innerError": {
+                "date": date, "request-id": ctx.request_id, "client-request-id": ctx.client_request_id
+            }}}),
+        ),
     )
 }
 
 /// Outlook errors often come without `innerError`.
 fn outlook_error(status: u16, code: &str, message: &str) -> GResp {
-    GResp::status(status, Some(json!({"error": {"code": code, "message": message}})))
+    GResp::status(
+        status,
+        Some(json!({"error": {"code": code, "message": message}})),
+    )
 }
 
 fn denied_directory(ctx: &Ctx) -> GResp {
-    graph_error(ctx, 403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+    graph_error(
+        ctx,
+        403,
+        "Authorization_RequestDenied",
+        "Insufficient privileges to complete the operation.",
+    )
 }
 
 fn denied_calendar(ctx: &Ctx) -> GResp {
-    graph_error(ctx, 403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+    graph_error(
+        ctx,
+        403,
+        "ErrorAccessDenied",
+        "Access is denied. Check credentials and try again.",
+    )
 }
 
-async fn handle(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn handle(
+    State(s): State<Arc<Shared>>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     s.faults.count(|st| st.graph_requests += 1);
     let request_id = uuid::Uuid::new_v4().to_string();
     let client_request_id = headers
@@ -115,14 +155,24 @@ async fn handle(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers:
     let path = uri.path().trim_start_matches("/v1.0/").to_string();
     let query = uri.query().unwrap_or("").to_string();
     let route = route_family(&path);
-    s.faults.count(|st| *st.by_route.entry(route.to_string()).or_insert(0) += 1);
+    s.faults
+        .count(|st| *st.by_route.entry(route.to_string()).or_insert(0) += 1);
 
     let mut resp = 'outer: {
         // 1. The bearer token.
         let caller = match authenticate(&s, &headers) {
             Ok(c) => c,
             Err(msg) => {
-                let ctx = Ctx { caller: &Caller::App { app_id: String::new(), roles: vec![] }, request_id: request_id.clone(), client_request_id: client_request_id.clone(), prefer_tz: "UTC".into(), base: s.graph_base() };
+                let ctx = Ctx {
+                    caller: &Caller::App {
+                        app_id: String::new(),
+                        roles: vec![],
+                    },
+                    request_id: request_id.clone(),
+                    client_request_id: client_request_id.clone(),
+                    prefer_tz: "UTC".into(),
+                    base: s.graph_base(),
+                };
                 let mut r = graph_error(&ctx, 401, "InvalidAuthenticationToken", &msg);
                 r.headers.push((
                     "WWW-Authenticate".into(),
@@ -137,7 +187,11 @@ async fn handle(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers:
             Some(m) => match FaultState::enter_mailbox(&s, m) {
                 Some(slot) => Some(slot),
                 None => {
-                    let mut r = outlook_error(429, "ApplicationThrottled", "Application is over its MailboxConcurrency limit.");
+                    let mut r = outlook_error(
+                        429,
+                        "ApplicationThrottled",
+                        "Application is over its MailboxConcurrency limit.",
+                    );
                     r.headers.push(("Retry-After".into(), "1".into()));
                     break 'outer r;
                 }
@@ -159,15 +213,27 @@ async fn handle(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers:
         };
         match s.faults.inject() {
             Some(Injected::Throttle { retry_after }) => {
-                let mut r = GResp::status(429, Some(json!({"error": {"code": "TooManyRequests", "innerError": {
+                let mut r = GResp::status(
+                    429,
+                    Some(json!({"error": {"code": "TooManyRequests", "innerError": {
                     "code": "429", "date": Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string(), "message": "Please retry after",
-                    "request-id": request_id, "status": "429"}, "message": "Please retry again later."}})));
+                    "request-id": request_id, "status": "429"}, "message": "Please retry again later."}})),
+                );
                 r.headers.push(("Retry-After".into(), retry_after));
                 break 'outer r;
             }
             Some(Injected::ServerError { status }) => {
-                let code = if status == 503 { "ServiceNotAvailable" } else { "GatewayTimeout" };
-                break 'outer graph_error(&ctx, status, code, "The service is temporarily unavailable. Please retry later.");
+                let code = if status == 503 {
+                    "ServiceNotAvailable"
+                } else {
+                    "GatewayTimeout"
+                };
+                break 'outer graph_error(
+                    &ctx,
+                    status,
+                    code,
+                    "The service is temporarily unavailable. Please retry later.",
+                );
             }
             None => {}
         }
@@ -178,7 +244,8 @@ async fn handle(State(s): State<Arc<Shared>>, method: Method, uri: Uri, headers:
         }
     };
     resp.headers.push(("request-id".into(), request_id));
-    resp.headers.push(("client-request-id".into(), client_request_id));
+    resp.headers
+        .push(("client-request-id".into(), client_request_id));
     let truncate = resp.status < 300 && resp.body.is_some() && s.faults.truncate();
     into_http(resp, truncate)
 }
@@ -196,13 +263,17 @@ fn into_http(resp: GResp, truncate: bool) -> Response {
                 text.truncate(cut);
             }
             let mut r = (status, text).into_response();
-            r.headers_mut().insert("content-type", HeaderValue::from_static(JSON_CT));
+            r.headers_mut()
+                .insert("content-type", HeaderValue::from_static(JSON_CT));
             r
         }
         None => status.into_response(),
     };
     for (k, v) in resp.headers {
-        if let (Ok(name), Ok(value)) = (axum::http::HeaderName::try_from(k.as_str()), HeaderValue::from_str(&v)) {
+        if let (Ok(name), Ok(value)) = (
+            axum::http::HeaderName::try_from(k.as_str()),
+            HeaderValue::from_str(&v),
+        ) {
             out.headers_mut().insert(name, value);
         }
     }
@@ -240,7 +311,10 @@ fn authenticate(s: &Shared, headers: &HeaderMap) -> Result<Caller, String> {
     let Some(auth) = headers.get("authorization").and_then(|v| v.to_str().ok()) else {
         return Err("Access token is empty.".into());
     };
-    let Some(token) = auth.strip_prefix("Bearer ").or_else(|| auth.strip_prefix("bearer ")) else {
+    let Some(token) = auth
+        .strip_prefix("Bearer ")
+        .or_else(|| auth.strip_prefix("bearer "))
+    else {
         return Err("Access token is empty.".into());
     };
     let claims = s.keys.verify(token.trim()).map_err(|e| e.to_string())?;
@@ -249,10 +323,22 @@ fn authenticate(s: &Shared, headers: &HeaderMap) -> Result<Caller, String> {
         Ok(Caller::User {
             app_id,
             user_id: claims["oid"].as_str().unwrap_or_default().to_string(),
-            scopes: claims["scp"].as_str().unwrap_or_default().split_whitespace().map(str::to_string).collect(),
+            scopes: claims["scp"]
+                .as_str()
+                .unwrap_or_default()
+                .split_whitespace()
+                .map(str::to_string)
+                .collect(),
         })
     } else {
-        let roles = claims["roles"].as_array().map(|a| a.iter().filter_map(|r| r.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let roles = claims["roles"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|r| r.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Caller::App { app_id, roles })
     }
 }
@@ -261,7 +347,10 @@ fn authenticate(s: &Shared, headers: &HeaderMap) -> Result<Caller, String> {
 fn mailbox_of(s: &Shared, caller: &Caller, path: &str) -> Option<String> {
     let segs: Vec<&str> = path.split('/').collect();
     let lower = path.to_ascii_lowercase();
-    if !(lower.contains("events") || lower.contains("calendarview") || lower.contains("onlinemeetings")) {
+    if !(lower.contains("events")
+        || lower.contains("calendarview")
+        || lower.contains("onlinemeetings"))
+    {
         return None;
     }
     match (segs.first().copied(), caller) {
@@ -298,7 +387,9 @@ fn decode_segment(s: &str) -> String {
 }
 
 fn parse_query(q: &str) -> HashMap<String, String> {
-    url::form_urlencoded::parse(q.as_bytes()).map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned())).collect()
+    url::form_urlencoded::parse(q.as_bytes())
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
+        .collect()
 }
 
 /// `$filter=prop eq 'value' [or prop eq 'value']`; `None` when the clause is not of that form.
@@ -341,8 +432,13 @@ fn parse_eq_filter(filter: &str) -> Option<Vec<(String, String)>> {
 }
 
 fn select(value: Value, select: Option<&String>) -> Value {
-    let (Some(sel), Value::Object(map)) = (select, &value) else { return value };
-    let wanted: Vec<String> = sel.split(',').map(|s| s.trim().to_ascii_lowercase()).collect();
+    let (Some(sel), Value::Object(map)) = (select, &value) else {
+        return value;
+    };
+    let wanted: Vec<String> = sel
+        .split(',')
+        .map(|s| s.trim().to_ascii_lowercase())
+        .collect();
     let mut out = Map::new();
     for (k, v) in map {
         if k == "id" || k.starts_with('@') || wanted.contains(&k.to_ascii_lowercase()) {
@@ -352,24 +448,48 @@ fn select(value: Value, select: Option<&String>) -> Value {
     Value::Object(out)
 }
 
-pub fn dispatch(s: &Arc<Shared>, ctx: &Ctx, method: &Method, path: &str, query: &str, body: &[u8]) -> GResp {
+pub fn dispatch(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> GResp {
     let q = parse_query(query);
-    let mut segs: Vec<String> = path.split('/').filter(|x| !x.is_empty()).map(decode_segment).collect();
+    let mut segs: Vec<String> = path
+        .split('/')
+        .filter(|x| !x.is_empty())
+        .map(decode_segment)
+        .collect();
     if segs.first().map(String::as_str) == Some("me") {
         match ctx.caller {
             Caller::User { user_id, .. } => {
                 segs[0] = user_id.clone();
                 segs.insert(0, "users".into());
             }
-            Caller::App { .. } => return graph_error(ctx, 400, "BadRequest", "/me request is only valid with delegated authentication flow."),
+            Caller::App { .. } => {
+                return graph_error(
+                    ctx,
+                    400,
+                    "BadRequest",
+                    "/me request is only valid with delegated authentication flow.",
+                )
+            }
         }
     }
     let seg = |i: usize| segs.get(i).map(String::as_str);
     let head = seg(0).unwrap_or_default();
-    if let Some(app_id) = head.strip_prefix("applications(appId='").and_then(|r| r.strip_suffix("')")) {
+    if let Some(app_id) = head
+        .strip_prefix("applications(appId='")
+        .and_then(|r| r.strip_suffix("')"))
+    {
         return applications(s, ctx, Some(app_id), None, &q);
     }
-    if let Some(app_id) = head.strip_prefix("servicePrincipals(appId='").and_then(|r| r.strip_suffix("')")) {
+    if let Some(app_id) = head
+        .strip_prefix("servicePrincipals(appId='")
+        .and_then(|r| r.strip_suffix("')"))
+    {
         return service_principals(s, ctx, &[], Some(app_id), &q);
     }
     match (method.as_str(), head) {
@@ -377,7 +497,12 @@ pub fn dispatch(s: &Arc<Shared>, ctx: &Ctx, method: &Method, path: &str, query: 
         (_, "users") if segs.len() >= 2 => user_routes(s, ctx, method, &segs, &q, body),
         ("GET", "applications") => applications(s, ctx, None, seg(1), &q),
         ("GET", "servicePrincipals") => service_principals(s, ctx, &segs[1..], None, &q),
-        _ => graph_error(ctx, 400, "BadRequest", &format!("Resource not found for the segment '{head}'.")),
+        _ => graph_error(
+            ctx,
+            400,
+            "BadRequest",
+            &format!("Resource not found for the segment '{head}'."),
+        ),
     }
 }
 
@@ -398,7 +523,9 @@ fn user_json(u: &User, with_plans: bool) -> Value {
     if with_plans {
         v["assignedPlans"] = json!(assigned_plans(u));
         v["assignedLicenses"] = json!(if u.has_mailbox || u.teams_plan.is_some() {
-            vec![json!({"disabledPlans": if u.teams_plan == Some("Disabled") { vec![TEAMS1_PLAN] } else { vec![] }, "skuId": "05e9a617-0261-4cee-bb44-138d3ef5d965"})]
+            vec![
+                json!({"disabledPlans": if u.teams_plan == Some("Disabled") { vec![TEAMS1_PLAN] } else { vec![] }, "skuId": "05e9a617-0261-4cee-bb44-138d3ef5d965"}),
+            ]
         } else {
             vec![]
         });
@@ -421,12 +548,29 @@ fn assigned_plans(u: &User) -> Vec<Value> {
 
 fn can_read_users(ctx: &Ctx, target: &str) -> bool {
     match ctx.caller {
-        Caller::User { user_id, .. } if user_id.eq_ignore_ascii_case(target) => {
-            ctx.caller.has(&[], &["User.Read", "User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All"])
-        }
+        Caller::User { user_id, .. } if user_id.eq_ignore_ascii_case(target) => ctx.caller.has(
+            &[],
+            &[
+                "User.Read",
+                "User.ReadBasic.All",
+                "User.Read.All",
+                "User.ReadWrite.All",
+                "Directory.Read.All",
+            ],
+        ),
         _ => ctx.caller.has(
-            &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
-            &["User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All"],
+            &[
+                "User.Read.All",
+                "User.ReadWrite.All",
+                "Directory.Read.All",
+                "Directory.ReadWrite.All",
+            ],
+            &[
+                "User.ReadBasic.All",
+                "User.Read.All",
+                "User.ReadWrite.All",
+                "Directory.Read.All",
+            ],
         ),
     }
 }
@@ -440,7 +584,14 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
         Some(Ok(n)) if (1..=999).contains(&n) => n as usize,
         Some(_) => {
             let t = q.get("$top").cloned().unwrap_or_default();
-            return graph_error(ctx, 400, "Request_BadRequest", &format!("Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."));
+            return graph_error(
+                ctx,
+                400,
+                "Request_BadRequest",
+                &format!(
+                    "Invalid page size specified: '{t}'. Must be between 1 and 999 inclusive."
+                ),
+            );
         }
     };
     let world = s.world();
@@ -450,22 +601,36 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
             return graph_error(ctx, 400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'mail' of resource 'User'.");
         };
         for (prop, _) in &clauses {
-            if !["mail", "userprincipalname", "id", "displayname"].contains(&prop.to_ascii_lowercase().as_str()) {
+            if !["mail", "userprincipalname", "id", "displayname"]
+                .contains(&prop.to_ascii_lowercase().as_str())
+            {
                 return graph_error(ctx, 400, "Request_UnsupportedQuery", &format!("Unsupported or invalid query filter clause specified for property '{prop}' of resource 'User'."));
             }
         }
         users.retain(|u| {
-            clauses.iter().any(|(p, v)| match p.to_ascii_lowercase().as_str() {
-                "mail" => u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(v)),
-                "userprincipalname" => u.upn.eq_ignore_ascii_case(v),
-                "id" => u.id.eq_ignore_ascii_case(v),
-                _ => u.display_name == *v,
-            })
+            clauses
+                .iter()
+                .any(|(p, v)| match p.to_ascii_lowercase().as_str() {
+                    "mail" => u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(v)),
+                    "userprincipalname" => u.upn.eq_ignore_ascii_case(v),
+                    "id" => u.id.eq_ignore_ascii_case(v),
+                    _ => u.display_name == *v,
+                })
         });
     }
-    let skip: usize = q.get("$skiptoken").and_then(|t| t.parse().ok()).unwrap_or(0);
-    let wants_plans = q.get("$select").is_some_and(|s| s.to_ascii_lowercase().contains("assigned"));
-    let page: Vec<Value> = users.iter().skip(skip).take(top).map(|u| select(user_json(u, wants_plans), q.get("$select"))).collect();
+    let skip: usize = q
+        .get("$skiptoken")
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(0);
+    let wants_plans = q
+        .get("$select")
+        .is_some_and(|s| s.to_ascii_lowercase().contains("assigned"));
+    let page: Vec<Value> = users
+        .iter()
+        .skip(skip)
+        .take(top)
+        .map(|u| select(user_json(u, wants_plans), q.get("$select")))
+        .collect();
     let mut body = json!({"@odata.context": format!("{META}#users"), "value": page});
     if skip + top < users.len() {
         let mut link = format!("{}/users?$top={top}&$skiptoken={}", ctx.base, skip + top);
@@ -481,23 +646,43 @@ fn encode(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-fn user_routes(s: &Arc<Shared>, ctx: &Ctx, method: &Method, segs: &[String], q: &HashMap<String, String>, body: &[u8]) -> GResp {
+fn user_routes(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    method: &Method,
+    segs: &[String],
+    q: &HashMap<String, String>,
+    body: &[u8],
+) -> GResp {
     let key = segs[1].clone();
     let user = s.world().user(&key).cloned();
     let Some(user) = user else {
-        if segs.len() > 2 && ["events", "calendarView", "calendar", "onlineMeetings"].contains(&segs[2].as_str()) {
-            return graph_error(ctx, 404, "ErrorInvalidUser", &format!("The requested user '{key}' is invalid."));
+        if segs.len() > 2
+            && ["events", "calendarView", "calendar", "onlineMeetings"].contains(&segs[2].as_str())
+        {
+            return graph_error(
+                ctx,
+                404,
+                "ErrorInvalidUser",
+                &format!("The requested user '{key}' is invalid."),
+            );
         }
         return graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{key}' does not exist or one of its queried reference-property objects are not present."));
     };
     let rest: Vec<&str> = segs[2..].iter().map(String::as_str).collect();
-    let rest: Vec<&str> = if rest.first() == Some(&"calendar") { rest[1..].to_vec() } else { rest };
+    let rest: Vec<&str> = if rest.first() == Some(&"calendar") {
+        rest[1..].to_vec()
+    } else {
+        rest
+    };
     match (method.as_str(), rest.as_slice()) {
         ("GET", []) => {
             if !can_read_users(ctx, &user.id) {
                 return denied_directory(ctx);
             }
-            let wants_plans = q.get("$select").is_some_and(|s| s.to_ascii_lowercase().contains("assigned"));
+            let wants_plans = q
+                .get("$select")
+                .is_some_and(|s| s.to_ascii_lowercase().contains("assigned"));
             let mut v = select(user_json(&user, wants_plans), q.get("$select"));
             v["@odata.context"] = json!(format!("{META}#users/$entity"));
             GResp::ok(v)
@@ -505,7 +690,11 @@ fn user_routes(s: &Arc<Shared>, ctx: &Ctx, method: &Method, segs: &[String], q: 
         ("GET", ["licenseDetails"]) => license_details(ctx, &user),
         (_, ["events", ..]) | ("GET", ["calendarView"]) => {
             if !user.has_mailbox {
-                return outlook_error(404, "MailboxNotEnabledForRESTAPI", "REST API is not yet supported for this mailbox.");
+                return outlook_error(
+                    404,
+                    "MailboxNotEnabledForRESTAPI",
+                    "REST API is not yet supported for this mailbox.",
+                );
             }
             if let Caller::User { user_id, .. } = ctx.caller {
                 if !user_id.eq_ignore_ascii_case(&user.id) {
@@ -515,7 +704,15 @@ fn user_routes(s: &Arc<Shared>, ctx: &Ctx, method: &Method, segs: &[String], q: 
             events::route(s, ctx, method, &user, &rest, q, body)
         }
         ("GET", ["onlineMeetings", ..]) => meetings(s, ctx, &user, &rest[1..], q),
-        _ => graph_error(ctx, 400, "BadRequest", &format!("Resource not found for the segment '{}'.", rest.first().unwrap_or(&""))),
+        _ => graph_error(
+            ctx,
+            400,
+            "BadRequest",
+            &format!(
+                "Resource not found for the segment '{}'.",
+                rest.first().unwrap_or(&"")
+            ),
+        ),
     }
 }
 
@@ -524,20 +721,31 @@ fn license_details(ctx: &Ctx, user: &User) -> GResp {
         // Current docs: application permissions are not supported for licenseDetails.
         Caller::App { .. } => false,
         Caller::User { user_id, .. } if user_id.eq_ignore_ascii_case(&user.id) => true,
-        Caller::User { .. } => ctx.caller.has(&[], &["LicenseAssignment.Read.All", "User.Read.All", "Directory.Read.All"]),
+        Caller::User { .. } => ctx.caller.has(
+            &[],
+            &[
+                "LicenseAssignment.Read.All",
+                "User.Read.All",
+                "Directory.Read.All",
+            ],
+        ),
     };
     if !allowed {
         return denied_directory(ctx);
     }
     let mut value = Vec::new();
     if user.has_mailbox || user.teams_plan.is_some() {
-        let mut plans = vec![json!({"servicePlanId": EXCHANGE_PLAN, "servicePlanName": "EXCHANGE_S_ENTERPRISE", "provisioningStatus": if user.has_mailbox { "Success" } else { "Disabled" }, "appliesTo": "User"})];
+        let mut plans = vec![
+            json!({"servicePlanId": EXCHANGE_PLAN, "servicePlanName": "EXCHANGE_S_ENTERPRISE", "provisioningStatus": if user.has_mailbox { "Success" } else { "Disabled" }, "appliesTo": "User"}),
+        ];
         if let Some(status) = user.teams_plan {
             plans.push(json!({"servicePlanId": TEAMS1_PLAN, "servicePlanName": "TEAMS1", "provisioningStatus": status, "appliesTo": "User"}));
         }
         value.push(json!({"id": format!("lic-{}", &user.id[..8]), "skuId": "05e9a617-0261-4cee-bb44-138d3ef5d965", "skuPartNumber": "SPE_E3", "servicePlans": plans}));
     }
-    GResp::ok(json!({"@odata.context": format!("{META}#users('{}')/licenseDetails", user.id), "value": value}))
+    GResp::ok(
+        json!({"@odata.context": format!("{META}#users('{}')/licenseDetails", user.id), "value": value}),
+    )
 }
 
 fn meeting_json(m: &OnlineMeeting, world: &World) -> Value {
@@ -568,9 +776,15 @@ fn meeting_json(m: &OnlineMeeting, world: &World) -> Value {
 /// Teams endpoints: permission, then (app-only) the application access policy, then organizer-only.
 fn meeting_gate(ctx: &Ctx, world: &World, user: &User, artifact: bool) -> Option<GResp> {
     let ok = if artifact {
-        ctx.caller.has(&["OnlineMeetingArtifact.Read.All"], &["OnlineMeetingArtifact.Read.All"])
+        ctx.caller.has(
+            &["OnlineMeetingArtifact.Read.All"],
+            &["OnlineMeetingArtifact.Read.All"],
+        )
     } else {
-        ctx.caller.has(&["OnlineMeetings.Read.All", "OnlineMeetings.ReadWrite.All"], &["OnlineMeetings.Read", "OnlineMeetings.ReadWrite"])
+        ctx.caller.has(
+            &["OnlineMeetings.Read.All", "OnlineMeetings.ReadWrite.All"],
+            &["OnlineMeetings.Read", "OnlineMeetings.ReadWrite"],
+        )
     };
     if !ok {
         return Some(graph_error(ctx, 403, "Forbidden", "Application does not have permission to perform this operation. Required permissions are missing from the token."));
@@ -579,19 +793,35 @@ fn meeting_gate(ctx: &Ctx, world: &World, user: &User, artifact: bool) -> Option
         Caller::App { app_id, .. } => {
             let covered = user.policy_covered && world.app(app_id).is_some();
             if !covered {
-                return Some(graph_error(ctx, 403, "Forbidden", "No Application Access Policy found for this app"));
+                return Some(graph_error(
+                    ctx,
+                    403,
+                    "Forbidden",
+                    "No Application Access Policy found for this app",
+                ));
             }
         }
         Caller::User { user_id, .. } => {
             if !user_id.eq_ignore_ascii_case(&user.id) {
-                return Some(graph_error(ctx, 403, "Forbidden", "3003: User does not have access to lookup meeting"));
+                return Some(graph_error(
+                    ctx,
+                    403,
+                    "Forbidden",
+                    "3003: User does not have access to lookup meeting",
+                ));
             }
         }
     }
     None
 }
 
-fn meetings(s: &Arc<Shared>, ctx: &Ctx, user: &User, rest: &[&str], q: &HashMap<String, String>) -> GResp {
+fn meetings(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    user: &User,
+    rest: &[&str],
+    q: &HashMap<String, String>,
+) -> GResp {
     let world = s.world();
     let artifact = rest.len() >= 2;
     if let Some(denied) = meeting_gate(ctx, &world, user, artifact) {
@@ -600,7 +830,12 @@ fn meetings(s: &Arc<Shared>, ctx: &Ctx, user: &User, rest: &[&str], q: &HashMap<
     let context_base = format!("{META}#users('{}')/onlineMeetings", user.id);
     if rest.is_empty() {
         let Some(filter) = q.get("$filter") else {
-            return graph_error(ctx, 400, "BadRequest", "This API requires a $filter on JoinWebUrl or joinMeetingIdSettings/joinMeetingId.");
+            return graph_error(
+                ctx,
+                400,
+                "BadRequest",
+                "This API requires a $filter on JoinWebUrl or joinMeetingIdSettings/joinMeetingId.",
+            );
         };
         let Some(clauses) = parse_eq_filter(filter).filter(|c| c.len() == 1) else {
             return graph_error(ctx, 400, "BadRequest", "The query specified in the URI is not valid. Could not find a property named 'JoinWebUrl' on type 'Default.<>f__AnonymousType...'.");
@@ -623,12 +858,22 @@ fn meetings(s: &Arc<Shared>, ctx: &Ctx, user: &User, rest: &[&str], q: &HashMap<
             })
             .collect::<Option<Vec<_>>>()
             .unwrap_or_default();
-        if !["joinweburl", "joinmeetingidsettings/joinmeetingid"].contains(&prop.to_ascii_lowercase().as_str()) {
+        if !["joinweburl", "joinmeetingidsettings/joinmeetingid"]
+            .contains(&prop.to_ascii_lowercase().as_str())
+        {
             return graph_error(ctx, 400, "BadRequest", &format!("Could not find a property named '{prop}' on type 'microsoft.graph.onlineMeeting'."));
         }
-        let organizer_mismatch = world.meetings.iter().any(|m| (m.join_url == *value || m.join_meeting_id == *value) && !m.organizer_id.eq_ignore_ascii_case(&user.id));
+        let organizer_mismatch = world.meetings.iter().any(|m| {
+            (m.join_url == *value || m.join_meeting_id == *value)
+                && !m.organizer_id.eq_ignore_ascii_case(&user.id)
+        });
         if organizer_mismatch {
-            return graph_error(ctx, 404, "NotFound", "Organizer Id mismatch: the meeting was not organized by this user.");
+            return graph_error(
+                ctx,
+                404,
+                "NotFound",
+                "Organizer Id mismatch: the meeting was not organized by this user.",
+            );
         }
         return GResp::ok(json!({"@odata.context": context_base, "value": found}));
     }
@@ -636,7 +881,12 @@ fn meetings(s: &Arc<Shared>, ctx: &Ctx, user: &User, rest: &[&str], q: &HashMap<
         return graph_error(ctx, 404, "NotFound", "The meeting was not found.");
     };
     if !meeting.organizer_id.eq_ignore_ascii_case(&user.id) {
-        return graph_error(ctx, 403, "Forbidden", "Only the organizer can read the artifacts of this meeting.");
+        return graph_error(
+            ctx,
+            403,
+            "Forbidden",
+            "Only the organizer can read the artifacts of this meeting.",
+        );
     }
     let now = Timestamp::now();
     // A report exists only once its session has ended; the list holds the newest 50.
@@ -650,37 +900,80 @@ fn meetings(s: &Arc<Shared>, ctx: &Ctx, user: &User, rest: &[&str], q: &HashMap<
             v
         }),
         ["attendanceReports"] => {
-            let value: Vec<Value> = reports.iter().take(50).map(|r| report_json(r, false)).collect();
-            GResp::ok(json!({"@odata.context": format!("{mctx}/attendanceReports"), "value": value}))
+            let value: Vec<Value> = reports
+                .iter()
+                .take(50)
+                .map(|r| report_json(r, false))
+                .collect();
+            GResp::ok(
+                json!({"@odata.context": format!("{mctx}/attendanceReports"), "value": value}),
+            )
         }
         ["attendanceReports", rid, ..] => {
             let Some(report) = reports.iter().find(|r| r.id == rid) else {
                 return graph_error(ctx, 404, "NotFound", "The attendance report was not found.");
             };
-            let records_link = format!("{}/users/{}/onlineMeetings/{}/attendanceReports/{}/attendanceRecords", ctx.base, user.id, encode(&meeting.id), report.id);
-            let rctx = format!("{mctx}/attendanceReports('{}')/attendanceRecords", report.id);
+            let records_link = format!(
+                "{}/users/{}/onlineMeetings/{}/attendanceReports/{}/attendanceRecords",
+                ctx.base,
+                user.id,
+                encode(&meeting.id),
+                report.id
+            );
+            let rctx = format!(
+                "{mctx}/attendanceReports('{}')/attendanceRecords",
+                report.id
+            );
             if rest.len() == 3 {
                 let mut v = report_json(report, false);
                 v.as_object_mut().map(|o| o.remove("attendanceRecords"));
-                let expand = q.get("$expand").is_some_and(|e| e.eq_ignore_ascii_case("attendanceRecords"));
+                let expand = q
+                    .get("$expand")
+                    .is_some_and(|e| e.eq_ignore_ascii_case("attendanceRecords"));
                 if expand {
-                    v["@odata.context"] = json!(format!("{mctx}/attendanceReports(attendanceRecords())/$entity"));
+                    v["@odata.context"] = json!(format!(
+                        "{mctx}/attendanceReports(attendanceRecords())/$entity"
+                    ));
                     v["attendanceRecords@odata.context"] = json!(rctx);
-                    v["attendanceRecords"] = json!(report.records.iter().take(RECORDS_PAGE).map(|r| record_json(r)).collect::<Vec<_>>());
+                    v["attendanceRecords"] = json!(report
+                        .records
+                        .iter()
+                        .take(RECORDS_PAGE)
+                        .map(record_json)
+                        .collect::<Vec<_>>());
                     if report.records.len() > RECORDS_PAGE {
-                        v["attendanceRecords@odata.nextLink"] = json!(format!("{records_link}?$skiptoken={}", skiptoken(RECORDS_PAGE)));
+                        v["attendanceRecords@odata.nextLink"] = json!(format!(
+                            "{records_link}?$skiptoken={}",
+                            skiptoken(RECORDS_PAGE)
+                        ));
                     }
                 } else {
                     v["@odata.context"] = json!(format!("{mctx}/attendanceReports/$entity"));
                 }
                 GResp::ok(v)
             } else if rest.get(3) == Some(&"attendanceRecords") {
-                let skip = q.get("$skiptoken").and_then(|t| parse_skiptoken(t)).unwrap_or(0);
-                let top = q.get("$top").and_then(|t| t.parse::<usize>().ok()).unwrap_or(RECORDS_PAGE).clamp(1, 999);
-                let page: Vec<Value> = report.records.iter().skip(skip).take(top).map(record_json).collect();
+                let skip = q
+                    .get("$skiptoken")
+                    .and_then(|t| parse_skiptoken(t))
+                    .unwrap_or(0);
+                let top = q
+                    .get("$top")
+                    .and_then(|t| t.parse::<usize>().ok())
+                    .unwrap_or(RECORDS_PAGE)
+                    .clamp(1, 999);
+                let page: Vec<Value> = report
+                    .records
+                    .iter()
+                    .skip(skip)
+                    .take(top)
+                    .map(record_json)
+                    .collect();
                 let mut v = json!({"@odata.context": rctx, "value": page});
                 if skip + top < report.records.len() {
-                    v["@odata.nextLink"] = json!(format!("{records_link}?$top={top}&$skiptoken={}", skiptoken(skip + top)));
+                    v["@odata.nextLink"] = json!(format!(
+                        "{records_link}?$top={top}&$skiptoken={}",
+                        skiptoken(skip + top)
+                    ));
                 }
                 GResp::ok(v)
             } else {
@@ -696,8 +989,14 @@ fn skiptoken(offset: usize) -> String {
 }
 
 fn parse_skiptoken(t: &str) -> Option<usize> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t).ok()?;
-    String::from_utf8(raw).ok()?.strip_prefix("offset=")?.parse().ok()
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(t)
+        .ok()?;
+    String::from_utf8(raw)
+        .ok()?
+        .strip_prefix("offset=")?
+        .parse()
+        .ok()
 }
 
 fn report_json(r: &Report, _expand: bool) -> Value {
@@ -728,8 +1027,18 @@ fn record_json(r: &Record) -> Value {
 
 fn can_read_apps(ctx: &Ctx) -> bool {
     ctx.caller.has(
-        &["Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
-        &["Application.Read.All", "Application.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+        &[
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        &[
+            "Application.Read.All",
+            "Application.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
     )
 }
 
@@ -756,7 +1065,13 @@ fn app_json(a: &AppRegistration) -> Value {
     })
 }
 
-fn applications(s: &Arc<Shared>, ctx: &Ctx, by_app_id: Option<&str>, by_object: Option<&str>, q: &HashMap<String, String>) -> GResp {
+fn applications(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    by_app_id: Option<&str>,
+    by_object: Option<&str>,
+    q: &HashMap<String, String>,
+) -> GResp {
     if !can_read_apps(ctx) {
         return denied_directory(ctx);
     }
@@ -775,12 +1090,27 @@ fn applications(s: &Arc<Shared>, ctx: &Ctx, by_app_id: Option<&str>, by_object: 
     }
     let apps: Vec<Value> = match q.get("$filter") {
         Some(f) => {
-            let Some(clauses) = parse_eq_filter(f).filter(|c| c.iter().all(|(p, _)| p.eq_ignore_ascii_case("appId"))) else {
+            let Some(clauses) = parse_eq_filter(f)
+                .filter(|c| c.iter().all(|(p, _)| p.eq_ignore_ascii_case("appId")))
+            else {
                 return graph_error(ctx, 400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'appId' of resource 'Application'.");
             };
-            world.apps.iter().filter(|a| clauses.iter().any(|(_, v)| a.app_id.eq_ignore_ascii_case(v))).map(|a| select(app_json(a), q.get("$select"))).collect()
+            world
+                .apps
+                .iter()
+                .filter(|a| {
+                    clauses
+                        .iter()
+                        .any(|(_, v)| a.app_id.eq_ignore_ascii_case(v))
+                })
+                .map(|a| select(app_json(a), q.get("$select")))
+                .collect()
         }
-        None => world.apps.iter().map(|a| select(app_json(a), q.get("$select"))).collect(),
+        None => world
+            .apps
+            .iter()
+            .map(|a| select(app_json(a), q.get("$select")))
+            .collect(),
     };
     let context = match q.get("$select") {
         Some(sel) => format!("{META}#applications({sel})"),
@@ -789,7 +1119,13 @@ fn applications(s: &Arc<Shared>, ctx: &Ctx, by_app_id: Option<&str>, by_object: 
     GResp::ok(json!({"@odata.context": context, "value": apps}))
 }
 
-fn service_principals(s: &Arc<Shared>, ctx: &Ctx, rest: &[String], by_app_id: Option<&str>, q: &HashMap<String, String>) -> GResp {
+fn service_principals(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    rest: &[String],
+    by_app_id: Option<&str>,
+    q: &HashMap<String, String>,
+) -> GResp {
     let world = s.world();
     let sp_json = |a: &AppRegistration| json!({"id": a.sp_id, "appId": a.app_id, "displayName": a.display_name, "servicePrincipalType": "Application"});
     // An app may always read its own service principal.
@@ -856,16 +1192,36 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
         return graph_error(ctx, 400, "BadRequest", "Invalid batch payload format.");
     };
     if requests.len() > 20 {
-        return graph_error(ctx, 400, "BadRequest", "Number of batch request steps exceeds the maximum of 20.");
+        return graph_error(
+            ctx,
+            400,
+            "BadRequest",
+            "Number of batch request steps exceeds the maximum of 20.",
+        );
     }
     let mut ids = std::collections::HashSet::new();
     for r in requests {
         let id = r["id"].as_str().unwrap_or_default();
         if !ids.insert(id.to_string()) {
-            return graph_error(ctx, 400, "BadRequest", &format!("Batch request contains duplicate request id '{id}'."));
+            return graph_error(
+                ctx,
+                400,
+                "BadRequest",
+                &format!("Batch request contains duplicate request id '{id}'."),
+            );
         }
-        if r.get("body").is_some() && r["headers"].get("Content-Type").or_else(|| r["headers"].get("content-type")).is_none() {
-            return graph_error(ctx, 400, "BadRequest", "Write request id : {id} does not contain Content-Type header or body.");
+        if r.get("body").is_some()
+            && r["headers"]
+                .get("Content-Type")
+                .or_else(|| r["headers"].get("content-type"))
+                .is_none()
+        {
+            return graph_error(
+                ctx,
+                400,
+                "BadRequest",
+                "Write request id : {id} does not contain Content-Type header or body.",
+            );
         }
     }
     let mut status_of: HashMap<String, u16> = HashMap::new();
@@ -873,15 +1229,31 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
     for r in requests {
         let id = r["id"].as_str().unwrap_or_default().to_string();
         let failed_dep = r["dependsOn"].as_array().is_some_and(|deps| {
-            deps.iter().any(|d| status_of.get(d.as_str().unwrap_or_default()).is_none_or(|st| *st >= 400))
+            deps.iter().any(|d| {
+                status_of
+                    .get(d.as_str().unwrap_or_default())
+                    .is_none_or(|st| *st >= 400)
+            })
         });
         let resp = if failed_dep {
-            graph_error(ctx, 424, "FailedDependency", "The request could not be completed because a dependency failed.")
+            graph_error(
+                ctx,
+                424,
+                "FailedDependency",
+                "The request could not be completed because a dependency failed.",
+            )
         } else {
-            let method = Method::from_bytes(r["method"].as_str().unwrap_or("GET").as_bytes()).unwrap_or(Method::GET);
-            let url = r["url"].as_str().unwrap_or_default().trim_start_matches('/');
+            let method = Method::from_bytes(r["method"].as_str().unwrap_or("GET").as_bytes())
+                .unwrap_or(Method::GET);
+            let url = r["url"]
+                .as_str()
+                .unwrap_or_default()
+                .trim_start_matches('/');
             let (path, query) = url.split_once('?').unwrap_or((url, ""));
-            let body_bytes = r.get("body").map(|b| b.to_string().into_bytes()).unwrap_or_default();
+            let body_bytes = r
+                .get("body")
+                .map(|b| b.to_string().into_bytes())
+                .unwrap_or_default();
             dispatch(s, ctx, &method, path, query, &body_bytes)
         };
         status_of.insert(id.clone(), resp.status);
@@ -903,17 +1275,30 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
 
 /// All occurrence starts of a recurring event (at most 500), in its recurrence time zone.
 pub fn occurrence_starts(e: &Event) -> Vec<Timestamp> {
-    let Some(r) = &e.recurrence else { return vec![e.start] };
+    let Some(r) = &e.recurrence else {
+        return vec![e.start];
+    };
     let zone = tz::zone(&r.recurrence_time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let local = e.start.to_zoned(zone.clone());
     let time = local.time();
-    let Ok(mut day) = r.start_date.parse::<jiff::civil::Date>() else { return vec![e.start] };
-    let end_date = r.end_date.as_deref().and_then(|d| d.parse::<jiff::civil::Date>().ok());
-    let limit = r.number_of_occurrences.map(|n| n as usize).unwrap_or(500).min(500);
+    let Ok(mut day) = r.start_date.parse::<jiff::civil::Date>() else {
+        return vec![e.start];
+    };
+    let end_date = r
+        .end_date
+        .as_deref()
+        .and_then(|d| d.parse::<jiff::civil::Date>().ok());
+    let limit = r
+        .number_of_occurrences
+        .map(|n| n as usize)
+        .unwrap_or(500)
+        .min(500);
     let interval = r.interval.max(1) as i64;
     let weekday_name = |d: jiff::civil::Date| format!("{:?}", d.weekday()).to_ascii_lowercase();
     let mut out = Vec::new();
-    let first_week = day.checked_sub(jiff::Span::new().days(day.weekday().to_monday_zero_offset() as i64)).unwrap_or(day);
+    let first_week = day
+        .checked_sub(jiff::Span::new().days(day.weekday().to_monday_zero_offset() as i64))
+        .unwrap_or(day);
     let mut guard = 0;
     while out.len() < limit && guard < 5000 {
         guard += 1;
@@ -921,10 +1306,17 @@ pub fn occurrence_starts(e: &Event) -> Vec<Timestamp> {
             break;
         }
         let matches = match r.pattern_type.as_str() {
-            "daily" => (day - r.start_date.parse::<jiff::civil::Date>().unwrap_or(day)).get_days() as i64 % interval == 0,
+            "daily" => {
+                (day - r.start_date.parse::<jiff::civil::Date>().unwrap_or(day)).get_days() as i64
+                    % interval
+                    == 0
+            }
             _ => {
                 let week = (day.since(first_week).map(|s| s.get_days()).unwrap_or(0) as i64) / 7;
-                week % interval == 0 && r.days_of_week.iter().any(|d| d.eq_ignore_ascii_case(&weekday_name(day)))
+                week % interval == 0
+                    && r.days_of_week
+                        .iter()
+                        .any(|d| d.eq_ignore_ascii_case(&weekday_name(day)))
             }
         };
         if matches {
