@@ -438,14 +438,23 @@ fn client_secret(form: &HashMap<String, String>, headers: &HeaderMap) -> Option<
     if let Some(s) = form.get("client_secret") {
         return Some(s.clone());
     }
+    basic_credentials(headers).map(|(_, secret)| secret)
+}
+
+/// RFC 6749 HTTP Basic client authentication: `base64(urlenc(client_id):urlenc(secret))`.
+fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
     let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let b64 = auth.strip_prefix("Basic ")?;
-    let decoded = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(auth.strip_prefix("Basic ")?)
+        .ok()?;
     let text = String::from_utf8(decoded).ok()?;
-    let (_, secret) = text.split_once(':')?;
-    url::form_urlencoded::parse(format!("s={secret}").as_bytes())
-        .next()
-        .map(|(_, v)| v.into_owned())
+    let (id, secret) = text.split_once(':')?;
+    let unescape = |v: &str| {
+        url::form_urlencoded::parse(format!("s={v}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+    };
+    Some((id.to_string(), unescape(secret)?))
 }
 
 /// Check a confidential client's secret; `Err` is the response to send.
@@ -508,7 +517,7 @@ async fn token(
     let Some(client_id) = form
         .get("client_id")
         .cloned()
-        .or_else(|| basic_client_id(&headers))
+        .or_else(|| basic_credentials(&headers).map(|(id, _)| id))
     else {
         return aad_error(
             StatusCode::BAD_REQUEST,
@@ -582,15 +591,6 @@ async fn token(
             None,
         ),
     }
-}
-
-fn basic_client_id(headers: &HeaderMap) -> Option<String> {
-    let auth = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let decoded = base64::engine::general_purpose::STANDARD
-        .decode(auth.strip_prefix("Basic ")?)
-        .ok()?;
-    let text = String::from_utf8(decoded).ok()?;
-    Some(text.split_once(':')?.0.to_string())
 }
 
 /// Public clients must not authenticate; Web ones must, with a valid secret.
