@@ -1,13 +1,29 @@
-//! Connection flags shared by the commands that talk to a tenant.
+//! Connection flags shared by the commands that talk to a tenant: `--demo`, a saved `--profile`, or
+//! the flags themselves. Secrets never come from arguments (they would show in `ps` and shell
+//! history): the client secret comes from `ROLLCALL_CLIENT_SECRET` or the keychain.
+
+use std::sync::Arc;
 
 use rollcall_core::connection::Connection;
-use rollcall_graph::{Endpoints, Secret};
+use rollcall_core::profile::{data_dir, AuthMode, Cloud, Profile, Profiles};
+use rollcall_core::secrets::{KeyringSecrets, SecretStore};
+use rollcall_core::{CoreError, ErrorCode};
+use rollcall_graph::Secret;
+
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Mode {
+    Application,
+    Delegated,
+}
 
 #[derive(clap::Args, Debug)]
 pub struct ConnectionArgs {
     /// Use the built-in demo tenant (starts the emulator in-process).
-    #[arg(long, conflicts_with_all = ["tenant", "client_id"])]
+    #[arg(long, conflicts_with_all = ["tenant", "client_id", "profile"])]
     pub demo: bool,
+    /// A profile saved in the app (Settings → Connections), by name. Default: the active profile.
+    #[arg(long, conflicts_with_all = ["tenant", "client_id"])]
+    pub profile: Option<String>,
     /// Identity platform host.
     #[arg(long, default_value = "https://login.microsoftonline.com")]
     pub authority: String,
@@ -20,63 +36,144 @@ pub struct ConnectionArgs {
     /// Application (client) ID.
     #[arg(long)]
     pub client_id: Option<String>,
-    /// Environment variable holding the client secret (never pass a secret as an argument).
+    /// How to sign in: as the application (client secret) or as a user (browser sign-in).
+    #[arg(long, value_enum, default_value = "application")]
+    pub mode: Mode,
+    /// Environment variable holding the client secret; it overrides a profile's saved secret.
     #[arg(long, default_value = "ROLLCALL_CLIENT_SECRET")]
     pub client_secret_env: String,
-    /// Host e-mail (repeatable).
+    /// Host e-mail (repeatable); replaces the profile's hosts.
     #[arg(long = "host")]
     pub hosts: Vec<String>,
 }
 
+/// What the flags resolve to before connecting.
+pub enum Target {
+    Demo,
+    Profile(Profile),
+}
+
 impl ConnectionArgs {
-    /// Resolve to a connection; `--demo` starts the emulator and keeps it alive in the returned guard.
-    pub async fn resolve(self) -> Result<(Connection, Option<rollcall_emulator::Running>), String> {
+    fn secrets() -> Arc<dyn SecretStore> {
+        Arc::new(KeyringSecrets::default())
+    }
+
+    pub fn profiles() -> Result<Profiles, CoreError> {
+        Ok(Profiles::in_dir(&data_dir()?))
+    }
+
+    /// The profile these flags describe (saved, active, or built from `--tenant`/`--client-id`).
+    pub fn target(&self) -> Result<Target, CoreError> {
         if self.demo {
-            let running =
-                rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default())
-                    .await
-                    .map_err(|e| e.to_string())?;
-            let info = running.info.clone();
-            let conn = Connection {
-                endpoints: Endpoints {
-                    authority: info.authority,
-                    graph: info.graph,
-                },
-                tenant: info.tenant_id,
-                client_id: info.client_id,
-                client_secret: Secret::new(info.client_secret),
-                hosts: if self.hosts.is_empty() {
-                    info.hosts
-                } else {
-                    self.hosts
-                },
-                demo: true,
-            };
-            return Ok((conn, Some(running)));
+            return Ok(Target::Demo);
         }
-        let tenant = self.tenant.ok_or("--tenant is required (or --demo)")?;
-        let client_id = self
-            .client_id
-            .ok_or("--client-id is required (or --demo)")?;
-        let secret = std::env::var(&self.client_secret_env).map_err(|_| {
-            format!(
-                "set the client secret in the environment variable {}",
-                self.client_secret_env
-            )
-        })?;
-        Ok((
-            Connection {
-                endpoints: Endpoints {
-                    authority: self.authority,
-                    graph: self.graph,
-                },
-                tenant,
-                client_id,
-                client_secret: Secret::new(secret),
-                hosts: self.hosts,
-                demo: false,
-            },
-            None,
-        ))
+        let mut p = match (&self.profile, &self.tenant, &self.client_id) {
+            (Some(name), _, _) => Self::profiles()?.find(name)?,
+            (None, Some(tenant), Some(client_id)) => {
+                let mode = match self.mode {
+                    Mode::Application => AuthMode::Application,
+                    Mode::Delegated => AuthMode::Delegated,
+                };
+                Profile {
+                    // Flag-built connections keep their refresh token under a key of their own.
+                    id: format!("cli-{}-{}", tenant.trim(), client_id.trim()),
+                    name: "Command line".into(),
+                    cloud: Cloud::Custom,
+                    authority: Some(self.authority.clone()),
+                    graph: Some(self.graph.clone()),
+                    tenant: tenant.trim().into(),
+                    client_id: client_id.trim().into(),
+                    mode,
+                    portal_domain: String::new(),
+                    participant_info: true,
+                    hosts: Vec::new(),
+                    secret_hint: None,
+                    secret_expires: None,
+                    signed_in_as: None,
+                }
+            }
+            (None, None, None) => {
+                let file = Self::profiles()?.load()?;
+                let active = file.active.clone();
+                file.profiles
+                    .into_iter()
+                    .find(|p| Some(&p.id) == active.as_ref())
+                    .ok_or_else(|| {
+                        CoreError::new(
+                            ErrorCode::InvalidInput,
+                            "No connection given.",
+                            Some("Pass --demo, --profile NAME, or --tenant and --client-id.".into()),
+                        )
+                    })?
+            }
+            (None, _, _) => {
+                return Err(CoreError::new(
+                    ErrorCode::InvalidInput,
+                    "--tenant and --client-id go together.",
+                    None,
+                ))
+            }
+        };
+        if !self.hosts.is_empty() {
+            p.hosts = self.hosts.clone();
+        }
+        let errs = p.validate();
+        if let Some(e) = errs.first() {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                e.message.clone(),
+                Some(format!("({})", e.field)),
+            ));
+        }
+        Ok(Target::Profile(p))
+    }
+
+    /// Resolve to a connection; `--demo` starts the emulator and keeps it alive in the returned guard.
+    pub async fn resolve(
+        &self,
+    ) -> Result<(Connection, Option<rollcall_emulator::Running>), CoreError> {
+        match self.target()? {
+            Target::Demo => {
+                let (mut conn, running) =
+                    rollcall_core::demo::start(rollcall_emulator::Config::default()).await?;
+                if !self.hosts.is_empty() {
+                    conn.hosts = self.hosts.clone();
+                }
+                Ok((conn, Some(running)))
+            }
+            Target::Profile(p) => {
+                let env_secret = std::env::var(&self.client_secret_env)
+                    .ok()
+                    .filter(|s| !s.is_empty());
+                let conn = match (p.mode, env_secret) {
+                    (AuthMode::Application, Some(secret)) => {
+                        let mut c = Connection::application(
+                            p.endpoints(),
+                            &p.tenant,
+                            &p.client_id,
+                            Secret::new(secret),
+                            p.hosts.clone(),
+                        )?;
+                        c.profile = p.name.clone();
+                        c.participant_info = p.participant_info;
+                        c.secret_expires = p.secret_expires;
+                        c
+                    }
+                    (AuthMode::Application, None) if p.id.starts_with("cli-") => {
+                        return Err(CoreError::new(
+                            ErrorCode::InvalidSecret,
+                            format!("Set the client secret in the environment variable {}.", self.client_secret_env),
+                            Some("Secrets are never passed as arguments. Or save the connection in the app and use --profile.".into()),
+                        ))
+                    }
+                    _ => Connection::from_profile(&p, Self::secrets())?,
+                };
+                Ok((conn, None))
+            }
+        }
+    }
+
+    pub fn secret_store() -> Arc<dyn SecretStore> {
+        Self::secrets()
     }
 }

@@ -40,6 +40,41 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Sign in as a user (user-delegated mode) in the system browser; the refresh token goes to the
+    /// OS keychain. Prints the address to open when no browser can be started.
+    Login {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        /// Do not start a browser: print the address and wait for the sign-in to come back.
+        #[arg(long)]
+        no_browser: bool,
+    },
+    /// Sign in now and show who Rollcall acts as, the token's expiry and its permissions.
+    Whoami {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Forget the signed-in user of a connection (removes its refresh token from the keychain).
+    Logout {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+    },
+}
+
+/// Report an error on stderr and turn it into the documented exit code.
+fn fail(e: &rollcall_core::CoreError) -> std::process::ExitCode {
+    eprintln!("rollcall: {}", e.user_message());
+    std::process::ExitCode::from(e.exit_code())
+}
+
+fn print_json(v: &impl serde::Serialize) {
+    match serde_json::to_string_pretty(v) {
+        Ok(s) => println!("{s}"),
+        Err(e) => eprintln!("rollcall: {e}"),
+    }
 }
 
 fn main() -> std::process::ExitCode {
@@ -99,28 +134,101 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Summary { conn, json } => {
             let (conn, _emulator) = match conn.resolve().await {
                 Ok(c) => c,
-                Err(e) => {
-                    eprintln!("rollcall: {e}");
-                    return std::process::ExitCode::from(64);
-                }
+                Err(e) => return fail(&e),
             };
             match rollcall_core::summary::fetch(&conn).await {
-                Ok(summary) => {
-                    if json {
-                        match serde_json::to_string_pretty(&summary) {
-                            Ok(s) => println!("{s}"),
-                            Err(e) => eprintln!("{e}"),
-                        }
-                    } else {
-                        print!("{}", summary.to_text());
-                    }
+                Ok(summary) if json => print_json(&summary),
+                Ok(summary) => print!("{}", summary.to_text()),
+                Err(e) => return fail(&e),
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Whoami { conn, json } => {
+            let (conn, _emulator) = match conn.resolve().await {
+                Ok(c) => c,
+                Err(e) => return fail(&e),
+            };
+            match rollcall_core::session::status(&conn, true).await {
+                Ok(st) if json => print_json(&st),
+                Ok(st) => print!("{}", status_text(&st)),
+                Err(e) => return fail(&e),
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Command::Login { conn, no_browser } => match login(&conn, no_browser).await {
+            Ok(st) => {
+                print!("{}", status_text(&st));
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
+        Command::Logout { conn } => {
+            let result = conn.target().and_then(|t| match t {
+                connection::Target::Demo => Ok(()),
+                connection::Target::Profile(p) => rollcall_core::session::sign_out(
+                    &connection::ConnectionArgs::profiles()?,
+                    connection::ConnectionArgs::secret_store().as_ref(),
+                    &p.id,
+                ),
+            });
+            match result {
+                Ok(()) => {
+                    eprintln!("rollcall: signed out");
                     std::process::ExitCode::SUCCESS
                 }
-                Err(e) => {
-                    eprintln!("rollcall: {}", e.user_message());
-                    std::process::ExitCode::from(e.exit_code())
-                }
+                Err(e) => fail(&e),
             }
         }
     }
+}
+
+async fn login(
+    args: &connection::ConnectionArgs,
+    no_browser: bool,
+) -> Result<rollcall_core::session::ConnectionStatus, rollcall_core::CoreError> {
+    use rollcall_core::session::{opener_from_env, SignInAttempt};
+    let connection::Target::Profile(profile) = args.target()? else {
+        return Err(rollcall_core::CoreError::new(
+            rollcall_core::ErrorCode::InvalidInput,
+            "The demo tenant signs in as the application; there is nobody to log in.",
+            Some("Use --profile NAME or --tenant/--client-id with --mode delegated.".into()),
+        ));
+    };
+    let attempt = SignInAttempt::begin(&profile).await?;
+    let opened = !no_browser && opener_from_env().open(&attempt.url).is_ok();
+    if opened {
+        eprintln!("rollcall: continue in the browser window that opened (waiting up to 5 minutes; Ctrl+C cancels)");
+    } else {
+        eprintln!("rollcall: open this address in a browser to sign in (waiting up to 5 minutes; Ctrl+C cancels):");
+        eprintln!("{}", attempt.url);
+    }
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let (_conn, status) = attempt
+        .finish(
+            &connection::ConnectionArgs::profiles()?,
+            connection::ConnectionArgs::secret_store(),
+            cancel,
+        )
+        .await?;
+    Ok(status)
+}
+
+fn status_text(st: &rollcall_core::session::ConnectionStatus) -> String {
+    let mut s = format!(
+        "Signed in as {}\nTenant: {}\nProfile: {}{}\nToken valid until: {}\nPermissions: {}\n",
+        st.signed_in_as,
+        st.tenant,
+        st.profile,
+        if st.demo { " (DEMO)" } else { "" },
+        st.token_valid_until,
+        if st.permissions.is_empty() { "none".to_string() } else { st.permissions.join(", ") },
+    );
+    if let (Some(hint), Some(exp), Some(days)) = (&st.secret_hint, &st.secret_expires, st.secret_days_left) {
+        s.push_str(&format!("Client secret: {hint}… expires {exp} ({days} days left)\n"));
+    } else if let Some(hint) = &st.secret_hint {
+        s.push_str(&format!("Client secret: {hint}…\n"));
+    }
+    s
 }

@@ -1,43 +1,213 @@
-//! A connection to a tenant: where its identity platform and Graph live, and the app's credentials.
+//! A connection to a tenant: where its identity platform and Graph live, how Rollcall signs in, and
+//! one token provider kept for the connection's lifetime (so the token cache survives between calls).
 
 use std::sync::Arc;
 
-use rollcall_graph::{ClientCredentials, Endpoints, GraphClient, Secret};
+use jiff::civil::Date;
+use rollcall_graph::delegated::{RefreshSink, RefreshingTokens, TenantAuthority};
+use rollcall_graph::{AccessToken, ClientCredentials, Endpoints, GraphClient, GraphError, Secret, TokenProvider};
 
-use crate::error::CoreError;
+use crate::advice::{explain_aad, AdviceContext};
+use crate::error::{CoreError, ErrorCode};
+use crate::profile::{AuthMode, Profile};
+use crate::secrets::{SecretKind, SecretStore};
 
-/// Everything needed to call Graph as the LMS's app registration (application-level).
-#[derive(Clone, Debug)]
+/// A live connection. Cheap to clone: clones share the token cache.
+#[derive(Clone)]
 pub struct Connection {
     pub endpoints: Endpoints,
     /// Tenant GUID or verified domain.
     pub tenant: String,
     pub client_id: String,
-    pub client_secret: Secret,
+    pub mode: AuthMode,
     /// Host accounts whose calendars hold the webinars.
     pub hosts: Vec<String>,
     /// True when this is the local demo tenant (the emulator).
     pub demo: bool,
+    /// The profile's name ("Demo tenant" for the demo).
+    pub profile: String,
+    pub profile_id: Option<String>,
+    pub participant_info: bool,
+    pub secret_hint: Option<String>,
+    pub secret_expires: Option<Date>,
+    tokens: Arc<dyn TokenProvider>,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Connection")
+            .field("profile", &self.profile)
+            .field("tenant", &self.tenant)
+            .field("client_id", &self.client_id)
+            .field("mode", &self.mode)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Saves rotated refresh tokens into the keychain before they are used.
+struct KeychainSink {
+    store: Arc<dyn SecretStore>,
+    profile_id: String,
+}
+
+impl RefreshSink for KeychainSink {
+    fn save(&self, refresh: &Secret) -> Result<(), String> {
+        self.store
+            .set(&self.profile_id, SecretKind::RefreshToken, refresh)
+            .map_err(|e| e.user_message())
+    }
 }
 
 impl Connection {
-    /// The Graph client for this connection, with the application-level token provider.
-    pub fn graph(&self) -> Result<GraphClient, CoreError> {
+    /// Application-level (client credentials) with a secret in hand.
+    pub fn application(
+        endpoints: Endpoints,
+        tenant: &str,
+        client_id: &str,
+        secret: Secret,
+        hosts: Vec<String>,
+    ) -> Result<Self, CoreError> {
         let http = reqwest_client()?;
         let tokens = ClientCredentials::new(
             http.clone(),
-            &self.endpoints.authority,
-            &self.tenant,
-            &self.client_id,
-            self.client_secret.clone(),
-            &self.endpoints.resource(),
+            &endpoints.authority,
+            tenant,
+            client_id,
+            secret.clone(),
+            &endpoints.resource(),
         );
-        Ok(GraphClient::new(
+        Ok(Connection {
+            endpoints,
+            tenant: tenant.trim().to_string(),
+            client_id: client_id.trim().to_string(),
+            mode: AuthMode::Application,
+            hosts,
+            demo: false,
+            profile: "Command line".into(),
+            profile_id: None,
+            participant_info: true,
+            secret_hint: Some(secret.hint()),
+            secret_expires: None,
+            tokens: Arc::new(tokens),
             http,
+        })
+    }
+
+    /// A saved profile, with its secret or refresh token from the keychain.
+    pub fn from_profile(p: &Profile, store: Arc<dyn SecretStore>) -> Result<Self, CoreError> {
+        let mut c = match p.mode {
+            AuthMode::Application => {
+                let secret = store.get(&p.id, SecretKind::ClientSecret)?.ok_or_else(|| {
+                    CoreError::new(
+                        ErrorCode::InvalidSecret,
+                        format!("No client secret is saved for \"{}\".", p.name),
+                        Some("Paste the secret's Value in Settings → Connections (or set ROLLCALL_CLIENT_SECRET for the CLI).".into()),
+                    )
+                })?;
+                Connection::application(p.endpoints(), &p.tenant, &p.client_id, secret, p.hosts.clone())?
+            }
+            AuthMode::Delegated => {
+                let refresh = store.get(&p.id, SecretKind::RefreshToken)?.ok_or_else(|| {
+                    CoreError::new(
+                        ErrorCode::SignInRequired,
+                        format!("Nobody is signed in to \"{}\".", p.name),
+                        Some("Click Sign in in Settings → Connections, or run `rollcall login`.".into()),
+                    )
+                })?;
+                Connection::delegated(p, refresh, None, store)?
+            }
+        };
+        c.profile = p.name.clone();
+        c.profile_id = Some(p.id.clone());
+        c.participant_info = p.participant_info;
+        c.secret_hint = p.secret_hint.clone().or(c.secret_hint);
+        c.secret_expires = p.secret_expires;
+        Ok(c)
+    }
+
+    /// User-delegated, from a refresh token (and the access token just issued, if any).
+    pub fn delegated(
+        p: &Profile,
+        refresh: Secret,
+        access: Option<AccessToken>,
+        store: Arc<dyn SecretStore>,
+    ) -> Result<Self, CoreError> {
+        let http = reqwest_client()?;
+        let endpoints = p.endpoints();
+        let tokens = RefreshingTokens::new(
+            http.clone(),
+            &TenantAuthority::new(&endpoints.authority, &p.tenant),
+            &p.client_id,
+            &delegated_scopes(p),
+            refresh,
+            access,
+            Box::new(KeychainSink {
+                store,
+                profile_id: p.id.clone(),
+            }),
+        );
+        Ok(Connection {
+            endpoints,
+            tenant: p.tenant.trim().to_string(),
+            client_id: p.client_id.trim().to_string(),
+            mode: AuthMode::Delegated,
+            hosts: p.hosts.clone(),
+            demo: false,
+            profile: p.name.clone(),
+            profile_id: Some(p.id.clone()),
+            participant_info: p.participant_info,
+            secret_hint: p.secret_hint.clone(),
+            secret_expires: p.secret_expires,
+            tokens: Arc::new(tokens),
+            http,
+        })
+    }
+
+    /// The Graph client for this connection; it shares the connection's token cache.
+    pub fn graph(&self) -> Result<GraphClient, CoreError> {
+        Ok(GraphClient::new(
+            self.http.clone(),
             self.endpoints.clone(),
-            Arc::new(tokens),
+            self.tokens.clone(),
         )?)
     }
+
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// What the advice needs to name exact values (consent URL, expiry date).
+    pub fn advice(&self) -> AdviceContext {
+        AdviceContext {
+            authority: self.endpoints.authority.clone(),
+            tenant: self.tenant.clone(),
+            client_id: self.client_id.clone(),
+            secret_expires: self.secret_expires,
+            redirect_uri: None,
+        }
+    }
+
+    /// A Graph error in the user's words, with this connection's values in the advice.
+    pub fn explain(&self, e: GraphError) -> CoreError {
+        match e {
+            GraphError::Token(aad) => explain_aad(&aad, &self.advice()),
+            other => other.into(),
+        }
+    }
+
+    /// A token now; `force` asks the identity platform again instead of the cache.
+    pub async fn token(&self, force: bool) -> Result<AccessToken, CoreError> {
+        self.tokens.token(force).await.map_err(|e| self.explain(e))
+    }
+}
+
+/// Delegated scopes for a profile: the seed's list, the last two only with participant information.
+pub fn delegated_scopes(p: &Profile) -> Vec<String> {
+    crate::permissions::required(AuthMode::Delegated, p.participant_info)
+        .into_iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// One HTTP client configuration for the whole app: rustls, no redirects (a redirect from the token

@@ -30,6 +30,14 @@ pub enum ErrorCode {
     Network,
     /// Input the user gave is not valid.
     InvalidInput,
+    /// No OS keychain answered (locked, missing Secret Service); nothing was stored elsewhere.
+    KeychainUnavailable,
+    /// The saved sign-in is missing or no longer valid: sign in again.
+    SignInRequired,
+    /// The browser sign-in did not complete (refused, wrong answer, no answer).
+    SignInFailed,
+    /// The user cancelled.
+    Cancelled,
     /// A bug or an answer nobody expected.
     Internal,
 }
@@ -80,6 +88,9 @@ impl CoreError {
             ErrorCode::PermissionMissing | ErrorCode::AccessPolicyMissing => 77,
             ErrorCode::NotFound => 66,
             ErrorCode::Unavailable | ErrorCode::Network => 69,
+            ErrorCode::KeychainUnavailable => 78,
+            ErrorCode::SignInRequired | ErrorCode::SignInFailed => 77,
+            ErrorCode::Cancelled => 130,
             ErrorCode::Internal => 70,
         }
     }
@@ -90,22 +101,7 @@ impl From<GraphError> for CoreError {
         let request_id = e.request_id().map(str::to_string);
         let mut out = match &e {
             GraphError::Token(aad) => {
-                let (code, message, hint) = match aad.code() {
-                    Some(7000222) => (ErrorCode::ExpiredSecret, "The client secret has expired.", "Create a new secret in Entra admin center → App registrations → your app → Certificates & secrets, then paste its Value here."),
-                    Some(7000215) => (ErrorCode::InvalidSecret, "The client secret is not valid.", "Paste the secret's Value (shown once when it was created), not its Secret ID; if the Value is lost, create a new secret."),
-                    Some(7000218) => (ErrorCode::InvalidSecret, "This app registration needs a client secret.", "Enter the client secret, or register the redirect URI under \"Mobile and desktop applications\"."),
-                    Some(700016) => (ErrorCode::AppNotFound, "No app registration with this client ID exists in the tenant.", "Copy the Application (client) ID from the app's Overview page and check the tenant ID."),
-                    Some(90002) => (ErrorCode::TenantNotFound, "The tenant was not found.", "Check the Directory (tenant) ID or domain on the app's Overview page, and the cloud."),
-                    Some(65001) => (ErrorCode::PermissionMissing, "Consent has not been granted for the requested permissions.", "Open API permissions and click \"Grant admin consent\"."),
-                    Some(70011) => (ErrorCode::Internal, "The token request used an invalid scope.", "This is a Rollcall bug; please report it with the trace id."),
-                    _ => (ErrorCode::InvalidInput, "Sign-in was refused by the identity platform.", "See the details below."),
-                };
-                let mut err = CoreError::new(code, message, Some(hint.to_string()));
-                if code == ErrorCode::InvalidInput || code == ErrorCode::Internal {
-                    err.message = format!("{message} ({})", aad.error_description.lines().next().unwrap_or_default());
-                }
-                err.request_id = aad.trace_id.clone();
-                return err;
+                return crate::advice::explain_aad(aad, &crate::advice::AdviceContext::default())
             }
             GraphError::Api { status: 403, code, message, .. } if message.to_ascii_lowercase().contains("application access policy") => CoreError::new(
                 ErrorCode::AccessPolicyMissing,

@@ -2,8 +2,16 @@
 //! checks, webinars and attendance. Desktop commands and CLI subcommands are thin calls into here.
 //! It does not talk HTTP itself; `rollcall-graph` does.
 
+pub mod advice;
+pub mod atomic;
 pub mod connection;
+#[cfg(feature = "demo")]
+pub mod demo;
 pub mod error;
+pub mod permissions;
+pub mod profile;
+pub mod secrets;
+pub mod session;
 pub mod summary;
 
 pub use error::{CoreError, ErrorCode};

@@ -51,7 +51,7 @@ impl AccessToken {
             .map(|s| s.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default()
     }
-    fn fresh(&self, now: Timestamp) -> bool {
+    pub(crate) fn fresh(&self, now: Timestamp) -> bool {
         now + RENEW_EARLY < self.expires_at
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod auth;
 pub mod client;
+pub mod delegated;
 pub mod error;
 pub mod models;
 pub mod retry;

@@ -1,0 +1,273 @@
+//! AADSTS codes in the admin's words: what is wrong and what to do, with the values to paste.
+//!
+//! The table follows the reference's list of codes an admin tool should explain. It branches on the
+//! number only (messages are localized); the platform's own sentence is kept as detail, never parsed.
+
+use jiff::civil::Date;
+use rollcall_graph::delegated::InteractiveError;
+use rollcall_graph::AadError;
+
+use crate::error::{CoreError, ErrorCode};
+
+/// What Rollcall knows about the connection, to make the advice exact.
+#[derive(Clone, Debug, Default)]
+pub struct AdviceContext {
+    pub authority: String,
+    pub tenant: String,
+    pub client_id: String,
+    /// The expiry date the admin entered for the secret.
+    pub secret_expires: Option<Date>,
+    /// The redirect URI the failing request used.
+    pub redirect_uri: Option<String>,
+}
+
+impl AdviceContext {
+    /// The tenant-wide admin-consent URL for this app (v1 form: grants every configured permission).
+    pub fn consent_url(&self) -> String {
+        let authority = if self.authority.is_empty() {
+            "https://login.microsoftonline.com"
+        } else {
+            self.authority.trim_end_matches('/')
+        };
+        let tenant = if self.tenant.is_empty() {
+            "organizations"
+        } else {
+            &self.tenant
+        };
+        format!("{authority}/{tenant}/adminconsent?client_id={}", self.client_id)
+    }
+}
+
+const SECRETS_PATH: &str = "Entra admin center → App registrations → your app → Certificates & secrets";
+const REDIRECT_PATH: &str = "Entra admin center → App registrations → your app → Authentication";
+
+/// Turn a token-endpoint error into a sentence and a hint.
+pub fn explain_aad(aad: &AadError, ctx: &AdviceContext) -> CoreError {
+    let code = aad.code();
+    let consent = ctx.consent_url();
+    let redirect = ctx
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| "http://localhost".into());
+    let relogin = "Sign in again from Settings → Connections.".to_string();
+    let (ec, message, hint): (ErrorCode, String, String) = match code {
+        Some(7000222) => (
+            ErrorCode::ExpiredSecret,
+            match ctx.secret_expires {
+                Some(d) => format!("The client secret expired on {}.", d.strftime("%-d %B %Y")),
+                None => "The client secret has expired.".into(),
+            },
+            format!("Create a new one in {SECRETS_PATH} → New client secret, and paste its Value here (the Value is shown only once)."),
+        ),
+        Some(7000215) => (
+            ErrorCode::InvalidSecret,
+            "The client secret is not valid.".into(),
+            "Paste the secret's Value, not its Secret ID (the GUID beside it). The Value is shown only once, when the secret is created: if it is lost, create a new secret.".into(),
+        ),
+        Some(7000218) => (
+            ErrorCode::InvalidSecret,
+            "This app registration requires a client secret for this sign-in.".into(),
+            format!("Enter the client secret, or register {redirect} under \"Mobile and desktop applications\" (not \"Web\") in {REDIRECT_PATH}."),
+        ),
+        Some(700025) => (
+            ErrorCode::InvalidInput,
+            "The redirect URI is registered as a desktop (public) client, which must not send a secret.".into(),
+            format!("In {REDIRECT_PATH}, keep http://localhost under \"Mobile and desktop applications\"; Rollcall's desktop sign-in sends no secret."),
+        ),
+        Some(700016) => (
+            ErrorCode::AppNotFound,
+            format!("No app registration with client ID {} exists in tenant {}.", ctx.client_id, ctx.tenant),
+            "Copy the Application (client) ID and the Directory (tenant) ID from the app's Overview page. If the app lives in another tenant, it must be consented in this one first.".into(),
+        ),
+        Some(90002) => (
+            ErrorCode::TenantNotFound,
+            format!("The tenant \"{}\" was not found.", ctx.tenant),
+            "Check the Directory (tenant) ID or domain on the app's Overview page, and the cloud (global, US Government, China).".into(),
+        ),
+        Some(50011) | Some(500113) => (
+            ErrorCode::InvalidInput,
+            "The redirect URI is not registered for this app.".into(),
+            format!("Add {redirect} under \"Mobile and desktop applications\" in {REDIRECT_PATH} (for the LMS, its portal URI goes under \"Web\")."),
+        ),
+        Some(65001) | Some(90094) | Some(90095) => (
+            ErrorCode::PermissionMissing,
+            "An administrator has not granted consent for this app's permissions.".into(),
+            format!("A Global Administrator opens {consent} and accepts, or clicks \"Grant admin consent\" under API permissions."),
+        ),
+        Some(65004) => (
+            ErrorCode::PermissionMissing,
+            "Consent was declined.".into(),
+            format!("Sign in again and accept, or have an administrator grant consent at {consent}."),
+        ),
+        Some(50105) => (
+            ErrorCode::PermissionMissing,
+            "This account is not assigned to the app (\"Assignment required\" is on).".into(),
+            "Assign the user in Entra admin center → Enterprise applications → your app → Users and groups.".into(),
+        ),
+        Some(70008) | Some(700082) | Some(700084) | Some(50173) | Some(70043) => (
+            ErrorCode::SignInRequired,
+            "The saved sign-in is no longer valid (expired after inactivity or revoked).".into(),
+            relogin,
+        ),
+        Some(54005) => (
+            ErrorCode::SignInFailed,
+            "This sign-in answer was already used.".into(),
+            "Start the sign-in again.".into(),
+        ),
+        Some(50076) | Some(50079) | Some(50058) => (
+            ErrorCode::SignInRequired,
+            "Interactive sign-in is needed (multi-factor authentication or no session).".into(),
+            relogin,
+        ),
+        Some(53003) => (
+            ErrorCode::PermissionMissing,
+            "Conditional Access blocked the sign-in.".into(),
+            "An administrator reviews the Conditional Access policies (Entra → Protection → Conditional Access → sign-in logs show which).".into(),
+        ),
+        Some(50020) | Some(50194) => (
+            ErrorCode::InvalidInput,
+            "This account or authority does not fit the app's tenant.".into(),
+            "Use the tenant ID or domain (not common), and an account of that tenant.".into(),
+        ),
+        Some(7000112) => (
+            ErrorCode::AppNotFound,
+            "The app is disabled in this tenant.".into(),
+            "Enable it in Entra admin center → Enterprise applications → your app → Properties → Enabled for users to sign-in.".into(),
+        ),
+        Some(650057) => (
+            ErrorCode::PermissionMissing,
+            "Microsoft Graph is not among the app's requested permissions.".into(),
+            "Add the Microsoft Graph permissions under API permissions, then grant admin consent.".into(),
+        ),
+        Some(500011) => (
+            ErrorCode::InvalidInput,
+            "The Graph resource is not known in this tenant — the cloud setting is probably wrong.".into(),
+            "Check the cloud (global, US Government, China) in the profile.".into(),
+        ),
+        Some(501481) | Some(70011) | Some(1002012) | Some(700022) | Some(28000) | Some(28003)
+        | Some(900144) | Some(90014) | Some(9002327) => (
+            ErrorCode::Internal,
+            "Rollcall sent a request the identity platform rejects.".into(),
+            "This is a Rollcall bug; please report it with the trace ID.".into(),
+        ),
+        Some(50126) => (
+            ErrorCode::SignInFailed,
+            "The user name or password is wrong.".into(),
+            "Sign in again.".into(),
+        ),
+        _ => (
+            ErrorCode::SignInFailed,
+            "The identity platform refused the sign-in.".into(),
+            "See the detail below; the trace ID helps Microsoft support.".into(),
+        ),
+    };
+    let detail = aad.error_description.lines().next().unwrap_or_default().trim();
+    let mut e = CoreError::new(ec, message, Some(hint));
+    if matches!(ec, ErrorCode::SignInFailed | ErrorCode::Internal) && !detail.is_empty() {
+        e.message = format!("{} ({detail})", e.message);
+    }
+    e.request_id = aad.trace_id.clone();
+    e
+}
+
+/// A browser sign-in that did not come back with a code.
+pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreError {
+    let redirect = ctx.redirect_uri.clone().unwrap_or_else(|| "http://localhost".into());
+    match e {
+        InteractiveError::Timeout(secs) => CoreError::new(
+            ErrorCode::SignInFailed,
+            format!("No answer from the browser within {} minutes.", secs / 60),
+            Some(format!("If the browser shows AADSTS50011, add http://localhost under \"Mobile and desktop applications\" in {REDIRECT_PATH}; if it shows AADSTS700016, check the client ID. Then sign in again.")),
+        ),
+        InteractiveError::Cancelled => CoreError::new(ErrorCode::Cancelled, "Sign-in cancelled.", None),
+        InteractiveError::StateMismatch => CoreError::new(
+            ErrorCode::SignInFailed,
+            "The browser returned an answer that does not belong to this sign-in, so Rollcall ignored it.",
+            Some("Close old sign-in tabs and sign in again.".into()),
+        ),
+        InteractiveError::AlreadyCompleted => CoreError::new(
+            ErrorCode::SignInFailed,
+            "This sign-in was already completed; a second answer from the browser was ignored.",
+            None,
+        ),
+        InteractiveError::Refused { error, description, code } => {
+            let aad = AadError {
+                error: error.clone(),
+                error_description: description.clone(),
+                error_codes: code.iter().copied().collect(),
+                ..Default::default()
+            };
+            if code.is_none() && error == "access_denied" {
+                return CoreError::new(ErrorCode::SignInFailed, "The sign-in was cancelled or denied in the browser.", Some("Sign in again and accept the permissions.".into()));
+            }
+            explain_aad(&aad, &AdviceContext { redirect_uri: Some(redirect), ..ctx.clone() })
+        }
+        InteractiveError::Listener(m) => CoreError::new(
+            ErrorCode::SignInFailed,
+            format!("Rollcall could not listen for the browser's answer on 127.0.0.1 ({m})."),
+            Some("A firewall or security tool may block local connections; allow Rollcall on 127.0.0.1.".into()),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aad(code: u32) -> AadError {
+        AadError {
+            error: "invalid_client".into(),
+            error_description: format!("AADSTS{code}: text\r\nTrace ID: t"),
+            error_codes: vec![code],
+            trace_id: Some("t".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn every_reference_code_gets_its_own_advice() {
+        let ctx = AdviceContext {
+            authority: "https://login.microsoftonline.com".into(),
+            tenant: "contoso.onmicrosoft.com".into(),
+            client_id: "11111111-2222-3333-4444-555555555555".into(),
+            secret_expires: Some(jiff::civil::date(2026, 3, 12)),
+            redirect_uri: Some("http://localhost:53100".into()),
+        };
+        let e = explain_aad(&aad(7000222), &ctx);
+        assert_eq!(e.code, ErrorCode::ExpiredSecret);
+        assert_eq!(e.message, "The client secret expired on 12 March 2026.");
+        assert!(e.hint.as_deref().unwrap().contains("Certificates & secrets"));
+        assert!(explain_aad(&aad(7000215), &ctx).hint.unwrap().contains("not its Secret ID"));
+        assert!(explain_aad(&aad(50011), &ctx).hint.unwrap().contains("http://localhost:53100"));
+        assert!(explain_aad(&aad(65001), &ctx).hint.unwrap().contains(
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=11111111-2222-3333-4444-555555555555"
+        ));
+        assert_eq!(explain_aad(&aad(700082), &ctx).code, ErrorCode::SignInRequired);
+        assert_eq!(explain_aad(&aad(90002), &ctx).code, ErrorCode::TenantNotFound);
+        assert_eq!(explain_aad(&aad(700016), &ctx).code, ErrorCode::AppNotFound);
+        let reference = [
+            7000215, 7000222, 700016, 90002, 50011, 500113, 65001, 65004, 90094, 90095, 50105,
+            70008, 700082, 700084, 50173, 54005, 501481, 70011, 700022, 28000, 28003, 50076,
+            50079, 50058, 53003, 50126, 50020, 50194, 7000218, 700025, 9002327, 900144, 90014,
+            500011, 650057, 7000112, 1002012,
+        ];
+        let fallback = explain_aad(&aad(1), &ctx).hint;
+        for c in reference {
+            let e = explain_aad(&aad(c), &ctx);
+            assert_ne!(e.hint, fallback, "AADSTS{c} falls through to the generic advice");
+            assert_eq!(e.request_id.as_deref(), Some("t"));
+        }
+    }
+
+    #[test]
+    fn browser_outcomes_are_explained() {
+        let ctx = AdviceContext::default();
+        assert_eq!(explain_interactive(&InteractiveError::Cancelled, &ctx).code, ErrorCode::Cancelled);
+        assert!(explain_interactive(&InteractiveError::Timeout(300), &ctx).message.contains("5 minutes"));
+        let e = explain_interactive(
+            &InteractiveError::Refused { error: "access_denied".into(), description: "AADSTS65004: User declined to consent".into(), code: Some(65004) },
+            &ctx,
+        );
+        assert_eq!(e.message, "Consent was declined.");
+    }
+}

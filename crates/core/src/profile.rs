@@ -1,0 +1,392 @@
+//! Connection profiles: the non-secret half of a connection, saved as JSON in the app's data folder.
+//!
+//! One file (`profiles.json`) is shared by the desktop app and the CLI (`--profile NAME`), written
+//! atomically. It never holds a secret: the client secret and refresh tokens live in the OS keychain
+//! ([`crate::secrets`]); the profile keeps only what Entra itself shows of a secret (its first three
+//! characters) and the expiry date the admin typed.
+
+use std::path::{Path, PathBuf};
+
+use jiff::civil::Date;
+use rollcall_graph::Endpoints;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, ErrorCode};
+
+/// Which Microsoft cloud the tenant lives in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Cloud {
+    #[default]
+    Global,
+    UsGov,
+    China,
+    /// Authority and Graph URLs typed in (e.g. the demo tenant or a test server).
+    Custom,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum AuthMode {
+    /// Client credentials: the app's own permissions (`roles`), no user.
+    #[default]
+    Application,
+    /// Authorization code + PKCE: a signed-in user's permissions (`scp`).
+    Delegated,
+}
+
+/// What the admin fills in. Secrets are not part of it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct Profile {
+    pub id: String,
+    pub name: String,
+    pub cloud: Cloud,
+    /// Only for `Cloud::Custom`.
+    #[serde(default)]
+    pub authority: Option<String>,
+    /// Only for `Cloud::Custom`.
+    #[serde(default)]
+    pub graph: Option<String>,
+    pub tenant: String,
+    pub client_id: String,
+    pub mode: AuthMode,
+    /// The LMS portal's domain, e.g. `lms.school.example`.
+    #[serde(default)]
+    pub portal_domain: String,
+    /// "Receive webinar participant information from Teams".
+    #[serde(default)]
+    pub participant_info: bool,
+    /// Host accounts whose calendars hold the webinars (application mode).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    /// First three characters of the saved client secret, as Entra shows them.
+    #[serde(default)]
+    pub secret_hint: Option<String>,
+    /// The expiry date the admin entered for the secret (`YYYY-MM-DD`).
+    #[serde(default)]
+    #[cfg_attr(feature = "specta", specta(type = Option<String>))]
+    pub secret_expires: Option<Date>,
+    /// The account last signed in (delegated mode).
+    #[serde(default)]
+    pub signed_in_as: Option<String>,
+}
+
+/// Per-field validation problems, for the form.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl Profile {
+    pub fn endpoints(&self) -> Endpoints {
+        match self.cloud {
+            Cloud::Global => Endpoints::global(),
+            Cloud::UsGov => Endpoints {
+                authority: "https://login.microsoftonline.us".into(),
+                graph: "https://graph.microsoft.us/v1.0".into(),
+            },
+            Cloud::China => Endpoints {
+                authority: "https://login.chinacloudapi.cn".into(),
+                graph: "https://microsoftgraph.chinacloudapi.cn/v1.0".into(),
+            },
+            Cloud::Custom => Endpoints {
+                authority: self.authority.clone().unwrap_or_default(),
+                graph: self.graph.clone().unwrap_or_default(),
+            },
+        }
+    }
+
+    /// The redirect URI the LMS portal uses, to register under "Web".
+    pub fn portal_redirect_uri(&self) -> Option<String> {
+        let d = self.portal_domain.trim().trim_end_matches('/');
+        (!d.is_empty()).then(|| format!("https://{d}/api/v2/webinars/oauth/microsoft-callback"))
+    }
+
+    /// Check every field; an empty list means the profile can be saved.
+    pub fn validate(&self) -> Vec<FieldError> {
+        let mut errs = Vec::new();
+        let mut err = |field: &str, message: String| {
+            errs.push(FieldError {
+                field: field.into(),
+                message,
+            })
+        };
+        if self.name.trim().is_empty() {
+            err("name", "Give the profile a name, e.g. \"Production portal\".".into());
+        } else if self.name.chars().count() > 80 {
+            err("name", "Keep the name under 80 characters.".into());
+        }
+        if let Some(m) = tenant_problem(&self.tenant) {
+            err("tenant", m);
+        }
+        if !is_guid(&self.client_id) {
+            err("clientId", "The Application (client) ID is a GUID like 11111111-2222-3333-4444-555555555555; copy it from the app's Overview page.".into());
+        }
+        if self.cloud == Cloud::Custom {
+            for (field, v) in [("authority", &self.authority), ("graph", &self.graph)] {
+                match v.as_deref().map(url::Url::parse) {
+                    Some(Ok(u)) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {}
+                    _ => err(field, "Enter a full URL such as https://login.microsoftonline.com.".into()),
+                }
+            }
+        }
+        let d = self.portal_domain.trim();
+        if !d.is_empty() && !is_domain(d.trim_end_matches('/')) {
+            err("portalDomain", "Enter the portal's domain only, e.g. lms.school.example (no https:// and no path).".into());
+        }
+        for h in &self.hosts {
+            if !is_email(h) {
+                err("hosts", format!("\"{h}\" is not an e-mail address."));
+            }
+        }
+        errs
+    }
+}
+
+fn is_guid(s: &str) -> bool {
+    uuid::Uuid::try_parse(s.trim()).is_ok() && s.trim().len() == 36
+}
+
+fn is_domain(s: &str) -> bool {
+    let labels: Vec<&str> = s.split('.').collect();
+    labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        })
+}
+
+pub fn is_email(s: &str) -> bool {
+    match s.trim().split_once('@') {
+        Some((local, domain)) => !local.is_empty() && !local.contains(char::is_whitespace) && is_domain(domain),
+        None => false,
+    }
+}
+
+fn tenant_problem(t: &str) -> Option<String> {
+    let t = t.trim();
+    if t.is_empty() {
+        return Some("Enter the Directory (tenant) ID from the app's Overview page, or a verified domain such as school.onmicrosoft.com.".into());
+    }
+    if matches!(t.to_ascii_lowercase().as_str(), "common" | "organizations" | "consumers") {
+        return Some(format!("\"{t}\" is not a tenant: client credentials and the LMS need your own tenant ID or domain."));
+    }
+    if is_guid(t) || is_domain(t) {
+        None
+    } else {
+        Some("That is neither a tenant ID (a GUID) nor a domain name.".into())
+    }
+}
+
+/// The saved profiles and which one is active.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProfilesFile {
+    pub version: u32,
+    pub active: Option<String>,
+    pub profiles: Vec<Profile>,
+}
+
+/// The app's data folder: `ROLLCALL_DATA_DIR`, else the OS data folder + the app identifier (the same
+/// folder Tauri's `app_data_dir` resolves to, so the CLI and the app share it).
+pub fn data_dir() -> Result<PathBuf, CoreError> {
+    if let Some(d) = std::env::var_os("ROLLCALL_DATA_DIR").filter(|d| !d.is_empty()) {
+        return Ok(PathBuf::from(d));
+    }
+    dirs::data_dir()
+        .map(|d| d.join("app.rollcall.desktop"))
+        .ok_or_else(|| CoreError::internal("this system has no per-user data folder"))
+}
+
+/// The profiles file in a folder.
+pub struct Profiles {
+    path: PathBuf,
+}
+
+impl Profiles {
+    pub fn in_dir(dir: &Path) -> Self {
+        Profiles {
+            path: dir.join("profiles.json"),
+        }
+    }
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn load(&self) -> Result<ProfilesFile, CoreError> {
+        match std::fs::read(&self.path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
+                CoreError::new(
+                    ErrorCode::InvalidInput,
+                    format!("The profiles file {} is damaged: {e}.", self.path.display()),
+                    Some("Fix or move the file away; Rollcall will start with no profiles.".into()),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ProfilesFile {
+                version: 1,
+                ..Default::default()
+            }),
+            Err(e) => Err(CoreError::internal(format!(
+                "could not read {}: {e}",
+                self.path.display()
+            ))),
+        }
+    }
+
+    pub fn save(&self, file: &ProfilesFile) -> Result<(), CoreError> {
+        let bytes = serde_json::to_vec_pretty(file).map_err(|e| CoreError::internal(e.to_string()))?;
+        crate::atomic::write(&self.path, &bytes)
+    }
+
+    /// Find by name (case-insensitive) or id.
+    pub fn find(&self, name_or_id: &str) -> Result<Profile, CoreError> {
+        let f = self.load()?;
+        f.profiles
+            .into_iter()
+            .find(|p| p.id == name_or_id || p.name.eq_ignore_ascii_case(name_or_id))
+            .ok_or_else(|| {
+                CoreError::new(
+                    ErrorCode::NotFound,
+                    format!("No saved profile is called \"{name_or_id}\"."),
+                    Some("Create it in Rollcall → Settings → Connections, or pass --tenant and --client-id.".into()),
+                )
+            })
+    }
+
+    /// Insert or replace by id; a new profile becomes active when none is.
+    pub fn upsert(&self, p: Profile) -> Result<ProfilesFile, CoreError> {
+        let errs = p.validate();
+        if let Some(first) = errs.first() {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                first.message.clone(),
+                Some(format!("Field: {}", first.field)),
+            ));
+        }
+        let mut f = self.load()?;
+        if f
+            .profiles
+            .iter()
+            .any(|q| q.id != p.id && q.name.eq_ignore_ascii_case(p.name.trim()))
+        {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("A profile called \"{}\" already exists.", p.name.trim()),
+                Some("Choose another name.".into()),
+            ));
+        }
+        match f.profiles.iter_mut().find(|q| q.id == p.id) {
+            Some(slot) => *slot = p.clone(),
+            None => f.profiles.push(p.clone()),
+        }
+        if f.active.is_none() {
+            f.active = Some(p.id);
+        }
+        f.version = 1;
+        self.save(&f)?;
+        Ok(f)
+    }
+
+    pub fn remove(&self, id: &str) -> Result<ProfilesFile, CoreError> {
+        let mut f = self.load()?;
+        f.profiles.retain(|p| p.id != id);
+        if f.active.as_deref() == Some(id) {
+            f.active = f.profiles.first().map(|p| p.id.clone());
+        }
+        self.save(&f)?;
+        Ok(f)
+    }
+
+    pub fn activate(&self, id: &str) -> Result<ProfilesFile, CoreError> {
+        let mut f = self.load()?;
+        if !f.profiles.iter().any(|p| p.id == id) {
+            return Err(CoreError::new(ErrorCode::NotFound, "That profile no longer exists.", None));
+        }
+        f.active = Some(id.to_string());
+        self.save(&f)?;
+        Ok(f)
+    }
+
+    pub fn update(&self, id: &str, change: impl FnOnce(&mut Profile)) -> Result<(), CoreError> {
+        let mut f = self.load()?;
+        if let Some(p) = f.profiles.iter_mut().find(|p| p.id == id) {
+            change(p);
+            self.save(&f)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    pub fn sample() -> Profile {
+        Profile {
+            id: "p1".into(),
+            name: "Production".into(),
+            cloud: Cloud::Global,
+            authority: None,
+            graph: None,
+            tenant: "northwind.onmicrosoft.com".into(),
+            client_id: "11111111-2222-3333-4444-555555555555".into(),
+            mode: AuthMode::Application,
+            portal_domain: "lms.northwind.example".into(),
+            participant_info: true,
+            hosts: vec!["megan@northwind.example".into()],
+            secret_hint: None,
+            secret_expires: None,
+            signed_in_as: None,
+        }
+    }
+
+    #[test]
+    fn validation_names_each_bad_field() {
+        assert!(sample().validate().is_empty());
+        let mut p = sample();
+        p.tenant = "common".into();
+        p.client_id = "Q~abc".into();
+        p.portal_domain = "https://lms.example/path".into();
+        p.hosts = vec!["megan".into()];
+        p.cloud = Cloud::Custom;
+        let fields: Vec<String> = p.validate().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["tenant", "clientId", "authority", "graph", "portalDomain", "hosts"]);
+    }
+
+    #[test]
+    fn portal_redirect_uri_is_exact() {
+        assert_eq!(
+            sample().portal_redirect_uri().as_deref(),
+            Some("https://lms.northwind.example/api/v2/webinars/oauth/microsoft-callback")
+        );
+    }
+
+    #[test]
+    fn profiles_round_trip_and_keep_one_active() {
+        let dir = std::env::temp_dir().join(format!("rollcall-prof-{}", uuid::Uuid::new_v4()));
+        let store = Profiles::in_dir(&dir);
+        assert!(store.load().unwrap().profiles.is_empty());
+        store.upsert(sample()).unwrap();
+        let mut b = sample();
+        b.id = "p2".into();
+        b.name = "production".into();
+        assert!(store.upsert(b.clone()).is_err(), "duplicate names are refused");
+        b.name = "Staging".into();
+        let f = store.upsert(b).unwrap();
+        assert_eq!(f.active.as_deref(), Some("p1"));
+        assert_eq!(store.find("staging").unwrap().id, "p2");
+        let f = store.remove("p1").unwrap();
+        assert_eq!(f.active.as_deref(), Some("p2"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

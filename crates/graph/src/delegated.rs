@@ -1,0 +1,451 @@
+//! User-delegated sign-in: authorization code + PKCE S256 with a loopback redirect, and a token
+//! provider that refreshes with rotating refresh tokens.
+//!
+//! The loopback listener binds 127.0.0.1 on an ephemeral port and lives only while one sign-in
+//! waits. It answers the browser with a static page (nothing from the request is echoed into it)
+//! and hands the code back only when `state` matches exactly. It does not open the browser: the
+//! caller decides how (system browser, or a test that captures the URL).
+
+use std::future::Future;
+use std::time::Duration;
+
+use base64::Engine;
+use jiff::Timestamp;
+use sha2::Digest;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+use tokio::sync::Mutex;
+
+use crate::auth::{post_token_form, AccessToken, TokenFuture, TokenProvider};
+use crate::error::GraphError;
+use crate::secret::Secret;
+
+/// How long a sign-in waits for the browser before giving up.
+pub const SIGN_IN_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// Why an interactive sign-in did not produce a code.
+#[derive(thiserror::Error, Debug, Clone, PartialEq)]
+pub enum InteractiveError {
+    #[error("no answer from the browser within {0} seconds")]
+    Timeout(u64),
+    #[error("sign-in was cancelled")]
+    Cancelled,
+    /// The callback's `state` is not the one this sign-in sent (a stale tab or a forged request).
+    #[error("the browser returned to Rollcall with a different sign-in attempt's answer")]
+    StateMismatch,
+    /// A callback arrived for a sign-in that has already finished.
+    #[error("this sign-in has already been completed")]
+    AlreadyCompleted,
+    /// The identity platform redirected back with `error=...`.
+    #[error("the identity platform refused the sign-in: {error}: {description}")]
+    Refused {
+        error: String,
+        description: String,
+        /// The AADSTS number parsed from the description, if any.
+        code: Option<u32>,
+    },
+    #[error("could not listen for the browser on 127.0.0.1: {0}")]
+    Listener(String),
+}
+
+/// A PKCE pair: the verifier stays here, the S256 challenge goes in the authorize URL.
+pub struct Pkce {
+    pub verifier: Secret,
+    pub challenge: String,
+}
+
+impl Pkce {
+    /// 32 random bytes (two v4 UUIDs from the OS RNG), base64url: a 43-character verifier.
+    pub fn new() -> Self {
+        let mut bytes = Vec::with_capacity(32);
+        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+        let verifier = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
+        Pkce::from_verifier(verifier)
+    }
+    pub fn from_verifier(verifier: String) -> Self {
+        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(sha2::Sha256::digest(verifier.as_bytes()));
+        Pkce {
+            verifier: Secret::new(verifier),
+            challenge,
+        }
+    }
+}
+
+impl Default for Pkce {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The endpoints of one tenant on one authority.
+#[derive(Clone, Debug)]
+pub struct TenantAuthority {
+    pub authorize_url: String,
+    pub token_url: String,
+}
+
+impl TenantAuthority {
+    pub fn new(authority: &str, tenant: &str) -> Self {
+        let base = format!("{}/{}/oauth2/v2.0", authority.trim_end_matches('/'), tenant);
+        TenantAuthority {
+            authorize_url: format!("{base}/authorize"),
+            token_url: format!("{base}/token"),
+        }
+    }
+}
+
+/// One sign-in attempt's parameters.
+pub struct AuthorizeRequest<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a [String],
+    pub state: &'a str,
+    pub challenge: &'a str,
+    pub login_hint: Option<&'a str>,
+}
+
+pub fn authorize_url(authority: &TenantAuthority, r: &AuthorizeRequest<'_>) -> String {
+    let mut u = match url::Url::parse(&authority.authorize_url) {
+        Ok(u) => u,
+        Err(_) => return authority.authorize_url.clone(),
+    };
+    {
+        let mut q = u.query_pairs_mut();
+        q.append_pair("client_id", r.client_id)
+            .append_pair("response_type", "code")
+            .append_pair("redirect_uri", r.redirect_uri)
+            .append_pair("response_mode", "query")
+            .append_pair("scope", &r.scopes.join(" "))
+            .append_pair("state", r.state)
+            .append_pair("code_challenge", r.challenge)
+            .append_pair("code_challenge_method", "S256")
+            .append_pair("prompt", "select_account");
+        if let Some(h) = r.login_hint {
+            q.append_pair("login_hint", h);
+        }
+    }
+    u.into()
+}
+
+/// A random `state`: single use, compared exactly.
+pub fn new_state() -> String {
+    uuid::Uuid::new_v4().simple().to_string()
+}
+
+/// The loopback listener for one sign-in.
+pub struct Loopback {
+    listener: TcpListener,
+    port: u16,
+}
+
+/// What the browser sees after the redirect: static text, nothing from the request.
+const PAGE_DONE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rollcall</title></head><body style=\"font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem\"><h1>Signed in</h1><p>You can close this tab and return to Rollcall.</p></body></html>";
+const PAGE_FAILED: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rollcall</title></head><body style=\"font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem\"><h1>Sign-in did not complete</h1><p>Return to Rollcall: it says what went wrong and what to do.</p></body></html>";
+const PAGE_NOT_OURS: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rollcall</title></head><body style=\"font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem\"><h1>Not a sign-in answer</h1><p>Return to Rollcall and start the sign-in again if it is still waiting.</p></body></html>";
+
+impl Loopback {
+    /// Bind 127.0.0.1 on an ephemeral port.
+    pub async fn bind() -> Result<Self, InteractiveError> {
+        let listener = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .map_err(|e| InteractiveError::Listener(e.to_string()))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| InteractiveError::Listener(e.to_string()))?
+            .port();
+        Ok(Loopback { listener, port })
+    }
+
+    /// `http://localhost:{port}`: registered as `http://localhost` under "Mobile and desktop
+    /// applications" (Entra ignores the port of loopback redirect URIs).
+    pub fn redirect_uri(&self) -> String {
+        format!("http://localhost:{}", self.port)
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Wait for the browser's redirect, until `timeout` or until `cancel` resolves. Requests that are
+    /// not a sign-in answer (a favicon, a probe) get a static page and waiting goes on. The listener
+    /// closes when this returns, so a later callback finds nothing listening.
+    pub async fn wait(
+        self,
+        expected_state: &str,
+        timeout: Duration,
+        cancel: impl Future<Output = ()>,
+    ) -> Result<Secret, InteractiveError> {
+        let accept_loop = async {
+            loop {
+                let Ok((mut stream, _)) = self.listener.accept().await else {
+                    continue;
+                };
+                let target = match read_request_target(&mut stream).await {
+                    Some(t) => t,
+                    None => continue,
+                };
+                let params = callback_params(&target);
+                let outcome = classify(&params, expected_state);
+                let (status, page) = match &outcome {
+                    None => ("404 Not Found", PAGE_NOT_OURS),
+                    Some(Ok(_)) => ("200 OK", PAGE_DONE),
+                    Some(Err(_)) => ("200 OK", PAGE_FAILED),
+                };
+                let response = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n{page}",
+                    page.len()
+                );
+                let _ = stream.write_all(response.as_bytes()).await;
+                let _ = stream.shutdown().await;
+                if let Some(result) = outcome {
+                    return result;
+                }
+            }
+        };
+        tokio::select! {
+            r = accept_loop => r,
+            _ = tokio::time::sleep(timeout) => Err(InteractiveError::Timeout(timeout.as_secs())),
+            _ = cancel => Err(InteractiveError::Cancelled),
+        }
+    }
+}
+
+/// Read the request line's target (`/?code=...`), bounded to 16 KiB and 10 seconds.
+async fn read_request_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut buf = Vec::with_capacity(2048);
+    let mut chunk = [0u8; 2048];
+    let read = async {
+        while !buf.windows(4).any(|w| w == b"\r\n\r\n") && buf.len() < 16 * 1024 {
+            let n = stream.read(&mut chunk).await.ok()?;
+            if n == 0 {
+                break;
+            }
+            buf.extend_from_slice(&chunk[..n]);
+        }
+        Some(())
+    };
+    tokio::time::timeout(Duration::from_secs(10), read)
+        .await
+        .ok()??;
+    let text = String::from_utf8_lossy(&buf);
+    let line = text.lines().next()?;
+    let mut parts = line.split_whitespace();
+    if parts.next()? != "GET" {
+        return None;
+    }
+    parts.next().map(str::to_string)
+}
+
+fn callback_params(target: &str) -> Vec<(String, String)> {
+    url::Url::parse(&format!("http://localhost{target}"))
+        .map(|u| {
+            if u.path() != "/" {
+                return Vec::new();
+            }
+            u.query_pairs()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// `None`: not a sign-in answer (keep waiting). `Some(..)`: this attempt's outcome.
+fn classify(
+    params: &[(String, String)],
+    expected_state: &str,
+) -> Option<Result<Secret, InteractiveError>> {
+    let get = |k: &str| {
+        params
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    };
+    let code = get("code");
+    let error = get("error");
+    if code.is_none() && error.is_none() {
+        return None;
+    }
+    if get("state") != Some(expected_state) {
+        return Some(Err(InteractiveError::StateMismatch));
+    }
+    if let Some(error) = error {
+        let description = get("error_description").unwrap_or_default().to_string();
+        let code = description
+            .strip_prefix("AADSTS")
+            .and_then(|r| r.split(|c: char| !c.is_ascii_digit()).next())
+            .and_then(|d| d.parse().ok());
+        return Some(Err(InteractiveError::Refused {
+            error: error.to_string(),
+            description,
+            code,
+        }));
+    }
+    code.map(|c| Ok(Secret::new(c)))
+}
+
+/// Tokens from a delegated grant. The refresh token rotates on every use.
+pub struct DelegatedTokens {
+    pub access: AccessToken,
+    pub refresh: Option<Secret>,
+    /// Raw id token claims (`name`, `preferred_username`), when `openid` was asked for.
+    pub id_claims: Option<serde_json::Value>,
+}
+
+fn delegated_from(
+    access: AccessToken,
+    raw: &serde_json::Value,
+) -> DelegatedTokens {
+    let refresh = raw["refresh_token"].as_str().map(Secret::new);
+    let id_claims = raw["id_token"].as_str().and_then(|t| {
+        AccessToken {
+            value: Secret::new(t),
+            expires_at: Timestamp::now(),
+        }
+        .claims()
+    });
+    DelegatedTokens {
+        access,
+        refresh,
+        id_claims,
+    }
+}
+
+/// Redeem an authorization code (public client: no secret; the verifier proves it is us).
+pub async fn redeem_code(
+    http: &reqwest::Client,
+    authority: &TenantAuthority,
+    client_id: &str,
+    redirect_uri: &str,
+    scopes: &[String],
+    code: &Secret,
+    pkce: &Pkce,
+) -> Result<DelegatedTokens, GraphError> {
+    let scope = scopes.join(" ");
+    let form = [
+        ("client_id", client_id),
+        ("grant_type", "authorization_code"),
+        ("code", code.expose()),
+        ("redirect_uri", redirect_uri),
+        ("code_verifier", pkce.verifier.expose()),
+        ("scope", scope.as_str()),
+    ];
+    let (access, raw) = post_token_form(http, &authority.token_url, &form).await?;
+    Ok(delegated_from(access, &raw))
+}
+
+/// Where a rotated refresh token is saved before the new access token is used.
+pub trait RefreshSink: Send + Sync {
+    fn save(&self, refresh: &Secret) -> Result<(), String>;
+}
+
+/// A token provider for a signed-in user: the access token cached until 5 minutes before expiry,
+/// then refreshed; each rotated refresh token is saved through the sink first.
+pub struct RefreshingTokens {
+    http: reqwest::Client,
+    token_url: String,
+    client_id: String,
+    scopes: String,
+    sink: Box<dyn RefreshSink>,
+    state: Mutex<(Option<AccessToken>, Secret)>,
+}
+
+impl RefreshingTokens {
+    pub fn new(
+        http: reqwest::Client,
+        authority: &TenantAuthority,
+        client_id: &str,
+        scopes: &[String],
+        refresh: Secret,
+        access: Option<AccessToken>,
+        sink: Box<dyn RefreshSink>,
+    ) -> Self {
+        RefreshingTokens {
+            http,
+            token_url: authority.token_url.clone(),
+            client_id: client_id.to_string(),
+            scopes: scopes.join(" "),
+            sink,
+            state: Mutex::new((access, refresh)),
+        }
+    }
+}
+
+impl TokenProvider for RefreshingTokens {
+    fn token(&self, force: bool) -> TokenFuture<'_> {
+        Box::pin(async move {
+            let mut state = self.state.lock().await;
+            if !force {
+                if let Some(t) = state.0.as_ref().filter(|t| t.fresh(Timestamp::now())) {
+                    return Ok(t.clone());
+                }
+            }
+            let form = [
+                ("client_id", self.client_id.as_str()),
+                ("grant_type", "refresh_token"),
+                ("refresh_token", state.1.expose()),
+                ("scope", self.scopes.as_str()),
+            ];
+            let (access, raw) = post_token_form(&self.http, &self.token_url, &form).await?;
+            let got = delegated_from(access, &raw);
+            if let Some(r) = got.refresh {
+                self.sink.save(&r).map_err(GraphError::Config)?;
+                state.1 = r;
+            }
+            tracing::debug!(expires_at = %got.access.expires_at, "delegated token refreshed");
+            state.0 = Some(got.access.clone());
+            Ok(got.access)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn pkce_matches_rfc7636_appendix_b() {
+        let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
+        assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(Pkce::new().verifier.expose().len(), 43);
+    }
+
+    #[test]
+    fn callbacks_are_classified() {
+        assert!(classify(&p(&[]), "s").is_none());
+        assert!(classify(&p(&[("favicon", "1")]), "s").is_none());
+        assert!(matches!(
+            classify(&p(&[("code", "c"), ("state", "s")]), "s"),
+            Some(Ok(c)) if c.expose() == "c"
+        ));
+        assert_eq!(
+            classify(&p(&[("code", "c"), ("state", "S")]), "s").map(|r| r.err()),
+            Some(Some(InteractiveError::StateMismatch))
+        );
+        assert_eq!(
+            classify(&p(&[("code", "c")]), "s").map(|r| r.err()),
+            Some(Some(InteractiveError::StateMismatch))
+        );
+        let refused = classify(
+            &p(&[
+                ("error", "access_denied"),
+                ("error_description", "AADSTS65004: User declined to consent"),
+                ("state", "s"),
+            ]),
+            "s",
+        );
+        assert!(matches!(
+            refused,
+            Some(Err(InteractiveError::Refused { code: Some(65004), .. }))
+        ));
+        assert!(callback_params("/favicon.ico?code=x&state=s").is_empty());
+    }
+}
