@@ -4,34 +4,30 @@ pub mod commands;
 pub mod error;
 pub mod state;
 
-use rollcall_core::connection::Connection;
-use rollcall_graph::{Endpoints, Secret};
 use tauri::Manager;
 
 /// The typed IPC surface; `tests/bindings.rs` writes it to `ui/src/ipc/bindings.ts`.
 pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         commands::tenant::app_status,
-        commands::tenant::tenant_summary
+        commands::tenant::tenant_summary,
+        commands::connections::profiles_list,
+        commands::connections::profile_validate,
+        commands::connections::profile_save,
+        commands::connections::profile_delete,
+        commands::connections::profile_activate,
+        commands::connections::connection_test,
+        commands::connections::sign_in_start,
+        commands::connections::sign_in_wait,
+        commands::connections::sign_in_cancel,
+        commands::connections::sign_out
     ])
 }
 
-/// Start the demo tenant in-process and connect to it.
-async fn start_demo(state: &state::AppState) -> Result<(), rollcall_emulator::Error> {
-    let running =
-        rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default()).await?;
-    let info = running.info.clone();
-    state.set_connection(Connection {
-        endpoints: Endpoints {
-            authority: info.authority,
-            graph: info.graph,
-        },
-        tenant: info.tenant_id,
-        client_id: info.client_id,
-        client_secret: Secret::new(info.client_secret),
-        hosts: info.hosts,
-        demo: true,
-    });
+/// Start the demo tenant in-process and make it the active connection.
+async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreError> {
+    let (conn, running) = rollcall_core::demo::start(rollcall_emulator::Config::default()).await?;
+    state.hub.set_demo(conn);
     *state.emulator.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
     Ok(())
 }
@@ -47,8 +43,15 @@ pub fn run() {
     let demo = std::env::args().any(|a| a == "--demo")
         || std::env::var("ROLLCALL_DEMO").is_ok_and(|v| v == "1");
     let builder = specta_builder();
+    let app_state = match state::AppState::new() {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("Rollcall could not start: {}", e.user_message());
+            std::process::exit(1);
+        }
+    };
     let result = tauri::Builder::default()
-        .manage(state::AppState::new())
+        .manage(app_state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);

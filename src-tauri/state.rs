@@ -1,13 +1,16 @@
-//! Managed state: the active connection (and the demo emulator when `--demo` started one).
+//! Managed state: the connections hub (profiles, active connection, sign-in in progress) and the
+//! demo emulator when `--demo` started one.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
-use rollcall_core::connection::Connection;
-use rollcall_core::{CoreError, ErrorCode};
+use rollcall_core::hub::Hub;
+use rollcall_core::profile::{data_dir, Profiles};
+use rollcall_core::secrets::KeyringSecrets;
+use rollcall_core::CoreError;
 use serde::Serialize;
 
 pub struct AppState {
-    connection: Mutex<Option<Connection>>,
+    pub hub: Hub,
     /// Keeps the in-process demo tenant alive for the app's lifetime.
     pub emulator: Mutex<Option<rollcall_emulator::Running>>,
 }
@@ -20,56 +23,38 @@ pub struct AppStatus {
     pub tenant: Option<String>,
     pub profile: String,
     pub version: String,
+    /// Why there is no connection, when there is none.
+    pub problem: Option<CoreError>,
 }
 
 impl AppState {
-    pub fn new() -> Self {
-        AppState {
-            connection: Mutex::new(None),
+    pub fn new() -> Result<Self, CoreError> {
+        let profiles = Profiles::in_dir(&data_dir()?);
+        Ok(AppState {
+            hub: Hub::new(profiles, Arc::new(KeyringSecrets::default())),
             emulator: Mutex::new(None),
-        }
-    }
-
-    pub fn set_connection(&self, c: Connection) {
-        *self.connection.lock().unwrap_or_else(|e| e.into_inner()) = Some(c);
-    }
-
-    pub fn connection(&self) -> Result<Connection, CoreError> {
-        self.connection
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-            .ok_or_else(|| {
-                CoreError::new(
-                    ErrorCode::InvalidInput,
-                    "No tenant is connected yet.",
-                    Some("Start with --demo, or add a connection in Settings.".into()),
-                )
-            })
+        })
     }
 
     pub fn status(&self) -> AppStatus {
-        let c = self
-            .connection
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        AppStatus {
-            connected: c.is_some(),
-            demo: c.as_ref().is_some_and(|c| c.demo),
-            tenant: c.as_ref().map(|c| c.tenant.clone()),
-            profile: if c.as_ref().is_some_and(|c| c.demo) {
-                "Demo tenant".into()
-            } else {
-                "Not connected".into()
+        let version = env!("CARGO_PKG_VERSION").to_string();
+        match self.hub.connection() {
+            Ok(c) => AppStatus {
+                connected: true,
+                demo: c.demo,
+                tenant: Some(c.tenant.clone()),
+                profile: c.profile.clone(),
+                version,
+                problem: None,
             },
-            version: env!("CARGO_PKG_VERSION").into(),
+            Err(e) => AppStatus {
+                connected: false,
+                demo: false,
+                tenant: None,
+                profile: "Not connected".into(),
+                version,
+                problem: Some(e),
+            },
         }
-    }
-}
-
-impl Default for AppState {
-    fn default() -> Self {
-        Self::new()
     }
 }

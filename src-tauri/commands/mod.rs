@@ -1,3 +1,4 @@
 //! Tauri commands: one-line delegations to `rollcall-core`, each in a tracing span.
 
+pub mod connections;
 pub mod tenant;

@@ -17,6 +17,6 @@ pub async fn app_status(state: State<'_, AppState>) -> Result<crate::state::AppS
 pub async fn tenant_summary(
     state: State<'_, AppState>,
 ) -> Result<rollcall_core::summary::TenantSummary, IpcError> {
-    let conn = state.connection()?;
+    let conn = state.hub.connection()?;
     rollcall_core::summary::fetch(&conn).await
 }

@@ -1,26 +1,8 @@
 import { render, screen, waitFor } from "@testing-library/svelte";
 import { describe, expect, it } from "vitest";
 import App from "../src/App.svelte";
-import { type Backend, IpcError, setBackend, type TenantSummary } from "../src/ipc";
-
-const summary: TenantSummary = {
-  tenantId: "tenant-1",
-  clientId: "client-1",
-  demo: true,
-  permissions: ["User.Read.All", "Calendars.ReadWrite"],
-  hosts: [
-    { email: "a@x.example", displayName: "Ann", userPrincipalName: "a@x.example", teams: "enabled", upcoming: [], recent: [], problem: null },
-    { email: "d@x.example", displayName: "Dan", userPrincipalName: "d@x.example", teams: "disabled", upcoming: [], recent: [], problem: "No mailbox" },
-  ],
-};
-
-function fake(over: Partial<Backend> = {}): Backend {
-  return {
-    appStatus: async () => ({ connected: true, demo: true, tenant: "tenant-1", profile: "Demo tenant", version: "0.1.0" }),
-    tenantSummary: async () => summary,
-    ...over,
-  };
-}
+import { IpcError, setBackend } from "../src/ipc";
+import { fake } from "./fake";
 
 describe("App", () => {
   it("shows the DEMO badge, the tenant and each host's Teams status", async () => {

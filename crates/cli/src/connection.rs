@@ -50,7 +50,7 @@ pub struct ConnectionArgs {
 /// What the flags resolve to before connecting.
 pub enum Target {
     Demo,
-    Profile(Profile),
+    Profile(Box<Profile>),
 }
 
 impl ConnectionArgs {
@@ -102,7 +102,9 @@ impl ConnectionArgs {
                         CoreError::new(
                             ErrorCode::InvalidInput,
                             "No connection given.",
-                            Some("Pass --demo, --profile NAME, or --tenant and --client-id.".into()),
+                            Some(
+                                "Pass --demo, --profile NAME, or --tenant and --client-id.".into(),
+                            ),
                         )
                     })?
             }
@@ -125,7 +127,7 @@ impl ConnectionArgs {
                 Some(format!("({})", e.field)),
             ));
         }
-        Ok(Target::Profile(p))
+        Ok(Target::Profile(Box::new(p)))
     }
 
     /// Resolve to a connection; `--demo` starts the emulator and keeps it alive in the returned guard.

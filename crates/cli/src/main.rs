@@ -223,10 +223,18 @@ fn status_text(st: &rollcall_core::session::ConnectionStatus) -> String {
         st.profile,
         if st.demo { " (DEMO)" } else { "" },
         st.token_valid_until,
-        if st.permissions.is_empty() { "none".to_string() } else { st.permissions.join(", ") },
+        if st.permissions.is_empty() {
+            "none".to_string()
+        } else {
+            st.permissions.join(", ")
+        },
     );
-    if let (Some(hint), Some(exp), Some(days)) = (&st.secret_hint, &st.secret_expires, st.secret_days_left) {
-        s.push_str(&format!("Client secret: {hint}… expires {exp} ({days} days left)\n"));
+    if let (Some(hint), Some(exp), Some(days)) =
+        (&st.secret_hint, &st.secret_expires, st.secret_days_left)
+    {
+        s.push_str(&format!(
+            "Client secret: {hint}… expires {exp} ({days} days left)\n"
+        ));
     } else if let Some(hint) = &st.secret_hint {
         s.push_str(&format!("Client secret: {hint}…\n"));
     }

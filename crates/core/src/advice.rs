@@ -34,11 +34,15 @@ impl AdviceContext {
         } else {
             &self.tenant
         };
-        format!("{authority}/{tenant}/adminconsent?client_id={}", self.client_id)
+        format!(
+            "{authority}/{tenant}/adminconsent?client_id={}",
+            self.client_id
+        )
     }
 }
 
-const SECRETS_PATH: &str = "Entra admin center → App registrations → your app → Certificates & secrets";
+const SECRETS_PATH: &str =
+    "Entra admin center → App registrations → your app → Certificates & secrets";
 const REDIRECT_PATH: &str = "Entra admin center → App registrations → your app → Authentication";
 
 /// Turn a token-endpoint error into a sentence and a hint.
@@ -161,7 +165,12 @@ pub fn explain_aad(aad: &AadError, ctx: &AdviceContext) -> CoreError {
             "See the detail below; the trace ID helps Microsoft support.".into(),
         ),
     };
-    let detail = aad.error_description.lines().next().unwrap_or_default().trim();
+    let detail = aad
+        .error_description
+        .lines()
+        .next()
+        .unwrap_or_default()
+        .trim();
     let mut e = CoreError::new(ec, message, Some(hint));
     if matches!(ec, ErrorCode::SignInFailed | ErrorCode::Internal) && !detail.is_empty() {
         e.message = format!("{} ({detail})", e.message);
@@ -172,7 +181,10 @@ pub fn explain_aad(aad: &AadError, ctx: &AdviceContext) -> CoreError {
 
 /// A browser sign-in that did not come back with a code.
 pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreError {
-    let redirect = ctx.redirect_uri.clone().unwrap_or_else(|| "http://localhost".into());
+    let redirect = ctx
+        .redirect_uri
+        .clone()
+        .unwrap_or_else(|| "http://localhost".into());
     match e {
         InteractiveError::Timeout(secs) => CoreError::new(
             ErrorCode::SignInFailed,
@@ -236,25 +248,44 @@ mod tests {
         let e = explain_aad(&aad(7000222), &ctx);
         assert_eq!(e.code, ErrorCode::ExpiredSecret);
         assert_eq!(e.message, "The client secret expired on 12 March 2026.");
-        assert!(e.hint.as_deref().unwrap().contains("Certificates & secrets"));
-        assert!(explain_aad(&aad(7000215), &ctx).hint.unwrap().contains("not its Secret ID"));
-        assert!(explain_aad(&aad(50011), &ctx).hint.unwrap().contains("http://localhost:53100"));
+        assert!(e
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("Certificates & secrets"));
+        assert!(explain_aad(&aad(7000215), &ctx)
+            .hint
+            .unwrap()
+            .contains("not its Secret ID"));
+        assert!(explain_aad(&aad(50011), &ctx)
+            .hint
+            .unwrap()
+            .contains("http://localhost:53100"));
         assert!(explain_aad(&aad(65001), &ctx).hint.unwrap().contains(
             "https://login.microsoftonline.com/contoso.onmicrosoft.com/adminconsent?client_id=11111111-2222-3333-4444-555555555555"
         ));
-        assert_eq!(explain_aad(&aad(700082), &ctx).code, ErrorCode::SignInRequired);
-        assert_eq!(explain_aad(&aad(90002), &ctx).code, ErrorCode::TenantNotFound);
+        assert_eq!(
+            explain_aad(&aad(700082), &ctx).code,
+            ErrorCode::SignInRequired
+        );
+        assert_eq!(
+            explain_aad(&aad(90002), &ctx).code,
+            ErrorCode::TenantNotFound
+        );
         assert_eq!(explain_aad(&aad(700016), &ctx).code, ErrorCode::AppNotFound);
         let reference = [
             7000215, 7000222, 700016, 90002, 50011, 500113, 65001, 65004, 90094, 90095, 50105,
-            70008, 700082, 700084, 50173, 54005, 501481, 70011, 700022, 28000, 28003, 50076,
-            50079, 50058, 53003, 50126, 50020, 50194, 7000218, 700025, 9002327, 900144, 90014,
-            500011, 650057, 7000112, 1002012,
+            70008, 700082, 700084, 50173, 54005, 501481, 70011, 700022, 28000, 28003, 50076, 50079,
+            50058, 53003, 50126, 50020, 50194, 7000218, 700025, 9002327, 900144, 90014, 500011,
+            650057, 7000112, 1002012,
         ];
         let fallback = explain_aad(&aad(1), &ctx).hint;
         for c in reference {
             let e = explain_aad(&aad(c), &ctx);
-            assert_ne!(e.hint, fallback, "AADSTS{c} falls through to the generic advice");
+            assert_ne!(
+                e.hint, fallback,
+                "AADSTS{c} falls through to the generic advice"
+            );
             assert_eq!(e.request_id.as_deref(), Some("t"));
         }
     }
@@ -262,10 +293,19 @@ mod tests {
     #[test]
     fn browser_outcomes_are_explained() {
         let ctx = AdviceContext::default();
-        assert_eq!(explain_interactive(&InteractiveError::Cancelled, &ctx).code, ErrorCode::Cancelled);
-        assert!(explain_interactive(&InteractiveError::Timeout(300), &ctx).message.contains("5 minutes"));
+        assert_eq!(
+            explain_interactive(&InteractiveError::Cancelled, &ctx).code,
+            ErrorCode::Cancelled
+        );
+        assert!(explain_interactive(&InteractiveError::Timeout(300), &ctx)
+            .message
+            .contains("5 minutes"));
         let e = explain_interactive(
-            &InteractiveError::Refused { error: "access_denied".into(), description: "AADSTS65004: User declined to consent".into(), code: Some(65004) },
+            &InteractiveError::Refused {
+                error: "access_denied".into(),
+                description: "AADSTS65004: User declined to consent".into(),
+                code: Some(65004),
+            },
             &ctx,
         );
         assert_eq!(e.message, "Consent was declined.");

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use jiff::civil::Date;
 use rollcall_graph::delegated::{RefreshSink, RefreshingTokens, TenantAuthority};
-use rollcall_graph::{AccessToken, ClientCredentials, Endpoints, GraphClient, GraphError, Secret, TokenProvider};
+use rollcall_graph::{
+    AccessToken, ClientCredentials, Endpoints, GraphClient, GraphError, Secret, TokenProvider,
+};
 
 use crate::advice::{explain_aad, AdviceContext};
 use crate::error::{CoreError, ErrorCode};
@@ -105,14 +107,23 @@ impl Connection {
                         Some("Paste the secret's Value in Settings → Connections (or set ROLLCALL_CLIENT_SECRET for the CLI).".into()),
                     )
                 })?;
-                Connection::application(p.endpoints(), &p.tenant, &p.client_id, secret, p.hosts.clone())?
+                Connection::application(
+                    p.endpoints(),
+                    &p.tenant,
+                    &p.client_id,
+                    secret,
+                    p.hosts.clone(),
+                )?
             }
             AuthMode::Delegated => {
                 let refresh = store.get(&p.id, SecretKind::RefreshToken)?.ok_or_else(|| {
                     CoreError::new(
                         ErrorCode::SignInRequired,
                         format!("Nobody is signed in to \"{}\".", p.name),
-                        Some("Click Sign in in Settings → Connections, or run `rollcall login`.".into()),
+                        Some(
+                            "Click Sign in in Settings → Connections, or run `rollcall login`."
+                                .into(),
+                        ),
                     )
                 })?;
                 Connection::delegated(p, refresh, None, store)?

@@ -8,6 +8,7 @@ pub mod connection;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
+pub mod hub;
 pub mod permissions;
 pub mod profile;
 pub mod secrets;

@@ -25,7 +25,11 @@ pub fn required(mode: AuthMode, participant_info: bool) -> Vec<&'static str> {
         AuthMode::Application => &APPLICATION,
         AuthMode::Delegated => &DELEGATED,
     };
-    let n = if participant_info { all.len() } else { all.len() - 2 };
+    let n = if participant_info {
+        all.len()
+    } else {
+        all.len() - 2
+    };
     all[..n].to_vec()
 }
 
@@ -35,12 +39,23 @@ mod tests {
 
     #[test]
     fn lists_follow_the_article() {
-        assert_eq!(required(AuthMode::Application, false), ["User.Read.All", "Calendars.ReadWrite"]);
+        assert_eq!(
+            required(AuthMode::Application, false),
+            ["User.Read.All", "Calendars.ReadWrite"]
+        );
         assert_eq!(required(AuthMode::Application, true).len(), 4);
         assert_eq!(
             required(AuthMode::Delegated, false),
-            ["offline_access", "openid", "User.Read", "Calendars.ReadWrite"]
+            [
+                "offline_access",
+                "openid",
+                "User.Read",
+                "Calendars.ReadWrite"
+            ]
         );
-        assert_eq!(required(AuthMode::Delegated, true)[5], "OnlineMeetingArtifact.Read.All");
+        assert_eq!(
+            required(AuthMode::Delegated, true)[5],
+            "OnlineMeetingArtifact.Read.All"
+        );
     }
 }

@@ -119,7 +119,10 @@ impl Profile {
             })
         };
         if self.name.trim().is_empty() {
-            err("name", "Give the profile a name, e.g. \"Production portal\".".into());
+            err(
+                "name",
+                "Give the profile a name, e.g. \"Production portal\".".into(),
+            );
         } else if self.name.chars().count() > 80 {
             err("name", "Keep the name under 80 characters.".into());
         }
@@ -132,8 +135,12 @@ impl Profile {
         if self.cloud == Cloud::Custom {
             for (field, v) in [("authority", &self.authority), ("graph", &self.graph)] {
                 match v.as_deref().map(url::Url::parse) {
-                    Some(Ok(u)) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {}
-                    _ => err(field, "Enter a full URL such as https://login.microsoftonline.com.".into()),
+                    Some(Ok(u)) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
+                    }
+                    _ => err(
+                        field,
+                        "Enter a full URL such as https://login.microsoftonline.com.".into(),
+                    ),
                 }
             }
         }
@@ -168,7 +175,9 @@ fn is_domain(s: &str) -> bool {
 
 pub fn is_email(s: &str) -> bool {
     match s.trim().split_once('@') {
-        Some((local, domain)) => !local.is_empty() && !local.contains(char::is_whitespace) && is_domain(domain),
+        Some((local, domain)) => {
+            !local.is_empty() && !local.contains(char::is_whitespace) && is_domain(domain)
+        }
         None => false,
     }
 }
@@ -178,7 +187,10 @@ fn tenant_problem(t: &str) -> Option<String> {
     if t.is_empty() {
         return Some("Enter the Directory (tenant) ID from the app's Overview page, or a verified domain such as school.onmicrosoft.com.".into());
     }
-    if matches!(t.to_ascii_lowercase().as_str(), "common" | "organizations" | "consumers") {
+    if matches!(
+        t.to_ascii_lowercase().as_str(),
+        "common" | "organizations" | "consumers"
+    ) {
         return Some(format!("\"{t}\" is not a tenant: client credentials and the LMS need your own tenant ID or domain."));
     }
     if is_guid(t) || is_domain(t) {
@@ -244,7 +256,8 @@ impl Profiles {
     }
 
     pub fn save(&self, file: &ProfilesFile) -> Result<(), CoreError> {
-        let bytes = serde_json::to_vec_pretty(file).map_err(|e| CoreError::internal(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(file).map_err(|e| CoreError::internal(e.to_string()))?;
         crate::atomic::write(&self.path, &bytes)
     }
 
@@ -274,8 +287,7 @@ impl Profiles {
             ));
         }
         let mut f = self.load()?;
-        if f
-            .profiles
+        if f.profiles
             .iter()
             .any(|q| q.id != p.id && q.name.eq_ignore_ascii_case(p.name.trim()))
         {
@@ -310,7 +322,11 @@ impl Profiles {
     pub fn activate(&self, id: &str) -> Result<ProfilesFile, CoreError> {
         let mut f = self.load()?;
         if !f.profiles.iter().any(|p| p.id == id) {
-            return Err(CoreError::new(ErrorCode::NotFound, "That profile no longer exists.", None));
+            return Err(CoreError::new(
+                ErrorCode::NotFound,
+                "That profile no longer exists.",
+                None,
+            ));
         }
         f.active = Some(id.to_string());
         self.save(&f)?;
@@ -360,7 +376,17 @@ mod tests {
         p.hosts = vec!["megan".into()];
         p.cloud = Cloud::Custom;
         let fields: Vec<String> = p.validate().into_iter().map(|e| e.field).collect();
-        assert_eq!(fields, ["tenant", "clientId", "authority", "graph", "portalDomain", "hosts"]);
+        assert_eq!(
+            fields,
+            [
+                "tenant",
+                "clientId",
+                "authority",
+                "graph",
+                "portalDomain",
+                "hosts"
+            ]
+        );
     }
 
     #[test]
@@ -380,7 +406,10 @@ mod tests {
         let mut b = sample();
         b.id = "p2".into();
         b.name = "production".into();
-        assert!(store.upsert(b.clone()).is_err(), "duplicate names are refused");
+        assert!(
+            store.upsert(b.clone()).is_err(),
+            "duplicate names are refused"
+        );
         b.name = "Staging".into();
         let f = store.upsert(b).unwrap();
         assert_eq!(f.active.as_deref(), Some("p1"));

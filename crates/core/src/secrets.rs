@@ -106,7 +106,11 @@ fn keychain_error(e: keyring::Error) -> CoreError {
     } else {
         "Install and unlock a Secret Service keyring (GNOME Keyring: `gnome-keyring`, or KWallet) in your desktop session. Rollcall never stores secrets in plain files."
     };
-    CoreError::new(ErrorCode::KeychainUnavailable, format!("{what} ({e})"), Some(hint.into()))
+    CoreError::new(
+        ErrorCode::KeychainUnavailable,
+        format!("{what} ({e})"),
+        Some(hint.into()),
+    )
 }
 
 /// An in-memory store for tests that ask for it by name. Never chosen automatically.

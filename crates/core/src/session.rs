@@ -158,7 +158,11 @@ impl SignInAttempt {
 }
 
 /// Forget the signed-in user: the refresh token leaves the keychain.
-pub fn sign_out(profiles: &Profiles, store: &dyn SecretStore, profile_id: &str) -> Result<(), CoreError> {
+pub fn sign_out(
+    profiles: &Profiles,
+    store: &dyn SecretStore,
+    profile_id: &str,
+) -> Result<(), CoreError> {
     store.delete(profile_id, SecretKind::RefreshToken)?;
     profiles.update(profile_id, |p| p.signed_in_as = None)
 }
@@ -172,7 +176,11 @@ pub fn set_client_secret(
 ) -> Result<(), CoreError> {
     let v = value.expose().trim();
     if v.is_empty() {
-        return Err(CoreError::new(ErrorCode::InvalidInput, "The client secret is empty.", None));
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "The client secret is empty.",
+            None,
+        ));
     }
     if uuid::Uuid::try_parse(v).is_ok() {
         return Err(CoreError::new(
@@ -187,7 +195,11 @@ pub fn set_client_secret(
 }
 
 /// Delete a profile and everything of it in the keychain.
-pub fn delete_profile(profiles: &Profiles, store: &dyn SecretStore, profile_id: &str) -> Result<(), CoreError> {
+pub fn delete_profile(
+    profiles: &Profiles,
+    store: &dyn SecretStore,
+    profile_id: &str,
+) -> Result<(), CoreError> {
     store.delete(profile_id, SecretKind::ClientSecret)?;
     store.delete(profile_id, SecretKind::RefreshToken)?;
     profiles.remove(profile_id).map(|_| ())
@@ -228,9 +240,13 @@ fn account_name(access: &AccessToken, id: Option<&serde_json::Value>) -> Option<
 fn status_from_token(conn: &Connection, token: &AccessToken) -> ConnectionStatus {
     let claims = token.claims().unwrap_or_default();
     let signed_in_as = match conn.mode {
-        AuthMode::Delegated => account_name(token, None).unwrap_or_else(|| "a signed-in user".into()),
+        AuthMode::Delegated => {
+            account_name(token, None).unwrap_or_else(|| "a signed-in user".into())
+        }
         AuthMode::Application => {
-            let name = claims["app_displayname"].as_str().unwrap_or("the application");
+            let name = claims["app_displayname"]
+                .as_str()
+                .unwrap_or("the application");
             format!("{name} (application {})", conn.client_id)
         }
     };
@@ -244,7 +260,11 @@ fn status_from_token(conn: &Connection, token: &AccessToken) -> ConnectionStatus
         tenant: conn.tenant.clone(),
         client_id: conn.client_id.clone(),
         signed_in_as,
-        token_valid_until: token.expires_at.to_string(),
+        token_valid_until: token
+            .expires_at
+            .round(jiff::Unit::Second)
+            .unwrap_or(token.expires_at)
+            .to_string(),
         permissions: token.permissions(),
         secret_hint: conn.secret_hint.clone(),
         secret_expires: conn.secret_expires.map(|d| d.to_string()),

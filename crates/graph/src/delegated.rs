@@ -293,10 +293,7 @@ pub struct DelegatedTokens {
     pub id_claims: Option<serde_json::Value>,
 }
 
-fn delegated_from(
-    access: AccessToken,
-    raw: &serde_json::Value,
-) -> DelegatedTokens {
+fn delegated_from(access: AccessToken, raw: &serde_json::Value) -> DelegatedTokens {
     let refresh = raw["refresh_token"].as_str().map(Secret::new);
     let id_claims = raw["id_token"].as_str().and_then(|t| {
         AccessToken {
@@ -444,7 +441,10 @@ mod tests {
         );
         assert!(matches!(
             refused,
-            Some(Err(InteractiveError::Refused { code: Some(65004), .. }))
+            Some(Err(InteractiveError::Refused {
+                code: Some(65004),
+                ..
+            }))
         ));
         assert!(callback_params("/favicon.ico?code=x&state=s").is_empty());
     }

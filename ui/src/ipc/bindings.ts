@@ -28,6 +28,116 @@ async tenantSummary() : Promise<Result<TenantSummary, CoreError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Saved profiles, which one is active, whether the demo tenant runs.
+ */
+async profilesList() : Promise<Result<ProfilesView, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("profiles_list") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Field-by-field problems of a profile being edited.
+ */
+async profileValidate(profile: Profile) : Promise<Result<FieldError[], CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("profile_validate", { profile }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Create or update a profile; `secret` (the Value), when given, replaces the saved one.
+ */
+async profileSave(profile: Profile, secret: string | null) : Promise<Result<ProfilesView, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("profile_save", { profile, secret }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Delete a profile and its keychain entries.
+ */
+async profileDelete(id: string) : Promise<Result<ProfilesView, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("profile_delete", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Switch the active profile (`"demo"` for the demo tenant).
+ */
+async profileActivate(id: string) : Promise<Result<ProfilesView, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("profile_activate", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Get a fresh token for the active profile and describe it.
+ */
+async connectionTest() : Promise<Result<ConnectionStatus, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("connection_test") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Start a browser sign-in; returns the address (shown in case no browser opens).
+ */
+async signInStart(id: string) : Promise<Result<string, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in_start", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Wait (up to 5 minutes) for the sign-in started by `sign_in_start`.
+ */
+async signInWait() : Promise<Result<ConnectionStatus, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in_wait") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stop waiting for the browser.
+ */
+async signInCancel() : Promise<Result<null, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_in_cancel") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Forget the signed-in user of a profile.
+ */
+async signOut(id: string) : Promise<Result<ProfilesView, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sign_out", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -41,7 +151,48 @@ async tenantSummary() : Promise<Result<TenantSummary, CoreError>> {
 
 /** user-defined types **/
 
-export type AppStatus = { connected: boolean; demo: boolean; tenant: string | null; profile: string; version: string }
+export type AppStatus = { connected: boolean; demo: boolean; tenant: string | null; profile: string; version: string; 
+/**
+ * Why there is no connection, when there is none.
+ */
+problem: CoreError | null }
+export type AuthMode = 
+/**
+ * Client credentials: the app's own permissions (`roles`), no user.
+ */
+"application" | 
+/**
+ * Authorization code + PKCE: a signed-in user's permissions (`scp`).
+ */
+"delegated"
+/**
+ * Which Microsoft cloud the tenant lives in.
+ */
+export type Cloud = "global" | "usGov" | "china" | 
+/**
+ * Authority and Graph URLs typed in (e.g. the demo tenant or a test server).
+ */
+"custom"
+/**
+ * What the status line and `rollcall whoami` show. No token, no secret: only facts about them.
+ */
+export type ConnectionStatus = { profile: string; mode: AuthMode; tenant: string; clientId: string; 
+/**
+ * The user (delegated) or the app's name/id (application).
+ */
+signedInAs: string; 
+/**
+ * RFC 3339 UTC.
+ */
+tokenValidUntil: string; 
+/**
+ * `roles` (application) or `scp` (delegated) in the token.
+ */
+permissions: string[]; secretHint: string | null; secretExpires: string | null; 
+/**
+ * Days until the entered expiry date (negative once expired).
+ */
+secretDaysLeft: number | null; demo: boolean }
 export type CoreError = { code: ErrorCode; message: string; hint: string | null; requestId: string | null }
 /**
  * The closed set of error codes (mirrored in `ui/src/ipc/`). Add one only when a consumer needs it.
@@ -88,9 +239,29 @@ export type ErrorCode =
  */
 "invalidInput" | 
 /**
+ * No OS keychain answered (locked, missing Secret Service); nothing was stored elsewhere.
+ */
+"keychainUnavailable" | 
+/**
+ * The saved sign-in is missing or no longer valid: sign in again.
+ */
+"signInRequired" | 
+/**
+ * The browser sign-in did not complete (refused, wrong answer, no answer).
+ */
+"signInFailed" | 
+/**
+ * The user cancelled.
+ */
+"cancelled" | 
+/**
  * A bug or an answer nobody expected.
  */
 "internal"
+/**
+ * Per-field validation problems, for the form.
+ */
+export type FieldError = { field: string; message: string }
 export type HostSummary = { email: string; displayName: string | null; userPrincipalName: string | null; 
 /**
  * `enabled`, `disabled`, `none` or `unknown`.
@@ -104,6 +275,54 @@ recent: WebinarBrief[];
  * Why the host could not be read, in the user's words.
  */
 problem: string | null }
+/**
+ * What the admin fills in. Secrets are not part of it.
+ */
+export type Profile = { id: string; name: string; cloud: Cloud; 
+/**
+ * Only for `Cloud::Custom`.
+ */
+authority?: string | null; 
+/**
+ * Only for `Cloud::Custom`.
+ */
+graph?: string | null; tenant: string; clientId: string; mode: AuthMode; 
+/**
+ * The LMS portal's domain, e.g. `lms.school.example`.
+ */
+portalDomain?: string; 
+/**
+ * "Receive webinar participant information from Teams".
+ */
+participantInfo?: boolean; 
+/**
+ * Host accounts whose calendars hold the webinars (application mode).
+ */
+hosts?: string[]; 
+/**
+ * First three characters of the saved client secret, as Entra shows them.
+ */
+secretHint?: string | null; 
+/**
+ * The expiry date the admin entered for the secret (`YYYY-MM-DD`).
+ */
+secretExpires?: string | null; 
+/**
+ * The account last signed in (delegated mode).
+ */
+signedInAs?: string | null }
+/**
+ * What Settings → Connections lists.
+ */
+export type ProfilesView = { 
+/**
+ * The active profile's id (`"demo"` for the demo tenant), if any.
+ */
+active: string | null; 
+/**
+ * Whether the demo tenant is available in this run.
+ */
+demoAvailable: boolean; profiles: Profile[] }
 export type TenantSummary = { tenantId: string; clientId: string; demo: boolean; 
 /**
  * Application permissions carried by the token.

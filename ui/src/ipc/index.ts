@@ -1,12 +1,45 @@
 // The one facade the UI talks to. Pages never import `bindings.ts` directly, so tests can swap the
 // backend (see `setBackend`) and the generated file stays an implementation detail.
-import { type AppStatus, type CoreError, commands, type TenantSummary } from "./bindings";
+import {
+  type AppStatus,
+  type ConnectionStatus,
+  type CoreError,
+  commands,
+  type FieldError,
+  type Profile,
+  type ProfilesView,
+  type TenantSummary,
+} from "./bindings";
 
-export type { AppStatus, CoreError, ErrorCode, HostSummary, TenantSummary, WebinarBrief } from "./bindings";
+export type {
+  AppStatus,
+  AuthMode,
+  Cloud,
+  ConnectionStatus,
+  CoreError,
+  ErrorCode,
+  FieldError,
+  HostSummary,
+  Profile,
+  ProfilesView,
+  TenantSummary,
+  WebinarBrief,
+} from "./bindings";
 
 export interface Backend {
   appStatus(): Promise<AppStatus>;
   tenantSummary(): Promise<TenantSummary>;
+  profilesList(): Promise<ProfilesView>;
+  profileValidate(profile: Profile): Promise<FieldError[]>;
+  /** `secret` is the client secret's Value; it is sent once and never comes back. */
+  profileSave(profile: Profile, secret: string | null): Promise<ProfilesView>;
+  profileDelete(id: string): Promise<ProfilesView>;
+  profileActivate(id: string): Promise<ProfilesView>;
+  connectionTest(): Promise<ConnectionStatus>;
+  signInStart(id: string): Promise<string>;
+  signInWait(): Promise<ConnectionStatus>;
+  signInCancel(): Promise<void>;
+  signOut(id: string): Promise<ProfilesView>;
 }
 
 /** An IPC failure with the closed error code set; the UI branches on `code`, never on text. */
@@ -14,6 +47,11 @@ export class IpcError extends Error {
   constructor(public readonly detail: CoreError) {
     super(detail.message);
   }
+}
+
+/** Any thrown value as an IpcError (a non-IPC failure is `internal`). */
+export function asIpcError(e: unknown): IpcError {
+  return e instanceof IpcError ? e : new IpcError({ code: "internal", message: String(e), hint: null, requestId: null });
 }
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CoreError };
@@ -26,6 +64,18 @@ function unwrap<T>(r: Result<T>): T {
 export const tauriBackend: Backend = {
   appStatus: async () => unwrap(await commands.appStatus()),
   tenantSummary: async () => unwrap(await commands.tenantSummary()),
+  profilesList: async () => unwrap(await commands.profilesList()),
+  profileValidate: async (p) => unwrap(await commands.profileValidate(p)),
+  profileSave: async (p, s) => unwrap(await commands.profileSave(p, s)),
+  profileDelete: async (id) => unwrap(await commands.profileDelete(id)),
+  profileActivate: async (id) => unwrap(await commands.profileActivate(id)),
+  connectionTest: async () => unwrap(await commands.connectionTest()),
+  signInStart: async (id) => unwrap(await commands.signInStart(id)),
+  signInWait: async () => unwrap(await commands.signInWait()),
+  signInCancel: async () => {
+    unwrap(await commands.signInCancel());
+  },
+  signOut: async (id) => unwrap(await commands.signOut(id)),
 };
 
 let current: Backend = tauriBackend;

@@ -1,0 +1,261 @@
+//! The connections a running app knows: saved profiles, the active one, its live connection (built
+//! lazily, so its token cache lives as long as the app), the demo tenant, and a browser sign-in in
+//! progress. The desktop state wraps one `Hub`; the CLI does not need it.
+
+use std::sync::{Arc, Mutex};
+
+use rollcall_graph::Secret;
+use serde::Serialize;
+use tokio::sync::oneshot;
+
+use crate::connection::Connection;
+use crate::error::{CoreError, ErrorCode};
+use crate::profile::{FieldError, Profile, Profiles};
+use crate::secrets::SecretStore;
+use crate::session::{self, ConnectionStatus, SignInAttempt};
+
+/// The id under which the demo tenant appears among the profiles.
+pub const DEMO_ID: &str = "demo";
+
+/// What Settings → Connections lists.
+#[derive(Clone, Debug, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ProfilesView {
+    /// The active profile's id (`"demo"` for the demo tenant), if any.
+    pub active: Option<String>,
+    /// Whether the demo tenant is available in this run.
+    pub demo_available: bool,
+    pub profiles: Vec<Profile>,
+}
+
+struct Pending {
+    attempt: SignInAttempt,
+    cancel: oneshot::Receiver<()>,
+}
+
+pub struct Hub {
+    profiles: Profiles,
+    secrets: Arc<dyn SecretStore>,
+    active: Mutex<Option<Connection>>,
+    demo: Mutex<Option<Connection>>,
+    demo_active: Mutex<bool>,
+    pending: tokio::sync::Mutex<Option<Pending>>,
+    cancel: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Hub {
+    pub fn new(profiles: Profiles, secrets: Arc<dyn SecretStore>) -> Self {
+        Hub {
+            profiles,
+            secrets,
+            active: Mutex::new(None),
+            demo: Mutex::new(None),
+            demo_active: Mutex::new(false),
+            pending: tokio::sync::Mutex::new(None),
+            cancel: Mutex::new(None),
+        }
+    }
+
+    pub fn profiles(&self) -> &Profiles {
+        &self.profiles
+    }
+
+    /// Make the demo tenant available and active.
+    pub fn set_demo(&self, conn: Connection) {
+        *lock(&self.demo) = Some(conn);
+        *lock(&self.demo_active) = true;
+        *lock(&self.active) = None;
+    }
+
+    pub fn list(&self) -> Result<ProfilesView, CoreError> {
+        let f = self.profiles.load()?;
+        let demo_active = *lock(&self.demo_active);
+        Ok(ProfilesView {
+            active: if demo_active {
+                Some(DEMO_ID.into())
+            } else {
+                f.active
+            },
+            demo_available: lock(&self.demo).is_some(),
+            profiles: f.profiles,
+        })
+    }
+
+    pub fn validate(&self, p: &Profile) -> Vec<FieldError> {
+        p.validate()
+    }
+
+    /// Save a profile and, when given, its new client secret (the secret goes to the keychain first,
+    /// so a keychain failure leaves the profile unchanged). An empty id creates a profile.
+    pub fn save(&self, mut p: Profile, secret: Option<Secret>) -> Result<ProfilesView, CoreError> {
+        if p.id.trim().is_empty() {
+            p.id = uuid::Uuid::new_v4().to_string();
+        }
+        p.name = p.name.trim().to_string();
+        p.tenant = p.tenant.trim().to_string();
+        p.client_id = p.client_id.trim().to_lowercase();
+        p.portal_domain = p.portal_domain.trim().trim_end_matches('/').to_string();
+        p.hosts = p
+            .hosts
+            .iter()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .collect();
+        if let Some(first) = p.validate().first() {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                first.message.clone(),
+                Some(format!("Field: {}", first.field)),
+            ));
+        }
+        // Keep what only the backend sets.
+        if let Ok(old) = self.profiles.find(&p.id) {
+            p.secret_hint = old.secret_hint;
+            if old.tenant != p.tenant || old.client_id != p.client_id || old.mode != p.mode {
+                p.signed_in_as = None;
+            } else {
+                p.signed_in_as = old.signed_in_as;
+            }
+        } else {
+            p.secret_hint = None;
+            p.signed_in_as = None;
+        }
+        let id = p.id.clone();
+        let first = self.profiles.load()?.profiles.is_empty();
+        if let Some(s) = secret.filter(|s| !s.expose().trim().is_empty()) {
+            // Keychain first: if it fails, the profile is not written either.
+            session::set_client_secret(&self.profiles, self.secrets.as_ref(), &id, &s)?;
+            p.secret_hint = Some(Secret::new(s.expose().trim()).hint());
+        }
+        self.profiles.upsert(p)?;
+        if first && !*lock(&self.demo_active) {
+            self.profiles.activate(&id)?;
+        }
+        self.forget_if_active(&id);
+        self.list()
+    }
+
+    fn forget_if_active(&self, id: &str) {
+        let mut active = lock(&self.active);
+        if active.as_ref().and_then(|c| c.profile_id.as_deref()) == Some(id) {
+            *active = None;
+        }
+    }
+
+    pub fn delete(&self, id: &str) -> Result<ProfilesView, CoreError> {
+        session::delete_profile(&self.profiles, self.secrets.as_ref(), id)?;
+        self.forget_if_active(id);
+        self.list()
+    }
+
+    pub fn activate(&self, id: &str) -> Result<ProfilesView, CoreError> {
+        if id == DEMO_ID {
+            if lock(&self.demo).is_none() {
+                return Err(CoreError::new(
+                    ErrorCode::NotFound,
+                    "The demo tenant is not running.",
+                    Some("Start Rollcall with --demo.".into()),
+                ));
+            }
+            *lock(&self.demo_active) = true;
+        } else {
+            self.profiles.activate(id)?;
+            *lock(&self.demo_active) = false;
+        }
+        *lock(&self.active) = None;
+        self.list()
+    }
+
+    /// The active connection, built on first use and then kept (with its token cache).
+    pub fn connection(&self) -> Result<Connection, CoreError> {
+        if *lock(&self.demo_active) {
+            if let Some(c) = lock(&self.demo).clone() {
+                return Ok(c);
+            }
+        }
+        if let Some(c) = lock(&self.active).clone() {
+            return Ok(c);
+        }
+        let f = self.profiles.load()?;
+        let p = f
+            .active
+            .as_ref()
+            .and_then(|id| f.profiles.iter().find(|p| &p.id == id))
+            .ok_or_else(|| {
+                CoreError::new(
+                    ErrorCode::InvalidInput,
+                    "No tenant is connected yet.",
+                    Some(
+                        "Add a connection in Settings → Connections, or explore the demo tenant."
+                            .into(),
+                    ),
+                )
+            })?;
+        let c = Connection::from_profile(p, self.secrets.clone())?;
+        *lock(&self.active) = Some(c.clone());
+        Ok(c)
+    }
+
+    /// "Test connection": a fresh token for the active profile, described.
+    pub async fn test(&self) -> Result<ConnectionStatus, CoreError> {
+        let c = self.connection()?;
+        session::status(&c, true).await
+    }
+
+    /// Open the loopback listener for a profile and return the address the browser must open.
+    /// A sign-in already waiting is cancelled first.
+    pub async fn begin_sign_in(&self, id: &str) -> Result<String, CoreError> {
+        self.cancel_sign_in();
+        let p = self.profiles.find(id)?;
+        let attempt = SignInAttempt::begin(&p).await?;
+        let url = attempt.url.clone();
+        let (tx, rx) = oneshot::channel();
+        *lock(&self.cancel) = Some(tx);
+        *self.pending.lock().await = Some(Pending {
+            attempt,
+            cancel: rx,
+        });
+        Ok(url)
+    }
+
+    /// Wait for the sign-in begun by [`Hub::begin_sign_in`]; on success the profile becomes active.
+    pub async fn finish_sign_in(&self) -> Result<ConnectionStatus, CoreError> {
+        let pending = self.pending.lock().await.take().ok_or_else(|| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                "No sign-in is waiting.",
+                Some("Click Sign in first.".into()),
+            )
+        })?;
+        let cancel = async {
+            let _ = pending.cancel.await;
+        };
+        let (conn, status) = pending
+            .attempt
+            .finish(&self.profiles, self.secrets.clone(), cancel)
+            .await?;
+        if let Some(id) = conn.profile_id.clone() {
+            self.profiles.activate(&id)?;
+            *lock(&self.demo_active) = false;
+        }
+        *lock(&self.active) = Some(conn);
+        Ok(status)
+    }
+
+    pub fn cancel_sign_in(&self) {
+        if let Some(tx) = lock(&self.cancel).take() {
+            let _ = tx.send(());
+        }
+    }
+
+    pub fn sign_out(&self, id: &str) -> Result<ProfilesView, CoreError> {
+        session::sign_out(&self.profiles, self.secrets.as_ref(), id)?;
+        self.forget_if_active(id);
+        self.list()
+    }
+}
