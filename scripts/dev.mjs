@@ -36,7 +36,7 @@ function has(cmd, args = ["--version"]) {
 }
 
 const DEBIAN_BUILD = ["libwebkit2gtk-4.1-dev", "libdbus-1-dev", "pkg-config", "build-essential", "libssl-dev"];
-const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils"];
+const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils", "gnome-keyring", "dbus-daemon"];
 
 function missingDebianPackages(pkgs) {
   return pkgs.filter((p) => spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" }).stdout?.includes("install ok installed") !== true);
@@ -74,6 +74,12 @@ function ensureTauriDriver() {
   run("cargo", ["install", "tauri-driver", "--locked"]);
 }
 
+/** On Linux, run with a private D-Bus session and an unlocked keyring (the real Secret Service). */
+function withKeyring(cmd, args, opts = {}) {
+  if (!isLinux) return run(cmd, args, opts);
+  return run("dbus-run-session", ["--", "node", join(root, "scripts", "with-keyring.mjs"), cmd, ...args], opts);
+}
+
 const task = process.argv[2];
 if (task === "demo") {
   ensureLinuxPackages(DEBIAN_BUILD);
@@ -85,7 +91,7 @@ if (task === "demo") {
   ensureUiPackages();
   run("cargo", ["fmt", "--all", "--check"]);
   run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
-  run("cargo", ["test", "--workspace"]);
+  withKeyring("cargo", ["test", "--workspace"]);
   run("npm", ["run", "check"], { cwd: ui });
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });
@@ -94,9 +100,9 @@ if (task === "demo") {
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];
   const e2eEnv = { ...env, ROLLCALL_APP: app };
   if (isLinux && !process.env.DISPLAY) {
-    run("xvfb-run", ["-a", "-s", "-screen 0 1280x860x24", "node", ...e2e], { env: e2eEnv });
+    withKeyring("xvfb-run", ["-a", "-s", "-screen 0 1280x860x24", "node", ...e2e], { env: e2eEnv });
   } else {
-    run("node", e2e, { env: e2eEnv });
+    withKeyring("node", e2e, { env: e2eEnv });
   }
   console.error("\n✔ all tests passed");
 } else {

@@ -188,7 +188,11 @@ pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreErr
     match e {
         InteractiveError::Timeout(secs) => CoreError::new(
             ErrorCode::SignInFailed,
-            format!("No answer from the browser within {} minutes.", secs / 60),
+            if *secs >= 120 {
+                format!("No answer from the browser within {} minutes.", secs / 60)
+            } else {
+                format!("No answer from the browser within {secs} seconds.")
+            },
             Some(format!("If the browser shows AADSTS50011, add http://localhost under \"Mobile and desktop applications\" in {REDIRECT_PATH}; if it shows AADSTS700016, check the client ID. Then sign in again.")),
         ),
         InteractiveError::Cancelled => CoreError::new(ErrorCode::Cancelled, "Sign-in cancelled.", None),
@@ -196,11 +200,6 @@ pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreErr
             ErrorCode::SignInFailed,
             "The browser returned an answer that does not belong to this sign-in, so Rollcall ignored it.",
             Some("Close old sign-in tabs and sign in again.".into()),
-        ),
-        InteractiveError::AlreadyCompleted => CoreError::new(
-            ErrorCode::SignInFailed,
-            "This sign-in was already completed; a second answer from the browser was ignored.",
-            None,
         ),
         InteractiveError::Refused { error, description, code } => {
             let aad = AadError {

@@ -117,10 +117,22 @@ impl SignInAttempt {
         store: Arc<dyn SecretStore>,
         cancel: impl Future<Output = ()>,
     ) -> Result<(Connection, ConnectionStatus), CoreError> {
+        self.finish_within(profiles, store, cancel, delegated::SIGN_IN_TIMEOUT)
+            .await
+    }
+
+    /// [`SignInAttempt::finish`] with another timeout (tests use seconds, not minutes).
+    pub async fn finish_within(
+        self,
+        profiles: &Profiles,
+        store: Arc<dyn SecretStore>,
+        cancel: impl Future<Output = ()>,
+        timeout: std::time::Duration,
+    ) -> Result<(Connection, ConnectionStatus), CoreError> {
         let advice = self.advice();
         let code = self
             .loopback
-            .wait(&self.state, delegated::SIGN_IN_TIMEOUT, cancel)
+            .wait(&self.state, timeout, cancel)
             .await
             .map_err(|e| explain_interactive(&e, &advice))?;
         let endpoints = self.profile.endpoints();

@@ -33,9 +33,6 @@ pub enum InteractiveError {
     /// The callback's `state` is not the one this sign-in sent (a stale tab or a forged request).
     #[error("the browser returned to Rollcall with a different sign-in attempt's answer")]
     StateMismatch,
-    /// A callback arrived for a sign-in that has already finished.
-    #[error("this sign-in has already been completed")]
-    AlreadyCompleted,
     /// The identity platform redirected back with `error=...`.
     #[error("the identity platform refused the sign-in: {error}: {description}")]
     Refused {

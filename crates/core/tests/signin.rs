@@ -1,0 +1,443 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Sign-in against the emulator over real HTTP: both modes, and every failure the user can meet.
+//! Secrets live in an explicitly chosen in-memory store here; `keychain.rs` covers the OS keychain.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rollcall_core::connection::Connection;
+use rollcall_core::profile::{AuthMode, Cloud, Profile, Profiles};
+use rollcall_core::secrets::{MemorySecrets, SecretKind, SecretStore};
+use rollcall_core::session::{self, SignInAttempt};
+use rollcall_core::ErrorCode;
+use rollcall_emulator::{Config, Running};
+use rollcall_graph::Secret;
+
+async fn emulator(scenarios: &[&str]) -> Running {
+    rollcall_emulator::start(
+        "127.0.0.1:0",
+        Config {
+            scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("rollcall-signin-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn profile(emu: &Running, mode: AuthMode) -> Profile {
+    Profile {
+        id: format!("p-{}", uuid::Uuid::new_v4()),
+        name: format!("Emulator {mode:?} {}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
+        cloud: Cloud::Custom,
+        authority: Some(emu.info.authority.clone()),
+        graph: Some(emu.info.graph.clone()),
+        tenant: emu.info.tenant_id.clone(),
+        client_id: emu.info.client_id.clone(),
+        mode,
+        portal_domain: "lms.northwind.example".into(),
+        participant_info: true,
+        hosts: emu.info.hosts.clone(),
+        secret_hint: None,
+        secret_expires: Some(jiff::civil::date(2026, 3, 12)),
+        signed_in_as: None,
+    }
+}
+
+struct Env {
+    profiles: Profiles,
+    store: Arc<MemorySecrets>,
+    dir: std::path::PathBuf,
+}
+
+fn env() -> Env {
+    let dir = temp_dir();
+    Env {
+        profiles: Profiles::in_dir(&dir),
+        store: Arc::new(MemorySecrets::default()),
+        dir,
+    }
+}
+
+/// An application-level profile saved with a secret.
+fn saved_app(e: &Env, emu: &Running, secret: &str) -> Profile {
+    let p = profile(emu, AuthMode::Application);
+    e.profiles.upsert(p.clone()).unwrap();
+    session::set_client_secret(&e.profiles, e.store.as_ref(), &p.id, &Secret::new(secret)).unwrap();
+    e.profiles.find(&p.id).unwrap()
+}
+
+async fn token_requests(emu: &Running) -> u64 {
+    let v: serde_json::Value = reqwest::get(format!("{}/stats", emu.info.admin))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    v["tokenRequests"].as_u64().unwrap()
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Play the browser: open the authorize URL for a demo user and follow the redirect to the loopback.
+async fn browser(url: &str, user: &str) -> reqwest::Response {
+    let r = http()
+        .get(format!("{url}&login_hint={user}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "authorize should redirect back");
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    http().get(back).send().await.unwrap()
+}
+
+fn query(url: &str, key: &str) -> String {
+    url::Url::parse(url)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.into_owned())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn application_mode_signs_in_and_keeps_the_token_cached() {
+    let emu = emulator(&[]).await;
+    let e = env();
+    let p = saved_app(&e, &emu, &emu.info.client_secret);
+    assert_eq!(p.secret_hint.as_deref(), Some(&emu.info.client_secret[..3]));
+    let conn = Connection::from_profile(&p, e.store.clone()).unwrap();
+    let before = token_requests(&emu).await;
+    let st = session::status(&conn, false).await.unwrap();
+    assert!(st.signed_in_as.contains(&emu.info.client_id));
+    assert!(st.permissions.iter().any(|r| r == "Calendars.ReadWrite"));
+    assert_eq!(st.secret_expires.as_deref(), Some("2026-03-12"));
+    // A clone shares the cache: no second token request.
+    session::status(&conn.clone(), false).await.unwrap();
+    assert_eq!(token_requests(&emu).await - before, 1);
+    session::status(&conn, true).await.unwrap();
+    assert_eq!(token_requests(&emu).await - before, 2);
+}
+
+#[tokio::test]
+async fn expired_secret_says_when_and_where_to_create_a_new_one() {
+    let emu = emulator(&["expired-secret"]).await;
+    let e = env();
+    let p = saved_app(&e, &emu, &emu.info.client_secret);
+    let conn = Connection::from_profile(&p, e.store.clone()).unwrap();
+    let err = session::status(&conn, true).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::ExpiredSecret);
+    assert_eq!(err.message, "The client secret expired on 12 March 2026.");
+    assert!(err.hint.unwrap().contains("Certificates & secrets"));
+    assert!(err.request_id.is_some(), "the trace id is kept for support");
+}
+
+#[tokio::test]
+async fn a_wrong_secret_or_its_id_is_explained() {
+    let emu = emulator(&[]).await;
+    let e = env();
+    let p = saved_app(&e, &emu, "Q~not-the-right-value");
+    let err = session::status(&Connection::from_profile(&p, e.store.clone()).unwrap(), true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidSecret);
+    assert!(err.hint.unwrap().contains("not its Secret ID"));
+    // The Secret ID (a GUID) is refused before it reaches the keychain.
+    let err = session::set_client_secret(
+        &e.profiles,
+        e.store.as_ref(),
+        &p.id,
+        &Secret::new("8d3f0b8e-4c1a-4a57-9d7e-3f5b2c1a9e10"),
+    )
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("Secret ID"));
+    assert_eq!(
+        e.store.get(&p.id, SecretKind::ClientSecret).unwrap().unwrap().expose(),
+        "Q~not-the-right-value",
+        "a refused value does not replace the saved one"
+    );
+}
+
+#[tokio::test]
+async fn unknown_tenant_and_unknown_app_are_named() {
+    let emu = emulator(&[]).await;
+    let e = env();
+    let mut p = saved_app(&e, &emu, &emu.info.client_secret);
+    p.tenant = "nosuchschool.onmicrosoft.com".into();
+    let err = session::status(&Connection::from_profile(&p, e.store.clone()).unwrap(), true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::TenantNotFound);
+    assert!(err.message.contains("nosuchschool.onmicrosoft.com"));
+    let mut p = saved_app(&e, &emu, &emu.info.client_secret);
+    p.client_id = "99999999-9999-4999-8999-999999999999".into();
+    e.store
+        .set(&p.id, SecretKind::ClientSecret, &Secret::new(emu.info.client_secret.clone()))
+        .unwrap();
+    let err = session::status(&Connection::from_profile(&p, e.store.clone()).unwrap(), true)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::AppNotFound);
+    assert!(err.message.contains("99999999-9999-4999-8999-999999999999"));
+}
+
+#[tokio::test]
+async fn delegated_sign_in_refreshes_with_rotation_and_signs_out() {
+    let emu = emulator(&[]).await;
+    let e = env();
+    let p = profile(&emu, AuthMode::Delegated);
+    e.profiles.upsert(p.clone()).unwrap();
+    let attempt = SignInAttempt::begin(&p).await.unwrap();
+    assert!(attempt.redirect_uri.starts_with("http://localhost:"));
+    assert_eq!(query(&attempt.url, "code_challenge_method"), "S256");
+    let url = attempt.url.clone();
+    let store: Arc<dyn SecretStore> = e.store.clone();
+    let waiting = tokio::spawn({
+        let dir = e.dir.clone();
+        async move {
+            attempt
+                .finish(&Profiles::in_dir(&dir), store, std::future::pending())
+                .await
+        }
+    });
+    let page = browser(&url, "adele.vance@northwind.example").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("return to Rollcall"));
+    assert!(!html.contains("code="), "nothing from the request is echoed");
+    let (conn, st) = waiting.await.unwrap().unwrap();
+    assert_eq!(st.signed_in_as, "adele.vance@northwind.example");
+    assert!(st.permissions.iter().any(|s| s == "OnlineMeetings.Read"));
+    assert_eq!(
+        e.profiles.find(&p.id).unwrap().signed_in_as.as_deref(),
+        Some("adele.vance@northwind.example")
+    );
+    let first = e.store.get(&p.id, SecretKind::RefreshToken).unwrap().unwrap();
+    // The listener closed with the first answer: a second callback finds nobody.
+    let port = query(&url, "redirect_uri").rsplit(':').next().unwrap().to_string();
+    assert!(http()
+        .get(format!("http://127.0.0.1:{port}/?code=again&state=x"))
+        .send()
+        .await
+        .is_err());
+    // Forcing a refresh rotates the refresh token and saves the new one.
+    session::status(&conn, true).await.unwrap();
+    let second = e.store.get(&p.id, SecretKind::RefreshToken).unwrap().unwrap();
+    assert_ne!(first.expose(), second.expose());
+    // A new connection from the profile uses the saved refresh token.
+    let again = Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).unwrap();
+    session::status(&again, true).await.unwrap();
+    session::sign_out(&e.profiles, e.store.as_ref(), &p.id).unwrap();
+    assert!(e.store.get(&p.id, SecretKind::RefreshToken).unwrap().is_none());
+    let err = Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SignInRequired);
+}
+
+/// Start a sign-in, let `act` play the browser (or press Cancel first), and return how it ended.
+async fn sign_in_with<F, Fut>(
+    emu: &Running,
+    timeout: Duration,
+    press_cancel: bool,
+    act: F,
+) -> rollcall_core::CoreError
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let e = env();
+    let p = profile(emu, AuthMode::Delegated);
+    e.profiles.upsert(p.clone()).unwrap();
+    let attempt = SignInAttempt::begin(&p).await.unwrap();
+    let url = attempt.url.clone();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let store: Arc<dyn SecretStore> = e.store.clone();
+    let dir = e.dir.clone();
+    let waiting = tokio::spawn(async move {
+        let cancel = async {
+            let _ = rx.await;
+        };
+        attempt
+            .finish_within(&Profiles::in_dir(&dir), store, cancel, timeout)
+            .await
+    });
+    let mut tx = Some(tx);
+    if press_cancel {
+        tx.take().unwrap().send(()).unwrap();
+    }
+    act(url).await;
+    let err = waiting.await.unwrap().map(|_| ()).unwrap_err();
+    drop(tx);
+    assert!(e.store.get(&p.id, SecretKind::RefreshToken).unwrap().is_none());
+    err
+}
+
+fn loopback(url: &str) -> String {
+    query(url, "redirect_uri").replace("localhost", "127.0.0.1")
+}
+
+#[tokio::test]
+async fn a_state_mismatch_is_refused() {
+    let emu = emulator(&[]).await;
+    let err = sign_in_with(&emu, Duration::from_secs(20), false, |url| async move {
+        // A probe that is not a sign-in answer is ignored; a forged answer ends the attempt.
+        http().get(format!("{}/favicon.ico", loopback(&url))).send().await.unwrap();
+        let r = http()
+            .get(format!("{}/?code=stolen&state=not-yours", loopback(&url)))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.text().await.unwrap().contains("did not complete"));
+    })
+    .await;
+    assert_eq!(err.code, ErrorCode::SignInFailed);
+    assert!(err.message.contains("does not belong to this sign-in"));
+}
+
+#[tokio::test]
+async fn an_error_in_the_callback_is_explained() {
+    let emu = emulator(&[]).await;
+    let err = sign_in_with(&emu, Duration::from_secs(20), false, |url| async move {
+        let state = query(&url, "state");
+        http()
+            .get(format!(
+                "{}/?error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent+to+access+the+app.&error_subcode=cancel&state={state}",
+                loopback(&url)
+            ))
+            .send()
+            .await
+            .unwrap();
+    })
+    .await;
+    assert_eq!(err.code, ErrorCode::PermissionMissing);
+    assert_eq!(err.message, "Consent was declined.");
+}
+
+#[tokio::test]
+async fn missing_consent_comes_back_with_the_admin_consent_url() {
+    let emu = emulator(&["no-admin-consent"]).await;
+    let tenant = emu.info.tenant_id.clone();
+    let err = sign_in_with(&emu, Duration::from_secs(20), false, |url| async move {
+        browser(&url, "megan.bowen@northwind.example").await;
+    })
+    .await;
+    assert_eq!(err.code, ErrorCode::PermissionMissing);
+    let hint = err.hint.unwrap();
+    assert!(hint.contains(&format!("/{tenant}/adminconsent?client_id=")), "{hint}");
+}
+
+#[tokio::test]
+async fn no_answer_times_out_with_advice_and_cancel_stops_waiting() {
+    let emu = emulator(&[]).await;
+    let err = sign_in_with(&emu, Duration::from_secs(1), false, |_url| async {}).await;
+    assert_eq!(err.code, ErrorCode::SignInFailed);
+    assert!(err.message.contains("within 1 seconds"));
+    assert!(err.hint.unwrap().contains("AADSTS50011"));
+    let err = sign_in_with(&emu, Duration::from_secs(60), true, |_url| async {}).await;
+    assert_eq!(err.code, ErrorCode::Cancelled);
+}
+
+#[tokio::test]
+async fn an_inactive_refresh_token_asks_to_sign_in_again() {
+    let emu = emulator(&[]).await;
+    let e = env();
+    let p = profile(&emu, AuthMode::Delegated);
+    e.profiles.upsert(p.clone()).unwrap();
+    let attempt = SignInAttempt::begin(&p).await.unwrap();
+    let url = attempt.url.clone();
+    let store: Arc<dyn SecretStore> = e.store.clone();
+    let dir = e.dir.clone();
+    let waiting = tokio::spawn(async move {
+        attempt.finish(&Profiles::in_dir(&dir), store, std::future::pending()).await
+    });
+    browser(&url, "megan.bowen@northwind.example").await;
+    let (conn, _) = waiting.await.unwrap().unwrap();
+    http()
+        .post(format!("{}/scenarios/refresh-inactive", emu.info.admin))
+        .send()
+        .await
+        .unwrap();
+    let err = session::status(&conn, true).await.unwrap_err();
+    assert_eq!(err.code, ErrorCode::SignInRequired);
+    assert!(err.hint.unwrap().contains("Sign in again"));
+}
+
+/// Collects every log line of the test, at the most verbose level.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
+    let logs = Captured::default();
+    let writer = logs.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let emu = emulator(&[]).await;
+    let e = env();
+    let app = saved_app(&e, &emu, &emu.info.client_secret);
+    let app_conn = Connection::from_profile(&app, e.store.clone()).unwrap();
+    let app_token = app_conn.token(true).await.unwrap();
+    rollcall_core::summary::fetch(&app_conn).await.unwrap();
+
+    let p = profile(&emu, AuthMode::Delegated);
+    e.profiles.upsert(p.clone()).unwrap();
+    let attempt = SignInAttempt::begin(&p).await.unwrap();
+    let url = attempt.url.clone();
+    let store: Arc<dyn SecretStore> = e.store.clone();
+    let dir = e.dir.clone();
+    let waiting = tokio::spawn(async move {
+        attempt.finish(&Profiles::in_dir(&dir), store, std::future::pending()).await
+    });
+    let r = http()
+        .get(format!("{url}&login_hint=megan.bowen@northwind.example"))
+        .send()
+        .await
+        .unwrap();
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    let code = query(&back, "code");
+    http().get(&back).send().await.unwrap();
+    let (conn, _) = waiting.await.unwrap().unwrap();
+    let user_token = conn.token(true).await.unwrap();
+    let refresh = e.store.get(&p.id, SecretKind::RefreshToken).unwrap().unwrap();
+
+    let file = std::fs::read_to_string(e.profiles.path()).unwrap();
+    let log = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    assert!(log.len() > 1000, "the test captured the logs ({} bytes)", log.len());
+    for (what, value) in [
+        ("client secret", emu.info.client_secret.as_str()),
+        ("app access token", app_token.value.expose()),
+        ("user access token", user_token.value.expose()),
+        ("refresh token", refresh.expose()),
+        ("authorization code", code.as_str()),
+    ] {
+        assert!(!file.contains(value), "the {what} is in the profiles file");
+        assert!(!log.contains(value), "the {what} is in the logs");
+    }
+    assert!(file.contains(&emu.info.client_secret[..3]), "only the hint is kept");
+}
