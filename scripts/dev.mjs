@@ -98,7 +98,7 @@ if (task === "demo") {
   const app = buildApp();
   ensureTauriDriver();
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];
-  const e2eEnv = { ...env, ROLLCALL_APP: app };
+  const e2eEnv = { ...env, ROLLCALL_APP: app, ROLLCALL_CLI: join(targetDir, "debug", isWin ? "rollcall.exe" : "rollcall") };
   if (isLinux && !process.env.DISPLAY) {
     withKeyring("xvfb-run", ["-a", "-s", "-screen 0 1280x860x24", "node", ...e2e], { env: e2eEnv });
   } else {

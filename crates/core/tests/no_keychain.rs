@@ -10,7 +10,10 @@ fn no_secret_service_is_a_clear_error_and_no_fallback() {
     use rollcall_core::{session, ErrorCode};
     use rollcall_graph::Secret;
 
-    std::env::set_var("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/rollcall-test-bus");
+    std::env::set_var(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/rollcall-test-bus",
+    );
     let dir = std::env::temp_dir().join(format!("rollcall-nokeychain-{}", uuid::Uuid::new_v4()));
     let profiles = Profiles::in_dir(&dir);
     let p = Profile {
@@ -31,13 +34,23 @@ fn no_secret_service_is_a_clear_error_and_no_fallback() {
     };
     profiles.upsert(p).unwrap();
     let store = KeyringSecrets::new("app.rollcall.test-nokeychain");
-    let err = session::set_client_secret(&profiles, &store, "p1", &Secret::new("Q~secret-value")).unwrap_err();
+    let err = session::set_client_secret(&profiles, &store, "p1", &Secret::new("Q~secret-value"))
+        .unwrap_err();
     assert_eq!(err.code, ErrorCode::KeychainUnavailable);
-    assert!(err.hint.as_deref().unwrap().contains("gnome-keyring"), "{err:?}");
+    assert!(
+        err.hint.as_deref().unwrap().contains("gnome-keyring"),
+        "{err:?}"
+    );
     assert!(!err.message.contains("Q~secret-value"));
-    assert_eq!(store.get("p1", SecretKind::ClientSecret).unwrap_err().code, ErrorCode::KeychainUnavailable);
+    assert_eq!(
+        store.get("p1", SecretKind::ClientSecret).unwrap_err().code,
+        ErrorCode::KeychainUnavailable
+    );
     // Nothing fell back to a file: the folder holds only the profiles file, without a hint.
-    let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let names: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(names, ["profiles.json"]);
     let text = std::fs::read_to_string(dir.join("profiles.json")).unwrap();
     assert!(!text.contains("Q~s"));

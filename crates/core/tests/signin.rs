@@ -35,7 +35,10 @@ fn temp_dir() -> std::path::PathBuf {
 fn profile(emu: &Running, mode: AuthMode) -> Profile {
     Profile {
         id: format!("p-{}", uuid::Uuid::new_v4()),
-        name: format!("Emulator {mode:?} {}", &uuid::Uuid::new_v4().simple().to_string()[..6]),
+        name: format!(
+            "Emulator {mode:?} {}",
+            &uuid::Uuid::new_v4().simple().to_string()[..6]
+        ),
         cloud: Cloud::Custom,
         authority: Some(emu.info.authority.clone()),
         graph: Some(emu.info.graph.clone()),
@@ -149,9 +152,12 @@ async fn a_wrong_secret_or_its_id_is_explained() {
     let emu = emulator(&[]).await;
     let e = env();
     let p = saved_app(&e, &emu, "Q~not-the-right-value");
-    let err = session::status(&Connection::from_profile(&p, e.store.clone()).unwrap(), true)
-        .await
-        .unwrap_err();
+    let err = session::status(
+        &Connection::from_profile(&p, e.store.clone()).unwrap(),
+        true,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::InvalidSecret);
     assert!(err.hint.unwrap().contains("not its Secret ID"));
     // The Secret ID (a GUID) is refused before it reaches the keychain.
@@ -165,7 +171,11 @@ async fn a_wrong_secret_or_its_id_is_explained() {
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert!(err.message.contains("Secret ID"));
     assert_eq!(
-        e.store.get(&p.id, SecretKind::ClientSecret).unwrap().unwrap().expose(),
+        e.store
+            .get(&p.id, SecretKind::ClientSecret)
+            .unwrap()
+            .unwrap()
+            .expose(),
         "Q~not-the-right-value",
         "a refused value does not replace the saved one"
     );
@@ -177,19 +187,29 @@ async fn unknown_tenant_and_unknown_app_are_named() {
     let e = env();
     let mut p = saved_app(&e, &emu, &emu.info.client_secret);
     p.tenant = "nosuchschool.onmicrosoft.com".into();
-    let err = session::status(&Connection::from_profile(&p, e.store.clone()).unwrap(), true)
-        .await
-        .unwrap_err();
+    let err = session::status(
+        &Connection::from_profile(&p, e.store.clone()).unwrap(),
+        true,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::TenantNotFound);
     assert!(err.message.contains("nosuchschool.onmicrosoft.com"));
     let mut p = saved_app(&e, &emu, &emu.info.client_secret);
     p.client_id = "99999999-9999-4999-8999-999999999999".into();
     e.store
-        .set(&p.id, SecretKind::ClientSecret, &Secret::new(emu.info.client_secret.clone()))
+        .set(
+            &p.id,
+            SecretKind::ClientSecret,
+            &Secret::new(emu.info.client_secret.clone()),
+        )
         .unwrap();
-    let err = session::status(&Connection::from_profile(&p, e.store.clone()).unwrap(), true)
-        .await
-        .unwrap_err();
+    let err = session::status(
+        &Connection::from_profile(&p, e.store.clone()).unwrap(),
+        true,
+    )
+    .await
+    .unwrap_err();
     assert_eq!(err.code, ErrorCode::AppNotFound);
     assert!(err.message.contains("99999999-9999-4999-8999-999999999999"));
 }
@@ -217,7 +237,10 @@ async fn delegated_sign_in_refreshes_with_rotation_and_signs_out() {
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
     assert!(html.contains("return to Rollcall"));
-    assert!(!html.contains("code="), "nothing from the request is echoed");
+    assert!(
+        !html.contains("code="),
+        "nothing from the request is echoed"
+    );
     let (conn, st) = waiting.await.unwrap().unwrap();
     assert_eq!(st.signed_in_as, "adele.vance@northwind.example");
     assert!(st.permissions.iter().any(|s| s == "OnlineMeetings.Read"));
@@ -225,9 +248,17 @@ async fn delegated_sign_in_refreshes_with_rotation_and_signs_out() {
         e.profiles.find(&p.id).unwrap().signed_in_as.as_deref(),
         Some("adele.vance@northwind.example")
     );
-    let first = e.store.get(&p.id, SecretKind::RefreshToken).unwrap().unwrap();
+    let first = e
+        .store
+        .get(&p.id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
     // The listener closed with the first answer: a second callback finds nobody.
-    let port = query(&url, "redirect_uri").rsplit(':').next().unwrap().to_string();
+    let port = query(&url, "redirect_uri")
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
     assert!(http()
         .get(format!("http://127.0.0.1:{port}/?code=again&state=x"))
         .send()
@@ -235,14 +266,24 @@ async fn delegated_sign_in_refreshes_with_rotation_and_signs_out() {
         .is_err());
     // Forcing a refresh rotates the refresh token and saves the new one.
     session::status(&conn, true).await.unwrap();
-    let second = e.store.get(&p.id, SecretKind::RefreshToken).unwrap().unwrap();
+    let second = e
+        .store
+        .get(&p.id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
     assert_ne!(first.expose(), second.expose());
     // A new connection from the profile uses the saved refresh token.
-    let again = Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).unwrap();
+    let again =
+        Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).unwrap();
     session::status(&again, true).await.unwrap();
     session::sign_out(&e.profiles, e.store.as_ref(), &p.id).unwrap();
-    assert!(e.store.get(&p.id, SecretKind::RefreshToken).unwrap().is_none());
-    let err = Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).unwrap_err();
+    assert!(e
+        .store
+        .get(&p.id, SecretKind::RefreshToken)
+        .unwrap()
+        .is_none());
+    let err =
+        Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).unwrap_err();
     assert_eq!(err.code, ErrorCode::SignInRequired);
 }
 
@@ -280,7 +321,11 @@ where
     act(url).await;
     let err = waiting.await.unwrap().map(|_| ()).unwrap_err();
     drop(tx);
-    assert!(e.store.get(&p.id, SecretKind::RefreshToken).unwrap().is_none());
+    assert!(e
+        .store
+        .get(&p.id, SecretKind::RefreshToken)
+        .unwrap()
+        .is_none());
     err
 }
 
@@ -293,7 +338,11 @@ async fn a_state_mismatch_is_refused() {
     let emu = emulator(&[]).await;
     let err = sign_in_with(&emu, Duration::from_secs(20), false, |url| async move {
         // A probe that is not a sign-in answer is ignored; a forged answer ends the attempt.
-        http().get(format!("{}/favicon.ico", loopback(&url))).send().await.unwrap();
+        http()
+            .get(format!("{}/favicon.ico", loopback(&url)))
+            .send()
+            .await
+            .unwrap();
         let r = http()
             .get(format!("{}/?code=stolen&state=not-yours", loopback(&url)))
             .send()
@@ -335,7 +384,10 @@ async fn missing_consent_comes_back_with_the_admin_consent_url() {
     .await;
     assert_eq!(err.code, ErrorCode::PermissionMissing);
     let hint = err.hint.unwrap();
-    assert!(hint.contains(&format!("/{tenant}/adminconsent?client_id=")), "{hint}");
+    assert!(
+        hint.contains(&format!("/{tenant}/adminconsent?client_id=")),
+        "{hint}"
+    );
 }
 
 #[tokio::test]
@@ -360,7 +412,9 @@ async fn an_inactive_refresh_token_asks_to_sign_in_again() {
     let store: Arc<dyn SecretStore> = e.store.clone();
     let dir = e.dir.clone();
     let waiting = tokio::spawn(async move {
-        attempt.finish(&Profiles::in_dir(&dir), store, std::future::pending()).await
+        attempt
+            .finish(&Profiles::in_dir(&dir), store, std::future::pending())
+            .await
     });
     browser(&url, "megan.bowen@northwind.example").await;
     let (conn, _) = waiting.await.unwrap().unwrap();
@@ -412,7 +466,9 @@ async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
     let store: Arc<dyn SecretStore> = e.store.clone();
     let dir = e.dir.clone();
     let waiting = tokio::spawn(async move {
-        attempt.finish(&Profiles::in_dir(&dir), store, std::future::pending()).await
+        attempt
+            .finish(&Profiles::in_dir(&dir), store, std::future::pending())
+            .await
     });
     let r = http()
         .get(format!("{url}&login_hint=megan.bowen@northwind.example"))
@@ -424,11 +480,19 @@ async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
     http().get(&back).send().await.unwrap();
     let (conn, _) = waiting.await.unwrap().unwrap();
     let user_token = conn.token(true).await.unwrap();
-    let refresh = e.store.get(&p.id, SecretKind::RefreshToken).unwrap().unwrap();
+    let refresh = e
+        .store
+        .get(&p.id, SecretKind::RefreshToken)
+        .unwrap()
+        .unwrap();
 
     let file = std::fs::read_to_string(e.profiles.path()).unwrap();
     let log = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
-    assert!(log.len() > 1000, "the test captured the logs ({} bytes)", log.len());
+    assert!(
+        log.len() > 1000,
+        "the test captured the logs ({} bytes)",
+        log.len()
+    );
     for (what, value) in [
         ("client secret", emu.info.client_secret.as_str()),
         ("app access token", app_token.value.expose()),
@@ -439,5 +503,8 @@ async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
         assert!(!file.contains(value), "the {what} is in the profiles file");
         assert!(!log.contains(value), "the {what} is in the logs");
     }
-    assert!(file.contains(&emu.info.client_secret[..3]), "only the hint is kept");
+    assert!(
+        file.contains(&emu.info.client_secret[..3]),
+        "only the hint is kept"
+    );
 }

@@ -1,0 +1,146 @@
+// End to end: Settings → Connections in the real app against an emulator started by the CLI, in both
+// auth modes. The browser sign-in uses the test seam (ROLLCALL_TEST_AUTHORIZE_URL_FILE): the app
+// writes the authorize URL to a file instead of opening a browser, and this test plays the browser.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { openApp, waitFor } from "./webdriver.mjs";
+
+const cli = process.env.ROLLCALL_CLI;
+const docs = process.env.ROLLCALL_DOCS_SHOTS;
+let emulator;
+let info;
+let s;
+let data;
+let urlFile;
+const output = [];
+
+before(async () => {
+  assert.ok(cli, "ROLLCALL_CLI must point at the built rollcall binary");
+  emulator = spawn(cli, ["emulator"], { stdio: ["ignore", "pipe", "inherit"] });
+  info = await new Promise((resolve, reject) => {
+    let buf = "";
+    emulator.stdout.on("data", (d) => {
+      buf += d;
+      if (buf.includes("\n")) resolve(JSON.parse(buf.split("\n")[0]));
+    });
+    emulator.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
+  });
+  data = mkdtempSync(join(tmpdir(), "rollcall-e2e-conn-"));
+  urlFile = join(data, "authorize-url.txt");
+  s = await openApp({
+    env: {
+      ROLLCALL_DATA_DIR: data,
+      ROLLCALL_TEST_AUTHORIZE_URL_FILE: urlFile,
+      ROLLCALL_KEYRING_SERVICE: `app.rollcall.e2e-${process.pid}`,
+      ROLLCALL_LOG: "debug",
+    },
+    output,
+  });
+});
+
+after(async () => {
+  await s?.close();
+  emulator?.kill();
+  if (data) rmSync(data, { recursive: true, force: true });
+});
+
+async function fillProfile({ name, mode, secret }) {
+  await s.click('[data-testid="add-connection"]');
+  await s.type('[name="name"]', name);
+  await s.click('[name="cloud"] option[value="custom"]');
+  await s.type('[name="authority"]', info.authority);
+  await s.type('[name="graph"]', info.graph);
+  await s.type('[name="tenant"]', info.tenantDomain);
+  await s.type('[name="clientId"]', info.clientId);
+  await s.click(`[name="mode"][value="${mode}"]`);
+  await s.type('[name="portalDomain"]', "lms.northwind.example");
+  await s.type('[name="hosts"]', info.hosts.slice(0, 2).join(", "));
+  if (secret) {
+    await s.type('[name="secret"]', secret);
+    await s.setValue('[name="secretExpires"]', "2026-11-25");
+  }
+  await s.click('[data-testid="profile-form"] button[type="submit"]');
+  try {
+    await waitFor(async () => {
+      try {
+        await s.find('[data-testid="profile-form"]');
+        return false;
+      } catch {
+        return true;
+      }
+    }, `the form for ${name} to close`);
+  } catch (e) {
+    throw new Error(`${e.message}; the form says: ${await s.text('[data-testid="profile-form"]')}`);
+  }
+}
+
+async function shot(name) {
+  if (!docs) return;
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(join(docs, name), await s.screenshot());
+}
+
+test("application-level: a profile with a secret connects, and an expired secret is explained", async () => {
+  await s.click('[data-page="settings"]');
+  await s.waitText('[data-testid="connections"]', /No connections yet/, "the empty state");
+  // Field validation keeps the input and names the field.
+  await s.click('[data-testid="add-connection"]');
+  await s.type('[name="name"]', "Northwind app");
+  await s.type('[name="clientId"]', "not-a-guid");
+  await s.click('[data-testid="profile-form"] button[type="submit"]');
+  await s.waitText('[data-testid="profile-form"]', /is a GUID/, "the client id error");
+  await s.click('[data-testid="profile-form"] button[type="button"]:last-child');
+
+  await fillProfile({ name: "Northwind app", mode: "application", secret: info.clientSecret });
+  const row = await s.waitText('[data-testid="profile-row"]', /Northwind app/, "the saved profile");
+  assert.match(row, new RegExp(`Saved: ${info.clientSecret.slice(0, 3).replace(/[~.]/g, "\\$&")}…`));
+  assert.ok(!row.includes(info.clientSecret), "the secret is never shown back");
+  await s.click('[data-testid="test-connection"]');
+  const status = await s.waitText('[data-testid="connection-status"]', /Signed in as/, "the status line");
+  assert.match(status, /LMS Teams webinars/);
+  assert.match(status, /token valid until/);
+  assert.match(await s.waitText('[data-testid="tenant-line"]', /Northwind app/, "the header"), /Northwind app/);
+  await shot("connections-valid.png");
+
+  await fetch(`${info.admin}/scenarios/expired-secret`, { method: "POST" });
+  await s.click('[data-testid="test-connection"]');
+  const err = await s.waitText('[data-testid="connection-error"]', /expired/, "the expired-secret error");
+  assert.match(err, /expired on 25 November 2026/);
+  assert.match(err, /Certificates & secrets/);
+  await shot("connections-expired-secret.png");
+});
+
+test("user-delegated: sign in through the browser, then the status shows the user", async () => {
+  await fillProfile({ name: "Northwind user", mode: "delegated" });
+  if (existsSync(urlFile)) rmSync(urlFile);
+  await s.click('[data-name="Northwind user"] [data-testid="sign-in"]');
+  await s.waitText('[data-testid="sign-in-waiting"]', /Waiting for the browser/, "the waiting state");
+  const url = await waitFor(() => existsSync(urlFile) && readFileSync(urlFile, "utf8"), "the authorize URL");
+  assert.match(url, /code_challenge_method=S256/);
+  assert.match(url, /redirect_uri=http%3A%2F%2Flocalhost%3A\d+/);
+  const auth = await fetch(`${url}&login_hint=${encodeURIComponent(info.hosts[0])}`, { redirect: "manual" });
+  assert.equal(auth.status, 303);
+  const page = await fetch(auth.headers.get("location"));
+  assert.match(await page.text(), /return to Rollcall/);
+  const status = await s.waitText('[data-testid="connection-status"]', /Signed in as/, "the delegated status");
+  assert.match(status, new RegExp(info.hosts[0].replace(/\./g, "\\.")));
+  const row = await s.waitText('[data-name="Northwind user"]', /Signed in as/, "the row");
+  assert.match(row, /Sign out/);
+
+  // Nothing secret in the profiles file or in the app's debug log.
+  const file = readFileSync(join(data, "profiles.json"), "utf8");
+  assert.ok(file.includes("Northwind user"));
+  const log = output.join("");
+  for (const [what, value] of [
+    ["client secret", info.clientSecret],
+    ["authorization code", new URL(auth.headers.get("location")).searchParams.get("code")],
+  ]) {
+    assert.ok(!file.includes(value), `the ${what} is in profiles.json`);
+    assert.ok(!log.includes(value), `the ${what} is in the log`);
+  }
+  assert.ok(!/eyJ[\w-]+\.eyJ/.test(file + log), "no token (JWT) in the file or the log");
+});

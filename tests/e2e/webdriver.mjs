@@ -1,0 +1,115 @@
+// W3C WebDriver over plain fetch, shared by the end-to-end tests. Not a test file itself.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+
+export const app = process.env.ROLLCALL_APP;
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+export async function waitFor(fn, what, timeoutMs = 30000) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    await sleep(250);
+  }
+  throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ""}`);
+}
+
+/** Start tauri-driver and open the app; `env` reaches the app, `args` its command line. */
+export async function openApp({ env = {}, args = [], output } = {}) {
+  assert.ok(app, "ROLLCALL_APP must point at the built rollcall-desktop binary");
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const driver = spawn("tauri-driver", ["--port", String(port)], {
+    stdio: ["ignore", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
+    env: { ...process.env, ...env },
+  });
+  if (output) {
+    driver.stdout.on("data", (d) => output.push(String(d)));
+    driver.stderr.on("data", (d) => output.push(String(d)));
+  }
+  await waitFor(async () => (await fetch(`${base}/status`)).ok, "tauri-driver");
+  const s = new Session(base, driver);
+  const created = await s.wd("POST", "/session", {
+    capabilities: { alwaysMatch: { browserName: "wry", "tauri:options": { application: app, args } } },
+  });
+  s.id = created.sessionId;
+  return s;
+}
+
+export class Session {
+  constructor(base, driver) {
+    this.base = base;
+    this.driver = driver;
+    this.id = null;
+  }
+  async wd(method, path, body) {
+    const res = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json.value)}`);
+    return json.value;
+  }
+  async find(css) {
+    const el = await this.wd("POST", `/session/${this.id}/element`, { using: "css selector", value: css });
+    return Object.values(el)[0];
+  }
+  async text(css) {
+    return this.wd("GET", `/session/${this.id}/element/${await this.find(css)}/text`);
+  }
+  async click(css) {
+    await this.wd("POST", `/session/${this.id}/element/${await this.find(css)}/click`, {});
+  }
+  async type(css, value) {
+    const el = await this.find(css);
+    await this.wd("POST", `/session/${this.id}/element/${el}/clear`, {});
+    await this.wd("POST", `/session/${this.id}/element/${el}/value`, { text: value });
+  }
+  /** Wait until the element's text matches `re`, and return the text. */
+  async waitText(css, re, what = css, timeoutMs = 30000) {
+    return waitFor(async () => {
+      const t = await this.text(css);
+      return re.test(t) ? t : null;
+    }, what, timeoutMs);
+  }
+  /** Set a field's value as a picker would (native date pickers ignore typed keys differently per OS). */
+  async setValue(css, value) {
+    const script = "const el = document.querySelector(arguments[0]); el.value = arguments[1]; el.dispatchEvent(new Event('input', { bubbles: true })); el.dispatchEvent(new Event('change', { bubbles: true }));";
+    await this.wd("POST", `/session/${this.id}/execute/sync`, { script, args: [css, value] });
+  }
+  async title() {
+    return this.wd("GET", `/session/${this.id}/title`);
+  }
+  async screenshot() {
+    return Buffer.from(await this.wd("GET", `/session/${this.id}/screenshot`), "base64");
+  }
+  async close() {
+    try {
+      if (this.id) await this.wd("DELETE", `/session/${this.id}`);
+    } finally {
+      this.driver.kill();
+    }
+  }
+}
