@@ -56,6 +56,13 @@ function ensureLinuxPackages(pkgs) {
   }
 }
 
+function ensureRootPackages() {
+  // Test-only packages of the repository root (oauth2-mock-server for the interop test).
+  if (!existsSync(join(root, "node_modules", ".package-lock.json"))) {
+    run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root });
+  }
+}
+
 function ensureUiPackages() {
   if (!existsSync(join(ui, "node_modules", ".package-lock.json"))) {
     run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: ui });
@@ -88,6 +95,7 @@ if (task === "demo") {
   run(app, ["--demo"]);
 } else if (task === "test") {
   ensureLinuxPackages([...DEBIAN_BUILD, ...DEBIAN_TEST]);
+  ensureRootPackages();
   ensureUiPackages();
   run("cargo", ["fmt", "--all", "--check"]);
   run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
