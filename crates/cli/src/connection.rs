@@ -156,9 +156,10 @@ impl ConnectionArgs {
                             Secret::new(secret),
                             p.hosts.clone(),
                         )?;
-                        c.profile = p.name.clone();
-                        c.participant_info = p.participant_info;
-                        c.secret_expires = p.secret_expires;
+                        // The environment's secret is the one in use: keep its hint.
+                        let hint = c.secret_hint.take();
+                        c.apply_profile(&p);
+                        c.secret_hint = hint;
                         c
                     }
                     (AuthMode::Application, None) if p.id.starts_with("cli-") => {

@@ -57,6 +57,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Check every set-up step of the Teams integration against the tenant. Exit code 0 when all
+    /// pass (warnings allowed), 1 when any fails, 2 when the check could not run.
+    Check {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Also run the optional end-to-end test (creates and deletes a test meeting).
+        #[arg(long)]
+        smoke: bool,
+        /// Write the set-up report to this file (.md for Markdown, .html for HTML).
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+    },
     /// Forget the signed-in user of a connection (removes its refresh token from the keychain).
     Logout {
         #[command(flatten)]
@@ -155,6 +170,12 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             }
             std::process::ExitCode::SUCCESS
         }
+        Command::Check {
+            conn,
+            json,
+            smoke,
+            report,
+        } => check(&conn, json, smoke, report).await,
         Command::Login { conn, no_browser } => match login(&conn, no_browser).await {
             Ok(st) => {
                 print!("{}", status_text(&st));
@@ -180,6 +201,108 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             }
         }
     }
+}
+
+async fn check(
+    args: &connection::ConnectionArgs,
+    json: bool,
+    smoke: bool,
+    report: Option<std::path::PathBuf>,
+) -> std::process::ExitCode {
+    use rollcall_core::setup;
+    let could_not_run = |e: &rollcall_core::CoreError| {
+        eprintln!("rollcall: {}", e.user_message());
+        std::process::ExitCode::from(2)
+    };
+    let (conn, _emulator) = match args.resolve().await {
+        Ok(c) => c,
+        Err(e) => return could_not_run(&e),
+    };
+    let mut list = setup::check_all(&conn).await;
+    if smoke {
+        if let Ok(step) = setup::check(&conn, "smoke").await {
+            if let Some(slot) = list.steps.iter_mut().find(|s| s.id == "smoke") {
+                *slot = step;
+            }
+        }
+    }
+    if let Some(path) = report {
+        let generated = jiff::Timestamp::now()
+            .round(jiff::Unit::Second)
+            .map(|t| t.to_string())
+            .unwrap_or_default();
+        let html = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+        let text = if html {
+            setup::report_html(&list, &generated)
+        } else {
+            setup::report_markdown(&list, &generated)
+        };
+        if let Err(e) = rollcall_core::atomic::write(&path, text.as_bytes()) {
+            return could_not_run(&e);
+        }
+        eprintln!("rollcall: report written to {}", path.display());
+    }
+    if json {
+        print_json(&list);
+    } else {
+        print!("{}", check_text(&list));
+    }
+    if list.failed() > 0 {
+        std::process::ExitCode::from(1)
+    } else {
+        std::process::ExitCode::SUCCESS
+    }
+}
+
+fn check_text(list: &rollcall_core::setup::Checklist) -> String {
+    use rollcall_core::setup::{status_word, Status};
+    let mut out = format!(
+        "Set-up check: {} · tenant {} · app {}{}\n",
+        list.profile,
+        list.tenant,
+        list.client_id,
+        if list.demo { " (DEMO)" } else { "" }
+    );
+    for s in &list.steps {
+        if s.on_demand && s.checked_at.is_none() {
+            continue;
+        }
+        let mark = match s.status {
+            Status::Passed => "✔",
+            Status::Failed => "✖",
+            Status::Warning => "!",
+            Status::Waiting | Status::CannotCheck => "·",
+        };
+        out.push_str(&format!(
+            "{mark} {}. {} — {}\n",
+            s.number,
+            s.title,
+            status_word(s.status)
+        ));
+        for d in &s.detail {
+            out.push_str(&format!("    {d}\n"));
+        }
+        if s.status == Status::Failed {
+            for v in &s.values {
+                out.push_str(&format!("    {}: {}\n", v.label, v.value));
+            }
+            if let Some(sc) = s.scripts.first() {
+                out.push_str(&format!("    PowerShell ({}):\n", sc.label));
+                for l in sc.value.lines() {
+                    out.push_str(&format!("      {l}\n"));
+                }
+            }
+        }
+    }
+    let failed = list.failed();
+    out.push_str(&if failed == 0 {
+        "All checks passed.\n".to_string()
+    } else {
+        format!("{failed} step(s) failed.\n")
+    });
+    out
 }
 
 async fn login(

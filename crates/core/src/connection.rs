@@ -30,6 +30,8 @@ pub struct Connection {
     pub profile: String,
     pub profile_id: Option<String>,
     pub participant_info: bool,
+    /// `https://{portal}/api/v2/webinars/oauth/microsoft-callback`, when the portal domain is known.
+    pub portal_redirect_uri: Option<String>,
     pub secret_hint: Option<String>,
     pub secret_expires: Option<Date>,
     tokens: Arc<dyn TokenProvider>,
@@ -89,6 +91,7 @@ impl Connection {
             profile: "Command line".into(),
             profile_id: None,
             participant_info: true,
+            portal_redirect_uri: None,
             secret_hint: Some(secret.hint()),
             secret_expires: None,
             tokens: Arc::new(tokens),
@@ -129,12 +132,18 @@ impl Connection {
                 Connection::delegated(p, refresh, None, store)?
             }
         };
-        c.profile = p.name.clone();
-        c.profile_id = Some(p.id.clone());
-        c.participant_info = p.participant_info;
-        c.secret_hint = p.secret_hint.clone().or(c.secret_hint);
-        c.secret_expires = p.secret_expires;
+        c.apply_profile(p);
         Ok(c)
+    }
+
+    /// Take the profile's descriptive fields (name, switch, portal, secret hint and expiry).
+    pub fn apply_profile(&mut self, p: &Profile) {
+        self.profile = p.name.clone();
+        self.profile_id = Some(p.id.clone());
+        self.participant_info = p.participant_info;
+        self.portal_redirect_uri = p.portal_redirect_uri();
+        self.secret_hint = p.secret_hint.clone().or(self.secret_hint.take());
+        self.secret_expires = p.secret_expires;
     }
 
     /// User-delegated, from a refresh token (and the access token just issued, if any).
@@ -168,6 +177,7 @@ impl Connection {
             profile: p.name.clone(),
             profile_id: Some(p.id.clone()),
             participant_info: p.participant_info,
+            portal_redirect_uri: p.portal_redirect_uri(),
             secret_hint: p.secret_hint.clone(),
             secret_expires: p.secret_expires,
             tokens: Arc::new(tokens),

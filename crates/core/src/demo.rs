@@ -26,5 +26,6 @@ pub async fn start(
     )?;
     conn.demo = true;
     conn.profile = "Demo tenant".into();
+    conn.portal_redirect_uri = Some(info.portal_redirect_uri.clone());
     Ok((conn, running))
 }

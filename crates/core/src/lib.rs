@@ -13,6 +13,7 @@ pub mod permissions;
 pub mod profile;
 pub mod secrets;
 pub mod session;
+pub mod setup;
 pub mod summary;
 
 pub use error::{CoreError, ErrorCode};

@@ -41,6 +41,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ),
     ("expired-secret", "the demo client secret expired yesterday"),
     (
+        "secret-renewed",
+        "the demo client secret is valid for another 18 months (by default it expires in 10 days)",
+    ),
+    (
         "unlicensed-host",
         "the first host lost its licence and mailbox",
     ),
@@ -176,6 +180,13 @@ pub fn apply_scenario(world: &mut model::World, name: &str, now: Timestamp) -> R
             if let Some(app) = world.app_mut(&app_id) {
                 if let Some(s) = app.secrets.first_mut() {
                     s.end = now - jiff::SignedDuration::from_hours(24);
+                }
+            }
+        }
+        "secret-renewed" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                if let Some(s) = app.secrets.first_mut() {
+                    s.end = now + jiff::SignedDuration::from_hours(24 * 545);
                 }
             }
         }

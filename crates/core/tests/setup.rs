@@ -1,0 +1,395 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The set-up checklist against each emulator scenario: the right status and the right fix.
+
+use std::sync::Arc;
+
+use rollcall_core::connection::Connection;
+use rollcall_core::profile::{AuthMode, Cloud, Profile, Profiles};
+use rollcall_core::secrets::{MemorySecrets, SecretStore};
+use rollcall_core::session::SignInAttempt;
+use rollcall_core::setup::{self, Checklist, Status, Step};
+use rollcall_emulator::{Config, Running};
+use rollcall_graph::{Endpoints, Secret};
+
+const GOOD_HOSTS: [&str; 3] = [
+    "megan.bowen@northwind.example",
+    "adele.vance@northwind.example",
+    "maria.ortiz@northwind.example",
+];
+
+async fn emulator(scenarios: &[&str]) -> Running {
+    rollcall_emulator::start(
+        "127.0.0.1:0",
+        Config {
+            scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn app_conn(emu: &Running, hosts: &[&str]) -> Connection {
+    let mut c = Connection::application(
+        Endpoints {
+            authority: emu.info.authority.clone(),
+            graph: emu.info.graph.clone(),
+        },
+        &emu.info.tenant_id,
+        &emu.info.client_id,
+        Secret::new(emu.info.client_secret.clone()),
+        hosts.iter().map(|h| h.to_string()).collect(),
+    )
+    .unwrap();
+    c.portal_redirect_uri = Some(emu.info.portal_redirect_uri.clone());
+    c
+}
+
+fn step<'a>(c: &'a Checklist, id: &str) -> &'a Step {
+    c.steps
+        .iter()
+        .find(|s| s.id == id)
+        .unwrap_or_else(|| panic!("no step {id}"))
+}
+
+fn text(s: &Step) -> String {
+    s.detail.join("\n")
+}
+
+#[tokio::test]
+async fn all_good_passes_every_step_in_the_articles_order() {
+    let emu = emulator(&["secret-renewed"]).await;
+    let c = setup::check_all(&app_conn(&emu, &GOOD_HOSTS)).await;
+    let ids: Vec<&str> = c.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "tenant",
+            "credentials",
+            "secret",
+            "permissions",
+            "consent",
+            "accessPolicy",
+            "hosts",
+            "smoke"
+        ]
+    );
+    for s in c.steps.iter().filter(|s| !s.on_demand) {
+        assert_eq!(s.status, Status::Passed, "{}: {}", s.id, text(s));
+        assert!(s.checked_at.is_some());
+    }
+    assert_eq!(c.failed(), 0);
+    assert!(text(step(&c, "secret")).contains("days left"));
+    // Evidence keeps Graph's request-id.
+    assert!(step(&c, "hosts")
+        .evidence
+        .iter()
+        .any(|e| e.request_id.is_some()));
+}
+
+#[tokio::test]
+async fn a_secret_expiring_in_ten_days_warns() {
+    let emu = emulator(&[]).await;
+    let s = setup::check(&app_conn(&emu, &GOOD_HOSTS), "secret")
+        .await
+        .unwrap();
+    assert_eq!(s.status, Status::Warning);
+    assert!(text(&s).contains("10 days left"), "{}", text(&s));
+    assert!(
+        text(&s).contains("lms-2026"),
+        "names the matching secret: {}",
+        text(&s)
+    );
+}
+
+#[tokio::test]
+async fn an_expired_secret_fails_credentials_and_later_steps_wait() {
+    let emu = emulator(&["expired-secret"]).await;
+    let c = setup::check_all(&app_conn(&emu, &GOOD_HOSTS)).await;
+    assert_eq!(step(&c, "tenant").status, Status::Passed);
+    let cred = step(&c, "credentials");
+    assert_eq!(cred.status, Status::Failed);
+    assert!(text(cred).contains("expired"));
+    assert!(text(cred).contains("Certificates & secrets"));
+    assert!(
+        cred.evidence[0].request_id.is_some(),
+        "the trace id is kept"
+    );
+    for id in ["permissions", "consent", "accessPolicy", "hosts"] {
+        assert_eq!(step(&c, id).status, Status::Waiting, "{id}");
+        assert!(text(step(&c, id)).contains("Waits for step 2"));
+    }
+}
+
+#[tokio::test]
+async fn a_missing_access_policy_fails_with_a_script_for_this_app() {
+    let emu = emulator(&["missing-access-policy", "secret-renewed"]).await;
+    let s = setup::check(&app_conn(&emu, &GOOD_HOSTS), "accessPolicy")
+        .await
+        .unwrap();
+    assert_eq!(s.status, Status::Failed);
+    assert!(text(&s).contains("megan.bowen@northwind.example"));
+    assert!(text(&s).contains("30 minutes"));
+    assert_eq!(s.recheck_minutes, Some(5));
+    let script = &s.scripts[0].value;
+    assert!(script.contains(&format!("-AppIds \"{}\"", emu.info.client_id)));
+    assert!(script
+        .contains("Grant-CsApplicationAccessPolicy -PolicyName \"LMS-Teams-Webinars\" -Global"));
+    assert!(s.scripts[1]
+        .value
+        .contains("-Identity \"maria.ortiz@northwind.example\""));
+    assert!(s.scripts[2]
+        .value
+        .contains(&format!("@{{Add=\"{}\"}}", emu.info.client_id)));
+    assert!(s.evidence.iter().any(|e| e.answer.contains("403")));
+}
+
+#[tokio::test]
+async fn the_demo_host_outside_the_policy_is_named() {
+    let emu = emulator(&[]).await;
+    let s = setup::check(
+        &app_conn(
+            &emu,
+            &[
+                "megan.bowen@northwind.example",
+                "lidia.holloway@northwind.example",
+            ],
+        ),
+        "accessPolicy",
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.status, Status::Failed);
+    assert!(text(&s).contains("Not covered: lidia.holloway@northwind.example."));
+    assert!(!text(&s).contains("Not covered: megan"));
+    assert!(s.scripts[1].value.contains("lidia.holloway") && !s.scripts[1].value.contains("megan"));
+}
+
+#[tokio::test]
+async fn a_missing_permission_is_named_with_its_type_and_the_consent_url() {
+    let emu = emulator(&["missing-permission"]).await;
+    let c = setup::check_all(&app_conn(&emu, &GOOD_HOSTS)).await;
+    let p = step(&c, "permissions");
+    assert_eq!(p.status, Status::Failed);
+    assert!(text(p).contains("Missing: OnlineMeetingArtifact.Read.All (Application)."));
+    assert!(text(p).contains(&format!(
+        "/{}/adminconsent?client_id={}",
+        emu.info.tenant_id, emu.info.client_id
+    )));
+    assert_eq!(step(&c, "consent").status, Status::Warning);
+    // Without participant information the artifact permission is not required.
+    let mut conn = app_conn(&emu, &GOOD_HOSTS);
+    conn.participant_info = false;
+    let c = setup::check_all(&conn).await;
+    assert_eq!(step(&c, "permissions").status, Status::Passed);
+    assert!(
+        c.steps.iter().all(|s| s.id != "accessPolicy"),
+        "no access policy step without participant information"
+    );
+}
+
+#[tokio::test]
+async fn no_admin_consent_fails_consent_with_the_url() {
+    let emu = emulator(&["no-admin-consent"]).await;
+    let c = setup::check_all(&app_conn(&emu, &GOOD_HOSTS)).await;
+    let s = step(&c, "consent");
+    assert_eq!(s.status, Status::Failed);
+    assert!(text(s).contains("admin consent has not been granted"));
+    assert!(text(s).contains("/adminconsent?client_id="));
+    assert_eq!(step(&c, "permissions").status, Status::Failed);
+}
+
+#[tokio::test]
+async fn an_unlicensed_host_and_a_disabled_teams_plan_fail_the_hosts_step() {
+    let emu = emulator(&["unlicensed-host"]).await;
+    let s = setup::check(
+        &app_conn(
+            &emu,
+            &[
+                "megan.bowen@northwind.example",
+                "diego.siciliani@northwind.example",
+                "nobody@northwind.example",
+            ],
+        ),
+        "hosts",
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.status, Status::Failed);
+    let t = text(&s);
+    assert!(t.contains("megan.bowen@northwind.example (Megan Bowen): has no licence that includes Microsoft Teams"), "{t}");
+    assert!(t.contains("no Exchange Online mailbox"), "{t}");
+    assert!(t.contains("Microsoft Teams service is turned off"), "{t}");
+    assert!(
+        t.contains("nobody@northwind.example: no user with this e-mail"),
+        "{t}"
+    );
+}
+
+#[tokio::test]
+async fn a_host_typed_with_the_sign_in_name_gets_the_mail_to_use() {
+    let emu = emulator(&["secret-renewed"]).await;
+    let s = setup::check(
+        &app_conn(&emu, &["mortiz@northwindacademy.onmicrosoft.com"]),
+        "hosts",
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.status, Status::Warning);
+    assert!(
+        text(&s).contains(
+            "its e-mail is maria.ortiz@northwind.example: use maria.ortiz@northwind.example"
+        ),
+        "{}",
+        text(&s)
+    );
+}
+
+#[tokio::test]
+async fn reports_hold_every_step_and_never_a_secret() {
+    let emu = emulator(&["missing-access-policy"]).await;
+    let c = setup::check_all(&app_conn(
+        &emu,
+        &[
+            "megan.bowen@northwind.example",
+            "<b>x</b>@northwind.example",
+        ],
+    ))
+    .await;
+    let md = setup::report_markdown(&c, "2026-11-26T10:00:00Z");
+    let html = setup::report_html(&c, "2026-11-26T10:00:00Z");
+    for r in [&md, &html] {
+        assert!(
+            !r.contains(&emu.info.client_secret),
+            "no secret in a report"
+        );
+        assert!(r.contains(&emu.info.client_id));
+        assert!(r.contains("Teams application access policy"));
+        assert!(r.contains("Grant-CsApplicationAccessPolicy"));
+    }
+    assert!(md.contains("## 6. Teams application access policy — failed"));
+    assert!(
+        html.contains("&lt;b&gt;x&lt;/b&gt;@northwind.example") && !html.contains("<b>x</b>"),
+        "HTML is escaped"
+    );
+}
+
+#[tokio::test]
+async fn unknown_tenant_fails_the_first_step() {
+    let emu = emulator(&[]).await;
+    let mut conn = app_conn(&emu, &GOOD_HOSTS);
+    conn.tenant = "nosuchschool.onmicrosoft.com".into();
+    let s = setup::check(&conn, "tenant").await.unwrap();
+    assert_eq!(s.status, Status::Failed);
+    assert!(text(&s).contains("nosuchschool.onmicrosoft.com"));
+    assert!(s.evidence[0].answer.contains("AADSTS90002"));
+}
+
+#[tokio::test]
+async fn the_smoke_test_creates_finds_and_deletes_a_meeting() {
+    let emu = emulator(&[]).await;
+    let s = setup::check(&app_conn(&emu, &["megan.bowen@northwind.example"]), "smoke")
+        .await
+        .unwrap();
+    assert_eq!(s.status, Status::Passed, "{}", text(&s));
+    assert!(s.evidence.iter().any(|e| e.request.starts_with("POST ")));
+    assert!(s.evidence.iter().any(|e| e.request.starts_with("DELETE ")));
+    let s = setup::check(
+        &app_conn(&emu, &["lidia.holloway@northwind.example"]),
+        "smoke",
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.status, Status::Failed);
+    assert!(
+        text(&s).contains("Deleted the test meeting"),
+        "cleans up even when it fails"
+    );
+}
+
+#[tokio::test]
+async fn delegated_mode_checks_redirect_uris_and_its_own_permission_list() {
+    let emu = emulator(&[]).await;
+    let dir = std::env::temp_dir().join(format!("rollcall-setup-{}", uuid::Uuid::new_v4()));
+    let profiles = Profiles::in_dir(&dir);
+    let store: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+    let p = Profile {
+        id: "d1".into(),
+        name: "Delegated".into(),
+        cloud: Cloud::Custom,
+        authority: Some(emu.info.authority.clone()),
+        graph: Some(emu.info.graph.clone()),
+        tenant: emu.info.tenant_id.clone(),
+        client_id: emu.info.client_id.clone(),
+        mode: AuthMode::Delegated,
+        portal_domain: "lms.northwind.example".into(),
+        participant_info: true,
+        hosts: vec!["megan.bowen@northwind.example".into()],
+        secret_hint: None,
+        secret_expires: None,
+        signed_in_as: None,
+    };
+    profiles.upsert(p.clone()).unwrap();
+    let attempt = SignInAttempt::begin(&p).await.unwrap();
+    let url = attempt.url.clone();
+    let st = store.clone();
+    let d = dir.clone();
+    let waiting = tokio::spawn(async move {
+        attempt
+            .finish(&Profiles::in_dir(&d), st, std::future::pending())
+            .await
+    });
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = http
+        .get(format!("{url}&login_hint=megan.bowen@northwind.example"))
+        .send()
+        .await
+        .unwrap();
+    http.get(r.headers()["location"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (conn, _) = waiting.await.unwrap().unwrap();
+
+    let c = setup::check_all(&conn).await;
+    let ids: Vec<&str> = c.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "tenant",
+            "credentials",
+            "secret",
+            "redirect",
+            "permissions",
+            "consent",
+            "hosts",
+            "smoke"
+        ],
+        "delegated: redirect URIs, no access policy"
+    );
+    let r = step(&c, "redirect");
+    assert_eq!(r.status, Status::CannotCheck, "{}", text(r));
+    assert!(text(r).contains("came back through it"));
+    assert!(
+        text(r).contains("https://lms.northwind.example/api/v2/webinars/oauth/microsoft-callback")
+    );
+    assert!(r.values.iter().any(
+        |v| v.value == "https://lms.northwind.example/api/v2/webinars/oauth/microsoft-callback"
+    ));
+    assert_eq!(
+        step(&c, "permissions").status,
+        Status::Passed,
+        "{}",
+        text(step(&c, "permissions"))
+    );
+    assert_eq!(step(&c, "consent").status, Status::Passed);
+    let h = step(&c, "hosts");
+    assert_eq!(h.status, Status::Passed, "{}", text(h));
+    assert!(text(h).contains(
+        "megan.bowen@northwind.example (Megan Bowen): Teams licensed; calendar readable."
+    ));
+    let _ = std::fs::remove_dir_all(dir);
+}
