@@ -20,7 +20,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::connections::sign_in_start,
         commands::connections::sign_in_wait,
         commands::connections::sign_in_cancel,
-        commands::connections::sign_out
+        commands::connections::sign_out,
+        commands::setup::setup_plan,
+        commands::setup::setup_check,
+        commands::setup::setup_report_save
     ])
 }
 
@@ -51,6 +54,7 @@ pub fn run() {
         }
     };
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
         .manage(app_state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {

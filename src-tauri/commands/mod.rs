@@ -1,4 +1,5 @@
 //! Tauri commands: one-line delegations to `rollcall-core`, each in a tracing span.
 
 pub mod connections;
+pub mod setup;
 pub mod tenant;

@@ -18,19 +18,27 @@ after(async () => {
   await s?.close();
 });
 
-test("the app opens on the demo tenant and shows hosts read from the emulator", async () => {
+test("the app opens on the demo tenant and checks the set-up against the emulator", async () => {
   const badge = await waitFor(() => s.text('[data-testid="demo-badge"]'), "the DEMO badge");
   assert.equal(badge, "DEMO");
-  const hosts = await waitFor(async () => {
-    const t = await s.text('[data-testid="hosts"]');
-    return t.includes("megan.bowen@northwind.example") ? t : null;
-  }, "the hosts table");
-  // Facts only the emulator's demo tenant holds: a host without Teams, a mail that differs from the UPN.
-  assert.match(hosts, /Diego Siciliani/);
-  assert.match(hosts, /Teams disabled/);
-  assert.match(hosts, /maria\.ortiz@northwind\.example/);
   const title = await s.title();
   assert.match(title, /DEMO/);
+  // Facts only the emulator's demo tenant holds: a host without Teams, one outside the access policy,
+  // a secret that expires in 10 days.
+  await waitFor(async () => (await s.wd("GET", `/session/${s.id}/element/${await s.find('[data-testid="step-hosts"]')}/attribute/data-status`)) === "failed", "the hosts step");
+  const hosts = await s.text('[data-testid="step-hosts"]');
+  assert.match(hosts, /Diego Siciliani/);
+  assert.match(hosts, /Microsoft Teams service is turned off/);
+  const policy = await s.waitText('[data-testid="step-accessPolicy"]', /Not covered: lidia\.holloway@northwind\.example/, "the access policy step");
+  assert.match(policy, /New-CsApplicationAccessPolicy/);
+  assert.match(await s.text('[data-testid="step-secret"]'), /10 days left/);
+  await s.waitText('[data-testid="setup-counts"]', /^4 passed · 2 failed · 1 warning$/, "every check answered");
+  if (process.env.ROLLCALL_DOCS_SHOTS) {
+    mkdirSync(process.env.ROLLCALL_DOCS_SHOTS, { recursive: true });
+    writeFileSync(join(process.env.ROLLCALL_DOCS_SHOTS, "setup-demo-top.png"), await s.screenshot());
+    await s.wd("POST", `/session/${s.id}/execute/sync`, { script: "document.querySelector('[data-testid=step-accessPolicy]').scrollIntoView()", args: [] });
+    writeFileSync(join(process.env.ROLLCALL_DOCS_SHOTS, "setup-failures.png"), await s.screenshot());
+  }
 });
 
 test("navigation reaches Calendar, Attendance and Settings", async () => {

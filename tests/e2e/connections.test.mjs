@@ -20,7 +20,7 @@ const output = [];
 
 before(async () => {
   assert.ok(cli, "ROLLCALL_CLI must point at the built rollcall binary");
-  emulator = spawn(cli, ["emulator"], { stdio: ["ignore", "pipe", "inherit"] });
+  emulator = spawn(cli, ["emulator", "--scenario", "secret-renewed"], { stdio: ["ignore", "pipe", "inherit"] });
   info = await new Promise((resolve, reject) => {
     let buf = "";
     emulator.stdout.on("data", (d) => {
@@ -105,6 +105,13 @@ test("application-level: a profile with a secret connects, and an expired secret
   assert.match(status, /token valid until/);
   assert.match(await s.waitText('[data-testid="tenant-line"]', /Northwind app/, "the header"), /Northwind app/);
   await shot("connections-valid.png");
+
+  // The set-up checklist of a correctly configured tenant: every step passes.
+  await s.click('[data-page="setup"]');
+  await s.waitText('[data-testid="setup-counts"]', /^7 passed · 0 failed · 0 warnings$/, "an all-green checklist");
+  assert.match(await s.text('[data-testid="step-secret"]'), /days left/);
+  await shot("setup-all-good.png");
+  await s.click('[data-page="settings"]');
 
   await fetch(`${info.admin}/scenarios/expired-secret`, { method: "POST" });
   await s.click('[data-testid="test-connection"]');

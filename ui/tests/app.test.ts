@@ -5,13 +5,18 @@ import { IpcError, setBackend } from "../src/ipc";
 import { fake } from "./fake";
 
 describe("App", () => {
-  it("shows the DEMO badge, the tenant and each host's Teams status", async () => {
+  it("shows the DEMO badge, the tenant and the checked set-up steps", async () => {
     setBackend(fake());
     render(App);
     await waitFor(() => expect(screen.getByTestId("demo-badge").textContent).toBe("DEMO"));
-    await waitFor(() => expect(screen.getByTestId("hosts").textContent).toContain("Teams disabled"));
     expect(screen.getByTestId("tenant-line").textContent).toContain("tenant-1");
-    expect(screen.getByText("No mailbox")).toBeTruthy();
+    // The checklist runs every check at once and shows each result with its fix.
+    await waitFor(() => expect(screen.getByTestId("step-accessPolicy").dataset.status).toBe("failed"));
+    expect(screen.getByTestId("step-tenant").dataset.status).toBe("passed");
+    expect(screen.getByTestId("step-smoke").dataset.status).toBe("waiting");
+    expect(screen.getByTestId("script").textContent).toContain("Grant-CsApplicationAccessPolicy");
+    expect(screen.getByText("Re-check every 5 minutes")).toBeTruthy();
+    expect(screen.getByTestId("setup-counts").textContent).toBe("1 passed · 1 failed · 0 warnings");
   });
 
   it("shows an IPC error with its hint and request-id, never a blank page", async () => {

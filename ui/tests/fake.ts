@@ -1,5 +1,5 @@
 // A fake backend for UI tests: each test overrides what it exercises.
-import type { Backend, TenantSummary } from "../src/ipc";
+import type { Backend, Checklist, Step, TenantSummary } from "../src/ipc";
 
 export const summary: TenantSummary = {
   tenantId: "tenant-1",
@@ -10,6 +10,48 @@ export const summary: TenantSummary = {
     { email: "a@x.example", displayName: "Ann", userPrincipalName: "a@x.example", teams: "enabled", upcoming: [], recent: [], problem: null },
     { email: "d@x.example", displayName: "Dan", userPrincipalName: "d@x.example", teams: "disabled", upcoming: [], recent: [], problem: "No mailbox" },
   ],
+};
+
+const step = (id: string, number: number, over: Partial<Step> = {}): Step => ({
+  id,
+  number,
+  title: id,
+  why: "why",
+  todo: ["do this"],
+  values: [],
+  scripts: [],
+  how: "how",
+  status: "waiting",
+  detail: ["Not checked yet."],
+  evidence: [],
+  checkedAt: null,
+  recheckMinutes: null,
+  onDemand: false,
+  ...over,
+});
+
+export const checklist: Checklist = {
+  profile: "Demo tenant",
+  tenant: "tenant-1",
+  clientId: "client-1",
+  mode: "application",
+  participantInfo: true,
+  demo: true,
+  steps: [step("tenant", 1, { title: "Tenant exists" }), step("accessPolicy", 2, { title: "Teams application access policy" }), step("smoke", 3, { onDemand: true })],
+};
+
+/** What each check returns in the fake tenant. */
+export const results: Record<string, Step> = {
+  tenant: step("tenant", 1, { title: "Tenant exists", status: "passed", detail: ["The tenant answers."], checkedAt: "2026-11-26T10:00:00Z" }),
+  accessPolicy: step("accessPolicy", 2, {
+    title: "Teams application access policy",
+    status: "failed",
+    detail: ["Not covered: lidia@x.example."],
+    scripts: [{ label: "Everyone (Global)", value: 'Grant-CsApplicationAccessPolicy -PolicyName "LMS-Teams-Webinars" -Global\n' }],
+    recheckMinutes: 5,
+    evidence: [{ request: "GET /users/1/onlineMeetings", answer: "403", requestId: "req-9" }],
+    checkedAt: "2026-11-26T10:00:00Z",
+  }),
 };
 
 export function fake(over: Partial<Backend> = {}): Backend {
@@ -29,6 +71,14 @@ export function fake(over: Partial<Backend> = {}): Backend {
     signInWait: none,
     signInCancel: async () => {},
     signOut: none,
+    setupPlan: async () => structuredClone(checklist),
+    setupCheck: async (id) => {
+      const r = results[id];
+      if (!r) throw new Error(`no result for ${id}`);
+      return structuredClone(r);
+    },
+    setupReportSave: none,
+    chooseSavePath: async () => null,
     ...over,
   };
 }

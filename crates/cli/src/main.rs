@@ -227,19 +227,7 @@ async fn check(
         }
     }
     if let Some(path) = report {
-        let generated = jiff::Timestamp::now()
-            .round(jiff::Unit::Second)
-            .map(|t| t.to_string())
-            .unwrap_or_default();
-        let html = path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
-        let text = if html {
-            setup::report_html(&list, &generated)
-        } else {
-            setup::report_markdown(&list, &generated)
-        };
-        if let Err(e) = rollcall_core::atomic::write(&path, text.as_bytes()) {
+        if let Err(e) = setup::write_report(&list, &path) {
             return could_not_run(&e);
         }
         eprintln!("rollcall: report written to {}", path.display());

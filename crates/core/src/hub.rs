@@ -42,6 +42,8 @@ pub struct Hub {
     demo_active: Mutex<bool>,
     pending: tokio::sync::Mutex<Option<Pending>>,
     cancel: Mutex<Option<oneshot::Sender<()>>>,
+    /// The latest result of each set-up step for the active connection (for the report).
+    setup: Mutex<std::collections::HashMap<String, crate::setup::Step>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -58,6 +60,7 @@ impl Hub {
             demo_active: Mutex::new(false),
             pending: tokio::sync::Mutex::new(None),
             cancel: Mutex::new(None),
+            setup: Mutex::new(Default::default()),
         }
     }
 
@@ -69,7 +72,7 @@ impl Hub {
     pub fn set_demo(&self, conn: Connection) {
         *lock(&self.demo) = Some(conn);
         *lock(&self.demo_active) = true;
-        *lock(&self.active) = None;
+        self.reset_active();
     }
 
     pub fn list(&self) -> Result<ProfilesView, CoreError> {
@@ -144,6 +147,7 @@ impl Hub {
         let mut active = lock(&self.active);
         if active.as_ref().and_then(|c| c.profile_id.as_deref()) == Some(id) {
             *active = None;
+            lock(&self.setup).clear();
         }
     }
 
@@ -167,7 +171,7 @@ impl Hub {
             self.profiles.activate(id)?;
             *lock(&self.demo_active) = false;
         }
-        *lock(&self.active) = None;
+        self.reset_active();
         self.list()
     }
 
@@ -243,8 +247,38 @@ impl Hub {
             self.profiles.activate(&id)?;
             *lock(&self.demo_active) = false;
         }
+        lock(&self.setup).clear();
         *lock(&self.active) = Some(conn);
         Ok(status)
+    }
+
+    fn reset_active(&self) {
+        *lock(&self.active) = None;
+        lock(&self.setup).clear();
+    }
+
+    /// The checklist for the active connection, with the latest result of each step checked so far.
+    pub fn setup_plan(&self) -> Result<crate::setup::Checklist, CoreError> {
+        let mut list = crate::setup::plan(&self.connection()?);
+        let done = lock(&self.setup);
+        for s in list.steps.iter_mut() {
+            if let Some(r) = done.get(&s.id) {
+                *s = r.clone();
+            }
+        }
+        Ok(list)
+    }
+
+    /// Check one step now and remember the result.
+    pub async fn setup_check(&self, id: &str) -> Result<crate::setup::Step, CoreError> {
+        let step = crate::setup::check(&self.connection()?, id).await?;
+        lock(&self.setup).insert(step.id.clone(), step.clone());
+        Ok(step)
+    }
+
+    /// The report of the latest results (`html` or Markdown), written atomically to `path`.
+    pub fn save_setup_report(&self, path: &std::path::Path) -> Result<(), CoreError> {
+        crate::setup::write_report(&self.setup_plan()?, path)
     }
 
     pub fn cancel_sign_in(&self) {

@@ -598,9 +598,9 @@ async fn check_secret(conn: &Connection, s: &mut Step) {
             if let Some(c) = chosen {
                 if let Some(end) = c.end_date_time {
                     let which = match (matched.is_some(), &c.display_name) {
-                        (true, Some(n)) => format!("the saved secret \"{n}\" ({}…)", c.hint.clone().unwrap_or_default()),
-                        (true, None) => format!("the saved secret ({}…)", c.hint.clone().unwrap_or_default()),
-                        (false, _) => format!("the newest of {} secrets (Rollcall does not hold the one the LMS uses)", creds.len()),
+                        (true, Some(n)) => format!("The saved secret \"{n}\" ({}…)", c.hint.clone().unwrap_or_default()),
+                        (true, None) => format!("The saved secret ({}…)", c.hint.clone().unwrap_or_default()),
+                        (false, _) => format!("The newest of {} secrets (Rollcall does not hold the one the LMS uses)", creds.len()),
                     };
                     expiry = Some((end, which));
                 }
@@ -628,7 +628,7 @@ async fn check_secret(conn: &Connection, s: &mut Step) {
                 .to_zoned(jiff::tz::TimeZone::UTC)
                 .map(|z| z.timestamp())
                 .ok();
-            expiry = ts.map(|t| (t, "the expiry date you entered".to_string()));
+            expiry = ts.map(|t| (t, "The secret (by the expiry date you entered)".to_string()));
         }
     }
     let Some((end, which)) = expiry else {
@@ -637,7 +637,9 @@ async fn check_secret(conn: &Connection, s: &mut Step) {
         s.detail.push("Enter the secret's expiry date in Settings → Connections (it is shown in Certificates & secrets).".into());
         return;
     };
-    let days = (end.as_second() - today.as_second()).div_euclid(86_400);
+    // Whole calendar days between the UTC dates, as the admin counts them on a calendar.
+    let utc_date = |t: Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let days = i64::from((utc_date(end) - utc_date(today)).get_days());
     let date = end
         .to_zoned(jiff::tz::TimeZone::UTC)
         .date()
@@ -1265,6 +1267,20 @@ pub fn report_html(c: &Checklist, generated: &str) -> String {
     }
     out.push_str("</body></html>\n");
     out
+}
+
+/// Write the report atomically: HTML when the file name ends in `.html`/`.htm`, else Markdown.
+pub fn write_report(list: &Checklist, path: &std::path::Path) -> Result<(), CoreError> {
+    let generated = now_string();
+    let html = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm"));
+    let text = if html {
+        report_html(list, &generated)
+    } else {
+        report_markdown(list, &generated)
+    };
+    crate::atomic::write(path, text.as_bytes())
 }
 
 pub fn status_word(s: Status) -> &'static str {

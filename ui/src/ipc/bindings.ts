@@ -138,6 +138,39 @@ async signOut(id: string) : Promise<Result<ProfilesView, CoreError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The steps for the active connection, with the latest results.
+ */
+async setupPlan() : Promise<Result<Checklist, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("setup_plan") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Check one step now (`tenant`, `credentials`, …, `smoke`).
+ */
+async setupCheck(id: string) : Promise<Result<Step, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("setup_check", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Write the set-up report (Markdown, or HTML for a `.html` name) to a path the user chose.
+ */
+async setupReportSave(path: string) : Promise<Result<null, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("setup_report_save", { path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -166,6 +199,10 @@ export type AuthMode =
  */
 "delegated"
 /**
+ * The whole checklist for one connection.
+ */
+export type Checklist = { profile: string; tenant: string; clientId: string; mode: AuthMode; participantInfo: boolean; demo: boolean; steps: Step[] }
+/**
  * Which Microsoft cloud the tenant lives in.
  */
 export type Cloud = "global" | "usGov" | "china" | 
@@ -193,6 +230,10 @@ permissions: string[]; secretHint: string | null; secretExpires: string | null;
  * Days until the entered expiry date (negative once expired).
  */
 secretDaysLeft: number | null; demo: boolean }
+/**
+ * A value the admin pastes somewhere, with a copy button.
+ */
+export type CopyValue = { label: string; value: string }
 export type CoreError = { code: ErrorCode; message: string; hint: string | null; requestId: string | null }
 /**
  * The closed set of error codes (mirrored in `ui/src/ipc/`). Add one only when a consumer needs it.
@@ -259,6 +300,10 @@ export type ErrorCode =
  */
 "internal"
 /**
+ * What was asked and what came back.
+ */
+export type Evidence = { request: string; answer: string; requestId: string | null }
+/**
  * Per-field validation problems, for the form.
  */
 export type FieldError = { field: string; message: string }
@@ -323,6 +368,53 @@ active: string | null;
  * Whether the demo tenant is available in this run.
  */
 demoAvailable: boolean; profiles: Profile[] }
+export type Status = "passed" | "failed" | "warning" | 
+/**
+ * Not checked yet, or waiting for an earlier step.
+ */
+"waiting" | 
+/**
+ * Rollcall cannot see this from here; `detail` says why and how to check by hand.
+ */
+"cannotCheck"
+export type Step = { 
+/**
+ * Stable id: `tenant`, `credentials`, `secret`, `redirect`, `permissions`, `consent`,
+ * `accessPolicy`, `hosts`, `smoke`.
+ */
+id: string; number: number; title: string; 
+/**
+ * One sentence on why it matters.
+ */
+why: string; 
+/**
+ * What to do, in order.
+ */
+todo: string[]; values: CopyValue[]; 
+/**
+ * Generated PowerShell, when the fix is a script.
+ */
+scripts: CopyValue[]; 
+/**
+ * How Rollcall checks it.
+ */
+how: string; status: Status; 
+/**
+ * Why this status, in the admin's words (one line per finding).
+ */
+detail: string[]; evidence: Evidence[]; 
+/**
+ * RFC 3339 UTC, when the check ran.
+ */
+checkedAt: string | null; 
+/**
+ * Offer "re-check every N minutes" (the access policy takes time to apply).
+ */
+recheckMinutes: number | null; 
+/**
+ * Runs only on request (it changes the tenant).
+ */
+onDemand: boolean }
 export type TenantSummary = { tenantId: string; clientId: string; demo: boolean; 
 /**
  * Application permissions carried by the token.

@@ -1,19 +1,27 @@
 // The one facade the UI talks to. Pages never import `bindings.ts` directly, so tests can swap the
 // backend (see `setBackend`) and the generated file stays an implementation detail.
+import { save } from "@tauri-apps/plugin-dialog";
 import {
   type AppStatus,
+  type Checklist,
   type ConnectionStatus,
   type CoreError,
   commands,
   type FieldError,
   type Profile,
   type ProfilesView,
+  type Step,
   type TenantSummary,
 } from "./bindings";
 
 export type {
   AppStatus,
   AuthMode,
+  Checklist,
+  CopyValue,
+  Evidence,
+  Status,
+  Step,
   Cloud,
   ConnectionStatus,
   CoreError,
@@ -40,6 +48,11 @@ export interface Backend {
   signInWait(): Promise<ConnectionStatus>;
   signInCancel(): Promise<void>;
   signOut(id: string): Promise<ProfilesView>;
+  setupPlan(): Promise<Checklist>;
+  setupCheck(id: string): Promise<Step>;
+  setupReportSave(path: string): Promise<void>;
+  /** The OS save-as dialog; null when the user cancels. */
+  chooseSavePath(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null>;
 }
 
 /** An IPC failure with the closed error code set; the UI branches on `code`, never on text. */
@@ -76,6 +89,12 @@ export const tauriBackend: Backend = {
     unwrap(await commands.signInCancel());
   },
   signOut: async (id) => unwrap(await commands.signOut(id)),
+  setupPlan: async () => unwrap(await commands.setupPlan()),
+  setupCheck: async (id) => unwrap(await commands.setupCheck(id)),
+  setupReportSave: async (path) => {
+    unwrap(await commands.setupReportSave(path));
+  },
+  chooseSavePath: async (defaultPath, filters) => (await save({ defaultPath, filters })) ?? null,
 };
 
 let current: Backend = tauriBackend;

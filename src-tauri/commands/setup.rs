@@ -1,0 +1,31 @@
+//! The Setup page: the checklist, one check at a time (the UI runs them concurrently and shows
+//! progress), and the report.
+
+use rollcall_core::setup::{Checklist, Step};
+use tauri::State;
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// The steps for the active connection, with the latest results.
+#[tauri::command]
+#[specta::specta]
+pub async fn setup_plan(state: State<'_, AppState>) -> Result<Checklist, IpcError> {
+    let _span = tracing::info_span!("setup_plan").entered();
+    state.hub.setup_plan()
+}
+
+/// Check one step now (`tenant`, `credentials`, …, `smoke`).
+#[tauri::command]
+#[specta::specta]
+pub async fn setup_check(state: State<'_, AppState>, id: String) -> Result<Step, IpcError> {
+    state.hub.setup_check(&id).await
+}
+
+/// Write the set-up report (Markdown, or HTML for a `.html` name) to a path the user chose.
+#[tauri::command]
+#[specta::specta]
+pub async fn setup_report_save(state: State<'_, AppState>, path: String) -> Result<(), IpcError> {
+    let _span = tracing::info_span!("setup_report_save").entered();
+    state.hub.save_setup_report(std::path::Path::new(&path))
+}
