@@ -15,5 +15,6 @@ pub mod secrets;
 pub mod session;
 pub mod setup;
 pub mod summary;
+pub mod webinars;
 
 pub use error::{CoreError, ErrorCode};
