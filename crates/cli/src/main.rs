@@ -1,6 +1,7 @@
 //! `rollcall`: the headless command line. Output for scripts goes to stdout; logs go to stderr.
 
 mod connection;
+mod webinars;
 
 use clap::{Parser, Subcommand};
 
@@ -72,6 +73,11 @@ enum Command {
         #[arg(long)]
         report: Option<std::path::PathBuf>,
     },
+    /// The hosts' Teams webinars (Outlook calendar events): list, create, cancel.
+    Webinars {
+        #[command(subcommand)]
+        action: webinars::Action,
+    },
     /// Forget the signed-in user of a connection (removes its refresh token from the keychain).
     Logout {
         #[command(flatten)]
@@ -85,7 +91,7 @@ fn fail(e: &rollcall_core::CoreError) -> std::process::ExitCode {
     std::process::ExitCode::from(e.exit_code())
 }
 
-fn print_json(v: &impl serde::Serialize) {
+pub(crate) fn print_json(v: &impl serde::Serialize) {
     match serde_json::to_string_pretty(v) {
         Ok(s) => println!("{s}"),
         Err(e) => eprintln!("rollcall: {e}"),
@@ -176,6 +182,10 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             smoke,
             report,
         } => check(&conn, json, smoke, report).await,
+        Command::Webinars { action } => match webinars::run(action).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
         Command::Login { conn, no_browser } => match login(&conn, no_browser).await {
             Ok(st) => {
                 print!("{}", status_text(&st));

@@ -117,3 +117,166 @@ fn whoami_on_the_demo_and_a_missing_secret_is_explained() {
     assert_eq!(out.status.code(), Some(77));
     assert!(String::from_utf8_lossy(&out.stderr).contains("ROLLCALL_CLIENT_SECRET"));
 }
+
+/// A shared emulator process, as a nightly job would point at a tenant.
+struct Emulator(std::process::Child, serde_json::Value);
+
+impl Emulator {
+    fn start() -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(["emulator"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        Emulator(child, serde_json::from_str(&line).unwrap())
+    }
+    fn run(&self, args: &[&str]) -> std::process::Output {
+        let i = &self.1;
+        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        for (flag, key) in [
+            ("--tenant", "tenantId"),
+            ("--client-id", "clientId"),
+            ("--authority", "authority"),
+            ("--graph", "graph"),
+        ] {
+            all.push(flag.into());
+            all.push(i[key].as_str().unwrap().into());
+        }
+        Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(&all)
+            .env(
+                "ROLLCALL_CLIENT_SECRET",
+                i["clientSecret"].as_str().unwrap(),
+            )
+            .env(
+                "ROLLCALL_DATA_DIR",
+                std::env::temp_dir().join(format!("rollcall-cli-{}", uuid_like())),
+            )
+            .output()
+            .unwrap()
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+    }
+}
+
+#[test]
+fn webinars_create_list_and_cancel_from_the_command_line() {
+    let emu = Emulator::start();
+    let host = ["--host", "megan.bowen@northwind.example"];
+    let out = emu.run(
+        &[
+            &[
+                "webinars",
+                "create",
+                "--subject",
+                "Night \"shift\" Q&A",
+                "--start",
+                "2027-03-27T23:30",
+                "--duration",
+                "180",
+                "--time-zone",
+                "Europe/Berlin",
+                "--invitee",
+                "a@northwind.example",
+                "--json",
+            ],
+            &host[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(created["start"], "2027-03-27T22:30:00Z");
+    // Three hours from 23:30 cross the DST change (02:00 → 03:00 on 28 March): it ends at 03:30 CEST.
+    assert_eq!(created["end"], "2027-03-28T01:30:00Z");
+    let id = created["id"].as_str().unwrap().to_string();
+
+    let out = emu.run(
+        &[
+            &[
+                "webinars",
+                "list",
+                "--from",
+                "2027-03-27",
+                "--to",
+                "2027-03-28",
+                "--time-zone",
+                "Europe/Berlin",
+            ],
+            &host[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("2027-03-27 23:30–03:30  megan.bowen@northwind.example  Night \"shift\" Q&A  [upcoming]"), "{text}");
+
+    let out = emu.run(
+        &[
+            &["webinars", "cancel", "--id", &id, "--message", "Moved"],
+            &host[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = emu.run(
+        &[
+            &[
+                "webinars",
+                "list",
+                "--from",
+                "2027-03-27",
+                "--to",
+                "2027-03-28",
+                "--json",
+            ],
+            &host[..],
+        ]
+        .concat(),
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        json["webinars"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|w| w["id"] != id.as_str()),
+        "gone from the organizer's calendar"
+    );
+
+    let out = emu.run(
+        &[
+            &[
+                "webinars",
+                "create",
+                "--subject",
+                "",
+                "--start",
+                "2027-03-27T10:00",
+            ],
+            &host[..],
+        ]
+        .concat(),
+    );
+    assert_eq!(out.status.code(), Some(64));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("The subject is required."));
+}

@@ -1,0 +1,254 @@
+//! `rollcall webinars list|create|cancel`: the calendar from scripts. Dates are read in `--time-zone`
+//! (default: this computer's zone) and printed in it; JSON keeps UTC instants.
+
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+use rollcall_core::webinars::{self, NewWebinar, RecurrenceInput, Repeat};
+use rollcall_core::{CoreError, ErrorCode};
+
+use crate::connection::ConnectionArgs;
+
+#[derive(clap::Subcommand)]
+pub enum Action {
+    /// Webinars of one or more hosts in a date range.
+    List {
+        #[command(flatten)]
+        conn: ConnectionArgs,
+        /// First day (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        to: String,
+        /// IANA zone for the dates and the output (default: this computer's zone).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Include calendar events that are not Teams meetings.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a webinar (an event with a Teams meeting) in a host's calendar.
+    Create {
+        #[command(flatten)]
+        conn: ConnectionArgs,
+        #[arg(long)]
+        subject: String,
+        /// Start as wall-clock time, YYYY-MM-DDTHH:MM, in --time-zone.
+        #[arg(long)]
+        start: String,
+        /// Length in minutes.
+        #[arg(long, default_value_t = 60)]
+        duration: u32,
+        #[arg(long)]
+        time_zone: Option<String>,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// The description is simple HTML.
+        #[arg(long)]
+        html: bool,
+        /// Invitee e-mail (repeatable).
+        #[arg(long = "invitee")]
+        invitees: Vec<String>,
+        /// Repeat daily or weekly (with --count or --until).
+        #[arg(long, value_parser = ["daily", "weekly"])]
+        repeat: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        interval: u32,
+        #[arg(long)]
+        count: Option<u32>,
+        /// Last date of the series (YYYY-MM-DD).
+        #[arg(long)]
+        until: Option<String>,
+        /// Create it even if the start is in the past.
+        #[arg(long)]
+        allow_past: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Cancel a webinar (organizer only) with a message to the attendees.
+    Cancel {
+        #[command(flatten)]
+        conn: ConnectionArgs,
+        /// The event id (from `list --json`); a series id cancels the series.
+        #[arg(long)]
+        id: String,
+        #[arg(long, default_value = "")]
+        message: String,
+    },
+}
+
+fn tz_of(name: &Option<String>) -> Result<(String, TimeZone), CoreError> {
+    match name {
+        Some(n) => TimeZone::get(n).map(|tz| (n.clone(), tz)).map_err(|_| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Unknown time zone \"{n}\"."),
+                Some("Use an IANA name such as Europe/Berlin.".into()),
+            )
+        }),
+        None => {
+            let tz = TimeZone::system();
+            let name = tz.iana_name().unwrap_or("UTC").to_string();
+            Ok((name, tz))
+        }
+    }
+}
+
+fn day_start(d: &str, tz: &TimeZone, what: &str) -> Result<Timestamp, CoreError> {
+    let date: Date = d.parse().map_err(|_| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("--{what} must be a date like 2026-12-01."),
+            None,
+        )
+    })?;
+    date.to_zoned(tz.clone())
+        .map(|z| z.timestamp())
+        .map_err(|e| CoreError::new(ErrorCode::InvalidInput, e.to_string(), None))
+}
+
+/// One host: `--host`, else the connection's single host.
+fn one_host(conn: &rollcall_core::connection::Connection) -> Result<String, CoreError> {
+    match conn.hosts.as_slice() {
+        [h] => Ok(h.clone()),
+        [] => Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "Give the host with --host EMAIL.",
+            None,
+        )),
+        _ => Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "Several hosts are configured: choose one with --host EMAIL.",
+            None,
+        )),
+    }
+}
+
+pub async fn run(action: Action) -> Result<(), CoreError> {
+    match action {
+        Action::List {
+            conn,
+            from,
+            to,
+            time_zone,
+            all,
+            json,
+        } => {
+            let (_, tz) = tz_of(&time_zone)?;
+            let (c, _emulator) = conn.resolve().await?;
+            let from = day_start(&from, &tz, "from")?;
+            let to = day_start(&to, &tz, "to")? + jiff::SignedDuration::from_hours(24);
+            let range = webinars::list(&c, &c.hosts.clone(), from, to, !all).await?;
+            if json {
+                crate::print_json(&range);
+            } else {
+                use std::io::Write;
+                let mut out = std::io::stdout().lock();
+                for w in &range.webinars {
+                    let local = |t: &str| {
+                        t.parse::<Timestamp>()
+                            .map(|t| {
+                                t.to_zoned(tz.clone())
+                                    .strftime("%Y-%m-%d %H:%M")
+                                    .to_string()
+                            })
+                            .unwrap_or_default()
+                    };
+                    let end = local(&w.end);
+                    // A closed pipe (`| head`) ends the listing quietly.
+                    let written = writeln!(
+                        out,
+                        "{}–{}  {}  {}{}  [{}]{}",
+                        local(&w.start),
+                        end.get(11..).unwrap_or_default(),
+                        w.host,
+                        w.subject,
+                        if w.cancelled { " (cancelled)" } else { "" },
+                        match w.state {
+                            webinars::WebinarState::Ended => "ended",
+                            webinars::WebinarState::Live => "live",
+                            webinars::WebinarState::Upcoming => "upcoming",
+                        },
+                        w.join_url
+                            .as_deref()
+                            .map(|u| format!("  {u}"))
+                            .unwrap_or_default(),
+                    );
+                    if written.is_err() {
+                        return Ok(());
+                    }
+                }
+                for p in &range.problems {
+                    eprintln!("rollcall: {}: {}", p.host, p.error.user_message());
+                }
+                eprintln!("rollcall: {} webinar(s)", range.webinars.len());
+            }
+            if range.problems.is_empty() {
+                Ok(())
+            } else {
+                Err(range.problems[0].error.clone())
+            }
+        }
+        Action::Create {
+            conn,
+            subject,
+            start,
+            duration,
+            time_zone,
+            description,
+            html,
+            invitees,
+            repeat,
+            interval,
+            count,
+            until,
+            allow_past,
+            json,
+        } => {
+            let (tz_name, _) = tz_of(&time_zone)?;
+            let (c, _emulator) = conn.resolve().await?;
+            let recurrence = repeat.map(|r| RecurrenceInput {
+                repeat: if r == "daily" {
+                    Repeat::Daily
+                } else {
+                    Repeat::Weekly
+                },
+                interval,
+                count: if until.is_none() {
+                    Some(count.unwrap_or(1))
+                } else {
+                    None
+                },
+                until: until.clone(),
+            });
+            let w = NewWebinar {
+                host: one_host(&c)?,
+                subject,
+                start,
+                time_zone: tz_name,
+                duration_minutes: duration,
+                description,
+                html,
+                invitees,
+                recurrence,
+                allow_past,
+            };
+            let created = webinars::create(&c, &w).await?;
+            if json {
+                crate::print_json(&created);
+            } else {
+                println!("{}\n{}", created.id, created.join_url.unwrap_or_default());
+            }
+            Ok(())
+        }
+        Action::Cancel { conn, id, message } => {
+            let (c, _emulator) = conn.resolve().await?;
+            webinars::cancel(&c, &one_host(&c)?, &id, &message).await?;
+            eprintln!("rollcall: cancelled");
+            Ok(())
+        }
+    }
+}
