@@ -23,7 +23,13 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::connections::sign_out,
         commands::setup::setup_plan,
         commands::setup::setup_check,
-        commands::setup::setup_report_save
+        commands::setup::setup_report_save,
+        commands::webinars::webinars_list,
+        commands::webinars::webinar_validate,
+        commands::webinars::webinar_create,
+        commands::webinars::webinar_update,
+        commands::webinars::webinar_cancel,
+        commands::webinars::webinar_details
     ])
 }
 

@@ -25,6 +25,8 @@ pub struct AppStatus {
     pub version: String,
     /// Why there is no connection, when there is none.
     pub problem: Option<CoreError>,
+    /// The host accounts of the active connection.
+    pub hosts: Vec<String>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
                 profile: c.profile.clone(),
                 version,
                 problem: None,
+                hosts: c.hosts.clone(),
             },
             Err(e) => AppStatus {
                 connected: false,
@@ -54,6 +57,7 @@ impl AppState {
                 profile: "Not connected".into(),
                 version,
                 problem: Some(e),
+                hosts: Vec::new(),
             },
         }
     }

@@ -3,3 +3,4 @@
 pub mod connections;
 pub mod setup;
 pub mod tenant;
+pub mod webinars;

@@ -59,7 +59,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     throw new Error("not used in this test");
   };
   return {
-    appStatus: async () => ({ connected: true, demo: true, tenant: "tenant-1", profile: "Demo tenant", version: "0.1.0", problem: null }),
+    appStatus: async () => ({ connected: true, demo: true, tenant: "tenant-1", profile: "Demo tenant", version: "0.1.0", problem: null, hosts: ["a@x.example", "d@x.example"] }),
     tenantSummary: async () => summary,
     profilesList: async () => ({ active: "demo", demoAvailable: true, profiles: [] }),
     profileValidate: async () => [],
@@ -78,6 +78,12 @@ export function fake(over: Partial<Backend> = {}): Backend {
       return structuredClone(r);
     },
     setupReportSave: none,
+    webinarsList: async () => ({ webinars: [], problems: [] }),
+    webinarValidate: async () => [],
+    webinarCreate: none,
+    webinarUpdate: none,
+    webinarCancel: none,
+    webinarDetails: none,
     chooseSavePath: async () => null,
     ...over,
   };

@@ -281,6 +281,59 @@ impl Hub {
         crate::setup::write_report(&self.setup_plan()?, path)
     }
 
+    /// Where Rollcall remembers what it cancelled for the active connection.
+    fn cancel_log(&self, conn: &Connection) -> crate::webinars::CancelLog {
+        let dir = self
+            .profiles
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let id = conn.profile_id.clone().unwrap_or_else(|| DEMO_ID.into());
+        crate::webinars::CancelLog::new(dir.join(format!("cancelled-{id}.json")))
+    }
+
+    /// The calendar range for the given hosts (default: the connection's), with what Rollcall
+    /// cancelled still shown.
+    pub async fn webinars(
+        &self,
+        hosts: Option<Vec<String>>,
+        from: &str,
+        to: &str,
+        teams_only: bool,
+    ) -> Result<crate::webinars::WebinarRange, CoreError> {
+        let conn = self.connection()?;
+        let parse = |t: &str| {
+            t.parse::<jiff::Timestamp>().map_err(|_| {
+                CoreError::new(
+                    ErrorCode::InvalidInput,
+                    format!("\"{t}\" is not an RFC 3339 instant."),
+                    None,
+                )
+            })
+        };
+        let (from, to) = (parse(from)?, parse(to)?);
+        let hosts = hosts
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| conn.hosts.clone());
+        let mut range = crate::webinars::list(&conn, &hosts, from, to, teams_only).await?;
+        self.cancel_log(&conn).merge(&mut range, &hosts, from, to);
+        Ok(range)
+    }
+
+    /// Cancel, and remember it so the calendar keeps showing it struck through.
+    pub async fn cancel_webinar(
+        &self,
+        host: &str,
+        id: &str,
+        message: &str,
+    ) -> Result<(), CoreError> {
+        let conn = self.connection()?;
+        let w = crate::webinars::get(&conn, host, id).await?;
+        crate::webinars::cancel(&conn, host, id, message).await?;
+        self.cancel_log(&conn).record(&w)
+    }
+
     pub fn cancel_sign_in(&self) {
         if let Some(tx) = lock(&self.cancel).take() {
             let _ = tx.send(());

@@ -171,6 +171,72 @@ async setupReportSave(path: string) : Promise<Result<null, CoreError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Webinars of the hosts (default: the connection's) between two RFC 3339 instants.
+ */
+async webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean) : Promise<Result<WebinarRange, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinars_list", { from, to, hosts, teamsOnly }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Field problems of a webinar being created.
+ */
+async webinarValidate(webinar: NewWebinar) : Promise<Result<FieldError[], CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinar_validate", { webinar }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Create the event with its Teams meeting.
+ */
+async webinarCreate(webinar: NewWebinar) : Promise<Result<Webinar, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinar_create", { webinar }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Change time, subject or description (an occurrence, or the series by its id).
+ */
+async webinarUpdate(edit: WebinarEdit) : Promise<Result<Webinar, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinar_update", { edit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Cancel with a message to the attendees (organizer only).
+ */
+async webinarCancel(host: string, id: string, message: string) : Promise<Result<null, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinar_cancel", { host, id, message }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The details panel: the event and its online meeting.
+ */
+async webinarDetails(host: string, id: string) : Promise<Result<WebinarDetails, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinar_details", { host, id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -188,7 +254,11 @@ export type AppStatus = { connected: boolean; demo: boolean; tenant: string | nu
 /**
  * Why there is no connection, when there is none.
  */
-problem: CoreError | null }
+problem: CoreError | null; 
+/**
+ * The host accounts of the active connection.
+ */
+hosts: string[] }
 export type AuthMode = 
 /**
  * Client credentials: the app's own permissions (`roles`), no user.
@@ -307,6 +377,7 @@ export type Evidence = { request: string; answer: string; requestId: string | nu
  * Per-field validation problems, for the form.
  */
 export type FieldError = { field: string; message: string }
+export type HostProblem = { host: string; error: CoreError }
 export type HostSummary = { email: string; displayName: string | null; userPrincipalName: string | null; 
 /**
  * `enabled`, `disabled`, `none` or `unknown`.
@@ -320,6 +391,26 @@ recent: WebinarBrief[];
  * Why the host could not be read, in the user's words.
  */
 problem: string | null }
+/**
+ * What the create form sends.
+ */
+export type NewWebinar = { host: string; subject: string; 
+/**
+ * Wall-clock start as typed, `YYYY-MM-DDTHH:MM`.
+ */
+start: string; 
+/**
+ * IANA zone of `start`, e.g. `Europe/Berlin`.
+ */
+timeZone: string; durationMinutes: number; description?: string; 
+/**
+ * `description` is simple HTML rather than plain text.
+ */
+html?: boolean; invitees?: string[]; recurrence?: RecurrenceInput | null; 
+/**
+ * The user confirmed a start in the past.
+ */
+allowPast?: boolean }
 /**
  * What the admin fills in. Secrets are not part of it.
  */
@@ -368,6 +459,23 @@ active: string | null;
  * Whether the demo tenant is available in this run.
  */
 demoAvailable: boolean; profiles: Profile[] }
+/**
+ * A recurrence as the create form asks for it.
+ */
+export type RecurrenceInput = { repeat: Repeat; 
+/**
+ * Every N days/weeks.
+ */
+interval: number; 
+/**
+ * Number of occurrences; or `until`.
+ */
+count: number | null; 
+/**
+ * Last date (`YYYY-MM-DD`, in the event's zone).
+ */
+until: string | null }
+export type Repeat = "daily" | "weekly"
 export type Status = "passed" | "failed" | "warning" | 
 /**
  * Not checked yet, or waiting for an earlier step.
@@ -420,11 +528,53 @@ export type TenantSummary = { tenantId: string; clientId: string; demo: boolean;
  * Application permissions carried by the token.
  */
 permissions: string[]; hosts: HostSummary[] }
+/**
+ * One calendar event (an occurrence, for a series) as the calendar shows it.
+ */
+export type Webinar = { id: string; 
+/**
+ * The host (as configured) whose calendar holds it.
+ */
+host: string; subject: string; 
+/**
+ * RFC 3339 UTC.
+ */
+start: string; end: string; teams: boolean; cancelled: boolean; state: WebinarState; 
+/**
+ * `singleInstance`, `occurrence`, `exception` or `seriesMaster`.
+ */
+kind: string; 
+/**
+ * The series this occurrence belongs to.
+ */
+seriesId: string | null; joinUrl: string | null; organizer: string | null; isOrganizer: boolean; invitees: string[]; webLink: string | null }
 export type WebinarBrief = { subject: string; 
 /**
  * RFC 3339, UTC.
  */
 start: string; end: string; cancelled: boolean }
+/**
+ * The details panel.
+ */
+export type WebinarDetails = { webinar: Webinar; 
+/**
+ * The Teams online meeting id, resolved by join URL (needed for attendance).
+ */
+onlineMeetingId: string | null; 
+/**
+ * Why the online meeting could not be resolved, in the user's words.
+ */
+meetingProblem: string | null }
+/**
+ * Changes to an existing webinar; `None` leaves a field as it is. To change a whole series, pass
+ * the series id.
+ */
+export type WebinarEdit = { host: string; id: string; subject: string | null; start: string | null; timeZone: string | null; durationMinutes: number | null; description: string | null; html?: boolean }
+/**
+ * A calendar range: the webinars, and the hosts that could not be read (shown on the view).
+ */
+export type WebinarRange = { webinars: Webinar[]; problems: HostProblem[] }
+export type WebinarState = "upcoming" | "live" | "ended"
 
 /** tauri-specta globals **/
 

@@ -10,8 +10,13 @@ import {
   type FieldError,
   type Profile,
   type ProfilesView,
+  type NewWebinar,
   type Step,
   type TenantSummary,
+  type Webinar,
+  type WebinarDetails,
+  type WebinarEdit,
+  type WebinarRange,
 } from "./bindings";
 
 export type {
@@ -30,8 +35,16 @@ export type {
   HostSummary,
   Profile,
   ProfilesView,
+  NewWebinar,
+  RecurrenceInput,
+  Repeat,
   TenantSummary,
+  Webinar,
   WebinarBrief,
+  WebinarDetails,
+  WebinarEdit,
+  WebinarRange,
+  WebinarState,
 } from "./bindings";
 
 export interface Backend {
@@ -51,6 +64,12 @@ export interface Backend {
   setupPlan(): Promise<Checklist>;
   setupCheck(id: string): Promise<Step>;
   setupReportSave(path: string): Promise<void>;
+  webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean): Promise<WebinarRange>;
+  webinarValidate(w: NewWebinar): Promise<FieldError[]>;
+  webinarCreate(w: NewWebinar): Promise<Webinar>;
+  webinarUpdate(e: WebinarEdit): Promise<Webinar>;
+  webinarCancel(host: string, id: string, message: string): Promise<void>;
+  webinarDetails(host: string, id: string): Promise<WebinarDetails>;
   /** The OS save-as dialog; null when the user cancels. */
   chooseSavePath(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null>;
 }
@@ -94,6 +113,14 @@ export const tauriBackend: Backend = {
   setupReportSave: async (path) => {
     unwrap(await commands.setupReportSave(path));
   },
+  webinarsList: async (from, to, hosts, teamsOnly) => unwrap(await commands.webinarsList(from, to, hosts, teamsOnly)),
+  webinarValidate: async (w) => unwrap(await commands.webinarValidate(w)),
+  webinarCreate: async (w) => unwrap(await commands.webinarCreate(w)),
+  webinarUpdate: async (e) => unwrap(await commands.webinarUpdate(e)),
+  webinarCancel: async (host, id, message) => {
+    unwrap(await commands.webinarCancel(host, id, message));
+  },
+  webinarDetails: async (host, id) => unwrap(await commands.webinarDetails(host, id)),
   chooseSavePath: async (defaultPath, filters) => (await save({ defaultPath, filters })) ?? null,
 };
 

@@ -1,0 +1,73 @@
+//! The Calendar page: ranges, create, edit, cancel, details.
+
+use rollcall_core::profile::FieldError;
+use rollcall_core::webinars::{
+    self, NewWebinar, Webinar, WebinarDetails, WebinarEdit, WebinarRange,
+};
+use tauri::State;
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// Webinars of the hosts (default: the connection's) between two RFC 3339 instants.
+#[tauri::command]
+#[specta::specta]
+pub async fn webinars_list(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    hosts: Option<Vec<String>>,
+    teams_only: bool,
+) -> Result<WebinarRange, IpcError> {
+    state.hub.webinars(hosts, &from, &to, teams_only).await
+}
+
+/// Field problems of a webinar being created.
+#[tauri::command]
+#[specta::specta]
+pub async fn webinar_validate(webinar: NewWebinar) -> Result<Vec<FieldError>, IpcError> {
+    Ok(webinars::validate(&webinar, jiff::Timestamp::now()))
+}
+
+/// Create the event with its Teams meeting.
+#[tauri::command]
+#[specta::specta]
+pub async fn webinar_create(
+    state: State<'_, AppState>,
+    webinar: NewWebinar,
+) -> Result<Webinar, IpcError> {
+    webinars::create(&state.hub.connection()?, &webinar).await
+}
+
+/// Change time, subject or description (an occurrence, or the series by its id).
+#[tauri::command]
+#[specta::specta]
+pub async fn webinar_update(
+    state: State<'_, AppState>,
+    edit: WebinarEdit,
+) -> Result<Webinar, IpcError> {
+    webinars::update(&state.hub.connection()?, &edit).await
+}
+
+/// Cancel with a message to the attendees (organizer only).
+#[tauri::command]
+#[specta::specta]
+pub async fn webinar_cancel(
+    state: State<'_, AppState>,
+    host: String,
+    id: String,
+    message: String,
+) -> Result<(), IpcError> {
+    state.hub.cancel_webinar(&host, &id, &message).await
+}
+
+/// The details panel: the event and its online meeting.
+#[tauri::command]
+#[specta::specta]
+pub async fn webinar_details(
+    state: State<'_, AppState>,
+    host: String,
+    id: String,
+) -> Result<WebinarDetails, IpcError> {
+    webinars::details(&state.hub.connection()?, &host, &id).await
+}
