@@ -350,7 +350,7 @@ pub fn validate(w: &NewWebinar, now: Timestamp) -> Vec<FieldError> {
             errs.push(invalid("recurrence", "Repeat every 1 to 99 days or weeks."));
         }
         match (r.count, &r.until) {
-            (Some(n), None) if n >= 1 && n <= MAX_OCCURRENCES => {}
+            (Some(n), None) if (1..=MAX_OCCURRENCES).contains(&n) => {}
             (Some(_), None) => errs.push(invalid(
                 "recurrence",
                 format!("Between 1 and {MAX_OCCURRENCES} occurrences."),
