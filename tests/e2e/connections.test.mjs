@@ -2,12 +2,11 @@
 // auth modes. The browser sign-in uses the test seam (ROLLCALL_TEST_AUTHORIZE_URL_FILE): the app
 // writes the authorize URL to a file instead of opening a browser, and this test plays the browser.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { openApp, waitFor } from "./webdriver.mjs";
+import { addProfile, openApp, startEmulator, waitFor } from "./webdriver.mjs";
 
 const cli = process.env.ROLLCALL_CLI;
 const docs = process.env.ROLLCALL_DOCS_SHOTS;
@@ -20,15 +19,7 @@ const output = [];
 
 before(async () => {
   assert.ok(cli, "ROLLCALL_CLI must point at the built rollcall binary");
-  emulator = spawn(cli, ["emulator", "--scenario", "secret-renewed"], { stdio: ["ignore", "pipe", "inherit"] });
-  info = await new Promise((resolve, reject) => {
-    let buf = "";
-    emulator.stdout.on("data", (d) => {
-      buf += d;
-      if (buf.includes("\n")) resolve(JSON.parse(buf.split("\n")[0]));
-    });
-    emulator.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
-  });
+  ({ proc: emulator, info } = await startEmulator(cli, ["--scenario", "secret-renewed"]));
   data = mkdtempSync(join(tmpdir(), "rollcall-e2e-conn-"));
   urlFile = join(data, "authorize-url.txt");
   s = await openApp({
@@ -48,36 +39,6 @@ after(async () => {
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
-async function fillProfile({ name, mode, secret }) {
-  await s.click('[data-testid="add-connection"]');
-  await s.type('[name="name"]', name);
-  await s.click('[name="cloud"] option[value="custom"]');
-  await s.type('[name="authority"]', info.authority);
-  await s.type('[name="graph"]', info.graph);
-  await s.type('[name="tenant"]', info.tenantDomain);
-  await s.type('[name="clientId"]', info.clientId);
-  await s.click(`[name="mode"][value="${mode}"]`);
-  await s.type('[name="portalDomain"]', "lms.northwind.example");
-  await s.type('[name="hosts"]', info.hosts.slice(0, 2).join(", "));
-  if (secret) {
-    await s.type('[name="secret"]', secret);
-    await s.setValue('[name="secretExpires"]', "2026-11-25");
-  }
-  await s.click('[data-testid="profile-form"] button[type="submit"]');
-  try {
-    await waitFor(async () => {
-      try {
-        await s.find('[data-testid="profile-form"]');
-        return false;
-      } catch {
-        return true;
-      }
-    }, `the form for ${name} to close`);
-  } catch (e) {
-    throw new Error(`${e.message}; the form says: ${await s.text('[data-testid="profile-form"]')}`);
-  }
-}
-
 async function shot(name) {
   if (!docs) return;
   mkdirSync(docs, { recursive: true });
@@ -95,7 +56,7 @@ test("application-level: a profile with a secret connects, and an expired secret
   await s.waitText('[data-testid="profile-form"]', /is a GUID/, "the client id error");
   await s.click('[data-testid="profile-form"] button[type="button"]:last-child');
 
-  await fillProfile({ name: "Northwind app", mode: "application", secret: info.clientSecret });
+  await addProfile(s, info, { name: "Northwind app", mode: "application", secret: info.clientSecret });
   const row = await s.waitText('[data-testid="profile-row"]', /Northwind app/, "the saved profile");
   assert.match(row, new RegExp(`Saved: ${info.clientSecret.slice(0, 3).replace(/[~.]/g, "\\$&")}…`));
   assert.ok(!row.includes(info.clientSecret), "the secret is never shown back");
@@ -122,7 +83,7 @@ test("application-level: a profile with a secret connects, and an expired secret
 });
 
 test("user-delegated: sign in through the browser, then the status shows the user", async () => {
-  await fillProfile({ name: "Northwind user", mode: "delegated" });
+  await addProfile(s, info, { name: "Northwind user", mode: "delegated" });
   if (existsSync(urlFile)) rmSync(urlFile);
   await s.click('[data-name="Northwind user"] [data-testid="sign-in"]');
   await s.waitText('[data-testid="sign-in-waiting"]', /Waiting for the browser/, "the waiting state");

@@ -113,3 +113,48 @@ export class Session {
     }
   }
 }
+
+/** Start `rollcall emulator` and resolve with its process and JSON line. */
+export function startEmulator(cli, args = []) {
+  const proc = spawn(cli, ["emulator", ...args], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    proc.stdout.on("data", (d) => {
+      buf += d;
+      if (buf.includes("\n")) resolve({ proc, info: JSON.parse(buf.split("\n")[0]) });
+    });
+    proc.on("exit", (code) => reject(new Error(`emulator exited ${code}`)));
+  });
+}
+
+/** Fill Settings → Connections' form for the emulator `info` and save it. */
+export async function addProfile(s, info, { name, mode, secret, hosts = info.hosts.slice(0, 2) }) {
+  await s.click('[data-testid="add-connection"]');
+  await s.type('[name="name"]', name);
+  await s.click('[name="cloud"] option[value="custom"]');
+  await s.type('[name="authority"]', info.authority);
+  await s.type('[name="graph"]', info.graph);
+  await s.type('[name="tenant"]', info.tenantDomain);
+  await s.type('[name="clientId"]', info.clientId);
+  await s.click(`[name="mode"][value="${mode}"]`);
+  await s.type('[name="portalDomain"]', "lms.northwind.example");
+  // WebKitWebDriver drops typed newlines: the form also accepts commas.
+  await s.type('[name="hosts"]', hosts.join(", "));
+  if (secret) {
+    await s.type('[name="secret"]', secret);
+    await s.setValue('[name="secretExpires"]', "2026-11-25");
+  }
+  await s.click('[data-testid="profile-form"] button[type="submit"]');
+  try {
+    await waitFor(async () => {
+      try {
+        await s.find('[data-testid="profile-form"]');
+        return false;
+      } catch {
+        return true;
+      }
+    }, `the form for ${name} to close`);
+  } catch (e) {
+    throw new Error(`${e.message}; the form says: ${await s.text('[data-testid="profile-form"]')}`);
+  }
+}
