@@ -25,7 +25,10 @@ async fn main() {
         .await
         .expect("emulator");
     let conn = Connection::application(
-        Endpoints { authority: emu.info.authority.clone(), graph: emu.info.graph.clone() },
+        Endpoints {
+            authority: emu.info.authority.clone(),
+            graph: emu.info.graph.clone(),
+        },
         &emu.info.tenant_id,
         &emu.info.client_id,
         Secret::new(emu.info.client_secret.clone()),
@@ -37,7 +40,10 @@ async fn main() {
 
     // Seed 2,000 events in January 2027 straight through Graph.
     let graph = conn.graph().expect("graph");
-    let user = rollcall_core::summary::find_user(&graph, HOST).await.expect("lookup").expect("host");
+    let user = rollcall_core::summary::find_user(&graph, HOST)
+        .await
+        .expect("lookup")
+        .expect("host");
     let mut set = tokio::task::JoinSet::new();
     for i in 0..EVENTS {
         let g = conn.graph().expect("graph");
@@ -64,7 +70,9 @@ async fn main() {
     let mut count = 0;
     for _ in 0..RUNS {
         let t = Instant::now();
-        let list = webinars::list_host(&conn, HOST, from, to, true).await.expect("list");
+        let list = webinars::list_host(&conn, HOST, from, to, true)
+            .await
+            .expect("list");
         ours.push(t.elapsed());
         count = list.len();
 
@@ -97,7 +105,17 @@ async fn main() {
     assert!(count >= EVENTS, "all {EVENTS} events read, got {count}");
     let (o, b) = (median(ours), median(bare));
     println!("calendar fetch, one host, {count} events in the range, median of {RUNS} runs");
-    println!("  rollcall pipeline (list_host): {:>8.1} ms  ({:.0} events/s)", o.as_secs_f64() * 1e3, count as f64 / o.as_secs_f64());
-    println!("  baseline bare paging loop:     {:>8.1} ms", b.as_secs_f64() * 1e3);
-    println!("  ratio pipeline / baseline:     {:>8.2}", o.as_secs_f64() / b.as_secs_f64());
+    println!(
+        "  rollcall pipeline (list_host): {:>8.1} ms  ({:.0} events/s)",
+        o.as_secs_f64() * 1e3,
+        count as f64 / o.as_secs_f64()
+    );
+    println!(
+        "  baseline bare paging loop:     {:>8.1} ms",
+        b.as_secs_f64() * 1e3
+    );
+    println!(
+        "  ratio pipeline / baseline:     {:>8.2}",
+        o.as_secs_f64() / b.as_secs_f64()
+    );
 }

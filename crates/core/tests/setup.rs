@@ -6,10 +6,11 @@ use std::sync::Arc;
 use rollcall_core::connection::Connection;
 use rollcall_core::profile::{AuthMode, Cloud, Profile, Profiles};
 use rollcall_core::secrets::{MemorySecrets, SecretStore};
-use rollcall_core::session::SignInAttempt;
 use rollcall_core::setup::{self, Checklist, Status, Step};
-use rollcall_emulator::{Config, Running};
-use rollcall_graph::{Endpoints, Secret};
+use rollcall_emulator::Running;
+
+mod common;
+use common::emulator;
 
 const GOOD_HOSTS: [&str; 3] = [
     "megan.bowen@northwind.example",
@@ -17,30 +18,9 @@ const GOOD_HOSTS: [&str; 3] = [
     "maria.ortiz@northwind.example",
 ];
 
-async fn emulator(scenarios: &[&str]) -> Running {
-    rollcall_emulator::start(
-        "127.0.0.1:0",
-        Config {
-            scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-}
-
 fn app_conn(emu: &Running, hosts: &[&str]) -> Connection {
-    let mut c = Connection::application(
-        Endpoints {
-            authority: emu.info.authority.clone(),
-            graph: emu.info.graph.clone(),
-        },
-        &emu.info.tenant_id,
-        &emu.info.client_id,
-        Secret::new(emu.info.client_secret.clone()),
-        hosts.iter().map(|h| h.to_string()).collect(),
-    )
-    .unwrap();
+    let hosts: Vec<String> = hosts.iter().map(|h| h.to_string()).collect();
+    let mut c = common::app_conn(emu, &hosts);
     c.portal_redirect_uri = Some(emu.info.portal_redirect_uri.clone());
     c
 }
@@ -330,29 +310,7 @@ async fn delegated_mode_checks_redirect_uris_and_its_own_permission_list() {
         signed_in_as: None,
     };
     profiles.upsert(p.clone()).unwrap();
-    let attempt = SignInAttempt::begin(&p).await.unwrap();
-    let url = attempt.url.clone();
-    let st = store.clone();
-    let d = dir.clone();
-    let waiting = tokio::spawn(async move {
-        attempt
-            .finish(&Profiles::in_dir(&d), st, std::future::pending())
-            .await
-    });
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let r = http
-        .get(format!("{url}&login_hint=megan.bowen@northwind.example"))
-        .send()
-        .await
-        .unwrap();
-    http.get(r.headers()["location"].to_str().unwrap())
-        .send()
-        .await
-        .unwrap();
-    let (conn, _) = waiting.await.unwrap().unwrap();
+    let (conn, _) = common::sign_in(&p, &dir, store, "megan.bowen@northwind.example").await;
 
     let c = setup::check_all(&conn).await;
     let ids: Vec<&str> = c.steps.iter().map(|s| s.id.as_str()).collect();

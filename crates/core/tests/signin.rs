@@ -11,20 +11,11 @@ use rollcall_core::profile::{AuthMode, Cloud, Profile, Profiles};
 use rollcall_core::secrets::{MemorySecrets, SecretKind, SecretStore};
 use rollcall_core::session::{self, SignInAttempt};
 use rollcall_core::ErrorCode;
-use rollcall_emulator::{Config, Running};
+use rollcall_emulator::Running;
 use rollcall_graph::Secret;
 
-async fn emulator(scenarios: &[&str]) -> Running {
-    rollcall_emulator::start(
-        "127.0.0.1:0",
-        Config {
-            scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap()
-}
+mod common;
+use common::{emulator, http};
 
 fn temp_dir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("rollcall-signin-{}", uuid::Uuid::new_v4()));
@@ -85,13 +76,6 @@ async fn token_requests(emu: &Running) -> u64 {
         .await
         .unwrap();
     v["tokenRequests"].as_u64().unwrap()
-}
-
-fn http() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 /// Play the browser: open the authorize URL for a demo user and follow the redirect to the loopback.
@@ -407,17 +391,8 @@ async fn an_inactive_refresh_token_asks_to_sign_in_again() {
     let e = env();
     let p = profile(&emu, AuthMode::Delegated);
     e.profiles.upsert(p.clone()).unwrap();
-    let attempt = SignInAttempt::begin(&p).await.unwrap();
-    let url = attempt.url.clone();
-    let store: Arc<dyn SecretStore> = e.store.clone();
-    let dir = e.dir.clone();
-    let waiting = tokio::spawn(async move {
-        attempt
-            .finish(&Profiles::in_dir(&dir), store, std::future::pending())
-            .await
-    });
-    browser(&url, "megan.bowen@northwind.example").await;
-    let (conn, _) = waiting.await.unwrap().unwrap();
+    let (conn, _) =
+        common::sign_in(&p, &e.dir, e.store.clone(), "megan.bowen@northwind.example").await;
     http()
         .post(format!("{}/scenarios/refresh-inactive", emu.info.admin))
         .send()
@@ -461,24 +436,8 @@ async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
 
     let p = profile(&emu, AuthMode::Delegated);
     e.profiles.upsert(p.clone()).unwrap();
-    let attempt = SignInAttempt::begin(&p).await.unwrap();
-    let url = attempt.url.clone();
-    let store: Arc<dyn SecretStore> = e.store.clone();
-    let dir = e.dir.clone();
-    let waiting = tokio::spawn(async move {
-        attempt
-            .finish(&Profiles::in_dir(&dir), store, std::future::pending())
-            .await
-    });
-    let r = http()
-        .get(format!("{url}&login_hint=megan.bowen@northwind.example"))
-        .send()
-        .await
-        .unwrap();
-    let back = r.headers()["location"].to_str().unwrap().to_string();
-    let code = query(&back, "code");
-    http().get(&back).send().await.unwrap();
-    let (conn, _) = waiting.await.unwrap().unwrap();
+    let (conn, code) =
+        common::sign_in(&p, &e.dir, e.store.clone(), "megan.bowen@northwind.example").await;
     let user_token = conn.token(true).await.unwrap();
     let refresh = e
         .store

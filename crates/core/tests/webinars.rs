@@ -8,27 +8,16 @@ use rollcall_core::webinars::{
     self, NewWebinar, RecurrenceInput, Repeat, WebinarEdit, WebinarState,
 };
 use rollcall_core::ErrorCode;
-use rollcall_emulator::{Config, Running};
-use rollcall_graph::{Endpoints, Secret};
+use rollcall_emulator::Running;
+
+mod common;
 
 const MEGAN: &str = "megan.bowen@northwind.example";
 const MARIA: &str = "maria.ortiz@northwind.example";
 
 async fn setup() -> (Running, Connection) {
-    let emu = rollcall_emulator::start("127.0.0.1:0", Config::default())
-        .await
-        .unwrap();
-    let conn = Connection::application(
-        Endpoints {
-            authority: emu.info.authority.clone(),
-            graph: emu.info.graph.clone(),
-        },
-        &emu.info.tenant_id,
-        &emu.info.client_id,
-        Secret::new(emu.info.client_secret.clone()),
-        emu.info.hosts.clone(),
-    )
-    .unwrap();
+    let emu = common::emulator(&[]).await;
+    let conn = common::app_conn(&emu, &emu.info.hosts.clone());
     (emu, conn)
 }
 

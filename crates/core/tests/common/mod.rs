@@ -1,0 +1,82 @@
+//! Shared by the integration tests: an emulator on an ephemeral port, an application connection to
+//! it, and a delegated sign-in that plays the browser.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::Path;
+use std::sync::Arc;
+
+use rollcall_core::connection::Connection;
+use rollcall_core::profile::{Profile, Profiles};
+use rollcall_core::secrets::SecretStore;
+use rollcall_core::session::SignInAttempt;
+use rollcall_emulator::{Config, Running};
+use rollcall_graph::{Endpoints, Secret};
+
+pub async fn emulator(scenarios: &[&str]) -> Running {
+    rollcall_emulator::start(
+        "127.0.0.1:0",
+        Config {
+            scenarios: scenarios.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap()
+}
+
+/// Application-level connection to the emulator's app, with these hosts.
+pub fn app_conn(emu: &Running, hosts: &[String]) -> Connection {
+    Connection::application(
+        Endpoints {
+            authority: emu.info.authority.clone(),
+            graph: emu.info.graph.clone(),
+        },
+        &emu.info.tenant_id,
+        &emu.info.client_id,
+        Secret::new(emu.info.client_secret.clone()),
+        hosts.to_vec(),
+    )
+    .unwrap()
+}
+
+/// An HTTP client that does not follow redirects (to read `Location`).
+pub fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Sign `profile` in as `user`: begin, play the browser (authorize with `login_hint`, follow the
+/// redirect to the loopback), finish. Returns the connection and the authorization code seen.
+pub async fn sign_in(
+    profile: &Profile,
+    dir: &Path,
+    store: Arc<dyn SecretStore>,
+    user: &str,
+) -> (Connection, String) {
+    let attempt = SignInAttempt::begin(profile).await.unwrap();
+    let url = attempt.url.clone();
+    let dir = dir.to_path_buf();
+    let waiting = tokio::spawn(async move {
+        attempt
+            .finish(&Profiles::in_dir(&dir), store, std::future::pending())
+            .await
+    });
+    let r = http()
+        .get(format!("{url}&login_hint={user}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "authorize should redirect back");
+    let back = r.headers()["location"].to_str().unwrap().to_string();
+    let code = url::Url::parse(&back)
+        .unwrap()
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    http().get(&back).send().await.unwrap();
+    let (conn, _) = waiting.await.unwrap().unwrap();
+    (conn, code)
+}
