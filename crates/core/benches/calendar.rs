@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Calendar fetch benchmark: one host with 2,000 Teams events in the visible month, read through
 //! Rollcall's pipeline (`webinars::list_host`: token, mailbox gate, paging, typed models, UTC) and,
 //! as the baseline in the same run, by a bare HTTP loop that only follows `@odata.nextLink` and
