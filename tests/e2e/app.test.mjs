@@ -43,10 +43,8 @@ test("the app opens on the demo tenant and checks the set-up against the emulato
 
 test("navigation reaches Calendar, Attendance and Settings", async () => {
   await s.click('[data-page="calendar"]');
-  const upcoming = await waitFor(() => s.text("main h1"), "the calendar heading");
-  assert.match(upcoming, /Upcoming webinars/);
-  const rows = await waitFor(() => s.text('[data-testid="webinars"]'), "the webinar table");
-  assert.match(rows, /#\d+|Weekly methods seminar/);
+  assert.equal(await waitFor(() => s.text("main h1"), "the calendar heading"), "Calendar");
+  await waitFor(() => s.find('[data-testid="event"]'), "webinars in the calendar");
 
   await s.click('[data-page="attendance"]');
   assert.match(await waitFor(() => s.text("main h1"), "attendance heading"), /Ended webinars/);

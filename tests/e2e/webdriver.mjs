@@ -38,8 +38,11 @@ export async function waitFor(fn, what, timeoutMs = 30000) {
 export async function openApp({ env = {}, args = [], output } = {}) {
   assert.ok(app, "ROLLCALL_APP must point at the built rollcall-desktop binary");
   const port = await freePort();
+  // The native WebDriver gets its own free port too: test files run concurrently, and its default
+  // (4445) would be shared between them.
+  const nativePort = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const driver = spawn("tauri-driver", ["--port", String(port)], {
+  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
     env: { ...process.env, ...env },
   });
