@@ -52,7 +52,10 @@ try {
   const count = () => s.wd("POST", `/session/${s.id}/execute/sync`, { script: "return document.querySelectorAll('[data-testid=event]').length", args: [] });
   async function measure(profile, view, expect) {
     await s.click('[data-page="settings"]');
-    await s.click(`[data-name="${profile}"] [data-testid="use-profile"]`).catch(() => {}); // already active
+    const use = `[data-name="${profile}"] [data-testid="use-profile"]`;
+    if ((await waitFor(() => s.text(`[data-name="${profile}"]`), `the row of ${profile}`)).includes("Use")) {
+      await waitFor(() => s.click(use).then(() => true), `the Use button of ${profile}`);
+    }
     await waitFor(async () => (await s.text('[data-testid="tenant-line"]')).includes(profile), "the profile").catch(async (e) => {
       throw new Error(`${e.message}: header "${await s.text('[data-testid="tenant-line"]')}", settings "${await s.text('[data-testid="connections"]')}"`);
     });

@@ -297,15 +297,16 @@ fn strip_html(html: &str) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Instances of the user's calendar (occurrences expanded) overlapping `[from, to)`.
+/// Instances of the user's calendar (occurrences expanded) overlapping `[from, to)`, sorted by
+/// start. Only descriptors: the caller renders the page it returns (rendering every instance for
+/// every page made paging quadratic).
 fn instances(
     world: &World,
     user: &User,
     user_index: usize,
     from: Timestamp,
     to: Timestamp,
-    zone: &str,
-) -> Vec<(Timestamp, Value)> {
+) -> Vec<(Timestamp, ItemId, Option<Timestamp>)> {
     let mut out = Vec::new();
     for e in world.events.values() {
         let copy = if e.organizer_id == user.id {
@@ -336,28 +337,22 @@ fn instances(
                         occurrence: Some(secs),
                         copy_of: copy,
                     };
-                    out.push((s, render(world, e, user, item, Some(occ), zone)));
+                    out.push((s, item, Some(occ)));
                 }
             }
         } else if e.start < to && e.end > from {
             out.push((
                 e.start,
-                render(
-                    world,
-                    e,
-                    user,
-                    ItemId {
-                        key: e.key,
-                        occurrence: None,
-                        copy_of: copy,
-                    },
-                    None,
-                    zone,
-                ),
+                ItemId {
+                    key: e.key,
+                    occurrence: None,
+                    copy_of: copy,
+                },
+                None,
             ));
         }
     }
-    out.sort_by_key(|(s, _)| *s);
+    out.sort_by_key(|(s, item, _)| (*s, item.key));
     out
 }
 
@@ -411,12 +406,18 @@ fn calendar_view(
         Err(e) => return e,
     };
     let world = s.world();
-    let all = instances(&world, user, user_index, from_ts, to_ts, &ctx.prefer_tz);
+    let all = instances(&world, user, user_index, from_ts, to_ts);
     let page: Vec<Value> = all
         .iter()
         .skip(skip)
         .take(top)
-        .map(|(_, v)| project(v.clone(), q.get("$select")))
+        .filter_map(|(_, item, occ)| {
+            let e = world.events.get(&item.key)?;
+            Some(project(
+                render(&world, e, user, *item, *occ, &ctx.prefer_tz),
+                q.get("$select"),
+            ))
+        })
         .collect();
     let mut body = json!({"@odata.context": format!("{META}#users('{}')/calendarView", user.id), "value": page});
     if skip + top < all.len() {
