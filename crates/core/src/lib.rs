@@ -3,11 +3,13 @@
 //! It does not talk HTTP itself; `rollcall-graph` does.
 
 pub mod advice;
+pub mod attendance;
 pub mod atomic;
 pub mod connection;
 #[cfg(feature = "demo")]
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod hub;
 pub mod permissions;
 pub mod profile;

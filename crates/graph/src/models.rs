@@ -16,6 +16,10 @@ macro_rules! lenient_enum {
                 $(if s.eq_ignore_ascii_case($text) { return $name::$variant; })*
                 $name::Unknown(s.to_string())
             }
+            /// The canonical spelling (an unknown value as received).
+            pub fn as_str(&self) -> &str {
+                match self { $($name::$variant => $text,)* $name::Unknown(s) => s }
+            }
         }
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
