@@ -78,6 +78,36 @@ enum Command {
         #[command(subcommand)]
         action: webinars::Action,
     },
+    /// Export Teams attendance of the hosts' webinars in a date range to a CSV file that opens
+    /// cleanly in Excel. Exit code 0 when written (notes about unavailable reports go to stderr).
+    Export {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        /// First day (YYYY-MM-DD), inclusive, in --time-zone.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        to: String,
+        /// attendee (a row per attendee per session), interval (per join/leave), summary (per session).
+        #[arg(long, default_value = "attendee", value_parser = ["attendee", "interval", "summary"])]
+        level: String,
+        /// The CSV file to write (replaced only when the export is complete).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// `,` (default) or `;` (Excel with a comma decimal; shares are written as 80,5).
+        #[arg(long, default_value = ",")]
+        separator: String,
+        /// Write UTF-8 without the byte-order mark (Excel then may misread accents).
+        #[arg(long)]
+        no_bom: bool,
+        /// IANA zone of the dates and of the local-time columns (default: this computer's zone).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// Completion threshold, share of the scheduled duration (0.8 = 80 %).
+        #[arg(long, default_value_t = 0.8)]
+        threshold: f64,
+    },
     /// Forget the signed-in user of a connection (removes its refresh token from the keychain).
     Logout {
         #[command(flatten)]
@@ -186,6 +216,15 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
+        Command::Export { conn, from, to, level, out, separator, no_bom, time_zone, threshold } => {
+            match webinars::export(&conn, &from, &to, &level, &out, &separator, !no_bom, time_zone, threshold).await {
+                Ok(rows) => {
+                    eprintln!("rollcall: {rows} row(s) written to {}", out.display());
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => fail(&e),
+            }
+        }
         Command::Login { conn, no_browser } => match login(&conn, no_browser).await {
             Ok(st) => {
                 print!("{}", status_text(&st));
