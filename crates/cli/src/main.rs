@@ -216,8 +216,22 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
-        Command::Export { conn, from, to, level, out, separator, no_bom, time_zone, threshold } => {
-            match webinars::export(&conn, &from, &to, &level, &out, &separator, !no_bom, time_zone, threshold).await {
+        Command::Export {
+            conn,
+            from,
+            to,
+            level,
+            out,
+            separator,
+            no_bom,
+            time_zone,
+            threshold,
+        } => {
+            match webinars::export(
+                &conn, &from, &to, &level, &out, &separator, !no_bom, time_zone, threshold,
+            )
+            .await
+            {
                 Ok(rows) => {
                     eprintln!("rollcall: {rows} row(s) written to {}", out.display());
                     std::process::ExitCode::SUCCESS

@@ -269,14 +269,23 @@ pub async fn export(
     use rollcall_core::export::{export_to_file, CsvOptions, Level};
     let level: Level = level.parse()?;
     if !(0.0..=1.0).contains(&threshold) || threshold == 0.0 {
-        return Err(CoreError::new(ErrorCode::InvalidInput, "--threshold is a share between 0 and 1, e.g. 0.8.", None));
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "--threshold is a share between 0 and 1, e.g. 0.8.",
+            None,
+        ));
     }
     let (tz_name, tz) = tz_of(&time_zone)?;
-    let options = CsvOptions { separator: separator.to_string(), bom, time_zone: tz_name };
+    let options = CsvOptions {
+        separator: separator.to_string(),
+        bom,
+        time_zone: tz_name,
+    };
     let (c, _emulator) = conn.resolve().await?;
     let from = day_start(from, &tz, "from")?;
     let to = day_start(to, &tz, "to")? + jiff::SignedDuration::from_hours(24);
-    let (data, notes) = rollcall_core::attendance::for_range(&c, &c.hosts.clone(), from, to, threshold).await?;
+    let (data, notes) =
+        rollcall_core::attendance::for_range(&c, &c.hosts.clone(), from, to, threshold).await?;
     for n in notes {
         eprintln!("rollcall: note: {n}");
     }

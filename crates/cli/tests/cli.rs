@@ -286,8 +286,30 @@ fn exported_hostile_names_survive_pythons_csv_module_and_stay_inert() {
     let dir = std::env::temp_dir().join(format!("rollcall-py-{}", uuid_like()));
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join("attendees.csv");
-    let r = rollcall(&["export", "--demo", "--host", "maria.ortiz@northwind.example", "--host", "megan.bowen@northwind.example", "--from", "2026-01-01", "--to", "2027-12-31", "--level", "attendee", "--out", out.to_str().unwrap(), "--time-zone", "UTC"]);
-    assert_eq!(r.status.code(), Some(0), "{}", String::from_utf8_lossy(&r.stderr));
+    let r = rollcall(&[
+        "export",
+        "--demo",
+        "--host",
+        "maria.ortiz@northwind.example",
+        "--host",
+        "megan.bowen@northwind.example",
+        "--from",
+        "2026-01-01",
+        "--to",
+        "2027-12-31",
+        "--level",
+        "attendee",
+        "--out",
+        out.to_str().unwrap(),
+        "--time-zone",
+        "UTC",
+    ]);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
     // Python reads the file as Excel would be fed it (utf-8-sig strips the BOM).
     let script = r#"
 import csv, json, sys
@@ -295,21 +317,56 @@ with open(sys.argv[1], newline="", encoding="utf-8-sig") as f:
     rows = list(csv.DictReader(f))
 print(json.dumps({"n": len(rows), "names": sorted({r["name"] for r in rows}), "cols": list(rows[0].keys())}))
 "#;
-    let py = ["python3", "python"].into_iter().find(|p| Command::new(p).arg("--version").output().is_ok()).expect("Python 3 is needed for this test");
-    let res = Command::new(py).args(["-c", script, out.to_str().unwrap()]).output().unwrap();
-    assert!(res.status.success(), "{}", String::from_utf8_lossy(&res.stderr));
+    let py = ["python3", "python"]
+        .into_iter()
+        .find(|p| Command::new(p).arg("--version").output().is_ok())
+        .expect("Python 3 is needed for this test");
+    let res = Command::new(py)
+        .args(["-c", script, out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        res.status.success(),
+        "{}",
+        String::from_utf8_lossy(&res.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&res.stdout).unwrap();
     assert!(v["n"].as_u64().unwrap() > 500);
     assert_eq!(v["cols"][6], "name");
-    let names: Vec<String> = v["names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_string()).collect();
+    let names: Vec<String> = v["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_string())
+        .collect();
     for n in &names {
-        assert!(!n.starts_with(['=', '+', '-', '@', '\t', '\r']), "{n:?} would run as a formula in Excel");
+        assert!(
+            !n.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "{n:?} would run as a formula in Excel"
+        );
     }
     // Unchanged in meaning: without the neutralising apostrophe each hostile name is intact,
     // commas, quotes, line breaks, Arabic and emoji included.
-    for original in ["=HYPERLINK(\"http://evil.example\",\"click\")", "@SUM(1+1)", "-2+3", "\tTabbed", "Doe, Jane", "O'Brien \"Bob\"", "Line\nBreak", "نور الهدى", "🦀 Ferris"] {
-        let neutral = if original.starts_with(['=', '+', '-', '@', '\t']) { format!("'{original}") } else { original.to_string() };
-        assert!(names.contains(&neutral), "{original:?} did not survive the round trip");
+    for original in [
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "@SUM(1+1)",
+        "-2+3",
+        "\tTabbed",
+        "Doe, Jane",
+        "O'Brien \"Bob\"",
+        "Line\nBreak",
+        "نور الهدى",
+        "🦀 Ferris",
+    ] {
+        let neutral = if original.starts_with(['=', '+', '-', '@', '\t']) {
+            format!("'{original}")
+        } else {
+            original.to_string()
+        };
+        assert!(
+            names.contains(&neutral),
+            "{original:?} did not survive the round trip"
+        );
     }
     std::fs::remove_dir_all(dir).unwrap();
 }

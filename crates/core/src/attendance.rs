@@ -130,8 +130,11 @@ pub struct WebinarAttendance {
 }
 
 /// Merge overlapping or touching intervals; return (merged seconds, first join, last leave).
-pub fn merge_intervals(intervals: &[(Timestamp, Timestamp)]) -> (i64, Option<Timestamp>, Option<Timestamp>) {
-    let mut v: Vec<(Timestamp, Timestamp)> = intervals.iter().copied().filter(|(a, b)| b >= a).collect();
+pub fn merge_intervals(
+    intervals: &[(Timestamp, Timestamp)],
+) -> (i64, Option<Timestamp>, Option<Timestamp>) {
+    let mut v: Vec<(Timestamp, Timestamp)> =
+        intervals.iter().copied().filter(|(a, b)| b >= a).collect();
     v.sort();
     let (mut total, mut cur): (i64, Option<(Timestamp, Timestamp)>) = (0, None);
     for (a, b) in v.iter().copied() {
@@ -152,9 +155,14 @@ pub fn merge_intervals(intervals: &[(Timestamp, Timestamp)]) -> (i64, Option<Tim
 
 fn classify(r: &AttendanceRecord, home_tenant: &str) -> ParticipantKind {
     let email = r.email_address.as_deref().unwrap_or("").trim();
-    let name = r.identity.as_ref().and_then(|i| i.display_name.as_deref()).unwrap_or("");
+    let name = r
+        .identity
+        .as_ref()
+        .and_then(|i| i.display_name.as_deref())
+        .unwrap_or("");
     let tenant = r.identity.as_ref().and_then(|i| i.tenant_id.as_deref());
-    let looks_like_phone = name.trim_start().starts_with('+') && name.chars().filter(char::is_ascii_digit).count() >= 6;
+    let looks_like_phone = name.trim_start().starts_with('+')
+        && name.chars().filter(char::is_ascii_digit).count() >= 6;
     if email.is_empty() && (looks_like_phone || r.email_address.as_deref() == Some("")) {
         ParticipantKind::Phone
     } else if email.is_empty() && tenant.is_none() {
@@ -175,7 +183,13 @@ fn status_of(share: f64, threshold: f64) -> Completion {
 }
 
 /// Turn one report's records into a session.
-pub fn session_of(report: &AttendanceReport, records: &[AttendanceRecord], scheduled_seconds: i64, home_tenant: &str, threshold: f64) -> Session {
+pub fn session_of(
+    report: &AttendanceReport,
+    records: &[AttendanceRecord],
+    scheduled_seconds: i64,
+    home_tenant: &str,
+    threshold: f64,
+) -> Session {
     let mut attendees: Vec<Attendee> = records
         .iter()
         .map(|r| {
@@ -185,8 +199,16 @@ pub fn session_of(report: &AttendanceReport, records: &[AttendanceRecord], sched
                 .filter_map(|i: &AttendanceInterval| Some((i.join_date_time?, i.leave_date_time?)))
                 .collect();
             let (seconds, first, last) = merge_intervals(&pairs);
-            let share = if scheduled_seconds > 0 { seconds as f64 / scheduled_seconds as f64 } else { 0.0 };
-            let name = r.identity.as_ref().and_then(|i| i.display_name.clone()).unwrap_or_default();
+            let share = if scheduled_seconds > 0 {
+                seconds as f64 / scheduled_seconds as f64
+            } else {
+                0.0
+            };
+            let name = r
+                .identity
+                .as_ref()
+                .and_then(|i| i.display_name.clone())
+                .unwrap_or_default();
             let email = r.email_address.clone().filter(|e| !e.trim().is_empty());
             let key = r
                 .identity
@@ -206,7 +228,11 @@ pub fn session_of(report: &AttendanceReport, records: &[AttendanceRecord], sched
                 seconds,
                 reported_seconds: r.total_attendance_in_seconds.unwrap_or(0),
                 share,
-                joins: r.attendance_intervals.iter().filter(|i| i.join_date_time.is_some()).count() as u32,
+                joins: r
+                    .attendance_intervals
+                    .iter()
+                    .filter(|i| i.join_date_time.is_some())
+                    .count() as u32,
                 intervals: r
                     .attendance_intervals
                     .iter()
@@ -234,8 +260,14 @@ pub fn session_of(report: &AttendanceReport, records: &[AttendanceRecord], sched
     }
     Session {
         report_id: report.id.clone(),
-        start: report.meeting_start_date_time.map(|t| t.to_string()).unwrap_or_default(),
-        end: report.meeting_end_date_time.map(|t| t.to_string()).unwrap_or_default(),
+        start: report
+            .meeting_start_date_time
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
+        end: report
+            .meeting_end_date_time
+            .map(|t| t.to_string())
+            .unwrap_or_default(),
         scheduled_seconds,
         participant_count: attendees.len() as u32,
         attendees,
@@ -247,7 +279,12 @@ fn enc(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
-fn not_available(webinar: &Webinar, threshold: f64, availability: Availability, note: impl Into<String>) -> WebinarAttendance {
+fn not_available(
+    webinar: &Webinar,
+    threshold: f64,
+    availability: Availability,
+    note: impl Into<String>,
+) -> WebinarAttendance {
     WebinarAttendance {
         webinar: webinar.clone(),
         meeting_id: None,
@@ -260,38 +297,85 @@ fn not_available(webinar: &Webinar, threshold: f64, availability: Availability, 
 }
 
 /// The attendance of a webinar (an occurrence picks its own session among the series' reports).
-pub async fn for_webinar(conn: &Connection, webinar: &Webinar, threshold: f64) -> Result<WebinarAttendance, CoreError> {
-    let threshold = if threshold > 0.0 && threshold <= 1.0 { threshold } else { DEFAULT_THRESHOLD };
+pub async fn for_webinar(
+    conn: &Connection,
+    webinar: &Webinar,
+    threshold: f64,
+) -> Result<WebinarAttendance, CoreError> {
+    let threshold = if threshold > 0.0 && threshold <= 1.0 {
+        threshold
+    } else {
+        DEFAULT_THRESHOLD
+    };
     let Some(join) = webinar.join_url.clone() else {
-        return Ok(not_available(webinar, threshold, Availability::NotAvailable, "This event has no Teams meeting, so Teams keeps no attendance for it."));
+        return Ok(not_available(
+            webinar,
+            threshold,
+            Availability::NotAvailable,
+            "This event has no Teams meeting, so Teams keeps no attendance for it.",
+        ));
     };
     if !webinar.is_organizer {
         return Ok(not_available(webinar, threshold, Availability::NotAvailable, format!("{} is an attendee of this meeting, not its organizer: only the organizer's reports can be read. Add the organizer as a host.", webinar.host)));
     }
     let graph = conn.graph()?;
-    let user = find_user(&graph, &webinar.host).await?.ok_or_else(|| CoreError::new(ErrorCode::NotFound, format!("No user with the e-mail {} exists in the tenant.", webinar.host), None))?;
+    let user = find_user(&graph, &webinar.host).await?.ok_or_else(|| {
+        CoreError::new(
+            ErrorCode::NotFound,
+            format!(
+                "No user with the e-mail {} exists in the tenant.",
+                webinar.host
+            ),
+            None,
+        )
+    })?;
     let explain_403 = |e: GraphError| -> Result<WebinarAttendance, CoreError> {
         let ce = conn.explain(e);
         match ce.code {
-            ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing => Ok(not_available(webinar, threshold, Availability::NotAvailable, format!("{} {}", ce.message, ce.hint.unwrap_or_default()))),
+            ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing => Ok(not_available(
+                webinar,
+                threshold,
+                Availability::NotAvailable,
+                format!("{} {}", ce.message, ce.hint.unwrap_or_default()),
+            )),
             _ => Err(ce),
         }
     };
-    let find = format!("/users/{}/onlineMeetings?$filter={}", user.id, enc(&format!("JoinWebUrl eq '{}'", odata_quote(&join))));
-    let found: serde_json::Value = match graph.get_json(Request::get(find).mailbox(&user.id)).await {
+    let find = format!(
+        "/users/{}/onlineMeetings?$filter={}",
+        user.id,
+        enc(&format!("JoinWebUrl eq '{}'", odata_quote(&join)))
+    );
+    let found: serde_json::Value = match graph.get_json(Request::get(find).mailbox(&user.id)).await
+    {
         Ok(v) => v,
         Err(e) => return explain_403(e),
     };
-    let Some(meeting_id) = found["value"].as_array().and_then(|a| a.first()).and_then(|m| m["id"].as_str()).map(str::to_string) else {
+    let Some(meeting_id) = found["value"]
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|m| m["id"].as_str())
+        .map(str::to_string)
+    else {
         return Ok(not_available(webinar, threshold, Availability::NotAvailable, "Teams did not return a meeting for this join link (a channel meeting, or one created outside Outlook)."));
     };
-    let base = format!("/users/{}/onlineMeetings/{}/attendanceReports", user.id, enc(&meeting_id));
-    let reports: Vec<AttendanceReport> = match graph.get_all(Request::get(base.clone()).mailbox(&user.id)).await {
+    let base = format!(
+        "/users/{}/onlineMeetings/{}/attendanceReports",
+        user.id,
+        enc(&meeting_id)
+    );
+    let reports: Vec<AttendanceReport> = match graph
+        .get_all(Request::get(base.clone()).mailbox(&user.id))
+        .await
+    {
         Ok(r) => r,
         Err(e) => return explain_403(e),
     };
     let home = user_home_tenant(conn).await;
-    let (start, end) = (webinar.start.parse::<Timestamp>().ok(), webinar.end.parse::<Timestamp>().ok());
+    let (start, end) = (
+        webinar.start.parse::<Timestamp>().ok(),
+        webinar.end.parse::<Timestamp>().ok(),
+    );
     let scheduled = match (start, end) {
         (Some(s), Some(e)) => e.duration_since(s).as_secs().max(0),
         _ => 0,
@@ -302,13 +386,24 @@ pub async fn for_webinar(conn: &Connection, webinar: &Webinar, threshold: f64) -
         let graph = conn.graph()?;
         let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
         let mailbox = user.id.clone();
-        set.spawn(async move { (i, r, graph.get_all::<AttendanceRecord>(Request::get(url).mailbox(&mailbox)).await) });
+        set.spawn(async move {
+            (
+                i,
+                r,
+                graph
+                    .get_all::<AttendanceRecord>(Request::get(url).mailbox(&mailbox))
+                    .await,
+            )
+        });
     }
     let mut sessions = Vec::with_capacity(reports.len());
     while let Some(j) = set.join_next().await {
         let (i, report, records) = j.map_err(|e| CoreError::internal(e.to_string()))?;
         let records = records.map_err(|e| conn.explain(e))?;
-        sessions.push((i, session_of(&report, &records, scheduled, &home, threshold)));
+        sessions.push((
+            i,
+            session_of(&report, &records, scheduled, &home, threshold),
+        ));
     }
     sessions.sort_by(|a, b| a.1.start.cmp(&b.1.start).then(a.0.cmp(&b.0)));
     let sessions: Vec<Session> = sessions.into_iter().map(|(_, s)| s).collect();
@@ -319,7 +414,10 @@ pub async fn for_webinar(conn: &Connection, webinar: &Webinar, threshold: f64) -
             .iter()
             .enumerate()
             .filter_map(|(i, x)| Some((i, x.start.parse::<Timestamp>().ok()?)))
-            .filter(|(_, t)| t.duration_since(s).abs() <= SignedDuration::from_hours(2) + SignedDuration::from_secs(scheduled))
+            .filter(|(_, t)| {
+                t.duration_since(s).abs()
+                    <= SignedDuration::from_hours(2) + SignedDuration::from_secs(scheduled)
+            })
             .min_by_key(|(_, t)| t.duration_since(s).abs())
             .map(|(i, _)| i as u32)
     });
@@ -333,7 +431,11 @@ pub async fn for_webinar(conn: &Connection, webinar: &Webinar, threshold: f64) -
             _ => (Availability::NotAvailable, "Teams has no report for this meeting: nobody joined, or attendance reports are turned off by the organizer or the Teams meeting policy.".to_string()),
         }
     } else if selected.is_none() && webinar.series_id.is_some() {
-        (Availability::NoReportYet, "This session has no report (yet); the other sessions of the series are listed.".to_string())
+        (
+            Availability::NoReportYet,
+            "This session has no report (yet); the other sessions of the series are listed."
+                .to_string(),
+        )
     } else if reports.len() >= REPORT_CAP {
         (Availability::Ready, format!("Teams lists only the newest {REPORT_CAP} sessions of a meeting; older ones are not available from Graph."))
     } else {
@@ -352,13 +454,29 @@ pub async fn for_webinar(conn: &Connection, webinar: &Webinar, threshold: f64) -
 
 /// Every session of the hosts' ended Teams webinars that started in `[from, to)`: each online
 /// meeting is read once (a series' occurrences share one), meetings concurrently.
-pub async fn for_range(conn: &Connection, hosts: &[String], from: Timestamp, to: Timestamp, threshold: f64) -> Result<(Vec<WebinarAttendance>, Vec<String>), CoreError> {
+pub async fn for_range(
+    conn: &Connection,
+    hosts: &[String],
+    from: Timestamp,
+    to: Timestamp,
+    threshold: f64,
+) -> Result<(Vec<WebinarAttendance>, Vec<String>), CoreError> {
     let range = crate::webinars::list(conn, hosts, from, to, true).await?;
-    let mut notes: Vec<String> = range.problems.iter().map(|p| format!("{}: {}", p.host, p.error.message)).collect();
+    let mut notes: Vec<String> = range
+        .problems
+        .iter()
+        .map(|p| format!("{}: {}", p.host, p.error.message))
+        .collect();
     let mut seen = std::collections::HashSet::new();
     let mut set = tokio::task::JoinSet::new();
-    for w in range.webinars.into_iter().filter(|w| w.state == WebinarState::Ended && !w.cancelled && w.is_organizer) {
-        let Some(join) = w.join_url.clone() else { continue };
+    for w in range
+        .webinars
+        .into_iter()
+        .filter(|w| w.state == WebinarState::Ended && !w.cancelled && w.is_organizer)
+    {
+        let Some(join) = w.join_url.clone() else {
+            continue;
+        };
         if !seen.insert(join) {
             continue;
         }
@@ -368,17 +486,29 @@ pub async fn for_range(conn: &Connection, hosts: &[String], from: Timestamp, to:
     let mut out = Vec::new();
     while let Some(r) = set.join_next().await {
         let mut wa = r.map_err(|e| CoreError::internal(e.to_string()))??;
-        wa.sessions.retain(|s| s.start.parse::<Timestamp>().is_ok_and(|t| t >= from && t < to));
+        wa.sessions.retain(|s| {
+            s.start
+                .parse::<Timestamp>()
+                .is_ok_and(|t| t >= from && t < to)
+        });
         if wa.availability != Availability::Ready {
             if let Some(n) = &wa.note {
-                notes.push(format!("{} ({}): {n}", wa.webinar.subject, wa.webinar.start));
+                notes.push(format!(
+                    "{} ({}): {n}",
+                    wa.webinar.subject, wa.webinar.start
+                ));
             }
         }
         if !wa.sessions.is_empty() {
             out.push(wa);
         }
     }
-    out.sort_by(|a, b| a.sessions[0].start.cmp(&b.sessions[0].start).then_with(|| a.webinar.subject.cmp(&b.webinar.subject)));
+    out.sort_by(|a, b| {
+        a.sessions[0]
+            .start
+            .cmp(&b.sessions[0].start)
+            .then_with(|| a.webinar.subject.cmp(&b.webinar.subject))
+    });
     Ok((out, notes))
 }
 
@@ -406,25 +536,54 @@ pub struct RosterEntry {
 pub fn parse_roster(text: &str) -> Result<Vec<RosterEntry>, CoreError> {
     let text = text.trim_start_matches('\u{feff}');
     let header = text.lines().next().unwrap_or_default();
-    let sep = [b';', b'\t', b','].into_iter().max_by_key(|s| header.matches(*s as char).count()).unwrap_or(b',');
-    let mut rdr = csv::ReaderBuilder::new().delimiter(sep).flexible(true).from_reader(text.as_bytes());
-    let headers = rdr.headers().map_err(|e| CoreError::new(ErrorCode::InvalidInput, format!("The participant list is not a readable CSV: {e}"), None))?.clone();
-    let find = |pred: &dyn Fn(&str) -> bool| headers.iter().position(|h| pred(&h.trim().to_lowercase()));
+    let sep = [b';', b'\t', b',']
+        .into_iter()
+        .max_by_key(|s| header.matches(*s as char).count())
+        .unwrap_or(b',');
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let headers = rdr
+        .headers()
+        .map_err(|e| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("The participant list is not a readable CSV: {e}"),
+                None,
+            )
+        })?
+        .clone();
+    let find =
+        |pred: &dyn Fn(&str) -> bool| headers.iter().position(|h| pred(&h.trim().to_lowercase()));
     let email_col = find(&|h| h.contains("mail")).ok_or_else(|| {
         CoreError::new(ErrorCode::InvalidInput, "The participant list has no e-mail column.", Some("Export it from the LMS with a column named \"E-mail\" (a \"Name\" column is optional).".into()))
     })?;
     let name_col = find(&|h| h.contains("name") || h == "participant" || h == "student");
     let mut out = Vec::new();
     for (line, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| CoreError::new(ErrorCode::InvalidInput, format!("Line {}: {e}", line + 2), None))?;
+        let rec = rec.map_err(|e| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Line {}: {e}", line + 2),
+                None,
+            )
+        })?;
         let email = rec.get(email_col).unwrap_or_default().trim().to_string();
         if email.is_empty() {
             continue;
         }
         if !crate::profile::is_email(&email) {
-            return Err(CoreError::new(ErrorCode::InvalidInput, format!("Line {}: \"{email}\" is not an e-mail address.", line + 2), None));
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Line {}: \"{email}\" is not an e-mail address.", line + 2),
+                None,
+            ));
         }
-        let name = name_col.and_then(|c| rec.get(c)).map(|n| n.trim().to_string()).filter(|n| !n.is_empty());
+        let name = name_col
+            .and_then(|c| rec.get(c))
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty());
         out.push(RosterEntry { email, name });
     }
     Ok(out)
@@ -462,8 +621,13 @@ fn name_tokens(s: &str) -> Vec<String> {
 /// Match attendees to the roster: by e-mail (case-insensitive; the attendee's e-mail or, through
 /// `upn_of`, the sign-in name), then by remembered manual matches (`manual`: attendee key → roster
 /// e-mail). Unmatched attendees get roster people with similar names as suggestions.
-pub fn match_roster(attendees: &[Attendee], roster: &[RosterEntry], manual: &HashMap<String, String>) -> RosterMatch {
-    let by_email: HashMap<String, &RosterEntry> = roster.iter().map(|r| (r.email.to_lowercase(), r)).collect();
+pub fn match_roster(
+    attendees: &[Attendee],
+    roster: &[RosterEntry],
+    manual: &HashMap<String, String>,
+) -> RosterMatch {
+    let by_email: HashMap<String, &RosterEntry> =
+        roster.iter().map(|r| (r.email.to_lowercase(), r)).collect();
     let mut matched = Vec::new();
     let mut unmatched = Vec::new();
     for a in attendees {
@@ -472,27 +636,60 @@ pub fn match_roster(attendees: &[Attendee], roster: &[RosterEntry], manual: &Has
             .as_ref()
             .and_then(|e| by_email.get(&e.to_lowercase()))
             .map(|r| r.email.clone())
-            .or_else(|| manual.get(&a.key).filter(|m| by_email.contains_key(&m.to_lowercase())).cloned());
+            .or_else(|| {
+                manual
+                    .get(&a.key)
+                    .filter(|m| by_email.contains_key(&m.to_lowercase()))
+                    .cloned()
+            });
         match hit {
             Some(email) => matched.push((email, a.key.clone())),
             None => {
                 let mine = name_tokens(&a.name);
                 let mut scored: Vec<(usize, &RosterEntry)> = roster
                     .iter()
-                    .filter(|r| !matched.iter().any(|(m, _)| m.eq_ignore_ascii_case(&r.email)))
+                    .filter(|r| {
+                        !matched
+                            .iter()
+                            .any(|(m, _)| m.eq_ignore_ascii_case(&r.email))
+                    })
                     .map(|r| {
-                        let theirs = name_tokens(r.name.as_deref().unwrap_or(r.email.split('@').next().unwrap_or("")));
+                        let theirs = name_tokens(
+                            r.name
+                                .as_deref()
+                                .unwrap_or(r.email.split('@').next().unwrap_or("")),
+                        );
                         (mine.iter().filter(|t| theirs.contains(t)).count(), r)
                     })
                     .filter(|(score, _)| *score > 0)
                     .collect();
                 scored.sort_by(|a, b| b.0.cmp(&a.0));
-                unmatched.push(Unmatched { key: a.key.clone(), name: a.name.clone(), suggestions: scored.into_iter().take(3).map(|(_, r)| r.email.clone()).collect() });
+                unmatched.push(Unmatched {
+                    key: a.key.clone(),
+                    name: a.name.clone(),
+                    suggestions: scored
+                        .into_iter()
+                        .take(3)
+                        .map(|(_, r)| r.email.clone())
+                        .collect(),
+                });
             }
         }
     }
-    let no_shows = roster.iter().filter(|r| !matched.iter().any(|(m, _)| m.eq_ignore_ascii_case(&r.email))).cloned().collect();
-    RosterMatch { matched, no_shows, unmatched }
+    let no_shows = roster
+        .iter()
+        .filter(|r| {
+            !matched
+                .iter()
+                .any(|(m, _)| m.eq_ignore_ascii_case(&r.email))
+        })
+        .cloned()
+        .collect();
+    RosterMatch {
+        matched,
+        no_shows,
+        unmatched,
+    }
 }
 
 #[cfg(test)]
@@ -519,11 +716,19 @@ mod tests {
 
     #[test]
     fn roster_parsing_and_matching() {
-        let roster = parse_roster("\u{feff}Name;E-mail\nAnn Lee;ANN@x.example\nBob Ray;bob@x.example\n;\n").unwrap();
+        let roster =
+            parse_roster("\u{feff}Name;E-mail\nAnn Lee;ANN@x.example\nBob Ray;bob@x.example\n;\n")
+                .unwrap();
         assert_eq!(roster.len(), 2);
         assert_eq!(roster[0].name.as_deref(), Some("Ann Lee"));
-        assert!(parse_roster("Name\nAnn").unwrap_err().message.contains("no e-mail column"));
-        assert!(parse_roster("email\nnot-an-email").unwrap_err().message.contains("Line 2"));
+        assert!(parse_roster("Name\nAnn")
+            .unwrap_err()
+            .message
+            .contains("no e-mail column"));
+        assert!(parse_roster("email\nnot-an-email")
+            .unwrap_err()
+            .message
+            .contains("Line 2"));
         let att = |key: &str, name: &str, email: Option<&str>| Attendee {
             key: key.into(),
             name: name.into(),
@@ -539,9 +744,15 @@ mod tests {
             intervals: vec![],
             status: Completion::Partial,
         };
-        let people = [att("1", "Ann Lee", Some("ann@x.example")), att("2", "Robert Ray (phone)", None)];
+        let people = [
+            att("1", "Ann Lee", Some("ann@x.example")),
+            att("2", "Robert Ray (phone)", None),
+        ];
         let m = match_roster(&people, &roster, &HashMap::new());
-        assert_eq!(m.matched, vec![("ANN@x.example".to_string(), "1".to_string())]);
+        assert_eq!(
+            m.matched,
+            vec![("ANN@x.example".to_string(), "1".to_string())]
+        );
         assert_eq!(m.unmatched[0].suggestions, ["bob@x.example"]);
         assert_eq!(m.no_shows.len(), 1);
         let manual = HashMap::from([("2".to_string(), "bob@x.example".to_string())]);

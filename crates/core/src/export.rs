@@ -4,6 +4,7 @@
 //! formula neutralised (OWASP: a leading `'`). Rows stream to a temporary file in the target folder
 //! that is renamed over the target only when complete, so a failed export never leaves half a file.
 
+use std::cell::Cell;
 use std::io::Write;
 use std::path::Path;
 
@@ -33,7 +34,11 @@ impl std::str::FromStr for Level {
             "attendee" => Ok(Level::Attendee),
             "interval" => Ok(Level::Interval),
             "summary" => Ok(Level::Summary),
-            _ => Err(CoreError::new(ErrorCode::InvalidInput, format!("Unknown level \"{s}\"."), Some("Use attendee, interval or summary.".into()))),
+            _ => Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Unknown level \"{s}\"."),
+                Some("Use attendee, interval or summary.".into()),
+            )),
         }
     }
 }
@@ -53,18 +58,30 @@ pub struct CsvOptions {
 impl CsvOptions {
     /// The "Excel" preset: comma, BOM.
     pub fn excel(time_zone: &str) -> Self {
-        CsvOptions { separator: ",".into(), bom: true, time_zone: time_zone.into() }
+        CsvOptions {
+            separator: ",".into(),
+            bom: true,
+            time_zone: time_zone.into(),
+        }
     }
     /// The "Excel, comma decimal" preset (e.g. German, French Excel): semicolon, BOM, `0,8`.
     pub fn excel_comma_decimal(time_zone: &str) -> Self {
-        CsvOptions { separator: ";".into(), bom: true, time_zone: time_zone.into() }
+        CsvOptions {
+            separator: ";".into(),
+            bom: true,
+            time_zone: time_zone.into(),
+        }
     }
     fn delimiter(&self) -> Result<u8, CoreError> {
         match self.separator.as_str() {
             "," => Ok(b','),
             ";" => Ok(b';'),
             "\t" | "tab" => Ok(b'\t'),
-            other => Err(CoreError::new(ErrorCode::InvalidInput, format!("The separator \"{other}\" is not supported."), Some("Use , or ;.".into()))),
+            other => Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("The separator \"{other}\" is not supported."),
+                Some("Use , or ;.".into()),
+            )),
         }
     }
 }
@@ -72,41 +89,223 @@ impl CsvOptions {
 /// OWASP CSV injection: a cell starting with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => std::borrow::Cow::Owned(format!("'{cell}")),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => {
+            std::borrow::Cow::Owned(format!("'{cell}"))
+        }
         _ => std::borrow::Cow::Borrowed(cell),
     }
 }
 
+/// Append a non-negative integer's digits.
+fn push_int(out: &mut String, v: i64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    let mut v = v.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
+}
+
+/// Seconds since the epoch of a canonical `YYYY-MM-DDTHH:MM:SSZ` string.
+fn parse_canonical_utc(s: &str) -> Option<i64> {
+    if !is_canonical_utc(s) {
+        return None;
+    }
+    let b = s.as_bytes();
+    let n = |r: std::ops::Range<usize>| {
+        b[r].iter()
+            .fold(0i64, |acc, d| acc * 10 + i64::from(d - b'0'))
+    };
+    let (y, m, d) = (n(0..4), n(5..7), n(8..10));
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return None;
+    }
+    Some(days_from_civil(y, m, d) * 86_400 + n(11..13) * 3600 + n(14..16) * 60 + n(17..19))
+}
+
+/// Days since 1970-01-01 (H. Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Append `YYYY-MM-DD HH:MM:SS` for local seconds since the epoch.
+fn push_civil(out: &mut String, secs: i64) {
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    // Fixed layout, filled digit by digit.
+    let mut b = *b"0000-00-00 00:00:00";
+    let mut put = |at: usize, v: i64| {
+        b[at] = b'0' + (v / 10 % 10) as u8;
+        b[at + 1] = b'0' + (v % 10) as u8;
+    };
+    put(0, y / 100);
+    put(2, y % 100);
+    put(5, m);
+    put(8, d);
+    put(11, rem / 3600);
+    put(14, rem % 3600 / 60);
+    put(17, rem % 60);
+    out.push_str(std::str::from_utf8(&b).unwrap_or_default());
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` exactly (what `Timestamp::to_string` writes for whole seconds).
+fn is_canonical_utc(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 20
+        && b[19] == b'Z'
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| matches!(i, 4 | 7 | 10 | 13 | 16 | 19) || c.is_ascii_digit())
+}
+
 /// `h:mm:ss` (hours not capped at 24).
 pub fn hms(seconds: i64) -> String {
+    let mut out = String::with_capacity(8);
+    hms_into(seconds, &mut out);
+    out
+}
+
+fn hms_into(seconds: i64, out: &mut String) {
     let s = seconds.max(0);
-    format!("{}:{:02}:{:02}", s / 3600, (s % 3600) / 60, s % 60)
+    push_int(out, s / 3600);
+    for part in [(s % 3600) / 60, s % 60] {
+        out.push(':');
+        out.push(char::from(b'0' + (part / 10) as u8));
+        out.push(char::from(b'0' + (part % 10) as u8));
+    }
 }
 
 /// Formats instants and numbers for one export.
 pub struct Cells {
     tz: TimeZone,
     decimal_comma: bool,
+    /// The zone's offset between two transitions, from the last lookup: rows of one export sit
+    /// mostly between the same two DST changes.
+    span: Cell<(i64, i64, i64)>,
 }
 
 impl Cells {
     pub fn new(o: &CsvOptions) -> Result<Self, CoreError> {
-        let tz = TimeZone::get(&o.time_zone).map_err(|_| CoreError::new(ErrorCode::InvalidInput, format!("Unknown time zone \"{}\".", o.time_zone), None))?;
-        Ok(Cells { tz, decimal_comma: o.separator == ";" })
+        let tz = TimeZone::get(&o.time_zone).map_err(|_| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Unknown time zone \"{}\".", o.time_zone),
+                None,
+            )
+        })?;
+        Ok(Cells {
+            tz,
+            decimal_comma: o.separator == ";",
+            span: Cell::new((0, 0, 0)),
+        })
     }
-    /// UTC as written by Graph → ISO 8601 `2026-11-26T10:00:00Z`.
+    /// UTC as ISO 8601 `2026-11-26T10:00:00Z`. Rollcall's own instants are already in that form
+    /// and pass through unparsed (the export's hot path); anything else is normalised.
     pub fn utc(&self, iso: Option<&str>) -> String {
-        iso.and_then(|s| s.parse::<Timestamp>().ok()).map(|t| t.to_string()).unwrap_or_default()
+        match iso {
+            Some(s) if is_canonical_utc(s) => s.to_string(),
+            Some(s) => s
+                .parse::<Timestamp>()
+                .map(|t| t.to_string())
+                .unwrap_or_default(),
+            None => String::new(),
+        }
     }
     /// The same instant in the chosen zone, as Excel reads dates: `2026-11-26 11:00:00`.
     pub fn local(&self, iso: Option<&str>) -> String {
-        iso.and_then(|s| s.parse::<Timestamp>().ok())
-            .map(|t| t.to_zoned(self.tz.clone()).strftime("%Y-%m-%d %H:%M:%S").to_string())
-            .unwrap_or_default()
+        let mut out = String::with_capacity(19);
+        self.local_into(iso, &mut out);
+        out
+    }
+    /// [`Cells::local`] appended to a reused buffer. The export's hot path: canonical UTC strings
+    /// are read by position and the wall clock is written digit by digit; the zone's offset still
+    /// comes from jiff for the exact instant (DST-correct).
+    pub fn local_into(&self, iso: Option<&str>, out: &mut String) {
+        let Some(iso) = iso else { return };
+        let secs = match parse_canonical_utc(iso) {
+            Some(s) => s,
+            None => match iso.parse::<Timestamp>() {
+                Ok(t) => t.as_second(),
+                Err(_) => return,
+            },
+        };
+        push_civil(out, secs + self.offset_at(secs));
+    }
+    /// The zone's UTC offset at an instant, cached until the next (or since the previous) transition.
+    fn offset_at(&self, secs: i64) -> i64 {
+        let (lo, hi, off) = self.span.get();
+        if secs >= lo && secs < hi {
+            return off;
+        }
+        let Ok(t) = Timestamp::from_second(secs) else {
+            return 0;
+        };
+        let off = i64::from(self.tz.to_offset(t).seconds());
+        let lo = self
+            .tz
+            .preceding(t)
+            .next()
+            .map_or(i64::MIN, |tr| tr.timestamp().as_second());
+        let hi = self
+            .tz
+            .following(t)
+            .next()
+            .map_or(i64::MAX, |tr| tr.timestamp().as_second());
+        self.span.set((lo, hi, off));
+        off
+    }
+    fn utc_into(&self, iso: Option<&str>, out: &mut String) {
+        match iso {
+            Some(s) if is_canonical_utc(s) => out.push_str(s),
+            other => out.push_str(&self.utc(other)),
+        }
+    }
+    /// One decimal, `.` or `,`: written from integer tenths (no float formatting on the hot path).
+    fn percent_into(&self, share: f64, out: &mut String) {
+        let tenths = (share * 1000.0).round();
+        if !tenths.is_finite() {
+            out.push('0');
+            return;
+        }
+        let tenths = tenths as i64;
+        if tenths < 0 {
+            out.push('-');
+        }
+        push_int(out, tenths.abs() / 10);
+        out.push(if self.decimal_comma { ',' } else { '.' });
+        push_int(out, tenths.abs() % 10);
     }
     pub fn percent(&self, share: f64) -> String {
         let s = format!("{:.1}", share * 100.0);
-        if self.decimal_comma { s.replace('.', ",") } else { s }
+        if self.decimal_comma {
+            s.replace('.', ",")
+        } else {
+            s
+        }
     }
 }
 
@@ -128,82 +327,252 @@ fn status(c: Completion) -> &'static str {
 }
 
 pub const ATTENDEE_HEADER: [&str; 21] = [
-    "webinar", "host", "session_start_utc", "session_end_utc", "session_start_local", "scheduled_seconds",
-    "name", "email", "participant", "role", "first_join_utc", "last_leave_utc", "first_join_local", "last_leave_local",
-    "seconds", "duration", "share_percent", "joins", "status", "threshold_percent", "time_zone",
+    "webinar",
+    "host",
+    "session_start_utc",
+    "session_end_utc",
+    "session_start_local",
+    "scheduled_seconds",
+    "name",
+    "email",
+    "participant",
+    "role",
+    "first_join_utc",
+    "last_leave_utc",
+    "first_join_local",
+    "last_leave_local",
+    "seconds",
+    "duration",
+    "share_percent",
+    "joins",
+    "status",
+    "threshold_percent",
+    "time_zone",
 ];
 pub const INTERVAL_HEADER: [&str; 14] = [
-    "webinar", "host", "session_start_utc", "name", "email", "participant", "role",
-    "join_utc", "leave_utc", "join_local", "leave_local", "seconds", "duration", "time_zone",
+    "webinar",
+    "host",
+    "session_start_utc",
+    "name",
+    "email",
+    "participant",
+    "role",
+    "join_utc",
+    "leave_utc",
+    "join_local",
+    "leave_local",
+    "seconds",
+    "duration",
+    "time_zone",
 ];
 pub const SUMMARY_HEADER: [&str; 14] = [
-    "webinar", "host", "session_start_utc", "session_end_utc", "session_start_local", "session_end_local",
-    "scheduled_seconds", "participants", "completed", "partial", "no_show", "attendee_seconds", "average_share_percent", "time_zone",
+    "webinar",
+    "host",
+    "session_start_utc",
+    "session_end_utc",
+    "session_start_local",
+    "session_end_local",
+    "scheduled_seconds",
+    "participants",
+    "completed",
+    "partial",
+    "no_show",
+    "attendee_seconds",
+    "average_share_percent",
+    "time_zone",
 ];
 
-/// Stream the rows of `data` at `level` to a writer (the file's bytes, BOM included).
-pub fn write_csv<W: Write>(out: W, data: &[WebinarAttendance], level: Level, o: &CsvOptions) -> Result<usize, CoreError> {
-    let cells = Cells::new(o)?;
-    let mut out = out;
-    if o.bom {
-        out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+/// A CSV export in progress: the header is written on creation, then webinars one at a time, so
+/// memory stays bounded by one webinar however many rows the export has.
+pub struct CsvExport<W: Write> {
+    w: csv::Writer<W>,
+    cells: Cells,
+    level: Level,
+    zone: String,
+    rows: usize,
+}
+
+impl<W: Write> CsvExport<W> {
+    pub fn new(mut out: W, level: Level, o: &CsvOptions) -> Result<Self, CoreError> {
+        let cells = Cells::new(o)?;
+        let delimiter = o.delimiter()?;
+        if o.bom {
+            out.write_all(b"\xEF\xBB\xBF").map_err(io)?;
+        }
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delimiter)
+            .terminator(csv::Terminator::CRLF)
+            .buffer_capacity(1 << 16)
+            .from_writer(out);
+        let header: &[&str] = match level {
+            Level::Attendee => &ATTENDEE_HEADER,
+            Level::Interval => &INTERVAL_HEADER,
+            Level::Summary => &SUMMARY_HEADER,
+        };
+        w.write_record(header).map_err(csv_err)?;
+        Ok(CsvExport {
+            w,
+            cells,
+            level,
+            zone: o.time_zone.clone(),
+            rows: 0,
+        })
     }
-    let mut w = csv::WriterBuilder::new().delimiter(o.delimiter()?).terminator(csv::Terminator::CRLF).from_writer(out);
-    let header: &[&str] = match level {
-        Level::Attendee => &ATTENDEE_HEADER,
-        Level::Interval => &INTERVAL_HEADER,
-        Level::Summary => &SUMMARY_HEADER,
-    };
-    w.write_record(header).map_err(csv_err)?;
-    let mut rows = 0;
-    for wa in data {
+
+    /// Append every session of one webinar.
+    pub fn write(&mut self, wa: &WebinarAttendance) -> Result<(), CoreError> {
         let subject = neutralise(&wa.webinar.subject).into_owned();
         let host = neutralise(&wa.webinar.host).into_owned();
         for s in &wa.sessions {
-            rows += write_session(&mut w, &cells, level, &subject, &host, s, wa.threshold, &o.time_zone)?;
+            self.rows += write_session(
+                &mut self.w,
+                &self.cells,
+                self.level,
+                &subject,
+                &host,
+                s,
+                wa.threshold,
+                &self.zone,
+            )?;
         }
+        Ok(())
     }
-    w.flush().map_err(io)?;
-    Ok(rows)
+
+    /// Flush; returns the number of data rows and the writer.
+    pub fn finish(mut self) -> Result<(usize, W), CoreError> {
+        self.w.flush().map_err(io)?;
+        let rows = self.rows;
+        let out = self
+            .w
+            .into_inner()
+            .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+        Ok((rows, out))
+    }
+}
+
+/// Stream the rows of `data` at `level` to a writer (the file's bytes, BOM included).
+pub fn write_csv<W: Write>(
+    out: W,
+    data: &[WebinarAttendance],
+    level: Level,
+    o: &CsvOptions,
+) -> Result<usize, CoreError> {
+    let mut e = CsvExport::new(out, level, o)?;
+    for wa in data {
+        e.write(wa)?;
+    }
+    Ok(e.finish()?.0)
 }
 
 #[allow(clippy::too_many_arguments)]
-fn write_session<W: Write>(w: &mut csv::Writer<W>, c: &Cells, level: Level, subject: &str, host: &str, s: &Session, threshold: f64, zone: &str) -> Result<usize, CoreError> {
+fn write_session<W: Write>(
+    w: &mut csv::Writer<W>,
+    c: &Cells,
+    level: Level,
+    subject: &str,
+    host: &str,
+    s: &Session,
+    threshold: f64,
+    zone: &str,
+) -> Result<usize, CoreError> {
     let start_utc = c.utc(Some(&s.start));
     match level {
         Level::Summary => {
             let total: i64 = s.attendees.iter().map(|a| a.seconds).sum();
-            let avg = if s.attendees.is_empty() { 0.0 } else { s.attendees.iter().map(|a| a.share).sum::<f64>() / s.attendees.len() as f64 };
+            let avg = if s.attendees.is_empty() {
+                0.0
+            } else {
+                s.attendees.iter().map(|a| a.share).sum::<f64>() / s.attendees.len() as f64
+            };
             w.write_record([
-                subject, host, &start_utc, &c.utc(Some(&s.end)), &c.local(Some(&s.start)), &c.local(Some(&s.end)),
-                &s.scheduled_seconds.to_string(), &s.participant_count.to_string(), &s.counts.completed.to_string(),
-                &s.counts.partial.to_string(), &s.counts.no_show.to_string(), &total.to_string(), &c.percent(avg), zone,
+                subject,
+                host,
+                &start_utc,
+                &c.utc(Some(&s.end)),
+                &c.local(Some(&s.start)),
+                &c.local(Some(&s.end)),
+                &s.scheduled_seconds.to_string(),
+                &s.participant_count.to_string(),
+                &s.counts.completed.to_string(),
+                &s.counts.partial.to_string(),
+                &s.counts.no_show.to_string(),
+                &total.to_string(),
+                &c.percent(avg),
+                zone,
             ])
             .map_err(csv_err)?;
             Ok(1)
         }
         Level::Attendee => {
-            let (end_utc, start_local, sched, thr) = (c.utc(Some(&s.end)), c.local(Some(&s.start)), s.scheduled_seconds.to_string(), c.percent(threshold));
+            let (end_utc, start_local, sched, thr) = (
+                c.utc(Some(&s.end)),
+                c.local(Some(&s.start)),
+                s.scheduled_seconds.to_string(),
+                c.percent(threshold),
+            );
+            // One record and one scratch buffer reused for every row: no allocation per cell.
+            let mut rec = csv::ByteRecord::with_capacity(512, ATTENDEE_HEADER.len());
+            let mut buf = String::with_capacity(64);
+            let field = |rec: &mut csv::ByteRecord, buf: &mut String, f: &dyn Fn(&mut String)| {
+                buf.clear();
+                f(buf);
+                rec.push_field(buf.as_bytes());
+            };
             for a in &s.attendees {
-                let (name, email) = (neutralise(&a.name), neutralise(a.email.as_deref().unwrap_or("")));
-                w.write_record([
-                    subject, host, &start_utc, &end_utc, &start_local, &sched, &name, &email, kind(a.kind), &neutralise(&a.role),
-                    &c.utc(a.first_join.as_deref()), &c.utc(a.last_leave.as_deref()), &c.local(a.first_join.as_deref()), &c.local(a.last_leave.as_deref()),
-                    &a.seconds.to_string(), &hms(a.seconds), &c.percent(a.share), &a.joins.to_string(), status(a.status), &thr, zone,
-                ])
-                .map_err(csv_err)?;
+                rec.clear();
+                for v in [subject, host, &start_utc, &end_utc, &start_local, &sched] {
+                    rec.push_field(v.as_bytes());
+                }
+                rec.push_field(neutralise(&a.name).as_bytes());
+                rec.push_field(neutralise(a.email.as_deref().unwrap_or("")).as_bytes());
+                rec.push_field(kind(a.kind).as_bytes());
+                rec.push_field(neutralise(&a.role).as_bytes());
+                field(&mut rec, &mut buf, &|b| {
+                    c.utc_into(a.first_join.as_deref(), b)
+                });
+                field(&mut rec, &mut buf, &|b| {
+                    c.utc_into(a.last_leave.as_deref(), b)
+                });
+                field(&mut rec, &mut buf, &|b| {
+                    c.local_into(a.first_join.as_deref(), b)
+                });
+                field(&mut rec, &mut buf, &|b| {
+                    c.local_into(a.last_leave.as_deref(), b)
+                });
+                field(&mut rec, &mut buf, &|b| push_int(b, a.seconds.max(0)));
+                field(&mut rec, &mut buf, &|b| hms_into(a.seconds, b));
+                field(&mut rec, &mut buf, &|b| c.percent_into(a.share, b));
+                field(&mut rec, &mut buf, &|b| push_int(b, i64::from(a.joins)));
+                rec.push_field(status(a.status).as_bytes());
+                rec.push_field(thr.as_bytes());
+                rec.push_field(zone.as_bytes());
+                w.write_byte_record(&rec).map_err(csv_err)?;
             }
             Ok(s.attendees.len())
         }
         Level::Interval => {
             let mut n = 0;
             for a in &s.attendees {
-                let (name, email) = (neutralise(&a.name), neutralise(a.email.as_deref().unwrap_or("")));
+                let (name, email) = (
+                    neutralise(&a.name),
+                    neutralise(a.email.as_deref().unwrap_or("")),
+                );
                 for i in &a.intervals {
                     w.write_record([
-                        subject, host, &start_utc, &name, &email, kind(a.kind), &neutralise(&a.role),
-                        &c.utc(i.join.as_deref()), &c.utc(i.leave.as_deref()), &c.local(i.join.as_deref()), &c.local(i.leave.as_deref()),
-                        &i.seconds.to_string(), &hms(i.seconds), zone,
+                        subject,
+                        host,
+                        &start_utc,
+                        &name,
+                        &email,
+                        kind(a.kind),
+                        &neutralise(&a.role),
+                        &c.utc(i.join.as_deref()),
+                        &c.utc(i.leave.as_deref()),
+                        &c.local(i.join.as_deref()),
+                        &c.local(i.leave.as_deref()),
+                        &i.seconds.to_string(),
+                        &hms(i.seconds),
+                        zone,
                     ])
                     .map_err(csv_err)?;
                     n += 1;
@@ -215,7 +584,14 @@ fn write_session<W: Write>(w: &mut csv::Writer<W>, c: &Cells, level: Level, subj
 }
 
 fn io(e: std::io::Error) -> CoreError {
-    CoreError::new(ErrorCode::InvalidInput, format!("Could not write the export: {e}"), Some("Check that the folder exists and is writable, and that the file is not open in Excel.".into()))
+    CoreError::new(
+        ErrorCode::InvalidInput,
+        format!("Could not write the export: {e}"),
+        Some(
+            "Check that the folder exists and is writable, and that the file is not open in Excel."
+                .into(),
+        ),
+    )
 }
 
 fn csv_err(e: csv::Error) -> CoreError {
@@ -226,15 +602,29 @@ fn csv_err(e: csv::Error) -> CoreError {
 }
 
 /// Write the export to `path` through a temporary file renamed into place when complete.
-pub fn export_to_file(path: &Path, data: &[WebinarAttendance], level: Level, o: &CsvOptions) -> Result<usize, CoreError> {
-    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "export.csv".into());
+pub fn export_to_file(
+    path: &Path,
+    data: &[WebinarAttendance],
+    level: Level,
+    o: &CsvOptions,
+) -> Result<usize, CoreError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export.csv".into());
     let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
     let result = (|| {
+        // The csv writer buffers 64 KiB itself: the file needs no second buffer.
         let f = std::fs::File::create(&tmp).map_err(io)?;
-        let mut buf = std::io::BufWriter::with_capacity(1 << 16, f);
-        let rows = write_csv(&mut buf, data, level, o)?;
-        let f = buf.into_inner().map_err(|e| io(e.into_error()))?;
+        let mut e = CsvExport::new(f, level, o)?;
+        for wa in data {
+            e.write(wa)?;
+        }
+        let (rows, f) = e.finish()?;
         f.sync_all().map_err(io)?;
         drop(f);
         std::fs::rename(&tmp, path).map_err(io)?;
@@ -252,12 +642,49 @@ mod tests {
 
     #[test]
     fn formulas_are_neutralised_and_durations_formatted() {
-        assert_eq!(neutralise("=HYPERLINK(\"http://evil\",\"x\")"), "'=HYPERLINK(\"http://evil\",\"x\")");
+        assert_eq!(
+            neutralise("=HYPERLINK(\"http://evil\",\"x\")"),
+            "'=HYPERLINK(\"http://evil\",\"x\")"
+        );
         for bad in ["+1 425", "-2", "@SUM(A1)", "\tx", "\rx"] {
             assert!(neutralise(bad).starts_with('\''), "{bad:?}");
         }
         assert_eq!(neutralise("Ann"), "Ann");
         assert_eq!(hms(3725), "1:02:05");
         assert_eq!(hms(90_061), "25:01:01");
+        assert_eq!(hms(0), "0:00:00");
+        let mut p = String::new();
+        Cells::new(&CsvOptions::excel_comma_decimal("UTC"))
+            .unwrap()
+            .percent_into(0.8049, &mut p);
+        assert_eq!(p, "80,5");
+        p.clear();
+        Cells::new(&CsvOptions::excel("UTC"))
+            .unwrap()
+            .percent_into(1.0, &mut p);
+        assert_eq!(p, "100.0");
+        let c = Cells::new(&CsvOptions::excel("Europe/Berlin")).unwrap();
+        assert_eq!(c.utc(Some("2026-11-26T10:00:00Z")), "2026-11-26T10:00:00Z");
+        assert_eq!(
+            c.utc(Some("2026-11-26T10:00:00.5+00:00")),
+            "2026-11-26T10:00:00.5Z"
+        );
+        assert_eq!(c.local(Some("2026-07-01T10:00:00Z")), "2026-07-01 12:00:00");
+        assert_eq!(c.local(Some("2026-12-01T10:00:00Z")), "2026-12-01 11:00:00");
+        assert_eq!(c.local(None), "");
+        // The positional parser and the digit writer agree with jiff across years, leap days and
+        // both DST changes.
+        let ny = Cells::new(&CsvOptions::excel("America/New_York")).unwrap();
+        let mut t: Timestamp = "1999-12-31T23:59:59Z".parse().unwrap();
+        for _ in 0..5000 {
+            let iso = t.to_string();
+            assert_eq!(parse_canonical_utc(&iso), Some(t.as_second()), "{iso}");
+            let expect = t
+                .to_zoned(TimeZone::get("America/New_York").unwrap())
+                .strftime("%Y-%m-%d %H:%M:%S")
+                .to_string();
+            assert_eq!(ny.local(Some(&iso)), expect, "{iso}");
+            t = t + jiff::SignedDuration::from_secs(7 * 3600 * 24 + 3 * 3600 + 17 * 60 + 11);
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! It does not talk HTTP itself; `rollcall-graph` does.
 
 pub mod advice;
-pub mod attendance;
 pub mod atomic;
+pub mod attendance;
 pub mod connection;
 #[cfg(feature = "demo")]
 pub mod demo;

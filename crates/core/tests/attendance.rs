@@ -13,7 +13,12 @@ const MARIA: &str = "maria.ortiz@northwind.example";
 
 fn read_csv(bytes: &[u8], sep: u8) -> Vec<csv::StringRecord> {
     let text = bytes.strip_prefix(b"\xEF\xBB\xBF").expect("a BOM");
-    csv::ReaderBuilder::new().delimiter(sep).from_reader(text).records().map(|r| r.unwrap()).collect()
+    csv::ReaderBuilder::new()
+        .delimiter(sep)
+        .from_reader(text)
+        .records()
+        .map(|r| r.unwrap())
+        .collect()
 }
 
 /// Merged seconds, computed independently of the code under test.
@@ -38,9 +43,18 @@ fn merged(mut iv: Vec<(i64, i64)>) -> i64 {
 async fn series_sessions_and_exports_equal_the_emulators_data() {
     let emu = common::emulator(&[]).await;
     let conn = common::app_conn(&emu, &[MARIA.to_string()]);
-    let (from, to) = (Timestamp::now() - SignedDuration::from_hours(24 * 200), Timestamp::now());
-    let range = webinars::list(&conn, &[MARIA.to_string()], from, to, true).await.unwrap();
-    let first = range.webinars.iter().find(|w| w.subject == "Weekly methods seminar").unwrap();
+    let (from, to) = (
+        Timestamp::now() - SignedDuration::from_hours(24 * 200),
+        Timestamp::now(),
+    );
+    let range = webinars::list(&conn, &[MARIA.to_string()], from, to, true)
+        .await
+        .unwrap();
+    let first = range
+        .webinars
+        .iter()
+        .find(|w| w.subject == "Weekly methods seminar")
+        .unwrap();
     let wa = attendance::for_webinar(&conn, first, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::Ready);
     assert_eq!(wa.selected, Some(0), "the first occurrence's own session");
@@ -48,20 +62,42 @@ async fn series_sessions_and_exports_equal_the_emulators_data() {
     // The emulator's truth for this meeting.
     let truth = {
         let world = emu.shared.world();
-        let m = world.meetings.iter().find(|m| Some(&m.id) == wa.meeting_id.as_ref()).unwrap().clone();
+        let m = world
+            .meetings
+            .iter()
+            .find(|m| Some(&m.id) == wa.meeting_id.as_ref())
+            .unwrap()
+            .clone();
         m
     };
-    assert_eq!(wa.sessions.len(), truth.reports.len(), "one session per report, cancelled occurrence excluded");
+    assert_eq!(
+        wa.sessions.len(),
+        truth.reports.len(),
+        "one session per report, cancelled occurrence excluded"
+    );
     let s0 = &wa.sessions[0];
     let r0 = truth.reports.iter().min_by_key(|r| r.start).unwrap();
     assert_eq!(s0.attendees.len(), r0.records.len());
-    assert!(s0.attendees.len() > 100, "the big first session spans several record pages: {}", s0.attendees.len());
+    assert!(
+        s0.attendees.len() > 100,
+        "the big first session spans several record pages: {}",
+        s0.attendees.len()
+    );
 
     let dir = std::env::temp_dir().join(format!("rollcall-export-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let one = [rollcall_core::attendance::WebinarAttendance { sessions: vec![s0.clone()], ..wa.clone() }];
+    let one = [rollcall_core::attendance::WebinarAttendance {
+        sessions: vec![s0.clone()],
+        ..wa.clone()
+    }];
     let path = dir.join("attendees.csv");
-    let rows = export::export_to_file(&path, &one, Level::Attendee, &CsvOptions::excel("Europe/Berlin")).unwrap();
+    let rows = export::export_to_file(
+        &path,
+        &one,
+        Level::Attendee,
+        &CsvOptions::excel("Europe/Berlin"),
+    )
+    .unwrap();
     assert_eq!(rows, r0.records.len());
     let csv_rows = read_csv(&std::fs::read(&path).unwrap(), b',');
     assert_eq!(csv_rows.len(), r0.records.len());
@@ -71,42 +107,96 @@ async fn series_sessions_and_exports_equal_the_emulators_data() {
         .records
         .iter()
         .map(|rec| {
-            let name = if rec.display_name.starts_with(['=', '+', '-', '@']) { format!("'{}", rec.display_name) } else { rec.display_name.clone() };
-            let iv: Vec<(i64, i64)> = rec.intervals.iter().filter_map(|i| Some((i.join?.as_second(), i.leave?.as_second()))).collect();
-            let first = iv.iter().map(|x| x.0).min().map(|f| Timestamp::from_second(f).unwrap().to_string()).unwrap_or_default();
+            let name = if rec.display_name.starts_with(['=', '+', '-', '@']) {
+                format!("'{}", rec.display_name)
+            } else {
+                rec.display_name.clone()
+            };
+            let iv: Vec<(i64, i64)> = rec
+                .intervals
+                .iter()
+                .filter_map(|i| Some((i.join?.as_second(), i.leave?.as_second())))
+                .collect();
+            let first = iv
+                .iter()
+                .map(|x| x.0)
+                .min()
+                .map(|f| Timestamp::from_second(f).unwrap().to_string())
+                .unwrap_or_default();
             let kind = match (&rec.email, &rec.tenant_id) {
                 (Some(e), _) if e.is_empty() => "phone",
                 (None, None) => "anonymous",
                 (Some(_), Some(t)) if t != &emu.info.tenant_id => "guest",
                 _ => "member",
             };
-            (name, merged(iv), rec.intervals.iter().filter(|i| i.join.is_some()).count(), first, kind)
+            (
+                name,
+                merged(iv),
+                rec.intervals.iter().filter(|i| i.join.is_some()).count(),
+                first,
+                kind,
+            )
         })
         .collect();
     let mut actual: Vec<(String, i64, usize, String, &str)> = csv_rows
         .iter()
         .map(|r| {
-            let kind: &str = match &r[8] { "phone" => "phone", "anonymous" => "anonymous", "guest" => "guest", _ => "member" };
-            (r[6].to_string(), r[14].parse().unwrap(), r[17].parse().unwrap(), r[10].to_string(), kind)
+            let kind: &str = match &r[8] {
+                "phone" => "phone",
+                "anonymous" => "anonymous",
+                "guest" => "guest",
+                _ => "member",
+            };
+            (
+                r[6].to_string(),
+                r[14].parse().unwrap(),
+                r[17].parse().unwrap(),
+                r[10].to_string(),
+                kind,
+            )
         })
         .collect();
     expected.sort();
     actual.sort();
     assert_eq!(actual, expected);
-    assert!(csv_rows.iter().all(|r| r[10].is_empty() || r[12].len() == 19), "local time columns");
+    assert!(
+        csv_rows
+            .iter()
+            .all(|r| r[10].is_empty() || r[12].len() == 19),
+        "local time columns"
+    );
     assert!(expected.iter().any(|e| e.4 == "guest") && expected.iter().any(|e| e.4 == "anonymous"));
 
     // Interval and summary levels, the comma-decimal preset.
     let p2 = dir.join("intervals.csv");
-    let n = export::export_to_file(&p2, &one, Level::Interval, &CsvOptions::excel_comma_decimal("UTC")).unwrap();
-    assert_eq!(n, r0.records.iter().map(|r| r.intervals.len()).sum::<usize>());
+    let n = export::export_to_file(
+        &p2,
+        &one,
+        Level::Interval,
+        &CsvOptions::excel_comma_decimal("UTC"),
+    )
+    .unwrap();
+    assert_eq!(
+        n,
+        r0.records.iter().map(|r| r.intervals.len()).sum::<usize>()
+    );
     assert_eq!(read_csv(&std::fs::read(&p2).unwrap(), b';').len(), n);
     let p3 = dir.join("summary.csv");
-    export::export_to_file(&p3, &[wa.clone()], Level::Summary, &CsvOptions::excel_comma_decimal("UTC")).unwrap();
+    export::export_to_file(
+        &p3,
+        &[wa.clone()],
+        Level::Summary,
+        &CsvOptions::excel_comma_decimal("UTC"),
+    )
+    .unwrap();
     let summary = read_csv(&std::fs::read(&p3).unwrap(), b';');
     assert_eq!(summary.len(), truth.reports.len());
     assert_eq!(summary[0][7].parse::<usize>().unwrap(), r0.records.len());
-    assert!(summary[0][12].contains(','), "comma decimal: {}", &summary[0][12]);
+    assert!(
+        summary[0][12].contains(','),
+        "comma decimal: {}",
+        &summary[0][12]
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }
 
@@ -114,22 +204,42 @@ async fn series_sessions_and_exports_equal_the_emulators_data() {
 async fn hostile_names_come_out_inert_and_unchanged_in_meaning() {
     let emu = common::emulator(&[]).await;
     let conn = common::app_conn(&emu, &emu.info.hosts.clone());
-    let (from, to) = (Timestamp::now() - SignedDuration::from_hours(24 * 95), Timestamp::now());
-    let (all, _notes) = attendance::for_range(&conn, &conn.hosts.clone(), from, to, 0.8).await.unwrap();
+    let (from, to) = (
+        Timestamp::now() - SignedDuration::from_hours(24 * 95),
+        Timestamp::now(),
+    );
+    let (all, _notes) = attendance::for_range(&conn, &conn.hosts.clone(), from, to, 0.8)
+        .await
+        .unwrap();
     let path = std::env::temp_dir().join(format!("rollcall-hostile-{}.csv", uuid::Uuid::new_v4()));
     export::export_to_file(&path, &all, Level::Attendee, &CsvOptions::excel("UTC")).unwrap();
     let rows = read_csv(&std::fs::read(&path).unwrap(), b',');
     let names: Vec<&str> = rows.iter().map(|r| &r[6]).collect();
-    assert!(names.iter().any(|n| n.starts_with("'=")), "a formula-like name is present and neutralised");
+    assert!(
+        names.iter().any(|n| n.starts_with("'=")),
+        "a formula-like name is present and neutralised"
+    );
     for n in &names {
-        assert!(!n.starts_with(['=', '+', '-', '@', '\t', '\r']), "{n:?} would run as a formula");
+        assert!(
+            !n.starts_with(['=', '+', '-', '@', '\t', '\r']),
+            "{n:?} would run as a formula"
+        );
     }
     // Every attendee of every session is there, in order of sessions.
-    let expected: usize = all.iter().flat_map(|w| &w.sessions).map(|s| s.attendees.len()).sum();
+    let expected: usize = all
+        .iter()
+        .flat_map(|w| &w.sessions)
+        .map(|s| s.attendees.len())
+        .sum();
     assert_eq!(rows.len(), expected);
     std::fs::remove_file(path).unwrap();
     // Guests, anonymous and phone participants are told apart.
-    let kinds: std::collections::HashSet<ParticipantKind> = all.iter().flat_map(|w| &w.sessions).flat_map(|s| &s.attendees).map(|a| a.kind).collect();
+    let kinds: std::collections::HashSet<ParticipantKind> = all
+        .iter()
+        .flat_map(|w| &w.sessions)
+        .flat_map(|s| &s.attendees)
+        .map(|a| a.kind)
+        .collect();
     assert!(kinds.len() == 4, "{kinds:?}");
 }
 
@@ -137,9 +247,22 @@ async fn hostile_names_come_out_inert_and_unchanged_in_meaning() {
 async fn states_are_explained_not_errors() {
     let emu = common::emulator(&[]).await;
     let conn = common::app_conn(&emu, &emu.info.hosts.clone());
-    let (from, to) = (Timestamp::now() - SignedDuration::from_hours(24 * 100), Timestamp::now() + SignedDuration::from_hours(24 * 30));
-    let r = webinars::list(&conn, &conn.hosts.clone(), from, to, true).await.unwrap();
-    let upcoming = r.webinars.iter().find(|w| w.state == webinars::WebinarState::Upcoming && w.is_organizer && w.host != "lidia.holloway@northwind.example").unwrap();
+    let (from, to) = (
+        Timestamp::now() - SignedDuration::from_hours(24 * 100),
+        Timestamp::now() + SignedDuration::from_hours(24 * 30),
+    );
+    let r = webinars::list(&conn, &conn.hosts.clone(), from, to, true)
+        .await
+        .unwrap();
+    let upcoming = r
+        .webinars
+        .iter()
+        .find(|w| {
+            w.state == webinars::WebinarState::Upcoming
+                && w.is_organizer
+                && w.host != "lidia.holloway@northwind.example"
+        })
+        .unwrap();
     let wa = attendance::for_webinar(&conn, upcoming, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::NoReportYet);
     assert!(wa.note.unwrap().contains("not started"));
@@ -147,7 +270,13 @@ async fn states_are_explained_not_errors() {
     let wa = attendance::for_webinar(&conn, copy, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::NotAvailable);
     assert!(wa.note.unwrap().contains("not its organizer"));
-    let lidia = r.webinars.iter().find(|w| w.host == "lidia.holloway@northwind.example" && w.state == webinars::WebinarState::Ended).unwrap();
+    let lidia = r
+        .webinars
+        .iter()
+        .find(|w| {
+            w.host == "lidia.holloway@northwind.example" && w.state == webinars::WebinarState::Ended
+        })
+        .unwrap();
     let wa = attendance::for_webinar(&conn, lidia, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::NotAvailable);
     assert!(wa.note.unwrap().to_lowercase().contains("access policy"));
@@ -159,9 +288,27 @@ fn a_failed_export_leaves_no_file_behind() {
     std::fs::create_dir_all(&dir).unwrap();
     let target = dir.join("out.csv");
     std::fs::write(&target, "previous export").unwrap();
-    let err = export::export_to_file(&target, &[], Level::Attendee, &CsvOptions { separator: "|".into(), bom: true, time_zone: "UTC".into() }).unwrap_err();
+    let err = export::export_to_file(
+        &target,
+        &[],
+        Level::Attendee,
+        &CsvOptions {
+            separator: "|".into(),
+            bom: true,
+            time_zone: "UTC".into(),
+        },
+    )
+    .unwrap_err();
     assert!(err.message.contains("separator"));
-    assert_eq!(std::fs::read_to_string(&target).unwrap(), "previous export", "the old file is untouched");
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "no temporary file left");
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "previous export",
+        "the old file is untouched"
+    );
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "no temporary file left"
+    );
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -1,0 +1,195 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! CSV export benchmark: 1,000,000 attendee rows (1,000 sessions of 1,000 attendees, hostile names
+//! included) streamed to a file through `CsvExport`, against Python's `csv.writer` writing the same
+//! cells in the same run. Prints rows/s, peak memory and the ratio.
+//! Run: `cargo bench -p rollcall-core --bench export` (needs `python3` for the baseline).
+
+use std::io::Write;
+use std::process::Command;
+use std::time::Instant;
+
+use rollcall_core::attendance::{
+    Attendee, Availability, Completion, Counts, Interval, ParticipantKind, Session,
+    WebinarAttendance,
+};
+use rollcall_core::export::{CsvExport, CsvOptions, Level};
+use rollcall_core::webinars::{Webinar, WebinarState};
+
+const SESSIONS: usize = 1_000;
+const PER_SESSION: usize = 1_000;
+
+/// Peak resident memory of this process (Linux); `None` elsewhere.
+fn peak_rss_mb() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = s
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(kb / 1024.0)
+}
+
+fn session(n: usize) -> WebinarAttendance {
+    let names = [
+        "Ann Lee",
+        "Doe, Jane",
+        "O'Brien \"Bob\"",
+        "=HYPERLINK(\"http://evil.example\",\"x\")",
+        "🦀 Ferris",
+        "نور الهدى",
+        "+1 425 555 0100",
+    ];
+    let attendees = (0..PER_SESSION)
+        .map(|i| Attendee {
+            key: format!("k{i}"),
+            name: format!("{} {i}", names[i % names.len()]),
+            email: (i % 5 != 0).then(|| format!("student{i}@school.example")),
+            kind: if i % 5 == 0 {
+                ParticipantKind::Anonymous
+            } else {
+                ParticipantKind::Member
+            },
+            role: "Attendee".into(),
+            first_join: Some("2026-11-20T09:58:12Z".into()),
+            last_leave: Some("2026-11-20T10:59:40Z".into()),
+            seconds: 3000 + i as i64,
+            reported_seconds: 3000 + i as i64,
+            share: 0.8 + (i % 20) as f64 / 100.0,
+            joins: 1 + (i % 3) as u32,
+            intervals: vec![Interval {
+                join: Some("2026-11-20T09:58:12Z".into()),
+                leave: Some("2026-11-20T10:59:40Z".into()),
+                seconds: 3688,
+            }],
+            status: if i % 4 == 0 {
+                Completion::Partial
+            } else {
+                Completion::Completed
+            },
+        })
+        .collect();
+    WebinarAttendance {
+        webinar: Webinar {
+            id: format!("w{n}"),
+            host: "megan@school.example".into(),
+            subject: format!("Methods seminar #{n}"),
+            start: "2026-11-20T10:00:00Z".into(),
+            end: "2026-11-20T11:00:00Z".into(),
+            teams: true,
+            cancelled: false,
+            state: WebinarState::Ended,
+            kind: "singleInstance".into(),
+            series_id: None,
+            join_url: None,
+            organizer: None,
+            is_organizer: true,
+            invitees: vec![],
+            web_link: None,
+        },
+        meeting_id: None,
+        sessions: vec![Session {
+            report_id: format!("r{n}"),
+            start: "2026-11-20T10:00:00Z".into(),
+            end: "2026-11-20T11:00:00Z".into(),
+            scheduled_seconds: 3600,
+            participant_count: PER_SESSION as u32,
+            attendees,
+            counts: Counts::default(),
+        }],
+        selected: Some(0),
+        availability: Availability::Ready,
+        note: None,
+        threshold: 0.8,
+    }
+}
+
+fn main() {
+    let dir = std::env::temp_dir().join(format!("rollcall-bench-export-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let one = session(0);
+    let before = peak_rss_mb();
+
+    // Rollcall: stream 1,000 sessions; only one session is in memory at a time.
+    let path = dir.join("rollcall.csv");
+    let t = Instant::now();
+    // The csv writer buffers 64 KiB itself: the file needs no second buffer.
+    let file = std::fs::File::create(&path).unwrap();
+    let mut export =
+        CsvExport::new(file, Level::Attendee, &CsvOptions::excel("Europe/Berlin")).unwrap();
+    let mut s = one.clone();
+    for n in 0..SESSIONS {
+        s.webinar.subject = format!("Methods seminar #{n}");
+        export.write(&s).unwrap();
+    }
+    let (rows, mut out) = export.finish().unwrap();
+    out.flush().unwrap();
+    let rust = t.elapsed();
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    let after = peak_rss_mb();
+
+    // Python's csv module writing the same cells (taken from our own output, so both write the
+    // same rows): time measured inside Python, interpreter start-up excluded.
+    let sample = dir.join("rows.csv");
+    {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let head: String = text.split_inclusive("\r\n").take(PER_SESSION + 1).collect();
+        std::fs::write(&sample, head).unwrap();
+    }
+    let script = r#"
+import csv, sys, time
+rows = list(csv.reader(open(sys.argv[1], newline="", encoding="utf-8-sig")))
+header, body = rows[0], rows[1:]
+out = open(sys.argv[2], "w", newline="", encoding="utf-8-sig")
+t = time.perf_counter()
+w = csv.writer(out)
+w.writerow(header)
+for n in range(int(sys.argv[3])):
+    for r in body:
+        r[0] = "Methods seminar #%d" % n
+        w.writerow(r)
+out.close()
+print(time.perf_counter() - t)
+"#;
+    let py = Command::new("python3")
+        .args([
+            "-c",
+            script,
+            sample.to_str().unwrap(),
+            dir.join("python.csv").to_str().unwrap(),
+            &SESSIONS.to_string(),
+        ])
+        .output()
+        .expect("python3 for the baseline");
+    assert!(
+        py.status.success(),
+        "{}",
+        String::from_utf8_lossy(&py.stderr)
+    );
+    let python: f64 = String::from_utf8_lossy(&py.stdout).trim().parse().unwrap();
+
+    println!(
+        "CSV export, {rows} attendee rows, {:.0} MB written",
+        bytes as f64 / 1e6
+    );
+    println!(
+        "  rollcall (csv crate, streaming): {:>7.2} s  {:>10.0} rows/s",
+        rust.as_secs_f64(),
+        rows as f64 / rust.as_secs_f64()
+    );
+    println!(
+        "  python3 csv.writer, same cells:  {:>7.2} s  {:>10.0} rows/s",
+        python,
+        rows as f64 / python
+    );
+    println!(
+        "  ratio python / rollcall:         {:>7.1}x",
+        python / rust.as_secs_f64()
+    );
+    match (before, after) {
+        (Some(b), Some(a)) => println!("  peak resident memory: {a:.0} MB (before the export {b:.0} MB; one 1,000-row session in memory)"),
+        _ => println!("  peak resident memory: n/a on this OS"),
+    }
+    std::fs::remove_dir_all(dir).unwrap();
+}
