@@ -663,7 +663,7 @@ pub fn match_roster(
                     })
                     .filter(|(score, _)| *score > 0)
                     .collect();
-                scored.sort_by(|a, b| b.0.cmp(&a.0));
+                scored.sort_by_key(|s| std::cmp::Reverse(s.0));
                 unmatched.push(Unmatched {
                     key: a.key.clone(),
                     name: a.name.clone(),

@@ -684,7 +684,7 @@ mod tests {
                 .strftime("%Y-%m-%d %H:%M:%S")
                 .to_string();
             assert_eq!(ny.local(Some(&iso)), expect, "{iso}");
-            t = t + jiff::SignedDuration::from_secs(7 * 3600 * 24 + 3 * 3600 + 17 * 60 + 11);
+            t += jiff::SignedDuration::from_secs(7 * 3600 * 24 + 3 * 3600 + 17 * 60 + 11);
         }
     }
 }
