@@ -184,7 +184,7 @@ async fn series_sessions_and_exports_equal_the_emulators_data() {
     let p3 = dir.join("summary.csv");
     export::export_to_file(
         &p3,
-        &[wa.clone()],
+        std::slice::from_ref(&wa),
         Level::Summary,
         &CsvOptions::excel_comma_decimal("UTC"),
     )
