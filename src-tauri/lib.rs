@@ -29,7 +29,12 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::webinars::webinar_create,
         commands::webinars::webinar_update,
         commands::webinars::webinar_cancel,
-        commands::webinars::webinar_details
+        commands::webinars::webinar_details,
+        commands::attendance::attendance_get,
+        commands::attendance::attendance_export,
+        commands::attendance::roster_match,
+        commands::attendance::roster_remember,
+        commands::attendance::save_path_override
     ])
 }
 

@@ -84,6 +84,10 @@ export function fake(over: Partial<Backend> = {}): Backend {
     webinarUpdate: none,
     webinarCancel: none,
     webinarDetails: none,
+    attendanceGet: none,
+    attendanceExport: none,
+    rosterMatch: none,
+    rosterRemember: none,
     chooseSavePath: async () => null,
     ...over,
   };

@@ -52,6 +52,7 @@ pub struct Interval {
     /// RFC 3339 UTC; `None` when Teams has no join/leave data (e.g. some dial-ins).
     pub join: Option<String>,
     pub leave: Option<String>,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub seconds: i64,
 }
 
@@ -68,8 +69,10 @@ pub struct Attendee {
     pub first_join: Option<String>,
     pub last_leave: Option<String>,
     /// Time in the meeting after overlapping intervals are merged.
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub seconds: i64,
     /// `totalAttendanceInSeconds` as Teams reported it (may double-count overlaps).
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub reported_seconds: i64,
     /// `seconds` / scheduled duration (can exceed 1 when someone stays longer).
     pub share: f64,
@@ -96,6 +99,7 @@ pub struct Session {
     /// When the meeting actually ran (from the report), RFC 3339 UTC.
     pub start: String,
     pub end: String,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
     pub scheduled_seconds: i64,
     pub participant_count: u32,
     pub attendees: Vec<Attendee>,

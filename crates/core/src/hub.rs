@@ -44,6 +44,8 @@ pub struct Hub {
     cancel: Mutex<Option<oneshot::Sender<()>>>,
     /// The latest result of each set-up step for the active connection (for the report).
     setup: Mutex<std::collections::HashMap<String, crate::setup::Step>>,
+    /// Attendance fetched this run, by webinar id (exports and roster matching reuse it).
+    attendance: Mutex<std::collections::HashMap<String, crate::attendance::WebinarAttendance>>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -61,6 +63,7 @@ impl Hub {
             pending: tokio::sync::Mutex::new(None),
             cancel: Mutex::new(None),
             setup: Mutex::new(Default::default()),
+            attendance: Mutex::new(Default::default()),
         }
     }
 
@@ -255,6 +258,102 @@ impl Hub {
     fn reset_active(&self) {
         *lock(&self.active) = None;
         lock(&self.setup).clear();
+        lock(&self.attendance).clear();
+    }
+
+    /// The attendance of a webinar (fetched now, then kept for export and roster matching).
+    pub async fn attendance(
+        &self,
+        webinar: &crate::webinars::Webinar,
+        threshold: f64,
+    ) -> Result<crate::attendance::WebinarAttendance, CoreError> {
+        let wa = crate::attendance::for_webinar(&self.connection()?, webinar, threshold).await?;
+        lock(&self.attendance).insert(webinar.id.clone(), wa.clone());
+        Ok(wa)
+    }
+
+    fn fetched(
+        &self,
+        webinar_id: &str,
+        session: Option<u32>,
+    ) -> Result<crate::attendance::WebinarAttendance, CoreError> {
+        let mut wa = lock(&self.attendance)
+            .get(webinar_id)
+            .cloned()
+            .ok_or_else(|| {
+                CoreError::new(
+                    ErrorCode::NotFound,
+                    "Open the webinar's attendance first.",
+                    None,
+                )
+            })?;
+        if let Some(i) = session {
+            let s = wa.sessions.get(i as usize).cloned().ok_or_else(|| {
+                CoreError::new(ErrorCode::NotFound, "That session does not exist.", None)
+            })?;
+            wa.sessions = vec![s];
+        }
+        Ok(wa)
+    }
+
+    /// Export one session (`Some(i)`) or all sessions (the series) of a fetched webinar.
+    pub fn export_attendance(
+        &self,
+        webinar_id: &str,
+        session: Option<u32>,
+        level: crate::export::Level,
+        options: &crate::export::CsvOptions,
+        path: &std::path::Path,
+    ) -> Result<u32, CoreError> {
+        let wa = self.fetched(webinar_id, session)?;
+        crate::export::export_to_file(path, std::slice::from_ref(&wa), level, options)
+            .map(|n| n as u32)
+    }
+
+    fn roster_file(&self) -> std::path::PathBuf {
+        let dir = self
+            .profiles
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let id = lock(&self.active)
+            .as_ref()
+            .and_then(|c| c.profile_id.clone())
+            .unwrap_or_else(|| DEMO_ID.into());
+        dir.join(format!("roster-matches-{id}.json"))
+    }
+
+    fn manual_matches(&self) -> std::collections::HashMap<String, String> {
+        std::fs::read(self.roster_file())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default()
+    }
+
+    /// Match a session's attendees against the LMS participant list (CSV text).
+    pub fn roster_match(
+        &self,
+        webinar_id: &str,
+        session: u32,
+        roster_csv: &str,
+    ) -> Result<crate::attendance::RosterMatch, CoreError> {
+        let roster = crate::attendance::parse_roster(roster_csv)?;
+        let wa = self.fetched(webinar_id, Some(session))?;
+        Ok(crate::attendance::match_roster(
+            &wa.sessions[0].attendees,
+            &roster,
+            &self.manual_matches(),
+        ))
+    }
+
+    /// Remember that an attendee (by key) is this roster person, for this and later sessions.
+    pub fn remember_match(&self, attendee_key: &str, roster_email: &str) -> Result<(), CoreError> {
+        let mut m = self.manual_matches();
+        m.insert(attendee_key.to_string(), roster_email.to_string());
+        let bytes =
+            serde_json::to_vec_pretty(&m).map_err(|e| CoreError::internal(e.to_string()))?;
+        crate::atomic::write(&self.roster_file(), &bytes)
     }
 
     /// The checklist for the active connection, with the latest result of each step checked so far.

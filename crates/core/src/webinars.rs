@@ -24,7 +24,7 @@ pub const MAX_INVITEES: usize = 500;
 pub const MAX_DURATION_MINUTES: u32 = 24 * 60;
 pub const MAX_OCCURRENCES: u32 = 500;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub enum WebinarState {
@@ -34,7 +34,7 @@ pub enum WebinarState {
 }
 
 /// One calendar event (an occurrence, for a series) as the calendar shows it.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Webinar {

@@ -237,6 +237,62 @@ async webinarDetails(host: string, id: string) : Promise<Result<WebinarDetails, 
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Every session of the webinar's online meeting, with completion against `threshold` (0–1).
+ */
+async attendanceGet(webinar: Webinar, threshold: number) : Promise<Result<WebinarAttendance, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_get", { webinar, threshold }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Write one session (or, without `session`, all of them) as CSV to a path the user chose.
+ */
+async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string) : Promise<Result<number, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_export", { webinarId, session, level, options, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Match a session against the LMS participant list (the CSV file's text).
+ */
+async rosterMatch(webinarId: string, session: number, rosterCsv: string) : Promise<Result<RosterMatch, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("roster_match", { webinarId, session, rosterCsv }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Remember a manual match (attendee → roster e-mail) for later sessions.
+ */
+async rosterRemember(attendeeKey: string, email: string) : Promise<Result<null, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("roster_remember", { attendeeKey, email }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Test seam, not a fallback: when `ROLLCALL_TEST_SAVE_DIR` is set (end-to-end tests, which cannot
+ * drive the OS save dialog), save-as answers with that folder and the suggested name.
+ */
+async savePathOverride(suggested: string) : Promise<Result<string | null, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("save_path_override", { suggested }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -259,6 +315,23 @@ problem: CoreError | null;
  * The host accounts of the active connection.
  */
 hosts: string[] }
+export type Attendee = { 
+/**
+ * Stable within a meeting: the Entra object id, else the e-mail, else the display name.
+ */
+key: string; name: string; email: string | null; kind: ParticipantKind; role: string; firstJoin: string | null; lastLeave: string | null; 
+/**
+ * Time in the meeting after overlapping intervals are merged.
+ */
+seconds: number; 
+/**
+ * `totalAttendanceInSeconds` as Teams reported it (may double-count overlaps).
+ */
+reportedSeconds: number; 
+/**
+ * `seconds` / scheduled duration (can exceed 1 when someone stays longer).
+ */
+share: number; joins: number; intervals: Interval[]; status: Completion }
 export type AuthMode = 
 /**
  * Client credentials: the app's own permissions (`roles`), no user.
@@ -268,6 +341,15 @@ export type AuthMode =
  * Authorization code + PKCE: a signed-in user's permissions (`scp`).
  */
 "delegated"
+export type Availability = "ready" | 
+/**
+ * Not ended yet, or Teams has not produced the report yet.
+ */
+"noReportYet" | 
+/**
+ * Not available from Graph (retention, policy, not the organizer, channel meeting…).
+ */
+"notAvailable"
 /**
  * The whole checklist for one connection.
  */
@@ -280,6 +362,7 @@ export type Cloud = "global" | "usGov" | "china" |
  * Authority and Graph URLs typed in (e.g. the demo tenant or a test server).
  */
 "custom"
+export type Completion = "completed" | "partial" | "noShow"
 /**
  * What the status line and `rollcall whoami` show. No token, no secret: only facts about them.
  */
@@ -305,6 +388,20 @@ secretDaysLeft: number | null; demo: boolean }
  */
 export type CopyValue = { label: string; value: string }
 export type CoreError = { code: ErrorCode; message: string; hint: string | null; requestId: string | null }
+export type Counts = { completed: number; partial: number; noShow: number }
+export type CsvOptions = { 
+/**
+ * `,` (default) or `;`.
+ */
+separator: string; 
+/**
+ * Start with a UTF-8 BOM so Excel reads the file as UTF-8 (default).
+ */
+bom: boolean; 
+/**
+ * IANA zone for the local-time columns.
+ */
+timeZone: string }
 /**
  * The closed set of error codes (mirrored in `ui/src/ipc/`). Add one only when a consumer needs it.
  */
@@ -391,6 +488,24 @@ recent: WebinarBrief[];
  * Why the host could not be read, in the user's words.
  */
 problem: string | null }
+export type Interval = { 
+/**
+ * RFC 3339 UTC; `None` when Teams has no join/leave data (e.g. some dial-ins).
+ */
+join: string | null; leave: string | null; seconds: number }
+export type Level = 
+/**
+ * One row per attendee per session.
+ */
+"attendee" | 
+/**
+ * One row per join/leave.
+ */
+"interval" | 
+/**
+ * One row per session.
+ */
+"summary"
 /**
  * What the create form sends.
  */
@@ -411,6 +526,23 @@ html?: boolean; invitees?: string[]; recurrence?: RecurrenceInput | null;
  * The user confirmed a start in the past.
  */
 allowPast?: boolean }
+export type ParticipantKind = 
+/**
+ * A user of the tenant.
+ */
+"member" | 
+/**
+ * From another tenant (B2B guest or federated).
+ */
+"guest" | 
+/**
+ * Joined without signing in.
+ */
+"anonymous" | 
+/**
+ * Dialled in by phone.
+ */
+"phone"
 /**
  * What the admin fills in. Secrets are not part of it.
  */
@@ -476,6 +608,31 @@ count: number | null;
  */
 until: string | null }
 export type Repeat = "daily" | "weekly"
+/**
+ * One person of the LMS participant list.
+ */
+export type RosterEntry = { email: string; name: string | null }
+export type RosterMatch = { 
+/**
+ * Roster e-mail → attendee key, for everyone who joined.
+ */
+matched: ([string, string])[]; 
+/**
+ * Registered people who never joined.
+ */
+noShows: RosterEntry[]; 
+/**
+ * Attendees not on the roster, with roster e-mails whose names look alike.
+ */
+unmatched: Unmatched[] }
+/**
+ * One session: one attendance report.
+ */
+export type Session = { reportId: string; 
+/**
+ * When the meeting actually ran (from the report), RFC 3339 UTC.
+ */
+start: string; end: string; scheduledSeconds: number; participantCount: number; attendees: Attendee[]; counts: Counts }
 export type Status = "passed" | "failed" | "warning" | 
 /**
  * Not checked yet, or waiting for an earlier step.
@@ -528,6 +685,7 @@ export type TenantSummary = { tenantId: string; clientId: string; demo: boolean;
  * Application permissions carried by the token.
  */
 permissions: string[]; hosts: HostSummary[] }
+export type Unmatched = { key: string; name: string; suggestions: string[] }
 /**
  * One calendar event (an occurrence, for a series) as the calendar shows it.
  */
@@ -548,6 +706,19 @@ kind: string;
  * The series this occurrence belongs to.
  */
 seriesId: string | null; joinUrl: string | null; organizer: string | null; isOrganizer: boolean; invitees: string[]; webLink: string | null }
+export type WebinarAttendance = { webinar: Webinar; meetingId: string | null; 
+/**
+ * All sessions of the online meeting (a series has one per occurrence), oldest first.
+ */
+sessions: Session[]; 
+/**
+ * The session that belongs to the chosen occurrence, when one does.
+ */
+selected: number | null; availability: Availability; 
+/**
+ * Why there is nothing, or a caveat (e.g. only the newest 50 sessions), in the user's words.
+ */
+note: string | null; threshold: number }
 export type WebinarBrief = { subject: string; 
 /**
  * RFC 3339, UTC.

@@ -4,6 +4,10 @@ import { save } from "@tauri-apps/plugin-dialog";
 import {
   type AppStatus,
   type Checklist,
+  type CsvOptions,
+  type Level,
+  type RosterMatch,
+  type WebinarAttendance,
   type ConnectionStatus,
   type CoreError,
   commands,
@@ -21,6 +25,15 @@ import {
 
 export type {
   AppStatus,
+  Attendee,
+  Availability,
+  Completion,
+  CsvOptions,
+  Level,
+  ParticipantKind,
+  RosterMatch,
+  Session,
+  WebinarAttendance,
   AuthMode,
   Checklist,
   CopyValue,
@@ -70,6 +83,10 @@ export interface Backend {
   webinarUpdate(e: WebinarEdit): Promise<Webinar>;
   webinarCancel(host: string, id: string, message: string): Promise<void>;
   webinarDetails(host: string, id: string): Promise<WebinarDetails>;
+  attendanceGet(webinar: Webinar, threshold: number): Promise<WebinarAttendance>;
+  attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string): Promise<number>;
+  rosterMatch(webinarId: string, session: number, rosterCsv: string): Promise<RosterMatch>;
+  rosterRemember(attendeeKey: string, email: string): Promise<void>;
   /** The OS save-as dialog; null when the user cancels. */
   chooseSavePath(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null>;
 }
@@ -121,7 +138,17 @@ export const tauriBackend: Backend = {
     unwrap(await commands.webinarCancel(host, id, message));
   },
   webinarDetails: async (host, id) => unwrap(await commands.webinarDetails(host, id)),
-  chooseSavePath: async (defaultPath, filters) => (await save({ defaultPath, filters })) ?? null,
+  attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
+  attendanceExport: async (id, session, level, options, path) => unwrap(await commands.attendanceExport(id, session, level, options, path)),
+  rosterMatch: async (id, session, csv) => unwrap(await commands.rosterMatch(id, session, csv)),
+  rosterRemember: async (key, email) => {
+    unwrap(await commands.rosterRemember(key, email));
+  },
+  chooseSavePath: async (defaultPath, filters) => {
+    const seam = unwrap(await commands.savePathOverride(defaultPath));
+    if (seam) return seam;
+    return (await save({ defaultPath, filters })) ?? null;
+  },
 };
 
 let current: Backend = tauriBackend;

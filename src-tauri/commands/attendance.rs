@@ -1,0 +1,79 @@
+//! The Attendance page: a webinar's sessions, CSV export, roster matching.
+
+use rollcall_core::attendance::{RosterMatch, WebinarAttendance};
+use rollcall_core::export::{CsvOptions, Level};
+use rollcall_core::webinars::Webinar;
+use tauri::State;
+
+use crate::error::IpcError;
+use crate::state::AppState;
+
+/// Every session of the webinar's online meeting, with completion against `threshold` (0–1).
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_get(
+    state: State<'_, AppState>,
+    webinar: Webinar,
+    threshold: f64,
+) -> Result<WebinarAttendance, IpcError> {
+    state.hub.attendance(&webinar, threshold).await
+}
+
+/// Write one session (or, without `session`, all of them) as CSV to a path the user chose.
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_export(
+    state: State<'_, AppState>,
+    webinar_id: String,
+    session: Option<u32>,
+    level: Level,
+    options: CsvOptions,
+    path: String,
+) -> Result<u32, IpcError> {
+    let _span = tracing::info_span!("attendance_export").entered();
+    state.hub.export_attendance(
+        &webinar_id,
+        session,
+        level,
+        &options,
+        std::path::Path::new(&path),
+    )
+}
+
+/// Match a session against the LMS participant list (the CSV file's text).
+#[tauri::command]
+#[specta::specta]
+pub async fn roster_match(
+    state: State<'_, AppState>,
+    webinar_id: String,
+    session: u32,
+    roster_csv: String,
+) -> Result<RosterMatch, IpcError> {
+    state.hub.roster_match(&webinar_id, session, &roster_csv)
+}
+
+/// Remember a manual match (attendee → roster e-mail) for later sessions.
+#[tauri::command]
+#[specta::specta]
+pub async fn roster_remember(
+    state: State<'_, AppState>,
+    attendee_key: String,
+    email: String,
+) -> Result<(), IpcError> {
+    state.hub.remember_match(&attendee_key, &email)
+}
+
+/// Test seam, not a fallback: when `ROLLCALL_TEST_SAVE_DIR` is set (end-to-end tests, which cannot
+/// drive the OS save dialog), save-as answers with that folder and the suggested name.
+#[tauri::command]
+#[specta::specta]
+pub async fn save_path_override(suggested: String) -> Result<Option<String>, IpcError> {
+    Ok(std::env::var_os("ROLLCALL_TEST_SAVE_DIR")
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            std::path::Path::new(&d)
+                .join(&suggested)
+                .to_string_lossy()
+                .into_owned()
+        }))
+}

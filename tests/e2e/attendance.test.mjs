@@ -1,0 +1,73 @@
+// End to end: the Attendance page on the demo tenant — open a webinar, read its attendee count,
+// export the CSV (the save dialog answered by the test seam ROLLCALL_TEST_SAVE_DIR), check the file;
+// the series view and roster matching.
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { openApp, waitFor } from "./webdriver.mjs";
+
+const docs = process.env.ROLLCALL_DOCS_SHOTS;
+let s;
+let saveDir;
+
+before(async () => {
+  const data = mkdtempSync(join(tmpdir(), "rollcall-e2e-att-"));
+  saveDir = mkdtempSync(join(tmpdir(), "rollcall-e2e-save-"));
+  s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_SAVE_DIR: saveDir } });
+});
+
+after(async () => {
+  await s?.close();
+});
+
+async function shot(name) {
+  if (!docs) return;
+  mkdirSync(docs, { recursive: true });
+  writeFileSync(join(docs, name), await s.screenshot());
+}
+
+test("open a webinar, read the attendee count, export the CSV and check the file", async () => {
+  await waitFor(() => s.text('[data-testid="demo-badge"]'), "the app");
+  await s.click('[data-page="attendance"]');
+  const item = '[data-testid="attendance-webinar"][data-subject="Weekly methods seminar"]';
+  await waitFor(() => s.find(item), "the series in the list of ended webinars");
+  await s.click(item);
+  const countText = await s.waitText('[data-testid="attendee-count"]', /^\d+ attendees$/, "the attendee count");
+  const count = Number(countText.split(" ")[0]);
+  assert.ok(count > 3, countText);
+  assert.match(await s.text('[data-testid="completion-counts"]'), /\d+ completed · \d+ partial · 0 no-show/);
+  await shot("attendance-session.png");
+
+  await s.click('[data-testid="export-csv"]');
+  const done = await s.waitText('[data-testid="export-done"]', /rows written to/, "the export");
+  assert.match(done, new RegExp(`^${count} rows written to`));
+  const files = readdirSync(saveDir).filter((f) => f.endsWith(".csv"));
+  assert.equal(files.length, 1, `one CSV and no leftovers: ${readdirSync(saveDir)}`);
+  const bytes = readFileSync(join(saveDir, files[0]));
+  assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], "UTF-8 BOM for Excel");
+  const lines = bytes.toString("utf8").slice(1).split("\r\n").filter(Boolean);
+  assert.match(lines[0], /^webinar,host,session_start_utc,/);
+  // Quoted line breaks inside names make a line count inexact: count records by the session column.
+  const records = lines.filter((l) => l.startsWith("Weekly methods seminar,"));
+  assert.equal(records.length, count);
+});
+
+test("the series view lists every session and the roster shows who never joined", async () => {
+  await s.click('[data-testid="series-tab"]');
+  await s.waitText('[data-testid="series-summary"]', /\d+ people · \d+ sessions/, "the series view");
+  await shot("attendance-series.png");
+
+  await s.click('.tabs button[role="tab"]');
+  await s.waitText('[data-testid="attendee-count"]', /attendees/, "back to the first session");
+  const rosterPath = join(saveDir, "roster.csv");
+  writeFileSync(rosterPath, "Name;E-mail\nMaria Ortiz;maria.ortiz@northwind.example\nNever Came;never.came@northwind.example\nAlso Absent;also.absent@northwind.example\n");
+  const input = await s.find('[data-testid="roster-file"]');
+  await s.wd("POST", `/session/${s.id}/element/${input}/value`, { text: rosterPath });
+  const result = await s.waitText('[data-testid="roster-result"]', /Registered but never joined \(2\)/, "the roster result");
+  assert.match(result, /never\.came@northwind\.example/);
+  assert.match(await s.text('[data-testid="completion-counts"]'), /2 no-show/);
+  await shot("attendance-roster.png");
+  assert.ok(existsSync(rosterPath));
+});

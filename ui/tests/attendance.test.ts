@@ -1,0 +1,45 @@
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
+import SessionTable from "../src/features/attendance/SessionTable.svelte";
+import type { Attendee, Session } from "../src/ipc";
+
+afterEach(cleanup);
+
+function big(n: number): Session {
+  const attendees: Attendee[] = Array.from({ length: n }, (_, i) => ({
+    key: `k${i}`,
+    name: i === 7 ? "=HYPERLINK(\"x\")" : `Student ${i}`,
+    email: i % 10 === 0 ? null : `s${i}@school.example`,
+    kind: i % 10 === 0 ? "anonymous" : "member",
+    role: i === 0 ? "Organizer" : "Attendee",
+    firstJoin: "2026-11-20T10:00:00Z",
+    lastLeave: "2026-11-20T11:00:00Z",
+    seconds: i % 3600,
+    reportedSeconds: i % 3600,
+    share: (i % 3600) / 3600,
+    joins: 1,
+    intervals: [{ join: "2026-11-20T10:00:00Z", leave: "2026-11-20T11:00:00Z", seconds: 3600 }],
+    status: i % 3600 >= 2880 ? "completed" : "partial",
+  }));
+  return { reportId: "r", start: "2026-11-20T10:00:00Z", end: "2026-11-20T11:00:00Z", scheduledSeconds: 3600, participantCount: n, attendees, counts: { completed: 0, partial: 0, noShow: 0 } };
+}
+
+describe("Session table", () => {
+  it("keeps a 20,000-row session to a few DOM rows and filters all of them", async () => {
+    render(SessionTable, { session: big(20_000), zone: "UTC" });
+    const rows = screen.getAllByTestId("attendee-row");
+    expect(rows.length).toBeLessThan(60);
+    expect(screen.getByTestId("row-count").textContent).toBe("20000 / 20000");
+    await fireEvent.input(screen.getByTestId("attendee-filter"), { target: { value: "student 1999" } });
+    await waitFor(() => expect(screen.getByTestId("row-count").textContent).toBe("11 / 20000"));
+    // Names render as text: a formula-like name is shown, not interpreted.
+    await fireEvent.input(screen.getByTestId("attendee-filter"), { target: { value: "hyperlink" } });
+    await waitFor(() => expect(screen.getAllByTestId("attendee-row")[0]?.textContent).toContain('=HYPERLINK("x")'));
+  });
+
+  it("lists registered no-shows from the roster", () => {
+    render(SessionTable, { session: big(3), zone: "UTC", noShows: [{ email: "never@school.example", name: "Never Came" }] });
+    expect(screen.getByTestId("row-count").textContent).toBe("4 / 4");
+    expect(screen.getAllByTestId("attendee-row").some((r) => r.textContent?.includes("Never Came") && r.textContent.includes("No-show"))).toBe(true);
+  });
+});
