@@ -40,6 +40,20 @@ pub async fn attendance_export(
     )
 }
 
+/// Export every session of the period's ended webinars (all hosts of the connection).
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_export_range(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    level: Level,
+    options: CsvOptions,
+    path: String,
+) -> Result<(u32, Vec<String>), IpcError> {
+    state.hub.export_range(&from, &to, level, &options, std::path::Path::new(&path)).await
+}
+
 /// Match a session against the LMS participant list (the CSV file's text).
 #[tauri::command]
 #[specta::specta]

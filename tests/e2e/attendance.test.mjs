@@ -52,6 +52,13 @@ test("open a webinar, read the attendee count, export the CSV and check the file
   // Quoted line breaks inside names make a line count inexact: count records by the session column.
   const records = lines.filter((l) => l.startsWith("Weekly methods seminar,"));
   assert.equal(records.length, count);
+
+  // The whole period: every ended webinar of the 30 days, in one file.
+  await s.click('[data-testid="export-period"]');
+  const all = await s.waitText('[data-testid="export-done"]', /attendance .* rows written|rows written to .*attendance /, "the period export");
+  const n = Number(all.split(" ")[0]);
+  assert.ok(n > count, `the period has more rows (${n}) than one session (${count})`);
+  assert.equal(readdirSync(saveDir).filter((f) => f.endsWith(".csv")).length, 2);
 });
 
 test("the series view lists every session and the roster shows who never joined", async () => {

@@ -86,6 +86,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     webinarDetails: none,
     attendanceGet: none,
     attendanceExport: none,
+    attendanceExportRange: none,
     rosterMatch: none,
     rosterRemember: none,
     chooseSavePath: async () => null,

@@ -261,6 +261,17 @@ async attendanceExport(webinarId: string, session: number | null, level: Level, 
 }
 },
 /**
+ * Export every session of the period's ended webinars (all hosts of the connection).
+ */
+async attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string) : Promise<Result<[number, string[]], CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_export_range", { from, to, level, options, path }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Match a session against the LMS participant list (the CSV file's text).
  */
 async rosterMatch(webinarId: string, session: number, rosterCsv: string) : Promise<Result<RosterMatch, CoreError>> {

@@ -85,6 +85,7 @@ export interface Backend {
   webinarDetails(host: string, id: string): Promise<WebinarDetails>;
   attendanceGet(webinar: Webinar, threshold: number): Promise<WebinarAttendance>;
   attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string): Promise<number>;
+  attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string): Promise<[number, string[]]>;
   rosterMatch(webinarId: string, session: number, rosterCsv: string): Promise<RosterMatch>;
   rosterRemember(attendeeKey: string, email: string): Promise<void>;
   /** The OS save-as dialog; null when the user cancels. */
@@ -140,6 +141,7 @@ export const tauriBackend: Backend = {
   webinarDetails: async (host, id) => unwrap(await commands.webinarDetails(host, id)),
   attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
   attendanceExport: async (id, session, level, options, path) => unwrap(await commands.attendanceExport(id, session, level, options, path)),
+  attendanceExportRange: async (from, to, level, options, path) => unwrap(await commands.attendanceExportRange(from, to, level, options, path)),
   rosterMatch: async (id, session, csv) => unwrap(await commands.rosterMatch(id, session, csv)),
   rosterRemember: async (key, email) => {
     unwrap(await commands.rosterRemember(key, email));

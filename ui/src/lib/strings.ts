@@ -107,6 +107,8 @@ export const t = {
     status: { completed: "Completed", partial: "Partial", noShow: "No-show" },
     intervals: "Join and leave times",
     export: "Export CSV…",
+    exportPeriod: "Export the whole period…",
+    notes: (n: number) => `${n} webinar(s) had no attendance to export`,
     level: { attendee: "One row per attendee", interval: "One row per join/leave", summary: "One row per session" },
     preset: { excel: "Excel (comma, UTF-8 with BOM)", excelComma: "Excel, comma decimal (semicolon)", plain: "Plain UTF-8 CSV (no BOM)" },
     exported: (n: number, path: string) => `${n} rows written to ${path}`,
