@@ -51,7 +51,10 @@ pub async fn attendance_export_range(
     options: CsvOptions,
     path: String,
 ) -> Result<(u32, Vec<String>), IpcError> {
-    state.hub.export_range(&from, &to, level, &options, std::path::Path::new(&path)).await
+    state
+        .hub
+        .export_range(&from, &to, level, &options, std::path::Path::new(&path))
+        .await
 }
 
 /// Match a session against the LMS participant list (the CSV file's text).

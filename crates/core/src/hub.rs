@@ -312,11 +312,33 @@ impl Hub {
 
     /// Export every session of the hosts' ended webinars in `[from, to)` (RFC 3339); returns the rows
     /// written and notes on webinars whose attendance was not available.
-    pub async fn export_range(&self, from: &str, to: &str, level: crate::export::Level, options: &crate::export::CsvOptions, path: &std::path::Path) -> Result<(u32, Vec<String>), CoreError> {
+    pub async fn export_range(
+        &self,
+        from: &str,
+        to: &str,
+        level: crate::export::Level,
+        options: &crate::export::CsvOptions,
+        path: &std::path::Path,
+    ) -> Result<(u32, Vec<String>), CoreError> {
         let conn = self.connection()?;
-        let parse = |t: &str| t.parse::<jiff::Timestamp>().map_err(|_| CoreError::new(ErrorCode::InvalidInput, format!("\"{t}\" is not an RFC 3339 instant."), None));
+        let parse = |t: &str| {
+            t.parse::<jiff::Timestamp>().map_err(|_| {
+                CoreError::new(
+                    ErrorCode::InvalidInput,
+                    format!("\"{t}\" is not an RFC 3339 instant."),
+                    None,
+                )
+            })
+        };
         let hosts = conn.hosts.clone();
-        let (data, notes) = crate::attendance::for_range(&conn, &hosts, parse(from)?, parse(to)?, crate::attendance::DEFAULT_THRESHOLD).await?;
+        let (data, notes) = crate::attendance::for_range(
+            &conn,
+            &hosts,
+            parse(from)?,
+            parse(to)?,
+            crate::attendance::DEFAULT_THRESHOLD,
+        )
+        .await?;
         let rows = crate::export::export_to_file(path, &data, level, options)?;
         Ok((rows as u32, notes))
     }
