@@ -2,13 +2,12 @@
 // export the CSV (the save dialog answered by the test seam ROLLCALL_TEST_SAVE_DIR), check the file;
 // the series view and roster matching.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openApp, waitFor } from "./webdriver.mjs";
 
-const docs = process.env.ROLLCALL_DOCS_SHOTS;
 let s;
 let saveDir;
 
@@ -22,12 +21,6 @@ after(async () => {
   await s?.close();
 });
 
-async function shot(name) {
-  if (!docs) return;
-  mkdirSync(docs, { recursive: true });
-  writeFileSync(join(docs, name), await s.screenshot());
-}
-
 test("open a webinar, read the attendee count, export the CSV and check the file", async () => {
   await waitFor(() => s.text('[data-testid="demo-badge"]'), "the app");
   await s.click('[data-page="attendance"]');
@@ -38,9 +31,9 @@ test("open a webinar, read the attendee count, export the CSV and check the file
   const count = Number(countText.split(" ")[0]);
   assert.ok(count > 3, countText);
   assert.match(await s.text('[data-testid="completion-counts"]'), /\d+ completed · \d+ partial · 0 no-show/);
-  await shot("attendance-session.png");
+  await s.shot("attendance-session.png");
 
-  await s.click('[data-testid="export-csv"]');
+  await s.clickWhenReady('[data-testid="export-csv"]', "Export CSV");
   const done = await s.waitText('[data-testid="export-done"]', /rows written to/, "the export");
   assert.match(done, new RegExp(`^${count} rows written to`));
   const files = readdirSync(saveDir).filter((f) => f.endsWith(".csv"));
@@ -62,9 +55,9 @@ test("open a webinar, read the attendee count, export the CSV and check the file
 });
 
 test("the series view lists every session and the roster shows who never joined", async () => {
-  await s.click('[data-testid="series-tab"]');
+  await s.clickWhenReady('[data-testid="series-tab"]', "the series tab");
   await s.waitText('[data-testid="series-summary"]', /\d+ people · \d+ sessions/, "the series view");
-  await shot("attendance-series.png");
+  await s.shot("attendance-series.png");
 
   await s.click('.tabs button[role="tab"]');
   await s.waitText('[data-testid="attendee-count"]', /attendees/, "back to the first session");
@@ -75,6 +68,6 @@ test("the series view lists every session and the roster shows who never joined"
   const result = await s.waitText('[data-testid="roster-result"]', /Registered but never joined \(2\)/, "the roster result");
   assert.match(result, /never\.came@northwind\.example/);
   assert.match(await s.text('[data-testid="completion-counts"]'), /2 no-show/);
-  await shot("attendance-roster.png");
+  await s.shot("attendance-roster.png");
   assert.ok(existsSync(rosterPath));
 });

@@ -1,13 +1,12 @@
 // End to end: the Calendar page on the demo tenant — create a webinar in the dialog, see it in the
 // week view, cancel it with a message, see it struck through; month view renders the demo series.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openApp, waitFor } from "./webdriver.mjs";
 
-const docs = process.env.ROLLCALL_DOCS_SHOTS;
 let s;
 
 before(async () => {
@@ -19,12 +18,6 @@ after(async () => {
   await s?.close();
 });
 
-async function shot(name) {
-  if (!docs) return;
-  mkdirSync(docs, { recursive: true });
-  writeFileSync(join(docs, name), await s.screenshot());
-}
-
 const attr = async (css, name) => s.wd("GET", `/session/${s.id}/element/${await s.find(css)}/attribute/${name}`);
 
 test("create a webinar, see it in the week view, cancel it, see it struck through", async () => {
@@ -32,10 +25,10 @@ test("create a webinar, see it in the week view, cancel it, see it struck throug
   await s.click('[data-page="calendar"]');
   await waitFor(() => s.find('[data-testid="event"]'), "the demo webinars in the week view");
 
-  await s.click('[data-testid="new-webinar"]');
+  await s.clickWhenReady('[data-testid="new-webinar"]', "New webinar");
   await s.type('[data-testid="new-webinar-dialog"] [name="subject"]', "E2E seminar: <b>inert</b>");
   await s.type('[data-testid="new-webinar-dialog"] [name="invitees"]', "student1@northwind.example, student2@northwind.example");
-  await shot("calendar-create.png");
+  await s.shot("calendar-create.png");
   await s.click('[data-testid="new-webinar-dialog"] button[type="submit"]');
   const join = await s.waitText('[data-testid="join-url"]', /^https:\/\/teams\.microsoft\.com\/(l\/meetup-join|meet)\//, "the join link (either Teams link form)").catch(async (e) => {
     throw new Error(`${e.message}; the dialog says: ${await s.text('[data-testid="new-webinar-dialog"]').catch(() => "(gone)")}`);
@@ -57,14 +50,14 @@ test("create a webinar, see it in the week view, cancel it, see it struck throug
   await waitFor(async () => (await attr(ev, "data-cancelled")) === "true", "the webinar struck through");
   const decoration = await s.wd("GET", `/session/${s.id}/element/${await s.find(`${ev} .ev-title`)}/css/text-decoration-line`);
   assert.equal(decoration, "line-through");
-  await shot("calendar-week.png");
+  await s.shot("calendar-week.png");
 });
 
 test("the month view shows the demo series and the agenda lists it", async () => {
-  await s.click(".fc-today-button");
+  await s.clickWhenReady(".fc-today-button", "Today");
   await s.click(".fc-dayGridMonth-button");
   await waitFor(async () => (await s.text('[data-testid="calendar"]')).includes("Weekly methods seminar"), "the series in the month view");
-  await shot("calendar-month.png");
+  await s.shot("calendar-month.png");
   await s.click(".fc-listMonth-button");
   await waitFor(async () => (await s.text('[data-testid="calendar"]')).includes("Weekly methods seminar"), "the agenda");
 });

@@ -2,14 +2,13 @@
 // auth modes. The browser sign-in uses the test seam (ROLLCALL_TEST_AUTHORIZE_URL_FILE): the app
 // writes the authorize URL to a file instead of opening a browser, and this test plays the browser.
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { addProfile, openApp, startEmulator, waitFor } from "./webdriver.mjs";
 
 const cli = process.env.ROLLCALL_CLI;
-const docs = process.env.ROLLCALL_DOCS_SHOTS;
 let emulator;
 let info;
 let s;
@@ -39,17 +38,11 @@ after(async () => {
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
-async function shot(name) {
-  if (!docs) return;
-  mkdirSync(docs, { recursive: true });
-  writeFileSync(join(docs, name), await s.screenshot());
-}
-
 test("application-level: a profile with a secret connects, and an expired secret is explained", async () => {
   await s.click('[data-page="settings"]');
   await s.waitText('[data-testid="connections"]', /No connections yet/, "the empty state");
   // Field validation keeps the input and names the field.
-  await s.click('[data-testid="add-connection"]');
+  await s.clickWhenReady('[data-testid="add-connection"]', "New connection");
   await s.type('[name="name"]', "Northwind app");
   await s.type('[name="clientId"]', "not-a-guid");
   await s.click('[data-testid="profile-form"] button[type="submit"]');
@@ -60,32 +53,32 @@ test("application-level: a profile with a secret connects, and an expired secret
   const row = await s.waitText('[data-testid="profile-row"]', /Northwind app/, "the saved profile");
   assert.match(row, new RegExp(`Saved: ${info.clientSecret.slice(0, 3).replace(/[~.]/g, "\\$&")}…`));
   assert.ok(!row.includes(info.clientSecret), "the secret is never shown back");
-  await s.click('[data-testid="test-connection"]');
+  await s.clickWhenReady('[data-testid="test-connection"]', "the Test connection button");
   const status = await s.waitText('[data-testid="connection-status"]', /Signed in as/, "the status line");
   assert.match(status, /LMS Teams webinars/);
   assert.match(status, /token valid until/);
   assert.match(await s.waitText('[data-testid="tenant-line"]', /Northwind app/, "the header"), /Northwind app/);
-  await shot("connections-valid.png");
+  await s.shot("connections-valid.png");
 
   // The set-up checklist of a correctly configured tenant: every step passes.
   await s.click('[data-page="setup"]');
   await s.waitText('[data-testid="setup-counts"]', /^7 passed · 0 failed · 0 warnings$/, "an all-green checklist");
   assert.match(await s.text('[data-testid="step-secret"]'), /days left/);
-  await shot("setup-all-good.png");
+  await s.shot("setup-all-good.png");
   await s.click('[data-page="settings"]');
 
   await fetch(`${info.admin}/scenarios/expired-secret`, { method: "POST" });
-  await s.click('[data-testid="test-connection"]');
+  await s.clickWhenReady('[data-testid="test-connection"]', "the Test connection button");
   const err = await s.waitText('[data-testid="connection-error"]', /expired/, "the expired-secret error");
   assert.match(err, /expired on 25 November 2026/);
   assert.match(err, /Certificates & secrets/);
-  await shot("connections-expired-secret.png");
+  await s.shot("connections-expired-secret.png");
 });
 
 test("user-delegated: sign in through the browser, then the status shows the user", async () => {
   await addProfile(s, info, { name: "Northwind user", mode: "delegated" });
   if (existsSync(urlFile)) rmSync(urlFile);
-  await s.click('[data-name="Northwind user"] [data-testid="sign-in"]');
+  await s.clickWhenReady('[data-name="Northwind user"] [data-testid="sign-in"]', "the Sign in button");
   await s.waitText('[data-testid="sign-in-waiting"]', /Waiting for the browser/, "the waiting state");
   const url = await waitFor(() => existsSync(urlFile) && readFileSync(urlFile, "utf8"), "the authorize URL");
   assert.match(url, /code_challenge_method=S256/);

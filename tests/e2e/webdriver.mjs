@@ -1,6 +1,8 @@
 // W3C WebDriver over plain fetch, shared by the end-to-end tests. Not a test file itself.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createServer } from "node:net";
 
 export const app = process.env.ROLLCALL_APP;
@@ -85,6 +87,10 @@ export class Session {
   async click(css) {
     await this.wd("POST", `/session/${this.id}/element/${await this.find(css)}/click`, {});
   }
+  /** Click once the element exists (pages render asynchronously after navigation). */
+  async clickWhenReady(css, what = css) {
+    await waitFor(() => this.click(css).then(() => true), what);
+  }
   async type(css, value) {
     const el = await this.find(css);
     await this.wd("POST", `/session/${this.id}/element/${el}/clear`, {});
@@ -107,6 +113,13 @@ export class Session {
   }
   async screenshot() {
     return Buffer.from(await this.wd("GET", `/session/${this.id}/screenshot`), "base64");
+  }
+  /** Save a screenshot for docs/ when ROLLCALL_DOCS_SHOTS names a folder. */
+  async shot(name) {
+    const dir = process.env.ROLLCALL_DOCS_SHOTS;
+    if (!dir) return;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, name), await this.screenshot());
   }
   async close() {
     try {
@@ -132,7 +145,7 @@ export function startEmulator(cli, args = []) {
 
 /** Fill Settings → Connections' form for the emulator `info` and save it. */
 export async function addProfile(s, info, { name, mode, secret, hosts = info.hosts.slice(0, 2) }) {
-  await s.click('[data-testid="add-connection"]');
+  await s.clickWhenReady('[data-testid="add-connection"]', "New connection");
   await s.type('[name="name"]', name);
   await s.click('[name="cloud"] option[value="custom"]');
   await s.type('[name="authority"]', info.authority);

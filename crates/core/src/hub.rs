@@ -48,6 +48,17 @@ pub struct Hub {
     attendance: Mutex<std::collections::HashMap<String, crate::attendance::WebinarAttendance>>,
 }
 
+/// An RFC 3339 instant from the UI, or a clear error.
+fn instant(t: &str) -> Result<jiff::Timestamp, CoreError> {
+    t.parse().map_err(|_| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("\"{t}\" is not an RFC 3339 instant."),
+            None,
+        )
+    })
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -321,21 +332,12 @@ impl Hub {
         path: &std::path::Path,
     ) -> Result<(u32, Vec<String>), CoreError> {
         let conn = self.connection()?;
-        let parse = |t: &str| {
-            t.parse::<jiff::Timestamp>().map_err(|_| {
-                CoreError::new(
-                    ErrorCode::InvalidInput,
-                    format!("\"{t}\" is not an RFC 3339 instant."),
-                    None,
-                )
-            })
-        };
         let hosts = conn.hosts.clone();
         let (data, notes) = crate::attendance::for_range(
             &conn,
             &hosts,
-            parse(from)?,
-            parse(to)?,
+            instant(from)?,
+            instant(to)?,
             crate::attendance::DEFAULT_THRESHOLD,
         )
         .await?;
@@ -435,16 +437,7 @@ impl Hub {
         teams_only: bool,
     ) -> Result<crate::webinars::WebinarRange, CoreError> {
         let conn = self.connection()?;
-        let parse = |t: &str| {
-            t.parse::<jiff::Timestamp>().map_err(|_| {
-                CoreError::new(
-                    ErrorCode::InvalidInput,
-                    format!("\"{t}\" is not an RFC 3339 instant."),
-                    None,
-                )
-            })
-        };
-        let (from, to) = (parse(from)?, parse(to)?);
+        let (from, to) = (instant(from)?, instant(to)?);
         let hosts = hosts
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| conn.hosts.clone());
