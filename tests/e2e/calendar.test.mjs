@@ -60,4 +60,10 @@ test("the month view shows the demo series and the agenda lists it", async () =>
   await s.shot("calendar-month.png");
   await s.click(".fc-listMonth-button");
   await waitFor(async () => (await s.text('[data-testid="calendar"]')).includes("Weekly methods seminar"), "the agenda");
+
+  // From an ended session's details straight to its attendance.
+  await s.clickWhenReady('[data-testid="event"][data-subject="Weekly methods seminar"] .ev-title', "a session of the series");
+  await s.clickWhenReady('[data-testid="open-attendance"]', "the attendance link");
+  await s.waitText('[data-testid="attendee-count"]', /^\d+ attendees$/, "the session's attendance");
+  assert.equal(await s.text("main h1"), "Attendance");
 });

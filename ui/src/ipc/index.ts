@@ -104,6 +104,8 @@ export function asIpcError(e: unknown): IpcError {
   return e instanceof IpcError ? e : new IpcError({ code: "internal", message: String(e), hint: null, requestId: null });
 }
 
+const LAST_FOLDER = "rollcall.lastSaveFolder";
+
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CoreError };
 
 function unwrap<T>(r: Result<T>): T {
@@ -149,7 +151,14 @@ export const tauriBackend: Backend = {
   chooseSavePath: async (defaultPath, filters) => {
     const seam = unwrap(await commands.savePathOverride(defaultPath));
     if (seam) return seam;
-    return (await save({ defaultPath, filters })) ?? null;
+    // The dialog opens in the folder of the last save.
+    const last = localStorage.getItem(LAST_FOLDER);
+    const chosen = (await save({ defaultPath: last ? `${last}${last.includes("\\") ? "\\" : "/"}${defaultPath}` : defaultPath, filters })) ?? null;
+    if (chosen) {
+      const cut = Math.max(chosen.lastIndexOf("/"), chosen.lastIndexOf("\\"));
+      if (cut > 0) localStorage.setItem(LAST_FOLDER, chosen.slice(0, cut));
+    }
+    return chosen;
   },
 };
 
