@@ -107,6 +107,30 @@ enum Command {
         /// Completion threshold, share of the scheduled duration (0.8 = 80 %).
         #[arg(long, default_value_t = 0.8)]
         threshold: f64,
+        /// Read the local archive (see `rollcall sync`) instead of Graph: works offline and for
+        /// sessions Graph no longer serves.
+        #[arg(long)]
+        from_archive: bool,
+    },
+    /// Bring the local attendance archive up to date for the hosts and a date range (for a nightly
+    /// job: no prompts, progress and logs on stderr, exit code 0 when done).
+    Sync {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        /// First day (YYYY-MM-DD), inclusive, in --time-zone.
+        #[arg(long)]
+        from: String,
+        /// Last day (YYYY-MM-DD), inclusive.
+        #[arg(long)]
+        to: String,
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// The archive file (default: the profile's archive in the app's data folder).
+        #[arg(long)]
+        archive: Option<std::path::PathBuf>,
+        /// Print the summary as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Forget the signed-in user of a connection (removes its refresh token from the keychain).
     Logout {
@@ -216,6 +240,12 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
+        Command::Sync { conn, from, to, time_zone, archive, json } => {
+            match webinars::sync(&conn, &from, &to, time_zone, archive, json).await {
+                Ok(()) => std::process::ExitCode::SUCCESS,
+                Err(e) => fail(&e),
+            }
+        }
         Command::Export {
             conn,
             from,
@@ -226,9 +256,10 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             no_bom,
             time_zone,
             threshold,
+            from_archive,
         } => {
             match webinars::export(
-                &conn, &from, &to, &level, &out, &separator, !no_bom, time_zone, threshold,
+                &conn, &from, &to, &level, &out, &separator, !no_bom, time_zone, threshold, from_archive,
             )
             .await
             {

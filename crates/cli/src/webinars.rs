@@ -265,6 +265,7 @@ pub async fn export(
     bom: bool,
     time_zone: Option<String>,
     threshold: f64,
+    from_archive: bool,
 ) -> Result<usize, CoreError> {
     use rollcall_core::export::{export_to_file, CsvOptions, Level};
     let level: Level = level.parse()?;
@@ -281,13 +282,69 @@ pub async fn export(
         bom,
         time_zone: tz_name,
     };
-    let (c, _emulator) = conn.resolve().await?;
     let from = day_start(from, &tz, "from")?;
     let to = day_start(to, &tz, "to")? + jiff::SignedDuration::from_hours(24);
+    if from_archive {
+        // Offline: the archive and the hosts are all it needs.
+        let archive = rollcall_core::archive::Archive::open(&archive_path(conn, None)?)?;
+        let data = archive.range(&conn.hosts, &from.to_string(), &to.to_string(), threshold)?;
+        return export_to_file(out, &data, level, &options);
+    }
+    let (c, _emulator) = conn.resolve().await?;
     let (data, notes) =
         rollcall_core::attendance::for_range(&c, &c.hosts.clone(), from, to, threshold).await?;
     for n in notes {
         eprintln!("rollcall: note: {n}");
     }
     export_to_file(out, &data, level, &options)
+}
+
+/// The archive of the connection these flags name (`--archive` wins).
+fn archive_path(conn: &ConnectionArgs, explicit: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, CoreError> {
+    if let Some(p) = explicit {
+        return Ok(p);
+    }
+    let id = match conn.target()? {
+        crate::connection::Target::Demo => "demo".to_string(),
+        crate::connection::Target::Profile(p) => p.id.clone(),
+    };
+    Ok(rollcall_core::archive::Archive::path_for(&rollcall_core::profile::data_dir()?, &id))
+}
+
+/// `rollcall sync`: progress on stderr, summary on stdout.
+pub async fn sync(conn: &ConnectionArgs, from: &str, to: &str, time_zone: Option<String>, archive: Option<std::path::PathBuf>, json: bool) -> Result<(), CoreError> {
+    let (_, tz) = tz_of(&time_zone)?;
+    let from = day_start(from, &tz, "from")?;
+    let to = day_start(to, &tz, "to")? + jiff::SignedDuration::from_hours(24);
+    let path = archive_path(conn, archive)?;
+    let archive = std::sync::Arc::new(rollcall_core::archive::Archive::open(&path)?);
+    let (c, _emulator) = conn.resolve().await?;
+    let progress = |p: &rollcall_core::sync::SyncProgress| {
+        eprint!(
+            "\rrollcall: sync {}/{} meetings, {} reports, {} records, {} throttled waits   ",
+            p.meetings_done, p.meetings_total, p.reports_fetched, p.records, p.throttled_waits
+        );
+    };
+    let cancel = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let s = rollcall_core::sync::sync(&c, archive, &c.hosts.clone(), from, to, progress, cancel).await?;
+    eprintln!();
+    if json {
+        crate::print_json(&s);
+    } else {
+        println!(
+            "{} webinars, {} meetings: {} reports fetched ({} changed copies kept as new versions), {} already archived, {} records; {} requests, {} throttled waits{}",
+            s.webinars, s.meetings, s.fetched, s.new_versions, s.unchanged, s.records, s.requests, s.throttled_waits,
+            if s.cancelled { " — cancelled" } else { "" }
+        );
+        for (w, why) in &s.unavailable {
+            println!("  not available: {w}: {why}");
+        }
+        eprintln!("rollcall: archive {}", path.display());
+    }
+    if s.cancelled {
+        return Err(CoreError::new(ErrorCode::Cancelled, "Sync cancelled; what was fetched is kept and the next sync resumes.", None));
+    }
+    Ok(())
 }

@@ -3,6 +3,7 @@
 //! It does not talk HTTP itself; `rollcall-graph` does.
 
 pub mod advice;
+pub mod archive;
 pub mod atomic;
 pub mod attendance;
 pub mod connection;
@@ -17,6 +18,7 @@ pub mod secrets;
 pub mod session;
 pub mod setup;
 pub mod summary;
+pub mod sync;
 pub mod webinars;
 
 pub use error::{CoreError, ErrorCode};

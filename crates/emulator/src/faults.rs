@@ -225,6 +225,12 @@ pub fn admin_routes() -> Router<Arc<Shared>> {
         .route("/_emulator/faults", get(get_faults).put(put_faults))
         .route("/_emulator/scenarios/{name}", post(enable_scenario))
         .route("/_emulator/stats", get(get_stats).delete(reset_stats))
+        .route("/_emulator/bulk", post(add_bulk))
+}
+
+async fn add_bulk(State(s): State<Arc<Shared>>, Json(spec): Json<crate::seed::Bulk>) -> Json<serde_json::Value> {
+    let added = crate::seed::bulk_webinars(&mut s.world(), &spec, jiff::Timestamp::now());
+    Json(serde_json::json!({ "added": added }))
 }
 
 async fn get_faults(State(s): State<Arc<Shared>>) -> Json<Faults> {

@@ -23,6 +23,8 @@ pub const RENEW_EARLY: SignedDuration = SignedDuration::from_secs(300);
 pub struct AccessToken {
     pub value: Secret,
     pub expires_at: Timestamp,
+    /// How long it was valid when issued (`expires_in`).
+    pub lifetime: SignedDuration,
 }
 
 impl AccessToken {
@@ -51,8 +53,11 @@ impl AccessToken {
             .map(|s| s.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default()
     }
+    /// Still worth using: renew 5 minutes early, or after half its life for short-lived tokens
+    /// (a 60-second token would otherwise never count as fresh).
     pub(crate) fn fresh(&self, now: Timestamp) -> bool {
-        now + RENEW_EARLY < self.expires_at
+        let early = if self.lifetime < RENEW_EARLY * 2 { self.lifetime / 2 } else { RENEW_EARLY };
+        now + early < self.expires_at
     }
 }
 
@@ -131,9 +136,11 @@ pub async fn post_token_form(
             detail: e.to_string(),
             request_id: None,
         })?;
+    let lifetime = SignedDuration::from_secs(parsed.expires_in);
     let token = AccessToken {
         value: Secret::new(parsed.access_token),
-        expires_at: Timestamp::now() + SignedDuration::from_secs(parsed.expires_in),
+        expires_at: Timestamp::now() + lifetime,
+        lifetime,
     };
     Ok((token, raw))
 }

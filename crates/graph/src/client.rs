@@ -124,6 +124,9 @@ pub struct GraphClient {
     policy: RetryPolicy,
     gates: Mutex<HashMap<String, Arc<Semaphore>>>,
     counters: Mutex<Counters>,
+    /// One shared backoff gate: after a 429 with `Retry-After`, every request of this client waits
+    /// until then instead of each discovering the throttle on its own.
+    pause_until: Mutex<Option<tokio::time::Instant>>,
     /// Rollcall asks for UTC and converts itself; never trust a zone it did not ask for.
     prefer: String,
 }
@@ -144,6 +147,7 @@ impl GraphClient {
             policy: RetryPolicy::default(),
             gates: Mutex::new(HashMap::new()),
             counters: Mutex::new(Counters::default()),
+            pause_until: Mutex::new(None),
             prefer: "outlook.timezone=\"UTC\"".into(),
         })
     }
@@ -217,6 +221,7 @@ impl GraphClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
+            self.respect_pause().await;
             let token = self.tokens.token(false).await?;
             let client_request_id = uuid::Uuid::new_v4().to_string();
             let mut builder = self
@@ -282,6 +287,9 @@ impl GraphClient {
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
                 if status == 429 {
                     self.count(|c| c.throttled_waits += 1);
+                    if let Some(d) = retry_after {
+                        self.pause_for(d);
+                    }
                 }
                 if self.wait(attempt, started, retry_after).await {
                     continue;
@@ -339,6 +347,22 @@ impl GraphClient {
     }
 
     /// Sleep before another attempt; `false` when the caps say stop.
+    /// Wait while the shared gate is closed.
+    async fn respect_pause(&self) {
+        let until = *self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(u) = until.filter(|u| *u > tokio::time::Instant::now()) {
+            tokio::time::sleep_until(u).await;
+        }
+    }
+
+    fn pause_for(&self, d: Duration) {
+        let until = tokio::time::Instant::now() + d;
+        let mut p = self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
+        if p.is_none_or(|cur| cur < until) {
+            *p = Some(until);
+        }
+    }
+
     async fn wait(&self, attempt: u32, started: Instant, retry_after: Option<Duration>) -> bool {
         if attempt >= self.policy.max_attempts {
             return false;

@@ -296,6 +296,7 @@ fn delegated_from(access: AccessToken, raw: &serde_json::Value) -> DelegatedToke
         AccessToken {
             value: Secret::new(t),
             expires_at: Timestamp::now(),
+            lifetime: jiff::SignedDuration::ZERO,
         }
         .claims()
     });

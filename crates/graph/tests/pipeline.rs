@@ -134,6 +134,7 @@ impl TokenProvider for RevokedFirst {
                 return Ok(AccessToken {
                     value: Secret::new("revoked.token.value"),
                     expires_at: jiff::Timestamp::MAX,
+                    lifetime: jiff::SignedDuration::from_hours(1),
                 });
             }
             self.real.token(force).await
@@ -224,6 +225,7 @@ impl TokenProvider for Fixed {
             Ok(AccessToken {
                 value: Secret::new("t"),
                 expires_at: jiff::Timestamp::MAX,
+                lifetime: jiff::SignedDuration::from_hours(1),
             })
         })
     }

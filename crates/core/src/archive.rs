@@ -1,0 +1,379 @@
+//! The local attendance archive: one SQLite file per connection profile that keeps every session
+//! Rollcall has read, so attendance outlives Graph's one-year retention and 50-report cap.
+//!
+//! Each session is written in one transaction (a sync killed at any moment leaves a consistent
+//! file); a report already archived is never overwritten: if Graph's copy changes, the new content is
+//! stored as the next version beside the old one. Schema changes are numbered migrations keyed by
+//! `PRAGMA user_version`. This module does not talk to Graph; `sync.rs` does.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use rusqlite::{params, Connection as Db, OptionalExtension};
+use sha2::Digest;
+
+use crate::attendance::{Attendee, Availability, Completion, Counts, Interval, ParticipantKind, Session, WebinarAttendance};
+use crate::error::{CoreError, ErrorCode};
+use crate::webinars::{Webinar, WebinarState};
+
+/// Migrations, in order; index + 1 is the schema version they produce.
+const MIGRATIONS: &[&str] = &[
+    // 1: first release.
+    "CREATE TABLE webinars (
+        id TEXT PRIMARY KEY, host TEXT NOT NULL, subject TEXT NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL,
+        series_id TEXT, join_url TEXT, organizer TEXT, kind TEXT NOT NULL, fetched_at TEXT NOT NULL);
+     CREATE INDEX webinars_join ON webinars(join_url);
+     CREATE TABLE meetings (
+        join_url TEXT PRIMARY KEY, meeting_id TEXT NOT NULL, user_id TEXT NOT NULL, host TEXT NOT NULL, fetched_at TEXT NOT NULL);
+     CREATE TABLE sessions (
+        report_id TEXT NOT NULL, version INTEGER NOT NULL, join_url TEXT NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL,
+        scheduled_seconds INTEGER NOT NULL, participant_count INTEGER NOT NULL, content_hash TEXT NOT NULL,
+        fetched_at TEXT NOT NULL, PRIMARY KEY (report_id, version));
+     CREATE INDEX sessions_join ON sessions(join_url);
+     CREATE TABLE attendees (
+        report_id TEXT NOT NULL, version INTEGER NOT NULL, idx INTEGER NOT NULL, key TEXT NOT NULL, name TEXT NOT NULL,
+        email TEXT, kind TEXT NOT NULL, role TEXT NOT NULL, seconds INTEGER NOT NULL, reported_seconds INTEGER NOT NULL,
+        joins INTEGER NOT NULL, first_join TEXT, last_leave TEXT,
+        PRIMARY KEY (report_id, version, idx),
+        FOREIGN KEY (report_id, version) REFERENCES sessions(report_id, version));
+     CREATE TABLE intervals (
+        report_id TEXT NOT NULL, version INTEGER NOT NULL, attendee_idx INTEGER NOT NULL, seq INTEGER NOT NULL,
+        join_at TEXT, leave_at TEXT, seconds INTEGER NOT NULL,
+        PRIMARY KEY (report_id, version, attendee_idx, seq));
+     CREATE TABLE roster_matches (attendee_key TEXT PRIMARY KEY, email TEXT NOT NULL);",
+];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// What writing a session did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    New,
+    Unchanged,
+    /// Graph's copy changed: stored as a new version, the old one kept.
+    NewVersion,
+}
+
+pub struct Archive {
+    db: Mutex<Db>,
+    path: PathBuf,
+}
+
+fn db_err(e: rusqlite::Error) -> CoreError {
+    CoreError::new(ErrorCode::Internal, format!("The attendance archive could not be used: {e}"), Some("If this persists, move the archive file away; Rollcall starts a new one and Graph's data is fetched again.".into()))
+}
+
+fn kind_str(k: ParticipantKind) -> &'static str {
+    match k {
+        ParticipantKind::Member => "member",
+        ParticipantKind::Guest => "guest",
+        ParticipantKind::Anonymous => "anonymous",
+        ParticipantKind::Phone => "phone",
+    }
+}
+
+fn kind_of(s: &str) -> ParticipantKind {
+    match s {
+        "guest" => ParticipantKind::Guest,
+        "anonymous" => ParticipantKind::Anonymous,
+        "phone" => ParticipantKind::Phone,
+        _ => ParticipantKind::Member,
+    }
+}
+
+/// A digest of what a session says (not when it was fetched), to notice changed copies.
+fn content_hash(s: &Session) -> String {
+    let mut h = sha2::Sha256::new();
+    h.update(format!("{}|{}|", s.start, s.end));
+    for a in &s.attendees {
+        h.update(format!("{}|{}|{:?}|{}|{}|{}|", a.key, a.name, a.email, a.role, a.seconds, a.joins));
+        for i in &a.intervals {
+            h.update(format!("{:?}|{:?}|", i.join, i.leave));
+        }
+    }
+    format!("{:x}", h.finalize())
+}
+
+impl Archive {
+    /// The archive file of a profile in the app's data folder.
+    pub fn path_for(data_dir: &Path, profile_id: &str) -> PathBuf {
+        let safe: String = profile_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        data_dir.join(format!("archive-{safe}.sqlite"))
+    }
+
+    /// Open (creating and migrating as needed). WAL journal: readers are not blocked by a sync, and a
+    /// killed writer leaves the last committed state.
+    pub fn open(path: &Path) -> Result<Self, CoreError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| CoreError::internal(format!("could not create {}: {e}", dir.display())))?;
+        }
+        let mut db = Db::open(path).map_err(db_err)?;
+        db.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
+        db.pragma_update(None, "synchronous", "NORMAL").map_err(db_err)?;
+        db.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
+        db.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
+        let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db_err)?;
+        if version > SCHEMA_VERSION {
+            return Err(CoreError::new(ErrorCode::InvalidInput, format!("The archive {} was written by a newer Rollcall (schema {version}).", path.display()), Some("Update Rollcall to read it.".into())));
+        }
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = db.transaction().map_err(db_err)?;
+            tx.execute_batch(sql).map_err(db_err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1).map_err(db_err)?;
+            tx.commit().map_err(db_err)?;
+        }
+        Ok(Archive { db: Mutex::new(db), path: path.to_path_buf() })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn db(&self) -> std::sync::MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn save_webinar(&self, w: &Webinar) -> Result<(), CoreError> {
+        self.db()
+            .execute(
+                "INSERT INTO webinars (id, host, subject, start_at, end_at, series_id, join_url, organizer, kind, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, fetched_at = excluded.fetched_at",
+                params![w.id, w.host, w.subject, w.start, w.end, w.series_id, w.join_url, w.organizer, w.kind, jiff::Timestamp::now().to_string()],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    /// The online meeting id and organizer id cached for a join URL.
+    pub fn meeting(&self, join_url: &str) -> Result<Option<(String, String)>, CoreError> {
+        self.db()
+            .query_row("SELECT meeting_id, user_id FROM meetings WHERE join_url = ?1", [join_url], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db_err)
+    }
+
+    pub fn save_meeting(&self, join_url: &str, meeting_id: &str, user_id: &str, host: &str) -> Result<(), CoreError> {
+        self.db()
+            .execute(
+                "INSERT OR REPLACE INTO meetings (join_url, meeting_id, user_id, host, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![join_url, meeting_id, user_id, host, jiff::Timestamp::now().to_string()],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
+    /// Whether a report is archived already (any version).
+    pub fn has_report(&self, report_id: &str) -> Result<bool, CoreError> {
+        self.db()
+            .query_row("SELECT 1 FROM sessions WHERE report_id = ?1 LIMIT 1", [report_id], |_| Ok(()))
+            .optional()
+            .map(|o| o.is_some())
+            .map_err(db_err)
+    }
+
+    /// Write a session in one transaction: new, unchanged, or a new version beside the old one.
+    pub fn save_session(&self, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
+        let hash = content_hash(s);
+        let mut db = self.db();
+        let tx = db.transaction().map_err(db_err)?;
+        let latest: Option<(i64, String)> = tx
+            .query_row("SELECT version, content_hash FROM sessions WHERE report_id = ?1 ORDER BY version DESC LIMIT 1", [&s.report_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db_err)?;
+        let (version, outcome) = match latest {
+            Some((_, h)) if h == hash => return Ok(Saved::Unchanged),
+            Some((v, _)) => (v + 1, Saved::NewVersion),
+            None => (1, Saved::New),
+        };
+        let now = jiff::Timestamp::now().to_string();
+        tx.execute(
+            "INSERT INTO sessions (report_id, version, join_url, start_at, end_at, scheduled_seconds, participant_count, content_hash, fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![s.report_id, version, join_url, s.start, s.end, s.scheduled_seconds, s.participant_count, hash, now],
+        )
+        .map_err(db_err)?;
+        {
+            let mut ins_a = tx
+                .prepare("INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+                .map_err(db_err)?;
+            let mut ins_i = tx
+                .prepare("INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .map_err(db_err)?;
+            for (idx, a) in s.attendees.iter().enumerate() {
+                ins_a
+                    .execute(params![s.report_id, version, idx as i64, a.key, a.name, a.email, kind_str(a.kind), a.role, a.seconds, a.reported_seconds, a.joins, a.first_join, a.last_leave])
+                    .map_err(db_err)?;
+                for (seq, i) in a.intervals.iter().enumerate() {
+                    ins_i.execute(params![s.report_id, version, idx as i64, seq as i64, i.join, i.leave, i.seconds]).map_err(db_err)?;
+                }
+            }
+        }
+        tx.commit().map_err(db_err)?;
+        Ok(outcome)
+    }
+
+    /// The latest version of every archived session of a meeting, oldest first, with completion
+    /// against `threshold`.
+    pub fn sessions(&self, join_url: &str, threshold: f64) -> Result<Vec<Session>, CoreError> {
+        let db = self.db();
+        let mut q = db
+            .prepare(
+                "SELECT s.report_id, s.version, s.start_at, s.end_at, s.scheduled_seconds, s.participant_count FROM sessions s
+                 WHERE s.join_url = ?1 AND s.version = (SELECT MAX(version) FROM sessions t WHERE t.report_id = s.report_id)
+                 ORDER BY s.start_at",
+            )
+            .map_err(db_err)?;
+        let heads: Vec<(String, i64, String, String, i64, i64)> = q
+            .query_map([join_url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .map_err(db_err)?
+            .collect::<Result<_, _>>()
+            .map_err(db_err)?;
+        let mut qa = db.prepare("SELECT idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave FROM attendees WHERE report_id = ?1 AND version = ?2 ORDER BY idx").map_err(db_err)?;
+        let mut qi = db.prepare("SELECT attendee_idx, join_at, leave_at, seconds FROM intervals WHERE report_id = ?1 AND version = ?2 ORDER BY attendee_idx, seq").map_err(db_err)?;
+        let mut out = Vec::with_capacity(heads.len());
+        for (report_id, version, start, end, scheduled, count) in heads {
+            let mut intervals: Vec<(i64, Interval)> = qi
+                .query_map(params![report_id, version], |r| Ok((r.get::<_, i64>(0)?, Interval { join: r.get(1)?, leave: r.get(2)?, seconds: r.get(3)? })))
+                .map_err(db_err)?
+                .collect::<Result<_, _>>()
+                .map_err(db_err)?;
+            let mut attendees: Vec<Attendee> = qa
+                .query_map(params![report_id, version], |r| {
+                    let seconds: i64 = r.get(6)?;
+                    let share = if scheduled > 0 { seconds as f64 / scheduled as f64 } else { 0.0 };
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        Attendee {
+                            key: r.get(1)?,
+                            name: r.get(2)?,
+                            email: r.get(3)?,
+                            kind: kind_of(&r.get::<_, String>(4)?),
+                            role: r.get(5)?,
+                            seconds,
+                            reported_seconds: r.get(7)?,
+                            share,
+                            joins: r.get(8)?,
+                            first_join: r.get(9)?,
+                            last_leave: r.get(10)?,
+                            intervals: Vec::new(),
+                            status: if share >= threshold { Completion::Completed } else { Completion::Partial },
+                        },
+                    ))
+                })
+                .map_err(db_err)?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(db_err)?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
+            // Intervals are ordered by attendee index; hand them out in one pass.
+            intervals.reverse();
+            for (idx, a) in attendees.iter_mut().enumerate() {
+                while intervals.last().is_some_and(|(i, _)| *i == idx as i64) {
+                    if let Some((_, iv)) = intervals.pop() {
+                        a.intervals.push(iv);
+                    }
+                }
+            }
+            let mut counts = Counts::default();
+            for a in &attendees {
+                match a.status {
+                    Completion::Completed => counts.completed += 1,
+                    Completion::Partial => counts.partial += 1,
+                    Completion::NoShow => counts.no_show += 1,
+                }
+            }
+            out.push(Session { report_id, start, end, scheduled_seconds: scheduled, participant_count: count as u32, attendees, counts });
+        }
+        Ok(out)
+    }
+
+    /// Archived attendance of a webinar, as the Attendance page shows it (`None` when nothing is
+    /// archived for its meeting).
+    pub fn attendance(&self, w: &Webinar, threshold: f64) -> Result<Option<WebinarAttendance>, CoreError> {
+        let Some(join) = &w.join_url else { return Ok(None) };
+        let sessions = self.sessions(join, threshold)?;
+        if sessions.is_empty() {
+            return Ok(None);
+        }
+        let selected = w.start.parse::<jiff::Timestamp>().ok().and_then(|s| {
+            sessions
+                .iter()
+                .enumerate()
+                .filter_map(|(i, x)| Some((i, x.start.parse::<jiff::Timestamp>().ok()?.duration_since(s).abs())))
+                .filter(|(_, d)| *d <= jiff::SignedDuration::from_hours(4))
+                .min_by_key(|(_, d)| *d)
+                .map(|(i, _)| i as u32)
+        });
+        let meeting_id = self.meeting(join)?.map(|m| m.0);
+        Ok(Some(WebinarAttendance { webinar: w.clone(), meeting_id, sessions, selected, availability: Availability::Ready, note: Some("From the local archive.".into()), threshold }))
+    }
+
+    /// Every archived webinar of these hosts whose sessions started in `[from, to)`.
+    pub fn range(&self, hosts: &[String], from: &str, to: &str, threshold: f64) -> Result<Vec<WebinarAttendance>, CoreError> {
+        let rows: Vec<(String, String, String, String, String, Option<String>, String)> = {
+            let db = self.db();
+            let mut q = db
+                .prepare("SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url FROM webinars w JOIN sessions s ON s.join_url = w.join_url WHERE s.start_at >= ?1 AND s.start_at < ?2 GROUP BY w.join_url ORDER BY MIN(s.start_at)")
+                .map_err(db_err)?;
+            let rows = q
+                .query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+                .map_err(db_err)?
+                .collect::<Result<_, _>>()
+                .map_err(db_err)?;
+            rows
+        };
+        let mut out = Vec::new();
+        for (id, host, subject, start, end, series_id, join) in rows {
+            if !hosts.is_empty() && !hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
+                continue;
+            }
+            let w = Webinar { id, host, subject, start, end, teams: true, cancelled: false, state: WebinarState::Ended, kind: if series_id.is_some() { "occurrence".into() } else { "singleInstance".into() }, series_id, join_url: Some(join), organizer: None, is_organizer: true, invitees: vec![], web_link: None };
+            if let Some(mut wa) = self.attendance(&w, threshold)? {
+                wa.sessions.retain(|s| s.start.as_str() >= from && s.start.as_str() < to);
+                if !wa.sessions.is_empty() {
+                    out.push(wa);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// `PRAGMA integrity_check` says "ok".
+    pub fn integrity_ok(&self) -> Result<bool, CoreError> {
+        let r: String = self.db().query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(db_err)?;
+        Ok(r == "ok")
+    }
+
+    /// A digest of everything archived (sessions, attendees, intervals; not fetch times), to compare
+    /// two archives.
+    pub fn digest(&self) -> Result<String, CoreError> {
+        let db = self.db();
+        let mut h = sha2::Sha256::new();
+        for sql in [
+            "SELECT report_id || '|' || version || '|' || join_url || '|' || start_at || '|' || content_hash FROM sessions ORDER BY report_id, version",
+            "SELECT report_id || '|' || version || '|' || idx || '|' || key || '|' || seconds FROM attendees ORDER BY report_id, version, idx",
+            "SELECT report_id || '|' || version || '|' || attendee_idx || '|' || seq || '|' || seconds FROM intervals ORDER BY report_id, version, attendee_idx, seq",
+        ] {
+            let mut q = db.prepare(sql).map_err(db_err)?;
+            let mut rows = q.query([]).map_err(db_err)?;
+            while let Some(r) = rows.next().map_err(db_err)? {
+                h.update(r.get::<_, String>(0).map_err(db_err)?);
+                h.update(b"\n");
+            }
+        }
+        Ok(format!("{:x}", h.finalize()))
+    }
+
+    /// Counts for summaries and tests: (sessions, attendees, intervals) of the latest versions.
+    pub fn counts(&self) -> Result<(i64, i64, i64), CoreError> {
+        let db = self.db();
+        let one = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(db_err);
+        Ok((
+            one("SELECT COUNT(*) FROM sessions")?,
+            one("SELECT COUNT(*) FROM attendees")?,
+            one("SELECT COUNT(*) FROM intervals")?,
+        ))
+    }
+}

@@ -1,0 +1,236 @@
+//! Bring the archive up to date for hosts and a date range: calendarView → online meetings →
+//! reports → records, all pages, through one shared Graph client (so the per-mailbox limit of 4 and
+//! the shared 429 backoff gate hold across the whole sync).
+//!
+//! Resumable by construction: each report is committed in its own transaction, meetings already
+//! resolved are cached in the archive, and reports already archived are not fetched again — a
+//! re-sync with nothing new costs calendarView plus one request (the report list) per meeting.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use rollcall_graph::models::{AttendanceRecord, AttendanceReport};
+use rollcall_graph::{GraphClient, Request};
+use serde::Serialize;
+use tokio::sync::Semaphore;
+
+use crate::archive::{Archive, Saved};
+use crate::attendance::session_of;
+use crate::connection::Connection;
+use crate::error::{CoreError, ErrorCode};
+use crate::summary::{find_user, odata_quote};
+use crate::webinars::{self, Webinar, WebinarState};
+
+/// Meetings worked on at once (Graph's per-mailbox limit is enforced separately, 4 per mailbox).
+pub const MEETINGS_IN_FLIGHT: usize = 24;
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SyncProgress {
+    pub meetings_total: u32,
+    pub meetings_done: u32,
+    pub reports_fetched: u32,
+    pub records: u32,
+    pub throttled_waits: u32,
+}
+
+#[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SyncSummary {
+    pub webinars: u32,
+    pub meetings: u32,
+    /// Reports fetched and stored (new, or a changed copy stored as a new version).
+    pub fetched: u32,
+    pub new_versions: u32,
+    /// Reports already archived and not fetched again.
+    pub unchanged: u32,
+    pub records: u32,
+    /// Webinars whose attendance Graph does not give, with the reason.
+    pub unavailable: Vec<(String, String)>,
+    pub requests: u32,
+    pub throttled_waits: u32,
+    pub cancelled: bool,
+}
+
+fn enc(v: &str) -> String {
+    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
+/// The ended Teams meetings a host organised in the range, one per join URL.
+fn meetings_of(list: Vec<Webinar>) -> Vec<Webinar> {
+    let mut seen = HashSet::new();
+    list.into_iter()
+        .filter(|w| w.state == WebinarState::Ended && w.teams && w.is_organizer && !w.cancelled)
+        .filter(|w| w.join_url.as_ref().is_some_and(|j| seen.insert(j.clone())))
+        .collect()
+}
+
+struct Ctx {
+    graph: Arc<GraphClient>,
+    archive: Arc<Archive>,
+    conn: Connection,
+    users: tokio::sync::Mutex<HashMap<String, Option<String>>>,
+    home: String,
+    threshold: f64,
+}
+
+enum Outcome {
+    Done { fetched: u32, new_versions: u32, unchanged: u32, records: u32 },
+    Unavailable(String),
+}
+
+impl Ctx {
+    async fn user_id(&self, host: &str) -> Result<Option<String>, CoreError> {
+        let mut users = self.users.lock().await;
+        if let Some(u) = users.get(&host.to_lowercase()) {
+            return Ok(u.clone());
+        }
+        let id = find_user(&self.graph, host).await?.map(|u| u.id);
+        users.insert(host.to_lowercase(), id.clone());
+        Ok(id)
+    }
+
+    async fn meeting(&self, w: &Webinar, join: &str) -> Result<Option<(String, String)>, CoreError> {
+        if let Some(m) = self.archive.meeting(join)? {
+            return Ok(Some(m));
+        }
+        let Some(user) = self.user_id(&w.host).await? else { return Ok(None) };
+        let url = format!("/users/{user}/onlineMeetings?$filter={}", enc(&format!("JoinWebUrl eq '{}'", odata_quote(join))));
+        let v: serde_json::Value = self.graph.get_json(Request::get(url).mailbox(&user)).await.map_err(|e| self.conn.explain(e))?;
+        let Some(id) = v["value"].as_array().and_then(|a| a.first()).and_then(|m| m["id"].as_str()) else { return Ok(None) };
+        self.archive.save_meeting(join, id, &user, &w.host)?;
+        Ok(Some((id.to_string(), user)))
+    }
+
+    async fn one(&self, w: &Webinar) -> Result<Outcome, CoreError> {
+        let Some(join) = w.join_url.clone() else { return Ok(Outcome::Unavailable("no Teams meeting".into())) };
+        self.archive.save_webinar(w)?;
+        let (meeting_id, user) = match self.meeting(w, &join).await {
+            Ok(Some(m)) => m,
+            Ok(None) => return Ok(Outcome::Unavailable("Teams returned no meeting for the join link".into())),
+            Err(e) if matches!(e.code, ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing) => return Ok(Outcome::Unavailable(e.message)),
+            Err(e) => return Err(e),
+        };
+        let base = format!("/users/{user}/onlineMeetings/{}/attendanceReports", enc(&meeting_id));
+        let reports: Vec<AttendanceReport> = match self.graph.get_all(Request::get(base.clone()).mailbox(&user)).await {
+            Ok(r) => r,
+            Err(e) => {
+                let ce = self.conn.explain(e);
+                if matches!(ce.code, ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing) {
+                    return Ok(Outcome::Unavailable(ce.message));
+                }
+                return Err(ce);
+            }
+        };
+        let scheduled = match (w.start.parse::<Timestamp>(), w.end.parse::<Timestamp>()) {
+            (Ok(s), Ok(e)) => e.duration_since(s).as_secs().max(0),
+            _ => 0,
+        };
+        let (mut fetched, mut new_versions, mut unchanged, mut records) = (0, 0, 0, 0);
+        for r in reports {
+            if self.archive.has_report(&r.id)? {
+                unchanged += 1;
+                continue;
+            }
+            let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
+            let recs: Vec<AttendanceRecord> = self.graph.get_all(Request::get(url).mailbox(&user)).await.map_err(|e| self.conn.explain(e))?;
+            let session = session_of(&r, &recs, scheduled, &self.home, self.threshold);
+            records += recs.len() as u32;
+            match self.archive.save_session(&join, &session)? {
+                Saved::New => fetched += 1,
+                Saved::NewVersion => {
+                    fetched += 1;
+                    new_versions += 1
+                }
+                Saved::Unchanged => unchanged += 1,
+            }
+        }
+        Ok(Outcome::Done { fetched, new_versions, unchanged, records })
+    }
+}
+
+/// Sync `[from, to)` for the hosts. `progress` is called as meetings complete; when `cancel`
+/// resolves, work in flight finishes its current report and the sync returns (`cancelled: true`).
+pub async fn sync(
+    conn: &Connection,
+    archive: Arc<Archive>,
+    hosts: &[String],
+    from: Timestamp,
+    to: Timestamp,
+    progress: impl Fn(&SyncProgress) + Send + Sync,
+    cancel: impl Future<Output = ()>,
+) -> Result<SyncSummary, CoreError> {
+    let range = webinars::list(conn, hosts, from, to, true).await?;
+    if let Some(p) = range.problems.first() {
+        return Err(p.error.clone());
+    }
+    let webinars_count = range.webinars.len() as u32;
+    let meetings = meetings_of(range.webinars);
+    let graph = Arc::new(conn.graph()?);
+    let home = conn
+        .token(false)
+        .await?
+        .claims()
+        .and_then(|c| c["tid"].as_str().map(str::to_string))
+        .unwrap_or_else(|| conn.tenant.clone());
+    let ctx = Arc::new(Ctx { graph: graph.clone(), archive, conn: conn.clone(), users: Default::default(), home, threshold: crate::attendance::DEFAULT_THRESHOLD });
+    let mut summary = SyncSummary { webinars: webinars_count, meetings: meetings.len() as u32, ..Default::default() };
+    let mut state = SyncProgress { meetings_total: meetings.len() as u32, ..Default::default() };
+    progress(&state);
+    let limit = Arc::new(Semaphore::new(MEETINGS_IN_FLIGHT));
+    let mut set = tokio::task::JoinSet::new();
+    for w in meetings {
+        let (ctx, limit) = (ctx.clone(), limit.clone());
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let r = ctx.one(&w).await;
+            (w, r)
+        });
+    }
+    tokio::pin!(cancel);
+    let mut first_error = None;
+    loop {
+        tokio::select! {
+            next = set.join_next() => {
+                let Some(joined) = next else { break };
+                let (w, r) = joined.map_err(|e| CoreError::internal(e.to_string()))?;
+                match r {
+                    Ok(Outcome::Done { fetched, new_versions, unchanged, records }) => {
+                        summary.fetched += fetched;
+                        summary.new_versions += new_versions;
+                        summary.unchanged += unchanged;
+                        summary.records += records;
+                    }
+                    Ok(Outcome::Unavailable(why)) => summary.unavailable.push((format!("{} ({})", w.subject, w.start), why)),
+                    Err(e) => {
+                        if first_error.is_none() {
+                            first_error = Some(e);
+                        }
+                    }
+                }
+                let c = graph.counters();
+                state.meetings_done += 1;
+                state.reports_fetched = summary.fetched;
+                state.records = summary.records;
+                state.throttled_waits = c.throttled_waits as u32;
+                progress(&state);
+            }
+            _ = &mut cancel => {
+                set.abort_all();
+                summary.cancelled = true;
+                break;
+            }
+        }
+    }
+    let c = graph.counters();
+    summary.requests = c.requests as u32;
+    summary.throttled_waits = c.throttled_waits as u32;
+    match first_error {
+        Some(e) if !summary.cancelled => Err(e),
+        _ => Ok(summary),
+    }
+}
