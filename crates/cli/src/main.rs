@@ -240,12 +240,17 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             Ok(()) => std::process::ExitCode::SUCCESS,
             Err(e) => fail(&e),
         },
-        Command::Sync { conn, from, to, time_zone, archive, json } => {
-            match webinars::sync(&conn, &from, &to, time_zone, archive, json).await {
-                Ok(()) => std::process::ExitCode::SUCCESS,
-                Err(e) => fail(&e),
-            }
-        }
+        Command::Sync {
+            conn,
+            from,
+            to,
+            time_zone,
+            archive,
+            json,
+        } => match webinars::sync(&conn, &from, &to, time_zone, archive, json).await {
+            Ok(()) => std::process::ExitCode::SUCCESS,
+            Err(e) => fail(&e),
+        },
         Command::Export {
             conn,
             from,
@@ -259,7 +264,16 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             from_archive,
         } => {
             match webinars::export(
-                &conn, &from, &to, &level, &out, &separator, !no_bom, time_zone, threshold, from_archive,
+                &conn,
+                &from,
+                &to,
+                &level,
+                &out,
+                &separator,
+                !no_bom,
+                time_zone,
+                threshold,
+                from_archive,
             )
             .await
             {

@@ -300,7 +300,10 @@ pub async fn export(
 }
 
 /// The archive of the connection these flags name (`--archive` wins).
-fn archive_path(conn: &ConnectionArgs, explicit: Option<std::path::PathBuf>) -> Result<std::path::PathBuf, CoreError> {
+fn archive_path(
+    conn: &ConnectionArgs,
+    explicit: Option<std::path::PathBuf>,
+) -> Result<std::path::PathBuf, CoreError> {
     if let Some(p) = explicit {
         return Ok(p);
     }
@@ -308,11 +311,21 @@ fn archive_path(conn: &ConnectionArgs, explicit: Option<std::path::PathBuf>) -> 
         crate::connection::Target::Demo => "demo".to_string(),
         crate::connection::Target::Profile(p) => p.id.clone(),
     };
-    Ok(rollcall_core::archive::Archive::path_for(&rollcall_core::profile::data_dir()?, &id))
+    Ok(rollcall_core::archive::Archive::path_for(
+        &rollcall_core::profile::data_dir()?,
+        &id,
+    ))
 }
 
 /// `rollcall sync`: progress on stderr, summary on stdout.
-pub async fn sync(conn: &ConnectionArgs, from: &str, to: &str, time_zone: Option<String>, archive: Option<std::path::PathBuf>, json: bool) -> Result<(), CoreError> {
+pub async fn sync(
+    conn: &ConnectionArgs,
+    from: &str,
+    to: &str,
+    time_zone: Option<String>,
+    archive: Option<std::path::PathBuf>,
+    json: bool,
+) -> Result<(), CoreError> {
     let (_, tz) = tz_of(&time_zone)?;
     let from = day_start(from, &tz, "from")?;
     let to = day_start(to, &tz, "to")? + jiff::SignedDuration::from_hours(24);
@@ -328,7 +341,8 @@ pub async fn sync(conn: &ConnectionArgs, from: &str, to: &str, time_zone: Option
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let s = rollcall_core::sync::sync(&c, archive, &c.hosts.clone(), from, to, progress, cancel).await?;
+    let s = rollcall_core::sync::sync(&c, archive, &c.hosts.clone(), from, to, progress, cancel)
+        .await?;
     eprintln!();
     if json {
         crate::print_json(&s);
@@ -344,7 +358,11 @@ pub async fn sync(conn: &ConnectionArgs, from: &str, to: &str, time_zone: Option
         eprintln!("rollcall: archive {}", path.display());
     }
     if s.cancelled {
-        return Err(CoreError::new(ErrorCode::Cancelled, "Sync cancelled; what was fetched is kept and the next sync resumes.", None));
+        return Err(CoreError::new(
+            ErrorCode::Cancelled,
+            "Sync cancelled; what was fetched is kept and the next sync resumes.",
+            None,
+        ));
     }
     Ok(())
 }

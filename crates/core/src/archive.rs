@@ -12,7 +12,10 @@ use std::sync::Mutex;
 use rusqlite::{params, Connection as Db, OptionalExtension};
 use sha2::Digest;
 
-use crate::attendance::{Attendee, Availability, Completion, Counts, Interval, ParticipantKind, Session, WebinarAttendance};
+use crate::attendance::{
+    Attendee, Availability, Completion, Counts, Interval, ParticipantKind, Session,
+    WebinarAttendance,
+};
 use crate::error::{CoreError, ErrorCode};
 use crate::webinars::{Webinar, WebinarState};
 
@@ -86,7 +89,10 @@ fn content_hash(s: &Session) -> String {
     let mut h = sha2::Sha256::new();
     h.update(format!("{}|{}|", s.start, s.end));
     for a in &s.attendees {
-        h.update(format!("{}|{}|{:?}|{}|{}|{}|", a.key, a.name, a.email, a.role, a.seconds, a.joins));
+        h.update(format!(
+            "{}|{}|{:?}|{}|{}|{}|",
+            a.key, a.name, a.email, a.role, a.seconds, a.joins
+        ));
         for i in &a.intervals {
             h.update(format!("{:?}|{:?}|", i.join, i.leave));
         }
@@ -97,7 +103,16 @@ fn content_hash(s: &Session) -> String {
 impl Archive {
     /// The archive file of a profile in the app's data folder.
     pub fn path_for(data_dir: &Path, profile_id: &str) -> PathBuf {
-        let safe: String = profile_id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+        let safe: String = profile_id
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
         data_dir.join(format!("archive-{safe}.sqlite"))
     }
 
@@ -105,24 +120,43 @@ impl Archive {
     /// killed writer leaves the last committed state.
     pub fn open(path: &Path) -> Result<Self, CoreError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| CoreError::internal(format!("could not create {}: {e}", dir.display())))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                CoreError::internal(format!("could not create {}: {e}", dir.display()))
+            })?;
         }
         let mut db = Db::open(path).map_err(db_err)?;
-        db.pragma_update(None, "journal_mode", "WAL").map_err(db_err)?;
-        db.pragma_update(None, "synchronous", "NORMAL").map_err(db_err)?;
-        db.pragma_update(None, "foreign_keys", "ON").map_err(db_err)?;
-        db.busy_timeout(std::time::Duration::from_secs(10)).map_err(db_err)?;
-        let version: i64 = db.pragma_query_value(None, "user_version", |r| r.get(0)).map_err(db_err)?;
+        db.pragma_update(None, "journal_mode", "WAL")
+            .map_err(db_err)?;
+        db.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(db_err)?;
+        db.pragma_update(None, "foreign_keys", "ON")
+            .map_err(db_err)?;
+        db.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err)?;
+        let version: i64 = db
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .map_err(db_err)?;
         if version > SCHEMA_VERSION {
-            return Err(CoreError::new(ErrorCode::InvalidInput, format!("The archive {} was written by a newer Rollcall (schema {version}).", path.display()), Some("Update Rollcall to read it.".into())));
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "The archive {} was written by a newer Rollcall (schema {version}).",
+                    path.display()
+                ),
+                Some("Update Rollcall to read it.".into()),
+            ));
         }
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
             let tx = db.transaction().map_err(db_err)?;
             tx.execute_batch(sql).map_err(db_err)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1).map_err(db_err)?;
+            tx.pragma_update(None, "user_version", i as i64 + 1)
+                .map_err(db_err)?;
             tx.commit().map_err(db_err)?;
         }
-        Ok(Archive { db: Mutex::new(db), path: path.to_path_buf() })
+        Ok(Archive {
+            db: Mutex::new(db),
+            path: path.to_path_buf(),
+        })
     }
 
     pub fn path(&self) -> &Path {
@@ -148,12 +182,22 @@ impl Archive {
     /// The online meeting id and organizer id cached for a join URL.
     pub fn meeting(&self, join_url: &str) -> Result<Option<(String, String)>, CoreError> {
         self.db()
-            .query_row("SELECT meeting_id, user_id FROM meetings WHERE join_url = ?1", [join_url], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_row(
+                "SELECT meeting_id, user_id FROM meetings WHERE join_url = ?1",
+                [join_url],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .optional()
             .map_err(db_err)
     }
 
-    pub fn save_meeting(&self, join_url: &str, meeting_id: &str, user_id: &str, host: &str) -> Result<(), CoreError> {
+    pub fn save_meeting(
+        &self,
+        join_url: &str,
+        meeting_id: &str,
+        user_id: &str,
+        host: &str,
+    ) -> Result<(), CoreError> {
         self.db()
             .execute(
                 "INSERT OR REPLACE INTO meetings (join_url, meeting_id, user_id, host, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -166,7 +210,11 @@ impl Archive {
     /// Whether a report is archived already (any version).
     pub fn has_report(&self, report_id: &str) -> Result<bool, CoreError> {
         self.db()
-            .query_row("SELECT 1 FROM sessions WHERE report_id = ?1 LIMIT 1", [report_id], |_| Ok(()))
+            .query_row(
+                "SELECT 1 FROM sessions WHERE report_id = ?1 LIMIT 1",
+                [report_id],
+                |_| Ok(()),
+            )
             .optional()
             .map(|o| o.is_some())
             .map_err(db_err)
@@ -202,10 +250,34 @@ impl Archive {
                 .map_err(db_err)?;
             for (idx, a) in s.attendees.iter().enumerate() {
                 ins_a
-                    .execute(params![s.report_id, version, idx as i64, a.key, a.name, a.email, kind_str(a.kind), a.role, a.seconds, a.reported_seconds, a.joins, a.first_join, a.last_leave])
+                    .execute(params![
+                        s.report_id,
+                        version,
+                        idx as i64,
+                        a.key,
+                        a.name,
+                        a.email,
+                        kind_str(a.kind),
+                        a.role,
+                        a.seconds,
+                        a.reported_seconds,
+                        a.joins,
+                        a.first_join,
+                        a.last_leave
+                    ])
                     .map_err(db_err)?;
                 for (seq, i) in a.intervals.iter().enumerate() {
-                    ins_i.execute(params![s.report_id, version, idx as i64, seq as i64, i.join, i.leave, i.seconds]).map_err(db_err)?;
+                    ins_i
+                        .execute(params![
+                            s.report_id,
+                            version,
+                            idx as i64,
+                            seq as i64,
+                            i.join,
+                            i.leave,
+                            i.seconds
+                        ])
+                        .map_err(db_err)?;
                 }
             }
         }
@@ -225,7 +297,16 @@ impl Archive {
             )
             .map_err(db_err)?;
         let heads: Vec<(String, i64, String, String, i64, i64)> = q
-            .query_map([join_url], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+            .query_map([join_url], |r| {
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                ))
+            })
             .map_err(db_err)?
             .collect::<Result<_, _>>()
             .map_err(db_err)?;
@@ -234,14 +315,27 @@ impl Archive {
         let mut out = Vec::with_capacity(heads.len());
         for (report_id, version, start, end, scheduled, count) in heads {
             let mut intervals: Vec<(i64, Interval)> = qi
-                .query_map(params![report_id, version], |r| Ok((r.get::<_, i64>(0)?, Interval { join: r.get(1)?, leave: r.get(2)?, seconds: r.get(3)? })))
+                .query_map(params![report_id, version], |r| {
+                    Ok((
+                        r.get::<_, i64>(0)?,
+                        Interval {
+                            join: r.get(1)?,
+                            leave: r.get(2)?,
+                            seconds: r.get(3)?,
+                        },
+                    ))
+                })
                 .map_err(db_err)?
                 .collect::<Result<_, _>>()
                 .map_err(db_err)?;
             let mut attendees: Vec<Attendee> = qa
                 .query_map(params![report_id, version], |r| {
                     let seconds: i64 = r.get(6)?;
-                    let share = if scheduled > 0 { seconds as f64 / scheduled as f64 } else { 0.0 };
+                    let share = if scheduled > 0 {
+                        seconds as f64 / scheduled as f64
+                    } else {
+                        0.0
+                    };
                     Ok((
                         r.get::<_, i64>(0)?,
                         Attendee {
@@ -257,7 +351,11 @@ impl Archive {
                             first_join: r.get(9)?,
                             last_leave: r.get(10)?,
                             intervals: Vec::new(),
-                            status: if share >= threshold { Completion::Completed } else { Completion::Partial },
+                            status: if share >= threshold {
+                                Completion::Completed
+                            } else {
+                                Completion::Partial
+                            },
                         },
                     ))
                 })
@@ -284,15 +382,29 @@ impl Archive {
                     Completion::NoShow => counts.no_show += 1,
                 }
             }
-            out.push(Session { report_id, start, end, scheduled_seconds: scheduled, participant_count: count as u32, attendees, counts });
+            out.push(Session {
+                report_id,
+                start,
+                end,
+                scheduled_seconds: scheduled,
+                participant_count: count as u32,
+                attendees,
+                counts,
+            });
         }
         Ok(out)
     }
 
     /// Archived attendance of a webinar, as the Attendance page shows it (`None` when nothing is
     /// archived for its meeting).
-    pub fn attendance(&self, w: &Webinar, threshold: f64) -> Result<Option<WebinarAttendance>, CoreError> {
-        let Some(join) = &w.join_url else { return Ok(None) };
+    pub fn attendance(
+        &self,
+        w: &Webinar,
+        threshold: f64,
+    ) -> Result<Option<WebinarAttendance>, CoreError> {
+        let Some(join) = &w.join_url else {
+            return Ok(None);
+        };
         let sessions = self.sessions(join, threshold)?;
         if sessions.is_empty() {
             return Ok(None);
@@ -301,24 +413,65 @@ impl Archive {
             sessions
                 .iter()
                 .enumerate()
-                .filter_map(|(i, x)| Some((i, x.start.parse::<jiff::Timestamp>().ok()?.duration_since(s).abs())))
+                .filter_map(|(i, x)| {
+                    Some((
+                        i,
+                        x.start
+                            .parse::<jiff::Timestamp>()
+                            .ok()?
+                            .duration_since(s)
+                            .abs(),
+                    ))
+                })
                 .filter(|(_, d)| *d <= jiff::SignedDuration::from_hours(4))
                 .min_by_key(|(_, d)| *d)
                 .map(|(i, _)| i as u32)
         });
         let meeting_id = self.meeting(join)?.map(|m| m.0);
-        Ok(Some(WebinarAttendance { webinar: w.clone(), meeting_id, sessions, selected, availability: Availability::Ready, note: Some("From the local archive.".into()), threshold }))
+        Ok(Some(WebinarAttendance {
+            webinar: w.clone(),
+            meeting_id,
+            sessions,
+            selected,
+            availability: Availability::Ready,
+            note: Some("From the local archive.".into()),
+            threshold,
+        }))
     }
 
     /// Every archived webinar of these hosts whose sessions started in `[from, to)`.
-    pub fn range(&self, hosts: &[String], from: &str, to: &str, threshold: f64) -> Result<Vec<WebinarAttendance>, CoreError> {
-        let rows: Vec<(String, String, String, String, String, Option<String>, String)> = {
+    pub fn range(
+        &self,
+        hosts: &[String],
+        from: &str,
+        to: &str,
+        threshold: f64,
+    ) -> Result<Vec<WebinarAttendance>, CoreError> {
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            Option<String>,
+            String,
+        )> = {
             let db = self.db();
             let mut q = db
                 .prepare("SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url FROM webinars w JOIN sessions s ON s.join_url = w.join_url WHERE s.start_at >= ?1 AND s.start_at < ?2 GROUP BY w.join_url ORDER BY MIN(s.start_at)")
                 .map_err(db_err)?;
             let rows = q
-                .query_map(params![from, to], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+                .query_map(params![from, to], |r| {
+                    Ok((
+                        r.get(0)?,
+                        r.get(1)?,
+                        r.get(2)?,
+                        r.get(3)?,
+                        r.get(4)?,
+                        r.get(5)?,
+                        r.get(6)?,
+                    ))
+                })
                 .map_err(db_err)?
                 .collect::<Result<_, _>>()
                 .map_err(db_err)?;
@@ -329,9 +482,30 @@ impl Archive {
             if !hosts.is_empty() && !hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
                 continue;
             }
-            let w = Webinar { id, host, subject, start, end, teams: true, cancelled: false, state: WebinarState::Ended, kind: if series_id.is_some() { "occurrence".into() } else { "singleInstance".into() }, series_id, join_url: Some(join), organizer: None, is_organizer: true, invitees: vec![], web_link: None };
+            let w = Webinar {
+                id,
+                host,
+                subject,
+                start,
+                end,
+                teams: true,
+                cancelled: false,
+                state: WebinarState::Ended,
+                kind: if series_id.is_some() {
+                    "occurrence".into()
+                } else {
+                    "singleInstance".into()
+                },
+                series_id,
+                join_url: Some(join),
+                organizer: None,
+                is_organizer: true,
+                invitees: vec![],
+                web_link: None,
+            };
             if let Some(mut wa) = self.attendance(&w, threshold)? {
-                wa.sessions.retain(|s| s.start.as_str() >= from && s.start.as_str() < to);
+                wa.sessions
+                    .retain(|s| s.start.as_str() >= from && s.start.as_str() < to);
                 if !wa.sessions.is_empty() {
                     out.push(wa);
                 }
@@ -342,7 +516,10 @@ impl Archive {
 
     /// `PRAGMA integrity_check` says "ok".
     pub fn integrity_ok(&self) -> Result<bool, CoreError> {
-        let r: String = self.db().query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(db_err)?;
+        let r: String = self
+            .db()
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .map_err(db_err)?;
         Ok(r == "ok")
     }
 
@@ -369,7 +546,10 @@ impl Archive {
     /// Counts for summaries and tests: (sessions, attendees, intervals) of the latest versions.
     pub fn counts(&self) -> Result<(i64, i64, i64), CoreError> {
         let db = self.db();
-        let one = |sql: &str| db.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(db_err);
+        let one = |sql: &str| {
+            db.query_row(sql, [], |r| r.get::<_, i64>(0))
+                .map_err(db_err)
+        };
         Ok((
             one("SELECT COUNT(*) FROM sessions")?,
             one("SELECT COUNT(*) FROM attendees")?,

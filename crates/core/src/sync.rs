@@ -79,7 +79,12 @@ struct Ctx {
 }
 
 enum Outcome {
-    Done { fetched: u32, new_versions: u32, unchanged: u32, records: u32 },
+    Done {
+        fetched: u32,
+        new_versions: u32,
+        unchanged: u32,
+        records: u32,
+    },
     Unavailable(String),
 }
 
@@ -94,33 +99,75 @@ impl Ctx {
         Ok(id)
     }
 
-    async fn meeting(&self, w: &Webinar, join: &str) -> Result<Option<(String, String)>, CoreError> {
+    async fn meeting(
+        &self,
+        w: &Webinar,
+        join: &str,
+    ) -> Result<Option<(String, String)>, CoreError> {
         if let Some(m) = self.archive.meeting(join)? {
             return Ok(Some(m));
         }
-        let Some(user) = self.user_id(&w.host).await? else { return Ok(None) };
-        let url = format!("/users/{user}/onlineMeetings?$filter={}", enc(&format!("JoinWebUrl eq '{}'", odata_quote(join))));
-        let v: serde_json::Value = self.graph.get_json(Request::get(url).mailbox(&user)).await.map_err(|e| self.conn.explain(e))?;
-        let Some(id) = v["value"].as_array().and_then(|a| a.first()).and_then(|m| m["id"].as_str()) else { return Ok(None) };
+        let Some(user) = self.user_id(&w.host).await? else {
+            return Ok(None);
+        };
+        let url = format!(
+            "/users/{user}/onlineMeetings?$filter={}",
+            enc(&format!("JoinWebUrl eq '{}'", odata_quote(join)))
+        );
+        let v: serde_json::Value = self
+            .graph
+            .get_json(Request::get(url).mailbox(&user))
+            .await
+            .map_err(|e| self.conn.explain(e))?;
+        let Some(id) = v["value"]
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|m| m["id"].as_str())
+        else {
+            return Ok(None);
+        };
         self.archive.save_meeting(join, id, &user, &w.host)?;
         Ok(Some((id.to_string(), user)))
     }
 
     async fn one(&self, w: &Webinar) -> Result<Outcome, CoreError> {
-        let Some(join) = w.join_url.clone() else { return Ok(Outcome::Unavailable("no Teams meeting".into())) };
+        let Some(join) = w.join_url.clone() else {
+            return Ok(Outcome::Unavailable("no Teams meeting".into()));
+        };
         self.archive.save_webinar(w)?;
         let (meeting_id, user) = match self.meeting(w, &join).await {
             Ok(Some(m)) => m,
-            Ok(None) => return Ok(Outcome::Unavailable("Teams returned no meeting for the join link".into())),
-            Err(e) if matches!(e.code, ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing) => return Ok(Outcome::Unavailable(e.message)),
+            Ok(None) => {
+                return Ok(Outcome::Unavailable(
+                    "Teams returned no meeting for the join link".into(),
+                ))
+            }
+            Err(e)
+                if matches!(
+                    e.code,
+                    ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
+                ) =>
+            {
+                return Ok(Outcome::Unavailable(e.message))
+            }
             Err(e) => return Err(e),
         };
-        let base = format!("/users/{user}/onlineMeetings/{}/attendanceReports", enc(&meeting_id));
-        let reports: Vec<AttendanceReport> = match self.graph.get_all(Request::get(base.clone()).mailbox(&user)).await {
+        let base = format!(
+            "/users/{user}/onlineMeetings/{}/attendanceReports",
+            enc(&meeting_id)
+        );
+        let reports: Vec<AttendanceReport> = match self
+            .graph
+            .get_all(Request::get(base.clone()).mailbox(&user))
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 let ce = self.conn.explain(e);
-                if matches!(ce.code, ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing) {
+                if matches!(
+                    ce.code,
+                    ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
+                ) {
                     return Ok(Outcome::Unavailable(ce.message));
                 }
                 return Err(ce);
@@ -137,7 +184,11 @@ impl Ctx {
                 continue;
             }
             let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
-            let recs: Vec<AttendanceRecord> = self.graph.get_all(Request::get(url).mailbox(&user)).await.map_err(|e| self.conn.explain(e))?;
+            let recs: Vec<AttendanceRecord> = self
+                .graph
+                .get_all(Request::get(url).mailbox(&user))
+                .await
+                .map_err(|e| self.conn.explain(e))?;
             let session = session_of(&r, &recs, scheduled, &self.home, self.threshold);
             records += recs.len() as u32;
             match self.archive.save_session(&join, &session)? {
@@ -149,7 +200,12 @@ impl Ctx {
                 Saved::Unchanged => unchanged += 1,
             }
         }
-        Ok(Outcome::Done { fetched, new_versions, unchanged, records })
+        Ok(Outcome::Done {
+            fetched,
+            new_versions,
+            unchanged,
+            records,
+        })
     }
 }
 
@@ -177,9 +233,23 @@ pub async fn sync(
         .claims()
         .and_then(|c| c["tid"].as_str().map(str::to_string))
         .unwrap_or_else(|| conn.tenant.clone());
-    let ctx = Arc::new(Ctx { graph: graph.clone(), archive, conn: conn.clone(), users: Default::default(), home, threshold: crate::attendance::DEFAULT_THRESHOLD });
-    let mut summary = SyncSummary { webinars: webinars_count, meetings: meetings.len() as u32, ..Default::default() };
-    let mut state = SyncProgress { meetings_total: meetings.len() as u32, ..Default::default() };
+    let ctx = Arc::new(Ctx {
+        graph: graph.clone(),
+        archive,
+        conn: conn.clone(),
+        users: Default::default(),
+        home,
+        threshold: crate::attendance::DEFAULT_THRESHOLD,
+    });
+    let mut summary = SyncSummary {
+        webinars: webinars_count,
+        meetings: meetings.len() as u32,
+        ..Default::default()
+    };
+    let mut state = SyncProgress {
+        meetings_total: meetings.len() as u32,
+        ..Default::default()
+    };
     progress(&state);
     let limit = Arc::new(Semaphore::new(MEETINGS_IN_FLIGHT));
     let mut set = tokio::task::JoinSet::new();

@@ -228,7 +228,10 @@ pub fn admin_routes() -> Router<Arc<Shared>> {
         .route("/_emulator/bulk", post(add_bulk))
 }
 
-async fn add_bulk(State(s): State<Arc<Shared>>, Json(spec): Json<crate::seed::Bulk>) -> Json<serde_json::Value> {
+async fn add_bulk(
+    State(s): State<Arc<Shared>>,
+    Json(spec): Json<crate::seed::Bulk>,
+) -> Json<serde_json::Value> {
     let added = crate::seed::bulk_webinars(&mut s.world(), &spec, jiff::Timestamp::now());
     Json(serde_json::json!({ "added": added }))
 }

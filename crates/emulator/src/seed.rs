@@ -803,7 +803,9 @@ pub fn bulk_webinars(world: &mut World, spec: &Bulk, now: Timestamp) -> usize {
             if spec.hosts.is_empty() {
                 u.is_host && u.policy_covered && u.teams_plan == Some("Success")
             } else {
-                spec.hosts.iter().any(|h| u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(h)))
+                spec.hosts
+                    .iter()
+                    .any(|h| u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(h)))
             }
         })
         .cloned()
@@ -811,20 +813,39 @@ pub fn bulk_webinars(world: &mut World, spec: &Bulk, now: Timestamp) -> usize {
     if hosts.is_empty() {
         return 0;
     }
-    let directory: Vec<User> = world.users.iter().filter(|u| !u.is_host && !u.is_admin).cloned().collect();
+    let directory: Vec<User> = world
+        .users
+        .iter()
+        .filter(|u| !u.is_host && !u.is_admin)
+        .cloned()
+        .collect();
     let home = world.tenant.id.clone();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     for i in 0..spec.count {
         let host = &hosts[i % hosts.len()];
-        let day = today.checked_add((-(rng.range(1, spec.days_back.max(2)) as i32)).days()).unwrap_or(today);
+        let day = today
+            .checked_add((-(rng.range(1, spec.days_back.max(2)) as i32)).days())
+            .unwrap_or(today);
         let start = day
             .at(rng.range(6, 18) as i8, *rng.pick(&[0i8, 15, 30, 45]), 0, 0)
             .to_zoned(jiff::tz::TimeZone::UTC)
             .map(|z| z.timestamp())
             .unwrap_or(now);
         let end = start + SignedDuration::from_mins(60);
-        let key = add_teams_event(world, &mut rng, host, &format!("Bulk webinar {i}"), start, end, None, now);
-        let size = rng.range(spec.min_attendees as i64, spec.max_attendees.max(spec.min_attendees) as i64 + 1) as usize;
+        let key = add_teams_event(
+            world,
+            &mut rng,
+            host,
+            &format!("Bulk webinar {i}"),
+            start,
+            end,
+            None,
+            now,
+        );
+        let size = rng.range(
+            spec.min_attendees as i64,
+            spec.max_attendees.max(spec.min_attendees) as i64 + 1,
+        ) as usize;
         if let Some(mid) = world.events.get(&key).and_then(|e| e.meeting_id.clone()) {
             if let Some(m) = world.meetings.iter_mut().find(|m| m.id == mid) {
                 m.reports = vec![report(&mut rng, &home, &directory, host, start, end, size)];

@@ -56,7 +56,11 @@ impl AccessToken {
     /// Still worth using: renew 5 minutes early, or after half its life for short-lived tokens
     /// (a 60-second token would otherwise never count as fresh).
     pub(crate) fn fresh(&self, now: Timestamp) -> bool {
-        let early = if self.lifetime < RENEW_EARLY * 2 { self.lifetime / 2 } else { RENEW_EARLY };
+        let early = if self.lifetime < RENEW_EARLY * 2 {
+            self.lifetime / 2
+        } else {
+            RENEW_EARLY
+        };
         now + early < self.expires_at
     }
 }

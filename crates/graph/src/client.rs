@@ -124,9 +124,9 @@ pub struct GraphClient {
     policy: RetryPolicy,
     gates: Mutex<HashMap<String, Arc<Semaphore>>>,
     counters: Mutex<Counters>,
-    /// One shared backoff gate: after a 429 with `Retry-After`, every request of this client waits
-    /// until then instead of each discovering the throttle on its own.
-    pause_until: Mutex<Option<tokio::time::Instant>>,
+    /// Shared backoff gates: after a 429 with `Retry-After`, every request to the same mailbox (Outlook
+    /// throttles per mailbox; "" for the rest) waits until then instead of each discovering it alone.
+    pause_until: Mutex<HashMap<String, tokio::time::Instant>>,
     /// Rollcall asks for UTC and converts itself; never trust a zone it did not ask for.
     prefer: String,
 }
@@ -147,7 +147,7 @@ impl GraphClient {
             policy: RetryPolicy::default(),
             gates: Mutex::new(HashMap::new()),
             counters: Mutex::new(Counters::default()),
-            pause_until: Mutex::new(None),
+            pause_until: Mutex::new(HashMap::new()),
             prefer: "outlook.timezone=\"UTC\"".into(),
         })
     }
@@ -221,7 +221,8 @@ impl GraphClient {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
-            self.respect_pause().await;
+            self.respect_pause(req.mailbox.as_deref().unwrap_or(""))
+                .await;
             let token = self.tokens.token(false).await?;
             let client_request_id = uuid::Uuid::new_v4().to_string();
             let mut builder = self
@@ -288,7 +289,7 @@ impl GraphClient {
                 if status == 429 {
                     self.count(|c| c.throttled_waits += 1);
                     if let Some(d) = retry_after {
-                        self.pause_for(d);
+                        self.pause_for(req.mailbox.as_deref().unwrap_or(""), d);
                     }
                 }
                 if self.wait(attempt, started, retry_after).await {
@@ -347,19 +348,25 @@ impl GraphClient {
     }
 
     /// Sleep before another attempt; `false` when the caps say stop.
-    /// Wait while the shared gate is closed.
-    async fn respect_pause(&self) {
-        let until = *self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
+    /// Wait while the mailbox's shared gate is closed.
+    async fn respect_pause(&self, mailbox: &str) {
+        let until = self
+            .pause_until
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(mailbox)
+            .copied();
         if let Some(u) = until.filter(|u| *u > tokio::time::Instant::now()) {
             tokio::time::sleep_until(u).await;
         }
     }
 
-    fn pause_for(&self, d: Duration) {
+    fn pause_for(&self, mailbox: &str, d: Duration) {
         let until = tokio::time::Instant::now() + d;
         let mut p = self.pause_until.lock().unwrap_or_else(|e| e.into_inner());
-        if p.is_none_or(|cur| cur < until) {
-            *p = Some(until);
+        let slot = p.entry(mailbox.to_string()).or_insert(until);
+        if *slot < until {
+            *slot = until;
         }
     }
 

@@ -1,0 +1,238 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Sync into the archive against the emulator: every record exactly once under faults, nothing
+//! refetched on a re-sync, changed copies kept as new versions, archived sessions readable offline.
+
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
+use rollcall_core::archive::Archive;
+use rollcall_core::sync;
+
+mod common;
+
+fn archive() -> (Arc<Archive>, std::path::PathBuf) {
+    let p = std::env::temp_dir().join(format!("rollcall-sync-{}.sqlite", uuid::Uuid::new_v4()));
+    (Arc::new(Archive::open(&p).unwrap()), p)
+}
+
+async fn admin(emu: &rollcall_emulator::Running, path: &str, body: serde_json::Value) {
+    let r = reqwest::Client::new()
+        .request(
+            if path == "faults" {
+                reqwest::Method::PUT
+            } else {
+                reqwest::Method::POST
+            },
+            format!("{}/{path}", emu.info.admin),
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{path}: {}", r.status());
+}
+
+/// Reports and records as the emulator holds them, for the meetings the sync resolved (read from the
+/// archive's meeting table), and whether every bulk webinar is among them.
+fn truth(emu: &rollcall_emulator::Running, archive: &std::path::Path) -> (usize, usize, bool) {
+    let db = rusqlite::Connection::open(archive).unwrap();
+    let ids: Vec<String> = db
+        .prepare("SELECT meeting_id FROM meetings")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    let world = emu.shared.world();
+    let synced: Vec<_> = world
+        .meetings
+        .iter()
+        .filter(|m| ids.contains(&m.id))
+        .collect();
+    let bulk_all = world
+        .meetings
+        .iter()
+        .filter(|m| {
+            m.subject
+                .as_deref()
+                .is_some_and(|s| s.starts_with("Bulk webinar"))
+        })
+        .all(|m| ids.contains(&m.id));
+    let reports: Vec<_> = synced.iter().flat_map(|m| m.reports.iter()).collect();
+    (
+        reports.len(),
+        reports.iter().map(|r| r.records.len()).sum(),
+        bulk_all,
+    )
+}
+
+#[tokio::test]
+async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothing() {
+    let emu = common::emulator(&[]).await;
+    let from = Timestamp::now() - SignedDuration::from_hours(24 * 40);
+    let to = Timestamp::now();
+    // 100 ended webinars for the three covered hosts, in a window the demo's own meetings do not use.
+    admin(&emu, "bulk", serde_json::json!({"count": 100, "minAttendees": 5, "maxAttendees": 140, "daysBack": 35, "seed": 7})).await;
+    admin(&emu, "faults", serde_json::json!({"throttleRate": 0.3, "retryAfter": "mixed", "retryAfterSecs": 1, "serverErrorRate": 0.05, "truncateRate": 0.02, "tokenLifetimeSecs": 60, "mailboxConcurrency": 4})).await;
+    let hosts: Vec<String> = [
+        "megan.bowen@northwind.example",
+        "adele.vance@northwind.example",
+        "maria.ortiz@northwind.example",
+    ]
+    .map(String::from)
+    .to_vec();
+    let conn = common::app_conn(&emu, &hosts);
+    let (arch, path) = archive();
+    let s = sync::sync(
+        &conn,
+        arch.clone(),
+        &hosts,
+        from,
+        to,
+        |_| {},
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert!(s.throttled_waits > 0, "the test really met 429s: {s:?}");
+    let (reports, records, bulk_all) = truth(&emu, &path);
+    assert!(bulk_all, "all 100 bulk webinars were synced");
+    let (sessions, attendees, _) = arch.counts().unwrap();
+    assert_eq!(sessions as usize, reports, "every report archived once");
+    assert_eq!(
+        attendees as usize, records,
+        "every record archived exactly once"
+    );
+    assert_eq!(s.records as usize, records);
+    assert!(arch.integrity_ok().unwrap());
+    let digest = arch.digest().unwrap();
+
+    // Nothing new: one request per meeting (its report list) and no records fetched.
+    admin(&emu, "faults", serde_json::json!({"throttleRate": 0.0, "serverErrorRate": 0.0, "truncateRate": 0.0, "tokenLifetimeSecs": 3600, "mailboxConcurrency": 4})).await;
+    let again = sync::sync(
+        &conn,
+        arch.clone(),
+        &hosts,
+        from,
+        to,
+        |_| {},
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.fetched, 0);
+    assert_eq!(again.unchanged as usize, reports);
+    assert!(
+        again.requests <= again.meetings,
+        "re-sync used {} requests for {} meetings",
+        again.requests,
+        again.meetings
+    );
+    assert_eq!(arch.digest().unwrap(), digest);
+    std::fs::remove_file(path).unwrap();
+}
+
+#[tokio::test]
+async fn archived_attendance_is_read_back_and_outlives_graph() {
+    let emu = common::emulator(&[]).await;
+    let host = "maria.ortiz@northwind.example".to_string();
+    let conn = common::app_conn(&emu, std::slice::from_ref(&host));
+    let (from, to) = (
+        Timestamp::now() - SignedDuration::from_hours(24 * 120),
+        Timestamp::now(),
+    );
+    let (arch, path) = archive();
+    sync::sync(
+        &conn,
+        arch.clone(),
+        std::slice::from_ref(&host),
+        from,
+        to,
+        |_| {},
+        std::future::pending(),
+    )
+    .await
+    .unwrap();
+    let list = rollcall_core::webinars::list(&conn, std::slice::from_ref(&host), from, to, true)
+        .await
+        .unwrap();
+    let series = list
+        .webinars
+        .iter()
+        .find(|w| w.subject == "Weekly methods seminar")
+        .unwrap();
+    let live = rollcall_core::attendance::for_webinar(&conn, series, 0.8)
+        .await
+        .unwrap();
+    // Graph drops the reports (retention): the archive still has them, equal to what Graph said.
+    emu.shared
+        .world()
+        .meetings
+        .iter_mut()
+        .for_each(|m| m.reports.clear());
+    let gone = rollcall_core::attendance::for_webinar(&conn, series, 0.8)
+        .await
+        .unwrap();
+    assert!(gone.sessions.is_empty());
+    let kept = arch.attendance(series, 0.8).unwrap().expect("archived");
+    assert_eq!(kept.sessions.len(), live.sessions.len());
+    for (a, b) in kept.sessions.iter().zip(&live.sessions) {
+        assert_eq!(a.report_id, b.report_id);
+        assert_eq!(a.attendees.len(), b.attendees.len());
+        let total = |s: &rollcall_core::attendance::Session| {
+            s.attendees.iter().map(|x| x.seconds).sum::<i64>()
+        };
+        assert_eq!(total(a), total(b));
+        assert_eq!(a.counts.completed, b.counts.completed);
+    }
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_changed_copy_is_kept_beside_the_old_one() {
+    use rollcall_core::attendance::*;
+    let (arch, path) = archive();
+    let att = |seconds| Attendee {
+        key: "k".into(),
+        name: "Ann".into(),
+        email: None,
+        kind: ParticipantKind::Member,
+        role: "Attendee".into(),
+        first_join: None,
+        last_leave: None,
+        seconds,
+        reported_seconds: seconds,
+        share: 0.5,
+        joins: 1,
+        intervals: vec![],
+        status: Completion::Partial,
+    };
+    let s = |seconds| Session {
+        report_id: "r1".into(),
+        start: "2026-01-01T10:00:00Z".into(),
+        end: "2026-01-01T11:00:00Z".into(),
+        scheduled_seconds: 3600,
+        participant_count: 1,
+        attendees: vec![att(seconds)],
+        counts: Counts::default(),
+    };
+    assert_eq!(
+        arch.save_session("join", &s(100)).unwrap(),
+        rollcall_core::archive::Saved::New
+    );
+    assert_eq!(
+        arch.save_session("join", &s(100)).unwrap(),
+        rollcall_core::archive::Saved::Unchanged
+    );
+    assert_eq!(
+        arch.save_session("join", &s(200)).unwrap(),
+        rollcall_core::archive::Saved::NewVersion
+    );
+    assert_eq!(arch.counts().unwrap().0, 2, "both versions stored");
+    assert_eq!(
+        arch.sessions("join", 0.8).unwrap()[0].attendees[0].seconds,
+        200,
+        "the newest is read"
+    );
+    std::fs::remove_file(path).unwrap();
+}
