@@ -57,6 +57,17 @@ pub enum Saved {
     NewVersion,
 }
 
+/// id, host, subject, start, end, series id, join URL.
+type WebinarRow = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+);
+
 pub struct Archive {
     db: Mutex<Db>,
     path: PathBuf,
@@ -447,15 +458,7 @@ impl Archive {
         to: &str,
         threshold: f64,
     ) -> Result<Vec<WebinarAttendance>, CoreError> {
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            Option<String>,
-            String,
-        )> = {
+        let rows: Vec<WebinarRow> = {
             let db = self.db();
             let mut q = db
                 .prepare("SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url FROM webinars w JOIN sessions s ON s.join_url = w.join_url WHERE s.start_at >= ?1 AND s.start_at < ?2 GROUP BY w.join_url ORDER BY MIN(s.start_at)")
