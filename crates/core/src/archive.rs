@@ -420,24 +420,8 @@ impl Archive {
         if sessions.is_empty() {
             return Ok(None);
         }
-        let selected = w.start.parse::<jiff::Timestamp>().ok().and_then(|s| {
-            sessions
-                .iter()
-                .enumerate()
-                .filter_map(|(i, x)| {
-                    Some((
-                        i,
-                        x.start
-                            .parse::<jiff::Timestamp>()
-                            .ok()?
-                            .duration_since(s)
-                            .abs(),
-                    ))
-                })
-                .filter(|(_, d)| *d <= jiff::SignedDuration::from_hours(4))
-                .min_by_key(|(_, d)| *d)
-                .map(|(i, _)| i as u32)
-        });
+        let scheduled = sessions.first().map_or(0, |s| s.scheduled_seconds);
+        let selected = crate::attendance::select_session(&sessions, &w.start, scheduled);
         let meeting_id = self.meeting(join)?.map(|m| m.0);
         Ok(Some(WebinarAttendance {
             webinar: w.clone(),

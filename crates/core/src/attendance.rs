@@ -516,6 +516,30 @@ pub async fn for_range(
     Ok((out, notes))
 }
 
+/// The session of an occurrence: the one that started nearest its scheduled start, within the
+/// scheduled duration plus two hours.
+pub fn select_session(
+    sessions: &[Session],
+    scheduled_start: &str,
+    scheduled_seconds: i64,
+) -> Option<u32> {
+    let s = scheduled_start.parse::<Timestamp>().ok()?;
+    sessions
+        .iter()
+        .enumerate()
+        .filter_map(|(i, x)| {
+            Some((
+                i,
+                x.start.parse::<Timestamp>().ok()?.duration_since(s).abs(),
+            ))
+        })
+        .filter(|(_, d)| {
+            *d <= SignedDuration::from_hours(2) + SignedDuration::from_secs(scheduled_seconds)
+        })
+        .min_by_key(|(_, d)| *d)
+        .map(|(i, _)| i as u32)
+}
+
 /// The tenant id (GUID) of the connection, from the token: `conn.tenant` may be a domain.
 async fn user_home_tenant(conn: &Connection) -> String {
     conn.token(false)
