@@ -35,7 +35,10 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::attendance::attendance_export_range,
         commands::attendance::roster_match,
         commands::attendance::roster_remember,
-        commands::attendance::save_path_override
+        commands::attendance::save_path_override,
+        commands::attendance::sync_start,
+        commands::attendance::sync_status,
+        commands::attendance::sync_cancel
     ])
 }
 

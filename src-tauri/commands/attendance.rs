@@ -2,6 +2,7 @@
 
 use rollcall_core::attendance::{RosterMatch, WebinarAttendance};
 use rollcall_core::export::{CsvOptions, Level};
+use rollcall_core::hub::SyncState;
 use rollcall_core::webinars::Webinar;
 use tauri::State;
 
@@ -93,4 +94,31 @@ pub async fn save_path_override(suggested: String) -> Result<Option<String>, Ipc
                 .to_string_lossy()
                 .into_owned()
         }))
+}
+
+/// Start bringing the local archive up to date for the period (runs in the background).
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_start(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+) -> Result<SyncState, IpcError> {
+    let _span = tracing::info_span!("sync_start").entered();
+    state.hub.start_sync(&from, &to)
+}
+
+/// Progress of the background sync, and its summary when done.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_status(state: State<'_, AppState>) -> Result<SyncState, IpcError> {
+    Ok(state.hub.sync_state())
+}
+
+/// Stop the background sync; what was fetched is kept.
+#[tauri::command]
+#[specta::specta]
+pub async fn sync_cancel(state: State<'_, AppState>) -> Result<(), IpcError> {
+    state.hub.cancel_sync();
+    Ok(())
 }

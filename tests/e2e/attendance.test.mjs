@@ -10,9 +10,10 @@ import { openApp, waitFor } from "./webdriver.mjs";
 
 let s;
 let saveDir;
+let data;
 
 before(async () => {
-  const data = mkdtempSync(join(tmpdir(), "rollcall-e2e-att-"));
+  data = mkdtempSync(join(tmpdir(), "rollcall-e2e-att-"));
   saveDir = mkdtempSync(join(tmpdir(), "rollcall-e2e-save-"));
   s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_SAVE_DIR: saveDir } });
 });
@@ -52,6 +53,16 @@ test("open a webinar, read the attendee count, export the CSV and check the file
   const n = Number(all.split(" ")[0]);
   assert.ok(n > count, `the period has more rows (${n}) than one session (${count})`);
   assert.equal(readdirSync(saveDir).filter((f) => f.endsWith(".csv")).length, 2);
+});
+
+test("the period is saved to the local archive with progress", async () => {
+  await s.clickWhenReady('[data-testid="sync-period"]', "the archive button");
+  const done = await s.waitText('[data-testid="sync-done"]', /^Archive up to date: \d+ new reports/, "the sync summary", 60000);
+  assert.match(done, /\(\d+ records\)/);
+  assert.ok(readdirSync(data).some((f) => f.startsWith("archive-demo") && f.endsWith(".sqlite")), `archive file in ${readdirSync(data)}`);
+  // A second sync finds everything archived.
+  await s.click('[data-testid="sync-period"]');
+  await s.waitText('[data-testid="sync-done"]', /^Archive up to date: 0 new reports/, "the second sync", 60000);
 });
 
 test("the series view lists every session and the roster shows who never joined", async () => {

@@ -89,6 +89,9 @@ export function fake(over: Partial<Backend> = {}): Backend {
     attendanceExportRange: none,
     rosterMatch: none,
     rosterRemember: none,
+    syncStart: none,
+    syncStatus: none,
+    syncCancel: async () => {},
     chooseSavePath: async () => null,
     ...over,
   };

@@ -46,6 +46,20 @@ pub struct Hub {
     setup: Mutex<std::collections::HashMap<String, crate::setup::Step>>,
     /// Attendance fetched this run, by webinar id (exports and roster matching reuse it).
     attendance: Mutex<std::collections::HashMap<String, crate::attendance::WebinarAttendance>>,
+    /// The background sync, if one ran this session.
+    sync: Arc<Mutex<SyncState>>,
+    sync_cancel: Mutex<Option<oneshot::Sender<()>>>,
+}
+
+/// What the UI polls while a sync runs.
+#[derive(Clone, Debug, Default, Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct SyncState {
+    pub running: bool,
+    pub progress: crate::sync::SyncProgress,
+    pub summary: Option<crate::sync::SyncSummary>,
+    pub error: Option<CoreError>,
 }
 
 /// An RFC 3339 instant from the UI, or a clear error.
@@ -75,6 +89,8 @@ impl Hub {
             cancel: Mutex::new(None),
             setup: Mutex::new(Default::default()),
             attendance: Mutex::new(Default::default()),
+            sync: Arc::new(Mutex::new(SyncState::default())),
+            sync_cancel: Mutex::new(None),
         }
     }
 
@@ -272,13 +288,125 @@ impl Hub {
         lock(&self.attendance).clear();
     }
 
-    /// The attendance of a webinar (fetched now, then kept for export and roster matching).
+    /// Start syncing `[from, to)` (RFC 3339) for the connection's hosts in the background.
+    pub fn start_sync(&self, from: &str, to: &str) -> Result<SyncState, CoreError> {
+        if lock(&self.sync).running {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                "A sync is already running.",
+                None,
+            ));
+        }
+        let (from, to) = (instant(from)?, instant(to)?);
+        let conn = self.connection()?;
+        let archive = Arc::new(self.archive()?);
+        let (tx, rx) = oneshot::channel::<()>();
+        *lock(&self.sync_cancel) = Some(tx);
+        *lock(&self.sync) = SyncState {
+            running: true,
+            ..Default::default()
+        };
+        let state = self.sync.clone();
+        tokio::spawn(async move {
+            let hosts = conn.hosts.clone();
+            let progress = {
+                let state = state.clone();
+                move |p: &crate::sync::SyncProgress| lock(&state).progress = p.clone()
+            };
+            let cancel = async {
+                let _ = rx.await;
+            };
+            let r = crate::sync::sync(&conn, archive, &hosts, from, to, progress, cancel).await;
+            let mut s = lock(&state);
+            s.running = false;
+            match r {
+                Ok(summary) => s.summary = Some(summary),
+                Err(e) => s.error = Some(e),
+            }
+        });
+        Ok(lock(&self.sync).clone())
+    }
+
+    pub fn sync_state(&self) -> SyncState {
+        lock(&self.sync).clone()
+    }
+
+    pub fn cancel_sync(&self) {
+        if let Some(tx) = lock(&self.sync_cancel).take() {
+            let _ = tx.send(());
+        }
+    }
+
+    /// The active profile's attendance archive.
+    pub fn archive(&self) -> Result<crate::archive::Archive, CoreError> {
+        let dir = self
+            .profiles
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default();
+        let conn = self.connection()?;
+        let id = conn.profile_id.clone().unwrap_or_else(|| DEMO_ID.into());
+        crate::archive::Archive::open(&crate::archive::Archive::path_for(&dir, &id))
+    }
+
+    /// The attendance of a webinar: read from Graph and archived; sessions Graph no longer lists
+    /// (older than a year, beyond the newest 50) come from the archive; without Graph (offline,
+    /// refused) the archive alone answers. Kept for export and roster matching.
     pub async fn attendance(
         &self,
         webinar: &crate::webinars::Webinar,
         threshold: f64,
     ) -> Result<crate::attendance::WebinarAttendance, CoreError> {
-        let wa = crate::attendance::for_webinar(&self.connection()?, webinar, threshold).await?;
+        let archive = self.archive().ok();
+        let live = crate::attendance::for_webinar(&self.connection()?, webinar, threshold).await;
+        let wa = match (live, &archive) {
+            (Ok(mut wa), Some(a)) => {
+                if let Some(join) = &webinar.join_url {
+                    let _ = a.save_webinar(webinar);
+                    for s in &wa.sessions {
+                        if let Err(e) = a.save_session(join, s) {
+                            tracing::warn!("archive: {}", e.message);
+                        }
+                    }
+                    // Add what only the archive still has.
+                    if let Ok(kept) = a.sessions(join, wa.threshold) {
+                        let extra: Vec<_> = kept
+                            .into_iter()
+                            .filter(|k| !wa.sessions.iter().any(|s| s.report_id == k.report_id))
+                            .collect();
+                        if !extra.is_empty() {
+                            wa.sessions.extend(extra);
+                            wa.sessions.sort_by(|x, y| x.start.cmp(&y.start));
+                            wa.note = Some(
+                                "Includes sessions Teams no longer lists, from the local archive."
+                                    .into(),
+                            );
+                            wa.availability = crate::attendance::Availability::Ready;
+                            let scheduled = wa.sessions.first().map_or(0, |s| s.scheduled_seconds);
+                            wa.selected = crate::attendance::select_session(
+                                &wa.sessions,
+                                &webinar.start,
+                                scheduled,
+                            );
+                        }
+                    }
+                }
+                wa
+            }
+            (Ok(wa), None) => wa,
+            (Err(e), Some(a)) => match a.attendance(webinar, threshold)? {
+                Some(mut kept) => {
+                    kept.note = Some(format!(
+                        "From the local archive: Graph could not be reached ({}).",
+                        e.message
+                    ));
+                    kept
+                }
+                None => return Err(e),
+            },
+            (Err(e), None) => return Err(e),
+        };
         lock(&self.attendance).insert(webinar.id.clone(), wa.clone());
         Ok(wa)
     }

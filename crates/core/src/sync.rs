@@ -220,6 +220,31 @@ pub async fn sync(
     progress: impl Fn(&SyncProgress) + Send + Sync,
     cancel: impl Future<Output = ()>,
 ) -> Result<SyncSummary, CoreError> {
+    sync_with(
+        conn,
+        archive,
+        hosts,
+        from,
+        to,
+        MEETINGS_IN_FLIGHT,
+        progress,
+        cancel,
+    )
+    .await
+}
+
+/// [`sync`] with another number of meetings in flight (1 = sequential, the benchmark's baseline).
+#[allow(clippy::too_many_arguments)]
+pub async fn sync_with(
+    conn: &Connection,
+    archive: Arc<Archive>,
+    hosts: &[String],
+    from: Timestamp,
+    to: Timestamp,
+    in_flight: usize,
+    progress: impl Fn(&SyncProgress) + Send + Sync,
+    cancel: impl Future<Output = ()>,
+) -> Result<SyncSummary, CoreError> {
     let range = webinars::list(conn, hosts, from, to, true).await?;
     if let Some(p) = range.problems.first() {
         return Err(p.error.clone());
@@ -251,7 +276,7 @@ pub async fn sync(
         ..Default::default()
     };
     progress(&state);
-    let limit = Arc::new(Semaphore::new(MEETINGS_IN_FLIGHT));
+    let limit = Arc::new(Semaphore::new(in_flight.max(1)));
     let mut set = tokio::task::JoinSet::new();
     for w in meetings {
         let (ctx, limit) = (ctx.clone(), limit.clone());

@@ -304,6 +304,39 @@ async savePathOverride(suggested: string) : Promise<Result<string | null, CoreEr
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * Start bringing the local archive up to date for the period (runs in the background).
+ */
+async syncStart(from: string, to: string) : Promise<Result<SyncState, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_start", { from, to }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Progress of the background sync, and its summary when done.
+ */
+async syncStatus() : Promise<Result<SyncState, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_status") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stop the background sync; what was fetched is kept.
+ */
+async syncCancel() : Promise<Result<null, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_cancel") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -691,6 +724,24 @@ recheckMinutes: number | null;
  * Runs only on request (it changes the tenant).
  */
 onDemand: boolean }
+export type SyncProgress = { meetingsTotal: number; meetingsDone: number; reportsFetched: number; records: number; throttledWaits: number }
+/**
+ * What the UI polls while a sync runs.
+ */
+export type SyncState = { running: boolean; progress: SyncProgress; summary: SyncSummary | null; error: CoreError | null }
+export type SyncSummary = { webinars: number; meetings: number; 
+/**
+ * Reports fetched and stored (new, or a changed copy stored as a new version).
+ */
+fetched: number; newVersions: number; 
+/**
+ * Reports already archived and not fetched again.
+ */
+unchanged: number; records: number; 
+/**
+ * Webinars whose attendance Graph does not give, with the reason.
+ */
+unavailable: ([string, string])[]; requests: number; throttledWaits: number; cancelled: boolean }
 export type TenantSummary = { tenantId: string; clientId: string; demo: boolean; 
 /**
  * Application permissions carried by the token.

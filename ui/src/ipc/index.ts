@@ -7,6 +7,7 @@ import {
   type CsvOptions,
   type Level,
   type RosterMatch,
+  type SyncState,
   type WebinarAttendance,
   type ConnectionStatus,
   type CoreError,
@@ -33,6 +34,7 @@ export type {
   ParticipantKind,
   RosterMatch,
   Session,
+  SyncState,
   WebinarAttendance,
   AuthMode,
   Checklist,
@@ -88,6 +90,9 @@ export interface Backend {
   attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string): Promise<[number, string[]]>;
   rosterMatch(webinarId: string, session: number, rosterCsv: string): Promise<RosterMatch>;
   rosterRemember(attendeeKey: string, email: string): Promise<void>;
+  syncStart(from: string, to: string): Promise<SyncState>;
+  syncStatus(): Promise<SyncState>;
+  syncCancel(): Promise<void>;
   /** The OS save-as dialog; null when the user cancels. */
   chooseSavePath(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null>;
 }
@@ -147,6 +152,11 @@ export const tauriBackend: Backend = {
   rosterMatch: async (id, session, csv) => unwrap(await commands.rosterMatch(id, session, csv)),
   rosterRemember: async (key, email) => {
     unwrap(await commands.rosterRemember(key, email));
+  },
+  syncStart: async (from, to) => unwrap(await commands.syncStart(from, to)),
+  syncStatus: async () => unwrap(await commands.syncStatus()),
+  syncCancel: async () => {
+    unwrap(await commands.syncCancel());
   },
   chooseSavePath: async (defaultPath, filters) => {
     const seam = unwrap(await commands.savePathOverride(defaultPath));

@@ -108,6 +108,12 @@ export const t = {
     intervals: "Join and leave times",
     export: "Export CSV…",
     exportPeriod: "Export the whole period…",
+    sync: "Save the period to the archive",
+    syncing: (done: number, total: number, reports: number, records: number, waits: number) =>
+      `Archiving: ${done}/${total} meetings · ${reports} reports · ${records} records${waits ? ` · ${waits} throttled waits` : ""}`,
+    synced: (fetched: number, unchanged: number, records: number, unavailable: number) =>
+      `Archive up to date: ${fetched} new reports (${records} records), ${unchanged} already archived${unavailable ? `, ${unavailable} not available` : ""}.`,
+    cancelSync: "Cancel",
     notes: (n: number) => `${n} webinar(s) had no attendance to export`,
     level: { attendee: "One row per attendee", interval: "One row per join/leave", summary: "One row per session" },
     preset: { excel: "Excel (comma, UTF-8 with BOM)", excelComma: "Excel, comma decimal (semicolon)", plain: "Plain UTF-8 CSV (no BOM)" },
