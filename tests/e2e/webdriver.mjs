@@ -44,9 +44,12 @@ export async function openApp({ env = {}, args = [], output } = {}) {
   // (4445) would be shared between them.
   const nativePort = await freePort();
   const base = `http://127.0.0.1:${port}`;
+  // Its own process group, so closing the session can end the driver, WebKitWebDriver and the app
+  // together even if the app outlives its window.
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
     env: { ...process.env, ...env },
+    detached: process.platform !== "win32",
   });
   if (output) {
     driver.stdout.on("data", (d) => output.push(String(d)));
@@ -125,7 +128,12 @@ export class Session {
     try {
       if (this.id) await this.wd("DELETE", `/session/${this.id}`);
     } finally {
-      this.driver.kill();
+      try {
+        if (process.platform !== "win32") process.kill(-this.driver.pid, "SIGKILL");
+        else this.driver.kill();
+      } catch {
+        // Already gone.
+      }
     }
   }
 }

@@ -112,6 +112,24 @@ enum Command {
         #[arg(long)]
         from_archive: bool,
     },
+    /// Import the Teams client's attendance download (Attendance → Download in Teams) into the local
+    /// archive, for meetings whose report Graph no longer serves. Nothing is written if the file is
+    /// malformed; the error names the line.
+    Import {
+        /// The downloaded file (tab-separated, UTF-16 or UTF-8).
+        file: std::path::PathBuf,
+        /// The organizer the meeting belongs to.
+        #[arg(long)]
+        host: String,
+        /// The zone the file's local times are in (default: this computer's zone).
+        #[arg(long)]
+        time_zone: Option<String>,
+        /// The archive file (default: the profile's archive).
+        #[arg(long)]
+        archive: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+    },
     /// Bring the local attendance archive up to date for the hosts and a date range (for a nightly
     /// job: no prompts, progress and logs on stderr, exit code 0 when done).
     Sync {
@@ -284,6 +302,19 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 Err(e) => fail(&e),
             }
         }
+        Command::Import {
+            file,
+            host,
+            time_zone,
+            archive,
+            conn,
+        } => match webinars::import(&conn, &file, &host, time_zone, archive) {
+            Ok(msg) => {
+                println!("{msg}");
+                std::process::ExitCode::SUCCESS
+            }
+            Err(e) => fail(&e),
+        },
         Command::Login { conn, no_browser } => match login(&conn, no_browser).await {
             Ok(st) => {
                 print!("{}", status_text(&st));

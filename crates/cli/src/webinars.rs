@@ -366,3 +366,41 @@ pub async fn sync(
     }
     Ok(())
 }
+
+/// `rollcall import`: parse the whole download first, then store it in one transaction.
+pub fn import(
+    conn: &ConnectionArgs,
+    file: &std::path::Path,
+    host: &str,
+    time_zone: Option<String>,
+    archive: Option<std::path::PathBuf>,
+) -> Result<String, CoreError> {
+    let (_, tz) = tz_of(&time_zone)?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("Could not read {}: {e}", file.display()),
+            None,
+        )
+    })?;
+    let domain = host.rsplit('@').next().unwrap_or_default();
+    let imported = rollcall_core::import::parse_teams_download(
+        &bytes,
+        &tz,
+        domain,
+        rollcall_core::attendance::DEFAULT_THRESHOLD,
+    )?;
+    let archive = rollcall_core::archive::Archive::open(&archive_path(conn, archive)?)?;
+    let saved = archive.import(&imported, host)?;
+    Ok(format!(
+        "{} ({}): {} participants {}",
+        imported.title,
+        imported.start,
+        imported.session.participant_count,
+        match saved {
+            rollcall_core::archive::Saved::New => "imported",
+            rollcall_core::archive::Saved::Unchanged => "already in the archive",
+            rollcall_core::archive::Saved::NewVersion => "imported as a new version",
+        }
+    ))
+}

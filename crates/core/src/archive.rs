@@ -501,6 +501,53 @@ impl Archive {
         Ok(out)
     }
 
+    /// Store an imported Teams download: attached to the archived webinar with the same title that
+    /// started within 15 minutes, else to a webinar of its own (`import:` join key).
+    pub fn import(
+        &self,
+        imported: &crate::import::Imported,
+        host: &str,
+    ) -> Result<Saved, CoreError> {
+        let start = imported.start.to_string();
+        let lo = (imported.start - jiff::SignedDuration::from_mins(15)).to_string();
+        let hi = (imported.start + jiff::SignedDuration::from_mins(15)).to_string();
+        let existing: Option<String> = self
+            .db()
+            .query_row(
+                "SELECT join_url FROM webinars WHERE subject = ?1 AND start_at >= ?2 AND start_at <= ?3 AND join_url IS NOT NULL LIMIT 1",
+                params![imported.title, lo, hi],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db_err)?;
+        let join = match existing {
+            Some(j) => j,
+            None => {
+                let join = format!("import:{}", imported.session.report_id);
+                let w = Webinar {
+                    id: imported.session.report_id.clone(),
+                    host: host.to_string(),
+                    subject: imported.title.clone(),
+                    start: start.clone(),
+                    end: imported.end.to_string(),
+                    teams: true,
+                    cancelled: false,
+                    state: WebinarState::Ended,
+                    kind: "singleInstance".into(),
+                    series_id: None,
+                    join_url: Some(join.clone()),
+                    organizer: Some(host.to_string()),
+                    is_organizer: true,
+                    invitees: vec![],
+                    web_link: None,
+                };
+                self.save_webinar(&w)?;
+                join
+            }
+        };
+        self.save_session(&join, &imported.session)
+    }
+
     /// `PRAGMA integrity_check` says "ok".
     pub fn integrity_ok(&self) -> Result<bool, CoreError> {
         let r: String = self

@@ -12,6 +12,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod hub;
+pub mod import;
 pub mod permissions;
 pub mod profile;
 pub mod secrets;

@@ -1,0 +1,95 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Importing the Teams client's attendance download into the archive: UTF-16LE with BOM and
+//! UTF-8, sections, `1h 5m 3s` durations; malformed files rejected with the line, nothing written.
+
+use jiff::tz::TimeZone;
+use rollcall_core::archive::{Archive, Saved};
+use rollcall_core::import::parse_teams_download;
+
+const FILE: &str = "1. Summary\r\nMeeting title\tMethods seminar (old)\r\nAttended participants\t3\r\nStart time\t3/14/24, 9:58:12 AM\r\nEnd time\t3/14/24, 11:00:00 AM\r\nMeeting duration\t1h 1m 48s\r\n\r\n2. Participants\r\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\r\nMaria Ortiz\t3/14/24, 9:58:12 AM\t3/14/24, 11:00:00 AM\t1h 1m 48s\tmaria.ortiz@northwind.example\tmortiz@northwindacademy.onmicrosoft.com\tOrganizer\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:50:00 AM\t45m\tann.lee@northwind.example\tann.lee@northwind.example\tAttendee\r\n+1 425 555 0100\t3/14/24, 10:05:00 AM\t3/14/24, 10:20:00 AM\t15m\t\t\tAttendee\r\n\r\n3. In-Meeting Activities\r\nName\tJoin Time\tLeave Time\tDuration\tEmail\tRole\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:30:00 AM\t30m\tann.lee@northwind.example\tAttendee\r\nAnn Lee\t3/14/24, 10:35:00 AM\t3/14/24, 10:50:00 AM\t15m\tann.lee@northwind.example\tAttendee\r\n";
+
+fn utf16le(s: &str) -> Vec<u8> {
+    let mut b = vec![0xFF, 0xFE];
+    for u in s.encode_utf16() {
+        b.extend_from_slice(&u.to_le_bytes());
+    }
+    b
+}
+
+#[test]
+fn a_utf16_download_is_imported_with_its_intervals() {
+    let tz = TimeZone::get("America/New_York").unwrap();
+    let imp = parse_teams_download(&utf16le(FILE), &tz, "northwind.example", 0.8).unwrap();
+    assert_eq!(imp.title, "Methods seminar (old)");
+    assert_eq!(
+        imp.start.to_string(),
+        "2024-03-14T13:58:12Z",
+        "read in the organizer's zone (EDT)"
+    );
+    let s = &imp.session;
+    assert_eq!(s.participant_count, 3);
+    let ann = s.attendees.iter().find(|a| a.name == "Ann Lee").unwrap();
+    assert_eq!(
+        ann.joins, 2,
+        "the activity rows, not first join → last leave"
+    );
+    assert_eq!(ann.seconds, 45 * 60);
+    let phone = s
+        .attendees
+        .iter()
+        .find(|a| a.name.starts_with('+'))
+        .unwrap();
+    assert_eq!(
+        phone.kind,
+        rollcall_core::attendance::ParticipantKind::Phone
+    );
+    // The same file as UTF-8 parses the same.
+    let again = parse_teams_download(FILE.as_bytes(), &tz, "northwind.example", 0.8).unwrap();
+    assert_eq!(again.session.report_id, s.report_id);
+
+    let path =
+        std::env::temp_dir().join(format!("rollcall-import-{}.sqlite", uuid::Uuid::new_v4()));
+    let archive = Archive::open(&path).unwrap();
+    assert_eq!(
+        archive
+            .import(&imp, "maria.ortiz@northwind.example")
+            .unwrap(),
+        Saved::New
+    );
+    assert_eq!(
+        archive
+            .import(&imp, "maria.ortiz@northwind.example")
+            .unwrap(),
+        Saved::Unchanged
+    );
+    let kept = archive
+        .range(
+            &["maria.ortiz@northwind.example".into()],
+            "2024-03-01T00:00:00Z",
+            "2024-04-01T00:00:00Z",
+            0.8,
+        )
+        .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert_eq!(kept[0].sessions[0].attendees.len(), 3);
+    std::fs::remove_file(path).unwrap();
+}
+
+#[test]
+fn a_malformed_download_names_the_line_and_writes_nothing() {
+    let tz = TimeZone::get("UTC").unwrap();
+    let bad_duration = FILE.replace("\t45m\t", "\tforty-five\t");
+    let e = parse_teams_download(&utf16le(&bad_duration), &tz, "", 0.8).unwrap_err();
+    assert!(e.message.starts_with("Line 11:"), "{}", e.message);
+    assert!(e.message.contains("forty-five"));
+    let short_row = FILE.replace(
+        "Attendee\r\nAnn Lee\t3/14/24, 10:35",
+        "Attendee\r\nAnn Lee\t3/14/24, 10:35:00 AM\r\nX\t3/14/24, 10:35",
+    );
+    let e = parse_teams_download(short_row.as_bytes(), &tz, "", 0.8).unwrap_err();
+    assert!(e.message.contains("columns"), "{}", e.message);
+    let e = parse_teams_download(b"Name\tEmail\nAnn\ta@b.example\n", &tz, "", 0.8).unwrap_err();
+    assert!(e.message.contains("1. Summary"));
+    let e = parse_teams_download(&[0xFF, 0xFE, 0x41], &tz, "", 0.8).unwrap_err();
+    assert!(e.message.contains("cut off"));
+}
