@@ -385,14 +385,7 @@ impl Archive {
                     }
                 }
             }
-            let mut counts = Counts::default();
-            for a in &attendees {
-                match a.status {
-                    Completion::Completed => counts.completed += 1,
-                    Completion::Partial => counts.partial += 1,
-                    Completion::NoShow => counts.no_show += 1,
-                }
-            }
+            let counts = Counts::of(&attendees);
             out.push(Session {
                 report_id,
                 start,

@@ -90,6 +90,21 @@ pub struct Counts {
     pub no_show: u32,
 }
 
+impl Counts {
+    /// Completed / partial / no-show over a session's attendees.
+    pub fn of(attendees: &[Attendee]) -> Counts {
+        let mut c = Counts::default();
+        for a in attendees {
+            match a.status {
+                Completion::Completed => c.completed += 1,
+                Completion::Partial => c.partial += 1,
+                Completion::NoShow => c.no_show += 1,
+            }
+        }
+        c
+    }
+}
+
 /// One session: one attendance report.
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -254,14 +269,7 @@ pub fn session_of(
         })
         .collect();
     attendees.sort_by(|a, b| b.seconds.cmp(&a.seconds).then_with(|| a.name.cmp(&b.name)));
-    let mut counts = Counts::default();
-    for a in &attendees {
-        match a.status {
-            Completion::Completed => counts.completed += 1,
-            Completion::Partial => counts.partial += 1,
-            Completion::NoShow => counts.no_show += 1,
-        }
-    }
+    let counts = Counts::of(&attendees);
     Session {
         report_id: report.id.clone(),
         start: report

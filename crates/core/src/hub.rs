@@ -98,6 +98,15 @@ impl Hub {
         &self.profiles
     }
 
+    /// The folder of the profiles file, where archives and logs of this app live too.
+    fn data_dir(&self) -> std::path::PathBuf {
+        self.profiles
+            .path()
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     /// Make the demo tenant available and active.
     pub fn set_demo(&self, conn: Connection) {
         *lock(&self.demo) = Some(conn);
@@ -339,12 +348,7 @@ impl Hub {
 
     /// The active profile's attendance archive.
     pub fn archive(&self) -> Result<crate::archive::Archive, CoreError> {
-        let dir = self
-            .profiles
-            .path()
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+        let dir = self.data_dir();
         let conn = self.connection()?;
         let id = conn.profile_id.clone().unwrap_or_else(|| DEMO_ID.into());
         crate::archive::Archive::open(&crate::archive::Archive::path_for(&dir, &id))
@@ -474,12 +478,7 @@ impl Hub {
     }
 
     fn roster_file(&self) -> std::path::PathBuf {
-        let dir = self
-            .profiles
-            .path()
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+        let dir = self.data_dir();
         let id = lock(&self.active)
             .as_ref()
             .and_then(|c| c.profile_id.clone())
@@ -545,12 +544,7 @@ impl Hub {
 
     /// Where Rollcall remembers what it cancelled for the active connection.
     fn cancel_log(&self, conn: &Connection) -> crate::webinars::CancelLog {
-        let dir = self
-            .profiles
-            .path()
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default();
+        let dir = self.data_dir();
         let id = conn.profile_id.clone().unwrap_or_else(|| DEMO_ID.into());
         crate::webinars::CancelLog::new(dir.join(format!("cancelled-{id}.json")))
     }

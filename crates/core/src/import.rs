@@ -377,14 +377,7 @@ pub fn parse_teams_download(
             }
         })
         .collect();
-    let mut counts = Counts::default();
-    for a in &attendees {
-        match a.status {
-            Completion::Completed => counts.completed += 1,
-            Completion::Partial => counts.partial += 1,
-            Completion::NoShow => counts.no_show += 1,
-        }
-    }
+    let counts = Counts::of(&attendees);
     let id = format!(
         "import-{:x}",
         sha2::Sha256::digest(format!("{title}|{start}").as_bytes())
