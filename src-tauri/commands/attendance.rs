@@ -20,6 +20,17 @@ pub async fn attendance_get(
     state.hub.attendance(&webinar, threshold).await
 }
 
+/// What the local archive holds for the webinar, at once (`null` when nothing is archived).
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_archived(
+    state: State<'_, AppState>,
+    webinar: Webinar,
+    threshold: f64,
+) -> Result<Option<WebinarAttendance>, IpcError> {
+    state.hub.archived_attendance(&webinar, threshold)
+}
+
 /// Write one session (or, without `session`, all of them) as CSV to a path the user chose.
 #[tauri::command]
 #[specta::specta]

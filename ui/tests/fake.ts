@@ -85,6 +85,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     webinarCancel: none,
     webinarDetails: none,
     attendanceGet: none,
+    attendanceArchived: async () => null,
     attendanceExport: none,
     attendanceExportRange: none,
     rosterMatch: none,

@@ -541,6 +541,75 @@ impl Archive {
         self.save_session(&join, &imported.session)
     }
 
+    /// Archived webinars of these hosts starting in `[from, to)` (RFC 3339), as the calendar shows them.
+    pub fn webinars(
+        &self,
+        hosts: &[String],
+        from: &str,
+        to: &str,
+    ) -> Result<Vec<Webinar>, CoreError> {
+        let db = self.db();
+        let mut q = db
+            .prepare("SELECT id, host, subject, start_at, end_at, series_id, join_url, organizer, kind FROM webinars WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at")
+            .map_err(db_err)?;
+        let now = jiff::Timestamp::now().to_string();
+        let rows = q
+            .query_map(params![from, to], |r| {
+                let (start, end): (String, String) = (r.get(3)?, r.get(4)?);
+                Ok(Webinar {
+                    id: r.get(0)?,
+                    host: r.get(1)?,
+                    subject: r.get(2)?,
+                    state: if end <= now {
+                        WebinarState::Ended
+                    } else if start <= now {
+                        WebinarState::Live
+                    } else {
+                        WebinarState::Upcoming
+                    },
+                    start,
+                    end,
+                    teams: true,
+                    cancelled: false,
+                    kind: r.get(8)?,
+                    series_id: r.get(5)?,
+                    join_url: r.get(6)?,
+                    organizer: r.get(7)?,
+                    is_organizer: true,
+                    invitees: vec![],
+                    web_link: None,
+                })
+            })
+            .map_err(db_err)?;
+        let all: Vec<Webinar> = rows.collect::<Result<_, _>>().map_err(db_err)?;
+        Ok(all
+            .into_iter()
+            .filter(|w| hosts.is_empty() || hosts.iter().any(|h| h.eq_ignore_ascii_case(&w.host)))
+            .collect())
+    }
+
+    /// Manual roster matches: attendee key → roster e-mail.
+    pub fn roster_matches(&self) -> Result<std::collections::HashMap<String, String>, CoreError> {
+        let db = self.db();
+        let mut q = db
+            .prepare("SELECT attendee_key, email FROM roster_matches")
+            .map_err(db_err)?;
+        let rows = q
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(db_err)?;
+        rows.collect::<Result<_, _>>().map_err(db_err)
+    }
+
+    pub fn remember_match(&self, attendee_key: &str, email: &str) -> Result<(), CoreError> {
+        self.db()
+            .execute(
+                "INSERT OR REPLACE INTO roster_matches (attendee_key, email) VALUES (?1, ?2)",
+                params![attendee_key, email],
+            )
+            .map(|_| ())
+            .map_err(db_err)
+    }
+
     /// `PRAGMA integrity_check` says "ok".
     pub fn integrity_ok(&self) -> Result<bool, CoreError> {
         let r: String = self

@@ -477,19 +477,9 @@ impl Hub {
         Ok((rows as u32, notes))
     }
 
-    fn roster_file(&self) -> std::path::PathBuf {
-        let dir = self.data_dir();
-        let id = lock(&self.active)
-            .as_ref()
-            .and_then(|c| c.profile_id.clone())
-            .unwrap_or_else(|| DEMO_ID.into());
-        dir.join(format!("roster-matches-{id}.json"))
-    }
-
     fn manual_matches(&self) -> std::collections::HashMap<String, String> {
-        std::fs::read(self.roster_file())
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok())
+        self.archive()
+            .and_then(|a| a.roster_matches())
             .unwrap_or_default()
     }
 
@@ -511,11 +501,20 @@ impl Hub {
 
     /// Remember that an attendee (by key) is this roster person, for this and later sessions.
     pub fn remember_match(&self, attendee_key: &str, roster_email: &str) -> Result<(), CoreError> {
-        let mut m = self.manual_matches();
-        m.insert(attendee_key.to_string(), roster_email.to_string());
-        let bytes =
-            serde_json::to_vec_pretty(&m).map_err(|e| CoreError::internal(e.to_string()))?;
-        crate::atomic::write(&self.roster_file(), &bytes)
+        self.archive()?.remember_match(attendee_key, roster_email)
+    }
+
+    /// What the archive holds for a webinar, at once (the page then refreshes from Graph).
+    pub fn archived_attendance(
+        &self,
+        webinar: &crate::webinars::Webinar,
+        threshold: f64,
+    ) -> Result<Option<crate::attendance::WebinarAttendance>, CoreError> {
+        let found = self.archive()?.attendance(webinar, threshold)?;
+        if let Some(wa) = &found {
+            lock(&self.attendance).insert(webinar.id.clone(), wa.clone());
+        }
+        Ok(found)
     }
 
     /// The checklist for the active connection, with the latest result of each step checked so far.
@@ -563,7 +562,30 @@ impl Hub {
         let hosts = hosts
             .filter(|h| !h.is_empty())
             .unwrap_or_else(|| conn.hosts.clone());
-        let mut range = crate::webinars::list(&conn, &hosts, from, to, teams_only).await?;
+        let mut range = match crate::webinars::list(&conn, &hosts, from, to, teams_only).await {
+            Ok(r) => r,
+            // Offline or refused: past webinars the archive knows still show, with the reason.
+            Err(e) => {
+                let kept = self
+                    .archive()
+                    .and_then(|a| a.webinars(&hosts, &from.to_string(), &to.to_string()))
+                    .unwrap_or_default();
+                if kept.is_empty() {
+                    return Err(e);
+                }
+                crate::webinars::WebinarRange {
+                    webinars: kept,
+                    problems: vec![crate::webinars::HostProblem {
+                        host: "Microsoft Graph".into(),
+                        error: CoreError::new(
+                            e.code,
+                            format!("{} Showing the webinars in the local archive.", e.message),
+                            e.hint,
+                        ),
+                    }],
+                }
+            }
+        };
         self.cancel_log(&conn).merge(&mut range, &hosts, from, to);
         Ok(range)
     }

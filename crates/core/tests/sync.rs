@@ -175,6 +175,21 @@ async fn archived_attendance_is_read_back_and_outlives_graph() {
         .unwrap();
     assert!(gone.sessions.is_empty());
     let kept = arch.attendance(series, 0.8).unwrap().expect("archived");
+    // The calendar's offline fallback and remembered roster matches live in the same file.
+    let cal = arch
+        .webinars(
+            std::slice::from_ref(&host),
+            &from.to_string(),
+            &to.to_string(),
+        )
+        .unwrap();
+    assert!(cal.iter().any(|w| w.subject == "Weekly methods seminar"));
+    arch.remember_match("attendee-1", "ann@school.example")
+        .unwrap();
+    assert_eq!(
+        arch.roster_matches().unwrap()["attendee-1"],
+        "ann@school.example"
+    );
     assert_eq!(kept.sessions.len(), live.sessions.len());
     for (a, b) in kept.sessions.iter().zip(&live.sessions) {
         assert_eq!(a.report_id, b.report_id);

@@ -250,6 +250,17 @@ async attendanceGet(webinar: Webinar, threshold: number) : Promise<Result<Webina
 }
 },
 /**
+ * What the local archive holds for the webinar, at once (`null` when nothing is archived).
+ */
+async attendanceArchived(webinar: Webinar, threshold: number) : Promise<Result<WebinarAttendance | null, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_archived", { webinar, threshold }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Write one session (or, without `session`, all of them) as CSV to a path the user chose.
  */
 async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string) : Promise<Result<number, CoreError>> {

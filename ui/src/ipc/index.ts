@@ -86,6 +86,7 @@ export interface Backend {
   webinarCancel(host: string, id: string, message: string): Promise<void>;
   webinarDetails(host: string, id: string): Promise<WebinarDetails>;
   attendanceGet(webinar: Webinar, threshold: number): Promise<WebinarAttendance>;
+  attendanceArchived(webinar: Webinar, threshold: number): Promise<WebinarAttendance | null>;
   attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string): Promise<number>;
   attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string): Promise<[number, string[]]>;
   rosterMatch(webinarId: string, session: number, rosterCsv: string): Promise<RosterMatch>;
@@ -147,6 +148,7 @@ export const tauriBackend: Backend = {
   },
   webinarDetails: async (host, id) => unwrap(await commands.webinarDetails(host, id)),
   attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
+  attendanceArchived: async (w, t) => unwrap(await commands.attendanceArchived(w, t)),
   attendanceExport: async (id, session, level, options, path) => unwrap(await commands.attendanceExport(id, session, level, options, path)),
   attendanceExportRange: async (from, to, level, options, path) => unwrap(await commands.attendanceExportRange(from, to, level, options, path)),
   rosterMatch: async (id, session, csv) => unwrap(await commands.rosterMatch(id, session, csv)),
