@@ -32,6 +32,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::webinars::webinar_details,
         commands::attendance::attendance_get,
         commands::attendance::attendance_archived,
+        commands::attendance::attendance_import,
         commands::attendance::attendance_export,
         commands::attendance::attendance_export_range,
         commands::attendance::roster_match,

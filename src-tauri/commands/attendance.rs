@@ -31,6 +31,19 @@ pub async fn attendance_archived(
     state.hub.archived_attendance(&webinar, threshold)
 }
 
+/// Import a Teams attendance download (the file's bytes) into the archive.
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_import(
+    state: State<'_, AppState>,
+    bytes: Vec<u8>,
+    host: String,
+    time_zone: String,
+) -> Result<String, IpcError> {
+    let _span = tracing::info_span!("attendance_import").entered();
+    state.hub.import_download(&bytes, &host, &time_zone)
+}
+
 /// Write one session (or, without `session`, all of them) as CSV to a path the user chose.
 #[tauri::command]
 #[specta::specta]

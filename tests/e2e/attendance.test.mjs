@@ -65,6 +65,16 @@ test("the period is saved to the local archive with progress", async () => {
   await s.waitText('[data-testid="sync-done"]', /^Archive up to date: 0 new reports/, "the second sync", 60000);
 });
 
+test("a Teams attendance download is imported into the archive", async () => {
+  const text = "1. Summary\r\nMeeting title\tOld seminar from last year\r\nStart time\t3/14/24, 9:58:12 AM\r\nEnd time\t3/14/24, 11:00:00 AM\r\n\r\n2. Participants\r\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:50:00 AM\t50m\tann.lee@northwind.example\tann.lee@northwind.example\tAttendee\r\n";
+  const file = join(saveDir, "Attendance report.csv");
+  writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+  await s.click(".import summary");
+  const input = await s.find('[data-testid="import-file"]');
+  await s.wd("POST", `/session/${s.id}/element/${input}/value`, { text: file });
+  assert.match(await s.waitText('[data-testid="import-done"]', /imported/, "the import result"), /^Old seminar from last year: 1 participants imported\.$/);
+});
+
 test("the series view lists every session and the roster shows who never joined", async () => {
   await s.clickWhenReady('[data-testid="series-tab"]', "the series tab");
   await s.waitText('[data-testid="series-summary"]', /\d+ people · \d+ sessions/, "the series view");

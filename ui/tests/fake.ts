@@ -86,6 +86,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     webinarDetails: none,
     attendanceGet: none,
     attendanceArchived: async () => null,
+    attendanceImport: none,
     attendanceExport: none,
     attendanceExportRange: none,
     rosterMatch: none,

@@ -332,11 +332,24 @@ pub async fn sync(
     let path = archive_path(conn, archive)?;
     let archive = std::sync::Arc::new(rollcall_core::archive::Archive::open(&path)?);
     let (c, _emulator) = conn.resolve().await?;
-    let progress = |p: &rollcall_core::sync::SyncProgress| {
-        eprint!(
-            "\rrollcall: sync {}/{} meetings, {} reports, {} records, {} throttled waits   ",
-            p.meetings_done, p.meetings_total, p.reports_fetched, p.records, p.throttled_waits
-        );
+    // A progress bar on a terminal; hidden (no escape codes in logs) when stderr is not one.
+    let bar = indicatif::ProgressBar::new(0);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:30} {pos}/{len} meetings · {msg} [{elapsed}]",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let progress = {
+        let bar = bar.clone();
+        move |p: &rollcall_core::sync::SyncProgress| {
+            bar.set_length(u64::from(p.meetings_total));
+            bar.set_position(u64::from(p.meetings_done));
+            bar.set_message(format!(
+                "{} reports, {} records, {} throttled waits",
+                p.reports_fetched, p.records, p.throttled_waits
+            ));
+        }
     };
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -504,6 +504,41 @@ impl Hub {
         self.archive()?.remember_match(attendee_key, roster_email)
     }
 
+    /// Import a Teams attendance download (the file's bytes) into the archive; local times are read in
+    /// `time_zone`. Returns a one-line summary.
+    pub fn import_download(
+        &self,
+        bytes: &[u8],
+        host: &str,
+        time_zone: &str,
+    ) -> Result<String, CoreError> {
+        let tz = jiff::tz::TimeZone::get(time_zone).map_err(|_| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Unknown time zone \"{time_zone}\"."),
+                None,
+            )
+        })?;
+        let domain = host.rsplit('@').next().unwrap_or_default();
+        let imported = crate::import::parse_teams_download(
+            bytes,
+            &tz,
+            domain,
+            crate::attendance::DEFAULT_THRESHOLD,
+        )?;
+        let saved = self.archive()?.import(&imported, host)?;
+        Ok(format!(
+            "{}: {} participants {}.",
+            imported.title,
+            imported.session.participant_count,
+            match saved {
+                crate::archive::Saved::New => "imported",
+                crate::archive::Saved::Unchanged => "were already in the archive",
+                crate::archive::Saved::NewVersion => "imported as a new version",
+            }
+        ))
+    }
+
     /// What the archive holds for a webinar, at once (the page then refreshes from Graph).
     pub fn archived_attendance(
         &self,

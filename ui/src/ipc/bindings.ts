@@ -261,6 +261,17 @@ async attendanceArchived(webinar: Webinar, threshold: number) : Promise<Result<W
 }
 },
 /**
+ * Import a Teams attendance download (the file's bytes) into the archive.
+ */
+async attendanceImport(bytes: number[], host: string, timeZone: string) : Promise<Result<string, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_import", { bytes, host, timeZone }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Write one session (or, without `session`, all of them) as CSV to a path the user chose.
  */
 async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string) : Promise<Result<number, CoreError>> {

@@ -87,6 +87,7 @@ export interface Backend {
   webinarDetails(host: string, id: string): Promise<WebinarDetails>;
   attendanceGet(webinar: Webinar, threshold: number): Promise<WebinarAttendance>;
   attendanceArchived(webinar: Webinar, threshold: number): Promise<WebinarAttendance | null>;
+  attendanceImport(bytes: number[], host: string, timeZone: string): Promise<string>;
   attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string): Promise<number>;
   attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string): Promise<[number, string[]]>;
   rosterMatch(webinarId: string, session: number, rosterCsv: string): Promise<RosterMatch>;
@@ -149,6 +150,7 @@ export const tauriBackend: Backend = {
   webinarDetails: async (host, id) => unwrap(await commands.webinarDetails(host, id)),
   attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
   attendanceArchived: async (w, t) => unwrap(await commands.attendanceArchived(w, t)),
+  attendanceImport: async (bytes, host, tz) => unwrap(await commands.attendanceImport(bytes, host, tz)),
   attendanceExport: async (id, session, level, options, path) => unwrap(await commands.attendanceExport(id, session, level, options, path)),
   attendanceExportRange: async (from, to, level, options, path) => unwrap(await commands.attendanceExportRange(from, to, level, options, path)),
   rosterMatch: async (id, session, csv) => unwrap(await commands.rosterMatch(id, session, csv)),

@@ -114,6 +114,8 @@ export const t = {
     synced: (fetched: number, unchanged: number, records: number, unavailable: number) =>
       `Archive up to date: ${fetched} new reports (${records} records), ${unchanged} already archived${unavailable ? `, ${unavailable} not available` : ""}.`,
     cancelSync: "Cancel",
+    importFile: "Import a Teams attendance download…",
+    importHost: "Organizer of the imported meeting",
     notes: (n: number) => `${n} webinar(s) had no attendance to export`,
     level: { attendee: "One row per attendee", interval: "One row per join/leave", summary: "One row per session" },
     preset: { excel: "Excel (comma, UTF-8 with BOM)", excelComma: "Excel, comma decimal (semicolon)", plain: "Plain UTF-8 CSV (no BOM)" },
