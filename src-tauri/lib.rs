@@ -25,6 +25,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::setup::setup_check,
         commands::setup::setup_report_save,
         commands::webinars::webinars_list,
+        commands::webinars::webinars_archived,
         commands::webinars::webinar_validate,
         commands::webinars::webinar_create,
         commands::webinars::webinar_update,

@@ -22,6 +22,18 @@ pub async fn webinars_list(
     state.hub.webinars(hosts, &from, &to, teams_only).await
 }
 
+/// Past webinars from the local archive, at once (the page refreshes from Graph right after).
+#[tauri::command]
+#[specta::specta]
+pub async fn webinars_archived(
+    state: State<'_, AppState>,
+    from: String,
+    to: String,
+    hosts: Option<Vec<String>>,
+) -> Result<WebinarRange, IpcError> {
+    state.hub.archived_webinars(hosts, &from, &to)
+}
+
 /// Field problems of a webinar being created.
 #[tauri::command]
 #[specta::specta]

@@ -63,6 +63,13 @@ test("the period is saved to the local archive with progress", async () => {
   // A second sync finds everything archived.
   await s.click('[data-testid="sync-period"]');
   await s.waitText('[data-testid="sync-done"]', /^Archive up to date: 0 new reports/, "the second sync", 60000);
+  // With an archive the calendar shows archived webinars first, then Graph's answer in place.
+  await s.click('[data-page="calendar"]');
+  await waitFor(() => s.find('[data-testid="event"]'), "webinars in the calendar");
+  await waitFor(async () => !(await s.text("main")).includes("Loading webinars"), "the refresh from Graph");
+  await s.click('[data-page="attendance"]');
+  await s.clickWhenReady('[data-testid="attendance-webinar"][data-subject="Weekly methods seminar"]', "the series again");
+  await s.waitText('[data-testid="attendee-count"]', /attendees/, "its attendance again");
 });
 
 test("a Teams attendance download is imported into the archive", async () => {

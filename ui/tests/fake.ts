@@ -79,6 +79,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     },
     setupReportSave: none,
     webinarsList: async () => ({ webinars: [], problems: [] }),
+    webinarsArchived: async () => ({ webinars: [], problems: [] }),
     webinarValidate: async () => [],
     webinarCreate: none,
     webinarUpdate: none,

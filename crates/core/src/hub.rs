@@ -625,6 +625,28 @@ impl Hub {
         Ok(range)
     }
 
+    /// Past webinars the archive holds for the range, at once (the calendar then refreshes from Graph).
+    pub fn archived_webinars(
+        &self,
+        hosts: Option<Vec<String>>,
+        from: &str,
+        to: &str,
+    ) -> Result<crate::webinars::WebinarRange, CoreError> {
+        let conn = self.connection()?;
+        let hosts = hosts
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| conn.hosts.clone());
+        let webinars = self.archive()?.webinars(
+            &hosts,
+            &instant(from)?.to_string(),
+            &instant(to)?.to_string(),
+        )?;
+        Ok(crate::webinars::WebinarRange {
+            webinars,
+            problems: Vec::new(),
+        })
+    }
+
     /// Cancel, and remember it so the calendar keeps showing it struck through.
     pub async fn cancel_webinar(
         &self,

@@ -184,6 +184,17 @@ async webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: 
 }
 },
 /**
+ * Past webinars from the local archive, at once (the page refreshes from Graph right after).
+ */
+async webinarsArchived(from: string, to: string, hosts: string[] | null) : Promise<Result<WebinarRange, CoreError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinars_archived", { from, to, hosts }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Field problems of a webinar being created.
  */
 async webinarValidate(webinar: NewWebinar) : Promise<Result<FieldError[], CoreError>> {

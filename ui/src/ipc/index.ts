@@ -80,6 +80,7 @@ export interface Backend {
   setupCheck(id: string): Promise<Step>;
   setupReportSave(path: string): Promise<void>;
   webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean): Promise<WebinarRange>;
+  webinarsArchived(from: string, to: string, hosts: string[] | null): Promise<WebinarRange>;
   webinarValidate(w: NewWebinar): Promise<FieldError[]>;
   webinarCreate(w: NewWebinar): Promise<Webinar>;
   webinarUpdate(e: WebinarEdit): Promise<Webinar>;
@@ -141,6 +142,7 @@ export const tauriBackend: Backend = {
     unwrap(await commands.setupReportSave(path));
   },
   webinarsList: async (from, to, hosts, teamsOnly) => unwrap(await commands.webinarsList(from, to, hosts, teamsOnly)),
+  webinarsArchived: async (from, to, hosts) => unwrap(await commands.webinarsArchived(from, to, hosts)),
   webinarValidate: async (w) => unwrap(await commands.webinarValidate(w)),
   webinarCreate: async (w) => unwrap(await commands.webinarCreate(w)),
   webinarUpdate: async (e) => unwrap(await commands.webinarUpdate(e)),
