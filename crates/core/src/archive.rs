@@ -68,6 +68,46 @@ type WebinarRow = (
     String,
 );
 
+/// A webinar as the archive stores it (Teams, organised by the host, never a cancelled one); its
+/// state follows from the times.
+#[allow(clippy::too_many_arguments)]
+fn stored_webinar(
+    id: String,
+    host: String,
+    subject: String,
+    start: String,
+    end: String,
+    series_id: Option<String>,
+    join_url: Option<String>,
+    organizer: Option<String>,
+    kind: String,
+) -> Webinar {
+    let now = jiff::Timestamp::now().to_string();
+    Webinar {
+        id,
+        host,
+        subject,
+        state: if end <= now {
+            WebinarState::Ended
+        } else if start <= now {
+            WebinarState::Live
+        } else {
+            WebinarState::Upcoming
+        },
+        start,
+        end,
+        teams: true,
+        cancelled: false,
+        kind,
+        series_id,
+        join_url,
+        organizer,
+        is_organizer: true,
+        invitees: vec![],
+        web_link: None,
+    }
+}
+
 pub struct Archive {
     db: Mutex<Db>,
     path: PathBuf,
@@ -462,27 +502,22 @@ impl Archive {
             if !hosts.is_empty() && !hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
                 continue;
             }
-            let w = Webinar {
+            let kind = if series_id.is_some() {
+                "occurrence"
+            } else {
+                "singleInstance"
+            };
+            let w = stored_webinar(
                 id,
                 host,
                 subject,
                 start,
                 end,
-                teams: true,
-                cancelled: false,
-                state: WebinarState::Ended,
-                kind: if series_id.is_some() {
-                    "occurrence".into()
-                } else {
-                    "singleInstance".into()
-                },
                 series_id,
-                join_url: Some(join),
-                organizer: None,
-                is_organizer: true,
-                invitees: vec![],
-                web_link: None,
-            };
+                Some(join),
+                None,
+                kind.into(),
+            );
             if let Some(mut wa) = self.attendance(&w, threshold)? {
                 wa.sessions
                     .retain(|s| s.start.as_str() >= from && s.start.as_str() < to);
@@ -517,23 +552,17 @@ impl Archive {
             Some(j) => j,
             None => {
                 let join = format!("import:{}", imported.session.report_id);
-                let w = Webinar {
-                    id: imported.session.report_id.clone(),
-                    host: host.to_string(),
-                    subject: imported.title.clone(),
-                    start: start.clone(),
-                    end: imported.end.to_string(),
-                    teams: true,
-                    cancelled: false,
-                    state: WebinarState::Ended,
-                    kind: "singleInstance".into(),
-                    series_id: None,
-                    join_url: Some(join.clone()),
-                    organizer: Some(host.to_string()),
-                    is_organizer: true,
-                    invitees: vec![],
-                    web_link: None,
-                };
+                let w = stored_webinar(
+                    imported.session.report_id.clone(),
+                    host.to_string(),
+                    imported.title.clone(),
+                    start.clone(),
+                    imported.end.to_string(),
+                    None,
+                    Some(join.clone()),
+                    Some(host.to_string()),
+                    "singleInstance".into(),
+                );
                 self.save_webinar(&w)?;
                 join
             }
@@ -552,33 +581,19 @@ impl Archive {
         let mut q = db
             .prepare("SELECT id, host, subject, start_at, end_at, series_id, join_url, organizer, kind FROM webinars WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at")
             .map_err(db_err)?;
-        let now = jiff::Timestamp::now().to_string();
         let rows = q
             .query_map(params![from, to], |r| {
-                let (start, end): (String, String) = (r.get(3)?, r.get(4)?);
-                Ok(Webinar {
-                    id: r.get(0)?,
-                    host: r.get(1)?,
-                    subject: r.get(2)?,
-                    state: if end <= now {
-                        WebinarState::Ended
-                    } else if start <= now {
-                        WebinarState::Live
-                    } else {
-                        WebinarState::Upcoming
-                    },
-                    start,
-                    end,
-                    teams: true,
-                    cancelled: false,
-                    kind: r.get(8)?,
-                    series_id: r.get(5)?,
-                    join_url: r.get(6)?,
-                    organizer: r.get(7)?,
-                    is_organizer: true,
-                    invitees: vec![],
-                    web_link: None,
-                })
+                Ok(stored_webinar(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
             })
             .map_err(db_err)?;
         let all: Vec<Webinar> = rows.collect::<Result<_, _>>().map_err(db_err)?;
