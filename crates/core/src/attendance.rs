@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
-use crate::summary::{find_user, odata_quote};
+use crate::summary::{enc, find_user, meeting_by_join_url};
 use crate::webinars::{Webinar, WebinarState};
 
 /// Default completion threshold: 80 % of the scheduled duration.
@@ -287,10 +287,6 @@ pub fn session_of(
     }
 }
 
-fn enc(v: &str) -> String {
-    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
-}
-
 fn not_available(
     webinar: &Webinar,
     threshold: f64,
@@ -353,11 +349,7 @@ pub async fn for_webinar(
             _ => Err(ce),
         }
     };
-    let find = format!(
-        "/users/{}/onlineMeetings?$filter={}",
-        user.id,
-        enc(&format!("JoinWebUrl eq '{}'", odata_quote(&join)))
-    );
+    let find = meeting_by_join_url(&user.id, &join);
     let found: serde_json::Value = match graph.get_json(Request::get(find).mailbox(&user.id)).await
     {
         Ok(v) => v,

@@ -15,7 +15,7 @@ use crate::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
 use crate::permissions::required;
 use crate::profile::AuthMode;
-use crate::summary::{find_user, odata_quote};
+use crate::summary::{enc, find_user, meeting_by_join_url, odata_quote};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -576,10 +576,6 @@ fn app_path(conn: &Connection) -> String {
     )
 }
 
-fn enc(v: &str) -> String {
-    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
-}
-
 fn first_value(body: &serde_json::Value) -> Option<serde_json::Value> {
     body["value"].as_array().and_then(|v| v.first()).cloned()
 }
@@ -839,10 +835,9 @@ async fn check_access_policy(conn: &Connection, s: &mut Step) {
                 continue;
             }
         };
-        let probe = format!(
-            "/users/{}/onlineMeetings?$filter={}",
-            user.id,
-            enc("JoinWebUrl eq 'https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe'")
+        let probe = meeting_by_join_url(
+            &user.id,
+            "https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe",
         );
         match graph_get(conn, s, &probe, Some(&user.id)).await {
             Ok(_) => covered += 1,
@@ -1088,11 +1083,7 @@ async fn smoke_test(conn: &Connection, s: &mut Step) {
     } else {
         s.detail
             .push("Created a Teams meeting in the host's calendar.".into());
-        let find = format!(
-            "/users/{}/onlineMeetings?$filter={}",
-            user.id,
-            enc(&format!("JoinWebUrl eq '{}'", odata_quote(&join)))
-        );
+        let find = meeting_by_join_url(&user.id, &join);
         match graph_get(conn, s, &find, Some(&user.id)).await {
             Ok(b) if b["value"].as_array().is_some_and(|v| !v.is_empty()) => s
                 .detail

@@ -78,8 +78,17 @@ pub fn odata_quote(v: &str) -> String {
     v.replace('\'', "''")
 }
 
-fn enc(v: &str) -> String {
+/// Percent-encode a query value.
+pub fn enc(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
+}
+
+/// The Graph path that finds a user's online meeting by its join URL (`$filter=JoinWebUrl eq`).
+pub fn meeting_by_join_url(user_id: &str, join_url: &str) -> String {
+    format!(
+        "/users/{user_id}/onlineMeetings?$filter={}",
+        enc(&format!("JoinWebUrl eq '{}'", odata_quote(join_url)))
+    )
 }
 
 /// Find a host by e-mail: the mail address or, failing that, the UPN.

@@ -20,7 +20,7 @@ use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
 use crate::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
-use crate::summary::{find_user, odata_quote};
+use crate::summary::{enc, find_user, meeting_by_join_url};
 use crate::webinars::{self, Webinar, WebinarState};
 
 /// Meetings worked on at once (Graph's per-mailbox limit is enforced separately, 4 per mailbox).
@@ -54,10 +54,6 @@ pub struct SyncSummary {
     pub requests: u32,
     pub throttled_waits: u32,
     pub cancelled: bool,
-}
-
-fn enc(v: &str) -> String {
-    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 /// The ended Teams meetings a host organised in the range, one per join URL.
@@ -110,10 +106,7 @@ impl Ctx {
         let Some(user) = self.user_id(&w.host).await? else {
             return Ok(None);
         };
-        let url = format!(
-            "/users/{user}/onlineMeetings?$filter={}",
-            enc(&format!("JoinWebUrl eq '{}'", odata_quote(join)))
-        );
+        let url = meeting_by_join_url(&user, join);
         let v: serde_json::Value = self
             .graph
             .get_json(Request::get(url).mailbox(&user))

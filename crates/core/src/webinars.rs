@@ -16,7 +16,7 @@ use serde_json::json;
 use crate::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
 use crate::profile::{is_email, FieldError};
-use crate::summary::{find_user, odata_quote};
+use crate::summary::{enc, find_user, meeting_by_join_url};
 
 pub const MAX_SUBJECT: usize = 255;
 pub const MAX_DESCRIPTION: usize = 32_000;
@@ -250,10 +250,6 @@ pub struct WebinarDetails {
     pub online_meeting_id: Option<String>,
     /// Why the online meeting could not be resolved, in the user's words.
     pub meeting_problem: Option<String>,
-}
-
-fn enc(v: &str) -> String {
-    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> FieldError {
@@ -709,11 +705,7 @@ pub async fn details(conn: &Connection, host: &str, id: &str) -> Result<WebinarD
         Some(join) => {
             let graph = conn.graph()?;
             let user = host_user(&graph, host).await?;
-            let url = format!(
-                "/users/{}/onlineMeetings?$filter={}",
-                user.id,
-                enc(&format!("JoinWebUrl eq '{}'", odata_quote(join)))
-            );
+            let url = meeting_by_join_url(&user.id, join);
             match graph
                 .get_json::<serde_json::Value>(Request::get(url).mailbox(&user.id))
                 .await
