@@ -11,6 +11,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     tauri_specta::Builder::<tauri::Wry>::new().commands(tauri_specta::collect_commands![
         commands::tenant::app_status,
         commands::tenant::tenant_summary,
+        commands::tenant::demo_start,
+        commands::tenant::diagnostics,
+        commands::tenant::ui_ready,
         commands::connections::profiles_list,
         commands::connections::profile_validate,
         commands::connections::profile_save,
@@ -45,22 +48,63 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
     ])
 }
 
-/// Start the demo tenant in-process and make it the active connection.
+/// When the process started (for the start-up time in the log).
+pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
+
+/// Start the demo tenant in-process (once per run) and make it the active connection.
 async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreError> {
+    let running = state
+        .emulator
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_some();
+    if running {
+        state.hub.activate(rollcall_core::hub::DEMO_ID)?;
+        return Ok(());
+    }
     let (conn, running) = rollcall_core::demo::start(rollcall_emulator::Config::default()).await?;
     state.hub.set_demo(conn);
     *state.emulator.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
+    tracing::info!("demo tenant started");
     Ok(())
 }
 
-pub fn run() {
-    let _ = tracing_subscriber::fmt()
+/// Logs go to stderr and to one redacted file per day in the log folder. A log folder that cannot
+/// be created costs the file, not the app.
+fn init_logging(log_dir: &std::path::Path) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
+            .unwrap_or_else(|_| "info".into())
+    };
+    let (file, problem) = match rollcall_core::logging::daily_appender(log_dir) {
+        Ok(a) => (
+            Some(
+                tracing_subscriber::fmt::layer()
+                    .with_ansi(false)
+                    .with_writer(rollcall_core::logging::DailyLog(a))
+                    .with_filter(filter()),
+            ),
+            None,
+        ),
+        Err(e) => (None, Some(e)),
+    };
+    let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+        .with_filter(filter());
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(file)
         .try_init();
+    if let Some(e) = problem {
+        tracing::warn!("no log file: {}", e.message);
+    }
+}
+
+pub fn run() {
+    let _ = STARTED.set(std::time::Instant::now());
     let demo = std::env::args().any(|a| a == "--demo")
         || std::env::var("ROLLCALL_DEMO").is_ok_and(|v| v == "1");
     let builder = specta_builder();
@@ -71,6 +115,12 @@ pub fn run() {
             std::process::exit(1);
         }
     };
+    init_logging(&app_state.log_dir);
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        os = std::env::consts::OS,
+        "Rollcall starting"
+    );
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(app_state)
@@ -81,7 +131,7 @@ pub fn run() {
                 let state = app.state::<state::AppState>();
                 tauri::async_runtime::block_on(start_demo(&state))?;
                 if let Some(w) = app.get_webview_window("main") {
-                    let _ = w.set_title("Rollcall — DEMO tenant (Northwind Academy)");
+                    let _ = w.set_title(&state.status().window_title());
                 }
             }
             Ok(())

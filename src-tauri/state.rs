@@ -11,6 +11,10 @@ use serde::Serialize;
 
 pub struct AppState {
     pub hub: Hub,
+    /// Where profiles and archives live (shown in diagnostics and the README).
+    pub data_dir: std::path::PathBuf,
+    /// The daily log files.
+    pub log_dir: std::path::PathBuf,
     /// Keeps the in-process demo tenant alive for the app's lifetime.
     pub emulator: Mutex<Option<rollcall_emulator::Running>>,
 }
@@ -22,7 +26,14 @@ pub struct AppStatus {
     pub demo: bool,
     pub tenant: Option<String>,
     pub profile: String,
+    /// `application` or `delegated`, when connected to a saved profile.
+    pub mode: Option<rollcall_core::profile::AuthMode>,
+    /// No saved profile and no demo running: the UI shows the welcome screen.
+    pub first_run: bool,
     pub version: String,
+    /// Where profiles and archives live, and the daily logs (shown in Settings).
+    pub data_dir: String,
+    pub log_dir: String,
     /// Why there is no connection, when there is none.
     pub problem: Option<CoreError>,
     /// The host accounts of the active connection.
@@ -31,22 +42,41 @@ pub struct AppStatus {
 
 impl AppState {
     pub fn new() -> Result<Self, CoreError> {
-        let profiles = Profiles::in_dir(&data_dir()?);
+        let data_dir = data_dir()?;
+        let profiles = Profiles::in_dir(&data_dir);
         Ok(AppState {
             hub: Hub::new(profiles, Arc::new(KeyringSecrets::default())),
+            log_dir: data_dir.join("logs"),
+            data_dir,
             emulator: Mutex::new(None),
         })
     }
 
     pub fn status(&self) -> AppStatus {
         let version = env!("CARGO_PKG_VERSION").to_string();
+        let view = self.hub.list();
+        let first_run = view
+            .as_ref()
+            .is_ok_and(|v| v.profiles.is_empty() && v.active.is_none());
+        let mode = view.ok().and_then(|v| {
+            let id = v.active?;
+            v.profiles.into_iter().find(|p| p.id == id).map(|p| p.mode)
+        });
         match self.hub.connection() {
             Ok(c) => AppStatus {
                 connected: true,
                 demo: c.demo,
                 tenant: Some(c.tenant.clone()),
                 profile: c.profile.clone(),
+                mode: if c.demo {
+                    Some(rollcall_core::profile::AuthMode::Application)
+                } else {
+                    mode
+                },
+                first_run: false,
                 version,
+                data_dir: self.data_dir.display().to_string(),
+                log_dir: self.log_dir.display().to_string(),
                 problem: None,
                 hosts: c.hosts.clone(),
             },
@@ -55,10 +85,62 @@ impl AppState {
                 demo: false,
                 tenant: None,
                 profile: "Not connected".into(),
+                mode: None,
+                first_run,
                 version,
+                data_dir: self.data_dir.display().to_string(),
+                log_dir: self.log_dir.display().to_string(),
                 problem: Some(e),
                 hosts: Vec::new(),
             },
+        }
+    }
+
+    /// "Rollcall — DEMO · Demo tenant (northwind…)" / "Rollcall — Contoso LMS (contoso.onmicrosoft.com)".
+    pub fn window_title(&self) -> String {
+        self.status().window_title()
+    }
+
+    /// The "Copy diagnostics" text.
+    pub fn diagnostics(&self) -> String {
+        let env = rollcall_core::diagnostics::Environment {
+            app_version: env!("CARGO_PKG_VERSION").into(),
+            runtime: format!(
+                "Tauri {}, WebView {}",
+                tauri::VERSION,
+                tauri::webview_version().unwrap_or_else(|_| "unknown".into())
+            ),
+            data_dir: self.data_dir.display().to_string(),
+            log_dir: self.log_dir.display().to_string(),
+        };
+        let view = self.hub.list().ok();
+        let demo =
+            view.as_ref().and_then(|v| v.active.as_deref()) == Some(rollcall_core::hub::DEMO_ID);
+        let profile = view.as_ref().and_then(|v| {
+            let id = v.active.as_deref()?;
+            v.profiles.iter().find(|p| p.id == id)
+        });
+        let mut extra = Vec::new();
+        if let Some(s) = self.hub.sync_state().summary {
+            extra.push((
+                "Last sync".to_string(),
+                format!(
+                    "{} webinars, {} reports fetched, {} unchanged, {} records, {} requests, {} throttled waits, {} unavailable{}",
+                    s.webinars, s.fetched, s.unchanged, s.records, s.requests, s.throttled_waits,
+                    s.unavailable.len(), if s.cancelled { ", cancelled" } else { "" }
+                ),
+            ));
+        }
+        rollcall_core::diagnostics::report(&env, profile, demo, &extra)
+    }
+}
+
+impl AppStatus {
+    pub fn window_title(&self) -> String {
+        match (&self.tenant, self.demo) {
+            (Some(t), true) => format!("Rollcall — DEMO · {} ({t})", self.profile),
+            (Some(t), false) => format!("Rollcall — {} ({t})", self.profile),
+            (None, _) => "Rollcall".into(),
         }
     }
 }

@@ -17,7 +17,7 @@ pub async fn attendance_get(
     webinar: Webinar,
     threshold: f64,
 ) -> Result<WebinarAttendance, IpcError> {
-    state.hub.attendance(&webinar, threshold).await
+    Ok(state.hub.attendance(&webinar, threshold).await?)
 }
 
 /// What the local archive holds for the webinar, at once (`null` when nothing is archived).
@@ -28,7 +28,7 @@ pub async fn attendance_archived(
     webinar: Webinar,
     threshold: f64,
 ) -> Result<Option<WebinarAttendance>, IpcError> {
-    state.hub.archived_attendance(&webinar, threshold)
+    Ok(state.hub.archived_attendance(&webinar, threshold)?)
 }
 
 /// Import a Teams attendance download (the file's bytes) into the archive.
@@ -41,7 +41,7 @@ pub async fn attendance_import(
     time_zone: String,
 ) -> Result<String, IpcError> {
     let _span = tracing::info_span!("attendance_import").entered();
-    state.hub.import_download(&bytes, &host, &time_zone)
+    Ok(state.hub.import_download(&bytes, &host, &time_zone)?)
 }
 
 /// Write one session (or, without `session`, all of them) as CSV to a path the user chose.
@@ -56,13 +56,13 @@ pub async fn attendance_export(
     path: String,
 ) -> Result<u32, IpcError> {
     let _span = tracing::info_span!("attendance_export").entered();
-    state.hub.export_attendance(
+    Ok(state.hub.export_attendance(
         &webinar_id,
         session,
         level,
         &options,
         std::path::Path::new(&path),
-    )
+    )?)
 }
 
 /// Export every session of the period's ended webinars (all hosts of the connection).
@@ -76,10 +76,10 @@ pub async fn attendance_export_range(
     options: CsvOptions,
     path: String,
 ) -> Result<(u32, Vec<String>), IpcError> {
-    state
+    Ok(state
         .hub
         .export_range(&from, &to, level, &options, std::path::Path::new(&path))
-        .await
+        .await?)
 }
 
 /// Match a session against the LMS participant list (the CSV file's text).
@@ -91,7 +91,7 @@ pub async fn roster_match(
     session: u32,
     roster_csv: String,
 ) -> Result<RosterMatch, IpcError> {
-    state.hub.roster_match(&webinar_id, session, &roster_csv)
+    Ok(state.hub.roster_match(&webinar_id, session, &roster_csv)?)
 }
 
 /// Remember a manual match (attendee → roster e-mail) for later sessions.
@@ -102,7 +102,7 @@ pub async fn roster_remember(
     attendee_key: String,
     email: String,
 ) -> Result<(), IpcError> {
-    state.hub.remember_match(&attendee_key, &email)
+    Ok(state.hub.remember_match(&attendee_key, &email)?)
 }
 
 /// Test seam, not a fallback: when `ROLLCALL_TEST_SAVE_DIR` is set (end-to-end tests, which cannot
@@ -129,7 +129,7 @@ pub async fn sync_start(
     to: String,
 ) -> Result<SyncState, IpcError> {
     let _span = tracing::info_span!("sync_start").entered();
-    state.hub.start_sync(&from, &to)
+    Ok(state.hub.start_sync(&from, &to)?)
 }
 
 /// Progress of the background sync, and its summary when done.

@@ -14,7 +14,7 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn profiles_list(state: State<'_, AppState>) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profiles_list").entered();
-    state.hub.list()
+    Ok(state.hub.list()?)
 }
 
 /// Field-by-field problems of a profile being edited.
@@ -36,7 +36,7 @@ pub async fn profile_save(
     secret: Option<String>,
 ) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profile_save").entered();
-    state.hub.save(profile, secret.map(Secret::new))
+    Ok(state.hub.save(profile, secret.map(Secret::new))?)
 }
 
 /// Delete a profile and its keychain entries.
@@ -47,7 +47,7 @@ pub async fn profile_delete(
     id: String,
 ) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profile_delete").entered();
-    state.hub.delete(&id)
+    Ok(state.hub.delete(&id)?)
 }
 
 /// Switch the active profile (`"demo"` for the demo tenant).
@@ -58,7 +58,7 @@ pub async fn profile_activate(
     id: String,
 ) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profile_activate").entered();
-    state.hub.activate(&id)
+    Ok(state.hub.activate(&id)?)
 }
 
 /// Get a fresh token for the active profile and describe it.
@@ -67,7 +67,7 @@ pub async fn profile_activate(
 pub async fn connection_test(state: State<'_, AppState>) -> Result<ConnectionStatus, IpcError> {
     let span = tracing::info_span!("connection_test");
     let _g = span.enter();
-    state.hub.test().await
+    Ok(state.hub.test().await?)
 }
 
 /// Start a browser sign-in; returns the address (shown in case no browser opens).
@@ -85,7 +85,7 @@ pub async fn sign_in_start(state: State<'_, AppState>, id: String) -> Result<Str
 #[tauri::command]
 #[specta::specta]
 pub async fn sign_in_wait(state: State<'_, AppState>) -> Result<ConnectionStatus, IpcError> {
-    state.hub.finish_sign_in().await
+    Ok(state.hub.finish_sign_in().await?)
 }
 
 /// Stop waiting for the browser.
@@ -101,5 +101,5 @@ pub async fn sign_in_cancel(state: State<'_, AppState>) -> Result<(), IpcError> 
 #[specta::specta]
 pub async fn sign_out(state: State<'_, AppState>, id: String) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("sign_out").entered();
-    state.hub.sign_out(&id)
+    Ok(state.hub.sign_out(&id)?)
 }

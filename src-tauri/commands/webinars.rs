@@ -19,7 +19,7 @@ pub async fn webinars_list(
     hosts: Option<Vec<String>>,
     teams_only: bool,
 ) -> Result<WebinarRange, IpcError> {
-    state.hub.webinars(hosts, &from, &to, teams_only).await
+    Ok(state.hub.webinars(hosts, &from, &to, teams_only).await?)
 }
 
 /// Past webinars from the local archive, at once (the page refreshes from Graph right after).
@@ -31,7 +31,7 @@ pub async fn webinars_archived(
     to: String,
     hosts: Option<Vec<String>>,
 ) -> Result<WebinarRange, IpcError> {
-    state.hub.archived_webinars(hosts, &from, &to)
+    Ok(state.hub.archived_webinars(hosts, &from, &to)?)
 }
 
 /// Field problems of a webinar being created.
@@ -48,7 +48,7 @@ pub async fn webinar_create(
     state: State<'_, AppState>,
     webinar: NewWebinar,
 ) -> Result<Webinar, IpcError> {
-    webinars::create(&state.hub.connection()?, &webinar).await
+    Ok(webinars::create(&state.hub.connection()?, &webinar).await?)
 }
 
 /// Change time, subject or description (an occurrence, or the series by its id).
@@ -58,7 +58,7 @@ pub async fn webinar_update(
     state: State<'_, AppState>,
     edit: WebinarEdit,
 ) -> Result<Webinar, IpcError> {
-    webinars::update(&state.hub.connection()?, &edit).await
+    Ok(webinars::update(&state.hub.connection()?, &edit).await?)
 }
 
 /// Cancel with a message to the attendees (organizer only).
@@ -70,7 +70,7 @@ pub async fn webinar_cancel(
     id: String,
     message: String,
 ) -> Result<(), IpcError> {
-    state.hub.cancel_webinar(&host, &id, &message).await
+    Ok(state.hub.cancel_webinar(&host, &id, &message).await?)
 }
 
 /// The details panel: the event and its online meeting.
@@ -81,5 +81,5 @@ pub async fn webinar_details(
     host: String,
     id: String,
 ) -> Result<WebinarDetails, IpcError> {
-    webinars::details(&state.hub.connection()?, &host, &id).await
+    Ok(webinars::details(&state.hub.connection()?, &host, &id).await?)
 }

@@ -59,8 +59,11 @@ export function fake(over: Partial<Backend> = {}): Backend {
     throw new Error("not used in this test");
   };
   return {
-    appStatus: async () => ({ connected: true, demo: true, tenant: "tenant-1", profile: "Demo tenant", version: "0.1.0", problem: null, hosts: ["a@x.example", "d@x.example"] }),
+    appStatus: async () => ({ connected: true, demo: true, tenant: "tenant-1", profile: "Demo tenant", mode: "application", firstRun: false, version: "0.1.0", dataDir: "/data", logDir: "/data/logs", problem: null, hosts: ["a@x.example", "d@x.example"] }),
     tenantSummary: async () => summary,
+    demoStart: none,
+    diagnostics: async () => "Rollcall diagnostics",
+    uiReady: async () => {},
     profilesList: async () => ({ active: "demo", demoAvailable: true, profiles: [] }),
     profileValidate: async () => [],
     profileSave: none,

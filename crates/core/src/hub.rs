@@ -202,7 +202,7 @@ impl Hub {
                 return Err(CoreError::new(
                     ErrorCode::NotFound,
                     "The demo tenant is not running.",
-                    Some("Start Rollcall with --demo.".into()),
+                    Some("Choose \"Explore the demo tenant\" on the welcome screen or in Settings → Connections.".into()),
                 ));
             }
             *lock(&self.demo_active) = true;

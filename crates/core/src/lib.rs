@@ -9,10 +9,12 @@ pub mod attendance;
 pub mod connection;
 #[cfg(feature = "demo")]
 pub mod demo;
+pub mod diagnostics;
 pub mod error;
 pub mod export;
 pub mod hub;
 pub mod import;
+pub mod logging;
 pub mod permissions;
 pub mod profile;
 pub mod secrets;

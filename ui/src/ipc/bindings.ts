@@ -8,9 +8,10 @@
 
 export const commands = {
 /**
- * Who and what the app is connected to (tenant, profile, DEMO or not).
+ * Who and what the app is connected to (tenant, profile, DEMO or not). The window title follows it,
+ * so the taskbar says which tenant this window acts on.
  */
-async appStatus() : Promise<Result<AppStatus, CoreError>> {
+async appStatus() : Promise<Result<AppStatus, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("app_status") };
 } catch (e) {
@@ -21,7 +22,7 @@ async appStatus() : Promise<Result<AppStatus, CoreError>> {
 /**
  * The tenant summary through core → graph → tenant.
  */
-async tenantSummary() : Promise<Result<TenantSummary, CoreError>> {
+async tenantSummary() : Promise<Result<TenantSummary, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("tenant_summary") };
 } catch (e) {
@@ -30,9 +31,42 @@ async tenantSummary() : Promise<Result<TenantSummary, CoreError>> {
 }
 },
 /**
+ * "Explore the demo tenant": start the built-in emulator (once) and make it the active connection.
+ */
+async demoStart() : Promise<Result<AppStatus, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("demo_start") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The text behind Settings → "Copy diagnostics" (no secrets; recent errors with request-ids).
+ */
+async diagnostics() : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("diagnostics") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The first page is interactive: log the start-up time (the start-up benchmark reads this line).
+ */
+async uiReady(page: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ui_ready", { page }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Saved profiles, which one is active, whether the demo tenant runs.
  */
-async profilesList() : Promise<Result<ProfilesView, CoreError>> {
+async profilesList() : Promise<Result<ProfilesView, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("profiles_list") };
 } catch (e) {
@@ -43,7 +77,7 @@ async profilesList() : Promise<Result<ProfilesView, CoreError>> {
 /**
  * Field-by-field problems of a profile being edited.
  */
-async profileValidate(profile: Profile) : Promise<Result<FieldError[], CoreError>> {
+async profileValidate(profile: Profile) : Promise<Result<FieldError[], IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("profile_validate", { profile }) };
 } catch (e) {
@@ -54,7 +88,7 @@ async profileValidate(profile: Profile) : Promise<Result<FieldError[], CoreError
 /**
  * Create or update a profile; `secret` (the Value), when given, replaces the saved one.
  */
-async profileSave(profile: Profile, secret: string | null) : Promise<Result<ProfilesView, CoreError>> {
+async profileSave(profile: Profile, secret: string | null) : Promise<Result<ProfilesView, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("profile_save", { profile, secret }) };
 } catch (e) {
@@ -65,7 +99,7 @@ async profileSave(profile: Profile, secret: string | null) : Promise<Result<Prof
 /**
  * Delete a profile and its keychain entries.
  */
-async profileDelete(id: string) : Promise<Result<ProfilesView, CoreError>> {
+async profileDelete(id: string) : Promise<Result<ProfilesView, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("profile_delete", { id }) };
 } catch (e) {
@@ -76,7 +110,7 @@ async profileDelete(id: string) : Promise<Result<ProfilesView, CoreError>> {
 /**
  * Switch the active profile (`"demo"` for the demo tenant).
  */
-async profileActivate(id: string) : Promise<Result<ProfilesView, CoreError>> {
+async profileActivate(id: string) : Promise<Result<ProfilesView, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("profile_activate", { id }) };
 } catch (e) {
@@ -87,7 +121,7 @@ async profileActivate(id: string) : Promise<Result<ProfilesView, CoreError>> {
 /**
  * Get a fresh token for the active profile and describe it.
  */
-async connectionTest() : Promise<Result<ConnectionStatus, CoreError>> {
+async connectionTest() : Promise<Result<ConnectionStatus, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("connection_test") };
 } catch (e) {
@@ -98,7 +132,7 @@ async connectionTest() : Promise<Result<ConnectionStatus, CoreError>> {
 /**
  * Start a browser sign-in; returns the address (shown in case no browser opens).
  */
-async signInStart(id: string) : Promise<Result<string, CoreError>> {
+async signInStart(id: string) : Promise<Result<string, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sign_in_start", { id }) };
 } catch (e) {
@@ -109,7 +143,7 @@ async signInStart(id: string) : Promise<Result<string, CoreError>> {
 /**
  * Wait (up to 5 minutes) for the sign-in started by `sign_in_start`.
  */
-async signInWait() : Promise<Result<ConnectionStatus, CoreError>> {
+async signInWait() : Promise<Result<ConnectionStatus, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sign_in_wait") };
 } catch (e) {
@@ -120,7 +154,7 @@ async signInWait() : Promise<Result<ConnectionStatus, CoreError>> {
 /**
  * Stop waiting for the browser.
  */
-async signInCancel() : Promise<Result<null, CoreError>> {
+async signInCancel() : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sign_in_cancel") };
 } catch (e) {
@@ -131,7 +165,7 @@ async signInCancel() : Promise<Result<null, CoreError>> {
 /**
  * Forget the signed-in user of a profile.
  */
-async signOut(id: string) : Promise<Result<ProfilesView, CoreError>> {
+async signOut(id: string) : Promise<Result<ProfilesView, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sign_out", { id }) };
 } catch (e) {
@@ -142,7 +176,7 @@ async signOut(id: string) : Promise<Result<ProfilesView, CoreError>> {
 /**
  * The steps for the active connection, with the latest results.
  */
-async setupPlan() : Promise<Result<Checklist, CoreError>> {
+async setupPlan() : Promise<Result<Checklist, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("setup_plan") };
 } catch (e) {
@@ -153,7 +187,7 @@ async setupPlan() : Promise<Result<Checklist, CoreError>> {
 /**
  * Check one step now (`tenant`, `credentials`, …, `smoke`).
  */
-async setupCheck(id: string) : Promise<Result<Step, CoreError>> {
+async setupCheck(id: string) : Promise<Result<Step, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("setup_check", { id }) };
 } catch (e) {
@@ -164,7 +198,7 @@ async setupCheck(id: string) : Promise<Result<Step, CoreError>> {
 /**
  * Write the set-up report (Markdown, or HTML for a `.html` name) to a path the user chose.
  */
-async setupReportSave(path: string) : Promise<Result<null, CoreError>> {
+async setupReportSave(path: string) : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("setup_report_save", { path }) };
 } catch (e) {
@@ -175,7 +209,7 @@ async setupReportSave(path: string) : Promise<Result<null, CoreError>> {
 /**
  * Webinars of the hosts (default: the connection's) between two RFC 3339 instants.
  */
-async webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean) : Promise<Result<WebinarRange, CoreError>> {
+async webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean) : Promise<Result<WebinarRange, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webinars_list", { from, to, hosts, teamsOnly }) };
 } catch (e) {
@@ -186,7 +220,7 @@ async webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: 
 /**
  * Past webinars from the local archive, at once (the page refreshes from Graph right after).
  */
-async webinarsArchived(from: string, to: string, hosts: string[] | null) : Promise<Result<WebinarRange, CoreError>> {
+async webinarsArchived(from: string, to: string, hosts: string[] | null) : Promise<Result<WebinarRange, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webinars_archived", { from, to, hosts }) };
 } catch (e) {
@@ -197,7 +231,7 @@ async webinarsArchived(from: string, to: string, hosts: string[] | null) : Promi
 /**
  * Field problems of a webinar being created.
  */
-async webinarValidate(webinar: NewWebinar) : Promise<Result<FieldError[], CoreError>> {
+async webinarValidate(webinar: NewWebinar) : Promise<Result<FieldError[], IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webinar_validate", { webinar }) };
 } catch (e) {
@@ -208,7 +242,7 @@ async webinarValidate(webinar: NewWebinar) : Promise<Result<FieldError[], CoreEr
 /**
  * Create the event with its Teams meeting.
  */
-async webinarCreate(webinar: NewWebinar) : Promise<Result<Webinar, CoreError>> {
+async webinarCreate(webinar: NewWebinar) : Promise<Result<Webinar, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webinar_create", { webinar }) };
 } catch (e) {
@@ -219,7 +253,7 @@ async webinarCreate(webinar: NewWebinar) : Promise<Result<Webinar, CoreError>> {
 /**
  * Change time, subject or description (an occurrence, or the series by its id).
  */
-async webinarUpdate(edit: WebinarEdit) : Promise<Result<Webinar, CoreError>> {
+async webinarUpdate(edit: WebinarEdit) : Promise<Result<Webinar, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webinar_update", { edit }) };
 } catch (e) {
@@ -230,7 +264,7 @@ async webinarUpdate(edit: WebinarEdit) : Promise<Result<Webinar, CoreError>> {
 /**
  * Cancel with a message to the attendees (organizer only).
  */
-async webinarCancel(host: string, id: string, message: string) : Promise<Result<null, CoreError>> {
+async webinarCancel(host: string, id: string, message: string) : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webinar_cancel", { host, id, message }) };
 } catch (e) {
@@ -241,7 +275,7 @@ async webinarCancel(host: string, id: string, message: string) : Promise<Result<
 /**
  * The details panel: the event and its online meeting.
  */
-async webinarDetails(host: string, id: string) : Promise<Result<WebinarDetails, CoreError>> {
+async webinarDetails(host: string, id: string) : Promise<Result<WebinarDetails, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("webinar_details", { host, id }) };
 } catch (e) {
@@ -252,7 +286,7 @@ async webinarDetails(host: string, id: string) : Promise<Result<WebinarDetails, 
 /**
  * Every session of the webinar's online meeting, with completion against `threshold` (0–1).
  */
-async attendanceGet(webinar: Webinar, threshold: number) : Promise<Result<WebinarAttendance, CoreError>> {
+async attendanceGet(webinar: Webinar, threshold: number) : Promise<Result<WebinarAttendance, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("attendance_get", { webinar, threshold }) };
 } catch (e) {
@@ -263,7 +297,7 @@ async attendanceGet(webinar: Webinar, threshold: number) : Promise<Result<Webina
 /**
  * What the local archive holds for the webinar, at once (`null` when nothing is archived).
  */
-async attendanceArchived(webinar: Webinar, threshold: number) : Promise<Result<WebinarAttendance | null, CoreError>> {
+async attendanceArchived(webinar: Webinar, threshold: number) : Promise<Result<WebinarAttendance | null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("attendance_archived", { webinar, threshold }) };
 } catch (e) {
@@ -274,7 +308,7 @@ async attendanceArchived(webinar: Webinar, threshold: number) : Promise<Result<W
 /**
  * Import a Teams attendance download (the file's bytes) into the archive.
  */
-async attendanceImport(bytes: number[], host: string, timeZone: string) : Promise<Result<string, CoreError>> {
+async attendanceImport(bytes: number[], host: string, timeZone: string) : Promise<Result<string, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("attendance_import", { bytes, host, timeZone }) };
 } catch (e) {
@@ -285,7 +319,7 @@ async attendanceImport(bytes: number[], host: string, timeZone: string) : Promis
 /**
  * Write one session (or, without `session`, all of them) as CSV to a path the user chose.
  */
-async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string) : Promise<Result<number, CoreError>> {
+async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string) : Promise<Result<number, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("attendance_export", { webinarId, session, level, options, path }) };
 } catch (e) {
@@ -296,7 +330,7 @@ async attendanceExport(webinarId: string, session: number | null, level: Level, 
 /**
  * Export every session of the period's ended webinars (all hosts of the connection).
  */
-async attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string) : Promise<Result<[number, string[]], CoreError>> {
+async attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string) : Promise<Result<[number, string[]], IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("attendance_export_range", { from, to, level, options, path }) };
 } catch (e) {
@@ -307,7 +341,7 @@ async attendanceExportRange(from: string, to: string, level: Level, options: Csv
 /**
  * Match a session against the LMS participant list (the CSV file's text).
  */
-async rosterMatch(webinarId: string, session: number, rosterCsv: string) : Promise<Result<RosterMatch, CoreError>> {
+async rosterMatch(webinarId: string, session: number, rosterCsv: string) : Promise<Result<RosterMatch, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("roster_match", { webinarId, session, rosterCsv }) };
 } catch (e) {
@@ -318,7 +352,7 @@ async rosterMatch(webinarId: string, session: number, rosterCsv: string) : Promi
 /**
  * Remember a manual match (attendee → roster e-mail) for later sessions.
  */
-async rosterRemember(attendeeKey: string, email: string) : Promise<Result<null, CoreError>> {
+async rosterRemember(attendeeKey: string, email: string) : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("roster_remember", { attendeeKey, email }) };
 } catch (e) {
@@ -330,7 +364,7 @@ async rosterRemember(attendeeKey: string, email: string) : Promise<Result<null, 
  * Test seam, not a fallback: when `ROLLCALL_TEST_SAVE_DIR` is set (end-to-end tests, which cannot
  * drive the OS save dialog), save-as answers with that folder and the suggested name.
  */
-async savePathOverride(suggested: string) : Promise<Result<string | null, CoreError>> {
+async savePathOverride(suggested: string) : Promise<Result<string | null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("save_path_override", { suggested }) };
 } catch (e) {
@@ -341,7 +375,7 @@ async savePathOverride(suggested: string) : Promise<Result<string | null, CoreEr
 /**
  * Start bringing the local archive up to date for the period (runs in the background).
  */
-async syncStart(from: string, to: string) : Promise<Result<SyncState, CoreError>> {
+async syncStart(from: string, to: string) : Promise<Result<SyncState, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sync_start", { from, to }) };
 } catch (e) {
@@ -352,7 +386,7 @@ async syncStart(from: string, to: string) : Promise<Result<SyncState, CoreError>
 /**
  * Progress of the background sync, and its summary when done.
  */
-async syncStatus() : Promise<Result<SyncState, CoreError>> {
+async syncStatus() : Promise<Result<SyncState, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sync_status") };
 } catch (e) {
@@ -363,7 +397,7 @@ async syncStatus() : Promise<Result<SyncState, CoreError>> {
 /**
  * Stop the background sync; what was fetched is kept.
  */
-async syncCancel() : Promise<Result<null, CoreError>> {
+async syncCancel() : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("sync_cancel") };
 } catch (e) {
@@ -383,7 +417,19 @@ async syncCancel() : Promise<Result<null, CoreError>> {
 
 /** user-defined types **/
 
-export type AppStatus = { connected: boolean; demo: boolean; tenant: string | null; profile: string; version: string; 
+export type AppStatus = { connected: boolean; demo: boolean; tenant: string | null; profile: string; 
+/**
+ * `application` or `delegated`, when connected to a saved profile.
+ */
+mode: AuthMode | null; 
+/**
+ * No saved profile and no demo running: the UI shows the welcome screen.
+ */
+firstRun: boolean; version: string; 
+/**
+ * Where profiles and archives live, and the daily logs (shown in Settings).
+ */
+dataDir: string; logDir: string; 
 /**
  * Why there is no connection, when there is none.
  */
@@ -570,6 +616,7 @@ export type Interval = {
  * RFC 3339 UTC; `None` when Teams has no join/leave data (e.g. some dial-ins).
  */
 join: string | null; leave: string | null; seconds: number }
+export type IpcError = CoreError
 export type Level = 
 /**
  * One row per attendee per session.

@@ -65,6 +65,12 @@ export type {
 export interface Backend {
   appStatus(): Promise<AppStatus>;
   tenantSummary(): Promise<TenantSummary>;
+  /** Start the built-in demo tenant (once) and make it active. */
+  demoStart(): Promise<AppStatus>;
+  /** The "Copy diagnostics" text: versions, OS, profile without secrets, recent errors. */
+  diagnostics(): Promise<string>;
+  /** The first page is interactive (logs the start-up time). */
+  uiReady(page: string): Promise<void>;
   profilesList(): Promise<ProfilesView>;
   profileValidate(profile: Profile): Promise<FieldError[]>;
   /** `secret` is the client secret's Value; it is sent once and never comes back. */
@@ -124,6 +130,11 @@ function unwrap<T>(r: Result<T>): T {
 export const tauriBackend: Backend = {
   appStatus: async () => unwrap(await commands.appStatus()),
   tenantSummary: async () => unwrap(await commands.tenantSummary()),
+  demoStart: async () => unwrap(await commands.demoStart()),
+  diagnostics: async () => unwrap(await commands.diagnostics()),
+  uiReady: async (page) => {
+    unwrap(await commands.uiReady(page));
+  },
   profilesList: async () => unwrap(await commands.profilesList()),
   profileValidate: async (p) => unwrap(await commands.profileValidate(p)),
   profileSave: async (p, s) => unwrap(await commands.profileSave(p, s)),

@@ -1,0 +1,157 @@
+//! The app's log: one file per day in the log folder, the last 14 kept, every line passed through
+//! [`redact`] first. Rollcall never logs a secret on purpose (tests prove it); the redactor is the
+//! second fence, for a token that slips into an error body or a URL. Request-ids stay readable,
+//! since support needs them.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+/// How many daily files stay in the log folder.
+pub const KEEP_DAYS: usize = 14;
+
+/// The log folder: `logs` beside the profiles and archives in the data folder.
+pub fn log_dir() -> Result<PathBuf, crate::CoreError> {
+    Ok(crate::profile::data_dir()?.join("logs"))
+}
+
+fn patterns() -> &'static [(Regex, &'static str)] {
+    static P: OnceLock<Vec<(Regex, &'static str)>> = OnceLock::new();
+    P.get_or_init(|| {
+        let keys = "client_secret|refresh_token|access_token|id_token|code_verifier|code|password|assertion|secret|token";
+        [
+            // Authorization headers.
+            (r"(?i)(bearer|basic)\s+[A-Za-z0-9._~+/=-]{8,}", "$1 [redacted]"),
+            // JWTs anywhere (access and id tokens).
+            (r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*", "[redacted-jwt]"),
+            // Form or query pairs: client_secret=…&, code=…
+            (&format!(r"(?i)\b({keys})=[^&\s\x22']+"), "$1=[redacted]"),
+            // JSON members: "refresh_token":"…"
+            (&format!(r#"(?i)"({keys}|clientSecret|refreshToken|accessToken)"\s*:\s*"[^"]*""#), "\"$1\":\"[redacted]\""),
+            // Entra client secret values (…8Q~…) pasted somewhere unexpected.
+            (r"\b[A-Za-z0-9_.-]{3}[0-9]Q~[A-Za-z0-9_.~-]{20,}", "[redacted-secret]"),
+        ]
+        .into_iter()
+        .filter_map(|(p, r)| Regex::new(p).ok().map(|re| (re, r)))
+        .collect()
+    })
+}
+
+/// A log line with secrets, tokens, codes and passwords replaced by `[redacted]`.
+pub fn redact(line: &str) -> String {
+    let mut out = std::borrow::Cow::Borrowed(line);
+    for (re, with) in patterns() {
+        if re.is_match(&out) {
+            out = std::borrow::Cow::Owned(re.replace_all(&out, *with).into_owned());
+        }
+    }
+    out.into_owned()
+}
+
+/// A writer that redacts each formatted event before it reaches the file.
+pub struct Redacting<W: Write>(pub W);
+
+impl<W: Write> Write for Redacting<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        self.0.write_all(redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.0.flush()
+    }
+}
+
+/// The daily file appender for `dir` (`rollcall.YYYY-MM-DD.log`), keeping [`KEEP_DAYS`] files.
+pub fn daily_appender(
+    dir: &Path,
+) -> Result<tracing_appender::rolling::RollingFileAppender, crate::CoreError> {
+    std::fs::create_dir_all(dir).map_err(|e| {
+        crate::CoreError::internal(format!(
+            "could not create the log folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    tracing_appender::rolling::Builder::new()
+        .rotation(tracing_appender::rolling::Rotation::DAILY)
+        .filename_prefix("rollcall")
+        .filename_suffix("log")
+        .max_log_files(KEEP_DAYS)
+        .build(dir)
+        .map_err(|e| crate::CoreError::internal(format!("could not open the log file: {e}")))
+}
+
+/// A `MakeWriter` for tracing-subscriber: the daily file behind [`Redacting`].
+pub struct DailyLog(pub tracing_appender::rolling::RollingFileAppender);
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for DailyLog {
+    type Writer = Redacting<
+        <tracing_appender::rolling::RollingFileAppender as tracing_subscriber::fmt::MakeWriter<
+            'a,
+        >>::Writer,
+    >;
+    fn make_writer(&'a self) -> Self::Writer {
+        Redacting(self.0.make_writer())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    #[test]
+    fn secrets_go_request_ids_stay() {
+        let rid = "5f1c3a2e-9b7d-4c1a-8e2f-0a1b2c3d4e5f";
+        let line = format!(
+            "POST /token client_id=11111111-2222-3333-4444-555555555555&client_secret=abc8Q~Zy1.x_-Q&grant_type=client_credentials request-id {rid} \
+             Authorization: Bearer eyJ0eXAiOiJKV1QiLCJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxMjMifQ.c2lnbmF0dXJl \
+             {{\"refresh_token\":\"0.AAAA-refresh\",\"error\":\"invalid_grant\"}} code=M.C507_BAY.2.U.abc&state=xyz pasted 7Xy8Q~abcdefghijklmnopqrstuvwxyz0123456789"
+        );
+        let out = redact(&line);
+        for secret in [
+            "abc8Q~Zy1",
+            "eyJ0eXAi",
+            "0.AAAA-refresh",
+            "M.C507_BAY",
+            "7Xy8Q~abcdef",
+            "c2lnbmF0dXJl",
+        ] {
+            assert!(!out.contains(secret), "{secret} survived: {out}");
+        }
+        assert!(out.contains(rid), "request-id lost: {out}");
+        assert!(
+            out.contains("11111111-2222-3333-4444-555555555555"),
+            "client id lost: {out}"
+        );
+        assert!(out.contains("invalid_grant"));
+        assert!(out.contains("state=xyz"));
+        assert_eq!(redact("nothing to hide here"), "nothing to hide here");
+    }
+
+    #[test]
+    fn daily_file_is_written_redacted() {
+        let dir = std::env::temp_dir().join(format!("rollcall-log-{}", uuid::Uuid::new_v4()));
+        let appender = daily_appender(&dir).unwrap();
+        let log = DailyLog(appender);
+        let mut w = tracing_subscriber::fmt::MakeWriter::make_writer(&log);
+        w.write_all(b"token exchange failed: refresh_token=0.secret-value request-id 42\n")
+            .unwrap();
+        w.flush().unwrap();
+        drop(w);
+        drop(log);
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().flatten().collect();
+        assert_eq!(files.len(), 1);
+        let name = files[0].file_name().to_string_lossy().into_owned();
+        assert!(
+            name.starts_with("rollcall.") && name.ends_with(".log"),
+            "{name}"
+        );
+        let text = std::fs::read_to_string(files[0].path()).unwrap();
+        assert!(!text.contains("secret-value"), "{text}");
+        assert!(text.contains("request-id 42"));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
