@@ -103,6 +103,7 @@ if (task === "demo") {
   run("npm", ["run", "check"], { cwd: ui });
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });
+  run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs")]);
   const app = buildApp();
   ensureTauriDriver();
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];

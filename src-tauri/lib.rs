@@ -2,6 +2,7 @@
 
 pub mod commands;
 pub mod error;
+mod platform;
 pub mod state;
 
 use tauri::Manager;
@@ -105,6 +106,7 @@ fn init_logging(log_dir: &std::path::Path) {
 
 pub fn run() {
     let _ = STARTED.set(std::time::Instant::now());
+    platform::prepare();
     let demo = std::env::args().any(|a| a == "--demo")
         || std::env::var("ROLLCALL_DEMO").is_ok_and(|v| v == "1");
     let builder = specta_builder();

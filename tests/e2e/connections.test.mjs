@@ -40,7 +40,7 @@ after(async () => {
 
 test("application-level: a profile with a secret connects, and an expired secret is explained", async () => {
   await s.click('[data-page="settings"]');
-  await s.waitText('[data-testid="connections"]', /No connections yet/, "the empty state");
+  await s.waitText('[data-testid="connections"]', /No connections of your own yet/, "the empty state");
   // Field validation keeps the input and names the field.
   await s.clickWhenReady('[data-testid="add-connection"]', "New connection");
   await s.type('[name="name"]', "Northwind app");

@@ -1,9 +1,12 @@
 // W3C WebDriver over plain fetch, shared by the end-to-end tests. Not a test file itself.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createServer } from "node:net";
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 
 export const app = process.env.ROLLCALL_APP;
 
@@ -46,9 +49,13 @@ export async function openApp({ env = {}, args = [], output } = {}) {
   const base = `http://127.0.0.1:${port}`;
   // Its own process group, so closing the session can end the driver, WebKitWebDriver and the app
   // together even if the app outlives its window.
+  // Without a GPU the app turns WebKitGTK's compositing off (src-tauri/platform.rs), and then
+  // WebKitWebDriver's screenshot never returns on a page that does not repaint. Runs that save
+  // screenshots for docs/ keep compositing on; the tests proper run the app as shipped.
+  const shots = process.env.ROLLCALL_DOCS_SHOTS ? { WEBKIT_DISABLE_COMPOSITING_MODE: "0" } : {};
   const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...shots, ...env },
     detached: process.platform !== "win32",
   });
   if (output) {
@@ -113,6 +120,37 @@ export class Session {
   }
   async title() {
     return this.wd("GET", `/session/${this.id}/title`);
+  }
+  async exec(script, ...args) {
+    return this.wd("POST", `/session/${this.id}/execute/sync`, { script, args });
+  }
+  /** Press a key with modifiers through W3C actions, e.g. `press("2", "\uE009")` for Ctrl+2. */
+  async press(key, ...modifiers) {
+    const down = [...modifiers, key].map((value) => ({ type: "keyDown", value }));
+    const up = [key, ...modifiers.reverse()].map((value) => ({ type: "keyUp", value }));
+    await this.wd("POST", `/session/${this.id}/actions`, { actions: [{ type: "key", id: "keyboard", actions: [...down, ...up] }] });
+    await this.wd("DELETE", `/session/${this.id}/actions`);
+  }
+  /**
+   * Run axe-core in the real window and fail on serious or critical violations, listing each rule
+   * with the elements it found. `page` names the page in the message.
+   */
+  async assertAccessible(page) {
+    const has = await this.exec("return typeof window.axe === 'object'");
+    if (!has) await this.exec(`${axeSource}\n;return true;`);
+    const found = await this.wd("POST", `/session/${this.id}/execute/async`, {
+      script: `const done = arguments[arguments.length - 1];
+        window.axe.run(document, { resultTypes: ["violations"] })
+          .then((r) => done(JSON.stringify(r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 5).map((n) => n.target.join(" ") + " — " + (n.failureSummary || "").split("\\n").slice(1).join(" ")) })))))
+          .catch((e) => done(JSON.stringify({ error: String(e) })));`,
+      args: [],
+    });
+    const result = JSON.parse(found);
+    if (result.error) throw new Error(`axe-core failed on ${page}: ${result.error}`);
+    const serious = result.filter((v) => v.impact === "serious" || v.impact === "critical");
+    const text = serious.map((v) => `  [${v.impact}] ${v.id}: ${v.help}\n${v.nodes.map((n) => `      ${n}`).join("\n")}`).join("\n");
+    assert.equal(serious.length, 0, `axe-core found serious or critical violations on ${page}:\n${text}`);
+    return result;
   }
   async screenshot() {
     return Buffer.from(await this.wd("GET", `/session/${this.id}/screenshot`), "base64");
