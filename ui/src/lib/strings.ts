@@ -13,6 +13,7 @@ export const t = {
   loading: "Loading from the tenant…",
   refresh: "Refresh",
   notConnected: "Not connected",
+  requestId: (id: string) => `Request ID for support: ${id}`,
   notConnectedTitle: "No tenant connected",
   notConnectedText: "Explore the demo tenant or connect your Microsoft 365 tenant first.",
   goWelcome: "Get started",
