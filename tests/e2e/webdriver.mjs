@@ -160,6 +160,11 @@ export class Session {
     const dir = process.env.ROLLCALL_DOCS_SHOTS;
     if (!dir) return;
     mkdirSync(dir, { recursive: true });
+    // Let the last DOM change reach the screen first (two animation frames).
+    await this.wd("POST", `/session/${this.id}/execute/async`, {
+      script: "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(done, 100)));",
+      args: [],
+    });
     writeFileSync(join(dir, name), await this.screenshot());
   }
   async close() {
