@@ -143,7 +143,8 @@ async function memory() {
     }
     await sleep(5000);
     const m = memoryOf(r.proc.pid);
-    const compositing = process.env.WEBKIT_DISABLE_COMPOSITING_MODE ? "off (set by the user)" : "as the app chooses";
+    const set = process.env.WEBKIT_DISABLE_COMPOSITING_MODE;
+    const compositing = set === undefined ? "as the app chooses" : set === "0" ? "forced on" : "forced off";
     console.log(
       `idle memory after every page    PSS ${m.pssMb.toFixed(0)} MB (ratio to 150 MB: ${(m.pssMb / 150).toFixed(2)}) · ` +
         `private ${m.anonMb.toFixed(0)} MB (ratio ${(m.anonMb / 150).toFixed(2)}) · RSS sum ${m.rssMb.toFixed(0)} MB` +

@@ -96,11 +96,6 @@ impl AppState {
         }
     }
 
-    /// "Rollcall — DEMO · Demo tenant (northwind…)" / "Rollcall — Contoso LMS (contoso.onmicrosoft.com)".
-    pub fn window_title(&self) -> String {
-        self.status().window_title()
-    }
-
     /// The "Copy diagnostics" text.
     pub fn diagnostics(&self) -> String {
         let env = rollcall_core::diagnostics::Environment {
@@ -136,11 +131,49 @@ impl AppState {
 }
 
 impl AppStatus {
+    /// "Rollcall — DEMO · Demo tenant (…)" / "Rollcall — Contoso LMS (contoso.onmicrosoft.com)".
     pub fn window_title(&self) -> String {
         match (&self.tenant, self.demo) {
             (Some(t), true) => format!("Rollcall — DEMO · {} ({t})", self.profile),
             (Some(t), false) => format!("Rollcall — {} ({t})", self.profile),
             (None, _) => "Rollcall".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(tenant: Option<&str>, demo: bool, profile: &str) -> AppStatus {
+        AppStatus {
+            connected: tenant.is_some(),
+            demo,
+            tenant: tenant.map(str::to_string),
+            profile: profile.into(),
+            mode: None,
+            first_run: tenant.is_none(),
+            version: "0.1.0".into(),
+            data_dir: String::new(),
+            log_dir: String::new(),
+            problem: None,
+            hosts: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_window_title_names_the_tenant_and_says_demo() {
+        assert_eq!(
+            status(None, false, "Not connected").window_title(),
+            "Rollcall"
+        );
+        assert_eq!(
+            status(Some("contoso.onmicrosoft.com"), false, "Production portal").window_title(),
+            "Rollcall — Production portal (contoso.onmicrosoft.com)"
+        );
+        assert_eq!(
+            status(Some("e99ff867"), true, "Demo tenant").window_title(),
+            "Rollcall — DEMO · Demo tenant (e99ff867)"
+        );
     }
 }

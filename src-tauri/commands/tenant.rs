@@ -12,9 +12,14 @@ pub async fn app_status(
     state: State<'_, AppState>,
 ) -> Result<crate::state::AppStatus, IpcError> {
     let _span = tracing::info_span!("app_status").entered();
+    Ok(titled(&window, &state))
+}
+
+/// The status, with the window title brought in line with it.
+fn titled(window: &tauri::WebviewWindow, state: &AppState) -> crate::state::AppStatus {
     let status = state.status();
     let _ = window.set_title(&status.window_title());
-    Ok(status)
+    status
 }
 
 /// The tenant summary through core → graph → tenant.
@@ -35,9 +40,7 @@ pub async fn demo_start(
     state: State<'_, AppState>,
 ) -> Result<crate::state::AppStatus, IpcError> {
     crate::start_demo(&state).await?;
-    let status = state.status();
-    let _ = window.set_title(&status.window_title());
-    Ok(status)
+    Ok(titled(&window, &state))
 }
 
 /// The text behind Settings → "Copy diagnostics" (no secrets; recent errors with request-ids).
