@@ -43,3 +43,41 @@ describe("Session table", () => {
     expect(screen.getAllByTestId("attendee-row").some((r) => r.textContent?.includes("Never Came") && r.textContent.includes("No-show"))).toBe(true);
   });
 });
+
+describe("Attendance page", () => {
+  it("drops a slow answer for a webinar the user has already left", async () => {
+    const { default: AttendancePage } = await import("../src/features/attendance/AttendancePage.svelte");
+    const { setBackend, IpcError } = await import("../src/ipc");
+    const { fake } = await import("./fake");
+    const w = (id: string, subject: string) =>
+      ({ id, host: "a@x.example", subject, start: "2026-11-20T10:00:00Z", end: "2026-11-20T11:00:00Z", teams: true, cancelled: false, state: "ended" }) as unknown as import("../src/ipc").Webinar;
+    const slow = w("slow", "Slow seminar");
+    const quick = w("quick", "Quick seminar");
+    let failSlow: (e: unknown) => void = () => {};
+    let answerQuick: () => void = () => {};
+    const quickData = (webinar: import("../src/ipc").Webinar) =>
+      ({ webinar, meetingId: "m", sessions: [{ ...big(3), reportId: "r-quick" }], selected: 0, availability: "available", note: null, threshold: 0.8 }) as unknown as import("../src/ipc").WebinarAttendance;
+    setBackend(
+      fake({
+        webinarsList: async () => ({ webinars: [slow, quick], problems: [] }),
+        attendanceGet: (webinar) =>
+          new Promise((resolve, reject) => {
+            if (webinar.id === "slow") failSlow = reject;
+            else answerQuick = () => resolve(quickData(webinar));
+          }),
+      }),
+    );
+    render(AttendancePage, { props: { hosts: ["a@x.example"], context: "Demo", connected: true } });
+    const items = await screen.findAllByTestId("attendance-webinar");
+    await fireEvent.click(items.find((b) => b.dataset.subject === "Slow seminar") as HTMLElement);
+    await fireEvent.click(items.find((b) => b.dataset.subject === "Quick seminar") as HTMLElement);
+    // The left webinar fails while the chosen one is still loading: no error, still loading.
+    failSlow(new IpcError({ code: "unavailable", message: "Graph kept failing.", hint: null, requestId: null }));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByTestId("attendance-error")).toBeNull();
+    expect(screen.getByRole("status").textContent).toContain("Reading attendance");
+    answerQuick();
+    await waitFor(() => expect(screen.getByTestId("attendee-count").textContent).toBe("3 attendees"));
+    expect(screen.queryByTestId("attendance-error")).toBeNull();
+  });
+});
