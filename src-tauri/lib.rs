@@ -54,6 +54,7 @@ pub static STARTED: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLoc
 
 /// Start the demo tenant in-process (once per run) and make it the active connection.
 async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreError> {
+    let _one_at_a_time = state.demo_starting.lock().await;
     let running = state
         .emulator
         .lock()

@@ -15,6 +15,8 @@ pub struct AppState {
     pub data_dir: std::path::PathBuf,
     /// The daily log files.
     pub log_dir: std::path::PathBuf,
+    /// Held while the demo tenant starts, so two quick clicks start one emulator.
+    pub demo_starting: tokio::sync::Mutex<()>,
     /// Keeps the in-process demo tenant alive for the app's lifetime.
     pub emulator: Mutex<Option<rollcall_emulator::Running>>,
 }
@@ -46,7 +48,8 @@ impl AppState {
         let profiles = Profiles::in_dir(&data_dir);
         Ok(AppState {
             hub: Hub::new(profiles, Arc::new(KeyringSecrets::default())),
-            log_dir: data_dir.join("logs"),
+            log_dir: rollcall_core::logging::log_dir_in(&data_dir),
+            demo_starting: tokio::sync::Mutex::new(()),
             data_dir,
             emulator: Mutex::new(None),
         })

@@ -12,9 +12,9 @@ use regex::Regex;
 /// How many daily files stay in the log folder.
 pub const KEEP_DAYS: usize = 14;
 
-/// The log folder: `logs` beside the profiles and archives in the data folder.
-pub fn log_dir() -> Result<PathBuf, crate::CoreError> {
-    Ok(crate::profile::data_dir()?.join("logs"))
+/// The log folder inside a data folder: `logs` beside the profiles and archives.
+pub fn log_dir_in(data_dir: &Path) -> PathBuf {
+    data_dir.join("logs")
 }
 
 fn patterns() -> &'static [(Regex, &'static str)] {
