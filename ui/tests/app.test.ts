@@ -1,8 +1,10 @@
-import { render, screen, waitFor } from "@testing-library/svelte";
-import { describe, expect, it } from "vitest";
+import { cleanup, fireEvent, render, screen, waitFor } from "@testing-library/svelte";
+import { afterEach, describe, expect, it } from "vitest";
 import App from "../src/App.svelte";
-import { IpcError, setBackend } from "../src/ipc";
-import { fake } from "./fake";
+import { IpcError, setBackend, type Step } from "../src/ipc";
+import { fake, results } from "./fake";
+
+afterEach(cleanup);
 
 describe("App", () => {
   it("shows the DEMO badge, the tenant and the checked set-up steps", async () => {
@@ -32,5 +34,27 @@ describe("App", () => {
     expect(alert.textContent).toContain("The client secret has expired.");
     expect(alert.textContent).toContain("Create a new secret.");
     expect(alert.textContent).toContain("r-1");
+  });
+
+  it("Stop ends a round of checks that hangs; its late answer is dropped", async () => {
+    let answer: () => void = () => {};
+    setBackend(
+      fake({
+        setupCheck: async (id) => {
+          if (id === "accessPolicy") await new Promise<void>((r) => (answer = r));
+          return structuredClone((results[id] ?? results.tenant) as Step);
+        },
+      }),
+    );
+    render(App);
+    await waitFor(() => expect(screen.getByTestId("step-tenant").dataset.status).toBe("passed"));
+    await waitFor(() => expect(screen.getByTestId("check-all").textContent).toContain("Checking… 1 of 2"));
+    await fireEvent.click(screen.getByTestId("stop-checks"));
+    expect(screen.queryByTestId("stop-checks")).toBeNull();
+    expect(screen.getByTestId("check-all").textContent).toBe("Check all");
+    expect(screen.getByTestId("step-accessPolicy").dataset.status).toBe("waiting");
+    answer();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.getByTestId("step-accessPolicy").dataset.status).toBe("waiting");
   });
 });

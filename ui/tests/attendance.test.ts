@@ -80,4 +80,28 @@ describe("Attendance page", () => {
     await waitFor(() => expect(screen.getByTestId("attendee-count").textContent).toBe("3 attendees"));
     expect(screen.queryByTestId("attendance-error")).toBeNull();
   });
+
+  it("Stop ends the wait for Graph; the late answer is dropped", async () => {
+    const { default: AttendancePage } = await import("../src/features/attendance/AttendancePage.svelte");
+    const { setBackend } = await import("../src/ipc");
+    const { fake } = await import("./fake");
+    const w = { id: "w", host: "a@x.example", subject: "Long seminar", start: "2026-11-20T10:00:00Z", end: "2026-11-20T11:00:00Z", teams: true, cancelled: false, state: "ended" } as unknown as import("../src/ipc").Webinar;
+    let answer: () => void = () => {};
+    setBackend(
+      fake({
+        webinarsList: async () => ({ webinars: [w], problems: [] }),
+        attendanceGet: (webinar) =>
+          new Promise((resolve) => {
+            answer = () => resolve({ webinar, meetingId: "m", sessions: [{ ...big(5), reportId: "r" }], selected: 0, availability: "available", note: null, threshold: 0.8 } as unknown as import("../src/ipc").WebinarAttendance);
+          }),
+      }),
+    );
+    render(AttendancePage, { props: { hosts: ["a@x.example"], context: "Demo", connected: true } });
+    await fireEvent.click(await screen.findByTestId("attendance-webinar"));
+    await fireEvent.click(await screen.findByTestId("stop-loading"));
+    expect(screen.queryByTestId("stop-loading")).toBeNull();
+    answer();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByTestId("attendee-count")).toBeNull();
+  });
 });

@@ -44,6 +44,7 @@ export const t = {
     title: "Setup",
     subtitle: (context: string, info: boolean) => `${context} · participant information ${info ? "on" : "off"}`,
     checkAll: "Check all",
+    stop: "Stop",
     checking: (done: number, total: number) => `Checking… ${done} of ${total}`,
     summary: (passed: number, failed: number, warnings: number) =>
       `${passed} passed · ${failed} failed · ${warnings} ${warnings === 1 ? "warning" : "warnings"}`,
