@@ -368,7 +368,20 @@ pub async fn sync(
         for (w, why) in &s.unavailable {
             println!("  not available: {w}: {why}");
         }
+        for (w, why) in &s.failed {
+            println!("  not archived this time: {w}: {why}");
+        }
         eprintln!("rollcall: archive {}", path.display());
+    }
+    if !s.failed.is_empty() && !s.cancelled {
+        return Err(CoreError::new(
+            ErrorCode::Unavailable,
+            format!(
+                "{} webinar(s) could not be read from Graph this time; everything else is archived.",
+                s.failed.len()
+            ),
+            Some("Run the same sync again later: it fetches only what is missing.".into()),
+        ));
     }
     if s.cancelled {
         return Err(CoreError::new(

@@ -51,9 +51,21 @@ pub struct SyncSummary {
     pub records: u32,
     /// Webinars whose attendance Graph does not give, with the reason.
     pub unavailable: Vec<(String, String)>,
+    /// Webinars Graph could not answer for this time (it kept throttling or failing, or the network
+    /// dropped), with the reason: everything else is archived, and the next sync fetches these.
+    pub failed: Vec<(String, String)>,
     pub requests: u32,
     pub throttled_waits: u32,
     pub cancelled: bool,
+}
+
+impl SyncSummary {
+    fn add(&mut self, a: &Archived) {
+        self.fetched += a.fetched;
+        self.new_versions += a.new_versions;
+        self.unchanged += a.unchanged;
+        self.records += a.records;
+    }
 }
 
 /// The ended Teams meetings a host organised in the range, one per join URL.
@@ -74,13 +86,19 @@ struct Ctx {
     threshold: f64,
 }
 
+/// What one meeting's sync archived.
+#[derive(Default)]
+struct Archived {
+    fetched: u32,
+    new_versions: u32,
+    unchanged: u32,
+    records: u32,
+}
+
 enum Outcome {
-    Done {
-        fetched: u32,
-        new_versions: u32,
-        unchanged: u32,
-        records: u32,
-    },
+    Done(Archived),
+    /// Some reports were archived before a request failed; the rest waits for the next sync.
+    Stopped(Archived, CoreError),
     Unavailable(String),
 }
 
@@ -170,35 +188,30 @@ impl Ctx {
             (Ok(s), Ok(e)) => e.duration_since(s).as_secs().max(0),
             _ => 0,
         };
-        let (mut fetched, mut new_versions, mut unchanged, mut records) = (0, 0, 0, 0);
+        let mut done = Archived::default();
         for r in reports {
             if self.archive.has_report(&r.id)? {
-                unchanged += 1;
+                done.unchanged += 1;
                 continue;
             }
             let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
-            let recs: Vec<AttendanceRecord> = self
-                .graph
-                .get_all(Request::get(url).mailbox(&user))
-                .await
-                .map_err(|e| self.conn.explain(e))?;
+            let recs: Vec<AttendanceRecord> =
+                match self.graph.get_all(Request::get(url).mailbox(&user)).await {
+                    Ok(recs) => recs,
+                    Err(e) => return Ok(Outcome::Stopped(done, self.conn.explain(e))),
+                };
             let session = session_of(&r, &recs, scheduled, &self.home, self.threshold);
-            records += recs.len() as u32;
+            done.records += recs.len() as u32;
             match self.archive.save_session(&join, &session)? {
-                Saved::New => fetched += 1,
+                Saved::New => done.fetched += 1,
                 Saved::NewVersion => {
-                    fetched += 1;
-                    new_versions += 1
+                    done.fetched += 1;
+                    done.new_versions += 1
                 }
-                Saved::Unchanged => unchanged += 1,
+                Saved::Unchanged => done.unchanged += 1,
             }
         }
-        Ok(Outcome::Done {
-            fetched,
-            new_versions,
-            unchanged,
-            records,
-        })
+        Ok(Outcome::Done(done))
     }
 }
 
@@ -286,19 +299,30 @@ pub async fn sync_with(
             next = set.join_next() => {
                 let Some(joined) = next else { break };
                 let (w, r) = joined.map_err(|e| CoreError::internal(e.to_string()))?;
-                match r {
-                    Ok(Outcome::Done { fetched, new_versions, unchanged, records }) => {
-                        summary.fetched += fetched;
-                        summary.new_versions += new_versions;
-                        summary.unchanged += unchanged;
-                        summary.records += records;
+                let error = match r {
+                    Ok(Outcome::Done(done)) => {
+                        summary.add(&done);
+                        None
                     }
-                    Ok(Outcome::Unavailable(why)) => summary.unavailable.push((format!("{} ({})", w.subject, w.start), why)),
-                    Err(e) => {
-                        if first_error.is_none() {
-                            first_error = Some(e);
-                        }
+                    Ok(Outcome::Stopped(done, e)) => {
+                        summary.add(&done);
+                        Some(e)
                     }
+                    Ok(Outcome::Unavailable(why)) => {
+                        summary.unavailable.push((format!("{} ({})", w.subject, w.start), why));
+                        None
+                    }
+                    Err(e) => Some(e),
+                };
+                match error {
+                    // A transient failure costs this webinar, not the sync: the others are
+                    // archived and the next run retries it. Anything else (sign-in, permissions,
+                    // the archive) would fail every webinar alike and ends the sync with its error.
+                    Some(e) if matches!(e.code, ErrorCode::Unavailable | ErrorCode::Network) => {
+                        summary.failed.push((format!("{} ({})", w.subject, w.start), e.user_message()));
+                    }
+                    Some(e) if first_error.is_none() => first_error = Some(e),
+                    _ => {}
                 }
                 let c = graph.counters();
                 state.meetings_done += 1;

@@ -83,18 +83,35 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
     .to_vec();
     let conn = common::app_conn(&emu, &hosts);
     let (arch, path) = archive();
-    let s = sync::sync(
-        &conn,
-        arch.clone(),
-        &hosts,
-        from,
-        to,
-        |_| {},
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
-    assert!(s.throttled_waits > 0, "the test really met 429s: {s:?}");
+    // A webinar whose requests keep failing (8 attempts in a row can all meet a 429 or 503 here) is
+    // listed in `failed` and left for the next run, as a user would run the sync again.
+    let mut runs = 0;
+    let (mut fetched_records, mut waits) = (0, 0);
+    loop {
+        let s = sync::sync(
+            &conn,
+            arch.clone(),
+            &hosts,
+            from,
+            to,
+            |_| {},
+            std::future::pending(),
+        )
+        .await
+        .unwrap();
+        runs += 1;
+        fetched_records += s.records;
+        waits += s.throttled_waits;
+        if s.failed.is_empty() {
+            break;
+        }
+        assert!(
+            runs < 5,
+            "webinars still failing after {runs} syncs: {:?}",
+            s.failed
+        );
+    }
+    assert!(waits > 0, "the test really met 429s");
     let (reports, records, bulk_all) = truth(&emu, &path);
     assert!(bulk_all, "all 100 bulk webinars were synced");
     let (sessions, attendees, _) = arch.counts().unwrap();
@@ -103,7 +120,10 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
         attendees as usize, records,
         "every record archived exactly once"
     );
-    assert_eq!(s.records as usize, records);
+    assert_eq!(
+        fetched_records as usize, records,
+        "no record fetched twice across {runs} syncs"
+    );
     assert!(arch.integrity_ok().unwrap());
     let digest = arch.digest().unwrap();
 

@@ -821,7 +821,12 @@ unchanged: number; records: number;
 /**
  * Webinars whose attendance Graph does not give, with the reason.
  */
-unavailable: ([string, string])[]; requests: number; throttledWaits: number; cancelled: boolean }
+unavailable: ([string, string])[]; 
+/**
+ * Webinars Graph could not answer for this time (it kept throttling or failing, or the network
+ * dropped), with the reason: everything else is archived, and the next sync fetches these.
+ */
+failed: ([string, string])[]; requests: number; throttledWaits: number; cancelled: boolean }
 export type TenantSummary = { tenantId: string; clientId: string; demo: boolean; 
 /**
  * Application permissions carried by the token.

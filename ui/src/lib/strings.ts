@@ -163,8 +163,9 @@ export const t = {
     sync: "Save the period to the archive",
     syncing: (done: number, total: number, reports: number, records: number, waits: number) =>
       `Archiving: ${done}/${total} meetings · ${reports} reports · ${records} records${waits ? ` · ${waits} throttled waits` : ""}`,
-    synced: (fetched: number, unchanged: number, records: number, unavailable: number) =>
-      `Archive up to date: ${fetched} new reports (${records} records), ${unchanged} already archived${unavailable ? `, ${unavailable} not available` : ""}.`,
+    synced: (fetched: number, unchanged: number, records: number, unavailable: number, failed: number) =>
+      `${failed ? "Archive partly updated" : "Archive up to date"}: ${fetched} new reports (${records} records), ${unchanged} already archived${unavailable ? `, ${unavailable} not available` : ""}.` +
+      (failed ? ` ${failed} webinar(s) could not be read from Graph this time: save the period again later to fetch them.` : ""),
     cancelSync: "Cancel",
     importFile: "Import a Teams attendance download…",
     importHost: "Organizer of the imported meeting",
