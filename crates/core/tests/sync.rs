@@ -10,6 +10,27 @@ use rollcall_core::sync;
 
 mod common;
 
+/// One uninterrupted sync of `[from, to)` for the hosts.
+async fn sync_all(
+    conn: &rollcall_core::connection::Connection,
+    arch: &Arc<Archive>,
+    hosts: &[String],
+    from: Timestamp,
+    to: Timestamp,
+) -> sync::SyncSummary {
+    sync::sync(
+        conn,
+        arch.clone(),
+        hosts,
+        from,
+        to,
+        |_| {},
+        std::future::pending(),
+    )
+    .await
+    .unwrap()
+}
+
 fn archive() -> (Arc<Archive>, std::path::PathBuf) {
     let p = std::env::temp_dir().join(format!("rollcall-sync-{}.sqlite", uuid::Uuid::new_v4()));
     (Arc::new(Archive::open(&p).unwrap()), p)
@@ -88,17 +109,7 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
     let mut runs = 0;
     let (mut fetched_records, mut waits) = (0, 0);
     loop {
-        let s = sync::sync(
-            &conn,
-            arch.clone(),
-            &hosts,
-            from,
-            to,
-            |_| {},
-            std::future::pending(),
-        )
-        .await
-        .unwrap();
+        let s = sync_all(&conn, &arch, &hosts, from, to).await;
         runs += 1;
         fetched_records += s.records;
         waits += s.throttled_waits;
@@ -129,17 +140,7 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
 
     // Nothing new: one request per meeting (its report list) and no records fetched.
     admin(&emu, "faults", serde_json::json!({"throttleRate": 0.0, "serverErrorRate": 0.0, "truncateRate": 0.0, "tokenLifetimeSecs": 3600, "mailboxConcurrency": 4})).await;
-    let again = sync::sync(
-        &conn,
-        arch.clone(),
-        &hosts,
-        from,
-        to,
-        |_| {},
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
+    let again = sync_all(&conn, &arch, &hosts, from, to).await;
     assert_eq!(again.fetched, 0);
     assert_eq!(again.unchanged as usize, reports);
     assert!(
@@ -162,17 +163,7 @@ async fn archived_attendance_is_read_back_and_outlives_graph() {
         Timestamp::now(),
     );
     let (arch, path) = archive();
-    sync::sync(
-        &conn,
-        arch.clone(),
-        std::slice::from_ref(&host),
-        from,
-        to,
-        |_| {},
-        std::future::pending(),
-    )
-    .await
-    .unwrap();
+    sync_all(&conn, &arch, std::slice::from_ref(&host), from, to).await;
     let list = rollcall_core::webinars::list(&conn, std::slice::from_ref(&host), from, to, true)
         .await
         .unwrap();
