@@ -113,6 +113,18 @@ pub struct Archive {
     path: PathBuf,
 }
 
+/// Every row of a prepared query, mapped (`|r| r.try_into()` for a tuple of columns).
+fn all<T>(
+    q: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, CoreError> {
+    q.query_map(params, f)
+        .map_err(db_err)?
+        .collect::<Result<_, _>>()
+        .map_err(db_err)
+}
+
 fn db_err(e: rusqlite::Error) -> CoreError {
     CoreError::new(ErrorCode::Internal, format!("The attendance archive could not be used: {e}"), Some("If this persists, move the archive file away; Rollcall starts a new one and Graph's data is fetched again.".into()))
 }
@@ -347,26 +359,14 @@ impl Archive {
                  ORDER BY s.start_at",
             )
             .map_err(db_err)?;
-        let heads: Vec<(String, i64, String, String, i64, i64)> = q
-            .query_map([join_url], |r| {
-                Ok((
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                ))
-            })
-            .map_err(db_err)?
-            .collect::<Result<_, _>>()
-            .map_err(db_err)?;
+        let heads: Vec<(String, i64, String, String, i64, i64)> =
+            all(&mut q, [join_url], |r| r.try_into())?;
         let mut qa = db.prepare("SELECT idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave FROM attendees WHERE report_id = ?1 AND version = ?2 ORDER BY idx").map_err(db_err)?;
         let mut qi = db.prepare("SELECT attendee_idx, join_at, leave_at, seconds FROM intervals WHERE report_id = ?1 AND version = ?2 ORDER BY attendee_idx, seq").map_err(db_err)?;
         let mut out = Vec::with_capacity(heads.len());
         for (report_id, version, start, end, scheduled, count) in heads {
-            let mut intervals: Vec<(i64, Interval)> = qi
-                .query_map(params![report_id, version], |r| {
+            let mut intervals: Vec<(i64, Interval)> =
+                all(&mut qi, params![report_id, version], |r| {
                     Ok((
                         r.get::<_, i64>(0)?,
                         Interval {
@@ -375,47 +375,40 @@ impl Archive {
                             seconds: r.get(3)?,
                         },
                     ))
-                })
-                .map_err(db_err)?
-                .collect::<Result<_, _>>()
-                .map_err(db_err)?;
-            let mut attendees: Vec<Attendee> = qa
-                .query_map(params![report_id, version], |r| {
-                    let seconds: i64 = r.get(6)?;
-                    let share = if scheduled > 0 {
-                        seconds as f64 / scheduled as f64
-                    } else {
-                        0.0
-                    };
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        Attendee {
-                            key: r.get(1)?,
-                            name: r.get(2)?,
-                            email: r.get(3)?,
-                            kind: kind_of(&r.get::<_, String>(4)?),
-                            role: r.get(5)?,
-                            seconds,
-                            reported_seconds: r.get(7)?,
-                            share,
-                            joins: r.get(8)?,
-                            first_join: r.get(9)?,
-                            last_leave: r.get(10)?,
-                            intervals: Vec::new(),
-                            status: if share >= threshold {
-                                Completion::Completed
-                            } else {
-                                Completion::Partial
-                            },
+                })?;
+            let mut attendees: Vec<Attendee> = all(&mut qa, params![report_id, version], |r| {
+                let seconds: i64 = r.get(6)?;
+                let share = if scheduled > 0 {
+                    seconds as f64 / scheduled as f64
+                } else {
+                    0.0
+                };
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    Attendee {
+                        key: r.get(1)?,
+                        name: r.get(2)?,
+                        email: r.get(3)?,
+                        kind: kind_of(&r.get::<_, String>(4)?),
+                        role: r.get(5)?,
+                        seconds,
+                        reported_seconds: r.get(7)?,
+                        share,
+                        joins: r.get(8)?,
+                        first_join: r.get(9)?,
+                        last_leave: r.get(10)?,
+                        intervals: Vec::new(),
+                        status: if share >= threshold {
+                            Completion::Completed
+                        } else {
+                            Completion::Partial
                         },
-                    ))
-                })
-                .map_err(db_err)?
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(db_err)?
-                .into_iter()
-                .map(|(_, a)| a)
-                .collect();
+                    },
+                ))
+            })?
+            .into_iter()
+            .map(|(_, a): (i64, Attendee)| a)
+            .collect();
             // Intervals are ordered by attendee index; hand them out in one pass.
             intervals.reverse();
             for (idx, a) in attendees.iter_mut().enumerate() {
@@ -480,22 +473,7 @@ impl Archive {
             let mut q = db
                 .prepare("SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url FROM webinars w JOIN sessions s ON s.join_url = w.join_url WHERE s.start_at >= ?1 AND s.start_at < ?2 GROUP BY w.join_url ORDER BY MIN(s.start_at)")
                 .map_err(db_err)?;
-            let rows = q
-                .query_map(params![from, to], |r| {
-                    Ok((
-                        r.get(0)?,
-                        r.get(1)?,
-                        r.get(2)?,
-                        r.get(3)?,
-                        r.get(4)?,
-                        r.get(5)?,
-                        r.get(6)?,
-                    ))
-                })
-                .map_err(db_err)?
-                .collect::<Result<_, _>>()
-                .map_err(db_err)?;
-            rows
+            all(&mut q, params![from, to], |r| r.try_into())?
         };
         let mut out = Vec::new();
         for (id, host, subject, start, end, series_id, join) in rows {
@@ -581,23 +559,20 @@ impl Archive {
         let mut q = db
             .prepare("SELECT id, host, subject, start_at, end_at, series_id, join_url, organizer, kind FROM webinars WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at")
             .map_err(db_err)?;
-        let rows = q
-            .query_map(params![from, to], |r| {
-                Ok(stored_webinar(
-                    r.get(0)?,
-                    r.get(1)?,
-                    r.get(2)?,
-                    r.get(3)?,
-                    r.get(4)?,
-                    r.get(5)?,
-                    r.get(6)?,
-                    r.get(7)?,
-                    r.get(8)?,
-                ))
-            })
-            .map_err(db_err)?;
-        let all: Vec<Webinar> = rows.collect::<Result<_, _>>().map_err(db_err)?;
-        Ok(all
+        let webinars: Vec<Webinar> = all(&mut q, params![from, to], |r| {
+            Ok(stored_webinar(
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ))
+        })?;
+        Ok(webinars
             .into_iter()
             .filter(|w| hosts.is_empty() || hosts.iter().any(|h| h.eq_ignore_ascii_case(&w.host)))
             .collect())
@@ -609,10 +584,7 @@ impl Archive {
         let mut q = db
             .prepare("SELECT attendee_key, email FROM roster_matches")
             .map_err(db_err)?;
-        let rows = q
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(db_err)?;
-        rows.collect::<Result<_, _>>().map_err(db_err)
+        Ok(all(&mut q, [], |r| r.try_into())?.into_iter().collect())
     }
 
     pub fn remember_match(&self, attendee_key: &str, email: &str) -> Result<(), CoreError> {
