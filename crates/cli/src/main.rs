@@ -131,7 +131,8 @@ enum Command {
         conn: connection::ConnectionArgs,
     },
     /// Bring the local attendance archive up to date for the hosts and a date range (for a nightly
-    /// job: no prompts, progress and logs on stderr, exit code 0 when done).
+    /// job: no prompts, progress and logs on stderr, exit code 0 when done, 69 when Graph kept
+    /// failing for some webinars — the rest is archived and the next run fetches what is missing).
     Sync {
         #[command(flatten)]
         conn: connection::ConnectionArgs,

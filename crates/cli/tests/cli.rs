@@ -139,9 +139,9 @@ impl Emulator {
             .unwrap();
         Emulator(child, serde_json::from_str(&line).unwrap())
     }
-    fn command(&self, args: &[&str]) -> Command {
+    fn command<S: AsRef<str>>(&self, args: &[S]) -> Command {
         let i = &self.1;
-        let mut all: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let mut all: Vec<String> = args.iter().map(|s| s.as_ref().to_string()).collect();
         for (flag, key) in [
             ("--tenant", "tenantId"),
             ("--client-id", "clientId"),
@@ -163,10 +163,10 @@ impl Emulator {
             );
         c
     }
-    fn run(&self, args: &[&str]) -> std::process::Output {
+    fn run<S: AsRef<str>>(&self, args: &[S]) -> std::process::Output {
         self.command(args).output().unwrap()
     }
-    fn spawn(&self, args: &[&str]) -> std::process::Child {
+    fn spawn<S: AsRef<str>>(&self, args: &[S]) -> std::process::Child {
         self.command(args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
@@ -433,12 +433,7 @@ fn a_sync_killed_at_random_points_resumes_to_the_same_archive() {
         a
     };
     let reference = dir.join("reference.sqlite");
-    let out = emu.run(
-        &sync_args(&reference)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let out = emu.run(&sync_args(&reference));
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -461,12 +456,7 @@ fn a_sync_killed_at_random_points_resumes_to_the_same_archive() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        let mut child = emu.spawn(
-            &sync_args(&killed)
-                .iter()
-                .map(String::as_str)
-                .collect::<Vec<_>>(),
-        );
+        let mut child = emu.spawn(&sync_args(&killed));
         std::thread::sleep(std::time::Duration::from_millis(30 + seed % 320));
         if child.try_wait().unwrap().is_none() {
             child.kill().unwrap();
@@ -480,12 +470,7 @@ fn a_sync_killed_at_random_points_resumes_to_the_same_archive() {
         kills >= 15,
         "most runs were really killed mid-sync ({kills} of 20)"
     );
-    let out = emu.run(
-        &sync_args(&killed)
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
+    let out = emu.run(&sync_args(&killed));
     assert_eq!(
         out.status.code(),
         Some(0),

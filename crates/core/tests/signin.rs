@@ -15,7 +15,7 @@ use rollcall_emulator::Running;
 use rollcall_graph::Secret;
 
 mod common;
-use common::{emulator, http};
+use common::{browser, emulator, http};
 
 fn temp_dir() -> std::path::PathBuf {
     let d = std::env::temp_dir().join(format!("rollcall-signin-{}", uuid::Uuid::new_v4()));
@@ -76,18 +76,6 @@ async fn token_requests(emu: &Running) -> u64 {
         .await
         .unwrap();
     v["tokenRequests"].as_u64().unwrap()
-}
-
-/// Play the browser: open the authorize URL for a demo user and follow the redirect to the loopback.
-async fn browser(url: &str, user: &str) -> reqwest::Response {
-    let r = http()
-        .get(format!("{url}&login_hint={user}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "authorize should redirect back");
-    let back = r.headers()["location"].to_str().unwrap().to_string();
-    http().get(back).send().await.unwrap()
 }
 
 fn query(url: &str, key: &str) -> String {

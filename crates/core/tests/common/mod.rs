@@ -47,6 +47,23 @@ pub fn http() -> reqwest::Client {
         .unwrap()
 }
 
+/// Play the browser up to the redirect: open the authorize URL for a demo user (`login_hint`) and
+/// return the loopback address it sends the browser to.
+pub async fn authorize(url: &str, user: &str) -> String {
+    let r = http()
+        .get(format!("{url}&login_hint={user}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303, "authorize should redirect back");
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+/// Play the browser: authorize, then follow the redirect to the loopback.
+pub async fn browser(url: &str, user: &str) -> reqwest::Response {
+    http().get(authorize(url, user).await).send().await.unwrap()
+}
+
 /// Sign `profile` in as `user`: begin, play the browser (authorize with `login_hint`, follow the
 /// redirect to the loopback), finish. Returns the connection and the authorization code seen.
 pub async fn sign_in(
@@ -63,13 +80,7 @@ pub async fn sign_in(
             .finish(&Profiles::in_dir(&dir), store, std::future::pending())
             .await
     });
-    let r = http()
-        .get(format!("{url}&login_hint={user}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), 303, "authorize should redirect back");
-    let back = r.headers()["location"].to_str().unwrap().to_string();
+    let back = authorize(&url, user).await;
     let code = url::Url::parse(&back)
         .unwrap()
         .query_pairs()
