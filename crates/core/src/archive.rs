@@ -87,13 +87,7 @@ fn stored_webinar(
         id,
         host,
         subject,
-        state: if end <= now {
-            WebinarState::Ended
-        } else if start <= now {
-            WebinarState::Live
-        } else {
-            WebinarState::Upcoming
-        },
+        state: WebinarState::at(&start, &end, &now),
         start,
         end,
         teams: true,

@@ -33,6 +33,19 @@ pub enum WebinarState {
     Ended,
 }
 
+impl WebinarState {
+    /// Where `[start, end)` stands at `now` (instants, or RFC 3339 UTC strings of one format).
+    pub fn at<T: PartialOrd>(start: &T, end: &T, now: &T) -> Self {
+        if end <= now {
+            WebinarState::Ended
+        } else if start <= now {
+            WebinarState::Live
+        } else {
+            WebinarState::Upcoming
+        }
+    }
+}
+
 /// One calendar event (an occurrence, for a series) as the calendar shows it.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -216,13 +229,7 @@ impl CancelLog {
                 end: c.end,
                 teams: true,
                 cancelled: true,
-                state: if end <= now {
-                    WebinarState::Ended
-                } else if start <= now {
-                    WebinarState::Live
-                } else {
-                    WebinarState::Upcoming
-                },
+                state: WebinarState::at(&start, &end, &now),
                 kind: if c.series_id.is_some() {
                     "occurrence".into()
                 } else {
@@ -401,13 +408,7 @@ const SELECT: &str = "id,subject,start,end,isOnlineMeeting,onlineMeetingProvider
 fn webinar_of(host: &str, e: Event, now: Timestamp) -> Option<Webinar> {
     let start = e.start.to_utc()?;
     let end = e.end.to_utc()?;
-    let state = if end <= now {
-        WebinarState::Ended
-    } else if start <= now {
-        WebinarState::Live
-    } else {
-        WebinarState::Upcoming
-    };
+    let state = WebinarState::at(&start, &end, &now);
     let teams = e.is_teams();
     Some(Webinar {
         id: e.id,
