@@ -10,6 +10,8 @@ import { existsSync, mkdirSync } from "node:fs";
 import { homedir, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { LIBFAKETIME } from "./at.mjs";
+import { instants } from "./instants.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ui = join(root, "ui");
@@ -36,7 +38,7 @@ function has(cmd, args = ["--version"]) {
 }
 
 const DEBIAN_BUILD = ["libwebkit2gtk-4.1-dev", "libdbus-1-dev", "pkg-config", "build-essential", "libssl-dev"];
-const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils", "gnome-keyring", "dbus-daemon"];
+const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils", "gnome-keyring", "dbus-daemon", "faketime"];
 
 function missingDebianPackages(pkgs) {
   return pkgs.filter((p) => spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" }).stdout?.includes("install ok installed") !== true);
@@ -87,6 +89,33 @@ function withKeyring(cmd, args, opts = {}) {
   return run("dbus-run-session", ["--", "node", join(root, "scripts", "with-keyring.mjs"), cmd, ...args], opts);
 }
 
+/**
+ * The instants the suite runs at: ROLLCALL_AT alone when set (to reproduce one date), else today
+ * and, on Linux (libfaketime), every instant of scripts/instants.mjs.
+ */
+function plannedInstants() {
+  if (process.env.ROLLCALL_AT) return { rust: [{ at: process.env.ROLLCALL_AT, why: "ROLLCALL_AT" }], e2e: [process.env.ROLLCALL_AT] };
+  if (!isLinux) {
+    console.error("Note: the shifted-date runs need libfaketime (Linux); here the suite runs at today's date only.");
+    return { rust: [null], e2e: [null] };
+  }
+  const shifted = instants();
+  // One shifted date for the end-to-end suite: New Year's Eve, where month and year turn mid-run.
+  return { rust: [null, ...shifted], e2e: [null, shifted.find((x) => x.why.startsWith("New Year")).at] };
+}
+
+/** `cargo test` as if it were `at` (null: now): scripts/at.mjs runs each test binary. */
+function rustTests(at) {
+  if (!at) return withKeyring("cargo", ["test", "--workspace"]);
+  if (isLinux && !LIBFAKETIME) {
+    console.error("libfaketime is missing: install Debian's `faketime` package to run the suite at another instant.");
+    process.exit(2);
+  }
+  console.error(`\n▶ the Rust suite as if it were ${at.at} (${at.why})`);
+  const runner = `target.'cfg(all())'.runner = ["node", ${JSON.stringify(join(root, "scripts", "at.mjs"))}]`;
+  return withKeyring("cargo", ["test", "--workspace", "--config", runner], { env: { ...env, ROLLCALL_AT: at.at } });
+}
+
 const task = process.argv[2];
 if (task === "demo") {
   ensureLinuxPackages(DEBIAN_BUILD);
@@ -97,21 +126,28 @@ if (task === "demo") {
   ensureLinuxPackages([...DEBIAN_BUILD, ...DEBIAN_TEST]);
   ensureRootPackages();
   ensureUiPackages();
+  const plan = plannedInstants();
   run("cargo", ["fmt", "--all", "--check"]);
   run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
-  withKeyring("cargo", ["test", "--workspace"]);
+  for (const at of plan.rust) rustTests(at);
   run("npm", ["run", "check"], { cwd: ui });
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });
-  run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs")]);
+  run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs"), join("tests", "instants.test.mjs")]);
   const app = buildApp();
   ensureTauriDriver();
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];
   const e2eEnv = { ...env, ROLLCALL_APP: app, ROLLCALL_CLI: join(targetDir, "debug", isWin ? "rollcall.exe" : "rollcall") };
-  if (isLinux && !process.env.DISPLAY) {
-    withKeyring("xvfb-run", ["-a", "-s", "-screen 0 1280x860x24", "node", ...e2e], { env: e2eEnv });
-  } else {
-    withKeyring("node", e2e, { env: e2eEnv });
+  for (const at of plan.e2e) {
+    // The shifted run: the test runner and all it starts (tauri-driver, the app, WebKit) share one clock.
+    const cmd = at ? ["node", join(root, "scripts", "at.mjs"), "node", ...e2e] : ["node", ...e2e];
+    const opts = { env: at ? { ...e2eEnv, ROLLCALL_AT: at } : e2eEnv };
+    if (at) console.error(`\n▶ the end-to-end suite as if it were ${at}`);
+    if (isLinux && !process.env.DISPLAY) {
+      withKeyring("xvfb-run", ["-a", "-s", "-screen 0 1280x860x24", ...cmd], opts);
+    } else {
+      withKeyring(cmd[0], cmd.slice(1), opts);
+    }
   }
   console.error("\n✔ all tests passed");
 } else {

@@ -22,6 +22,12 @@ after(async () => {
 });
 
 const heading = () => s.text("main h1");
+/** The month view, with a cancelled webinar in it (so the contrast check has one to judge). */
+async function monthWithCancelled() {
+  await s.click(".fc-dayGridMonth-button");
+  await waitFor(() => s.find(".fc-daygrid-body"), "the month view");
+  await waitFor(() => s.find('.fc-daygrid-body [data-testid="event"][data-cancelled="true"]'), "a cancelled webinar in the month view");
+}
 const focused = () => s.exec("return document.activeElement ? document.activeElement.textContent : ''");
 
 test("a fresh install opens on the welcome screen, which passes axe-core", async () => {
@@ -56,9 +62,12 @@ test("Ctrl+1…4 reach every page and focus its heading; each page passes axe-co
   await waitFor(async () => !(await s.text("main")).includes("Loading webinars"), "the calendar to settle");
   await s.assertAccessible("Calendar (week)");
   await s.shot("calendar-light.png");
-  await s.click(".fc-dayGridMonth-button");
-  await waitFor(() => s.find(".fc-daygrid-body"), "the month view");
-  await s.assertAccessible("Calendar (month)");
+  // A cancelled webinar in the visible month on purpose (tomorrow, the dialog's default; the month
+  // view always shows tomorrow): its struck-through text must stay readable.
+  const { event } = await s.createWebinar("Cancelled for the contrast check");
+  await s.cancelWebinar(event, "Contrast check");
+  await monthWithCancelled();
+  await s.assertAccessible("Calendar (month, a cancelled webinar)");
   await s.click(".fc-listMonth-button");
   await waitFor(() => s.find(".fc-list-table, .fc-list-empty"), "the agenda");
   await s.assertAccessible("Calendar (agenda)");
@@ -90,6 +99,8 @@ test("dark theme: every page still passes axe-core (contrast included)", async (
   await waitFor(async () => !(await s.text("main")).includes("Loading webinars"), "the calendar to settle");
   await s.assertAccessible("Calendar (dark)");
   await s.shot("calendar-dark.png");
+  await monthWithCancelled();
+  await s.assertAccessible("Calendar (month, a cancelled webinar, dark)");
   await s.press("3", CTRL);
   await s.clickWhenReady('[data-testid="attendance-webinar"][data-subject="Weekly methods seminar"]', "the series");
   await s.waitText('[data-testid="attendee-count"]', /^\d+ attendees$/, "the session view");

@@ -132,6 +132,36 @@ export class Session {
     await this.wd("DELETE", `/session/${this.id}/actions`);
   }
   /**
+   * On the Calendar page: create a webinar in the New webinar dialog (its default start: tomorrow
+   * 10:00), close the dialog and return the join link and the event's selector. `shot` names a
+   * docs screenshot of the filled dialog.
+   */
+  async createWebinar(subject, invitees = "", shot = null) {
+    await this.clickWhenReady('[data-testid="new-webinar"]', "New webinar");
+    await this.type('[data-testid="new-webinar-dialog"] [name="subject"]', subject);
+    if (invitees) await this.type('[data-testid="new-webinar-dialog"] [name="invitees"]', invitees);
+    if (shot) await this.shot(shot);
+    await this.click('[data-testid="new-webinar-dialog"] button[type="submit"]');
+    const join = await this.waitText('[data-testid="join-url"]', /^https:\/\/teams\.microsoft\.com\/(l\/meetup-join|meet)\//, "the join link (either Teams link form)").catch(async (e) => {
+      throw new Error(`${e.message}; the dialog says: ${await this.text('[data-testid="new-webinar-dialog"]').catch(() => "(gone)")}`);
+    });
+    await this.click('[data-testid="dialog-done"]');
+    const event = `[data-testid="event"][data-subject="${subject}"]`;
+    await waitFor(() => this.find(event), "the new webinar in the calendar");
+    return { join, event };
+  }
+  /** Cancel the webinar `event` (a selector) from its details panel, with a message. */
+  async cancelWebinar(event, message) {
+    await this.click(event);
+    await waitFor(() => this.find('[data-testid="details-panel"]'), "the details panel");
+    await waitFor(async () => !/…$/.test(await this.text('[data-testid="meeting-id"]')), "the online meeting id");
+    await this.click('[data-testid="cancel-webinar"]');
+    await this.type('[data-testid="cancel-message"]', message);
+    await this.click('[data-testid="confirm-cancel"]');
+    const cancelled = async () => this.wd("GET", `/session/${this.id}/element/${await this.find(event)}/attribute/data-cancelled`);
+    await waitFor(async () => (await cancelled()) === "true", "the webinar struck through");
+  }
+  /**
    * Run axe-core in the real window and fail on serious or critical violations, listing each rule
    * with the elements it found. `page` names the page in the message.
    */

@@ -13,6 +13,18 @@ fn rollcall(args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Today (UTC) moved by `days`, as the CLI's `--from/--to` take it: ranges follow the demo tenant,
+/// which is generated around the current time.
+fn day(days: i32) -> String {
+    let today = jiff::Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date();
+    today
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap()
+        .to_string()
+}
+
 fn uuid_like() -> String {
     format!(
         "{}-{:?}",
@@ -181,10 +193,31 @@ impl Drop for Emulator {
     }
 }
 
+/// The Saturday before the next European spring DST change (the last Sunday of March, 01:00 UTC)
+/// at least two days ahead: a webinar from 23:30 that evening crosses the change, whatever today is.
+fn eve_of_next_eu_spring_change() -> jiff::civil::Date {
+    let now = jiff::Timestamp::now();
+    let mut year = now.to_zoned(jiff::tz::TimeZone::UTC).year();
+    loop {
+        let sunday = jiff::civil::date(year, 3, 31)
+            .nth_weekday_of_month(-1, jiff::civil::Weekday::Sunday)
+            .unwrap();
+        let change = sunday.at(1, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap();
+        if change.timestamp() > now + jiff::SignedDuration::from_hours(48) {
+            return sunday.yesterday().unwrap();
+        }
+        year += 1;
+    }
+}
+
 #[test]
 fn webinars_create_list_and_cancel_from_the_command_line() {
     let emu = Emulator::start();
     let host = ["--host", "megan.bowen@northwind.example"];
+    let eve = eve_of_next_eu_spring_change();
+    let sunday = eve.tomorrow().unwrap();
+    let (eve_s, sunday_s) = (eve.to_string(), sunday.to_string());
+    let start = format!("{eve}T23:30");
     let out = emu.run(
         &[
             &[
@@ -193,7 +226,7 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
                 "--subject",
                 "Night \"shift\" Q&A",
                 "--start",
-                "2027-03-27T23:30",
+                &start,
                 "--duration",
                 "180",
                 "--time-zone",
@@ -213,9 +246,9 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
         String::from_utf8_lossy(&out.stderr)
     );
     let created: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(created["start"], "2027-03-27T22:30:00Z");
-    // Three hours from 23:30 cross the DST change (02:00 → 03:00 on 28 March): it ends at 03:30 CEST.
-    assert_eq!(created["end"], "2027-03-28T01:30:00Z");
+    assert_eq!(created["start"], format!("{eve}T22:30:00Z"));
+    // Three hours from 23:30 cross the DST change (02:00 → 03:00 on Sunday): it ends at 03:30 CEST.
+    assert_eq!(created["end"], format!("{sunday}T01:30:00Z"));
     let id = created["id"].as_str().unwrap().to_string();
 
     let out = emu.run(
@@ -224,9 +257,9 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
                 "webinars",
                 "list",
                 "--from",
-                "2027-03-27",
+                &eve_s,
                 "--to",
-                "2027-03-28",
+                &sunday_s,
                 "--time-zone",
                 "Europe/Berlin",
             ],
@@ -236,7 +269,7 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("2027-03-27 23:30–03:30  megan.bowen@northwind.example  Night \"shift\" Q&A  [upcoming]"), "{text}");
+    assert!(text.contains(&format!("{eve} 23:30–03:30  megan.bowen@northwind.example  Night \"shift\" Q&A  [upcoming]")), "{text}");
 
     let out = emu.run(
         &[
@@ -257,9 +290,9 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
                 "webinars",
                 "list",
                 "--from",
-                "2027-03-27",
+                &eve_s,
                 "--to",
-                "2027-03-28",
+                &sunday_s,
                 "--json",
             ],
             &host[..],
@@ -284,7 +317,7 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
                 "--subject",
                 "",
                 "--start",
-                "2027-03-27T10:00",
+                &format!("{eve}T10:00"),
             ],
             &host[..],
         ]
@@ -307,9 +340,9 @@ fn exported_hostile_names_survive_pythons_csv_module_and_stay_inert() {
         "--host",
         "megan.bowen@northwind.example",
         "--from",
-        "2026-01-01",
+        &day(-120),
         "--to",
-        "2027-12-31",
+        &day(40),
         "--level",
         "attendee",
         "--out",
@@ -414,13 +447,15 @@ fn a_sync_killed_at_random_points_resumes_to_the_same_archive() {
         "--host",
         "maria.ortiz@northwind.example",
     ];
+    // The bulk webinars lie in the 30 days before today: this range holds all of them on any date.
+    let (from, to) = (day(-31), day(0));
     let sync_args = |archive: &std::path::Path| -> Vec<String> {
         let mut a: Vec<String> = [
             "sync",
             "--from",
-            "2026-10-01",
+            &from,
             "--to",
-            "2026-11-30",
+            &to,
             "--time-zone",
             "UTC",
             "--archive",

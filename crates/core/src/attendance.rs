@@ -304,6 +304,19 @@ fn not_available(
     }
 }
 
+/// Why a webinar (or one occurrence of a series) has no report of its own, from where it stands
+/// at `now`: not started, running, too recent, older than Graph keeps, or no report at all.
+fn no_report(state: WebinarState, end: Option<Timestamp>, now: Timestamp) -> (Availability, String) {
+    let (a, why) = match (state, end) {
+        (WebinarState::Upcoming, _) => (Availability::NoReportYet, "The webinar has not started yet."),
+        (WebinarState::Live, _) => (Availability::NoReportYet, "The webinar is running: Teams writes the report when everyone has left."),
+        (_, Some(e)) if now.duration_since(e) < SignedDuration::from_hours(24) => (Availability::NoReportYet, "The report is not ready yet: Teams can take some hours after a meeting ends."),
+        (_, Some(e)) if now.duration_since(e) > SignedDuration::from_hours(24 * 365) => (Availability::NotAvailable, "Teams keeps attendance for one year; this webinar is older."),
+        _ => (Availability::NotAvailable, "Teams has no report for this session: nobody joined, or attendance reports are turned off by the organizer or the Teams meeting policy."),
+    };
+    (a, why.to_string())
+}
+
 /// The attendance of a webinar (an occurrence picks its own session among the series' reports).
 pub async fn for_webinar(
     conn: &Connection,
@@ -427,18 +440,14 @@ pub async fn for_webinar(
     });
     let now = Timestamp::now();
     let (availability, note) = if sessions.is_empty() {
-        match (webinar.state, end) {
-            (WebinarState::Upcoming, _) => (Availability::NoReportYet, "The webinar has not started yet.".to_string()),
-            (WebinarState::Live, _) => (Availability::NoReportYet, "The webinar is running: Teams writes the report when everyone has left.".to_string()),
-            (_, Some(e)) if now.duration_since(e) < SignedDuration::from_hours(24) => (Availability::NoReportYet, "The report is not ready yet: Teams can take some hours after a meeting ends.".to_string()),
-            (_, Some(e)) if now.duration_since(e) > SignedDuration::from_hours(24 * 365) => (Availability::NotAvailable, "Teams keeps attendance for one year; this webinar is older.".to_string()),
-            _ => (Availability::NotAvailable, "Teams has no report for this meeting: nobody joined, or attendance reports are turned off by the organizer or the Teams meeting policy.".to_string()),
-        }
+        no_report(webinar.state, end, now)
     } else if selected.is_none() && webinar.series_id.is_some() {
+        // An occurrence without its own report: say why for this session (it may simply not
+        // have started), and that the series' other sessions are shown.
+        let (availability, why) = no_report(webinar.state, end, now);
         (
-            Availability::NoReportYet,
-            "This session has no report (yet); the other sessions of the series are listed."
-                .to_string(),
+            availability,
+            format!("{why} The other sessions of the series are listed."),
         )
     } else if reports.len() >= REPORT_CAP {
         (Availability::Ready, format!("Teams lists only the newest {REPORT_CAP} sessions of a meeting; older ones are not available from Graph."))

@@ -254,18 +254,37 @@ async fn states_are_explained_not_errors() {
     let r = webinars::list(&conn, &conn.hosts.clone(), from, to, true)
         .await
         .unwrap();
-    let upcoming = r
-        .webinars
-        .iter()
-        .find(|w| {
-            w.state == webinars::WebinarState::Upcoming
-                && w.is_organizer
-                && w.host != "lidia.holloway@northwind.example"
-        })
-        .unwrap();
-    let wa = attendance::for_webinar(&conn, upcoming, 0.8).await.unwrap();
+    // Chosen by what they are, not by where they fall in today's window.
+    let upcoming = |series: bool| {
+        r.webinars
+            .iter()
+            .find(|w| {
+                w.state == webinars::WebinarState::Upcoming
+                    && w.is_organizer
+                    && !w.cancelled
+                    && w.host != "lidia.holloway@northwind.example"
+                    && w.series_id.is_some() == series
+            })
+            .unwrap_or_else(|| panic!("an upcoming webinar (series: {series})"))
+    };
+    // A single webinar that has not started.
+    let single = upcoming(false);
+    assert_eq!(single.kind, "singleInstance");
+    let wa = attendance::for_webinar(&conn, single, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::NoReportYet);
+    assert!(wa.sessions.is_empty());
     assert!(wa.note.unwrap().contains("not started"));
+    // An occurrence that has not started, of a series whose earlier sessions have reports: the
+    // curator is told this one has not started, and that the others are listed.
+    let occurrence = upcoming(true);
+    assert_eq!(occurrence.kind, "occurrence");
+    let wa = attendance::for_webinar(&conn, occurrence, 0.8).await.unwrap();
+    assert!(!wa.sessions.is_empty(), "the series' earlier sessions");
+    assert_eq!(wa.selected, None, "no session of its own");
+    assert_eq!(wa.availability, Availability::NoReportYet);
+    let note = wa.note.unwrap();
+    assert!(note.contains("not started"), "{note}");
+    assert!(note.contains("other sessions of the series are listed"), "{note}");
     let copy = r.webinars.iter().find(|w| !w.is_organizer).unwrap();
     let wa = attendance::for_webinar(&conn, copy, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::NotAvailable);
