@@ -5,7 +5,7 @@
 // Installs what a fresh machine lacks where it can (npm packages; on Debian/Ubuntu as root the
 // WebKitGTK, Xvfb and WebDriver packages; tauri-driver via cargo) and says exactly what to run where
 // it cannot.
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { homedir, platform } from "node:os";
 import { dirname, join } from "node:path";
@@ -94,26 +94,57 @@ function withKeyring(cmd, args, opts = {}) {
  * and, on Linux (libfaketime), every instant of scripts/instants.mjs.
  */
 function plannedInstants() {
-  if (process.env.ROLLCALL_AT) return { rust: [{ at: process.env.ROLLCALL_AT, why: "ROLLCALL_AT" }], e2e: [process.env.ROLLCALL_AT] };
+  const at = process.env.ROLLCALL_AT;
+  if (at) return { today: false, shifted: [{ at, why: "ROLLCALL_AT" }], e2e: [at] };
   if (!isLinux) {
     console.error("Note: the shifted-date runs need libfaketime (Linux); here the suite runs at today's date only.");
-    return { rust: [null], e2e: [null] };
+    return { today: true, shifted: [], e2e: [null] };
   }
   const shifted = instants();
   // One shifted date for the end-to-end suite: New Year's Eve, where month and year turn mid-run.
-  return { rust: [null, ...shifted], e2e: [null, shifted.find((x) => x.why.startsWith("New Year")).at] };
+  return { today: true, shifted, e2e: [null, shifted.find((x) => x.why.startsWith("New Year")).at] };
 }
 
-/** `cargo test` as if it were `at` (null: now): scripts/at.mjs runs each test binary. */
-function rustTests(at) {
-  if (!at) return withKeyring("cargo", ["test", "--workspace"]);
-  if (isLinux && !LIBFAKETIME) {
+/** The cargo arguments that run every test binary through scripts/at.mjs (ROLLCALL_AT in its env). */
+const SHIFTED_RUNNER = ["--config", `target.'cfg(all())'.runner = ["node", ${JSON.stringify(join(root, "scripts", "at.mjs"))}]`];
+
+/** A command's exit status and its output (stdout and stderr interleaved), without a terminal. */
+function runCaptured(cmd, args, opts) {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { cwd: root, shell: isWin, ...opts, stdio: ["ignore", "pipe", "pipe"] });
+    const out = [];
+    p.stdout.on("data", (d) => out.push(d));
+    p.stderr.on("data", (d) => out.push(d));
+    p.on("close", (status, signal) => resolve({ status: status ?? signal, output: Buffer.concat(out).toString() }));
+  });
+}
+
+/**
+ * The Rust suite at each shifted instant, two at a time: the suites mostly wait on the emulator
+ * (latency, Retry-After), so two share 2 cores well. Each prints its whole output when it ends.
+ */
+async function rustTestsShifted(list) {
+  if (!LIBFAKETIME) {
     console.error("libfaketime is missing: install Debian's `faketime` package to run the suite at another instant.");
     process.exit(2);
   }
-  console.error(`\n▶ the Rust suite as if it were ${at.at} (${at.why})`);
-  const runner = `target.'cfg(all())'.runner = ["node", ${JSON.stringify(join(root, "scripts", "at.mjs"))}]`;
-  return withKeyring("cargo", ["test", "--workspace", "--config", runner], { env: { ...env, ROLLCALL_AT: at.at } });
+  const queue = [...list];
+  const failed = [];
+  const worker = async () => {
+    for (let x = queue.shift(); x; x = queue.shift()) {
+      const started = Date.now();
+      const args = ["--", "node", join(root, "scripts", "with-keyring.mjs"), "cargo", "test", "--workspace", ...SHIFTED_RUNNER];
+      const r = await runCaptured("dbus-run-session", args, { env: { ...env, CARGO_TERM_COLOR: "never", ROLLCALL_AT: x.at } });
+      const took = ((Date.now() - started) / 1000).toFixed(0);
+      console.error(`\n▶ the Rust suite as if it were ${x.at} (${x.why}): ${r.status === 0 ? "passed" : "FAILED"} in ${took} s\n${r.output}`);
+      if (r.status !== 0) failed.push(x);
+    }
+  };
+  await Promise.all([worker(), worker()]);
+  if (failed.length > 0) {
+    console.error(`✖ the Rust suite failed as if it were: ${failed.map((x) => `${x.at} (${x.why})`).join(", ")}\n  reproduce one with: ROLLCALL_AT=${failed[0].at} npm test`);
+    process.exit(1);
+  }
 }
 
 const task = process.argv[2];
@@ -129,7 +160,8 @@ if (task === "demo") {
   const plan = plannedInstants();
   run("cargo", ["fmt", "--all", "--check"]);
   run("cargo", ["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]);
-  for (const at of plan.rust) rustTests(at);
+  if (plan.today) withKeyring("cargo", ["test", "--workspace"]);
+  if (plan.shifted.length > 0) await rustTestsShifted(plan.shifted);
   run("npm", ["run", "check"], { cwd: ui });
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { addProfile, openApp, startEmulator, waitFor } from "./webdriver.mjs";
+import { addProfile, isoDay, openApp, startEmulator, waitFor } from "./webdriver.mjs";
 
 const cli = process.env.ROLLCALL_CLI;
 let emulator;
@@ -49,7 +49,8 @@ test("application-level: a profile with a secret connects, and an expired secret
   await s.waitText('[data-testid="profile-form"]', /is a GUID/, "the client id error");
   await s.click('[data-testid="profile-form"] button[type="button"]:last-child');
 
-  await addProfile(s, info, { name: "Northwind app", mode: "application", secret: info.clientSecret });
+  const secretExpires = isoDay(-6);
+  await addProfile(s, info, { name: "Northwind app", mode: "application", secret: info.clientSecret, secretExpires });
   const row = await s.waitText('[data-testid="profile-row"]', /Northwind app/, "the saved profile");
   assert.match(row, new RegExp(`Saved: ${info.clientSecret.slice(0, 3).replace(/[~.]/g, "\\$&")}…`));
   assert.ok(!row.includes(info.clientSecret), "the secret is never shown back");
@@ -70,7 +71,9 @@ test("application-level: a profile with a secret connects, and an expired secret
   await fetch(`${info.admin}/scenarios/expired-secret`, { method: "POST" });
   await s.clickWhenReady('[data-testid="test-connection"]', "the Test connection button");
   const err = await s.waitText('[data-testid="connection-error"]', /expired/, "the expired-secret error");
-  assert.match(err, /expired on 25 November 2026/);
+  // The message names the date the admin entered, in words.
+  const entered = new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(secretExpires));
+  assert.match(err, new RegExp(`expired on ${entered}`));
   assert.match(err, /Certificates & secrets/);
   await s.shot("connections-expired-secret.png");
 });

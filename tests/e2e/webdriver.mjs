@@ -224,8 +224,16 @@ export function startEmulator(cli, args = []) {
   });
 }
 
-/** Fill Settings → Connections' form for the emulator `info` and save it. */
-export async function addProfile(s, info, { name, mode, secret, hosts = info.hosts.slice(0, 2) }) {
+/** The UTC date `days` from today (negative: in the past), as a date field takes it. */
+export function isoDay(days) {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+/**
+ * Fill Settings → Connections' form for the emulator `info` and save it. `secretExpires` is the
+ * expiry the admin enters beside the secret (by default last week's date: the scenario expires it).
+ */
+export async function addProfile(s, info, { name, mode, secret, hosts = info.hosts.slice(0, 2), secretExpires = isoDay(-6) }) {
   await s.clickWhenReady('[data-testid="add-connection"]', "New connection");
   await s.type('[name="name"]', name);
   await s.click('[name="cloud"] option[value="custom"]');
@@ -239,7 +247,7 @@ export async function addProfile(s, info, { name, mode, secret, hosts = info.hos
   await s.type('[name="hosts"]', hosts.join(", "));
   if (secret) {
     await s.type('[name="secret"]', secret);
-    await s.setValue('[name="secretExpires"]', "2026-11-25");
+    await s.setValue('[name="secretExpires"]', secretExpires);
   }
   await s.click('[data-testid="profile-form"] button[type="submit"]');
   try {

@@ -202,7 +202,10 @@ fn eve_of_next_eu_spring_change() -> jiff::civil::Date {
         let sunday = jiff::civil::date(year, 3, 31)
             .nth_weekday_of_month(-1, jiff::civil::Weekday::Sunday)
             .unwrap();
-        let change = sunday.at(1, 0, 0, 0).to_zoned(jiff::tz::TimeZone::UTC).unwrap();
+        let change = sunday
+            .at(1, 0, 0, 0)
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .unwrap();
         if change.timestamp() > now + jiff::SignedDuration::from_hours(48) {
             return sunday.yesterday().unwrap();
         }
@@ -269,7 +272,12 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
     );
     assert_eq!(out.status.code(), Some(0));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains(&format!("{eve} 23:30–03:30  megan.bowen@northwind.example  Night \"shift\" Q&A  [upcoming]")), "{text}");
+    assert!(
+        text.contains(&format!(
+            "{eve} 23:30–03:30  megan.bowen@northwind.example  Night \"shift\" Q&A  [upcoming]"
+        )),
+        "{text}"
+    );
 
     let out = emu.run(
         &[
@@ -287,13 +295,7 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
     let out = emu.run(
         &[
             &[
-                "webinars",
-                "list",
-                "--from",
-                &eve_s,
-                "--to",
-                &sunday_s,
-                "--json",
+                "webinars", "list", "--from", &eve_s, "--to", &sunday_s, "--json",
             ],
             &host[..],
         ]

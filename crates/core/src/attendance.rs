@@ -306,7 +306,11 @@ fn not_available(
 
 /// Why a webinar (or one occurrence of a series) has no report of its own, from where it stands
 /// at `now`: not started, running, too recent, older than Graph keeps, or no report at all.
-fn no_report(state: WebinarState, end: Option<Timestamp>, now: Timestamp) -> (Availability, String) {
+fn no_report(
+    state: WebinarState,
+    end: Option<Timestamp>,
+    now: Timestamp,
+) -> (Availability, String) {
     let (a, why) = match (state, end) {
         (WebinarState::Upcoming, _) => (Availability::NoReportYet, "The webinar has not started yet."),
         (WebinarState::Live, _) => (Availability::NoReportYet, "The webinar is running: Teams writes the report when everyone has left."),

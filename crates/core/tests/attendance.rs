@@ -278,13 +278,18 @@ async fn states_are_explained_not_errors() {
     // curator is told this one has not started, and that the others are listed.
     let occurrence = upcoming(true);
     assert_eq!(occurrence.kind, "occurrence");
-    let wa = attendance::for_webinar(&conn, occurrence, 0.8).await.unwrap();
+    let wa = attendance::for_webinar(&conn, occurrence, 0.8)
+        .await
+        .unwrap();
     assert!(!wa.sessions.is_empty(), "the series' earlier sessions");
     assert_eq!(wa.selected, None, "no session of its own");
     assert_eq!(wa.availability, Availability::NoReportYet);
     let note = wa.note.unwrap();
     assert!(note.contains("not started"), "{note}");
-    assert!(note.contains("other sessions of the series are listed"), "{note}");
+    assert!(
+        note.contains("other sessions of the series are listed"),
+        "{note}"
+    );
     let copy = r.webinars.iter().find(|w| !w.is_organizer).unwrap();
     let wa = attendance::for_webinar(&conn, copy, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::NotAvailable);

@@ -43,6 +43,16 @@ fn local(utc: &str, tz: &str) -> String {
         .to_string()
 }
 
+/// A date `days` after today (UTC): tests that need a future day pick it relative to today, so it
+/// never becomes the past.
+fn in_days(days: i32) -> jiff::civil::Date {
+    Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_add(jiff::Span::new().days(days))
+        .unwrap()
+}
+
 fn range_days(days: i64) -> (Timestamp, Timestamp) {
     let now = Timestamp::now();
     (
@@ -241,7 +251,9 @@ async fn across_the_date_line_the_day_is_kept() {
 #[tokio::test]
 async fn edit_an_occurrence_or_the_whole_series_then_cancel() {
     let (_emu, conn) = setup().await;
-    let mut w = new("Series to edit", "2027-01-05T10:00", "Europe/Berlin");
+    // Four weekly sessions from two weeks ahead (a future series on any date).
+    let first = in_days(14);
+    let mut w = new("Series to edit", &format!("{first}T10:00"), "Europe/Berlin");
     w.recurrence = Some(RecurrenceInput {
         repeat: Repeat::Weekly,
         interval: 1,
@@ -249,7 +261,7 @@ async fn edit_an_occurrence_or_the_whole_series_then_cancel() {
         until: None,
     });
     webinars::create(&conn, &w).await.unwrap();
-    let from: Timestamp = "2027-01-01T00:00:00Z".parse().unwrap();
+    let from: Timestamp = format!("{}T00:00:00Z", in_days(10)).parse().unwrap();
     let list = |c: Connection| async move {
         webinars::list(
             &c,
@@ -269,13 +281,14 @@ async fn edit_an_occurrence_or_the_whole_series_then_cancel() {
     assert_eq!(occ.len(), 4);
     // One occurrence: new time and subject.
     let second = &occ[1];
+    let moved = first.checked_add(jiff::Span::new().days(7)).unwrap();
     let edited = webinars::update(
         &conn,
         &WebinarEdit {
             host: MEGAN.into(),
             id: second.id.clone(),
             subject: Some("Moved session".into()),
-            start: Some("2027-01-12T15:30".into()),
+            start: Some(format!("{moved}T15:30")),
             time_zone: Some("Europe/Berlin".into()),
             duration_minutes: Some(90),
             description: None,
@@ -285,8 +298,14 @@ async fn edit_an_occurrence_or_the_whole_series_then_cancel() {
     .await
     .unwrap();
     assert_eq!(edited.subject, "Moved session");
-    assert_eq!(local(&edited.start, "Europe/Berlin"), "2027-01-12 15:30");
-    assert_eq!(local(&edited.end, "Europe/Berlin"), "2027-01-12 17:00");
+    assert_eq!(
+        local(&edited.start, "Europe/Berlin"),
+        format!("{moved} 15:30")
+    );
+    assert_eq!(
+        local(&edited.end, "Europe/Berlin"),
+        format!("{moved} 17:00")
+    );
     // The series: a new subject for the others.
     let series_id = occ[0].series_id.clone().unwrap();
     webinars::update(
@@ -388,15 +407,18 @@ async fn cancelling_someone_elses_meeting_is_refused_clearly() {
 #[tokio::test]
 async fn details_resolve_the_online_meeting_by_join_url() {
     let (_emu, conn) = setup().await;
-    let created = webinars::create(&conn, &new("With details", "2027-02-01T10:00", "UTC"))
-        .await
-        .unwrap();
+    let created = webinars::create(
+        &conn,
+        &new("With details", &format!("{}T10:00", in_days(20)), "UTC"),
+    )
+    .await
+    .unwrap();
     let d = webinars::details(&conn, MEGAN, &created.id).await.unwrap();
     assert!(d.online_meeting_id.is_some(), "{:?}", d.meeting_problem);
     assert_eq!(d.webinar.invitees, ["student1@northwind.example"]);
     // Lidia is outside the access policy: the event shows, the meeting cannot be resolved, and the
     // panel says why in the user's words.
-    let mut w = new("Lidia's", "2027-02-02T10:00", "UTC");
+    let mut w = new("Lidia's", &format!("{}T10:00", in_days(21)), "UTC");
     w.host = "lidia.holloway@northwind.example".into();
     let c = webinars::create(&conn, &w).await.unwrap();
     let d = webinars::details(&conn, "lidia.holloway@northwind.example", &c.id)

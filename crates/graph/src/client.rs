@@ -334,8 +334,18 @@ impl GraphClient {
                 }
                 Err(e) => {
                     // A cut-off body: the answer is lost, ask again if that is safe.
-                    if req.replayable && self.wait(attempt, started, None).await {
-                        continue;
+                    if req.replayable {
+                        if self.wait(attempt, started, None).await {
+                            continue;
+                        }
+                        // Still cut off after every retry: the connection keeps losing answers
+                        // (as when it drops mid-body), which a later run may not meet.
+                        return Err(GraphError::Transport {
+                            host: url.host_str().unwrap_or_default().into(),
+                            detail: format!(
+                                "the answer was cut off {attempt} times in a row ({e})"
+                            ),
+                        });
                     }
                     return Err(GraphError::Decode {
                         context: req.url.clone(),

@@ -76,10 +76,11 @@ pub enum GraphError {
     /// The identity platform refused to issue a token.
     #[error("sign-in failed: {}", .0.error_description)]
     Token(Box<AadError>),
-    /// The network or TLS failed before an answer arrived.
+    /// The network or TLS failed before a whole answer arrived.
     #[error("could not reach {host}: {detail}")]
     Transport { host: String, detail: String },
-    /// A 2xx body that is not what the model expects (also: truncated bodies after retries).
+    /// A 2xx body that is not what the model expects (also: a truncated answer to a request that
+    /// cannot be replayed; a replayable one that stays cut off is `Transport`).
     #[error("unexpected answer from Graph ({context}): {detail}")]
     Decode {
         context: String,

@@ -87,6 +87,29 @@ async fn server_errors_and_truncated_bodies_are_retried_for_replayable_requests(
     assert!(st.server_errors + st.truncated > 0, "{st:?}");
 }
 
+/// A GET whose answers stay cut off is a transient network failure (a sync lists it and goes on),
+/// not "an unexpected answer".
+#[tokio::test]
+async fn answers_cut_off_after_every_retry_are_a_network_failure() {
+    let (_emu, g, _) = client(Faults {
+        truncate_rate: 1.0,
+        ..Default::default()
+    })
+    .await;
+    let g = g.with_policy(RetryPolicy {
+        max_attempts: 3,
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(2),
+        ..Default::default()
+    });
+    match g.send(Request::get("/users")).await {
+        Err(GraphError::Transport { detail, .. }) => {
+            assert!(detail.contains("cut off 3 times"), "{detail}")
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
 #[tokio::test]
 async fn retries_are_capped() {
     let (_emu, g, _) = client(Faults {
