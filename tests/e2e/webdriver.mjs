@@ -150,9 +150,10 @@ export class Session {
     await waitFor(() => this.find(event), "the new webinar in the calendar");
     return { join, event };
   }
-  /** Cancel the webinar `event` (a selector) from its details panel, with a message. */
+  /** Cancel the webinar `event` (a selector) from its details panel (opened if it is not), with a message. */
   async cancelWebinar(event, message) {
-    await this.click(event);
+    const open = await this.find('[data-testid="details-panel"]').then(() => true, () => false);
+    if (!open) await this.click(event);
     await waitFor(() => this.find('[data-testid="details-panel"]'), "the details panel");
     await waitFor(async () => !/…$/.test(await this.text('[data-testid="meeting-id"]')), "the online meeting id");
     await this.click('[data-testid="cancel-webinar"]');
