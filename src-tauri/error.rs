@@ -11,7 +11,7 @@ pub struct IpcError(pub CoreError);
 impl From<CoreError> for IpcError {
     fn from(e: CoreError) -> Self {
         tracing::warn!(code = ?e.code, request_id = e.request_id.as_deref().unwrap_or("-"), "{}", e.message);
-        rollcall_core::diagnostics::record(&e);
+        rollcall_core::support::diagnostics::record(&e);
         IpcError(e)
     }
 }

@@ -64,7 +64,11 @@ async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreEr
         state.hub.activate(rollcall_core::hub::DEMO_ID)?;
         return Ok(());
     }
-    let (conn, running) = rollcall_core::demo::start(rollcall_emulator::Config::default()).await?;
+    let running = rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default())
+        .await
+        .map_err(|e| rollcall_core::CoreError::internal(format!("the demo tenant did not start: {e}")))?;
+    let line = serde_json::to_value(&running.info).map_err(|e| rollcall_core::CoreError::internal(e.to_string()))?;
+    let conn = rollcall_core::tenant::Connection::demo(line)?;
     state.hub.set_demo(conn);
     *state.emulator.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
     tracing::info!("demo tenant started");
@@ -81,12 +85,12 @@ fn init_logging(log_dir: &std::path::Path) {
         tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
             .unwrap_or_else(|_| "info".into())
     };
-    let (file, problem) = match rollcall_core::logging::daily_appender(log_dir) {
+    let (file, problem) = match rollcall_core::support::logging::daily_appender(log_dir) {
         Ok(a) => (
             Some(
                 tracing_subscriber::fmt::layer()
                     .with_ansi(false)
-                    .with_writer(rollcall_core::logging::DailyLog(a))
+                    .with_writer(rollcall_core::support::logging::DailyLog(a))
                     .with_filter(filter()),
             ),
             None,

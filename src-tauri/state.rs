@@ -4,8 +4,8 @@
 use std::sync::{Arc, Mutex};
 
 use rollcall_core::hub::Hub;
-use rollcall_core::profile::{data_dir, Profiles};
-use rollcall_core::secrets::KeyringSecrets;
+use rollcall_core::tenant::profile::{data_dir, Profiles};
+use rollcall_core::tenant::secrets::KeyringSecrets;
 use rollcall_core::CoreError;
 use serde::Serialize;
 
@@ -29,7 +29,7 @@ pub struct AppStatus {
     pub tenant: Option<String>,
     pub profile: String,
     /// `application` or `delegated`, when connected to a saved profile.
-    pub mode: Option<rollcall_core::profile::AuthMode>,
+    pub mode: Option<rollcall_core::tenant::profile::AuthMode>,
     /// No saved profile and no demo running: the UI shows the welcome screen.
     pub first_run: bool,
     pub version: String,
@@ -48,7 +48,7 @@ impl AppState {
         let profiles = Profiles::in_dir(&data_dir);
         Ok(AppState {
             hub: Hub::new(profiles, Arc::new(KeyringSecrets::default())),
-            log_dir: rollcall_core::logging::log_dir_in(&data_dir),
+            log_dir: rollcall_core::support::logging::log_dir_in(&data_dir),
             demo_starting: tokio::sync::Mutex::new(()),
             data_dir,
             emulator: Mutex::new(None),
@@ -72,7 +72,7 @@ impl AppState {
                 tenant: Some(c.tenant.clone()),
                 profile: c.profile.clone(),
                 mode: if c.demo {
-                    Some(rollcall_core::profile::AuthMode::Application)
+                    Some(rollcall_core::tenant::profile::AuthMode::Application)
                 } else {
                     mode
                 },
@@ -101,7 +101,7 @@ impl AppState {
 
     /// The "Copy diagnostics" text.
     pub fn diagnostics(&self) -> String {
-        let env = rollcall_core::diagnostics::Environment {
+        let env = rollcall_core::support::diagnostics::Environment {
             app_version: env!("CARGO_PKG_VERSION").into(),
             runtime: format!(
                 "Tauri {}, WebView {}",
@@ -129,7 +129,7 @@ impl AppState {
                 ),
             ));
         }
-        rollcall_core::diagnostics::report(&env, profile, demo, &extra)
+        rollcall_core::support::diagnostics::report(&env, profile, demo, &extra)
     }
 }
 

@@ -1,8 +1,8 @@
 //! Settings → Connections: profiles, secrets (set, never read), test, browser sign-in, sign-out.
 
 use rollcall_core::hub::ProfilesView;
-use rollcall_core::profile::{FieldError, Profile};
-use rollcall_core::session::{opener_from_env, ConnectionStatus};
+use rollcall_core::tenant::profile::{FieldError, Profile};
+use rollcall_core::tenant::session::{opener_from_env, ConnectionStatus};
 use rollcall_graph::Secret;
 use tauri::State;
 

@@ -27,9 +27,9 @@ fn titled(window: &tauri::WebviewWindow, state: &AppState) -> crate::state::AppS
 #[specta::specta]
 pub async fn tenant_summary(
     state: State<'_, AppState>,
-) -> Result<rollcall_core::summary::TenantSummary, IpcError> {
+) -> Result<rollcall_core::setup::summary::TenantSummary, IpcError> {
     let conn = state.hub.connection()?;
-    Ok(rollcall_core::summary::fetch(&conn).await?)
+    Ok(rollcall_core::setup::summary::fetch(&conn).await?)
 }
 
 /// "Explore the demo tenant": start the built-in emulator (once) and make it the active connection.

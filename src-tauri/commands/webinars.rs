@@ -1,6 +1,6 @@
 //! The Calendar page: ranges, create, edit, cancel, details.
 
-use rollcall_core::profile::FieldError;
+use rollcall_core::tenant::profile::FieldError;
 use rollcall_core::webinars::{
     self, NewWebinar, Webinar, WebinarDetails, WebinarEdit, WebinarRange,
 };

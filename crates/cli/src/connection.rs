@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use rollcall_core::connection::Connection;
-use rollcall_core::profile::{data_dir, AuthMode, Cloud, Profile, Profiles};
-use rollcall_core::secrets::{KeyringSecrets, SecretStore};
+use rollcall_core::tenant::connection::Connection;
+use rollcall_core::tenant::profile::{data_dir, AuthMode, Cloud, Profile, Profiles};
+use rollcall_core::tenant::secrets::{KeyringSecrets, SecretStore};
 use rollcall_core::{CoreError, ErrorCode};
 use rollcall_graph::Secret;
 
@@ -136,8 +136,8 @@ impl ConnectionArgs {
     ) -> Result<(Connection, Option<rollcall_emulator::Running>), CoreError> {
         match self.target()? {
             Target::Demo => {
-                let (mut conn, running) =
-                    rollcall_core::demo::start(rollcall_emulator::Config::default()).await?;
+                let running = start_demo().await?;
+                let mut conn = Connection::demo(json(&running.info))?;
                 if !self.hosts.is_empty() {
                     conn.hosts = self.hosts.clone();
                 }
@@ -179,4 +179,16 @@ impl ConnectionArgs {
     pub fn secret_store() -> Arc<dyn SecretStore> {
         Self::secrets()
     }
+}
+
+/// Start the demo tenant on an ephemeral 127.0.0.1 port; keep it alive while the command runs.
+async fn start_demo() -> Result<rollcall_emulator::Running, CoreError> {
+    rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default())
+        .await
+        .map_err(|e| CoreError::internal(format!("the demo tenant did not start: {e}")))
+}
+
+/// The emulator's JSON line, which is what core's demo connection reads.
+fn json(info: &rollcall_emulator::Info) -> serde_json::Value {
+    serde_json::to_value(info).unwrap_or_default()
 }

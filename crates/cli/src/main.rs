@@ -230,7 +230,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(&e),
             };
-            match rollcall_core::summary::fetch(&conn).await {
+            match rollcall_core::setup::summary::fetch(&conn).await {
                 Ok(summary) if json => print_json(&summary),
                 Ok(summary) => print!("{}", summary.to_text()),
                 Err(e) => return fail(&e),
@@ -242,7 +242,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 Ok(c) => c,
                 Err(e) => return fail(&e),
             };
-            match rollcall_core::session::status(&conn, true).await {
+            match rollcall_core::tenant::session::status(&conn, true).await {
                 Ok(st) if json => print_json(&st),
                 Ok(st) => print!("{}", status_text(&st)),
                 Err(e) => return fail(&e),
@@ -326,7 +326,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Logout { conn } => {
             let result = conn.target().and_then(|t| match t {
                 connection::Target::Demo => Ok(()),
-                connection::Target::Profile(p) => rollcall_core::session::sign_out(
+                connection::Target::Profile(p) => rollcall_core::tenant::session::sign_out(
                     &connection::ConnectionArgs::profiles()?,
                     connection::ConnectionArgs::secret_store().as_ref(),
                     &p.id,
@@ -436,8 +436,8 @@ fn check_text(list: &rollcall_core::setup::Checklist) -> String {
 async fn login(
     args: &connection::ConnectionArgs,
     no_browser: bool,
-) -> Result<rollcall_core::session::ConnectionStatus, rollcall_core::CoreError> {
-    use rollcall_core::session::{opener_from_env, SignInAttempt};
+) -> Result<rollcall_core::tenant::session::ConnectionStatus, rollcall_core::CoreError> {
+    use rollcall_core::tenant::session::{opener_from_env, SignInAttempt};
     let connection::Target::Profile(profile) = args.target()? else {
         return Err(rollcall_core::CoreError::new(
             rollcall_core::ErrorCode::InvalidInput,
@@ -466,7 +466,7 @@ async fn login(
     Ok(status)
 }
 
-fn status_text(st: &rollcall_core::session::ConnectionStatus) -> String {
+fn status_text(st: &rollcall_core::tenant::session::ConnectionStatus) -> String {
     let mut s = format!(
         "Signed in as {}\nTenant: {}\nProfile: {}{}\nToken valid until: {}\nPermissions: {}\n",
         st.signed_in_as,

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rollcall_core::webinars::{self, NewWebinar, RecurrenceInput, Repeat};
 use rollcall_core::{CoreError, ErrorCode};
 
-use crate::connection::ConnectionArgs;
+use crate::tenant::connection::ConnectionArgs;
 
 #[derive(clap::Subcommand)]
 pub enum Action {
@@ -111,7 +111,7 @@ fn day_start(d: &str, tz: &TimeZone, what: &str) -> Result<Timestamp, CoreError>
 }
 
 /// One host: `--host`, else the connection's single host.
-fn one_host(conn: &rollcall_core::connection::Connection) -> Result<String, CoreError> {
+fn one_host(conn: &rollcall_core::tenant::connection::Connection) -> Result<String, CoreError> {
     match conn.hosts.as_slice() {
         [h] => Ok(h.clone()),
         [] => Err(CoreError::new(
@@ -267,7 +267,7 @@ pub async fn export(
     threshold: f64,
     from_archive: bool,
 ) -> Result<usize, CoreError> {
-    use rollcall_core::export::{export_to_file, CsvOptions, Level};
+    use rollcall_core::attendance::export::{export_to_file, CsvOptions, Level};
     let level: Level = level.parse()?;
     if !(0.0..=1.0).contains(&threshold) || threshold == 0.0 {
         return Err(CoreError::new(
@@ -308,11 +308,11 @@ fn archive_path(
         return Ok(p);
     }
     let id = match conn.target()? {
-        crate::connection::Target::Demo => "demo".to_string(),
-        crate::connection::Target::Profile(p) => p.id.clone(),
+        crate::tenant::connection::Target::Demo => "demo".to_string(),
+        crate::tenant::connection::Target::Profile(p) => p.id.clone(),
     };
     Ok(rollcall_core::archive::Archive::path_for(
-        &rollcall_core::profile::data_dir()?,
+        &rollcall_core::tenant::profile::data_dir()?,
         &id,
     ))
 }
@@ -342,7 +342,7 @@ pub async fn sync(
     );
     let progress = {
         let bar = bar.clone();
-        move |p: &rollcall_core::sync::SyncProgress| {
+        move |p: &rollcall_core::archive::sync::SyncProgress| {
             bar.set_length(u64::from(p.meetings_total));
             bar.set_position(u64::from(p.meetings_done));
             bar.set_message(format!(
@@ -354,7 +354,7 @@ pub async fn sync(
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let s = rollcall_core::sync::sync(&c, archive, &c.hosts.clone(), from, to, progress, cancel)
+    let s = rollcall_core::archive::sync::sync(&c, archive, &c.hosts.clone(), from, to, progress, cancel)
         .await?;
     eprintln!();
     if json {
@@ -410,7 +410,7 @@ pub fn import(
         )
     })?;
     let domain = host.rsplit('@').next().unwrap_or_default();
-    let imported = rollcall_core::import::parse_teams_download(
+    let imported = rollcall_core::attendance::import::parse_teams_download(
         &bytes,
         &tz,
         domain,

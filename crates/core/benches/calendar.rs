@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_core::connection::Connection;
+use rollcall_core::tenant::connection::Connection;
 use rollcall_core::webinars;
 use rollcall_graph::{Endpoints, Secret};
 
@@ -41,7 +41,7 @@ async fn main() {
 
     // Seed 2,000 events in January 2027 straight through Graph.
     let graph = conn.graph().expect("graph");
-    let user = rollcall_core::summary::find_user(&graph, HOST)
+    let user = rollcall_core::directory::find_user(&graph, HOST)
         .await
         .expect("lookup")
         .expect("host");

@@ -12,7 +12,7 @@ use rollcall_core::attendance::{
     Attendee, Availability, Completion, Counts, Interval, ParticipantKind, Session,
     WebinarAttendance,
 };
-use rollcall_core::export::{CsvExport, CsvOptions, Level};
+use rollcall_core::attendance::export::{CsvExport, CsvOptions, Level};
 use rollcall_core::webinars::{Webinar, WebinarState};
 
 const SESSIONS: usize = 1_000;

@@ -2,7 +2,6 @@
 //! sentence saying what went wrong, and where possible a `hint` saying what to do; Graph's
 //! request-id is kept for support. The UI branches on `code`, never on the message.
 
-use rollcall_graph::GraphError;
 use serde::Serialize;
 
 /// The closed set of error codes (mirrored in `ui/src/ipc/`). Add one only when a consumer needs it.
@@ -93,62 +92,5 @@ impl CoreError {
             ErrorCode::Cancelled => 130,
             ErrorCode::Internal => 70,
         }
-    }
-}
-
-impl From<GraphError> for CoreError {
-    fn from(e: GraphError) -> Self {
-        let request_id = e.request_id().map(str::to_string);
-        let mut out = match &e {
-            GraphError::Token(aad) => {
-                return crate::advice::explain_aad(aad, &crate::advice::AdviceContext::default())
-            }
-            GraphError::Api { status: 403, code, message, .. } if message.to_ascii_lowercase().contains("application access policy") => CoreError::new(
-                ErrorCode::AccessPolicyMissing,
-                format!("Teams refused: no application access policy covers this host ({code})."),
-                Some("Run the PowerShell from the Setup page (New-CsApplicationAccessPolicy / Grant-CsApplicationAccessPolicy); it can take 30 minutes to apply.".into()),
-            ),
-            GraphError::Api { status: 403, code, message, .. } => CoreError::new(
-                ErrorCode::PermissionMissing,
-                format!("Microsoft Graph denied access: {message} ({code})."),
-                Some("Check the app's API permissions and admin consent on the Setup page.".into()),
-            ),
-            GraphError::Api { status: 404, message, .. } => CoreError::new(ErrorCode::NotFound, message.clone(), None),
-            GraphError::Api { status, code, message, .. } => CoreError::new(ErrorCode::Internal, format!("Microsoft Graph answered {status} {code}: {message}"), None),
-            GraphError::RetriesExhausted { .. } => CoreError::new(ErrorCode::Unavailable, e.to_string(), Some("Microsoft Graph is busy; try again in a few minutes.".into())),
-            GraphError::Transport { host, .. } => CoreError::new(ErrorCode::Network, format!("Could not reach {host}."), Some("Check the network connection, proxy and the cloud setting.".into())),
-            GraphError::Config(m) => CoreError::new(ErrorCode::InvalidInput, m.clone(), None),
-            _ => CoreError::internal(e.to_string()),
-        };
-        out.request_id = request_id;
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use rollcall_graph::AadError;
-
-    #[test]
-    fn aadsts_codes_become_advice() {
-        let e: CoreError = GraphError::Token(Box::new(AadError {
-            error_codes: vec![7000222],
-            status: 401,
-            ..Default::default()
-        }))
-        .into();
-        assert_eq!(e.code, ErrorCode::ExpiredSecret);
-        assert!(e.hint.unwrap().contains("Certificates & secrets"));
-        let e: CoreError = GraphError::Api {
-            status: 403,
-            code: "General".into(),
-            message: "No application access policy found for this app.".into(),
-            request_id: Some("r".into()),
-            date: None,
-        }
-        .into();
-        assert_eq!(e.code, ErrorCode::AccessPolicyMissing);
-        assert_eq!(e.request_id.as_deref(), Some("r"));
     }
 }

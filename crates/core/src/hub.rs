@@ -8,11 +8,11 @@ use rollcall_graph::Secret;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use crate::connection::Connection;
+use crate::tenant::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
-use crate::profile::{FieldError, Profile, Profiles};
-use crate::secrets::SecretStore;
-use crate::session::{self, ConnectionStatus, SignInAttempt};
+use crate::tenant::profile::{FieldError, Profile, Profiles};
+use crate::tenant::secrets::SecretStore;
+use crate::tenant::session::{self, ConnectionStatus, SignInAttempt};
 
 /// The id under which the demo tenant appears among the profiles.
 pub const DEMO_ID: &str = "demo";
@@ -57,8 +57,8 @@ pub struct Hub {
 #[serde(rename_all = "camelCase")]
 pub struct SyncState {
     pub running: bool,
-    pub progress: crate::sync::SyncProgress,
-    pub summary: Option<crate::sync::SyncSummary>,
+    pub progress: crate::archive::sync::SyncProgress,
+    pub summary: Option<crate::archive::sync::SyncSummary>,
     pub error: Option<CoreError>,
 }
 
@@ -320,12 +320,12 @@ impl Hub {
             let hosts = conn.hosts.clone();
             let progress = {
                 let state = state.clone();
-                move |p: &crate::sync::SyncProgress| lock(&state).progress = p.clone()
+                move |p: &crate::archive::sync::SyncProgress| lock(&state).progress = p.clone()
             };
             let cancel = async {
                 let _ = rx.await;
             };
-            let r = crate::sync::sync(&conn, archive, &hosts, from, to, progress, cancel).await;
+            let r = crate::archive::sync::sync(&conn, archive, &hosts, from, to, progress, cancel).await;
             let mut s = lock(&state);
             s.running = false;
             match r {
@@ -444,12 +444,12 @@ impl Hub {
         &self,
         webinar_id: &str,
         session: Option<u32>,
-        level: crate::export::Level,
-        options: &crate::export::CsvOptions,
+        level: crate::attendance::export::Level,
+        options: &crate::attendance::export::CsvOptions,
         path: &std::path::Path,
     ) -> Result<u32, CoreError> {
         let wa = self.fetched(webinar_id, session)?;
-        crate::export::export_to_file(path, std::slice::from_ref(&wa), level, options)
+        crate::attendance::export::export_to_file(path, std::slice::from_ref(&wa), level, options)
             .map(|n| n as u32)
     }
 
@@ -459,8 +459,8 @@ impl Hub {
         &self,
         from: &str,
         to: &str,
-        level: crate::export::Level,
-        options: &crate::export::CsvOptions,
+        level: crate::attendance::export::Level,
+        options: &crate::attendance::export::CsvOptions,
         path: &std::path::Path,
     ) -> Result<(u32, Vec<String>), CoreError> {
         let conn = self.connection()?;
@@ -473,7 +473,7 @@ impl Hub {
             crate::attendance::DEFAULT_THRESHOLD,
         )
         .await?;
-        let rows = crate::export::export_to_file(path, &data, level, options)?;
+        let rows = crate::attendance::export::export_to_file(path, &data, level, options)?;
         Ok((rows as u32, notes))
     }
 
@@ -520,7 +520,7 @@ impl Hub {
             )
         })?;
         let domain = host.rsplit('@').next().unwrap_or_default();
-        let imported = crate::import::parse_teams_download(
+        let imported = crate::attendance::import::parse_teams_download(
             bytes,
             &tz,
             domain,

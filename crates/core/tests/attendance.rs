@@ -4,7 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use rollcall_core::attendance::{self, Availability, ParticipantKind};
-use rollcall_core::export::{self, CsvOptions, Level};
+use rollcall_core::attendance::export::{self, CsvOptions, Level};
 use rollcall_core::webinars;
 
 mod common;

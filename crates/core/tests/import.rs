@@ -4,7 +4,7 @@
 
 use jiff::tz::TimeZone;
 use rollcall_core::archive::{Archive, Saved};
-use rollcall_core::import::parse_teams_download;
+use rollcall_core::attendance::import::parse_teams_download;
 
 const FILE: &str = "1. Summary\r\nMeeting title\tMethods seminar (old)\r\nAttended participants\t3\r\nStart time\t3/14/24, 9:58:12 AM\r\nEnd time\t3/14/24, 11:00:00 AM\r\nMeeting duration\t1h 1m 48s\r\n\r\n2. Participants\r\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\r\nMaria Ortiz\t3/14/24, 9:58:12 AM\t3/14/24, 11:00:00 AM\t1h 1m 48s\tmaria.ortiz@northwind.example\tmortiz@northwindacademy.onmicrosoft.com\tOrganizer\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:50:00 AM\t45m\tann.lee@northwind.example\tann.lee@northwind.example\tAttendee\r\n+1 425 555 0100\t3/14/24, 10:05:00 AM\t3/14/24, 10:20:00 AM\t15m\t\t\tAttendee\r\n\r\n3. In-Meeting Activities\r\nName\tJoin Time\tLeave Time\tDuration\tEmail\tRole\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:30:00 AM\t30m\tann.lee@northwind.example\tAttendee\r\nAnn Lee\t3/14/24, 10:35:00 AM\t3/14/24, 10:50:00 AM\t15m\tann.lee@northwind.example\tAttendee\r\n";
 

@@ -3,7 +3,7 @@
 //! gnome-keyring in a private D-Bus session on Linux). A unique service name keeps it apart from
 //! a developer's own Rollcall entries.
 
-use rollcall_core::secrets::{KeyringSecrets, SecretKind, SecretStore};
+use rollcall_core::tenant::secrets::{KeyringSecrets, SecretKind, SecretStore};
 use rollcall_graph::Secret;
 
 #[test]

@@ -5,9 +5,9 @@
 #[cfg(target_os = "linux")]
 #[test]
 fn no_secret_service_is_a_clear_error_and_no_fallback() {
-    use rollcall_core::profile::{AuthMode, Cloud, Profile, Profiles};
-    use rollcall_core::secrets::{KeyringSecrets, SecretKind, SecretStore};
-    use rollcall_core::{session, ErrorCode};
+    use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+    use rollcall_core::tenant::secrets::{KeyringSecrets, SecretKind, SecretStore};
+    use rollcall_core::{tenant::session, ErrorCode};
     use rollcall_graph::Secret;
 
     std::env::set_var(

@@ -6,10 +6,10 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use rollcall_core::connection::Connection;
-use rollcall_core::profile::{AuthMode, Cloud, Profile, Profiles};
-use rollcall_core::secrets::{MemorySecrets, SecretKind, SecretStore};
-use rollcall_core::session::{self, SignInAttempt};
+use rollcall_core::tenant::connection::Connection;
+use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+use rollcall_core::tenant::secrets::{MemorySecrets, SecretKind, SecretStore};
+use rollcall_core::tenant::session::{self, SignInAttempt};
 use rollcall_core::ErrorCode;
 use rollcall_emulator::Running;
 use rollcall_graph::Secret;
@@ -420,7 +420,7 @@ async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
     let app = saved_app(&e, &emu, &emu.info.client_secret);
     let app_conn = Connection::from_profile(&app, e.store.clone()).unwrap();
     let app_token = app_conn.token(true).await.unwrap();
-    rollcall_core::summary::fetch(&app_conn).await.unwrap();
+    rollcall_core::setup::summary::fetch(&app_conn).await.unwrap();
 
     let p = profile(&emu, AuthMode::Delegated);
     e.profiles.upsert(p.clone()).unwrap();

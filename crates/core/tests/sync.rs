@@ -6,13 +6,13 @@ use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
 use rollcall_core::archive::Archive;
-use rollcall_core::sync;
+use rollcall_core::archive::sync;
 
 mod common;
 
 /// One uninterrupted sync of `[from, to)` for the hosts.
 async fn sync_all(
-    conn: &rollcall_core::connection::Connection,
+    conn: &rollcall_core::tenant::connection::Connection,
     arch: &Arc<Archive>,
     hosts: &[String],
     from: Timestamp,

@@ -3,7 +3,7 @@
 //! date line, throttling, per-host errors.
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_core::connection::Connection;
+use rollcall_core::tenant::connection::Connection;
 use rollcall_core::webinars::{
     self, NewWebinar, RecurrenceInput, Repeat, WebinarEdit, WebinarState,
 };

@@ -1,5 +1,6 @@
 //! Fault injection (latency, throttling, 5xx, truncated bodies, token lifetime, the Outlook
-//! per-mailbox concurrency limit) and the runtime admin API under `/_emulator/`.
+//! per-mailbox concurrency limit): the settings and the state Graph's handlers consult. The admin
+//! API that changes them at runtime is `admin.rs`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,7 +11,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
-use crate::seed::Rng;
+use crate::rng::Rng;
 use crate::Shared;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -218,60 +219,4 @@ impl FaultState {
             mailbox: mailbox.to_ascii_lowercase(),
         })
     }
-}
-
-pub fn admin_routes() -> Router<Arc<Shared>> {
-    Router::new()
-        .route("/_emulator/faults", get(get_faults).put(put_faults))
-        .route("/_emulator/scenarios/{name}", post(enable_scenario))
-        .route("/_emulator/stats", get(get_stats).delete(reset_stats))
-        .route("/_emulator/bulk", post(add_bulk))
-}
-
-async fn add_bulk(
-    State(s): State<Arc<Shared>>,
-    Json(spec): Json<crate::seed::Bulk>,
-) -> Json<serde_json::Value> {
-    let added = crate::seed::bulk_webinars(&mut s.world(), &spec, jiff::Timestamp::now());
-    Json(serde_json::json!({ "added": added }))
-}
-
-async fn get_faults(State(s): State<Arc<Shared>>) -> Json<Faults> {
-    Json(s.faults.config())
-}
-
-async fn put_faults(State(s): State<Arc<Shared>>, Json(f): Json<Faults>) -> Json<Faults> {
-    s.faults.set(f);
-    Json(s.faults.config())
-}
-
-async fn enable_scenario(
-    State(s): State<Arc<Shared>>,
-    Path(name): Path<String>,
-) -> (axum::http::StatusCode, Json<serde_json::Value>) {
-    let result = crate::apply_scenario(&mut s.world(), &name, jiff::Timestamp::now());
-    match result {
-        Ok(()) => {
-            if name == "refresh-inactive" {
-                s.faults.set_refresh_inactive(true);
-            }
-            (
-                axum::http::StatusCode::OK,
-                Json(serde_json::json!({ "enabled": name })),
-            )
-        }
-        Err(e) => (
-            axum::http::StatusCode::BAD_REQUEST,
-            Json(serde_json::json!({ "error": e.to_string() })),
-        ),
-    }
-}
-
-async fn get_stats(State(s): State<Arc<Shared>>) -> Json<Stats> {
-    Json(s.faults.stats())
-}
-
-async fn reset_stats(State(s): State<Arc<Shared>>) -> Json<Stats> {
-    s.faults.count(|st| *st = Stats::default());
-    Json(s.faults.stats())
 }

@@ -21,7 +21,7 @@ use serde_json::{json, Value};
 use sha2::Digest;
 
 use crate::model::{AppRegistration, AuthCode, Platform, RefreshGrant};
-use crate::seed::Rng;
+use crate::rng::Rng;
 use crate::Shared;
 
 const GRAPH: &str = "https://graph.microsoft.com/";

@@ -8,51 +8,28 @@
 
 #![recursion_limit = "256"]
 
+pub mod admin;
 pub mod faults;
 pub mod graph;
 pub mod identity;
 pub mod jwt;
 pub mod model;
+pub mod rng;
+pub mod scenarios;
 pub mod seed;
+pub mod state;
 pub mod tz;
 
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use jiff::Timestamp;
 use serde::Serialize;
 
 pub use faults::{Faults, RetryAfterForm};
-
-/// Named situations an admin meets in a real tenant, switchable at start and at runtime.
-pub const SCENARIOS: &[(&str, &str)] = &[
-    (
-        "missing-access-policy",
-        "no host is covered by a Teams application access policy",
-    ),
-    (
-        "missing-permission",
-        "OnlineMeetingArtifact.Read.All is not among the app's permissions",
-    ),
-    (
-        "no-admin-consent",
-        "nobody granted admin consent: tokens carry no roles",
-    ),
-    ("expired-secret", "the demo client secret expired yesterday"),
-    (
-        "secret-renewed",
-        "the demo client secret is valid for another 18 months (by default it expires in 10 days)",
-    ),
-    (
-        "unlicensed-host",
-        "the first host lost its licence and mailbox",
-    ),
-    (
-        "refresh-inactive",
-        "refresh tokens are rejected as inactive for 90 days (AADSTS700082)",
-    ),
-];
+pub use scenarios::{apply_scenario, SCENARIOS};
+pub use state::Shared;
 
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -83,27 +60,6 @@ pub enum Error {
         addr: String,
         source: std::io::Error,
     },
-}
-
-/// The state every handler sees.
-pub struct Shared {
-    world: Mutex<model::World>,
-    pub faults: faults::FaultState,
-    pub keys: jwt::Keys,
-    /// Base URL (`http://127.0.0.1:port`), known once the listener is bound.
-    pub base: String,
-    pub creds: seed::DemoCredentials,
-}
-
-impl Shared {
-    /// Lock the world. A panic in a handler must not take the whole emulator down with a poisoned
-    /// lock, so a poisoned guard is recovered.
-    pub fn world(&self) -> MutexGuard<'_, model::World> {
-        self.world.lock().unwrap_or_else(|e| e.into_inner())
-    }
-    pub fn graph_base(&self) -> String {
-        format!("{}/v1.0", self.base)
-    }
 }
 
 /// What `rollcall emulator` prints as its one JSON line.
@@ -153,71 +109,12 @@ impl Drop for Running {
     }
 }
 
-/// Apply a named scenario to the world.
-pub fn apply_scenario(world: &mut model::World, name: &str, now: Timestamp) -> Result<(), Error> {
-    let app_id = world
-        .apps
-        .first()
-        .map(|a| a.app_id.clone())
-        .unwrap_or_default();
-    match name {
-        "missing-access-policy" => world
-            .users
-            .iter_mut()
-            .for_each(|u| u.policy_covered = false),
-        "missing-permission" => {
-            if let Some(app) = world.app_mut(&app_id) {
-                app.app_roles.remove("OnlineMeetingArtifact.Read.All");
-                app.delegated.remove("OnlineMeetingArtifact.Read.All");
-            }
-        }
-        "no-admin-consent" => {
-            if let Some(app) = world.app_mut(&app_id) {
-                app.admin_consent = false;
-            }
-        }
-        "expired-secret" => {
-            if let Some(app) = world.app_mut(&app_id) {
-                if let Some(s) = app.secrets.first_mut() {
-                    s.end = now - jiff::SignedDuration::from_hours(24);
-                }
-            }
-        }
-        "secret-renewed" => {
-            if let Some(app) = world.app_mut(&app_id) {
-                if let Some(s) = app.secrets.first_mut() {
-                    s.end = now + jiff::SignedDuration::from_hours(24 * 545);
-                }
-            }
-        }
-        "unlicensed-host" => {
-            if let Some(u) = world.users.iter_mut().find(|u| u.is_host) {
-                u.teams_plan = None;
-                u.has_mailbox = false;
-            }
-        }
-        "refresh-inactive" => {
-            let old = now - jiff::SignedDuration::from_hours(24 * 91);
-            world.refresh.values_mut().for_each(|g| g.last_used = old);
-        }
-        other => {
-            let known = SCENARIOS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", ");
-            return Err(Error::UnknownScenario(other.to_string(), known));
-        }
-    }
-    Ok(())
-}
-
 /// Start the emulator on `addr` (use port 0 for an ephemeral port).
 pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
     let now = config.now.unwrap_or_else(Timestamp::now);
     let (mut world, creds) = seed::demo(config.seed, now);
     for s in &config.scenarios {
-        apply_scenario(&mut world, s, now)?;
+        apply_scenario(&mut world, s, now).map_err(|u| Error::UnknownScenario(u.0, u.1))?;
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -280,7 +177,7 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
 fn router(shared: Arc<Shared>) -> Router {
     Router::new()
         .merge(identity::routes())
-        .merge(faults::admin_routes())
+        .merge(admin::admin_routes())
         .merge(graph::routes(shared.clone()))
         .with_state(shared)
 }

@@ -116,6 +116,18 @@ pub struct Counters {
     pub token_refreshes: u64,
 }
 
+impl Counters {
+    /// What happened after `base` was taken (a client is shared, so one job counts from its start).
+    pub fn since(&self, base: &Counters) -> Counters {
+        Counters {
+            requests: self.requests.saturating_sub(base.requests),
+            retries: self.retries.saturating_sub(base.retries),
+            throttled_waits: self.throttled_waits.saturating_sub(base.throttled_waits),
+            token_refreshes: self.token_refreshes.saturating_sub(base.token_refreshes),
+        }
+    }
+}
+
 pub struct GraphClient {
     http: reqwest::Client,
     endpoints: Endpoints,

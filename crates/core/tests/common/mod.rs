@@ -5,10 +5,10 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rollcall_core::connection::Connection;
-use rollcall_core::profile::{Profile, Profiles};
-use rollcall_core::secrets::SecretStore;
-use rollcall_core::session::SignInAttempt;
+use rollcall_core::tenant::connection::Connection;
+use rollcall_core::tenant::profile::{Profile, Profiles};
+use rollcall_core::tenant::secrets::SecretStore;
+use rollcall_core::tenant::session::SignInAttempt;
 use rollcall_emulator::{Config, Running};
 use rollcall_graph::{Endpoints, Secret};
 

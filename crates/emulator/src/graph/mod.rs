@@ -21,7 +21,7 @@ use serde_json::{json, Map, Value};
 
 use crate::faults::{FaultState, Injected};
 use crate::model::*;
-use crate::seed::Rng;
+use crate::rng::Rng;
 use crate::tz;
 use crate::Shared;
 
@@ -1273,61 +1273,3 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
     GResp::ok(json!({"responses": responses}))
 }
 
-/// All occurrence starts of a recurring event (at most 500), in its recurrence time zone.
-pub fn occurrence_starts(e: &Event) -> Vec<Timestamp> {
-    let Some(r) = &e.recurrence else {
-        return vec![e.start];
-    };
-    let zone = tz::zone(&r.recurrence_time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let local = e.start.to_zoned(zone.clone());
-    let time = local.time();
-    let Ok(mut day) = r.start_date.parse::<jiff::civil::Date>() else {
-        return vec![e.start];
-    };
-    let end_date = r
-        .end_date
-        .as_deref()
-        .and_then(|d| d.parse::<jiff::civil::Date>().ok());
-    let limit = r
-        .number_of_occurrences
-        .map(|n| n as usize)
-        .unwrap_or(500)
-        .min(500);
-    let interval = r.interval.max(1) as i64;
-    let weekday_name = |d: jiff::civil::Date| format!("{:?}", d.weekday()).to_ascii_lowercase();
-    let mut out = Vec::new();
-    let first_week = day
-        .checked_sub(jiff::Span::new().days(day.weekday().to_monday_zero_offset() as i64))
-        .unwrap_or(day);
-    let mut guard = 0;
-    while out.len() < limit && guard < 5000 {
-        guard += 1;
-        if end_date.is_some_and(|e| day > e) {
-            break;
-        }
-        let matches = match r.pattern_type.as_str() {
-            "daily" => {
-                (day - r.start_date.parse::<jiff::civil::Date>().unwrap_or(day)).get_days() as i64
-                    % interval
-                    == 0
-            }
-            _ => {
-                let week = (day.since(first_week).map(|s| s.get_days()).unwrap_or(0) as i64) / 7;
-                week % interval == 0
-                    && r.days_of_week
-                        .iter()
-                        .any(|d| d.eq_ignore_ascii_case(&weekday_name(day)))
-            }
-        };
-        if matches {
-            if let Ok(z) = day.to_datetime(time).to_zoned(zone.clone()) {
-                out.push(z.timestamp());
-            }
-        }
-        match day.tomorrow() {
-            Ok(d) => day = d,
-            Err(_) => break,
-        }
-    }
-    out
-}

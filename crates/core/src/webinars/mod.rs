@@ -13,10 +13,10 @@ use rollcall_graph::{GraphClient, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::connection::Connection;
+use crate::tenant::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
-use crate::profile::{is_email, FieldError};
-use crate::summary::{enc, find_user, meeting_by_join_url};
+use crate::tenant::profile::{is_email, FieldError};
+use crate::directory::{enc, find_user, meeting_by_join_url};
 
 pub const MAX_SUBJECT: usize = 255;
 pub const MAX_DESCRIPTION: usize = 32_000;
@@ -199,7 +199,7 @@ impl CancelLog {
         });
         let bytes =
             serde_json::to_vec_pretty(&all).map_err(|e| CoreError::internal(e.to_string()))?;
-        crate::atomic::write(&self.path, &bytes)
+        crate::support::atomic::write(&self.path, &bytes)
     }
 
     /// Add the logged cancellations of these hosts in `[from, to)` that Graph no longer returns.

@@ -9,10 +9,10 @@ use rollcall_graph::{
     AccessToken, ClientCredentials, Endpoints, GraphClient, GraphError, Secret, TokenProvider,
 };
 
-use crate::advice::{explain_aad, AdviceContext};
+use crate::tenant::advice::{explain_aad, AdviceContext};
 use crate::error::{CoreError, ErrorCode};
-use crate::profile::{AuthMode, Profile};
-use crate::secrets::{SecretKind, SecretStore};
+use crate::tenant::profile::{AuthMode, Profile};
+use crate::tenant::secrets::{SecretKind, SecretStore};
 
 /// A live connection. Cheap to clone: clones share the token cache.
 #[derive(Clone)]
@@ -35,6 +35,9 @@ pub struct Connection {
     pub secret_hint: Option<String>,
     pub secret_expires: Option<Date>,
     tokens: Arc<dyn TokenProvider>,
+    /// The one Graph client of this connection: every capability and every clone shares it, so the
+    /// per-mailbox limit of 4 and the shared 429 backoff hold across the whole app.
+    graph: Arc<GraphClient>,
     http: reqwest::Client,
 }
 
@@ -63,7 +66,41 @@ impl RefreshSink for KeychainSink {
     }
 }
 
+/// The demo tenant as the emulator announces it (the fields of its one JSON line). The shells start
+/// the emulator; core only connects to it, so it has no dependency on the emulator crate.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoTenant {
+    pub authority: String,
+    pub graph: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub hosts: Vec<String>,
+    pub portal_redirect_uri: String,
+}
+
 impl Connection {
+    /// The demo tenant, as the LMS app: `line` is the emulator's JSON line (see [`DemoTenant`]).
+    pub fn demo(line: serde_json::Value) -> Result<Self, CoreError> {
+        let t: DemoTenant = serde_json::from_value(line)
+            .map_err(|e| CoreError::internal(format!("the demo tenant's details: {e}")))?;
+        let mut conn = Connection::application(
+            Endpoints {
+                authority: t.authority,
+                graph: t.graph,
+            },
+            &t.tenant_id,
+            &t.client_id,
+            Secret::new(t.client_secret),
+            t.hosts,
+        )?;
+        conn.demo = true;
+        conn.profile = "Demo tenant".into();
+        conn.portal_redirect_uri = Some(t.portal_redirect_uri);
+        Ok(conn)
+    }
+
     /// Application-level (client credentials) with a secret in hand.
     pub fn application(
         endpoints: Endpoints,
@@ -81,6 +118,8 @@ impl Connection {
             secret.clone(),
             &endpoints.resource(),
         );
+        let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
+        let graph = Arc::new(GraphClient::new(http.clone(), endpoints.clone(), tokens.clone())?);
         Ok(Connection {
             endpoints,
             tenant: tenant.trim().to_string(),
@@ -94,7 +133,8 @@ impl Connection {
             portal_redirect_uri: None,
             secret_hint: Some(secret.hint()),
             secret_expires: None,
-            tokens: Arc::new(tokens),
+            graph,
+            tokens,
             http,
         })
     }
@@ -167,6 +207,8 @@ impl Connection {
                 profile_id: p.id.clone(),
             }),
         );
+        let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
+        let graph = Arc::new(GraphClient::new(http.clone(), endpoints.clone(), tokens.clone())?);
         Ok(Connection {
             endpoints,
             tenant: p.tenant.trim().to_string(),
@@ -180,18 +222,15 @@ impl Connection {
             portal_redirect_uri: p.portal_redirect_uri(),
             secret_hint: p.secret_hint.clone(),
             secret_expires: p.secret_expires,
-            tokens: Arc::new(tokens),
+            graph,
+            tokens,
             http,
         })
     }
 
-    /// The Graph client for this connection; it shares the connection's token cache.
-    pub fn graph(&self) -> Result<GraphClient, CoreError> {
-        Ok(GraphClient::new(
-            self.http.clone(),
-            self.endpoints.clone(),
-            self.tokens.clone(),
-        )?)
+    /// The Graph client of this connection (shared, not a new one: see the field).
+    pub fn graph(&self) -> Result<Arc<GraphClient>, CoreError> {
+        Ok(self.graph.clone())
     }
 
     pub fn http(&self) -> &reqwest::Client {
@@ -225,7 +264,7 @@ impl Connection {
 
 /// Delegated scopes for a profile: the seed's list, the last two only with participant information.
 pub fn delegated_scopes(p: &Profile) -> Vec<String> {
-    crate::permissions::required(AuthMode::Delegated, p.participant_info)
+    crate::tenant::permissions::required(AuthMode::Delegated, p.participant_info)
         .into_iter()
         .map(|s| s.to_string())
         .collect()

@@ -6,7 +6,8 @@ use rollcall_graph::models::{Event, User, TEAMS1_PLAN};
 use rollcall_graph::Request;
 use serde::Serialize;
 
-use crate::connection::Connection;
+use crate::directory::{enc, find_user};
+use crate::tenant::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
 
 #[derive(Clone, Debug, Serialize)]
@@ -71,40 +72,6 @@ impl TenantSummary {
         }
         s
     }
-}
-
-/// Escape a value for an OData string literal.
-pub fn odata_quote(v: &str) -> String {
-    v.replace('\'', "''")
-}
-
-/// Percent-encode a query value.
-pub fn enc(v: &str) -> String {
-    url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
-}
-
-/// The Graph path that finds a user's online meeting by its join URL (`$filter=JoinWebUrl eq`).
-pub fn meeting_by_join_url(user_id: &str, join_url: &str) -> String {
-    format!(
-        "/users/{user_id}/onlineMeetings?$filter={}",
-        enc(&format!("JoinWebUrl eq '{}'", odata_quote(join_url)))
-    )
-}
-
-/// Find a host by e-mail: the mail address or, failing that, the UPN.
-pub async fn find_user(
-    graph: &rollcall_graph::GraphClient,
-    email: &str,
-) -> Result<Option<User>, CoreError> {
-    let q = odata_quote(email);
-    let filter = format!("mail eq '{q}' or userPrincipalName eq '{q}'");
-    let url = format!(
-        "/users?$filter={}&$select={}",
-        enc(&filter),
-        enc("id,displayName,mail,userPrincipalName,assignedPlans")
-    );
-    let users: Vec<User> = graph.get_all(Request::get(url)).await?;
-    Ok(users.into_iter().next())
 }
 
 async fn host_summary(

@@ -5,7 +5,7 @@
 
 use jiff::civil::Date;
 use rollcall_graph::delegated::InteractiveError;
-use rollcall_graph::AadError;
+use rollcall_graph::{AadError, GraphError};
 
 use crate::error::{CoreError, ErrorCode};
 
@@ -221,6 +221,38 @@ pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreErr
     }
 }
 
+/// A Graph error in the user's words (without a connection's values; [`crate::tenant::Connection::explain`]
+/// adds them). Lives here, beside the AADSTS table, so `error` depends on nothing above it.
+impl From<GraphError> for CoreError {
+    fn from(e: GraphError) -> Self {
+        let request_id = e.request_id().map(str::to_string);
+        let mut out = match &e {
+            GraphError::Token(aad) => {
+                return explain_aad(aad, &AdviceContext::default())
+            }
+            GraphError::Api { status: 403, code, message, .. } if message.to_ascii_lowercase().contains("application access policy") => CoreError::new(
+                ErrorCode::AccessPolicyMissing,
+                format!("Teams refused: no application access policy covers this host ({code})."),
+                Some("Run the PowerShell from the Setup page (New-CsApplicationAccessPolicy / Grant-CsApplicationAccessPolicy); it can take 30 minutes to apply.".into()),
+            ),
+            GraphError::Api { status: 403, code, message, .. } => CoreError::new(
+                ErrorCode::PermissionMissing,
+                format!("Microsoft Graph denied access: {message} ({code})."),
+                Some("Check the app's API permissions and admin consent on the Setup page.".into()),
+            ),
+            GraphError::Api { status: 404, message, .. } => CoreError::new(ErrorCode::NotFound, message.clone(), None),
+            GraphError::Api { status, code, message, .. } => CoreError::new(ErrorCode::Internal, format!("Microsoft Graph answered {status} {code}: {message}"), None),
+            GraphError::RetriesExhausted { .. } => CoreError::new(ErrorCode::Unavailable, e.to_string(), Some("Microsoft Graph is busy; try again in a few minutes.".into())),
+            GraphError::Transport { host, .. } => CoreError::new(ErrorCode::Network, format!("Could not reach {host}."), Some("Check the network connection, proxy and the cloud setting.".into())),
+            GraphError::Config(m) => CoreError::new(ErrorCode::InvalidInput, m.clone(), None),
+            _ => CoreError::internal(e.to_string()),
+        };
+        out.request_id = request_id;
+        out
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -308,5 +340,32 @@ mod tests {
             &ctx,
         );
         assert_eq!(e.message, "Consent was declined.");
+    }
+}
+
+#[cfg(test)]
+mod graph_error_tests {
+    use super::*;
+
+    #[test]
+    fn aadsts_codes_become_advice() {
+        let e: CoreError = GraphError::Token(Box::new(AadError {
+            error_codes: vec![7000222],
+            status: 401,
+            ..Default::default()
+        }))
+        .into();
+        assert_eq!(e.code, ErrorCode::ExpiredSecret);
+        assert!(e.hint.unwrap().contains("Certificates & secrets"));
+        let e: CoreError = GraphError::Api {
+            status: 403,
+            code: "General".into(),
+            message: "No application access policy found for this app.".into(),
+            request_id: Some("r".into()),
+            date: None,
+        }
+        .into();
+        assert_eq!(e.code, ErrorCode::AccessPolicyMissing);
+        assert_eq!(e.request_id.as_deref(), Some("r"));
     }
 }

@@ -1,7 +1,7 @@
 //! The Graph permissions the LMS integration needs, per auth mode, exactly as the set-up article
 //! lists them. The last two of each list are needed only with participant information.
 
-use crate::profile::AuthMode;
+use crate::tenant::profile::AuthMode;
 
 const APPLICATION: [&str; 4] = [
     "User.Read.All",

@@ -12,11 +12,11 @@ use rollcall_graph::delegated::{self, AuthorizeRequest, Loopback, Pkce, TenantAu
 use rollcall_graph::{AccessToken, Secret};
 use serde::Serialize;
 
-use crate::advice::{explain_aad, explain_interactive, AdviceContext};
-use crate::connection::{delegated_scopes, reqwest_client, Connection};
+use crate::tenant::advice::{explain_aad, explain_interactive, AdviceContext};
+use crate::tenant::connection::{delegated_scopes, reqwest_client, Connection};
 use crate::error::{CoreError, ErrorCode};
-use crate::profile::{AuthMode, Profile, Profiles};
-use crate::secrets::{SecretKind, SecretStore};
+use crate::tenant::profile::{AuthMode, Profile, Profiles};
+use crate::tenant::secrets::{SecretKind, SecretStore};
 
 /// Opens the authorize URL for the user.
 pub trait BrowserOpener: Send + Sync {
@@ -38,7 +38,7 @@ pub struct CaptureUrl(pub std::path::PathBuf);
 
 impl BrowserOpener for CaptureUrl {
     fn open(&self, url: &str) -> Result<(), String> {
-        crate::atomic::write(&self.0, url.as_bytes()).map_err(|e| e.message)
+        crate::support::atomic::write(&self.0, url.as_bytes()).map_err(|e| e.message)
     }
 }
 

@@ -18,9 +18,9 @@ use tokio::sync::Semaphore;
 
 use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
-use crate::connection::Connection;
+use crate::tenant::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
-use crate::summary::{enc, find_user, meeting_by_join_url};
+use crate::directory::{enc, find_user, meeting_by_join_url};
 use crate::webinars::{self, Webinar, WebinarState};
 
 /// Meetings worked on at once (Graph's per-mailbox limit is enforced separately, 4 per mailbox).
@@ -257,7 +257,9 @@ pub async fn sync_with(
     }
     let webinars_count = range.webinars.len() as u32;
     let meetings = meetings_of(range.webinars);
-    let graph = Arc::new(conn.graph()?);
+    // The connection's one client; count only what this sync sends from here on.
+    let graph = conn.graph()?;
+    let base = graph.counters();
     let home = conn
         .token(false)
         .await?
@@ -324,7 +326,7 @@ pub async fn sync_with(
                     Some(e) if first_error.is_none() => first_error = Some(e),
                     _ => {}
                 }
-                let c = graph.counters();
+                let c = graph.counters().since(&base);
                 state.meetings_done += 1;
                 state.reports_fetched = summary.fetched;
                 state.records = summary.records;
@@ -338,7 +340,7 @@ pub async fn sync_with(
             }
         }
     }
-    let c = graph.counters();
+    let c = graph.counters().since(&base);
     summary.requests = c.requests as u32;
     summary.throttled_waits = c.throttled_waits as u32;
     match first_error {

@@ -3,7 +3,11 @@
 //! totals, share of the scheduled time, completion against a threshold, and roster matching.
 //!
 //! "No report yet" and "not available" are states with an explanation, not errors. Rendering and
-//! export live elsewhere (`export.rs`, the UI); this module only computes.
+//! export live beside it ([`export`], and [`import`] of the Teams download) and in the UI; this file
+//! only computes.
+
+pub mod export;
+pub mod import;
 
 use std::collections::HashMap;
 
@@ -12,9 +16,9 @@ use rollcall_graph::models::{AttendanceInterval, AttendanceRecord, AttendanceRep
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::connection::Connection;
+use crate::tenant::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
-use crate::summary::{enc, find_user, meeting_by_join_url};
+use crate::directory::{enc, find_user, meeting_by_join_url};
 use crate::webinars::{Webinar, WebinarState};
 
 /// Default completion threshold: 80 % of the scheduled duration.
@@ -614,7 +618,7 @@ pub fn parse_roster(text: &str) -> Result<Vec<RosterEntry>, CoreError> {
         if email.is_empty() {
             continue;
         }
-        if !crate::profile::is_email(&email) {
+        if !crate::tenant::profile::is_email(&email) {
             return Err(CoreError::new(
                 ErrorCode::InvalidInput,
                 format!("Line {}: \"{email}\" is not an e-mail address.", line + 2),

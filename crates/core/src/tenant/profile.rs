@@ -2,7 +2,7 @@
 //!
 //! One file (`profiles.json`) is shared by the desktop app and the CLI (`--profile NAME`), written
 //! atomically. It never holds a secret: the client secret and refresh tokens live in the OS keychain
-//! ([`crate::secrets`]); the profile keeps only what Entra itself shows of a secret (its first three
+//! ([`crate::tenant::secrets`]); the profile keeps only what Entra itself shows of a secret (its first three
 //! characters) and the expiry date the admin typed.
 
 use std::path::{Path, PathBuf};
@@ -258,7 +258,7 @@ impl Profiles {
     pub fn save(&self, file: &ProfilesFile) -> Result<(), CoreError> {
         let bytes =
             serde_json::to_vec_pretty(file).map_err(|e| CoreError::internal(e.to_string()))?;
-        crate::atomic::write(&self.path, &bytes)
+        crate::support::atomic::write(&self.path, &bytes)
     }
 
     /// Find by name (case-insensitive) or id.

@@ -4,7 +4,9 @@
 //! Each session is written in one transaction (a sync killed at any moment leaves a consistent
 //! file); a report already archived is never overwritten: if Graph's copy changes, the new content is
 //! stored as the next version beside the old one. Schema changes are numbered migrations keyed by
-//! `PRAGMA user_version`. This module does not talk to Graph; `sync.rs` does.
+//! `PRAGMA user_version`. This file does not talk to Graph; [`sync`] does.
+
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -505,7 +507,7 @@ impl Archive {
     /// started within 15 minutes, else to a webinar of its own (`import:` join key).
     pub fn import(
         &self,
-        imported: &crate::import::Imported,
+        imported: &crate::attendance::import::Imported,
         host: &str,
     ) -> Result<Saved, CoreError> {
         let start = imported.start.to_string();

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 
 use crate::error::CoreError;
-use crate::profile::Profile;
+use crate::tenant::profile::Profile;
 
 /// How many recent errors the report carries.
 pub const KEEP_ERRORS: usize = 20;
@@ -116,7 +116,7 @@ pub fn report(
                 "- {} [{:?}] {}",
                 r.at.strftime("%Y-%m-%d %H:%M:%S"),
                 e.code,
-                crate::logging::redact(&e.message)
+                crate::support::logging::redact(&e.message)
             );
             if let Some(id) = &e.request_id {
                 let _ = write!(s, " (request-id {id})");
@@ -165,12 +165,12 @@ mod tests {
         let p = Profile {
             id: "p1".into(),
             name: "Contoso LMS".into(),
-            cloud: crate::profile::Cloud::Global,
+            cloud: crate::tenant::profile::Cloud::Global,
             authority: None,
             graph: None,
             tenant: "contoso.onmicrosoft.com".into(),
             client_id: "11111111-2222-3333-4444-555555555555".into(),
-            mode: crate::profile::AuthMode::Application,
+            mode: crate::tenant::profile::AuthMode::Application,
             portal_domain: "lms.contoso.example".into(),
             participant_info: true,
             hosts: vec!["host@contoso.example".into()],

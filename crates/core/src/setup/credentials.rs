@@ -1,0 +1,146 @@
+//! The client secret's expiry (from the app's `passwordCredentials`, else the date the admin
+//! entered) and the redirect URIs the LMS and the loopback sign-in need.
+
+use super::*;
+
+pub(super) async fn check_secret(conn: &Connection, s: &mut Step) {
+    let today = Timestamp::now();
+    let mut expiry: Option<(Timestamp, String)> = None;
+    match graph_get(conn, s, &app_path(conn), None).await {
+        Ok(body) => {
+            let app: Option<Application> =
+                first_value(&body).and_then(|v| serde_json::from_value(v).ok());
+            let creds = app.map(|a| a.password_credentials).unwrap_or_default();
+            let hint = conn.secret_hint.clone();
+            let matched = creds.iter().find(|c| hint.is_some() && c.hint == hint);
+            let chosen = matched.or_else(|| creds.iter().max_by_key(|c| c.end_date_time));
+            if let Some(c) = chosen {
+                if let Some(end) = c.end_date_time {
+                    let which = match (matched.is_some(), &c.display_name) {
+                        (true, Some(n)) => format!("The saved secret \"{n}\" ({}…)", c.hint.clone().unwrap_or_default()),
+                        (true, None) => format!("The saved secret ({}…)", c.hint.clone().unwrap_or_default()),
+                        (false, _) => format!("The newest of {} secrets (Rollcall does not hold the one the LMS uses)", creds.len()),
+                    };
+                    expiry = Some((end, which));
+                }
+            } else {
+                s.status = Status::Failed;
+                s.detail.push("The app has no client secret.".into());
+                return;
+            }
+        }
+        Err((GraphError::Api { status: 403, .. }, _)) => {
+            if let Some(e) = s.evidence.last_mut() {
+                e.answer
+                    .push_str(" — reading the app needs Application.Read.All");
+            }
+        }
+        Err((_, e)) => {
+            s.status = Status::CannotCheck;
+            s.detail.push(e.message);
+            return;
+        }
+    }
+    if expiry.is_none() {
+        if let Some(d) = conn.secret_expires {
+            let ts = d
+                .to_zoned(jiff::tz::TimeZone::UTC)
+                .map(|z| z.timestamp())
+                .ok();
+            expiry = ts.map(|t| (t, "The secret (by the expiry date you entered)".to_string()));
+        }
+    }
+    let Some((end, which)) = expiry else {
+        s.status = Status::CannotCheck;
+        s.detail.push("Rollcall cannot read the app's secrets (that needs the Application.Read.All permission) and no expiry date was entered.".into());
+        s.detail.push("Enter the secret's expiry date in Settings → Connections (it is shown in Certificates & secrets).".into());
+        return;
+    };
+    // Whole calendar days between the UTC dates, as the admin counts them on a calendar.
+    let utc_date = |t: Timestamp| t.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let days = i64::from((utc_date(end) - utc_date(today)).get_days());
+    let date = end
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .strftime("%-d %B %Y")
+        .to_string();
+    if end <= today {
+        s.status = Status::Failed;
+        s.detail.push(format!("{which} expired on {date}."));
+        s.detail.push("Create a new one in Certificates & secrets → New client secret and paste its Value into the LMS and here.".into());
+    } else if days < SECRET_WARN_DAYS {
+        s.status = Status::Warning;
+        s.detail
+            .push(format!("{which} expires on {date}: {days} days left."));
+        s.detail
+            .push("Create the next secret now and swap it in the LMS before that day.".into());
+    } else {
+        s.status = Status::Passed;
+        s.detail
+            .push(format!("{which} expires on {date} ({days} days left)."));
+    }
+}
+
+pub(super) async fn check_redirect(conn: &Connection, s: &mut Step) {
+    let body = match graph_get(conn, s, &app_path(conn), None).await {
+        Ok(b) => b,
+        Err((GraphError::Api { status: 403, .. }, _)) => {
+            s.status = Status::CannotCheck;
+            // Reaching this step means a user signed in through the loopback redirect.
+            s.detail.push("http://localhost (Mobile and desktop applications) is registered: Rollcall's sign-in came back through it.".into());
+            match &conn.portal_redirect_uri {
+                Some(u) => s.detail.push(format!("The portal URI {u} cannot be read with your permissions (that needs Application.Read.All): check it under Authentication → Web, or sign in on the portal — AADSTS50011 names a missing URI.")),
+                None => s.detail.push("Enter the LMS portal domain in Settings → Connections to get the portal's redirect URI.".into()),
+            }
+            return;
+        }
+        Err((_, e)) => {
+            s.status = Status::CannotCheck;
+            s.detail.push(e.message);
+            return;
+        }
+    };
+    let app: AppRedirects = first_value(&body)
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let mut missing = false;
+    match &conn.portal_redirect_uri {
+        Some(u) if app.web.redirect_uris.iter().any(|r| r == u) => s.detail.push(format!("The portal URI {u} is registered under Web.")),
+        Some(u) => {
+            missing = true;
+            if let Some(other) = app.public_client.redirect_uris.iter().find(|r| *r == u) {
+                s.detail.push(format!("{other} is registered under Mobile and desktop applications; it must be under Web (the LMS sends a secret)."));
+            } else {
+                s.detail.push(format!("The portal URI {u} is not registered. Add it under Authentication → Web exactly as shown (scheme, host, path, no trailing slash)."));
+            }
+        }
+        None => s.detail.push("Enter the LMS portal domain in Settings → Connections to check the portal's redirect URI.".into()),
+    }
+    let loopback = app
+        .public_client
+        .redirect_uris
+        .iter()
+        .any(|r| crate::setup::is_loopback(r));
+    if loopback {
+        s.detail.push("http://localhost is registered under Mobile and desktop applications (Rollcall's sign-in).".into());
+    } else {
+        missing = true;
+        s.detail.push("http://localhost is not registered under Mobile and desktop applications: Rollcall's own sign-in will fail with AADSTS50011.".into());
+    }
+    s.status = if missing {
+        Status::Failed
+    } else if conn.portal_redirect_uri.is_none() {
+        Status::Warning
+    } else {
+        Status::Passed
+    };
+}
+
+/// `http://localhost` or `http://127.0.0.1`, any port, root path.
+pub fn is_loopback(uri: &str) -> bool {
+    url::Url::parse(uri).is_ok_and(|u| {
+        u.scheme() == "http"
+            && matches!(u.host_str(), Some("localhost") | Some("127.0.0.1"))
+            && u.path() == "/"
+    })
+}

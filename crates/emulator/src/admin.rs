@@ -1,0 +1,67 @@
+//! The runtime admin API under `/_emulator/`: faults, scenarios, bulk webinars and the counters
+//! tests and benchmarks read. Not part of Microsoft's surface; nothing in Graph's handlers calls it.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+
+use crate::faults::{Faults, Stats};
+use crate::Shared;
+
+pub fn admin_routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/_emulator/faults", get(get_faults).put(put_faults))
+        .route("/_emulator/scenarios/{name}", post(enable_scenario))
+        .route("/_emulator/stats", get(get_stats).delete(reset_stats))
+        .route("/_emulator/bulk", post(add_bulk))
+}
+
+async fn add_bulk(
+    State(s): State<Arc<Shared>>,
+    Json(spec): Json<crate::seed::Bulk>,
+) -> Json<serde_json::Value> {
+    let added = crate::seed::bulk_webinars(&mut s.world(), &spec, jiff::Timestamp::now());
+    Json(serde_json::json!({ "added": added }))
+}
+
+async fn get_faults(State(s): State<Arc<Shared>>) -> Json<Faults> {
+    Json(s.faults.config())
+}
+
+async fn put_faults(State(s): State<Arc<Shared>>, Json(f): Json<Faults>) -> Json<Faults> {
+    s.faults.set(f);
+    Json(s.faults.config())
+}
+
+async fn enable_scenario(
+    State(s): State<Arc<Shared>>,
+    Path(name): Path<String>,
+) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+    let result = crate::apply_scenario(&mut s.world(), &name, jiff::Timestamp::now());
+    match result {
+        Ok(()) => {
+            if name == "refresh-inactive" {
+                s.faults.set_refresh_inactive(true);
+            }
+            (
+                axum::http::StatusCode::OK,
+                Json(serde_json::json!({ "enabled": name })),
+            )
+        }
+        Err(e) => (
+            axum::http::StatusCode::BAD_REQUEST,
+            Json(serde_json::json!({ "error": e.to_string() })),
+        ),
+    }
+}
+
+async fn get_stats(State(s): State<Arc<Shared>>) -> Json<Stats> {
+    Json(s.faults.stats())
+}
+
+async fn reset_stats(State(s): State<Arc<Shared>>) -> Json<Stats> {
+    s.faults.count(|st| *st = Stats::default());
+    Json(s.faults.stats())
+}

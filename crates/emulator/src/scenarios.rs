@@ -1,0 +1,105 @@
+//! Named situations an admin meets in a real tenant (a missing access policy, an expired secret,
+//! ...), switchable at start (`--scenario`) and at runtime (`POST /_emulator/scenarios/{name}`).
+
+use jiff::Timestamp;
+
+use crate::model::World;
+
+/// Named situations an admin meets in a real tenant, switchable at start and at runtime.
+pub const SCENARIOS: &[(&str, &str)] = &[
+    (
+        "missing-access-policy",
+        "no host is covered by a Teams application access policy",
+    ),
+    (
+        "missing-permission",
+        "OnlineMeetingArtifact.Read.All is not among the app's permissions",
+    ),
+    (
+        "no-admin-consent",
+        "nobody granted admin consent: tokens carry no roles",
+    ),
+    ("expired-secret", "the demo client secret expired yesterday"),
+    (
+        "secret-renewed",
+        "the demo client secret is valid for another 18 months (by default it expires in 10 days)",
+    ),
+    (
+        "unlicensed-host",
+        "the first host lost its licence and mailbox",
+    ),
+    (
+        "refresh-inactive",
+        "refresh tokens are rejected as inactive for 90 days (AADSTS700082)",
+    ),
+];
+
+/// A scenario name that is not in [`SCENARIOS`]: the name, and the known ones.
+#[derive(Debug)]
+pub struct UnknownScenario(pub String, pub String);
+
+impl std::fmt::Display for UnknownScenario {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown scenario '{}'; known: {}", self.0, self.1)
+    }
+}
+
+/// Apply a named scenario to the world.
+pub fn apply_scenario(world: &mut World, name: &str, now: Timestamp) -> Result<(), UnknownScenario> {
+    let app_id = world
+        .apps
+        .first()
+        .map(|a| a.app_id.clone())
+        .unwrap_or_default();
+    match name {
+        "missing-access-policy" => world
+            .users
+            .iter_mut()
+            .for_each(|u| u.policy_covered = false),
+        "missing-permission" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                app.app_roles.remove("OnlineMeetingArtifact.Read.All");
+                app.delegated.remove("OnlineMeetingArtifact.Read.All");
+            }
+        }
+        "no-admin-consent" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                app.admin_consent = false;
+            }
+        }
+        "expired-secret" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                if let Some(s) = app.secrets.first_mut() {
+                    s.end = now - jiff::SignedDuration::from_hours(24);
+                }
+            }
+        }
+        "secret-renewed" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                if let Some(s) = app.secrets.first_mut() {
+                    s.end = now + jiff::SignedDuration::from_hours(24 * 545);
+                }
+            }
+        }
+        "unlicensed-host" => {
+            if let Some(u) = world.users.iter_mut().find(|u| u.is_host) {
+                u.teams_plan = None;
+                u.has_mailbox = false;
+            }
+        }
+        "refresh-inactive" => {
+            let old = now - jiff::SignedDuration::from_hours(24 * 91);
+            world.refresh.values_mut().for_each(|g| g.last_used = old);
+        }
+        other => {
+            let known = SCENARIOS
+                .iter()
+                .map(|(n, _)| *n)
+                .collect::<Vec<_>>()
+                .join(", ");
+            return Err(UnknownScenario(other.to_string(), known));
+        }
+    }
+    Ok(())
+}
+
