@@ -66,8 +66,11 @@ async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreEr
     }
     let running = rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default())
         .await
-        .map_err(|e| rollcall_core::CoreError::internal(format!("the demo tenant did not start: {e}")))?;
-    let line = serde_json::to_value(&running.info).map_err(|e| rollcall_core::CoreError::internal(e.to_string()))?;
+        .map_err(|e| {
+            rollcall_core::CoreError::internal(format!("the demo tenant did not start: {e}"))
+        })?;
+    let line = serde_json::to_value(&running.info)
+        .map_err(|e| rollcall_core::CoreError::internal(e.to_string()))?;
     let conn = rollcall_core::tenant::Connection::demo(line)?;
     state.hub.set_demo(conn);
     *state.emulator.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);

@@ -1,7 +1,7 @@
 //! The Attendance page: a webinar's sessions, CSV export, roster matching.
 
-use rollcall_core::attendance::{RosterMatch, WebinarAttendance};
 use rollcall_core::attendance::export::{CsvOptions, Level};
+use rollcall_core::attendance::{RosterMatch, WebinarAttendance};
 use rollcall_core::hub::SyncState;
 use rollcall_core::webinars::Webinar;
 use tauri::State;

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use rollcall_core::webinars::{self, NewWebinar, RecurrenceInput, Repeat};
 use rollcall_core::{CoreError, ErrorCode};
 
-use crate::tenant::connection::ConnectionArgs;
+use crate::connection::ConnectionArgs;
 
 #[derive(clap::Subcommand)]
 pub enum Action {
@@ -308,8 +308,8 @@ fn archive_path(
         return Ok(p);
     }
     let id = match conn.target()? {
-        crate::tenant::connection::Target::Demo => "demo".to_string(),
-        crate::tenant::connection::Target::Profile(p) => p.id.clone(),
+        crate::connection::Target::Demo => "demo".to_string(),
+        crate::connection::Target::Profile(p) => p.id.clone(),
     };
     Ok(rollcall_core::archive::Archive::path_for(
         &rollcall_core::tenant::profile::data_dir()?,
@@ -354,8 +354,16 @@ pub async fn sync(
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let s = rollcall_core::archive::sync::sync(&c, archive, &c.hosts.clone(), from, to, progress, cancel)
-        .await?;
+    let s = rollcall_core::archive::sync::sync(
+        &c,
+        archive,
+        &c.hosts.clone(),
+        from,
+        to,
+        progress,
+        cancel,
+    )
+    .await?;
     eprintln!();
     if json {
         crate::print_json(&s);

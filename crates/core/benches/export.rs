@@ -8,11 +8,11 @@ use std::io::Write;
 use std::process::Command;
 use std::time::Instant;
 
+use rollcall_core::attendance::export::{CsvExport, CsvOptions, Level};
 use rollcall_core::attendance::{
     Attendee, Availability, Completion, Counts, Interval, ParticipantKind, Session,
     WebinarAttendance,
 };
-use rollcall_core::attendance::export::{CsvExport, CsvOptions, Level};
 use rollcall_core::webinars::{Webinar, WebinarState};
 
 const SESSIONS: usize = 1_000;

@@ -9,9 +9,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use jiff::{SignedDuration, Timestamp};
+use rollcall_core::archive::sync;
 use rollcall_core::archive::Archive;
 use rollcall_core::tenant::connection::Connection;
-use rollcall_core::archive::sync;
 use rollcall_graph::{Endpoints, Secret};
 
 const LATENCY_MS: u64 = 80;

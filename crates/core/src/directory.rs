@@ -43,4 +43,3 @@ pub async fn find_user(
     let users: Vec<User> = graph.get_all(Request::get(url)).await?;
     Ok(users.into_iter().next())
 }
-

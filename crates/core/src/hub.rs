@@ -8,8 +8,8 @@ use rollcall_graph::Secret;
 use serde::Serialize;
 use tokio::sync::oneshot;
 
-use crate::tenant::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
+use crate::tenant::connection::Connection;
 use crate::tenant::profile::{FieldError, Profile, Profiles};
 use crate::tenant::secrets::SecretStore;
 use crate::tenant::session::{self, ConnectionStatus, SignInAttempt};
@@ -325,7 +325,8 @@ impl Hub {
             let cancel = async {
                 let _ = rx.await;
             };
-            let r = crate::archive::sync::sync(&conn, archive, &hosts, from, to, progress, cancel).await;
+            let r = crate::archive::sync::sync(&conn, archive, &hosts, from, to, progress, cancel)
+                .await;
             let mut s = lock(&state);
             s.running = false;
             match r {

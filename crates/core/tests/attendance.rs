@@ -3,8 +3,8 @@
 //! emulator holds (recomputed here from its own data), hostile names stay inert, states are explained.
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_core::attendance::{self, Availability, ParticipantKind};
 use rollcall_core::attendance::export::{self, CsvOptions, Level};
+use rollcall_core::attendance::{self, Availability, ParticipantKind};
 use rollcall_core::webinars;
 
 mod common;

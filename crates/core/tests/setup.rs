@@ -3,10 +3,10 @@
 
 use std::sync::Arc;
 
+use rollcall_core::setup::{self, Checklist, Status, Step};
 use rollcall_core::tenant::connection::Connection;
 use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
 use rollcall_core::tenant::secrets::{MemorySecrets, SecretStore};
-use rollcall_core::setup::{self, Checklist, Status, Step};
 use rollcall_emulator::Running;
 
 mod common;

@@ -420,7 +420,9 @@ async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
     let app = saved_app(&e, &emu, &emu.info.client_secret);
     let app_conn = Connection::from_profile(&app, e.store.clone()).unwrap();
     let app_token = app_conn.token(true).await.unwrap();
-    rollcall_core::setup::summary::fetch(&app_conn).await.unwrap();
+    rollcall_core::setup::summary::fetch(&app_conn)
+        .await
+        .unwrap();
 
     let p = profile(&emu, AuthMode::Delegated);
     e.profiles.upsert(p.clone()).unwrap();

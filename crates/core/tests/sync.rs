@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_core::archive::Archive;
 use rollcall_core::archive::sync;
+use rollcall_core::archive::Archive;
 
 mod common;
 

@@ -45,7 +45,11 @@ impl std::fmt::Display for UnknownScenario {
 }
 
 /// Apply a named scenario to the world.
-pub fn apply_scenario(world: &mut World, name: &str, now: Timestamp) -> Result<(), UnknownScenario> {
+pub fn apply_scenario(
+    world: &mut World,
+    name: &str,
+    now: Timestamp,
+) -> Result<(), UnknownScenario> {
     let app_id = world
         .apps
         .first()
@@ -102,4 +106,3 @@ pub fn apply_scenario(world: &mut World, name: &str, now: Timestamp) -> Result<(
     }
     Ok(())
 }
-

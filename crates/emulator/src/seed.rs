@@ -13,7 +13,6 @@ use jiff::{SignedDuration, Timestamp, ToSpan};
 use crate::model::*;
 pub use crate::rng::Rng;
 
-
 pub const TENANT_DOMAIN: &str = "northwindacademy.onmicrosoft.com";
 pub const MAIL_DOMAIN: &str = "northwind.example";
 pub const PORTAL_REDIRECT: &str =

@@ -25,4 +25,3 @@ impl Shared {
         format!("{}/v1.0", self.base)
     }
 }
-

@@ -18,9 +18,9 @@ use tokio::sync::Semaphore;
 
 use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
-use crate::tenant::connection::Connection;
-use crate::error::{CoreError, ErrorCode};
 use crate::directory::{enc, find_user, meeting_by_join_url};
+use crate::error::{CoreError, ErrorCode};
+use crate::tenant::connection::Connection;
 use crate::webinars::{self, Webinar, WebinarState};
 
 /// Meetings worked on at once (Graph's per-mailbox limit is enforced separately, 4 per mailbox).

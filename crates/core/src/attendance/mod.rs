@@ -16,9 +16,9 @@ use rollcall_graph::models::{AttendanceInterval, AttendanceRecord, AttendanceRep
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::tenant::connection::Connection;
-use crate::error::{CoreError, ErrorCode};
 use crate::directory::{enc, find_user, meeting_by_join_url};
+use crate::error::{CoreError, ErrorCode};
+use crate::tenant::connection::Connection;
 use crate::webinars::{Webinar, WebinarState};
 
 /// Default completion threshold: 80 % of the scheduled duration.

@@ -245,4 +245,3 @@ pub(super) async fn smoke_test(conn: &Connection, s: &mut Step) {
     }
     s.status = if ok { Status::Passed } else { Status::Failed };
 }
-

@@ -12,11 +12,11 @@ mod policy;
 mod report;
 pub mod summary;
 
+pub use credentials::is_loopback;
 use credentials::{check_redirect, check_secret};
 use hosts::{check_hosts, smoke_test};
-use policy::check_access_policy;
-pub use credentials::is_loopback;
 pub use policy::access_policy_scripts;
+use policy::check_access_policy;
 pub use report::{report_html, report_markdown, status_word, write_report};
 
 use jiff::{SignedDuration, Timestamp};
@@ -24,11 +24,11 @@ use rollcall_graph::models::{Application, User, TEAMS1_PLAN};
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::tenant::connection::Connection;
+use crate::directory::{enc, find_user, meeting_by_join_url, odata_quote};
 use crate::error::{CoreError, ErrorCode};
+use crate::tenant::connection::Connection;
 use crate::tenant::permissions::required;
 use crate::tenant::profile::AuthMode;
-use crate::directory::{enc, find_user, meeting_by_join_url, odata_quote};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -52,7 +52,6 @@ fn ps(v: &str) -> String {
         .collect()
 }
 
-
 pub(super) async fn check_access_policy(conn: &Connection, s: &mut Step) {
     if conn.hosts.is_empty() {
         s.status = Status::CannotCheck;

@@ -1,8 +1,9 @@
 //! The set-up report for the admin's records, in Markdown or HTML (escaped), written atomically.
 //! It renders the same [`Step`]s the UI and the CLI show; it never holds a secret (no step does).
 
-use super::{now_string, Checklist, Status, Step};
+use super::{now_string, Checklist, Status};
 use crate::error::CoreError;
+use crate::tenant::profile::AuthMode;
 
 /// The report for the admin's records: Markdown. Never contains a secret (none is ever in a Step).
 pub fn report_markdown(c: &Checklist, generated: &str) -> String {
@@ -169,4 +170,3 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
 }
-

@@ -2,13 +2,13 @@
 //! webinars. The first real path through core → graph → tenant; the Setup checklist builds on it.
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_graph::models::{Event, User, TEAMS1_PLAN};
+use rollcall_graph::models::{Event, TEAMS1_PLAN};
 use rollcall_graph::Request;
 use serde::Serialize;
 
 use crate::directory::{enc, find_user};
-use crate::tenant::connection::Connection;
 use crate::error::{CoreError, ErrorCode};
+use crate::tenant::connection::Connection;
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]

@@ -252,7 +252,6 @@ impl From<GraphError> for CoreError {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

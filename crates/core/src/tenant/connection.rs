@@ -9,8 +9,8 @@ use rollcall_graph::{
     AccessToken, ClientCredentials, Endpoints, GraphClient, GraphError, Secret, TokenProvider,
 };
 
-use crate::tenant::advice::{explain_aad, AdviceContext};
 use crate::error::{CoreError, ErrorCode};
+use crate::tenant::advice::{explain_aad, AdviceContext};
 use crate::tenant::profile::{AuthMode, Profile};
 use crate::tenant::secrets::{SecretKind, SecretStore};
 
@@ -119,7 +119,11 @@ impl Connection {
             &endpoints.resource(),
         );
         let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
-        let graph = Arc::new(GraphClient::new(http.clone(), endpoints.clone(), tokens.clone())?);
+        let graph = Arc::new(GraphClient::new(
+            http.clone(),
+            endpoints.clone(),
+            tokens.clone(),
+        )?);
         Ok(Connection {
             endpoints,
             tenant: tenant.trim().to_string(),
@@ -208,7 +212,11 @@ impl Connection {
             }),
         );
         let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
-        let graph = Arc::new(GraphClient::new(http.clone(), endpoints.clone(), tokens.clone())?);
+        let graph = Arc::new(GraphClient::new(
+            http.clone(),
+            endpoints.clone(),
+            tokens.clone(),
+        )?);
         Ok(Connection {
             endpoints,
             tenant: p.tenant.trim().to_string(),

@@ -12,9 +12,9 @@ use rollcall_graph::delegated::{self, AuthorizeRequest, Loopback, Pkce, TenantAu
 use rollcall_graph::{AccessToken, Secret};
 use serde::Serialize;
 
+use crate::error::{CoreError, ErrorCode};
 use crate::tenant::advice::{explain_aad, explain_interactive, AdviceContext};
 use crate::tenant::connection::{delegated_scopes, reqwest_client, Connection};
-use crate::error::{CoreError, ErrorCode};
 use crate::tenant::profile::{AuthMode, Profile, Profiles};
 use crate::tenant::secrets::{SecretKind, SecretStore};
 

@@ -13,10 +13,10 @@ use rollcall_graph::{GraphClient, Request};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::tenant::connection::Connection;
-use crate::error::{CoreError, ErrorCode};
-use crate::tenant::profile::{is_email, FieldError};
 use crate::directory::{enc, find_user, meeting_by_join_url};
+use crate::error::{CoreError, ErrorCode};
+use crate::tenant::connection::Connection;
+use crate::tenant::profile::{is_email, FieldError};
 
 pub const MAX_SUBJECT: usize = 255;
 pub const MAX_DESCRIPTION: usize = 32_000;

@@ -1272,4 +1272,3 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
     responses.reverse();
     GResp::ok(json!({"responses": responses}))
 }
-
