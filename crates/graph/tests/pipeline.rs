@@ -87,6 +87,16 @@ async fn server_errors_and_truncated_bodies_are_retried_for_replayable_requests(
     assert!(st.server_errors + st.truncated > 0, "{st:?}");
 }
 
+/// Three attempts in all, with millisecond backoffs: retry caps are reached at once.
+fn three_quick_attempts(g: rollcall_graph::GraphClient) -> rollcall_graph::GraphClient {
+    g.with_policy(RetryPolicy {
+        max_attempts: 3,
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(2),
+        ..Default::default()
+    })
+}
+
 /// A GET whose answers stay cut off is a transient network failure (a sync lists it and goes on),
 /// not "an unexpected answer".
 #[tokio::test]
@@ -96,12 +106,7 @@ async fn answers_cut_off_after_every_retry_are_a_network_failure() {
         ..Default::default()
     })
     .await;
-    let g = g.with_policy(RetryPolicy {
-        max_attempts: 3,
-        base_delay: std::time::Duration::from_millis(1),
-        max_delay: std::time::Duration::from_millis(2),
-        ..Default::default()
-    });
+    let g = three_quick_attempts(g);
     match g.send(Request::get("/users")).await {
         Err(GraphError::Transport { detail, .. }) => {
             assert!(detail.contains("cut off 3 times"), "{detail}")
@@ -117,12 +122,7 @@ async fn retries_are_capped() {
         ..Default::default()
     })
     .await;
-    let g = g.with_policy(RetryPolicy {
-        max_attempts: 3,
-        base_delay: std::time::Duration::from_millis(1),
-        max_delay: std::time::Duration::from_millis(2),
-        ..Default::default()
-    });
+    let g = three_quick_attempts(g);
     match g.send(Request::get("/users")).await {
         Err(GraphError::RetriesExhausted {
             attempts, status, ..
