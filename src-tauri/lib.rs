@@ -61,7 +61,10 @@ async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreEr
         .unwrap_or_else(|e| e.into_inner())
         .is_some();
     if running {
-        state.hub.activate(rollcall_core::hub::DEMO_ID)?;
+        state
+            .hub
+            .connections
+            .activate(rollcall_core::hub::DEMO_ID)?;
         return Ok(());
     }
     let running = rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default())
@@ -72,7 +75,7 @@ async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreEr
     let line = serde_json::to_value(&running.info)
         .map_err(|e| rollcall_core::CoreError::internal(e.to_string()))?;
     let conn = rollcall_core::tenant::Connection::demo(line)?;
-    state.hub.set_demo(conn);
+    state.hub.connections.set_demo(conn);
     *state.emulator.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
     tracing::info!("demo tenant started");
     Ok(())

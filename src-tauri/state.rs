@@ -57,7 +57,7 @@ impl AppState {
 
     pub fn status(&self) -> AppStatus {
         let version = env!("CARGO_PKG_VERSION").to_string();
-        let view = self.hub.list();
+        let view = self.hub.connections.list();
         let first_run = view
             .as_ref()
             .is_ok_and(|v| v.profiles.is_empty() && v.active.is_none());
@@ -65,7 +65,7 @@ impl AppState {
             let id = v.active?;
             v.profiles.into_iter().find(|p| p.id == id).map(|p| p.mode)
         });
-        match self.hub.connection() {
+        match self.hub.connections.connection() {
             Ok(c) => AppStatus {
                 connected: true,
                 demo: c.demo,
@@ -111,7 +111,7 @@ impl AppState {
             data_dir: self.data_dir.display().to_string(),
             log_dir: self.log_dir.display().to_string(),
         };
-        let view = self.hub.list().ok();
+        let view = self.hub.connections.list().ok();
         let demo =
             view.as_ref().and_then(|v| v.active.as_deref()) == Some(rollcall_core::hub::DEMO_ID);
         let profile = view.as_ref().and_then(|v| {

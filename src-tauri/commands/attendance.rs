@@ -17,7 +17,11 @@ pub async fn attendance_get(
     webinar: Webinar,
     threshold: f64,
 ) -> Result<WebinarAttendance, IpcError> {
-    Ok(state.hub.attendance(&webinar, threshold).await?)
+    Ok(state
+        .hub
+        .reads
+        .attendance(&state.hub.connections, &webinar, threshold)
+        .await?)
 }
 
 /// What the local archive holds for the webinar, at once (`null` when nothing is archived).
@@ -28,7 +32,10 @@ pub async fn attendance_archived(
     webinar: Webinar,
     threshold: f64,
 ) -> Result<Option<WebinarAttendance>, IpcError> {
-    Ok(state.hub.archived_attendance(&webinar, threshold)?)
+    Ok(state
+        .hub
+        .reads
+        .archived_attendance(&state.hub.connections, &webinar, threshold)?)
 }
 
 /// Import a Teams attendance download (the file's bytes) into the archive.
@@ -41,7 +48,10 @@ pub async fn attendance_import(
     time_zone: String,
 ) -> Result<String, IpcError> {
     let _span = tracing::info_span!("attendance_import").entered();
-    Ok(state.hub.import_download(&bytes, &host, &time_zone)?)
+    Ok(state
+        .hub
+        .reads
+        .import_download(&state.hub.connections, &bytes, &host, &time_zone)?)
 }
 
 /// Write one session (or, without `session`, all of them) as CSV to a path the user chose.
@@ -56,7 +66,8 @@ pub async fn attendance_export(
     path: String,
 ) -> Result<u32, IpcError> {
     let _span = tracing::info_span!("attendance_export").entered();
-    Ok(state.hub.export_attendance(
+    Ok(state.hub.reads.export_attendance(
+        &state.hub.connections,
         &webinar_id,
         session,
         level,
@@ -78,7 +89,15 @@ pub async fn attendance_export_range(
 ) -> Result<(u32, Vec<String>), IpcError> {
     Ok(state
         .hub
-        .export_range(&from, &to, level, &options, std::path::Path::new(&path))
+        .reads
+        .export_range(
+            &state.hub.connections,
+            &from,
+            &to,
+            level,
+            &options,
+            std::path::Path::new(&path),
+        )
         .await?)
 }
 
@@ -91,7 +110,10 @@ pub async fn roster_match(
     session: u32,
     roster_csv: String,
 ) -> Result<RosterMatch, IpcError> {
-    Ok(state.hub.roster_match(&webinar_id, session, &roster_csv)?)
+    Ok(state
+        .hub
+        .reads
+        .roster_match(&state.hub.connections, &webinar_id, session, &roster_csv)?)
 }
 
 /// Remember a manual match (attendee → roster e-mail) for later sessions.
@@ -102,7 +124,10 @@ pub async fn roster_remember(
     attendee_key: String,
     email: String,
 ) -> Result<(), IpcError> {
-    Ok(state.hub.remember_match(&attendee_key, &email)?)
+    Ok(state
+        .hub
+        .reads
+        .remember_match(&state.hub.connections, &attendee_key, &email)?)
 }
 
 /// Test seam, not a fallback: when `ROLLCALL_TEST_SAVE_DIR` is set (end-to-end tests, which cannot

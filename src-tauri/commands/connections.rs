@@ -14,7 +14,7 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn profiles_list(state: State<'_, AppState>) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profiles_list").entered();
-    Ok(state.hub.list()?)
+    Ok(state.hub.connections.list()?)
 }
 
 /// Field-by-field problems of a profile being edited.
@@ -24,7 +24,7 @@ pub async fn profile_validate(
     state: State<'_, AppState>,
     profile: Profile,
 ) -> Result<Vec<FieldError>, IpcError> {
-    Ok(state.hub.validate(&profile))
+    Ok(state.hub.connections.validate(&profile))
 }
 
 /// Create or update a profile; `secret` (the Value), when given, replaces the saved one.
@@ -36,7 +36,10 @@ pub async fn profile_save(
     secret: Option<String>,
 ) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profile_save").entered();
-    Ok(state.hub.save(profile, secret.map(Secret::new))?)
+    Ok(state
+        .hub
+        .connections
+        .save(profile, secret.map(Secret::new))?)
 }
 
 /// Delete a profile and its keychain entries.
@@ -47,7 +50,7 @@ pub async fn profile_delete(
     id: String,
 ) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profile_delete").entered();
-    Ok(state.hub.delete(&id)?)
+    Ok(state.hub.connections.delete(&id)?)
 }
 
 /// Switch the active profile (`"demo"` for the demo tenant).
@@ -58,7 +61,7 @@ pub async fn profile_activate(
     id: String,
 ) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profile_activate").entered();
-    Ok(state.hub.activate(&id)?)
+    Ok(state.hub.connections.activate(&id)?)
 }
 
 /// Get a fresh token for the active profile and describe it.
@@ -67,7 +70,7 @@ pub async fn profile_activate(
 pub async fn connection_test(state: State<'_, AppState>) -> Result<ConnectionStatus, IpcError> {
     let span = tracing::info_span!("connection_test");
     let _g = span.enter();
-    Ok(state.hub.test().await?)
+    Ok(state.hub.connections.test().await?)
 }
 
 /// Start a browser sign-in; returns the address (shown in case no browser opens).
@@ -101,5 +104,5 @@ pub async fn sign_in_cancel(state: State<'_, AppState>) -> Result<(), IpcError> 
 #[specta::specta]
 pub async fn sign_out(state: State<'_, AppState>, id: String) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("sign_out").entered();
-    Ok(state.hub.sign_out(&id)?)
+    Ok(state.hub.connections.sign_out(&id)?)
 }

@@ -12,14 +12,14 @@ use crate::state::AppState;
 #[specta::specta]
 pub async fn setup_plan(state: State<'_, AppState>) -> Result<Checklist, IpcError> {
     let _span = tracing::info_span!("setup_plan").entered();
-    Ok(state.hub.setup_plan()?)
+    Ok(state.hub.setup.plan(&state.hub.connections)?)
 }
 
 /// Check one step now (`tenant`, `credentials`, …, `smoke`).
 #[tauri::command]
 #[specta::specta]
 pub async fn setup_check(state: State<'_, AppState>, id: String) -> Result<Step, IpcError> {
-    Ok(state.hub.setup_check(&id).await?)
+    Ok(state.hub.setup.check(&state.hub.connections, &id).await?)
 }
 
 /// Write the set-up report (Markdown, or HTML for a `.html` name) to a path the user chose.
@@ -27,5 +27,8 @@ pub async fn setup_check(state: State<'_, AppState>, id: String) -> Result<Step,
 #[specta::specta]
 pub async fn setup_report_save(state: State<'_, AppState>, path: String) -> Result<(), IpcError> {
     let _span = tracing::info_span!("setup_report_save").entered();
-    Ok(state.hub.save_setup_report(std::path::Path::new(&path))?)
+    Ok(state
+        .hub
+        .setup
+        .save_report(&state.hub.connections, std::path::Path::new(&path))?)
 }

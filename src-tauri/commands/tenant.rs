@@ -28,7 +28,7 @@ fn titled(window: &tauri::WebviewWindow, state: &AppState) -> crate::state::AppS
 pub async fn tenant_summary(
     state: State<'_, AppState>,
 ) -> Result<rollcall_core::setup::summary::TenantSummary, IpcError> {
-    let conn = state.hub.connection()?;
+    let conn = state.hub.connections.connection()?;
     Ok(rollcall_core::setup::summary::fetch(&conn).await?)
 }
 

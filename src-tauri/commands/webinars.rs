@@ -19,7 +19,11 @@ pub async fn webinars_list(
     hosts: Option<Vec<String>>,
     teams_only: bool,
 ) -> Result<WebinarRange, IpcError> {
-    Ok(state.hub.webinars(hosts, &from, &to, teams_only).await?)
+    Ok(state
+        .hub
+        .reads
+        .webinars(&state.hub.connections, hosts, &from, &to, teams_only)
+        .await?)
 }
 
 /// Past webinars from the local archive, at once (the page refreshes from Graph right after).
@@ -31,7 +35,10 @@ pub async fn webinars_archived(
     to: String,
     hosts: Option<Vec<String>>,
 ) -> Result<WebinarRange, IpcError> {
-    Ok(state.hub.archived_webinars(hosts, &from, &to)?)
+    Ok(state
+        .hub
+        .reads
+        .archived_webinars(&state.hub.connections, hosts, &from, &to)?)
 }
 
 /// Field problems of a webinar being created.
@@ -48,7 +55,7 @@ pub async fn webinar_create(
     state: State<'_, AppState>,
     webinar: NewWebinar,
 ) -> Result<Webinar, IpcError> {
-    Ok(webinars::create(&state.hub.connection()?, &webinar).await?)
+    Ok(webinars::create(&state.hub.connections.connection()?, &webinar).await?)
 }
 
 /// Change time, subject or description (an occurrence, or the series by its id).
@@ -58,7 +65,7 @@ pub async fn webinar_update(
     state: State<'_, AppState>,
     edit: WebinarEdit,
 ) -> Result<Webinar, IpcError> {
-    Ok(webinars::update(&state.hub.connection()?, &edit).await?)
+    Ok(webinars::update(&state.hub.connections.connection()?, &edit).await?)
 }
 
 /// Cancel with a message to the attendees (organizer only).
@@ -70,7 +77,11 @@ pub async fn webinar_cancel(
     id: String,
     message: String,
 ) -> Result<(), IpcError> {
-    Ok(state.hub.cancel_webinar(&host, &id, &message).await?)
+    Ok(state
+        .hub
+        .reads
+        .cancel_webinar(&state.hub.connections, &host, &id, &message)
+        .await?)
 }
 
 /// The details panel: the event and its online meeting.
@@ -81,5 +92,5 @@ pub async fn webinar_details(
     host: String,
     id: String,
 ) -> Result<WebinarDetails, IpcError> {
-    Ok(webinars::details(&state.hub.connection()?, &host, &id).await?)
+    Ok(webinars::details(&state.hub.connections.connection()?, &host, &id).await?)
 }

@@ -6,6 +6,8 @@
 //! stored as the next version beside the old one. Schema changes are numbered migrations keyed by
 //! `PRAGMA user_version`. This file does not talk to Graph; [`sync`] does.
 
+pub mod job;
+pub mod read_through;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
@@ -160,6 +162,11 @@ fn content_hash(s: &Session) -> String {
 }
 
 impl Archive {
+    /// The archive of the active connection (its profile's file, or the demo's).
+    pub fn active(conns: &crate::tenant::connections::Connections) -> Result<Archive, CoreError> {
+        Archive::open(&Archive::path_for(&conns.data_dir(), &conns.active_key()?))
+    }
+
     /// The archive file of a profile in the app's data folder.
     pub fn path_for(data_dir: &Path, profile_id: &str) -> PathBuf {
         let safe: String = profile_id

@@ -10,6 +10,7 @@ mod credentials;
 mod hosts;
 mod policy;
 mod report;
+pub mod results;
 pub mod summary;
 
 pub use credentials::is_loopback;

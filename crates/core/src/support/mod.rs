@@ -2,5 +2,6 @@
 //! whole-file atomic writes. Nothing here talks to Graph or knows a webinar.
 
 pub mod atomic;
+pub mod cache;
 pub mod diagnostics;
 pub mod logging;

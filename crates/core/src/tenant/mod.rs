@@ -6,7 +6,9 @@
 //! directory look-ups every capability shares are in [`crate::directory`].
 
 pub mod advice;
+pub mod browser;
 pub mod connection;
+pub mod connections;
 pub mod permissions;
 pub mod profile;
 pub mod secrets;

@@ -1,0 +1,363 @@
+//! Graph through the archive, as the desktop reads it: attendance is fetched live and archived,
+//! sessions only the archive still has are added, and when Graph cannot be reached the archive
+//! alone answers (the calendar's past webinars likewise). Also the import of a Teams download,
+//! and [`Reads`]: the attendance the desktop fetched this run, which exports and roster matching
+//! reuse, with the calendar's reads and cancellations for the active connection.
+
+use jiff::Timestamp;
+
+use super::{Archive, Saved};
+use crate::attendance::export::{self, CsvOptions, Level};
+use crate::attendance::{self, Availability, RosterMatch, WebinarAttendance};
+use crate::error::{CoreError, ErrorCode};
+use crate::support::cache::Cache;
+use crate::tenant::connections::Connections;
+use crate::tenant::Connection;
+use crate::webinars::{self, CancelLog, HostProblem, Webinar, WebinarRange};
+
+/// An RFC 3339 instant from the UI, or a clear error.
+pub fn instant(t: &str) -> Result<Timestamp, CoreError> {
+    t.parse().map_err(|_| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("\"{t}\" is not an RFC 3339 instant."),
+            None,
+        )
+    })
+}
+
+/// The desktop's reads for the active connection (see the module doc).
+#[derive(Default)]
+pub struct Reads {
+    /// Attendance fetched this run, by webinar id.
+    attendance: Cache<WebinarAttendance>,
+}
+
+impl Reads {
+    // Attendance.
+
+    /// The attendance of a webinar through the archive (see [`attendance`]); kept
+    /// for export and roster matching.
+    pub async fn attendance(
+        &self,
+        conns: &Connections,
+        webinar: &Webinar,
+        threshold: f64,
+    ) -> Result<WebinarAttendance, CoreError> {
+        let archive = Archive::active(conns).ok();
+        let wa = attendance(&conns.connection()?, archive.as_ref(), webinar, threshold).await?;
+        self.keep(conns, webinar, &wa);
+        Ok(wa)
+    }
+    /// What the archive holds for a webinar, at once (the page then refreshes from Graph).
+    pub fn archived_attendance(
+        &self,
+        conns: &Connections,
+        webinar: &Webinar,
+        threshold: f64,
+    ) -> Result<Option<WebinarAttendance>, CoreError> {
+        let found = Archive::active(conns)?.attendance(webinar, threshold)?;
+        if let Some(wa) = &found {
+            self.keep(conns, webinar, wa);
+        }
+        Ok(found)
+    }
+    fn keep(&self, conns: &Connections, webinar: &Webinar, wa: &WebinarAttendance) {
+        let generation = conns.generation();
+        self.attendance
+            .insert(generation, webinar.id.clone(), wa.clone());
+    }
+    /// A fetched webinar's attendance, one session (`Some(i)`) or all.
+    fn fetched(
+        &self,
+        conns: &Connections,
+        webinar_id: &str,
+        session: Option<u32>,
+    ) -> Result<WebinarAttendance, CoreError> {
+        let mut wa = self
+            .attendance
+            .get(conns.generation(), webinar_id)
+            .ok_or_else(|| {
+                CoreError::new(
+                    ErrorCode::NotFound,
+                    "Open the webinar's attendance first.",
+                    None,
+                )
+            })?;
+        if let Some(i) = session {
+            let s = wa.sessions.get(i as usize).cloned().ok_or_else(|| {
+                CoreError::new(ErrorCode::NotFound, "That session does not exist.", None)
+            })?;
+            wa.sessions = vec![s];
+        }
+        Ok(wa)
+    }
+    /// Export one session (`Some(i)`) or all sessions (the series) of a fetched webinar.
+    pub fn export_attendance(
+        &self,
+        conns: &Connections,
+        webinar_id: &str,
+        session: Option<u32>,
+        level: Level,
+        options: &CsvOptions,
+        path: &std::path::Path,
+    ) -> Result<u32, CoreError> {
+        let wa = self.fetched(conns, webinar_id, session)?;
+        export::export_to_file(path, std::slice::from_ref(&wa), level, options).map(|n| n as u32)
+    }
+    /// Export every session of the hosts' ended webinars in `[from, to)` (RFC 3339); returns the rows
+    /// written and notes on webinars whose attendance was not available.
+    pub async fn export_range(
+        &self,
+        conns: &Connections,
+        from: &str,
+        to: &str,
+        level: Level,
+        options: &CsvOptions,
+        path: &std::path::Path,
+    ) -> Result<(u32, Vec<String>), CoreError> {
+        let conn = conns.connection()?;
+        let hosts = conn.hosts.clone();
+        let (data, notes) = attendance::for_range(
+            &conn,
+            &hosts,
+            instant(from)?,
+            instant(to)?,
+            attendance::DEFAULT_THRESHOLD,
+        )
+        .await?;
+        let rows = export::export_to_file(path, &data, level, options)?;
+        Ok((rows as u32, notes))
+    }
+    /// Match a session's attendees against the LMS participant list (CSV text), with the matches
+    /// remembered in the archive.
+    pub fn roster_match(
+        &self,
+        conns: &Connections,
+        webinar_id: &str,
+        session: u32,
+        roster_csv: &str,
+    ) -> Result<RosterMatch, CoreError> {
+        let roster = attendance::parse_roster(roster_csv)?;
+        let wa = self.fetched(conns, webinar_id, Some(session))?;
+        let manual = Archive::active(conns)
+            .and_then(|a| a.roster_matches())
+            .unwrap_or_default();
+        Ok(attendance::match_roster(
+            &wa.sessions[0].attendees,
+            &roster,
+            &manual,
+        ))
+    }
+    /// Remember that an attendee (by key) is this roster person, for this and later sessions.
+    pub fn remember_match(
+        &self,
+        conns: &Connections,
+        attendee_key: &str,
+        roster_email: &str,
+    ) -> Result<(), CoreError> {
+        Archive::active(conns)?.remember_match(attendee_key, roster_email)
+    }
+    /// Import a Teams attendance download into the archive (see [`import_download`]).
+    pub fn import_download(
+        &self,
+        conns: &Connections,
+        bytes: &[u8],
+        host: &str,
+        time_zone: &str,
+    ) -> Result<String, CoreError> {
+        import_download(&Archive::active(conns)?, bytes, host, time_zone)
+    }
+
+    // The calendar.
+
+    /// Where Rollcall remembers what it cancelled for the active connection.
+    fn cancel_log(&self, conns: &Connections) -> Result<CancelLog, CoreError> {
+        let id = conns.active_key()?;
+        Ok(CancelLog::new(
+            conns.data_dir().join(format!("cancelled-{id}.json")),
+        ))
+    }
+    fn hosts_or_default(conn: &Connection, hosts: Option<Vec<String>>) -> Vec<String> {
+        hosts
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| conn.hosts.clone())
+    }
+    /// The calendar range for the given hosts (default: the connection's), through the archive
+    /// when Graph fails, with what Rollcall cancelled still shown.
+    pub async fn webinars(
+        &self,
+        conns: &Connections,
+        hosts: Option<Vec<String>>,
+        from: &str,
+        to: &str,
+        teams_only: bool,
+    ) -> Result<WebinarRange, CoreError> {
+        let conn = conns.connection()?;
+        let (from, to) = (instant(from)?, instant(to)?);
+        let hosts = Self::hosts_or_default(&conn, hosts);
+        let archive = || Archive::active(conns).ok();
+        let mut range = webinars(&conn, archive, &hosts, from, to, teams_only).await?;
+        self.cancel_log(conns)?.merge(&mut range, &hosts, from, to);
+        Ok(range)
+    }
+    /// Past webinars the archive holds for the range, at once (the calendar then refreshes from Graph).
+    pub fn archived_webinars(
+        &self,
+        conns: &Connections,
+        hosts: Option<Vec<String>>,
+        from: &str,
+        to: &str,
+    ) -> Result<WebinarRange, CoreError> {
+        let hosts = Self::hosts_or_default(&conns.connection()?, hosts);
+        let webinars = Archive::active(conns)?.webinars(
+            &hosts,
+            &instant(from)?.to_string(),
+            &instant(to)?.to_string(),
+        )?;
+        Ok(WebinarRange {
+            webinars,
+            problems: Vec::new(),
+        })
+    }
+    /// Cancel, and remember it so the calendar keeps showing it struck through.
+    pub async fn cancel_webinar(
+        &self,
+        conns: &Connections,
+        host: &str,
+        id: &str,
+        message: &str,
+    ) -> Result<(), CoreError> {
+        let conn = conns.connection()?;
+        let w = webinars::get(&conn, host, id).await?;
+        webinars::cancel(&conn, host, id, message).await?;
+        self.cancel_log(conns)?.record(&w)
+    }
+}
+
+/// The attendance of a webinar: read from Graph and archived; sessions Graph no longer lists
+/// (older than a year, beyond the newest 50) come from the archive; without Graph (offline,
+/// refused) the archive alone answers.
+pub async fn attendance(
+    conn: &Connection,
+    archive: Option<&Archive>,
+    webinar: &Webinar,
+    threshold: f64,
+) -> Result<WebinarAttendance, CoreError> {
+    let live = attendance::for_webinar(conn, webinar, threshold).await;
+    Ok(match (live, archive) {
+        (Ok(mut wa), Some(a)) => {
+            if let Some(join) = &webinar.join_url {
+                let _ = a.save_webinar(webinar);
+                for s in &wa.sessions {
+                    if let Err(e) = a.save_session(join, s) {
+                        tracing::warn!("archive: {}", e.message);
+                    }
+                }
+                // Add what only the archive still has.
+                if let Ok(kept) = a.sessions(join, wa.threshold) {
+                    let extra: Vec<_> = kept
+                        .into_iter()
+                        .filter(|k| !wa.sessions.iter().any(|s| s.report_id == k.report_id))
+                        .collect();
+                    if !extra.is_empty() {
+                        wa.sessions.extend(extra);
+                        wa.sessions.sort_by(|x, y| x.start.cmp(&y.start));
+                        wa.note = Some(
+                            "Includes sessions Teams no longer lists, from the local archive."
+                                .into(),
+                        );
+                        wa.availability = Availability::Ready;
+                        let scheduled = wa.sessions.first().map_or(0, |s| s.scheduled_seconds);
+                        wa.selected =
+                            attendance::select_session(&wa.sessions, &webinar.start, scheduled);
+                    }
+                }
+            }
+            wa
+        }
+        (Ok(wa), None) => wa,
+        (Err(e), Some(a)) => match a.attendance(webinar, threshold)? {
+            Some(mut kept) => {
+                kept.note = Some(format!(
+                    "From the local archive: Graph could not be reached ({}).",
+                    e.message
+                ));
+                kept
+            }
+            None => return Err(e),
+        },
+        (Err(e), None) => return Err(e),
+    })
+}
+
+/// The calendar range from Graph; offline or refused, the past webinars the archive knows, with
+/// the reason as a problem line. The archive is opened only then.
+pub async fn webinars(
+    conn: &Connection,
+    archive: impl FnOnce() -> Option<Archive>,
+    hosts: &[String],
+    from: Timestamp,
+    to: Timestamp,
+    teams_only: bool,
+) -> Result<WebinarRange, CoreError> {
+    match webinars::list(conn, hosts, from, to, teams_only).await {
+        Ok(r) => Ok(r),
+        Err(e) => {
+            let kept = archive()
+                .map(|a| a.webinars(hosts, &from.to_string(), &to.to_string()))
+                .transpose()
+                .unwrap_or_default()
+                .unwrap_or_default();
+            if kept.is_empty() {
+                return Err(e);
+            }
+            Ok(WebinarRange {
+                webinars: kept,
+                problems: vec![HostProblem {
+                    host: "Microsoft Graph".into(),
+                    error: CoreError::new(
+                        e.code,
+                        format!("{} Showing the webinars in the local archive.", e.message),
+                        e.hint,
+                    ),
+                }],
+            })
+        }
+    }
+}
+
+/// Import a Teams attendance download (the file's bytes) into the archive; local times are read in
+/// `time_zone`. Returns a one-line summary.
+pub fn import_download(
+    archive: &Archive,
+    bytes: &[u8],
+    host: &str,
+    time_zone: &str,
+) -> Result<String, CoreError> {
+    let tz = jiff::tz::TimeZone::get(time_zone).map_err(|_| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("Unknown time zone \"{time_zone}\"."),
+            None,
+        )
+    })?;
+    let domain = host.rsplit('@').next().unwrap_or_default();
+    let imported = attendance::import::parse_teams_download(
+        bytes,
+        &tz,
+        domain,
+        attendance::DEFAULT_THRESHOLD,
+    )?;
+    let saved = archive.import(&imported, host)?;
+    Ok(format!(
+        "{}: {} participants {}.",
+        imported.title,
+        imported.session.participant_count,
+        match saved {
+            Saved::New => "imported",
+            Saved::Unchanged => "were already in the archive",
+            Saved::NewVersion => "imported as a new version",
+        }
+    ))
+}
