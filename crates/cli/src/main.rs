@@ -1,6 +1,12 @@
 //! `rollcall`: the headless command line. Output for scripts goes to stdout; logs go to stderr.
 
+mod archive;
+mod args;
+mod attendance;
 mod connection;
+mod emulator;
+mod setup;
+mod signin;
 mod webinars;
 
 use clap::{Parser, Subcommand};
@@ -83,12 +89,8 @@ enum Command {
     Export {
         #[command(flatten)]
         conn: connection::ConnectionArgs,
-        /// First day (YYYY-MM-DD), inclusive, in --time-zone.
-        #[arg(long)]
-        from: String,
-        /// Last day (YYYY-MM-DD), inclusive.
-        #[arg(long)]
-        to: String,
+        #[command(flatten)]
+        period: args::Period,
         /// attendee (a row per attendee per session), interval (per join/leave), summary (per session).
         #[arg(long, default_value = "attendee", value_parser = ["attendee", "interval", "summary"])]
         level: String,
@@ -101,9 +103,6 @@ enum Command {
         /// Write UTF-8 without the byte-order mark (Excel then may misread accents).
         #[arg(long)]
         no_bom: bool,
-        /// IANA zone of the dates and of the local-time columns (default: this computer's zone).
-        #[arg(long)]
-        time_zone: Option<String>,
         /// Completion threshold, share of the scheduled duration (0.8 = 80 %).
         #[arg(long, default_value_t = 0.8)]
         threshold: f64,
@@ -136,14 +135,8 @@ enum Command {
     Sync {
         #[command(flatten)]
         conn: connection::ConnectionArgs,
-        /// First day (YYYY-MM-DD), inclusive, in --time-zone.
-        #[arg(long)]
-        from: String,
-        /// Last day (YYYY-MM-DD), inclusive.
-        #[arg(long)]
-        to: String,
-        #[arg(long)]
-        time_zone: Option<String>,
+        #[command(flatten)]
+        period: args::Period,
         /// The archive file (default: the profile's archive in the app's data folder).
         #[arg(long)]
         archive: Option<std::path::PathBuf>,
@@ -159,7 +152,7 @@ enum Command {
 }
 
 /// Report an error on stderr and turn it into the documented exit code.
-fn fail(e: &rollcall_core::CoreError) -> std::process::ExitCode {
+pub(crate) fn fail(e: &rollcall_core::CoreError) -> std::process::ExitCode {
     eprintln!("rollcall: {}", e.user_message());
     std::process::ExitCode::from(e.exit_code())
 }
@@ -194,114 +187,57 @@ fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> std::process::ExitCode {
+    let done = |r: Result<(), rollcall_core::CoreError>| match r {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    };
     match cli.command {
         Command::Emulator {
             listen,
             seed,
             scenarios,
             latency_ms,
-        } => {
-            let config = rollcall_emulator::Config {
-                seed,
-                scenarios,
-                faults: rollcall_emulator::Faults {
-                    latency_ms,
-                    ..Default::default()
-                },
-                now: None,
-            };
-            let running = match rollcall_emulator::start(&listen, config).await {
-                Ok(r) => r,
-                Err(e) => {
-                    eprintln!("rollcall emulator: {e}");
-                    return std::process::ExitCode::from(64);
-                }
-            };
-            match serde_json::to_string(&running.info) {
-                Ok(line) => println!("{line}"),
-                Err(e) => eprintln!("rollcall emulator: {e}"),
-            }
-            let _ = tokio::signal::ctrl_c().await;
-            running.stop().await;
-            std::process::ExitCode::SUCCESS
-        }
-        Command::Summary { conn, json } => {
-            let (conn, _emulator) = match conn.resolve().await {
-                Ok(c) => c,
-                Err(e) => return fail(&e),
-            };
-            match rollcall_core::setup::summary::fetch(&conn).await {
-                Ok(summary) if json => print_json(&summary),
-                Ok(summary) => print!("{}", summary.to_text()),
-                Err(e) => return fail(&e),
-            }
-            std::process::ExitCode::SUCCESS
-        }
-        Command::Whoami { conn, json } => {
-            let (conn, _emulator) = match conn.resolve().await {
-                Ok(c) => c,
-                Err(e) => return fail(&e),
-            };
-            match rollcall_core::tenant::session::status(&conn, true).await {
-                Ok(st) if json => print_json(&st),
-                Ok(st) => print!("{}", status_text(&st)),
-                Err(e) => return fail(&e),
-            }
-            std::process::ExitCode::SUCCESS
-        }
+        } => emulator::serve(&listen, seed, scenarios, latency_ms).await,
+        Command::Summary { conn, json } => setup::summary(&conn, json).await,
+        Command::Whoami { conn, json } => signin::whoami(&conn, json).await,
         Command::Check {
             conn,
             json,
             smoke,
             report,
-        } => check(&conn, json, smoke, report).await,
-        Command::Webinars { action } => match webinars::run(action).await {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => fail(&e),
-        },
+        } => setup::check(&conn, json, smoke, report).await,
+        Command::Webinars { action } => done(webinars::run(action).await),
         Command::Sync {
             conn,
-            from,
-            to,
-            time_zone,
-            archive,
+            period,
+            archive: file,
             json,
-        } => match webinars::sync(&conn, &from, &to, time_zone, archive, json).await {
-            Ok(()) => std::process::ExitCode::SUCCESS,
-            Err(e) => fail(&e),
-        },
+        } => done(archive::sync(&conn, &period, file, json).await),
         Command::Export {
             conn,
-            from,
-            to,
+            period,
             level,
             out,
             separator,
             no_bom,
-            time_zone,
             threshold,
             from_archive,
         } => {
-            match webinars::export(
+            let written = attendance::export(
                 &conn,
-                &from,
-                &to,
+                &period,
                 &level,
                 &out,
                 &separator,
                 !no_bom,
-                time_zone,
                 threshold,
                 from_archive,
             )
-            .await
-            {
-                Ok(rows) => {
-                    eprintln!("rollcall: {rows} row(s) written to {}", out.display());
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
+            .await;
+            done(
+                written
+                    .map(|rows| eprintln!("rollcall: {rows} row(s) written to {}", out.display())),
+            )
         }
         Command::Import {
             file,
@@ -309,185 +245,15 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             time_zone,
             archive,
             conn,
-        } => match webinars::import(&conn, &file, &host, time_zone, archive) {
-            Ok(msg) => {
-                println!("{msg}");
-                std::process::ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
-        },
-        Command::Login { conn, no_browser } => match login(&conn, no_browser).await {
-            Ok(st) => {
-                print!("{}", status_text(&st));
-                std::process::ExitCode::SUCCESS
-            }
-            Err(e) => fail(&e),
-        },
-        Command::Logout { conn } => {
-            let result = conn.target().and_then(|t| match t {
-                connection::Target::Demo => Ok(()),
-                connection::Target::Profile(p) => rollcall_core::tenant::session::sign_out(
-                    &connection::ConnectionArgs::profiles()?,
-                    connection::ConnectionArgs::secret_store().as_ref(),
-                    &p.id,
-                ),
-            });
-            match result {
-                Ok(()) => {
-                    eprintln!("rollcall: signed out");
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => fail(&e),
-            }
-        }
+        } => done(
+            attendance::import(&conn, &file, &host, time_zone, archive)
+                .map(|msg| println!("{msg}")),
+        ),
+        Command::Login { conn, no_browser } => done(
+            signin::login(&conn, no_browser)
+                .await
+                .map(|st| print!("{}", signin::status_text(&st))),
+        ),
+        Command::Logout { conn } => signin::logout(&conn),
     }
-}
-
-async fn check(
-    args: &connection::ConnectionArgs,
-    json: bool,
-    smoke: bool,
-    report: Option<std::path::PathBuf>,
-) -> std::process::ExitCode {
-    use rollcall_core::setup;
-    let could_not_run = |e: &rollcall_core::CoreError| {
-        eprintln!("rollcall: {}", e.user_message());
-        std::process::ExitCode::from(2)
-    };
-    let (conn, _emulator) = match args.resolve().await {
-        Ok(c) => c,
-        Err(e) => return could_not_run(&e),
-    };
-    let mut list = setup::check_all(&conn).await;
-    if smoke {
-        if let Ok(step) = setup::check(&conn, "smoke").await {
-            if let Some(slot) = list.steps.iter_mut().find(|s| s.id == "smoke") {
-                *slot = step;
-            }
-        }
-    }
-    if let Some(path) = report {
-        if let Err(e) = setup::write_report(&list, &path) {
-            return could_not_run(&e);
-        }
-        eprintln!("rollcall: report written to {}", path.display());
-    }
-    if json {
-        print_json(&list);
-    } else {
-        print!("{}", check_text(&list));
-    }
-    if list.failed() > 0 {
-        std::process::ExitCode::from(1)
-    } else {
-        std::process::ExitCode::SUCCESS
-    }
-}
-
-fn check_text(list: &rollcall_core::setup::Checklist) -> String {
-    use rollcall_core::setup::{status_word, Status};
-    let mut out = format!(
-        "Set-up check: {} · tenant {} · app {}{}\n",
-        list.profile,
-        list.tenant,
-        list.client_id,
-        if list.demo { " (DEMO)" } else { "" }
-    );
-    for s in &list.steps {
-        if s.on_demand && s.checked_at.is_none() {
-            continue;
-        }
-        let mark = match s.status {
-            Status::Passed => "✔",
-            Status::Failed => "✖",
-            Status::Warning => "!",
-            Status::Waiting | Status::CannotCheck => "·",
-        };
-        out.push_str(&format!(
-            "{mark} {}. {} — {}\n",
-            s.number,
-            s.title,
-            status_word(s.status)
-        ));
-        for d in &s.detail {
-            out.push_str(&format!("    {d}\n"));
-        }
-        if s.status == Status::Failed {
-            for v in &s.values {
-                out.push_str(&format!("    {}: {}\n", v.label, v.value));
-            }
-            if let Some(sc) = s.scripts.first() {
-                out.push_str(&format!("    PowerShell ({}):\n", sc.label));
-                for l in sc.value.lines() {
-                    out.push_str(&format!("      {l}\n"));
-                }
-            }
-        }
-    }
-    let failed = list.failed();
-    out.push_str(&if failed == 0 {
-        "All checks passed.\n".to_string()
-    } else {
-        format!("{failed} step(s) failed.\n")
-    });
-    out
-}
-
-async fn login(
-    args: &connection::ConnectionArgs,
-    no_browser: bool,
-) -> Result<rollcall_core::tenant::session::ConnectionStatus, rollcall_core::CoreError> {
-    use rollcall_core::tenant::session::{opener_from_env, SignInAttempt};
-    let connection::Target::Profile(profile) = args.target()? else {
-        return Err(rollcall_core::CoreError::new(
-            rollcall_core::ErrorCode::InvalidInput,
-            "The demo tenant signs in as the application; there is nobody to log in.",
-            Some("Use --profile NAME or --tenant/--client-id with --mode delegated.".into()),
-        ));
-    };
-    let attempt = SignInAttempt::begin(&profile).await?;
-    let opened = !no_browser && opener_from_env().open(&attempt.url).is_ok();
-    if opened {
-        eprintln!("rollcall: continue in the browser window that opened (waiting up to 5 minutes; Ctrl+C cancels)");
-    } else {
-        eprintln!("rollcall: open this address in a browser to sign in (waiting up to 5 minutes; Ctrl+C cancels):");
-        eprintln!("{}", attempt.url);
-    }
-    let cancel = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let (_conn, status) = attempt
-        .finish(
-            &connection::ConnectionArgs::profiles()?,
-            connection::ConnectionArgs::secret_store(),
-            cancel,
-        )
-        .await?;
-    Ok(status)
-}
-
-fn status_text(st: &rollcall_core::tenant::session::ConnectionStatus) -> String {
-    let mut s = format!(
-        "Signed in as {}\nTenant: {}\nProfile: {}{}\nToken valid until: {}\nPermissions: {}\n",
-        st.signed_in_as,
-        st.tenant,
-        st.profile,
-        if st.demo { " (DEMO)" } else { "" },
-        st.token_valid_until,
-        if st.permissions.is_empty() {
-            "none".to_string()
-        } else {
-            st.permissions.join(", ")
-        },
-    );
-    if let (Some(hint), Some(exp), Some(days)) =
-        (&st.secret_hint, &st.secret_expires, st.secret_days_left)
-    {
-        s.push_str(&format!(
-            "Client secret: {hint}… expires {exp} ({days} days left)\n"
-        ));
-    } else if let Some(hint) = &st.secret_hint {
-        s.push_str(&format!("Client secret: {hint}…\n"));
-    }
-    s
 }

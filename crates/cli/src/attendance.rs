@@ -1,0 +1,89 @@
+//! `rollcall export` and `rollcall import`: attendance to a CSV file Excel opens cleanly (from Graph
+//! or the local archive), and the Teams client's own download into the archive.
+
+use rollcall_core::{CoreError, ErrorCode};
+
+use crate::archive::archive_path;
+use crate::args::{tz_of, Period};
+use crate::connection::ConnectionArgs;
+
+/// `rollcall export`: every session of the range, streamed to a temporary file renamed into place.
+#[allow(clippy::too_many_arguments)]
+pub async fn export(
+    conn: &ConnectionArgs,
+    period: &Period,
+    level: &str,
+    out: &std::path::Path,
+    separator: &str,
+    bom: bool,
+    threshold: f64,
+    from_archive: bool,
+) -> Result<usize, CoreError> {
+    use rollcall_core::attendance::export::{export_to_file, CsvOptions, Level};
+    let level: Level = level.parse()?;
+    if !(0.0..=1.0).contains(&threshold) || threshold == 0.0 {
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "--threshold is a share between 0 and 1, e.g. 0.8.",
+            None,
+        ));
+    }
+    let range = period.range()?;
+    let (from, to) = (range.from, range.to);
+    let options = CsvOptions {
+        separator: separator.to_string(),
+        bom,
+        time_zone: range.zone_name,
+    };
+    if from_archive {
+        // Offline: the archive and the hosts are all it needs.
+        let archive = rollcall_core::archive::Archive::open(&archive_path(conn, None)?)?;
+        let data = archive.range(&conn.hosts, &from.to_string(), &to.to_string(), threshold)?;
+        return export_to_file(out, &data, level, &options);
+    }
+    let (c, _emulator) = conn.resolve().await?;
+    let (data, notes) =
+        rollcall_core::attendance::for_range(&c, &c.hosts.clone(), from, to, threshold).await?;
+    for n in notes {
+        eprintln!("rollcall: note: {n}");
+    }
+    export_to_file(out, &data, level, &options)
+}
+
+/// `rollcall import`: parse the whole download first, then store it in one transaction.
+pub fn import(
+    conn: &ConnectionArgs,
+    file: &std::path::Path,
+    host: &str,
+    time_zone: Option<String>,
+    archive: Option<std::path::PathBuf>,
+) -> Result<String, CoreError> {
+    let (_, tz) = tz_of(&time_zone)?;
+    let bytes = std::fs::read(file).map_err(|e| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("Could not read {}: {e}", file.display()),
+            None,
+        )
+    })?;
+    let domain = host.rsplit('@').next().unwrap_or_default();
+    let imported = rollcall_core::attendance::import::parse_teams_download(
+        &bytes,
+        &tz,
+        domain,
+        rollcall_core::attendance::DEFAULT_THRESHOLD,
+    )?;
+    let archive = rollcall_core::archive::Archive::open(&archive_path(conn, archive)?)?;
+    let saved = archive.import(&imported, host)?;
+    Ok(format!(
+        "{} ({}): {} participants {}",
+        imported.title,
+        imported.start,
+        imported.session.participant_count,
+        match saved {
+            rollcall_core::archive::Saved::New => "imported",
+            rollcall_core::archive::Saved::Unchanged => "already in the archive",
+            rollcall_core::archive::Saved::NewVersion => "imported as a new version",
+        }
+    ))
+}

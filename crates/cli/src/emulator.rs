@@ -1,0 +1,34 @@
+//! `rollcall emulator`: serve the demo tenant (identity platform + Graph) until killed, after
+//! printing its one JSON line (`authority`, `graph`, `tenantId`, `clientId`, `clientSecret`, …).
+
+/// Start the emulator on `listen` and serve until Ctrl+C.
+pub async fn serve(
+    listen: &str,
+    seed: u64,
+    scenarios: Vec<String>,
+    latency_ms: u64,
+) -> std::process::ExitCode {
+    let config = rollcall_emulator::Config {
+        seed,
+        scenarios,
+        faults: rollcall_emulator::Faults {
+            latency_ms,
+            ..Default::default()
+        },
+        now: None,
+    };
+    let running = match rollcall_emulator::start(listen, config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rollcall emulator: {e}");
+            return std::process::ExitCode::from(64);
+        }
+    };
+    match serde_json::to_string(&running.info) {
+        Ok(line) => println!("{line}"),
+        Err(e) => eprintln!("rollcall emulator: {e}"),
+    }
+    let _ = tokio::signal::ctrl_c().await;
+    running.stop().await;
+    std::process::ExitCode::SUCCESS
+}
