@@ -45,7 +45,9 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::attendance::save_path_override,
         commands::attendance::sync_start,
         commands::attendance::sync_status,
-        commands::attendance::sync_cancel
+        commands::attendance::sync_cancel,
+        commands::preferences::preferences_get,
+        commands::preferences::preferences_set
     ])
 }
 
@@ -136,6 +138,7 @@ pub fn run() {
     );
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_store::Builder::default().build())
         .manage(app_state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {

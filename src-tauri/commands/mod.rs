@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod connections;
+pub mod preferences;
 pub mod setup;
 pub mod tenant;
 pub mod webinars;

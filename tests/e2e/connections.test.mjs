@@ -39,7 +39,8 @@ after(async () => {
 });
 
 test("application-level: a profile with a secret connects, and an expired secret is explained", async () => {
-  await s.click('[data-page="settings"]');
+  // The window mounts once the preferences are read: wait for the navigation.
+  await s.clickWhenReady('[data-page="settings"]', "the navigation");
   await s.waitText('[data-testid="connections"]', /No connections of your own yet/, "the empty state");
   // Field validation keeps the input and names the field.
   await s.clickWhenReady('[data-testid="add-connection"]', "New connection");

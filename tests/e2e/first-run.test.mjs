@@ -2,7 +2,7 @@
 // page in light and dark, 150 % zoom, the daily log and "Copy diagnostics". Screenshots for docs/
 // when ROLLCALL_DOCS_SHOTS names a folder.
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -93,6 +93,9 @@ test("dark theme: every page still passes axe-core (contrast included)", async (
   await s.press("4", CTRL);
   await s.clickWhenReady('[data-testid="theme-dark"]', "the dark theme");
   assert.equal(await s.exec("return document.documentElement.dataset.theme"), "dark");
+  // Kept in the data folder's preferences file (which the CLI reads too), not in the webview.
+  await waitFor(() => existsSync(join(data, "preferences.json")) && JSON.parse(readFileSync(join(data, "preferences.json"), "utf8")).theme === "dark", "the theme in preferences.json");
+  assert.equal(await s.exec("return window.localStorage.length"), 0, "nothing in the webview's storage");
   await s.assertAccessible("Settings (dark)");
   await s.press("2", CTRL);
   await waitFor(() => s.find('[data-testid="event"]'), "webinars in the calendar");
@@ -111,6 +114,7 @@ test("dark theme: every page still passes axe-core (contrast included)", async (
   // Back to following the system for the next test.
   await s.press("4", CTRL);
   await s.clickWhenReady('[data-testid="theme-system"]', "follow the system");
+  await waitFor(() => JSON.parse(readFileSync(join(data, "preferences.json"), "utf8")).theme === undefined, "no theme kept: follow the system");
 });
 
 test("at 150 % zoom no page scrolls sideways", async () => {

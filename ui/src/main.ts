@@ -1,9 +1,10 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
-import { applyTheme, applyZoom } from "./lib/prefs";
+import { applyTheme, applyZoom, loadPrefs } from "./lib/prefs";
 import "./lib/theme.css";
 
-// Before the first paint, so a dark-theme user never sees a white flash.
+// The preferences before the first paint, so a dark-theme user never sees a white flash.
+await loadPrefs();
 applyTheme();
 void applyZoom();
 

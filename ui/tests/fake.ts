@@ -55,6 +55,7 @@ export const results: Record<string, Step> = {
 };
 
 export function fake(over: Partial<Backend> = {}): Backend {
+  let saved: import("../src/ipc").Preferences = {};
   const none = async () => {
     throw new Error("not used in this test");
   };
@@ -99,6 +100,12 @@ export function fake(over: Partial<Backend> = {}): Backend {
     syncStatus: none,
     syncCancel: async () => {},
     chooseSavePath: async () => null,
+    // Preferences kept in memory, as the backend would keep them in its file.
+    preferencesGet: async () => ({ ...saved }),
+    preferencesSet: async (p) => {
+      saved = { ...p };
+      return { ...saved };
+    },
     ...over,
   };
 }

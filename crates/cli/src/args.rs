@@ -5,6 +5,7 @@
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::Timestamp;
+use rollcall_core::support::preferences::Preferences;
 use rollcall_core::{CoreError, ErrorCode};
 
 /// `--from DAY --to DAY [--time-zone ZONE]`: whole days, both inclusive, in the zone.
@@ -16,7 +17,8 @@ pub struct Period {
     /// Last day (YYYY-MM-DD), inclusive.
     #[arg(long)]
     pub to: String,
-    /// IANA zone of the dates and of local times in the output (default: this computer's zone).
+    /// IANA zone of the dates and of local times in the output (default: the zone chosen in the
+    /// app's Settings, else this computer's).
     #[arg(long)]
     pub time_zone: Option<String>,
 }
@@ -43,7 +45,14 @@ impl Period {
     }
 }
 
-/// A zone by IANA name, or this computer's.
+/// The preferences the app keeps in the data folder (Settings): the CLI's defaults follow them.
+pub fn preferences() -> Preferences {
+    rollcall_core::tenant::profile::data_dir()
+        .map(|d| Preferences::read(&d))
+        .unwrap_or_default()
+}
+
+/// A zone by IANA name, else the one chosen in the app's Settings, else this computer's.
 pub fn tz_of(name: &Option<String>) -> Result<(String, TimeZone), CoreError> {
     match name {
         Some(n) => TimeZone::get(n).map(|tz| (n.clone(), tz)).map_err(|_| {
@@ -53,6 +62,7 @@ pub fn tz_of(name: &Option<String>) -> Result<(String, TimeZone), CoreError> {
                 Some("Use an IANA name such as Europe/Berlin.".into()),
             )
         }),
+        None if preferences().time_zone.is_some() => tz_of(&preferences().time_zone),
         None => {
             let tz = TimeZone::system();
             let name = tz.iana_name().unwrap_or("UTC").to_string();

@@ -103,9 +103,10 @@ enum Command {
         /// Write UTF-8 without the byte-order mark (Excel then may misread accents).
         #[arg(long)]
         no_bom: bool,
-        /// Completion threshold, share of the scheduled duration (0.8 = 80 %).
-        #[arg(long, default_value_t = 0.8)]
-        threshold: f64,
+        /// Completion threshold, share of the scheduled duration (0.8 = 80 %; default: the one
+        /// chosen in the app's Settings, else 0.8).
+        #[arg(long)]
+        threshold: Option<f64>,
         /// Read the local archive (see `rollcall sync`) instead of Graph: works offline and for
         /// sessions Graph no longer serves.
         #[arg(long)]
@@ -120,7 +121,7 @@ enum Command {
         /// The organizer the meeting belongs to.
         #[arg(long)]
         host: String,
-        /// The zone the file's local times are in (default: this computer's zone).
+        /// The zone the file's local times are in (default: the app's Settings, else this computer's zone).
         #[arg(long)]
         time_zone: Option<String>,
         /// The archive file (default: the profile's archive).
@@ -230,7 +231,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 &out,
                 &separator,
                 !no_bom,
-                threshold,
+                threshold.unwrap_or_else(|| args::preferences().threshold_or_default()),
                 from_archive,
             )
             .await;

@@ -1,5 +1,5 @@
 //! `rollcall webinars list|create|cancel`: the calendar from scripts. Dates are read in `--time-zone`
-//! (default: this computer's zone) and printed in it; JSON keeps UTC instants.
+//! (default: the zone chosen in the app's Settings, else this computer's) and printed in it; JSON keeps UTC instants.
 
 use jiff::Timestamp;
 use rollcall_core::webinars::{self, NewWebinar, RecurrenceInput, Repeat};

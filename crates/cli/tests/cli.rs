@@ -5,12 +5,112 @@ use std::process::Command;
 
 fn rollcall(args: &[&str]) -> std::process::Output {
     let data = std::env::temp_dir().join(format!("rollcall-cli-{}", uuid_like()));
+    rollcall_in(&data, args)
+}
+
+/// `rollcall` with this data folder (profiles, preferences).
+fn rollcall_in(data: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_rollcall"))
         .args(args)
-        .env("ROLLCALL_DATA_DIR", &data)
+        .env("ROLLCALL_DATA_DIR", data)
         .env_remove("ROLLCALL_CLIENT_SECRET")
         .output()
         .unwrap()
+}
+
+/// The app's Settings (preferences.json in the data folder) give the CLI its default zone and
+/// completion threshold; flags still win.
+#[test]
+fn the_apps_preferences_are_the_clis_defaults() {
+    let data = std::env::temp_dir().join(format!("rollcall-prefs-{}", uuid_like()));
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::write(
+        data.join("preferences.json"),
+        r#"{"timeZone": "Pacific/Kiritimati", "threshold": 0.25, "theme": "dark"}"#,
+    )
+    .unwrap();
+    let (from, to) = (day(-20), day(0));
+    let list = |zone: Option<&str>| {
+        let mut a = vec![
+            "webinars",
+            "list",
+            "--demo",
+            "--host",
+            "maria.ortiz@northwind.example",
+            "--from",
+            &from,
+            "--to",
+            &to,
+        ];
+        if let Some(z) = zone {
+            a.extend(["--time-zone", z]);
+        }
+        let out = rollcall_in(&data, &a);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let seminar = |text: &str| {
+        text.lines()
+            .find(|l| l.contains("Weekly methods seminar") && l.contains("[ended]"))
+            .map(|l| l[..16].to_string())
+            .expect("an ended session of the series")
+    };
+    // Tuesday 14:00 in Berlin is 13:00 or 12:00 UTC, and 02:00 or 03:00 the next day in Kiritimati.
+    let kiritimati = seminar(&list(None));
+    let explicit = seminar(&list(Some("Pacific/Kiritimati")));
+    let utc = seminar(&list(Some("UTC")));
+    assert_eq!(kiritimati, explicit, "the Settings zone is the default");
+    assert_ne!(kiritimati, utc, "--time-zone still wins");
+    assert!(
+        kiritimati.ends_with("02:00") || kiritimati.ends_with("03:00"),
+        "{kiritimati}"
+    );
+
+    // The threshold: with 25 % nearly everyone completed; with --threshold 1.0 fewer did.
+    let export = |extra: &[&str]| {
+        let out_file = data.join(format!("summary-{}.csv", extra.join("")));
+        let mut a = vec![
+            "export",
+            "--demo",
+            "--host",
+            "maria.ortiz@northwind.example",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--level",
+            "summary",
+            "--out",
+            out_file.to_str().unwrap(),
+        ];
+        a.extend(extra);
+        let out = rollcall_in(&data, &a);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::fs::read_to_string(out_file).unwrap()
+    };
+    let relaxed = export(&[]);
+    assert_eq!(
+        relaxed,
+        export(&["--threshold", "0.25"]),
+        "the Settings threshold is the default"
+    );
+    assert_ne!(
+        relaxed,
+        export(&["--threshold", "0.8"]),
+        "not the built-in 0.8"
+    );
+    assert_ne!(relaxed, export(&["--threshold", "1.0"]), "the flag wins");
+    std::fs::remove_dir_all(data).unwrap();
 }
 
 /// Today (UTC) moved by `days`, as the CLI's `--from/--to` take it: ranges follow the demo tenant,

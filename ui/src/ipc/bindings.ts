@@ -404,6 +404,28 @@ async syncCancel() : Promise<Result<null, IpcError>> {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
+},
+/**
+ * The saved preferences (defaults for what is missing or out of range).
+ */
+async preferencesGet() : Promise<Result<Preferences, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preferences_get") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Replace the preferences; a value out of range is refused and nothing is written.
+ */
+async preferencesSet(preferences: Preferences) : Promise<Result<Preferences, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("preferences_set", { preferences }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
 }
 }
 
@@ -667,6 +689,27 @@ export type ParticipantKind =
  * Dialled in by phone.
  */
 "phone"
+export type Preferences = { 
+/**
+ * `light` or `dark`; absent: follow the OS.
+ */
+theme?: string | null; 
+/**
+ * One of [`ZOOM_LEVELS`]; absent: 100 %.
+ */
+zoom?: number | null; 
+/**
+ * IANA zone the calendar and exports show times in; absent: this computer's zone.
+ */
+timeZone?: string | null; 
+/**
+ * Default completion threshold, a share of the scheduled time in (0, 1]; absent: 0.8.
+ */
+threshold?: number | null; 
+/**
+ * The folder the last export was saved to.
+ */
+lastFolder?: string | null }
 /**
  * What the admin fills in. Secrets are not part of it.
  */

@@ -11,6 +11,7 @@ import {
   type FieldError,
   type Level,
   type NewWebinar,
+  type Preferences,
   type Profile,
   type ProfilesView,
   type RosterMatch,
@@ -26,6 +27,7 @@ import {
 
 export type {
   AppStatus,
+  Preferences,
   Attendee,
   AuthMode,
   Availability,
@@ -102,8 +104,11 @@ export interface Backend {
   syncStart(from: string, to: string): Promise<SyncState>;
   syncStatus(): Promise<SyncState>;
   syncCancel(): Promise<void>;
-  /** The OS save-as dialog; null when the user cancels. */
-  chooseSavePath(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null>;
+  preferencesGet(): Promise<Preferences>;
+  /** Replace the saved preferences; returns what was kept. */
+  preferencesSet(p: Preferences): Promise<Preferences>;
+  /** The OS save-as dialog, opening in `folder` when given; null when the user cancels. */
+  chooseSavePath(defaultName: string, filters: { name: string; extensions: string[] }[], folder?: string | null): Promise<string | null>;
 }
 
 /** An IPC failure with the closed error code set; the UI branches on `code`, never on text. */
@@ -117,8 +122,6 @@ export class IpcError extends Error {
 export function asIpcError(e: unknown): IpcError {
   return e instanceof IpcError ? e : new IpcError({ code: "internal", message: String(e), hint: null, requestId: null });
 }
-
-const LAST_FOLDER = "rollcall.lastSaveFolder";
 
 type Result<T> = { status: "ok"; data: T } | { status: "error"; error: CoreError };
 
@@ -175,17 +178,13 @@ export const tauriBackend: Backend = {
   syncCancel: async () => {
     unwrap(await commands.syncCancel());
   },
-  chooseSavePath: async (defaultPath, filters) => {
+  preferencesGet: async () => unwrap(await commands.preferencesGet()),
+  preferencesSet: async (p) => unwrap(await commands.preferencesSet(p)),
+  chooseSavePath: async (defaultPath, filters, folder) => {
     const seam = unwrap(await commands.savePathOverride(defaultPath));
     if (seam) return seam;
-    // The dialog opens in the folder of the last save.
-    const last = localStorage.getItem(LAST_FOLDER);
-    const chosen = (await save({ defaultPath: last ? `${last}${last.includes("\\") ? "\\" : "/"}${defaultPath}` : defaultPath, filters })) ?? null;
-    if (chosen) {
-      const cut = Math.max(chosen.lastIndexOf("/"), chosen.lastIndexOf("\\"));
-      if (cut > 0) localStorage.setItem(LAST_FOLDER, chosen.slice(0, cut));
-    }
-    return chosen;
+    const start = folder ? `${folder}${folder.includes("\\") ? "\\" : "/"}${defaultPath}` : defaultPath;
+    return (await save({ defaultPath: start, filters })) ?? null;
   },
 };
 

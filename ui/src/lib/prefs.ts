@@ -1,21 +1,55 @@
-// Appearance preferences kept in this window's storage: theme (follow the OS, light, dark) and zoom
-// (on top of the OS display scaling, for people who want everything larger).
+// The user's preferences (theme, zoom, display zone, default completion threshold, last export
+// folder): one file in the data folder, read and written by the backend (`preferences.json`, which
+// the CLI reads too). The window keeps a snapshot, loaded once before the first paint, so reads are
+// synchronous; each change is saved at once.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { backend, type Preferences } from "../ipc";
 
 export type Theme = "system" | "light" | "dark";
 export const zoomLevels = [1, 1.25, 1.5, 1.75] as const;
 
-const THEME = "rollcall.theme";
-const ZOOM = "rollcall.zoom";
+let snapshot: Preferences = {};
+
+/** Load the saved preferences (defaults when the backend cannot answer). */
+export async function loadPrefs(): Promise<void> {
+  try {
+    snapshot = await backend().preferencesGet();
+  } catch {
+    snapshot = {};
+  }
+}
+
+export function prefs(): Preferences {
+  return snapshot;
+}
+
+/** Change some preferences and save them; the snapshot follows what the backend kept. */
+export async function updatePrefs(change: Partial<Preferences>): Promise<void> {
+  snapshot = { ...snapshot, ...change };
+  try {
+    snapshot = await backend().preferencesSet(snapshot);
+  } catch (e) {
+    console.error("preferences not saved", e);
+  }
+}
 
 export function theme(): Theme {
-  const v = localStorage.getItem(THEME);
+  const v = snapshot.theme;
   return v === "light" || v === "dark" ? v : "system";
 }
 
 export function zoom(): number {
-  const v = Number(localStorage.getItem(ZOOM));
+  const v = snapshot.zoom ?? 1;
   return (zoomLevels as readonly number[]).includes(v) ? v : 1;
+}
+
+/** The default completion threshold in percent (80 unless chosen in Settings). */
+export function thresholdPercent(): number {
+  return Math.round((snapshot.threshold ?? 0.8) * 100);
+}
+
+export async function setThresholdPercent(p: number): Promise<void> {
+  await updatePrefs({ threshold: p / 100 });
 }
 
 /** Apply the theme: `data-theme` overrides the OS preference; absent, CSS follows the OS. */
@@ -24,10 +58,9 @@ export function applyTheme(t: Theme = theme()): void {
   else document.documentElement.dataset.theme = t;
 }
 
-export function setTheme(t: Theme): void {
-  if (t === "system") localStorage.removeItem(THEME);
-  else localStorage.setItem(THEME, t);
+export async function setTheme(t: Theme): Promise<void> {
   applyTheme(t);
+  await updatePrefs({ theme: t === "system" ? null : t });
 }
 
 /** Apply the zoom through the webview (layout reflows as with OS scaling). */
@@ -41,6 +74,6 @@ export async function applyZoom(z: number = zoom()): Promise<void> {
 }
 
 export async function setZoom(z: number): Promise<void> {
-  localStorage.setItem(ZOOM, String(z));
   await applyZoom(z);
+  await updatePrefs({ zoom: z });
 }

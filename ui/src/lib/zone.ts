@@ -1,22 +1,17 @@
-// The user's display time zone: chosen in Settings, default this computer's. Instants stay UTC;
-// this only decides how they are shown.
-const KEY = "rollcall.timeZone";
+// The user's display time zone: chosen in Settings (kept in the preferences), default this
+// computer's. Instants stay UTC; this only decides how they are shown.
+import { prefs, updatePrefs } from "./prefs";
 
 export function systemZone(): string {
   return Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 }
 
 export function displayZone(): string {
-  try {
-    return localStorage.getItem(KEY) || systemZone();
-  } catch {
-    return systemZone();
-  }
+  return prefs().timeZone || systemZone();
 }
 
-export function setDisplayZone(zone: string | null): void {
-  if (zone) localStorage.setItem(KEY, zone);
-  else localStorage.removeItem(KEY);
+export async function setDisplayZone(zone: string | null): Promise<void> {
+  await updatePrefs({ timeZone: zone || null });
 }
 
 /** IANA zones this runtime knows (for the pickers). */
