@@ -18,6 +18,18 @@ fn rollcall_in(data: &std::path::Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// `rollcall` in this data folder, which must succeed; its stdout.
+fn ok_in(data: &std::path::Path, args: &[&str]) -> String {
+    let out = rollcall_in(data, args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
 /// The app's Settings (preferences.json in the data folder) give the CLI its default zone and
 /// completion threshold; flags still win.
 #[test]
@@ -45,14 +57,7 @@ fn the_apps_preferences_are_the_clis_defaults() {
         if let Some(z) = zone {
             a.extend(["--time-zone", z]);
         }
-        let out = rollcall_in(&data, &a);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).to_string()
+        ok_in(&data, &a)
     };
     let seminar = |text: &str| {
         text.lines()
@@ -71,7 +76,7 @@ fn the_apps_preferences_are_the_clis_defaults() {
         "{kiritimati}"
     );
 
-    // The threshold: with 25 % nearly everyone completed; with --threshold 1.0 fewer did.
+    // The threshold: 25 % in Settings, so the export equals --threshold 0.25 and not 0.8 or 1.0.
     let export = |extra: &[&str]| {
         let out_file = data.join(format!("summary-{}.csv", extra.join("")));
         let mut a = vec![
@@ -89,13 +94,7 @@ fn the_apps_preferences_are_the_clis_defaults() {
             out_file.to_str().unwrap(),
         ];
         a.extend(extra);
-        let out = rollcall_in(&data, &a);
-        assert_eq!(
-            out.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        ok_in(&data, &a);
         std::fs::read_to_string(out_file).unwrap()
     };
     let relaxed = export(&[]);

@@ -118,12 +118,7 @@ impl Connection {
             secret.clone(),
             &endpoints.resource(),
         );
-        let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
-        let graph = Arc::new(GraphClient::new(
-            http.clone(),
-            endpoints.clone(),
-            tokens.clone(),
-        )?);
+        let (tokens, graph) = shared_client(&http, &endpoints, Arc::new(tokens))?;
         Ok(Connection {
             endpoints,
             tenant: tenant.trim().to_string(),
@@ -211,12 +206,7 @@ impl Connection {
                 profile_id: p.id.clone(),
             }),
         );
-        let tokens: Arc<dyn TokenProvider> = Arc::new(tokens);
-        let graph = Arc::new(GraphClient::new(
-            http.clone(),
-            endpoints.clone(),
-            tokens.clone(),
-        )?);
+        let (tokens, graph) = shared_client(&http, &endpoints, Arc::new(tokens))?;
         Ok(Connection {
             endpoints,
             tenant: p.tenant.trim().to_string(),
@@ -268,6 +258,16 @@ impl Connection {
     pub async fn token(&self, force: bool) -> Result<AccessToken, CoreError> {
         self.tokens.token(force).await.map_err(|e| self.explain(e))
     }
+}
+
+/// The token provider and the one Graph client built on it, both kept by the connection.
+fn shared_client(
+    http: &reqwest::Client,
+    endpoints: &Endpoints,
+    tokens: Arc<dyn TokenProvider>,
+) -> Result<(Arc<dyn TokenProvider>, Arc<GraphClient>), CoreError> {
+    let graph = GraphClient::new(http.clone(), endpoints.clone(), tokens.clone())?;
+    Ok((tokens, Arc::new(graph)))
 }
 
 /// Delegated scopes for a profile: the seed's list, the last two only with participant information.
