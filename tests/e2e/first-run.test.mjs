@@ -68,6 +68,7 @@ test("Ctrl+1…4 reach every page and focus its heading; each page passes axe-co
   await s.cancelWebinar(event, "Contrast check");
   await monthWithCancelled();
   await s.assertAccessible("Calendar (month, a cancelled webinar)");
+  await s.shot("calendar-month-cancelled.png");
   await s.click(".fc-listMonth-button");
   await waitFor(() => s.find(".fc-list-table, .fc-list-empty"), "the agenda");
   await s.assertAccessible("Calendar (agenda)");
@@ -104,6 +105,7 @@ test("dark theme: every page still passes axe-core (contrast included)", async (
   await s.shot("calendar-dark.png");
   await monthWithCancelled();
   await s.assertAccessible("Calendar (month, a cancelled webinar, dark)");
+  await s.shot("calendar-month-cancelled-dark.png");
   await s.press("3", CTRL);
   await s.clickWhenReady('[data-testid="attendance-webinar"][data-subject="Weekly methods seminar"]', "the series");
   await s.waitText('[data-testid="attendee-count"]', /^\d+ attendees$/, "the session view");

@@ -231,7 +231,11 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 &out,
                 &separator,
                 !no_bom,
-                threshold.unwrap_or_else(|| args::preferences().threshold_or_default()),
+                threshold.unwrap_or_else(|| {
+                    args::preferences()
+                        .threshold
+                        .unwrap_or(rollcall_core::attendance::DEFAULT_THRESHOLD)
+                }),
                 from_archive,
             )
             .await;

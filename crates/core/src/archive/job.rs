@@ -11,7 +11,7 @@ use tokio::sync::oneshot;
 use super::sync::{SyncProgress, SyncSummary};
 use super::Archive;
 use crate::error::{CoreError, ErrorCode};
-use crate::tenant::connections::lock;
+use crate::support::lock;
 use crate::tenant::Connection;
 
 /// What the UI polls while a sync runs.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use crate::tenant::connections::lock;
+use super::lock;
 
 pub struct Cache<V> {
     inner: Mutex<(u64, HashMap<String, V>)>,

@@ -7,3 +7,8 @@ pub mod cache;
 pub mod diagnostics;
 pub mod logging;
 pub mod preferences;
+
+/// Lock a mutex; a poisoned one (a panic elsewhere) is recovered rather than taking the app down.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}

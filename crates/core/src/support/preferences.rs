@@ -130,12 +130,6 @@ impl Preferences {
             }
         }
     }
-
-    /// The default completion threshold (0.8 unless the user chose another).
-    pub fn threshold_or_default(&self) -> f64 {
-        self.threshold
-            .unwrap_or(crate::attendance::DEFAULT_THRESHOLD)
-    }
 }
 
 #[cfg(test)]

@@ -9,11 +9,11 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::oneshot;
 
 use super::connection::Connection;
-use super::connections::lock;
 use super::profile::{Profile, Profiles};
 use super::secrets::SecretStore;
 use super::session::{ConnectionStatus, SignInAttempt};
 use crate::error::{CoreError, ErrorCode};
+use crate::support::lock;
 
 struct Pending {
     attempt: SignInAttempt,

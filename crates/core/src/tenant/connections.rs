@@ -17,6 +17,7 @@ use super::profile::{FieldError, Profile, Profiles};
 use super::secrets::SecretStore;
 use super::session::{self, ConnectionStatus};
 use crate::error::{CoreError, ErrorCode};
+use crate::support::lock;
 
 /// The id under which the demo tenant appears among the profiles.
 pub const DEMO_ID: &str = "demo";
@@ -31,10 +32,6 @@ pub struct ProfilesView {
     /// Whether the demo tenant is available in this run.
     pub demo_available: bool,
     pub profiles: Vec<Profile>,
-}
-
-pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 pub struct Connections {
