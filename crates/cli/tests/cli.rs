@@ -42,18 +42,18 @@ fn the_apps_preferences_are_the_clis_defaults() {
     )
     .unwrap();
     let (from, to) = (day(-20), day(0));
+    // Maria's last 20 days on the demo tenant.
+    let maria = [
+        "--demo",
+        "--host",
+        "maria.ortiz@northwind.example",
+        "--from",
+        &from,
+        "--to",
+        &to,
+    ];
     let list = |zone: Option<&str>| {
-        let mut a = vec![
-            "webinars",
-            "list",
-            "--demo",
-            "--host",
-            "maria.ortiz@northwind.example",
-            "--from",
-            &from,
-            "--to",
-            &to,
-        ];
+        let mut a = [&["webinars", "list"][..], &maria[..]].concat();
         if let Some(z) = zone {
             a.extend(["--time-zone", z]);
         }
@@ -79,20 +79,8 @@ fn the_apps_preferences_are_the_clis_defaults() {
     // The threshold: 25 % in Settings, so the export equals --threshold 0.25 and not 0.8 or 1.0.
     let export = |extra: &[&str]| {
         let out_file = data.join(format!("summary-{}.csv", extra.join("")));
-        let mut a = vec![
-            "export",
-            "--demo",
-            "--host",
-            "maria.ortiz@northwind.example",
-            "--from",
-            &from,
-            "--to",
-            &to,
-            "--level",
-            "summary",
-            "--out",
-            out_file.to_str().unwrap(),
-        ];
+        let mut a = [&["export"][..], &maria[..]].concat();
+        a.extend(["--level", "summary", "--out", out_file.to_str().unwrap()]);
         a.extend(extra);
         ok_in(&data, &a);
         std::fs::read_to_string(out_file).unwrap()
