@@ -66,15 +66,10 @@ pub fn import(
             None,
         )
     })?;
-    let domain = host.rsplit('@').next().unwrap_or_default();
-    let imported = rollcall_core::attendance::import::parse_teams_download(
-        &bytes,
-        &tz,
-        domain,
-        rollcall_core::attendance::DEFAULT_THRESHOLD,
-    )?;
-    let archive = rollcall_core::archive::Archive::open(&archive_path(conn, archive)?)?;
-    let saved = archive.import(&imported, host)?;
+    let (imported, saved) =
+        rollcall_core::archive::read_through::import_teams_download(&bytes, host, &tz, || {
+            rollcall_core::archive::Archive::open(&archive_path(conn, archive)?)
+        })?;
     Ok(format!(
         "{} ({}): {} participants {}",
         imported.title,

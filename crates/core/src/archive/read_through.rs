@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use super::{Archive, Saved};
 use crate::attendance::export::{self, CsvOptions, Level};
+use crate::attendance::import::Imported;
 use crate::attendance::{self, Availability, RosterMatch, WebinarAttendance};
 use crate::error::{CoreError, ErrorCode};
 use crate::support::cache::Cache;
@@ -166,7 +167,7 @@ impl Reads {
         host: &str,
         time_zone: &str,
     ) -> Result<String, CoreError> {
-        import_download(&Archive::active(conns)?, bytes, host, time_zone)
+        import_download(conns, bytes, host, time_zone)
     }
 
     // The calendar.
@@ -327,10 +328,26 @@ pub async fn webinars(
     }
 }
 
-/// Import a Teams attendance download (the file's bytes) into the archive; local times are read in
-/// `time_zone`. Returns a one-line summary.
+/// Import a Teams attendance download (the file's bytes): the whole file is parsed first (local
+/// times read in `tz`, the organizer's domain from `host`), and only then is the archive opened and
+/// the session stored in one transaction, so a malformed file changes nothing. The CLI and the
+/// desktop word the outcome each in their own way.
+pub fn import_teams_download(
+    bytes: &[u8],
+    host: &str,
+    tz: &jiff::tz::TimeZone,
+    open_archive: impl FnOnce() -> Result<Archive, CoreError>,
+) -> Result<(Imported, Saved), CoreError> {
+    let domain = host.rsplit('@').next().unwrap_or_default();
+    let imported =
+        attendance::import::parse_teams_download(bytes, tz, domain, attendance::DEFAULT_THRESHOLD)?;
+    let saved = open_archive()?.import(&imported, host)?;
+    Ok((imported, saved))
+}
+
+/// [`import_teams_download`] for the desktop: the zone by name, a one-line summary.
 pub fn import_download(
-    archive: &Archive,
+    conns: &Connections,
     bytes: &[u8],
     host: &str,
     time_zone: &str,
@@ -342,14 +359,7 @@ pub fn import_download(
             None,
         )
     })?;
-    let domain = host.rsplit('@').next().unwrap_or_default();
-    let imported = attendance::import::parse_teams_download(
-        bytes,
-        &tz,
-        domain,
-        attendance::DEFAULT_THRESHOLD,
-    )?;
-    let saved = archive.import(&imported, host)?;
+    let (imported, saved) = import_teams_download(bytes, host, &tz, || Archive::active(conns))?;
     Ok(format!(
         "{}: {} participants {}.",
         imported.title,
