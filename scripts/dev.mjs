@@ -86,7 +86,12 @@ function ensureTauriDriver() {
 /** On Linux, run with a private D-Bus session and an unlocked keyring (the real Secret Service). */
 function withKeyring(cmd, args, opts = {}) {
   if (!isLinux) return run(cmd, args, opts);
-  return run("dbus-run-session", ["--", "node", join(root, "scripts", "with-keyring.mjs"), cmd, ...args], opts);
+  return run("dbus-run-session", keyringArgs(cmd, args), opts);
+}
+
+/** `dbus-run-session`'s arguments that run `cmd` with a private, unlocked keyring. */
+function keyringArgs(cmd, args) {
+  return ["--", "node", join(root, "scripts", "with-keyring.mjs"), cmd, ...args];
 }
 
 /**
@@ -133,7 +138,7 @@ async function rustTestsShifted(list) {
   const worker = async () => {
     for (let x = queue.shift(); x; x = queue.shift()) {
       const started = Date.now();
-      const args = ["--", "node", join(root, "scripts", "with-keyring.mjs"), "cargo", "test", "--workspace", ...SHIFTED_RUNNER];
+      const args = keyringArgs("cargo", ["test", "--workspace", ...SHIFTED_RUNNER]);
       const r = await runCaptured("dbus-run-session", args, { env: { ...env, CARGO_TERM_COLOR: "never", ROLLCALL_AT: x.at } });
       const took = ((Date.now() - started) / 1000).toFixed(0);
       console.error(`\n▶ the Rust suite as if it were ${x.at} (${x.why}): ${r.status === 0 ? "passed" : "FAILED"} in ${took} s\n${r.output}`);

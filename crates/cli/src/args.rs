@@ -62,12 +62,15 @@ pub fn tz_of(name: &Option<String>) -> Result<(String, TimeZone), CoreError> {
                 Some("Use an IANA name such as Europe/Berlin.".into()),
             )
         }),
-        None if preferences().time_zone.is_some() => tz_of(&preferences().time_zone),
-        None => {
-            let tz = TimeZone::system();
-            let name = tz.iana_name().unwrap_or("UTC").to_string();
-            Ok((name, tz))
-        }
+        None => match preferences().time_zone {
+            // Preferences hold only zones that resolve (read leniently, validated on save).
+            chosen @ Some(_) => tz_of(&chosen),
+            None => {
+                let tz = TimeZone::system();
+                let name = tz.iana_name().unwrap_or("UTC").to_string();
+                Ok((name, tz))
+            }
+        },
     }
 }
 
