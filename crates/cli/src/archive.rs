@@ -82,7 +82,24 @@ pub async fn sync(
         for (w, why) in &s.failed {
             println!("  not archived this time: {w}: {why}");
         }
+        for p in &s.hosts_failed {
+            println!("  host not read: {}: {}", p.host, p.error.user_message());
+        }
         eprintln!("rollcall: archive {}", path.display());
+    }
+    if let Some(p) = s.hosts_failed.first().filter(|_| !s.cancelled) {
+        // A partial sync exits with the code of what kept a host out (77 refused, 69 unavailable …).
+        let mut e = p.error.clone();
+        e.message = format!(
+            "{} of the hosts could not be read ({}); the others are archived.",
+            s.hosts_failed.len(),
+            s.hosts_failed
+                .iter()
+                .map(|p| p.host.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        return Err(e);
     }
     if !s.failed.is_empty() && !s.cancelled {
         return Err(CoreError::new(

@@ -42,12 +42,31 @@ pub async fn export(
         return export_to_file(out, &data, level, &options);
     }
     let (c, _emulator) = conn.resolve().await?;
-    let (data, notes) =
+    let got =
         rollcall_core::attendance::for_range(&c, &c.hosts.clone(), from, to, threshold).await?;
-    for n in notes {
+    for n in &got.notes {
         eprintln!("rollcall: note: {n}");
     }
-    export_to_file(out, &data, level, &options)
+    let rows = export_to_file(out, &got.webinars, level, &options)?;
+    if let Some(p) = got.unread.first() {
+        // The file holds what could be read; the exit code names why the rest is missing.
+        for p in &got.unread {
+            eprintln!(
+                "rollcall: host not read: {}: {}",
+                p.host,
+                p.error.user_message()
+            );
+        }
+        let mut e = p.error.clone();
+        e.message = format!(
+            "Partial export: {rows} row(s) written to {}, but {} of the hosts could not be read ({}).",
+            out.display(),
+            got.unread.len(),
+            got.unread.iter().map(|p| p.host.as_str()).collect::<Vec<_>>().join(", ")
+        );
+        return Err(e);
+    }
+    Ok(rows)
 }
 
 /// `rollcall import`: parse the whole download first, then store it in one transaction.

@@ -4,11 +4,14 @@
 //! host is matched is made once.
 //!
 //! It owns no state and makes no decisions about what a missing user means; callers say that.
+//! [`find_mailbox`] is where the sign-in mode decides between `/users/{id}` and `/me`.
 
 use rollcall_graph::models::User;
 use rollcall_graph::Request;
 
-use crate::error::CoreError;
+use crate::error::{CoreError, ErrorCode};
+use crate::tenant::connection::Connection;
+use crate::tenant::profile::AuthMode;
 
 /// Escape a value for an OData string literal.
 pub fn odata_quote(v: &str) -> String {
@@ -20,10 +23,11 @@ pub fn enc(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
-/// The Graph path that finds a user's online meeting by its join URL (`$filter=JoinWebUrl eq`).
-pub fn meeting_by_join_url(user_id: &str, join_url: &str) -> String {
+/// The Graph path that finds a host's online meeting by its join URL (`$filter=JoinWebUrl eq`);
+/// `base` is the host's [`Mailbox::base`].
+pub fn meeting_by_join_url(base: &str, join_url: &str) -> String {
     format!(
-        "/users/{user_id}/onlineMeetings?$filter={}",
+        "{base}/onlineMeetings?$filter={}",
         enc(&format!("JoinWebUrl eq '{}'", odata_quote(join_url)))
     )
 }
@@ -38,8 +42,83 @@ pub async fn find_user(
     let url = format!(
         "/users?$filter={}&$select={}",
         enc(&filter),
-        enc("id,displayName,mail,userPrincipalName,assignedPlans")
+        enc(USER_SELECT)
     );
     let users: Vec<User> = graph.get_all(Request::get(url)).await?;
     Ok(users.into_iter().next())
 }
+
+/// Whose calendar and meetings a request reads: the host's directory id and the path prefix Graph
+/// accepts for it in this sign-in mode.
+///
+/// Application mode reads any host as `/users/{id}`. User sign-in (delegated) mode reads only the
+/// signed-in user, as `/me`: the delegated permissions the LMS article lists (`User.Read`) do not
+/// cover `GET /users?$filter=…` (api-reference/v1.0/api/user-list.md, permissions table), and the
+/// online-meeting and attendance-report APIs document delegated calls only on `/me`
+/// (api-reference/v1.0/api/onlinemeeting-get.md, meetingattendancereport-list.md: "With delegated
+/// permission only /me endpoint is supported").
+#[derive(Clone, Debug)]
+pub struct Mailbox {
+    /// The host's directory object id (also the key of the per-mailbox throttling gate).
+    pub id: String,
+    /// `/me` or `/users/{id}`.
+    pub base: String,
+    pub user: User,
+}
+
+impl Mailbox {
+    /// The prefix for a host whose id is already known (the archive keeps it).
+    pub fn known(mode: AuthMode, id: &str) -> String {
+        match mode {
+            AuthMode::Delegated => "/me".into(),
+            AuthMode::Application => format!("/users/{id}"),
+        }
+    }
+}
+
+/// Find the mailbox of a host by e-mail for this connection's sign-in mode. `None` when the tenant
+/// has no such user (application mode); in user sign-in mode a host other than the signed-in user
+/// is refused with the reason and what to do.
+pub async fn find_mailbox(conn: &Connection, email: &str) -> Result<Option<Mailbox>, CoreError> {
+    let graph = conn.graph()?;
+    match conn.mode {
+        AuthMode::Application => Ok(find_user(&graph, email).await?.map(|user| Mailbox {
+            id: user.id.clone(),
+            base: Mailbox::known(AuthMode::Application, &user.id),
+            user,
+        })),
+        AuthMode::Delegated => {
+            let me = signed_in(conn).await?;
+            let same = |v: Option<&str>| v.is_some_and(|m| m.eq_ignore_ascii_case(email));
+            if same(me.user.mail.as_deref()) || same(Some(&me.user.user_principal_name)) {
+                return Ok(Some(me));
+            }
+            let who = me.user.mail.unwrap_or(me.user.user_principal_name);
+            Err(CoreError::new(
+                ErrorCode::PermissionMissing,
+                format!(
+                    "Signed in as {who}: in user sign-in mode Rollcall can read only the signed-in user's webinars, not {email}'s."
+                ),
+                Some(format!(
+                    "Sign in as {email}, or switch the connection to application mode to read every host (Settings → Connections)."
+                )),
+            ))
+        }
+    }
+}
+
+/// The signed-in user's own mailbox (`/me`); user sign-in mode only.
+pub async fn signed_in(conn: &Connection) -> Result<Mailbox, CoreError> {
+    let user: User = conn
+        .graph()?
+        .get_json(Request::get(format!("/me?$select={}", enc(USER_SELECT))))
+        .await
+        .map_err(|e| conn.explain(e))?;
+    Ok(Mailbox {
+        id: user.id.clone(),
+        base: "/me".into(),
+        user,
+    })
+}
+
+const USER_SELECT: &str = "id,displayName,mail,userPrincipalName,assignedPlans";

@@ -208,9 +208,10 @@ async fn hostile_names_come_out_inert_and_unchanged_in_meaning() {
         Timestamp::now() - SignedDuration::from_hours(24 * 95),
         Timestamp::now(),
     );
-    let (all, _notes) = attendance::for_range(&conn, &conn.hosts.clone(), from, to, 0.8)
+    let all = attendance::for_range(&conn, &conn.hosts.clone(), from, to, 0.8)
         .await
-        .unwrap();
+        .unwrap()
+        .webinars;
     let path = std::env::temp_dir().join(format!("rollcall-hostile-{}.csv", uuid::Uuid::new_v4()));
     export::export_to_file(&path, &all, Level::Attendee, &CsvOptions::excel("UTC")).unwrap();
     let rows = read_csv(&std::fs::read(&path).unwrap(), b',');

@@ -124,6 +124,65 @@ async fn a_missing_access_policy_fails_with_a_script_for_this_app() {
     assert!(s.evidence.iter().any(|e| e.answer.contains("403")));
 }
 
+/// Graph says "no access policy" in more than one shape (403 General, the documented 403 and 401
+/// Unauthorized "not authorized … on behalf of user"): each is the policy, never "check API
+/// permissions", and none aborts the attendance of other webinars.
+#[tokio::test]
+async fn every_shape_of_a_missing_policy_is_recognised() {
+    for scenario in [
+        "missing-access-policy",
+        "missing-access-policy-documented",
+        "missing-access-policy-401",
+    ] {
+        let emu = emulator(&[scenario, "secret-renewed"]).await;
+        let conn = app_conn(&emu, &GOOD_HOSTS);
+        let s = setup::check(&conn, "accessPolicy").await.unwrap();
+        assert_eq!(s.status, Status::Failed, "{scenario}: {:?}", s.detail);
+        assert!(
+            text(&s).contains("Not covered: megan.bowen@northwind.example"),
+            "{scenario}"
+        );
+        assert!(!text(&s).contains("API permissions"), "{scenario}");
+        let (from, to) = (
+            jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 60),
+            jiff::Timestamp::now(),
+        );
+        let got = rollcall_core::attendance::for_range(
+            &conn,
+            &GOOD_HOSTS.map(String::from),
+            from,
+            to,
+            0.8,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{scenario}: {e:?}"));
+        assert!(
+            got.notes
+                .iter()
+                .any(|n| n.contains("application access policy")),
+            "{scenario}: {:?}",
+            got.notes
+        );
+    }
+}
+
+/// A real join URL probes the policy; a "not found" style answer still means the policy let the
+/// call through, so a covered host is never reported as uncovered.
+#[tokio::test]
+async fn the_policy_probe_passes_for_covered_hosts_whatever_the_lookup_answers() {
+    let emu = emulator(&["secret-renewed"]).await;
+    let s = setup::check(&app_conn(&emu, &GOOD_HOSTS), "accessPolicy")
+        .await
+        .unwrap();
+    assert_eq!(s.status, Status::Passed, "{:?}", s.detail);
+    // The probe used a meeting of the host's own calendar (a 200 with the meeting).
+    assert!(
+        s.evidence.iter().any(|e| e.answer.starts_with("200")),
+        "{:?}",
+        s.evidence
+    );
+}
+
 #[tokio::test]
 async fn the_demo_host_outside_the_policy_is_named() {
     let emu = emulator(&[]).await;

@@ -476,3 +476,97 @@ async fn invalid_input_is_refused_before_graph() {
     assert_eq!(err.message, "The subject is required.");
     assert!(err.hint.unwrap().contains("start"));
 }
+
+/// Graph takes Windows zone names and only ~100 IANA names (resources/datetimetimezone.md); the
+/// emulator refuses the rest as Graph does. Zones people really pick that are not on the list
+/// (Vienna, Amsterdam, Toronto, Kolkata's old name) still create a series at the right local time.
+#[tokio::test]
+async fn zones_graph_does_not_list_are_sent_as_windows_names() {
+    let (_emu, conn) = setup().await;
+    let first = in_days(20);
+    for tz in [
+        "Europe/Vienna",
+        "Europe/Amsterdam",
+        "America/Toronto",
+        "Asia/Calcutta",
+    ] {
+        let mut w = new(&format!("Zone {tz}"), &format!("{first}T09:30"), tz);
+        w.recurrence = Some(RecurrenceInput {
+            repeat: Repeat::Weekly,
+            interval: 1,
+            count: Some(2),
+            until: None,
+        });
+        let created = webinars::create(&conn, &w)
+            .await
+            .unwrap_or_else(|e| panic!("{tz}: {e:?}"));
+        assert_eq!(local(&created.start, tz), format!("{first} 09:30"), "{tz}");
+        // Editing the time in the same zone works too.
+        let edited = webinars::update(
+            &conn,
+            &WebinarEdit {
+                host: MEGAN.into(),
+                id: created.id.clone(),
+                subject: None,
+                start: Some(format!("{first}T11:00")),
+                time_zone: Some(tz.into()),
+                duration_minutes: Some(60),
+                description: None,
+                html: false,
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{tz}: {e:?}"));
+        assert_eq!(local(&edited.start, tz), format!("{first} 11:00"), "{tz}");
+    }
+    // A zone Windows has no counterpart for is a clear field error, before anything is sent.
+    let err = webinars::create(
+        &conn,
+        &new("Troll", &format!("{first}T09:30"), "Antarctica/Troll"),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(err.message.contains("Antarctica/Troll"), "{}", err.message);
+}
+
+/// A 400 from Graph is the request Graph refused, in Graph's words, never an "internal error".
+#[tokio::test]
+async fn a_zone_graph_refuses_is_said_as_graph_says_it() {
+    let (emu, _conn) = setup().await;
+    let token = common::app_conn(&emu, &[]).token(false).await.unwrap();
+    let base = emu.info.graph.clone();
+    let users: serde_json::Value = reqwest::Client::new()
+        .get(format!("{base}/users?$filter=mail%20eq%20'{MEGAN}'"))
+        .bearer_auth(token.value.expose())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = users["value"][0]["id"].as_str().unwrap();
+    let r = reqwest::Client::new()
+        .post(format!("{base}/users/{id}/events"))
+        .bearer_auth(token.value.expose())
+        .json(&serde_json::json!({
+            "subject": "raw", "start": {"dateTime": "2030-01-01T10:00:00", "timeZone": "Europe/Vienna"},
+            "end": {"dateTime": "2030-01-01T11:00:00", "timeZone": "Europe/Vienna"}
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "TimeZoneNotSupportedException");
+    let e: rollcall_core::CoreError = rollcall_graph::GraphError::Api {
+        status: 400,
+        code: "TimeZoneNotSupportedException".into(),
+        message: body["error"]["message"].as_str().unwrap().into(),
+        request_id: None,
+        date: None,
+    }
+    .into();
+    assert_eq!(e.code, ErrorCode::InvalidInput);
+    assert!(e.message.contains("Europe/Vienna"));
+}

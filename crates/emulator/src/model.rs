@@ -143,6 +143,9 @@ pub struct User {
     pub teams_plan: Option<&'static str>,
     /// Covered by the Teams application access policy for the demo app.
     pub policy_covered: bool,
+    /// Exchange Online scopes the app's mailbox access (RBAC for Applications or an Exchange
+    /// application access policy) and this user is outside the scope.
+    pub mailbox_out_of_scope: bool,
     pub is_admin: bool,
     pub is_host: bool,
 }
@@ -292,6 +295,22 @@ pub struct World {
     pub next_key: u64,
     /// `transactionId` → event key, so a retried POST does not create a second meeting.
     pub transactions: HashMap<(String, String), u64>,
+    /// How Teams says "no application access policy" (Graph uses more than one shape).
+    pub policy_error: PolicyError,
+}
+
+/// The shapes of Teams' "no application access policy" answer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PolicyError {
+    /// 403 `General` "No application access policy found for this app." — seen in the field
+    /// (microsoftgraph/msgraph-sdk-dotnet#2350, microsoft-graph-docs-contrib#470).
+    #[default]
+    General,
+    /// 403 `Unauthorized` "App <id> is not authorized to … on behalf of user <id>" — the documented
+    /// body (concepts/cloud-communication-online-meeting-application-access-policy.md, "Errors").
+    Documented,
+    /// The documented body with HTTP 401.
+    Documented401,
 }
 
 impl World {

@@ -12,6 +12,18 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "no host is covered by a Teams application access policy",
     ),
     (
+        "missing-access-policy-documented",
+        "no host is covered by an access policy, and Teams says so with the documented 403 Unauthorized body",
+    ),
+    (
+        "missing-access-policy-401",
+        "no host is covered by an access policy, and Teams answers the documented body with HTTP 401",
+    ),
+    (
+        "mailbox-scoped",
+        "Exchange limits the app to a mail-enabled group that leaves out the first host (Access to OData is disabled)",
+    ),
+    (
         "missing-permission",
         "OnlineMeetingArtifact.Read.All is not among the app's permissions",
     ),
@@ -60,6 +72,22 @@ pub fn apply_scenario(
             .users
             .iter_mut()
             .for_each(|u| u.policy_covered = false),
+        "missing-access-policy-documented" | "missing-access-policy-401" => {
+            world
+                .users
+                .iter_mut()
+                .for_each(|u| u.policy_covered = false);
+            world.policy_error = if name.ends_with("401") {
+                crate::model::PolicyError::Documented401
+            } else {
+                crate::model::PolicyError::Documented
+            };
+        }
+        "mailbox-scoped" => {
+            if let Some(u) = world.users.iter_mut().find(|u| u.is_host) {
+                u.mailbox_out_of_scope = true;
+            }
+        }
         "missing-permission" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.app_roles.remove("OnlineMeetingArtifact.Read.All");

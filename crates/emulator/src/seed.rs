@@ -47,6 +47,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         user_consents: Default::default(),
         next_key: 1,
         transactions: Default::default(),
+        policy_error: PolicyError::default(),
     };
 
     // The LMS app registration: two secrets, the one handed out expires within 14 days.
@@ -166,6 +167,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             has_mailbox: true,
             teams_plan: teams,
             policy_covered: covered,
+            mailbox_out_of_scope: false,
             is_admin: false,
             is_host: true,
         });
@@ -181,6 +183,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         has_mailbox: true,
         teams_plan: Some("Success"),
         policy_covered: true,
+        mailbox_out_of_scope: false,
         is_admin: true,
         is_host: false,
     });
@@ -212,6 +215,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             has_mailbox: i != 7,
             teams_plan: Some("Success"),
             policy_covered: false,
+            mailbox_out_of_scope: false,
             is_admin: false,
             is_host: false,
         });

@@ -1,62 +1,79 @@
-//! Graph's `dateTimeTimeZone`: a wall-clock time without offset plus a Windows or IANA zone name.
+//! Graph's `dateTimeTimeZone`: a wall-clock time without offset plus a zone name.
 //!
-//! Only the Windows zone names a school or company is likely to use are mapped; an unknown name is an
-//! error (as Graph answers `400` for a zone it does not know), never a silent UTC.
+//! Graph accepts "any of the time zones supported by Windows, as well as" a fixed list of about
+//! 100 IANA names (microsoftgraph/microsoft-graph-docs-contrib:
+//! api-reference/v1.0/resources/datetimetimezone.md); any other name gets
+//! `400 TimeZoneNotSupportedException` (reported: microsoftgraph/microsoft-graph-docs#4758). The
+//! emulator accepts exactly that set, from `gen/windows-zones.json` (generated from Unicode CLDR by
+//! `scripts/gen-windows-zones.mjs`), and computes a Windows zone in its CLDR "001" IANA zone.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use jiff::{civil::DateTime, tz::TimeZone, Timestamp};
 
-const WINDOWS_ZONES: &[(&str, &str)] = &[
-    ("UTC", "UTC"),
-    ("Coordinated Universal Time", "UTC"),
-    ("GMT Standard Time", "Europe/London"),
-    ("Greenwich Standard Time", "Atlantic/Reykjavik"),
-    ("W. Europe Standard Time", "Europe/Berlin"),
-    ("Central Europe Standard Time", "Europe/Budapest"),
-    ("Central European Standard Time", "Europe/Warsaw"),
-    ("Romance Standard Time", "Europe/Paris"),
-    ("E. Europe Standard Time", "Europe/Chisinau"),
-    ("FLE Standard Time", "Europe/Kyiv"),
-    ("GTB Standard Time", "Europe/Bucharest"),
-    ("Russian Standard Time", "Europe/Moscow"),
-    ("Turkey Standard Time", "Europe/Istanbul"),
-    ("Israel Standard Time", "Asia/Jerusalem"),
-    ("Arabian Standard Time", "Asia/Dubai"),
-    ("India Standard Time", "Asia/Kolkata"),
-    ("China Standard Time", "Asia/Shanghai"),
-    ("Singapore Standard Time", "Asia/Singapore"),
-    ("Tokyo Standard Time", "Asia/Tokyo"),
-    ("Korea Standard Time", "Asia/Seoul"),
-    ("AUS Eastern Standard Time", "Australia/Sydney"),
-    ("New Zealand Standard Time", "Pacific/Auckland"),
-    ("Tonga Standard Time", "Pacific/Tongatapu"),
-    ("Line Islands Standard Time", "Pacific/Kiritimati"),
-    ("Samoa Standard Time", "Pacific/Apia"),
-    ("Dateline Standard Time", "Etc/GMT+12"),
-    ("Hawaiian Standard Time", "Pacific/Honolulu"),
-    ("Alaskan Standard Time", "America/Anchorage"),
-    ("Pacific Standard Time", "America/Los_Angeles"),
-    ("Mountain Standard Time", "America/Denver"),
-    ("US Mountain Standard Time", "America/Phoenix"),
-    ("Central Standard Time", "America/Chicago"),
-    ("Eastern Standard Time", "America/New_York"),
-    ("Atlantic Standard Time", "America/Halifax"),
-    ("Newfoundland Standard Time", "America/St_Johns"),
-    ("E. South America Standard Time", "America/Sao_Paulo"),
-    ("SA Pacific Standard Time", "America/Bogota"),
-    ("South Africa Standard Time", "Africa/Johannesburg"),
-    ("Egypt Standard Time", "Africa/Cairo"),
-];
+struct Names {
+    /// Windows name (lower case) → the IANA zone it is computed in.
+    windows: HashMap<String, String>,
+    /// The documented IANA names (lower case) → the IANA zone to compute in.
+    iana: HashMap<String, String>,
+}
 
-/// Resolve a Windows or IANA zone name.
+fn names() -> &'static Names {
+    static NAMES: OnceLock<Names> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let v: serde_json::Value = serde_json::from_str(include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../gen/windows-zones.json"
+        )))
+        .unwrap_or_default();
+        let map = |k: &str| -> HashMap<String, String> {
+            v[k].as_object()
+                .map(|o| {
+                    o.iter()
+                        .filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_string())))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let (windows, to_windows) = (map("windows"), map("iana"));
+        let iana = v["graphIana"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|n| n.as_str())
+            .map(|n| {
+                // A listed name the tz database spells differently (Asia/Toshkent) is computed in
+                // its Windows zone's IANA zone.
+                let compute = if TimeZone::get(n).is_ok() {
+                    n.to_string()
+                } else {
+                    to_windows
+                        .get(n)
+                        .and_then(|w| windows.get(w))
+                        .cloned()
+                        .unwrap_or_else(|| n.to_string())
+                };
+                (n.to_ascii_lowercase(), compute)
+            })
+            .collect();
+        Names {
+            windows: windows
+                .into_iter()
+                .map(|(k, v)| (k.to_ascii_lowercase(), v))
+                .collect(),
+            iana,
+        }
+    })
+}
+
+/// Resolve a zone name Graph accepts (a Windows name or one of the documented IANA names); `None`
+/// for anything else, as Graph refuses it.
 pub fn zone(name: &str) -> Option<TimeZone> {
-    let name = name.trim();
-    if let Some((_, iana)) = WINDOWS_ZONES
-        .iter()
-        .find(|(w, _)| w.eq_ignore_ascii_case(name))
-    {
-        return TimeZone::get(iana).ok();
-    }
-    TimeZone::get(name).ok()
+    let key = name.trim().to_ascii_lowercase();
+    let n = names();
+    let iana = n.windows.get(&key).or_else(|| n.iana.get(&key))?;
+    TimeZone::get(iana).ok()
 }
 
 /// Parse `{dateTime, timeZone}` into an instant. `dateTime` may carry up to 7 fractional digits.
@@ -103,6 +120,32 @@ mod tests {
         let winter = parse("2025-01-01T09:00:00.0000000", "W. Europe Standard Time").unwrap();
         assert_eq!(winter.to_string(), "2025-01-01T08:00:00Z");
         assert!(parse("2025-01-01T09:00:00", "Mars Standard Time").is_none());
+    }
+
+    #[test]
+    fn only_the_names_graph_documents_are_accepted() {
+        // Windows names, and the IANA names datetimetimezone.md lists.
+        for ok in [
+            "W. Europe Standard Time",
+            "UTC",
+            "Europe/Berlin",
+            "Europe/Paris",
+            "Asia/Kolkata",
+            "Asia/Tashkent",
+            "Etc/GMT",
+        ] {
+            assert!(zone(ok).is_some(), "{ok}");
+        }
+        // Real IANA zones Graph does not list: refused.
+        for no in [
+            "Europe/Vienna",
+            "Europe/Amsterdam",
+            "Europe/Zurich",
+            "America/Toronto",
+            "Asia/Calcutta",
+        ] {
+            assert!(zone(no).is_none(), "{no}");
+        }
     }
 
     #[test]

@@ -829,10 +829,52 @@ async fn missing_permission_and_missing_policy_scenarios() {
         )
         .await;
     assert_eq!(s, 403);
+    // The shape seen in the field: code General.
+    assert_eq!(b["error"]["code"], "General");
     assert!(b["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("Application Access Policy"));
+        .contains("No application access policy found for this app"));
+}
+
+/// The documented "not authorized … on behalf of user" body, as 403 and as 401; and Exchange's
+/// mailbox scoping ("Access to OData is disabled.").
+#[tokio::test]
+async fn every_shape_of_a_missing_policy_and_a_scoped_mailbox() {
+    for (scenario, status) in [
+        ("missing-access-policy-documented", 403),
+        ("missing-access-policy-401", 401),
+    ] {
+        let t = T::new(&[scenario]).await;
+        let token = t.app_token().await;
+        let id = t.user_id(&token, &t.host(0)).await;
+        let (s, b, _) = t
+            .get(
+                &token,
+                &format!("/users/{id}/onlineMeetings?$filter=JoinWebUrl%20eq%20'x'"),
+            )
+            .await;
+        assert_eq!(s, status, "{scenario}");
+        assert_eq!(b["error"]["code"], "Unauthorized");
+        let m = b["error"]["message"].as_str().unwrap();
+        assert!(
+            m.contains("is not authorized to") && m.contains(&format!("on behalf of user {id}")),
+            "{m}"
+        );
+    }
+    let t = T::new(&["mailbox-scoped"]).await;
+    let token = t.app_token().await;
+    let (first, second) = (
+        t.user_id(&token, &t.host(0)).await,
+        t.user_id(&token, &t.host(1)).await,
+    );
+    let view = "calendarView?startDateTime=2026-01-01T00:00:00Z&endDateTime=2026-01-02T00:00:00Z";
+    let (s, b, _) = t.get(&token, &format!("/users/{first}/{view}")).await;
+    assert_eq!(s, 403);
+    assert_eq!(b["error"]["code"], "ErrorAccessDenied");
+    assert_eq!(b["error"]["message"], "Access to OData is disabled.");
+    let (s, _, _) = t.get(&token, &format!("/users/{second}/{view}")).await;
+    assert_eq!(s, 200);
 }
 
 #[tokio::test]

@@ -50,6 +50,82 @@ lenient_enum!(
 /// The Teams service plan id (`TEAMS1`).
 pub const TEAMS1_PLAN: &str = "57ff2da0-773e-42df-b2af-ffb7a2317929";
 
+/// Every service plan that makes a user a Teams user, by cloud: commercial, GCC, GCC High, DoD
+/// (MicrosoftDocs/azure-docs: articles/communication-services/quickstarts/eligible-teams-licenses.md).
+pub const TEAMS_PLANS: &[(&str, &str)] = &[
+    ("TEAMS1", TEAMS1_PLAN),
+    ("TEAMS_GOV", "304767db-7d23-49e8-a945-4a7eb65f9f28"),
+    ("TEAMS_GCCHIGH", "495922d5-f138-498b-8967-4acdcdfb2a74"),
+    ("TEAMS_AR_GCCHIGH", "9953b155-8aef-4c56-92f3-72b0487fce41"),
+    ("TEAMS_DOD", "ec0dd2de-a877-4059-a9b8-5838b5629b2a"),
+    ("TEAMS_AR_DOD", "fd500458-c24c-478e-856c-a6067a8376cd"),
+];
+
+/// What a user's `assignedPlans` say about Teams.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TeamsLicence {
+    /// A Teams plan is `Enabled`.
+    Enabled,
+    /// `Warning`: the subscription is in its grace period; Teams still works, for now.
+    Grace,
+    /// `Suspended`: the subscription lapsed; Teams is off until it is renewed.
+    Suspended,
+    /// `LockedOut`: the subscription was locked (for example by Microsoft after a lapse).
+    LockedOut,
+    /// Only `Deleted` entries: the licence was removed or its Teams service turned off.
+    Off,
+    /// No Teams plan at all.
+    None,
+}
+
+impl TeamsLicence {
+    /// Read every Teams entry, not the first: a removed licence leaves a `Deleted` entry beside the
+    /// live one, so the best status wins (`capabilityStatus` values from
+    /// api-reference/v1.0/resources/assignedplan.md: Enabled, Warning, Suspended, Deleted, LockedOut).
+    pub fn of(plans: &[AssignedPlan]) -> TeamsLicence {
+        let teams: Vec<&str> = plans
+            .iter()
+            .filter(|p| {
+                p.service_plan_id
+                    .as_deref()
+                    .is_some_and(|id| TEAMS_PLANS.iter().any(|(_, t)| t.eq_ignore_ascii_case(id)))
+            })
+            .map(|p| p.capability_status.as_deref().unwrap_or_default())
+            .collect();
+        let has = |s: &str| teams.iter().any(|t| t.eq_ignore_ascii_case(s));
+        if has("Enabled") {
+            TeamsLicence::Enabled
+        } else if has("Warning") {
+            TeamsLicence::Grace
+        } else if has("Suspended") {
+            TeamsLicence::Suspended
+        } else if has("LockedOut") {
+            TeamsLicence::LockedOut
+        } else if teams.is_empty() {
+            TeamsLicence::None
+        } else {
+            TeamsLicence::Off
+        }
+    }
+
+    /// Teams works for this user today.
+    pub fn usable(self) -> bool {
+        matches!(self, TeamsLicence::Enabled | TeamsLicence::Grace)
+    }
+
+    /// The summary's one word for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            TeamsLicence::Enabled => "enabled",
+            TeamsLicence::Grace => "grace period",
+            TeamsLicence::Suspended => "suspended",
+            TeamsLicence::LockedOut => "locked out",
+            TeamsLicence::Off => "disabled",
+            TeamsLicence::None => "none",
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
@@ -272,6 +348,51 @@ pub struct Application {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn plan(id: &str, status: &str) -> AssignedPlan {
+        AssignedPlan {
+            capability_status: Some(status.into()),
+            service: Some("TeamspaceAPI".into()),
+            service_plan_id: Some(id.into()),
+        }
+    }
+
+    #[test]
+    fn teams_licence_reads_every_cloud_and_every_entry() {
+        let gcc_high = "9953b155-8aef-4c56-92f3-72b0487fce41";
+        let dod = "fd500458-c24c-478e-856c-a6067a8376cd";
+        // A stale Deleted entry before the live one does not hide it.
+        assert_eq!(
+            TeamsLicence::of(&[plan(TEAMS1_PLAN, "Deleted"), plan(TEAMS1_PLAN, "Enabled")]),
+            TeamsLicence::Enabled
+        );
+        assert_eq!(
+            TeamsLicence::of(&[plan(gcc_high, "Enabled")]),
+            TeamsLicence::Enabled
+        );
+        assert_eq!(
+            TeamsLicence::of(&[plan(dod, "Warning")]),
+            TeamsLicence::Grace
+        );
+        assert!(TeamsLicence::Grace.usable());
+        assert_eq!(
+            TeamsLicence::of(&[plan(TEAMS1_PLAN, "Suspended")]),
+            TeamsLicence::Suspended
+        );
+        assert_eq!(
+            TeamsLicence::of(&[plan(TEAMS1_PLAN, "LockedOut")]),
+            TeamsLicence::LockedOut
+        );
+        assert!(!TeamsLicence::Suspended.usable());
+        assert_eq!(
+            TeamsLicence::of(&[plan(TEAMS1_PLAN, "Deleted")]),
+            TeamsLicence::Off
+        );
+        assert_eq!(
+            TeamsLicence::of(&[plan("efb87545-963c-4e0d-99df-69c6916d9eb0", "Enabled")]),
+            TeamsLicence::None
+        );
+    }
 
     #[test]
     fn enums_are_case_insensitive_and_keep_unknown_values() {

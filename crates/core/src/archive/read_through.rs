@@ -119,7 +119,7 @@ impl Reads {
     ) -> Result<(u32, Vec<String>), CoreError> {
         let conn = conns.connection()?;
         let hosts = conn.hosts.clone();
-        let (data, notes) = attendance::for_range(
+        let got = attendance::for_range(
             &conn,
             &hosts,
             instant(from)?,
@@ -127,7 +127,19 @@ impl Reads {
             attendance::DEFAULT_THRESHOLD,
         )
         .await?;
-        let rows = export::export_to_file(path, &data, level, options)?;
+        let rows = export::export_to_file(path, &got.webinars, level, options)?;
+        // A host that could not be read is said first: the file is missing its webinars.
+        let mut notes: Vec<String> = got
+            .unread
+            .iter()
+            .map(|p| {
+                format!(
+                    "Not exported — {} could not be read: {}",
+                    p.host, p.error.message
+                )
+            })
+            .collect();
+        notes.extend(got.notes);
         Ok((rows as u32, notes))
     }
     /// Match a session's attendees against the LMS participant list (CSV text), with the matches

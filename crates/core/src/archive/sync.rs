@@ -12,19 +12,19 @@ use std::sync::Arc;
 
 use jiff::Timestamp;
 use rollcall_graph::models::{AttendanceRecord, AttendanceReport};
-use rollcall_graph::{GraphClient, Request};
+use rollcall_graph::{GraphClient, GraphError, Request};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
 use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
-use crate::directory::{enc, find_user, meeting_by_join_url};
+use crate::directory::{enc, find_mailbox, meeting_by_join_url, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{self, Webinar, WebinarState};
 
 /// Meetings worked on at once (Graph's per-mailbox limit is enforced separately, 4 per mailbox).
-pub const MEETINGS_IN_FLIGHT: usize = 24;
+pub use crate::attendance::MEETINGS_IN_FLIGHT;
 
 #[derive(Clone, Debug, Default, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -54,6 +54,9 @@ pub struct SyncSummary {
     /// Webinars Graph could not answer for this time (it kept throttling or failing, or the network
     /// dropped), with the reason: everything else is archived, and the next sync fetches these.
     pub failed: Vec<(String, String)>,
+    /// Hosts whose calendar could not be read at all, with the reason: their webinars were not
+    /// synced (the others were).
+    pub hosts_failed: Vec<webinars::HostProblem>,
     pub requests: u32,
     pub throttled_waits: u32,
     pub cancelled: bool,
@@ -108,7 +111,7 @@ impl Ctx {
         if let Some(u) = users.get(&host.to_lowercase()) {
             return Ok(u.clone());
         }
-        let id = find_user(&self.graph, host).await?.map(|u| u.id);
+        let id = find_mailbox(&self.conn, host).await?.map(|u| u.id);
         users.insert(host.to_lowercase(), id.clone());
         Ok(id)
     }
@@ -124,12 +127,16 @@ impl Ctx {
         let Some(user) = self.user_id(&w.host).await? else {
             return Ok(None);
         };
-        let url = meeting_by_join_url(&user, join);
-        let v: serde_json::Value = self
-            .graph
-            .get_json(Request::get(url).mailbox(&user))
-            .await
-            .map_err(|e| self.conn.explain(e))?;
+        let url = meeting_by_join_url(&Mailbox::known(self.conn.mode, &user), join);
+        let v: serde_json::Value = match self.graph.get_json(Request::get(url).mailbox(&user)).await
+        {
+            Ok(v) => v,
+            // Graph's answer for a join URL it cannot resolve (an unknown or old meeting).
+            Err(GraphError::Api {
+                status: 400 | 404, ..
+            }) => return Ok(None),
+            Err(e) => return Err(self.conn.explain(e)),
+        };
         let Some(id) = v["value"]
             .as_array()
             .and_then(|a| a.first())
@@ -150,7 +157,8 @@ impl Ctx {
             Ok(Some(m)) => m,
             Ok(None) => {
                 return Ok(Outcome::Unavailable(
-                    "Teams returned no meeting for the join link".into(),
+                    "Teams returned no meeting for the join link (an unknown or old meeting)"
+                        .into(),
                 ))
             }
             Err(e)
@@ -164,7 +172,8 @@ impl Ctx {
             Err(e) => return Err(e),
         };
         let base = format!(
-            "/users/{user}/onlineMeetings/{}/attendanceReports",
+            "{}/onlineMeetings/{}/attendanceReports",
+            Mailbox::known(self.conn.mode, &user),
             enc(&meeting_id)
         );
         let reports: Vec<AttendanceReport> = match self
@@ -174,11 +183,20 @@ impl Ctx {
         {
             Ok(r) => r,
             Err(e) => {
+                let per_meeting = matches!(
+                    e,
+                    GraphError::Api {
+                        status: 400 | 404,
+                        ..
+                    }
+                );
                 let ce = self.conn.explain(e);
-                if matches!(
-                    ce.code,
-                    ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
-                ) {
+                if per_meeting
+                    || matches!(
+                        ce.code,
+                        ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
+                    )
+                {
                     return Ok(Outcome::Unavailable(ce.message));
                 }
                 return Err(ce);
@@ -252,9 +270,10 @@ pub async fn sync_with(
     cancel: impl Future<Output = ()>,
 ) -> Result<SyncSummary, CoreError> {
     let range = webinars::list(conn, hosts, from, to, true).await?;
-    if let Some(p) = range.problems.first() {
-        return Err(p.error.clone());
+    if !hosts.is_empty() && range.problems.len() == hosts.len() {
+        return Err(crate::attendance::all_hosts_failed(&range.problems));
     }
+    let hosts_failed = range.problems.clone();
     let webinars_count = range.webinars.len() as u32;
     let meetings = meetings_of(range.webinars);
     // The connection's one client; count only what this sync sends from here on.
@@ -277,6 +296,7 @@ pub async fn sync_with(
     let mut summary = SyncSummary {
         webinars: webinars_count,
         meetings: meetings.len() as u32,
+        hosts_failed,
         ..Default::default()
     };
     let mut state = SyncProgress {

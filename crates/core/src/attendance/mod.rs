@@ -19,7 +19,7 @@ use rollcall_graph::models::{AttendanceInterval, AttendanceRecord, AttendanceRep
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{enc, find_user, meeting_by_join_url};
+use crate::directory::{enc, find_mailbox, meeting_by_join_url};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{Webinar, WebinarState};
@@ -351,7 +351,7 @@ pub async fn for_webinar(
         return Ok(not_available(webinar, threshold, Availability::NotAvailable, format!("{} is an attendee of this meeting, not its organizer: only the organizer's reports can be read. Add the organizer as a host.", webinar.host)));
     }
     let graph = conn.graph()?;
-    let user = find_user(&graph, &webinar.host).await?.ok_or_else(|| {
+    let user = find_mailbox(conn, &webinar.host).await?.ok_or_else(|| {
         CoreError::new(
             ErrorCode::NotFound,
             format!(
@@ -361,7 +361,16 @@ pub async fn for_webinar(
             None,
         )
     })?;
+    // What costs this webinar only: refused for this host, or a per-meeting 400/404 (an organizer
+    // mismatch, an old or unknown meeting: microsoft-graph-docs#10770, Q&A 543815).
     let explain_403 = |e: GraphError| -> Result<WebinarAttendance, CoreError> {
+        let per_meeting = matches!(
+            e,
+            GraphError::Api {
+                status: 400 | 404,
+                ..
+            }
+        );
         let ce = conn.explain(e);
         match ce.code {
             ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing => Ok(not_available(
@@ -370,10 +379,16 @@ pub async fn for_webinar(
                 Availability::NotAvailable,
                 format!("{} {}", ce.message, ce.hint.unwrap_or_default()),
             )),
+            _ if per_meeting => Ok(not_available(
+                webinar,
+                threshold,
+                Availability::NotAvailable,
+                format!("Teams has no attendance for this meeting: {}", ce.message),
+            )),
             _ => Err(ce),
         }
     };
-    let find = meeting_by_join_url(&user.id, &join);
+    let find = meeting_by_join_url(&user.base, &join);
     let found: serde_json::Value = match graph.get_json(Request::get(find).mailbox(&user.id)).await
     {
         Ok(v) => v,
@@ -388,8 +403,8 @@ pub async fn for_webinar(
         return Ok(not_available(webinar, threshold, Availability::NotAvailable, "Teams did not return a meeting for this join link (a channel meeting, or one created outside Outlook)."));
     };
     let base = format!(
-        "/users/{}/onlineMeetings/{}/attendanceReports",
-        user.id,
+        "{}/onlineMeetings/{}/attendanceReports",
+        user.base,
         enc(&meeting_id)
     );
     let reports: Vec<AttendanceReport> = match graph
@@ -484,15 +499,18 @@ pub async fn for_range(
     from: Timestamp,
     to: Timestamp,
     threshold: f64,
-) -> Result<(Vec<WebinarAttendance>, Vec<String>), CoreError> {
+) -> Result<RangeAttendance, CoreError> {
     let range = crate::webinars::list(conn, hosts, from, to, true).await?;
-    let mut notes: Vec<String> = range
-        .problems
-        .iter()
-        .map(|p| format!("{}: {}", p.host, p.error.message))
-        .collect();
+    // Nothing could be read: that is the answer, with its cause (a nightly job must notice).
+    if !hosts.is_empty() && range.problems.len() == hosts.len() {
+        return Err(all_hosts_failed(&range.problems));
+    }
+    let mut notes = Vec::new();
     let mut seen = std::collections::HashSet::new();
     let mut set = tokio::task::JoinSet::new();
+    // Meetings in flight at once: the connection's one client also holds each mailbox to 4, and
+    // Rollcall shares the LMS's own per-app budget (concepts/throttling-limits.md).
+    let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(MEETINGS_IN_FLIGHT));
     for w in range
         .webinars
         .into_iter()
@@ -504,8 +522,11 @@ pub async fn for_range(
         if !seen.insert(join) {
             continue;
         }
-        let c = conn.clone();
-        set.spawn(async move { for_webinar(&c, &w, threshold).await });
+        let (c, limit) = (conn.clone(), limit.clone());
+        set.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            for_webinar(&c, &w, threshold).await
+        });
     }
     let mut out = Vec::new();
     while let Some(r) = set.join_next().await {
@@ -533,7 +554,35 @@ pub async fn for_range(
             .cmp(&b.sessions[0].start)
             .then_with(|| a.webinar.subject.cmp(&b.webinar.subject))
     });
-    Ok((out, notes))
+    Ok(RangeAttendance {
+        webinars: out,
+        notes,
+        unread: range.problems,
+    })
+}
+
+/// Meetings read at once over a range, by attendance and sync alike: enough to keep every host's
+/// 4 concurrent requests busy across a handful of hosts, no more.
+pub const MEETINGS_IN_FLIGHT: usize = 24;
+
+/// Attendance over a range: what could be read, notes on webinars without attendance, and the
+/// hosts that could not be read at all (a partial result).
+#[derive(Debug)]
+pub struct RangeAttendance {
+    pub webinars: Vec<WebinarAttendance>,
+    pub notes: Vec<String>,
+    pub unread: Vec<crate::webinars::HostProblem>,
+}
+
+/// Every host failed: the first host's error (its code is the cause), naming each host.
+pub fn all_hosts_failed(problems: &[crate::webinars::HostProblem]) -> CoreError {
+    let mut e = problems[0].error.clone();
+    let each: Vec<String> = problems
+        .iter()
+        .map(|p| format!("{}: {}", p.host, p.error.message))
+        .collect();
+    e.message = format!("No host could be read. {}", each.join(" "));
+    e
 }
 
 /// The session of an occurrence: the one that started nearest its scheduled start, within the

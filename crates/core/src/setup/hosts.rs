@@ -86,23 +86,26 @@ pub(super) async fn check_hosts(conn: &Connection, s: &mut Step) {
         }
         // Teams licence with the Teams service plan enabled (assignedPlans: licenseDetails is not
         // available to applications).
-        let plan = user.assigned_plans.as_ref().and_then(|p| {
-            p.iter()
-                .find(|p| p.service_plan_id.as_deref() == Some(TEAMS1_PLAN))
-        });
-        match plan {
-            Some(p)
-                if p.capability_status
-                    .as_deref()
-                    .is_some_and(|c| c.eq_ignore_ascii_case("Enabled")) =>
-            {
-                notes.push("Teams licensed".into())
+        let plans = user.assigned_plans.clone().unwrap_or_default();
+        match TeamsLicence::of(&plans) {
+            TeamsLicence::Enabled => notes.push("Teams licensed".into()),
+            TeamsLicence::Grace => {
+                raise(&mut worst, Status::Warning);
+                notes.push("Teams licensed, but the subscription is in its grace period (Warning): Teams works until it ends; renew it in Microsoft 365 admin center → Billing".into());
             }
-            Some(_) => {
+            TeamsLicence::Suspended => {
+                raise(&mut worst, Status::Failed);
+                notes.push("the licence that includes Teams is suspended (the subscription lapsed): renew it in Microsoft 365 admin center → Billing".into());
+            }
+            TeamsLicence::LockedOut => {
+                raise(&mut worst, Status::Failed);
+                notes.push("the licence that includes Teams is locked out: the subscription must be reactivated (Microsoft 365 admin center → Billing)".into());
+            }
+            TeamsLicence::Off => {
                 raise(&mut worst, Status::Failed);
                 notes.push("has a licence but the Microsoft Teams service is turned off in it (Licenses → the licence → Microsoft Teams)".into());
             }
-            None => {
+            TeamsLicence::None => {
                 raise(&mut worst, Status::Failed);
                 notes.push("has no licence that includes Microsoft Teams".into());
             }
@@ -110,8 +113,8 @@ pub(super) async fn check_hosts(conn: &Connection, s: &mut Step) {
         // Mailbox: the calendar must be readable.
         let start = Timestamp::now();
         let cal = format!(
-            "/users/{}/calendarView?startDateTime={}&endDateTime={}&$top=1&$select=id",
-            user.id,
+            "{}/calendarView?startDateTime={}&endDateTime={}&$top=1&$select=id",
+            Mailbox::known(conn.mode, &user.id),
             enc(&start.to_string()),
             enc(&(start + SignedDuration::from_hours(24)).to_string())
         );
@@ -150,8 +153,13 @@ pub(super) async fn smoke_test(conn: &Connection, s: &mut Step) {
         return;
     };
     let Ok(graph) = conn.graph() else { return };
-    let user = match find_user(&graph, host).await {
-        Ok(Some(u)) => u,
+    // User sign-in mode: the test meeting goes into the signed-in user's own calendar.
+    let found = match conn.mode {
+        AuthMode::Delegated => crate::directory::signed_in(conn).await.map(Some),
+        AuthMode::Application => find_mailbox(conn, host).await,
+    };
+    let Mailbox { id, base, .. } = match found {
+        Ok(Some(m)) => m,
         Ok(None) => {
             s.status = Status::Failed;
             s.detail
@@ -173,9 +181,9 @@ pub(super) async fn smoke_test(conn: &Connection, s: &mut Step) {
         "isReminderOn": false,
         "transactionId": uuid::Uuid::new_v4().to_string(),
     });
-    let path = format!("/users/{}/events", user.id);
+    let path = format!("{base}/events");
     let created = match graph
-        .send(Request::new(reqwest::Method::POST, path.clone(), Some(body)).mailbox(&user.id))
+        .send(Request::new(reqwest::Method::POST, path.clone(), Some(body)).mailbox(&id))
         .await
     {
         Ok(r) => {
@@ -203,8 +211,8 @@ pub(super) async fn smoke_test(conn: &Connection, s: &mut Step) {
     } else {
         s.detail
             .push("Created a Teams meeting in the host's calendar.".into());
-        let find = meeting_by_join_url(&user.id, &join);
-        match graph_get(conn, s, &find, Some(&user.id)).await {
+        let find = meeting_by_join_url(&base, &join);
+        match graph_get(conn, s, &find, Some(&id)).await {
             Ok(b) if b["value"].as_array().is_some_and(|v| !v.is_empty()) => s
                 .detail
                 .push("Found its online meeting through Teams by join URL.".into()),
@@ -224,9 +232,9 @@ pub(super) async fn smoke_test(conn: &Connection, s: &mut Step) {
         }
     }
     if !event_id.is_empty() {
-        let del = format!("/users/{}/events/{}", user.id, event_id);
+        let del = format!("{base}/events/{event_id}");
         match graph
-            .send(Request::new(reqwest::Method::DELETE, del.clone(), None).mailbox(&user.id))
+            .send(Request::new(reqwest::Method::DELETE, del.clone(), None).mailbox(&id))
             .await
         {
             Ok(r) => {

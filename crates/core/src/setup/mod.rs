@@ -21,11 +21,11 @@ use policy::check_access_policy;
 pub use report::{report_html, report_markdown, status_word, write_report};
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_graph::models::{Application, User, TEAMS1_PLAN};
+use rollcall_graph::models::{Application, TeamsLicence, User};
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{enc, find_user, meeting_by_join_url, odata_quote};
+use crate::directory::{enc, find_mailbox, find_user, meeting_by_join_url, odata_quote, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::tenant::permissions::required;

@@ -76,25 +76,23 @@ pub(super) async fn check_access_policy(conn: &Connection, s: &mut Step) {
                 continue;
             }
         };
-        let probe = meeting_by_join_url(
-            &user.id,
-            "https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe",
-        );
+        // Probe with one of the host's own meetings: what Graph answers for a made-up join URL
+        // is undocumented (users report 400 "1026" and 404), and the onlineMeeting resource says
+        // not to rely on the URL's format. The policy gate comes first, so a "not found" style
+        // answer still means the policy let the call through.
+        let join = host_join_url(conn, &user.id).await.unwrap_or_else(|| {
+            "https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe".into()
+        });
+        let probe = meeting_by_join_url(&Mailbox::known(conn.mode, &user.id), &join);
         match graph_get(conn, s, &probe, Some(&user.id)).await {
-            Ok(_) => covered += 1,
-            Err((
+            Ok(_)
+            | Err((
                 GraphError::Api {
-                    status: 403,
-                    message,
-                    ..
+                    status: 400 | 404, ..
                 },
                 _,
-            )) if message
-                .to_ascii_lowercase()
-                .contains("application access policy") =>
-            {
-                uncovered.push(host.clone())
-            }
+            )) => covered += 1,
+            Err((_, e)) if e.code == ErrorCode::AccessPolicyMissing => uncovered.push(host.clone()),
             Err((_, e)) if e.code == ErrorCode::PermissionMissing => {
                 s.status = Status::Waiting;
                 s.detail.push(
@@ -122,4 +120,29 @@ pub(super) async fn check_access_policy(conn: &Connection, s: &mut Step) {
     } else {
         s.status = Status::CannotCheck;
     }
+}
+
+/// A join URL of a Teams meeting in the host's calendar (the last 90 days or the next 30), if any.
+async fn host_join_url(conn: &Connection, user_id: &str) -> Option<String> {
+    let now = Timestamp::now();
+    let url = format!(
+        "{}/calendarView?startDateTime={}&endDateTime={}&$top=50&$select={}",
+        Mailbox::known(conn.mode, user_id),
+        enc(&(now - SignedDuration::from_hours(24 * 90)).to_string()),
+        enc(&(now + SignedDuration::from_hours(24 * 30)).to_string()),
+        enc("isOrganizer,onlineMeeting")
+    );
+    let page: serde_json::Value = conn
+        .graph()
+        .ok()?
+        .get_json(Request::get(url).mailbox(user_id))
+        .await
+        .ok()?;
+    page["value"].as_array()?.iter().find_map(|e| {
+        e["isOrganizer"]
+            .as_bool()
+            .unwrap_or(false)
+            .then(|| e["onlineMeeting"]["joinUrl"].as_str().map(str::to_string))
+            .flatten()
+    })
 }

@@ -2,13 +2,14 @@
 //! webinars. The first real path through core → graph → tenant; the Setup checklist builds on it.
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_graph::models::{Event, TEAMS1_PLAN};
+use rollcall_graph::models::{Event, TeamsLicence};
 use rollcall_graph::Request;
 use serde::Serialize;
 
-use crate::directory::{enc, find_user};
+use crate::directory::{enc, find_mailbox, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
+use crate::tenant::profile::AuthMode;
 
 #[derive(Clone, Debug, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -75,11 +76,27 @@ impl TenantSummary {
 }
 
 async fn host_summary(
-    graph: &rollcall_graph::GraphClient,
+    conn: &Connection,
     email: String,
     now: Timestamp,
 ) -> Result<HostSummary, CoreError> {
-    let Some(user) = find_user(graph, &email).await? else {
+    let graph = conn.graph()?;
+    let found = match find_mailbox(conn, &email).await {
+        // User sign-in mode and another host: say so for this host, keep the others.
+        Err(e) if e.code == ErrorCode::PermissionMissing && conn.mode == AuthMode::Delegated => {
+            return Ok(HostSummary {
+                email,
+                display_name: None,
+                user_principal_name: None,
+                teams: "unknown".into(),
+                upcoming: vec![],
+                recent: vec![],
+                problem: Some(e.message),
+            })
+        }
+        r => r?,
+    };
+    let Some(Mailbox { user, base, .. }) = found else {
         return Ok(HostSummary {
             email,
             display_name: None,
@@ -90,25 +107,11 @@ async fn host_summary(
             problem: Some("No user with this e-mail exists in the tenant.".into()),
         });
     };
-    let teams = match user.assigned_plans.as_ref().and_then(|p| {
-        p.iter()
-            .find(|p| p.service_plan_id.as_deref() == Some(TEAMS1_PLAN))
-    }) {
-        Some(p)
-            if p.capability_status
-                .as_deref()
-                .is_some_and(|s| s.eq_ignore_ascii_case("Enabled")) =>
-        {
-            "enabled"
-        }
-        Some(_) => "disabled",
-        None => "none",
-    };
+    let teams = TeamsLicence::of(user.assigned_plans.as_deref().unwrap_or_default()).word();
     let from = now - SignedDuration::from_hours(24 * 30);
     let to = now + SignedDuration::from_hours(24 * 30);
     let url = format!(
-        "/users/{}/calendarView?startDateTime={}&endDateTime={}&$top=100&$select={}",
-        user.id,
+        "{base}/calendarView?startDateTime={}&endDateTime={}&$top=100&$select={}",
         enc(&from.to_string()),
         enc(&to.to_string()),
         enc("subject,start,end,isOnlineMeeting,onlineMeetingProvider,onlineMeeting,isCancelled,type,seriesMasterId")
@@ -167,7 +170,7 @@ pub async fn fetch(conn: &Connection) -> Result<TenantSummary, CoreError> {
     let tasks = conn
         .hosts
         .iter()
-        .map(|h| host_summary(&graph, h.clone(), now));
+        .map(|h| host_summary(conn, h.clone(), now));
     let mut hosts = Vec::new();
     for r in futures_join_all(tasks).await {
         hosts.push(r?);

@@ -223,6 +223,27 @@ pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreErr
 
 /// A Graph error in the user's words (without a connection's values; [`crate::tenant::Connection::explain`]
 /// adds them). Lives here, beside the AADSTS table, so `error` depends on nothing above it.
+/// The Teams application access policy is missing, in each shape Graph uses: 403 `General` "No
+/// application access policy found for this app" (reported: microsoftgraph/msgraph-sdk-dotnet#2350)
+/// and the documented `Unauthorized` "App <id> is not authorized to … on behalf of user <id>"
+/// (concepts/cloud-communication-online-meeting-application-access-policy.md, "Errors"), which can
+/// arrive with HTTP 401.
+pub fn is_policy_missing(message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    m.contains("application access policy")
+        || (m.contains("is not authorized to") && m.contains("on behalf of user"))
+}
+
+/// Exchange Online scoping of an app's mailbox access (RBAC for Applications, or the older
+/// `New-ApplicationAccessPolicy`): 403 `ErrorAccessDenied` "Access to OData is disabled."
+/// (concepts/auth-limit-mailbox-access.md).
+pub fn is_mailbox_scoped(code: &str, message: &str) -> bool {
+    code.eq_ignore_ascii_case("ErrorAccessDenied")
+        && message
+            .to_ascii_lowercase()
+            .contains("access to odata is disabled")
+}
+
 impl From<GraphError> for CoreError {
     fn from(e: GraphError) -> Self {
         let request_id = e.request_id().map(str::to_string);
@@ -230,15 +251,27 @@ impl From<GraphError> for CoreError {
             GraphError::Token(aad) => {
                 return explain_aad(aad, &AdviceContext::default())
             }
-            GraphError::Api { status: 403, code, message, .. } if message.to_ascii_lowercase().contains("application access policy") => CoreError::new(
+            GraphError::Api { status: 401 | 403, code, message, .. } if is_policy_missing(message) => CoreError::new(
                 ErrorCode::AccessPolicyMissing,
                 format!("Teams refused: no application access policy covers this host ({code})."),
-                Some("Run the PowerShell from the Setup page (New-CsApplicationAccessPolicy / Grant-CsApplicationAccessPolicy); it can take 30 minutes to apply.".into()),
+                Some("Run the PowerShell from the Setup page (New-CsApplicationAccessPolicy / Grant-CsApplicationAccessPolicy); it can take 30 minutes or more to apply.".into()),
+            ),
+            GraphError::Api { status: 403, code, message, .. } if is_mailbox_scoped(code, message) => CoreError::new(
+                ErrorCode::PermissionMissing,
+                "Exchange Online keeps this app out of the host's mailbox: the tenant limits which mailboxes the app may open (RBAC for Applications or an Exchange application access policy), and this host is outside that scope.",
+                Some("Add the host to the app's mailbox scope (the Setup page's \"Mailbox scope\" step has the PowerShell), or ask the Exchange administrator; changes can take up to an hour to apply.".into()),
             ),
             GraphError::Api { status: 403, code, message, .. } => CoreError::new(
                 ErrorCode::PermissionMissing,
                 format!("Microsoft Graph denied access: {message} ({code})."),
                 Some("Check the app's API permissions and admin consent on the Setup page.".into()),
+            ),
+            // Graph refused what was sent (a value it does not accept, an old meeting): the user's
+            // input or the tenant's data, said as Graph said it, never "internal".
+            GraphError::Api { status: 400, code, message, .. } => CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Microsoft Graph refused the request: {message} ({code})."),
+                None,
             ),
             GraphError::Api { status: 404, message, .. } => CoreError::new(ErrorCode::NotFound, message.clone(), None),
             GraphError::Api { status, code, message, .. } => CoreError::new(ErrorCode::Internal, format!("Microsoft Graph answered {status} {code}: {message}"), None),

@@ -2,8 +2,9 @@
 //! cancel, and the details of one (with its online meeting resolved by join URL).
 //!
 //! Instants stay UTC (`Prefer: outlook.timezone="UTC"` is set by the Graph client); a zone is used
-//! only to read what the user typed ("09:00 in Europe/Berlin") and is sent to Graph as an IANA name,
-//! so a recurring series keeps its local time across DST. Rendering and caching are the UI's job.
+//! only to read what the user typed ("09:00 in Europe/Berlin") and is sent to Graph as the Windows
+//! zone CLDR maps it to ("W. Europe Standard Time": Graph accepts only some IANA names), so a
+//! recurring series keeps its local time across DST. Rendering and caching are the UI's job.
 
 mod cancel_log;
 pub use cancel_log::CancelLog;
@@ -11,12 +12,12 @@ pub use cancel_log::CancelLog;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use rollcall_graph::models::{Event, EventType, User};
-use rollcall_graph::{GraphClient, Request};
+use rollcall_graph::models::{Event, EventType};
+use rollcall_graph::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::directory::{enc, find_user, meeting_by_join_url};
+use crate::directory::{enc, find_mailbox, meeting_by_join_url, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::tenant::profile::{is_email, FieldError};
@@ -187,6 +188,19 @@ fn zone(name: &str) -> Result<TimeZone, FieldError> {
     })
 }
 
+/// The zone name Graph is sent for a zone the user picked (its Windows name).
+pub fn graph_zone(name: &str) -> Result<&'static str, FieldError> {
+    rollcall_graph::zones::graph_zone(name).ok_or_else(|| {
+        invalid(
+            "timeZone",
+            format!(
+                "Microsoft Teams has no time zone matching \"{}\": choose a city in the same zone.",
+                name.trim()
+            ),
+        )
+    })
+}
+
 /// The instant a wall-clock time in a zone stands for. A time skipped by a DST change is refused
 /// rather than silently moved.
 pub fn local_to_utc(local: &str, zone_name: &str) -> Result<Timestamp, FieldError> {
@@ -224,6 +238,11 @@ pub fn validate(w: &NewWebinar, now: Timestamp) -> Vec<FieldError> {
             "subject",
             format!("Keep the subject under {MAX_SUBJECT} characters."),
         ));
+    }
+    if zone(&w.time_zone).is_ok() {
+        if let Err(e) = graph_zone(&w.time_zone) {
+            errs.push(e);
+        }
     }
     match local_to_utc(&w.start, &w.time_zone) {
         Ok(start) if start < now && !w.allow_past => errs.push(invalid(
@@ -303,8 +322,8 @@ fn field_errors_to_error(errs: Vec<FieldError>) -> CoreError {
     )
 }
 
-async fn host_user(graph: &GraphClient, host: &str) -> Result<User, CoreError> {
-    find_user(graph, host).await?.ok_or_else(|| {
+async fn host_user(conn: &Connection, host: &str) -> Result<Mailbox, CoreError> {
+    find_mailbox(conn, host).await?.ok_or_else(|| {
         CoreError::new(
             ErrorCode::NotFound,
             format!("No user with the e-mail {host} exists in the tenant."),
@@ -358,10 +377,10 @@ pub async fn list_host(
     teams_only: bool,
 ) -> Result<Vec<Webinar>, CoreError> {
     let graph = conn.graph()?;
-    let user = host_user(&graph, host).await?;
+    let user = host_user(conn, host).await?;
     let url = format!(
-        "/users/{}/calendarView?startDateTime={}&endDateTime={}&$top=100&$select={}",
-        user.id,
+        "{}/calendarView?startDateTime={}&endDateTime={}&$top=100&$select={}",
+        user.base,
         enc(&from.to_string()),
         enc(&to.to_string()),
         enc(SELECT)
@@ -447,14 +466,15 @@ pub async fn create(conn: &Connection, w: &NewWebinar) -> Result<Webinar, CoreEr
         return Err(field_errors_to_error(errs));
     }
     let graph = conn.graph()?;
-    let user = host_user(&graph, &w.host).await?;
+    let user = host_user(conn, &w.host).await?;
     let end = end_local(&w.start, &w.time_zone, w.duration_minutes)
         .map_err(|e| field_errors_to_error(vec![e]))?;
+    let windows = graph_zone(&w.time_zone).map_err(|e| field_errors_to_error(vec![e]))?;
     let mut body = json!({
         "subject": w.subject.trim(),
         "body": body_of(&w.description, w.html),
-        "start": {"dateTime": graph_time(&w.start), "timeZone": w.time_zone.trim()},
-        "end": {"dateTime": end, "timeZone": w.time_zone.trim()},
+        "start": {"dateTime": graph_time(&w.start), "timeZone": windows},
+        "end": {"dateTime": end, "timeZone": windows},
         "isOnlineMeeting": true,
         "onlineMeetingProvider": "teamsForBusiness",
         "allowNewTimeProposals": false,
@@ -478,15 +498,15 @@ pub async fn create(conn: &Connection, w: &NewWebinar) -> Result<Webinar, CoreEr
         };
         let range = match (&r.until, r.count) {
             (Some(until), _) => {
-                json!({"type": "endDate", "startDate": start_date, "endDate": until, "recurrenceTimeZone": w.time_zone.trim()})
+                json!({"type": "endDate", "startDate": start_date, "endDate": until, "recurrenceTimeZone": windows})
             }
             (None, n) => {
-                json!({"type": "numbered", "startDate": start_date, "numberOfOccurrences": n.unwrap_or(1), "recurrenceTimeZone": w.time_zone.trim()})
+                json!({"type": "numbered", "startDate": start_date, "numberOfOccurrences": n.unwrap_or(1), "recurrenceTimeZone": windows})
             }
         };
         body["recurrence"] = json!({"pattern": pattern, "range": range});
     }
-    let path = format!("/users/{}/events", user.id);
+    let path = format!("{}/events", user.base);
     let created = graph
         .send(Request::new(reqwest::Method::POST, path, Some(body)).mailbox(&user.id))
         .await
@@ -501,13 +521,8 @@ pub async fn create(conn: &Connection, w: &NewWebinar) -> Result<Webinar, CoreEr
 /// One event by id, in UTC.
 pub async fn get(conn: &Connection, host: &str, id: &str) -> Result<Webinar, CoreError> {
     let graph = conn.graph()?;
-    let user = host_user(&graph, host).await?;
-    let url = format!(
-        "/users/{}/events/{}?$select={}",
-        user.id,
-        enc(id),
-        enc(SELECT)
-    );
+    let user = host_user(conn, host).await?;
+    let url = format!("{}/events/{}?$select={}", user.base, enc(id), enc(SELECT));
     let event: Event = graph
         .get_json(Request::get(url).mailbox(&user.id))
         .await
@@ -553,21 +568,19 @@ pub async fn update(conn: &Connection, e: &WebinarEdit) -> Result<Webinar, CoreE
         }
         local_to_utc(start, tz).map_err(|f| field_errors_to_error(vec![f]))?;
         let end = end_local(start, tz, minutes).map_err(|f| field_errors_to_error(vec![f]))?;
+        let windows = graph_zone(tz).map_err(|f| field_errors_to_error(vec![f]))?;
         patch.insert(
             "start".into(),
-            json!({"dateTime": graph_time(start), "timeZone": tz.trim()}),
+            json!({"dateTime": graph_time(start), "timeZone": windows}),
         );
-        patch.insert(
-            "end".into(),
-            json!({"dateTime": end, "timeZone": tz.trim()}),
-        );
+        patch.insert("end".into(), json!({"dateTime": end, "timeZone": windows}));
     }
     if patch.is_empty() {
         return get(conn, &e.host, &e.id).await;
     }
     let graph = conn.graph()?;
-    let user = host_user(&graph, &e.host).await?;
-    let path = format!("/users/{}/events/{}", user.id, enc(&e.id));
+    let user = host_user(conn, &e.host).await?;
+    let path = format!("{}/events/{}", user.base, enc(&e.id));
     graph
         .send(
             Request::new(
@@ -591,8 +604,8 @@ pub async fn cancel(
     message: &str,
 ) -> Result<(), CoreError> {
     let graph = conn.graph()?;
-    let user = host_user(&graph, host).await?;
-    let path = format!("/users/{}/events/{}/cancel", user.id, enc(id));
+    let user = host_user(conn, host).await?;
+    let path = format!("{}/events/{}/cancel", user.base, enc(id));
     graph
         .send(Request::new(reqwest::Method::POST, path, Some(json!({"comment": message}))).mailbox(&user.id))
         .await
@@ -615,8 +628,8 @@ pub async fn details(conn: &Connection, host: &str, id: &str) -> Result<WebinarD
         None => meeting_problem = Some("This event has no Teams meeting.".to_string()),
         Some(join) => {
             let graph = conn.graph()?;
-            let user = host_user(&graph, host).await?;
-            let url = meeting_by_join_url(&user.id, join);
+            let user = host_user(conn, host).await?;
+            let url = meeting_by_join_url(&user.base, join);
             match graph
                 .get_json::<serde_json::Value>(Request::get(url).mailbox(&user.id))
                 .await

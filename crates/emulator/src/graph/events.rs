@@ -614,6 +614,14 @@ fn recurrence_of(ctx: &Ctx, v: &Value) -> Result<Option<Recurrence>, GResp> {
             ),
         ));
     }
+    let recurrence_time_zone = get_ci(&range, "recurrenceTimeZone")
+        .and_then(Value::as_str)
+        .unwrap_or("UTC")
+        .to_string();
+    // The same set of names as start/end (resources/recurrencerange.md: a dateTimeTimeZone zone).
+    if tz::zone(&recurrence_time_zone).is_none() {
+        return Err(graph_error(ctx, 400, "TimeZoneNotSupportedException", &format!("A valid TimeZone value must be specified. The following TimeZone value is not supported: '{recurrence_time_zone}'.")));
+    }
     let start_date = get_ci(&range, "startDate")
         .and_then(Value::as_str)
         .unwrap_or_default()
@@ -663,10 +671,7 @@ fn recurrence_of(ctx: &Ctx, v: &Value) -> Result<Option<Recurrence>, GResp> {
         } else {
             None
         },
-        recurrence_time_zone: get_ci(&range, "recurrenceTimeZone")
-            .and_then(Value::as_str)
-            .unwrap_or("UTC")
-            .to_string(),
+        recurrence_time_zone,
         range_type,
     }))
 }

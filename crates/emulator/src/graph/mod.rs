@@ -462,7 +462,8 @@ pub fn dispatch(
         .filter(|x| !x.is_empty())
         .map(decode_segment)
         .collect();
-    if segs.first().map(String::as_str) == Some("me") {
+    let via_me = segs.first().map(String::as_str) == Some("me");
+    if via_me {
         match ctx.caller {
             Caller::User { user_id, .. } => {
                 segs[0] = user_id.clone();
@@ -494,7 +495,7 @@ pub fn dispatch(
     }
     match (method.as_str(), head) {
         ("GET", "users") if segs.len() == 1 => list_users(s, ctx, &q),
-        (_, "users") if segs.len() >= 2 => user_routes(s, ctx, method, &segs, &q, body),
+        (_, "users") if segs.len() >= 2 => user_routes(s, ctx, method, &segs, via_me, &q, body),
         ("GET", "applications") => applications(s, ctx, None, seg(1), &q),
         ("GET", "servicePrincipals") => service_principals(s, ctx, &segs[1..], None, &q),
         _ => graph_error(
@@ -651,6 +652,7 @@ fn user_routes(
     ctx: &Ctx,
     method: &Method,
     segs: &[String],
+    via_me: bool,
     q: &HashMap<String, String>,
     body: &[u8],
 ) -> GResp {
@@ -701,9 +703,30 @@ fn user_routes(
                     return denied_calendar(ctx);
                 }
             }
+            // Exchange Online's scoping of app-only mailbox access refuses mailboxes outside the
+            // scope with this body (concepts/auth-limit-mailbox-access.md).
+            if matches!(ctx.caller, Caller::App { .. }) && user.mailbox_out_of_scope {
+                return outlook_error(403, "ErrorAccessDenied", "Access to OData is disabled.");
+            }
             events::route(s, ctx, method, &user, &rest, q, body)
         }
-        ("GET", ["onlineMeetings", ..]) => meetings(s, ctx, &user, &rest[1..], q),
+        ("GET", ["onlineMeetings", ..]) => {
+            // Delegated callers reach online meetings and their reports only through /me
+            // (api-reference/v1.0/api/onlinemeeting-get.md and meetingattendancereport-list.md give
+            // `/me/onlineMeetings` for delegated, `/users/{userId}` for application permissions);
+            // Graph answers the other form with this error (reported: Microsoft Q&A 1410496).
+            if let Caller::User { user_id, .. } = ctx.caller {
+                if !via_me {
+                    return graph_error(
+                        ctx,
+                        403,
+                        "General",
+                        &format!("Organizer ID in token ({user_id}) does not match organizer ID in request url ({}). With delegated permission only /me endpoint is supported.", user.id),
+                    );
+                }
+            }
+            meetings(s, ctx, &user, &rest[1..], via_me, q)
+        }
         _ => graph_error(
             ctx,
             400,
@@ -793,12 +816,22 @@ fn meeting_gate(ctx: &Ctx, world: &World, user: &User, artifact: bool) -> Option
         Caller::App { app_id, .. } => {
             let covered = user.policy_covered && world.app(app_id).is_some();
             if !covered {
-                return Some(graph_error(
-                    ctx,
-                    403,
-                    "Forbidden",
-                    "No Application Access Policy found for this app",
-                ));
+                let documented = format!(
+                    "App {app_id} is not authorized to get online meetings on behalf of user {}.",
+                    user.id
+                );
+                return Some(match world.policy_error {
+                    PolicyError::General => graph_error(
+                        ctx,
+                        403,
+                        "General",
+                        "No application access policy found for this app.",
+                    ),
+                    PolicyError::Documented => graph_error(ctx, 403, "Unauthorized", &documented),
+                    PolicyError::Documented401 => {
+                        graph_error(ctx, 401, "Unauthorized", &documented)
+                    }
+                });
             }
         }
         Caller::User { user_id, .. } => {
@@ -820,10 +853,16 @@ fn meetings(
     ctx: &Ctx,
     user: &User,
     rest: &[&str],
+    via_me: bool,
     q: &HashMap<String, String>,
 ) -> GResp {
     let world = s.world();
     let artifact = rest.len() >= 2;
+    let prefix = if via_me {
+        "/me".to_string()
+    } else {
+        format!("/users/{}", user.id)
+    };
     if let Some(denied) = meeting_gate(ctx, &world, user, artifact) {
         return denied;
     }
@@ -875,6 +914,13 @@ fn meetings(
                 "Organizer Id mismatch: the meeting was not organized by this user.",
             );
         }
+        if found.is_empty() {
+            // What Graph answers for a join URL it does not know is undocumented; after the access
+            // policy is in place users report this 400 (jondoesflow/Teams-Transcript-Summariser-Open-AI#2)
+            // and 404s for bad ids (microsoftgraph/microsoft-graph-docs#10770). Never an empty 200,
+            // so a client cannot take "nothing found" for "the policy let me through and it exists".
+            return graph_error(ctx, 400, "BadRequest", "1026: An error has occurred.");
+        }
         return GResp::ok(json!({"@odata.context": context_base, "value": found}));
     }
     let Some(meeting) = world.meetings.iter().find(|m| m.id == rest[0]) else {
@@ -914,9 +960,8 @@ fn meetings(
                 return graph_error(ctx, 404, "NotFound", "The attendance report was not found.");
             };
             let records_link = format!(
-                "{}/users/{}/onlineMeetings/{}/attendanceReports/{}/attendanceRecords",
+                "{}{prefix}/onlineMeetings/{}/attendanceReports/{}/attendanceRecords",
                 ctx.base,
-                user.id,
                 encode(&meeting.id),
                 report.id
             );
