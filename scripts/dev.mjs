@@ -170,7 +170,7 @@ if (task === "demo") {
   run("npm", ["run", "check"], { cwd: ui });
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });
-  run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs"), join("tests", "instants.test.mjs")]);
+  run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs"), join("tests", "instants.test.mjs"), join("tests", "windows-zones.test.mjs")]);
   const app = buildApp();
   ensureTauriDriver();
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];

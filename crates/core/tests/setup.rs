@@ -51,6 +51,7 @@ async fn all_good_passes_every_step_in_the_articles_order() {
             "consent",
             "accessPolicy",
             "hosts",
+            "mailboxScope",
             "smoke"
         ]
     );
@@ -409,4 +410,68 @@ async fn delegated_mode_checks_redirect_uris_and_its_own_permission_list() {
         "megan.bowen@northwind.example (Megan Bowen): Teams licensed; calendar readable."
     ));
     let _ = std::fs::remove_dir_all(dir);
+}
+
+/// Teams licences as other tenants have them: a government plan is a Teams licence, a grace period
+/// is usable (said as such), a lapsed subscription is named, and a stale Deleted entry before the
+/// live one (Maria's old licence) does not hide it.
+#[tokio::test]
+async fn teams_licences_of_every_cloud_and_state() {
+    let emu = emulator(&["licence-states", "secret-renewed"]).await;
+    let hosts = [
+        "megan.bowen@northwind.example",
+        "adele.vance@northwind.example",
+        "lidia.holloway@northwind.example",
+        "maria.ortiz@northwind.example",
+    ];
+    let s = setup::check(&app_conn(&emu, &hosts), "hosts").await.unwrap();
+    let line = |h: &str| {
+        s.detail
+            .iter()
+            .find(|d| d.starts_with(h))
+            .unwrap_or_else(|| panic!("{h}: {:?}", s.detail))
+            .clone()
+    };
+    assert!(line(hosts[0]).contains("Teams licensed"), "GCC High: {}", line(hosts[0]));
+    assert!(line(hosts[1]).contains("grace period"), "{}", line(hosts[1]));
+    assert!(line(hosts[2]).contains("suspended"), "{}", line(hosts[2]));
+    assert!(line(hosts[3]).contains("Teams licensed"), "stale entry: {}", line(hosts[3]));
+    assert_eq!(s.status, Status::Failed, "the suspended host fails the step");
+    let summary = rollcall_core::setup::summary::fetch(&app_conn(&emu, &hosts))
+        .await
+        .unwrap();
+    let teams: Vec<&str> = summary.hosts.iter().map(|h| h.teams.as_str()).collect();
+    assert_eq!(teams, ["enabled", "grace period", "suspended", "enabled"]);
+}
+
+/// The optional mailbox-scope step: open to every mailbox is a warning with the PowerShell to scope
+/// it, a host outside the scope fails by name, a scope of exactly the hosts passes.
+#[tokio::test]
+async fn the_mailbox_scope_step_recommends_least_privilege_and_verifies_it() {
+    for (scenario, status, says) in [
+        ("secret-renewed", Status::Warning, "every other mailbox"),
+        ("mailbox-scoped", Status::Failed, "megan.bowen@northwind.example"),
+        ("mailbox-scoped-to-hosts", Status::Passed, "Scoped"),
+    ] {
+        let emu = emulator(&[scenario, "secret-renewed"]).await;
+        let hosts: Vec<&str> = emu.info.hosts.iter().map(String::as_str).collect();
+        let s = setup::check(&app_conn(&emu, &hosts), "mailboxScope").await.unwrap();
+        assert_eq!(s.status, status, "{scenario}: {:?}", s.detail);
+        assert!(text(&s).contains(says), "{scenario}: {}", text(&s));
+        let rbac = &s.scripts[0].value;
+        assert!(rbac.contains(&format!("New-ManagementRoleAssignment -App \"{}\" -Role \"Application Calendars.ReadWrite\"", emu.info.client_id)));
+        assert!(rbac.contains("\"maria.ortiz@northwind.example\""));
+        assert!(s.scripts[1].value.contains("New-ApplicationAccessPolicy"));
+    }
+    // A calendar call for a host outside the scope says so in the user's words.
+    let emu = emulator(&["mailbox-scoped"]).await;
+    let conn = app_conn(&emu, &GOOD_HOSTS);
+    let (from, to) = (jiff::Timestamp::now(), jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24));
+    let range = rollcall_core::webinars::list(&conn, &GOOD_HOSTS.map(String::from), from, to, false)
+        .await
+        .unwrap();
+    let p = &range.problems[0];
+    assert_eq!(p.host, "megan.bowen@northwind.example");
+    assert!(p.error.message.contains("Exchange Online keeps this app out"), "{}", p.error.message);
+    assert!(p.error.hint.as_deref().unwrap().contains("Mailbox scope"));
 }

@@ -141,6 +141,11 @@ pub struct User {
     pub has_mailbox: bool,
     /// Teams service plan status: `None` = no Teams plan at all.
     pub teams_plan: Option<&'static str>,
+    /// The user's `assignedPlans` for Teams when they are not the plain one TEAMS1 entry that
+    /// `teams_plan` implies: (service plan id, capabilityStatus), in the order Graph lists them.
+    /// A removed licence leaves a `Deleted` entry beside the live one; government clouds use their
+    /// own plans (resources/assignedplan.md; eligible-teams-licenses.md).
+    pub teams_entries: Vec<(&'static str, &'static str)>,
     /// Covered by the Teams application access policy for the demo app.
     pub policy_covered: bool,
     /// Exchange Online scopes the app's mailbox access (RBAC for Applications or an Exchange

@@ -24,6 +24,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "Exchange limits the app to a mail-enabled group that leaves out the first host (Access to OData is disabled)",
     ),
     (
+        "mailbox-scoped-to-hosts",
+        "Exchange limits the app to the hosts' mailboxes (least privilege): every other mailbox is refused",
+    ),
+    (
         "missing-permission",
         "OnlineMeetingArtifact.Read.All is not among the app's permissions",
     ),
@@ -39,6 +43,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     (
         "unlicensed-host",
         "the first host lost its licence and mailbox",
+    ),
+    (
+        "licence-states",
+        "the hosts' Teams plans as other tenants have them: GCC High, a grace period (Warning), a lapsed (Suspended) subscription",
     ),
     (
         "refresh-inactive",
@@ -88,6 +96,11 @@ pub fn apply_scenario(
                 u.mailbox_out_of_scope = true;
             }
         }
+        "mailbox-scoped-to-hosts" => world
+            .users
+            .iter_mut()
+            .filter(|u| !u.is_host)
+            .for_each(|u| u.mailbox_out_of_scope = true),
         "missing-permission" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.app_roles.remove("OnlineMeetingArtifact.Read.All");
@@ -117,6 +130,17 @@ pub fn apply_scenario(
             if let Some(u) = world.users.iter_mut().find(|u| u.is_host) {
                 u.teams_plan = None;
                 u.has_mailbox = false;
+            }
+        }
+        "licence-states" => {
+            const GCC_HIGH: &str = "9953b155-8aef-4c56-92f3-72b0487fce41";
+            let states: [Vec<(&'static str, &'static str)>; 3] = [
+                vec![(GCC_HIGH, "Enabled")],
+                vec![(crate::model::TEAMS1_PLAN, "Warning")],
+                vec![(crate::model::TEAMS1_PLAN, "Suspended")],
+            ];
+            for (u, entries) in world.users.iter_mut().filter(|u| u.is_host).zip(states) {
+                u.teams_entries = entries;
             }
         }
         "refresh-inactive" => {

@@ -166,6 +166,12 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             job_title: Some("Curator".into()),
             has_mailbox: true,
             teams_plan: teams,
+            // Maria once had an old licence: its Deleted entry comes first.
+            teams_entries: if mail_local.is_some() {
+                vec![(TEAMS1_PLAN, "Deleted"), (TEAMS1_PLAN, "Enabled")]
+            } else {
+                vec![]
+            },
             policy_covered: covered,
             mailbox_out_of_scope: false,
             is_admin: false,
@@ -182,6 +188,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         job_title: Some("IT administrator".into()),
         has_mailbox: true,
         teams_plan: Some("Success"),
+        teams_entries: vec![],
         policy_covered: true,
         mailbox_out_of_scope: false,
         is_admin: true,
@@ -214,6 +221,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             job_title: Some(if i % 10 == 0 { "Teacher" } else { "Student" }.into()),
             has_mailbox: i != 7,
             teams_plan: Some("Success"),
+            teams_entries: vec![],
             policy_covered: false,
             mailbox_out_of_scope: false,
             is_admin: false,

@@ -502,7 +502,15 @@ export type Checklist = { profile: string; tenant: string; clientId: string; mod
 /**
  * Which Microsoft cloud the tenant lives in.
  */
-export type Cloud = "global" | "usGov" | "china" | 
+export type Cloud = "global" | 
+/**
+ * US Government L4 (GCC High).
+ */
+"usGov" | 
+/**
+ * US Government L5 (DoD): its own Graph host (concepts/deployments.md).
+ */
+"usGovDod" | "china" | 
 /**
  * Authority and Graph URLs typed in (e.g. the demo tenant or a test server).
  */
@@ -869,7 +877,12 @@ unavailable: ([string, string])[];
  * Webinars Graph could not answer for this time (it kept throttling or failing, or the network
  * dropped), with the reason: everything else is archived, and the next sync fetches these.
  */
-failed: ([string, string])[]; requests: number; throttledWaits: number; cancelled: boolean }
+failed: ([string, string])[]; 
+/**
+ * Hosts whose calendar could not be read at all, with the reason: their webinars were not
+ * synced (the others were).
+ */
+hostsFailed: HostProblem[]; requests: number; throttledWaits: number; cancelled: boolean }
 export type TenantSummary = { tenantId: string; clientId: string; demo: boolean; 
 /**
  * Application permissions carried by the token.

@@ -166,6 +166,7 @@ export const t = {
     synced: (fetched: number, unchanged: number, records: number, unavailable: number, failed: number) =>
       `${failed ? "Archive partly updated" : "Archive up to date"}: ${fetched} new reports (${records} records), ${unchanged} already archived${unavailable ? `, ${unavailable} not available` : ""}.` +
       (failed ? ` ${failed} webinar(s) could not be read from Graph this time: save the period again later to fetch them.` : ""),
+    hostsNotRead: (hosts: string[]) => `Not archived — these hosts could not be read: ${hosts.join(", ")}.`,
     cancelSync: "Cancel",
     importFile: "Import a Teams attendance download…",
     importHost: "Organizer of the imported meeting",
@@ -224,7 +225,10 @@ export const t = {
     permissions: "Permissions in the token",
     notSignedIn: "Nobody signed in",
     mode: { application: "Application-level", delegated: "User-delegated" },
-    cloud: { global: "Global (login.microsoftonline.com)", usGov: "US Government", china: "China (21Vianet)", custom: "Custom URLs" },
+    cloud: { global: "Global (login.microsoftonline.com)", usGov: "US Government (GCC High)", usGovDod: "US Government DoD", china: "China (21Vianet)", custom: "Custom URLs" },
+    cloudLimits: {
+      china: "The China cloud has no online-meeting look-up or attendance reports in Microsoft Graph: Rollcall can manage the calendar there, but not attendance (import the Teams downloads instead).",
+    } as Partial<Record<string, string>>,
     secretState: (hint: string | null | undefined, expires: string | null | undefined) =>
       hint ? `Saved: ${hint}…${expires ? ` · expires ${expires}` : ""}` : "No secret saved",
     daysLeft: (n: number) => (n < 0 ? `expired ${-n} days ago` : `${n} days left`),

@@ -1,5 +1,6 @@
 // The user's display time zone: chosen in Settings (kept in the preferences), default this
 // computer's. Instants stay UTC; this only decides how they are shown.
+import { GRAPH_ZONES } from "./graph-zones";
 import { prefs, updatePrefs } from "./prefs";
 
 export function systemZone(): string {
@@ -14,10 +15,16 @@ export async function setDisplayZone(zone: string | null): Promise<void> {
   await updatePrefs({ timeZone: zone || null });
 }
 
-/** IANA zones this runtime knows (for the pickers). */
-export function zones(): string[] {
+/** Every IANA zone this runtime knows. */
+export function runtimeZones(): string[] {
   const f = (Intl as unknown as { supportedValuesOf?: (k: string) => string[] }).supportedValuesOf;
-  const all = f ? f("timeZone") : [];
+  return f ? f("timeZone") : [];
+}
+
+/** The zones the pickers offer: those Microsoft Graph accepts once mapped to their Windows zone
+ *  (all but the few Windows has no zone for, such as Antarctica/Troll). */
+export function zones(): string[] {
+  const all = runtimeZones().filter((z) => GRAPH_ZONES.has(z));
   return all.includes("UTC") ? all : ["UTC", ...all];
 }
 

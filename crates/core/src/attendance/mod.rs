@@ -347,6 +347,14 @@ pub async fn for_webinar(
             "This event has no Teams meeting, so Teams keeps no attendance for it.",
         ));
     };
+    if let Some(limit) = crate::tenant::profile::cloud_limits(&conn.endpoints) {
+        return Ok(not_available(
+            webinar,
+            threshold,
+            Availability::NotAvailable,
+            limit,
+        ));
+    }
     if !webinar.is_organizer {
         return Ok(not_available(webinar, threshold, Availability::NotAvailable, format!("{} is an attendee of this meeting, not its organizer: only the organizer's reports can be read. Add the organizer as a host.", webinar.host)));
     }

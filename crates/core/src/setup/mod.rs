@@ -18,6 +18,9 @@ use credentials::{check_redirect, check_secret};
 use hosts::{check_hosts, smoke_test};
 pub use policy::access_policy_scripts;
 use policy::check_access_policy;
+mod scope;
+pub use scope::mailbox_scope_scripts;
+use scope::check_mailbox_scope;
 pub use report::{report_html, report_markdown, status_word, write_report};
 
 use jiff::{SignedDuration, Timestamp};
@@ -255,7 +258,9 @@ pub fn plan(conn: &Connection) -> Checklist {
             "An application token carries roles only after admin consent."
         },
     );
-    s.todo = vec!["A Global Administrator opens the admin-consent URL and accepts, or clicks \"Grant admin consent\" on API permissions.".into()];
+    // Privileged Role Administrator suffices for application permissions; Cloud Application
+    // Administrator cannot grant Graph's (entra-docs: docs/identity/enterprise-apps/grant-admin-consent.md).
+    s.todo = vec!["A Privileged Role Administrator (or Global Administrator) opens the admin-consent URL and accepts, or clicks \"Grant admin consent\" on API permissions. A Cloud Application Administrator cannot grant Microsoft Graph application permissions.".into()];
     s.values = vec![value("Admin-consent URL", consent)];
     steps.push(s);
 
@@ -276,6 +281,19 @@ pub fn plan(conn: &Connection) -> Checklist {
         "The host's e-mail in the LMS must be the same as the user's e-mail (mail) in Entra.".into(),
     ];
     steps.push(s);
+
+    if !delegated {
+        let mut s = step("mailboxScope", "Mailbox scope (optional, recommended)", "Calendars.ReadWrite as an application permission opens every mailbox in the tenant; Exchange can limit the app to the hosts.", "Reads one calendar item id of each host, and of one mailbox that is not a host: the hosts must answer, the other should be refused (403 \"Access to OData is disabled.\").");
+        s.on_demand = true;
+        s.todo = vec![
+            "Run the RBAC for Applications script below as an Exchange administrator: it creates a group of the hosts and grants the app Calendars.ReadWrite only on it.".into(),
+            "Add every new host to that group; a host outside it gets 403 \"Access to OData is disabled.\".".into(),
+            "Changes can take up to an hour to apply.".into(),
+        ];
+        s.scripts = mailbox_scope_scripts(&conn.client_id, &conn.hosts);
+        s.detail = vec!["Check it when you want: it reads one calendar item id of each host and of one other mailbox.".into()];
+        steps.push(s);
+    }
 
     let mut s = step("smoke", "End-to-end test (optional)", "Proves the whole path works: a Teams meeting is created, found through Teams and deleted.", "Creates a 15-minute test meeting in the first host's calendar tomorrow, resolves its online meeting by join URL, then deletes it.");
     s.on_demand = true;
@@ -320,6 +338,7 @@ pub async fn check(conn: &Connection, id: &str) -> Result<Step, CoreError> {
         "accessPolicy" => with_token(conn, &mut s, check_access_policy).await,
         "hosts" => with_token(conn, &mut s, check_hosts).await,
         "smoke" => with_token(conn, &mut s, smoke_test).await,
+        "mailboxScope" => with_token(conn, &mut s, check_mailbox_scope).await,
         _ => {}
     }
     s.checked_at = Some(now_string());
@@ -381,6 +400,10 @@ async fn check_tenant(conn: &Connection, s: &mut Step) {
                 s.status = Status::Passed;
                 s.detail
                     .push(format!("The tenant answers; its issuer is {issuer}."));
+                if let Some(limit) = crate::tenant::profile::cloud_limits(&conn.endpoints) {
+                    s.status = Status::Warning;
+                    s.detail.push(limit.into());
+                }
                 s.evidence.push(Evidence {
                     request,
                     answer: format!("200, issuer {issuer}"),
@@ -623,7 +646,7 @@ async fn check_consent(conn: &Connection, s: &mut Step) {
         s.detail
             .push("The token carries no permissions: admin consent has not been granted.".into());
         s.detail
-            .push(format!("A Global Administrator opens {url} and accepts."));
+            .push(format!("A Privileged Role Administrator or Global Administrator opens {url} and accepts."));
     } else if conn.mode == AuthMode::Application && granted < needed.len() {
         s.status = Status::Warning;
         s.detail.push(format!("Consent covers {granted} of the {} required permissions; after adding the missing ones, grant consent again.", needed.len()));

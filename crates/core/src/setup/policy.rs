@@ -43,7 +43,7 @@ pub fn access_policy_scripts(client_id: &str, hosts: &[String]) -> Vec<CopyValue
 }
 
 /// Escape for a double-quoted PowerShell string: backtick, dollar and both quote styles.
-fn ps(v: &str) -> String {
+pub(super) fn ps(v: &str) -> String {
     v.chars()
         .flat_map(|c| match c {
             '`' | '$' | '"' | '\u{201C}' | '\u{201D}' => vec!['`', c],

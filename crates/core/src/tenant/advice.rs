@@ -96,7 +96,7 @@ pub fn explain_aad(aad: &AadError, ctx: &AdviceContext) -> CoreError {
         Some(65001) | Some(90094) | Some(90095) => (
             ErrorCode::PermissionMissing,
             "An administrator has not granted consent for this app's permissions.".into(),
-            format!("A Global Administrator opens {consent} and accepts, or clicks \"Grant admin consent\" under API permissions."),
+            format!("A Privileged Role Administrator or Global Administrator opens {consent} and accepts, or clicks \"Grant admin consent\" under API permissions."),
         ),
         Some(65004) => (
             ErrorCode::PermissionMissing,

@@ -20,7 +20,10 @@ use crate::error::{CoreError, ErrorCode};
 pub enum Cloud {
     #[default]
     Global,
+    /// US Government L4 (GCC High).
     UsGov,
+    /// US Government L5 (DoD): its own Graph host (concepts/deployments.md).
+    UsGovDod,
     China,
     /// Authority and Graph URLs typed in (e.g. the demo tenant or a test server).
     Custom,
@@ -84,6 +87,19 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// What a cloud does not offer that Rollcall needs, in the user's words; `None` where everything
+/// works. From the national-cloud tables of onlinemeeting-get.md and meetingattendancereport-list.md
+/// (v1.0): Global, US Gov L4 and L5 support both; China supports neither.
+pub fn cloud_limits(endpoints: &Endpoints) -> Option<&'static str> {
+    let host = url::Url::parse(&endpoints.graph)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+        .unwrap_or_default();
+    host.ends_with("chinacloudapi.cn").then_some(
+        "The China cloud (21Vianet) has no online-meeting look-up or attendance reports in Microsoft Graph: Rollcall can manage the webinar calendar there, but cannot read attendance. Import the Teams attendance downloads instead.",
+    )
+}
+
 impl Profile {
     pub fn endpoints(&self) -> Endpoints {
         match self.cloud {
@@ -92,8 +108,15 @@ impl Profile {
                 authority: "https://login.microsoftonline.us".into(),
                 graph: "https://graph.microsoft.us/v1.0".into(),
             },
+            Cloud::UsGovDod => Endpoints {
+                authority: "https://login.microsoftonline.us".into(),
+                graph: "https://dod-graph.microsoft.us/v1.0".into(),
+            },
+            // The sign-in host Entra documents today for 21Vianet (MicrosoftDocs/entra-docs:
+            // docs/identity-platform/authentication-national-cloud.md); login.chinacloudapi.cn is
+            // its older alias.
             Cloud::China => Endpoints {
-                authority: "https://login.chinacloudapi.cn".into(),
+                authority: "https://login.partner.microsoftonline.cn".into(),
                 graph: "https://microsoftgraph.chinacloudapi.cn/v1.0".into(),
             },
             Cloud::Custom => Endpoints {
@@ -364,6 +387,22 @@ mod tests {
             secret_expires: None,
             signed_in_as: None,
         }
+    }
+
+    #[test]
+    fn clouds_have_their_documented_hosts_and_limits() {
+        let mut p = sample();
+        p.cloud = Cloud::UsGovDod;
+        assert_eq!(p.endpoints().graph, "https://dod-graph.microsoft.us/v1.0");
+        assert_eq!(p.endpoints().resource(), "https://dod-graph.microsoft.us");
+        assert!(cloud_limits(&p.endpoints()).is_none());
+        p.cloud = Cloud::China;
+        assert_eq!(p.endpoints().authority, "https://login.partner.microsoftonline.cn");
+        assert!(cloud_limits(&p.endpoints()).unwrap().contains("attendance"));
+        p.cloud = Cloud::Global;
+        assert!(cloud_limits(&p.endpoints()).is_none());
+        // The serialised name the UI and profiles.json use.
+        assert_eq!(serde_json::to_string(&Cloud::UsGovDod).unwrap(), "\"usGovDod\"");
     }
 
     #[test]

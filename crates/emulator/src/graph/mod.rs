@@ -538,7 +538,11 @@ fn user_json(u: &User, with_plans: bool) -> Value {
 
 fn assigned_plans(u: &User) -> Vec<Value> {
     let mut plans = Vec::new();
-    if let Some(status) = u.teams_plan {
+    if !u.teams_entries.is_empty() {
+        for (plan, status) in &u.teams_entries {
+            plans.push(json!({"assignedDateTime": "2024-01-15T09:12:44Z", "capabilityStatus": status, "service": "TeamspaceAPI", "servicePlanId": plan}));
+        }
+    } else if let Some(status) = u.teams_plan {
         plans.push(json!({"assignedDateTime": "2024-01-15T09:12:44Z", "capabilityStatus": if status == "Success" { "Enabled" } else { "Deleted" }, "service": "TeamspaceAPI", "servicePlanId": TEAMS1_PLAN}));
     }
     if u.has_mailbox {
