@@ -22,6 +22,15 @@ struct Cli {
     command: Command,
 }
 
+/// The emulator's scenarios as clap's possible values, each with its one-line help.
+fn scenario_names() -> clap::builder::PossibleValuesParser {
+    clap::builder::PossibleValuesParser::new(
+        rollcall_emulator::SCENARIOS
+            .iter()
+            .map(|(name, help)| clap::builder::PossibleValue::new(*name).help(*help)),
+    )
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the demo tenant (identity platform + Graph) until killed; prints one JSON line.
@@ -32,8 +41,8 @@ enum Command {
         /// Seed of the deterministic demo tenant.
         #[arg(long, default_value_t = 1)]
         seed: u64,
-        /// Named situation to start in (repeatable): see `--help` of the emulator crate.
-        #[arg(long = "scenario")]
+        /// Named situation to start in (repeatable).
+        #[arg(long = "scenario", value_parser = scenario_names())]
         scenarios: Vec<String>,
         /// Latency added to every Graph request, in milliseconds.
         #[arg(long, default_value_t = 0)]

@@ -254,6 +254,9 @@ pub struct Report {
 pub struct OnlineMeeting {
     pub id: String,
     pub organizer_id: String,
+    /// Co-organizers may read the meeting's reports too ("Only the meeting/webinar organizer or
+    /// co-organizer can access this API": api-reference/v1.0/api/meetingattendancereport-get.md).
+    pub co_organizers: Vec<String>,
     pub join_url: String,
     pub join_meeting_id: String,
     pub passcode: Option<String>,
@@ -316,6 +319,21 @@ pub enum PolicyError {
     Documented,
     /// The documented body with HTTP 401.
     Documented401,
+}
+
+impl OnlineMeeting {
+    /// The organizer or a co-organizer.
+    pub fn organised_by(&self, user_id: &str) -> bool {
+        self.organizer_id.eq_ignore_ascii_case(user_id)
+            || self.co_organizers.iter().any(|c| c.eq_ignore_ascii_case(user_id))
+    }
+
+    /// A channel meeting: its chat is the channel's thread (`@thread.tacv2`), and its reports list
+    /// holds the reports of every meeting in the channel (the warning on Learn's
+    /// meetingattendancereport-list page).
+    pub fn is_channel(&self) -> bool {
+        self.thread_id.ends_with("@thread.tacv2")
+    }
 }
 
 impl World {

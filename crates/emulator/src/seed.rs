@@ -343,6 +343,8 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
         }
     }
 
+    co_organized_and_channel_meetings(world, rng, &hosts, &directory, now);
+
     // A meeting in progress right now.
     let live_start = now - SignedDuration::from_mins(25);
     add_teams_event(
@@ -453,6 +455,76 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
         if let Some(m) = world.meetings.iter_mut().find(|m| m.id == meeting_id) {
             m.reports = reports;
         }
+    }
+}
+
+/// The first host's first ended webinar with a report gets the second host as co-organizer (an
+/// attendee copy in their calendar); and the first host has a channel meeting whose reports list
+/// holds three meetings of the channel.
+fn co_organized_and_channel_meetings(
+    world: &mut World,
+    rng: &mut Rng,
+    hosts: &[User],
+    directory: &[User],
+    now: Timestamp,
+) {
+    let (Some(first), Some(second)) = (hosts.first(), hosts.get(1)) else {
+        return;
+    };
+    let key = world
+        .events
+        .iter()
+        .find(|(_, e)| {
+            e.organizer_id == first.id && e.recurrence.is_none() && !e.cancelled && e.end < now
+                && e.meeting_id.as_ref().is_some_and(|m| {
+                    world.meetings.iter().any(|x| &x.id == m && !x.reports.is_empty())
+                })
+        })
+        .map(|(k, _)| *k);
+    if let Some(e) = key.and_then(|k| world.events.get_mut(&k)) {
+        e.attendees.push(Attendee {
+            name: second.display_name.clone(),
+            address: second.mail.clone().unwrap_or_else(|| second.upn.clone()),
+            kind: "required".into(),
+        });
+        let mid = e.meeting_id.clone();
+        if let Some(m) = world.meetings.iter_mut().find(|m| Some(&m.id) == mid.as_ref()) {
+            m.co_organizers.push(second.id.clone());
+        }
+    }
+    // The channel meeting: one event, but the reports of the channel's last three meetings.
+    let home = world.tenant.id.clone();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let start = today
+        .checked_sub(3.days())
+        .unwrap_or(today)
+        .at(14, 0, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .unwrap_or(now);
+    let end = start + SignedDuration::from_mins(60);
+    let key = add_teams_event(world, rng, first, "Staff channel: weekly briefing", start, end, None, now);
+    let channel = format!("19:{}@thread.tacv2", rng.token(32));
+    let join = format!(
+        "https://teams.microsoft.com/l/meetup-join/{}/{}?context=%7b%22Tid%22%3a%22{home}%22%2c%22Oid%22%3a%22{}%22%7d",
+        channel.replace(':', "%3a").replace('@', "%40"),
+        rng.digits(13),
+        first.id
+    );
+    let mid = world.events.get(&key).and_then(|e| e.meeting_id.clone());
+    if let Some(e) = world.events.get_mut(&key) {
+        e.join_url = Some(join.clone());
+        e.body_html = teams_body("The staff channel's weekly briefing.", Some(&join));
+    }
+    if let Some(m) = world.meetings.iter_mut().find(|m| Some(&m.id) == mid.as_ref()) {
+        m.join_url = join;
+        m.thread_id = channel;
+        m.reports = (0..3i64)
+            .map(|w| {
+                let s = start - SignedDuration::from_hours(24 * 7 * w);
+                report(rng, &home, directory, first, s, s + SignedDuration::from_mins(60), 12)
+            })
+            .collect();
     }
 }
 
@@ -584,6 +656,7 @@ pub fn new_meeting(
     OnlineMeeting {
         id,
         organizer_id: host.id.clone(),
+        co_organizers: Vec::new(),
         join_url,
         join_meeting_id,
         passcode,

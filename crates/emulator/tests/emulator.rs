@@ -1042,3 +1042,47 @@ async fn injected_throttling_uses_both_retry_after_forms() {
     }
     assert_eq!(forms.len(), 2, "both seconds and HTTP-date forms");
 }
+
+/// Graph keeps attendance reports for one year (resources/meetingattendancereport.md): older
+/// reports are gone from the list, so only a local archive still has them.
+#[tokio::test]
+async fn reports_older_than_a_year_are_forgotten() {
+    let t = T::new(&[]).await;
+    let r = t
+        .http
+        .post(format!("{}/bulk", t.emu.info.admin))
+        .json(&serde_json::json!({"count": 40, "min": 3, "max": 5, "daysBack": 700, "hosts": [t.host(0)]}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    let year_ago = jiff::Timestamp::now() - jiff::SignedDuration::from_hours(24 * 365);
+    let (old, recent): (Vec<_>, Vec<_>) = {
+        let world = t.emu.shared.world();
+        world
+            .meetings
+            .iter()
+            .filter(|m| m.organizer_id == id && m.reports.len() == 1)
+            .map(|m| (m.id.clone(), m.reports[0].end))
+            .partition(|(_, end)| *end <= year_ago)
+    };
+    assert!(!old.is_empty() && !recent.is_empty(), "the bulk spans both sides of a year");
+    for (mid, _) in old.iter().take(3) {
+        let (s, b, _) = t
+            .get(&token, &format!("/users/{id}/onlineMeetings/{}/attendanceReports", urlencoding(mid)))
+            .await;
+        assert_eq!(s, 200);
+        assert_eq!(b["value"].as_array().unwrap().len(), 0, "older than a year: gone");
+    }
+    let (mid, _) = &recent[0];
+    let (_, b, _) = t
+        .get(&token, &format!("/users/{id}/onlineMeetings/{}/attendanceReports", urlencoding(mid)))
+        .await;
+    assert_eq!(b["value"].as_array().unwrap().len(), 1);
+}
+
+fn urlencoding(s: &str) -> String {
+    url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}

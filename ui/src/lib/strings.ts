@@ -155,7 +155,7 @@ export const t = {
     anyRole: "All roles",
     anyStatus: "All statuses",
     cols: { name: "Name", email: "E-mail", role: "Role", first: "First join", last: "Last leave", time: "Time", share: "Share", joins: "Joins", status: "Status", total: "Total" },
-    kind: { member: "", guest: "guest", anonymous: "anonymous", phone: "phone" },
+    kind: { member: "", guest: "guest", anonymous: "anonymous", phone: "phone", unknown: "member or guest: unknown" },
     status: { completed: "Completed", partial: "Partial", noShow: "No-show" },
     intervals: "Join and leave times",
     export: "Export CSV…",

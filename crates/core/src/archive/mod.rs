@@ -128,21 +128,11 @@ fn db_err(e: rusqlite::Error) -> CoreError {
 }
 
 fn kind_str(k: ParticipantKind) -> &'static str {
-    match k {
-        ParticipantKind::Member => "member",
-        ParticipantKind::Guest => "guest",
-        ParticipantKind::Anonymous => "anonymous",
-        ParticipantKind::Phone => "phone",
-    }
+    k.as_str()
 }
 
 fn kind_of(s: &str) -> ParticipantKind {
-    match s {
-        "guest" => ParticipantKind::Guest,
-        "anonymous" => ParticipantKind::Anonymous,
-        "phone" => ParticipantKind::Phone,
-        _ => ParticipantKind::Member,
-    }
+    ParticipantKind::parse(s)
 }
 
 /// A digest of what a session says (not when it was fetched), to notice changed copies.

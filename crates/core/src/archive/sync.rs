@@ -71,13 +71,20 @@ impl SyncSummary {
     }
 }
 
-/// The ended Teams meetings a host organised in the range, one per join URL.
-fn meetings_of(list: Vec<Webinar>) -> Vec<Webinar> {
+/// The ended Teams meetings of the hosts in the range, one per join URL: the organizer's copy when
+/// the organizer is a host, else a co-organizer's (who may read the reports too). Channel meetings
+/// come back apart: their reports list holds every meeting of the channel.
+fn meetings_of(list: Vec<Webinar>) -> (Vec<Webinar>, Vec<Webinar>) {
     let mut seen = HashSet::new();
-    list.into_iter()
-        .filter(|w| w.state == WebinarState::Ended && w.teams && w.is_organizer && !w.cancelled)
+    let mut ended: Vec<Webinar> = list
+        .into_iter()
+        .filter(|w| w.state == WebinarState::Ended && w.teams && !w.cancelled)
+        .collect();
+    ended.sort_by_key(|w| !w.is_organizer);
+    ended
+        .into_iter()
         .filter(|w| w.join_url.as_ref().is_some_and(|j| seen.insert(j.clone())))
-        .collect()
+        .partition(|w| !w.join_url.as_deref().is_some_and(crate::attendance::is_channel_meeting))
 }
 
 struct Ctx {
@@ -85,7 +92,7 @@ struct Ctx {
     archive: Arc<Archive>,
     conn: Connection,
     users: tokio::sync::Mutex<HashMap<String, Option<String>>>,
-    home: String,
+    home: crate::attendance::Home,
     threshold: f64,
 }
 
@@ -275,16 +282,11 @@ pub async fn sync_with(
     }
     let hosts_failed = range.problems.clone();
     let webinars_count = range.webinars.len() as u32;
-    let meetings = meetings_of(range.webinars);
+    let (meetings, channel) = meetings_of(range.webinars);
     // The connection's one client; count only what this sync sends from here on.
     let graph = conn.graph()?;
+    let home = crate::attendance::home_of(conn).await;
     let base = graph.counters();
-    let home = conn
-        .token(false)
-        .await?
-        .claims()
-        .and_then(|c| c["tid"].as_str().map(str::to_string))
-        .unwrap_or_else(|| conn.tenant.clone());
     let ctx = Arc::new(Ctx {
         graph: graph.clone(),
         archive,
@@ -297,6 +299,10 @@ pub async fn sync_with(
         webinars: webinars_count,
         meetings: meetings.len() as u32,
         hosts_failed,
+        unavailable: channel
+            .iter()
+            .map(|w| (format!("{} ({})", w.subject, w.start), "a Teams channel meeting: Graph lists the attendance of every meeting in the channel under it".to_string()))
+            .collect(),
         ..Default::default()
     };
     let mut state = SyncProgress {

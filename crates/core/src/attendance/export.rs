@@ -310,12 +310,7 @@ impl Cells {
 }
 
 fn kind(k: ParticipantKind) -> &'static str {
-    match k {
-        ParticipantKind::Member => "member",
-        ParticipantKind::Guest => "guest",
-        ParticipantKind::Anonymous => "anonymous",
-        ParticipantKind::Phone => "phone",
-    }
+    k.as_str()
 }
 
 fn status(c: Completion) -> &'static str {

@@ -338,9 +338,13 @@ pub fn parse_teams_download(
             let kind = match &address {
                 None if name.trim_start().starts_with('+') => ParticipantKind::Phone,
                 None => ParticipantKind::Anonymous,
+                // The domain after the last `@`, compared exactly: "evil-northwind.example"
+                // is not "northwind.example".
                 Some(a)
                     if !home_domain.is_empty()
-                        && !a.to_lowercase().ends_with(&home_domain.to_lowercase()) =>
+                        && !a
+                            .rsplit_once('@')
+                            .is_some_and(|(_, d)| d.eq_ignore_ascii_case(home_domain.trim())) =>
                 {
                     ParticipantKind::Guest
                 }

@@ -41,6 +41,54 @@ pub enum ParticipantKind {
     Anonymous,
     /// Dialled in by phone.
     Phone,
+    /// Signed in, but nothing reliable says from where: Graph's records carry `tenantId: null`
+    /// even for members (api-reference/v1.0/api/attendancerecord-list.md examples) and this one
+    /// has no e-mail to go by.
+    Unknown,
+}
+
+impl ParticipantKind {
+    /// The word in exports and the archive.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ParticipantKind::Member => "member",
+            ParticipantKind::Guest => "guest",
+            ParticipantKind::Anonymous => "anonymous",
+            ParticipantKind::Phone => "phone",
+            ParticipantKind::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(s: &str) -> ParticipantKind {
+        match s {
+            "guest" => ParticipantKind::Guest,
+            "anonymous" => ParticipantKind::Anonymous,
+            "phone" => ParticipantKind::Phone,
+            "unknown" => ParticipantKind::Unknown,
+            _ => ParticipantKind::Member,
+        }
+    }
+}
+
+/// Who "we" are when telling members from guests: the home tenant and its e-mail domains.
+#[derive(Clone, Debug, Default)]
+pub struct Home {
+    pub tenant: String,
+    /// Lower-case domains of the tenant (verified domains, else the hosts' mail and UPN domains).
+    pub domains: Vec<String>,
+}
+
+impl Home {
+    /// The e-mail's domain (after the last `@`) is one of ours or a sub-domain of one.
+    pub fn owns(&self, email: &str) -> bool {
+        let Some((_, domain)) = email.trim().rsplit_once('@') else {
+            return false;
+        };
+        let domain = domain.to_ascii_lowercase();
+        self.domains
+            .iter()
+            .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -179,7 +227,9 @@ pub fn merge_intervals(
     (total, v.first().map(|x| x.0), v.iter().map(|x| x.1).max())
 }
 
-fn classify(r: &AttendanceRecord, home_tenant: &str) -> ParticipantKind {
+/// Member or guest from what is reliable: the e-mail's domain against the tenant's, then the
+/// identity's tenant when Graph fills it in; "unknown" when neither says.
+fn classify(r: &AttendanceRecord, home: &Home) -> ParticipantKind {
     let email = r.email_address.as_deref().unwrap_or("").trim();
     let name = r
         .identity
@@ -190,13 +240,20 @@ fn classify(r: &AttendanceRecord, home_tenant: &str) -> ParticipantKind {
     let looks_like_phone = name.trim_start().starts_with('+')
         && name.chars().filter(char::is_ascii_digit).count() >= 6;
     if email.is_empty() && (looks_like_phone || r.email_address.as_deref() == Some("")) {
-        ParticipantKind::Phone
-    } else if email.is_empty() && tenant.is_none() {
-        ParticipantKind::Anonymous
-    } else if tenant.is_some_and(|t| !t.eq_ignore_ascii_case(home_tenant)) {
-        ParticipantKind::Guest
-    } else {
-        ParticipantKind::Member
+        return ParticipantKind::Phone;
+    }
+    if !email.is_empty() {
+        if home.owns(email) || tenant.is_some_and(|t| t.eq_ignore_ascii_case(&home.tenant)) {
+            return ParticipantKind::Member;
+        }
+        return ParticipantKind::Guest;
+    }
+    match tenant {
+        Some(t) if t.eq_ignore_ascii_case(&home.tenant) => ParticipantKind::Member,
+        Some(_) => ParticipantKind::Guest,
+        // Teams marks people who joined without signing in "(Unverified)".
+        None if name.trim_end().ends_with("(Unverified)") => ParticipantKind::Anonymous,
+        None => ParticipantKind::Unknown,
     }
 }
 
@@ -213,7 +270,7 @@ pub fn session_of(
     report: &AttendanceReport,
     records: &[AttendanceRecord],
     scheduled_seconds: i64,
-    home_tenant: &str,
+    home: &Home,
     threshold: f64,
 ) -> Session {
     let mut attendees: Vec<Attendee> = records
@@ -247,7 +304,7 @@ pub fn session_of(
                 key,
                 name,
                 email,
-                kind: classify(r, home_tenant),
+                kind: classify(r, home),
                 role: r.role.as_str().to_string(),
                 first_join: first.map(|t| t.to_string()),
                 last_leave: last.map(|t| t.to_string()),
@@ -355,8 +412,10 @@ pub async fn for_webinar(
             limit,
         ));
     }
-    if !webinar.is_organizer {
-        return Ok(not_available(webinar, threshold, Availability::NotAvailable, format!("{} is an attendee of this meeting, not its organizer: only the organizer's reports can be read. Add the organizer as a host.", webinar.host)));
+    // Channel meetings: Teams lists the reports of every meeting in the channel under each one
+    // (the warning on Learn's meetingattendancereport-list page), so they cannot be told apart.
+    if is_channel_meeting(&join) {
+        return Ok(not_available(webinar, threshold, Availability::NotAvailable, "This is a Teams channel meeting: Graph lists the attendance of every meeting in the channel under it, so Rollcall cannot tell this webinar's sessions apart. Use the attendance download from the meeting in Teams and import it."));
     }
     let graph = conn.graph()?;
     let user = find_mailbox(conn, &webinar.host).await?.ok_or_else(|| {
@@ -380,6 +439,13 @@ pub async fn for_webinar(
             }
         );
         let ce = conn.explain(e);
+        // Only the organizer or a co-organizer may read reports (meetingattendancereport-get.md):
+        // a host who merely attends is told so, whatever shape Graph's refusal takes.
+        if !webinar.is_organizer
+            && (per_meeting || matches!(ce.code, ErrorCode::PermissionMissing | ErrorCode::NotFound))
+        {
+            return Ok(not_available(webinar, threshold, Availability::NotAvailable, format!("{} is an attendee of this meeting, not its organizer or a co-organizer: only they can read its reports. Add the organizer as a host.", webinar.host)));
+        }
         match ce.code {
             ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing => Ok(not_available(
                 webinar,
@@ -422,7 +488,7 @@ pub async fn for_webinar(
         Ok(r) => r,
         Err(e) => return explain_403(e),
     };
-    let home = user_home_tenant(conn).await;
+    let home = home_of(conn).await;
     let (start, end) = (
         webinar.start.parse::<Timestamp>().ok(),
         webinar.end.parse::<Timestamp>().ok(),
@@ -519,11 +585,14 @@ pub async fn for_range(
     // Meetings in flight at once: the connection's one client also holds each mailbox to 4, and
     // Rollcall shares the LMS's own per-app budget (concepts/throttling-limits.md).
     let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(MEETINGS_IN_FLIGHT));
-    for w in range
+    // Co-organizers read reports too; where the organizer is also a host, their copy is read.
+    let mut ended: Vec<Webinar> = range
         .webinars
         .into_iter()
-        .filter(|w| w.state == WebinarState::Ended && !w.cancelled && w.is_organizer)
-    {
+        .filter(|w| w.state == WebinarState::Ended && !w.cancelled)
+        .collect();
+    ended.sort_by_key(|w| !w.is_organizer);
+    for w in ended {
         let Some(join) = w.join_url.clone() else {
             continue;
         };
@@ -567,6 +636,13 @@ pub async fn for_range(
         notes,
         unread: range.problems,
     })
+}
+
+/// A Teams channel meeting, by its join URL: the chat thread is the channel's (`@thread.tacv2`,
+/// percent-encoded in the URL), not a meeting's own (`19:meeting_…@thread.v2`).
+pub fn is_channel_meeting(join_url: &str) -> bool {
+    let u = join_url.to_ascii_lowercase();
+    u.contains("%40thread.tacv2") || u.contains("@thread.tacv2")
 }
 
 /// Meetings read at once over a range, by attendance and sync alike: enough to keep every host's
@@ -618,13 +694,40 @@ pub fn select_session(
 }
 
 /// The tenant id (GUID) of the connection, from the token: `conn.tenant` may be a domain.
-async fn user_home_tenant(conn: &Connection) -> String {
-    conn.token(false)
+/// The home tenant (from the token) and its domains: the verified domains when the app may read
+/// the organization, else the domains of the hosts' own addresses.
+pub async fn home_of(conn: &Connection) -> Home {
+    let tenant = conn
+        .token(false)
         .await
         .ok()
         .and_then(|t| t.claims())
         .and_then(|c| c["tid"].as_str().map(str::to_string))
-        .unwrap_or_else(|| conn.tenant.clone())
+        .unwrap_or_else(|| conn.tenant.clone());
+    let verified: Option<Vec<String>> = match conn.graph() {
+        Ok(g) => g
+            .get_json::<serde_json::Value>(Request::get("/organization?$select=verifiedDomains"))
+            .await
+            .ok()
+            .and_then(|v| {
+                let names: Vec<String> = v["value"][0]["verifiedDomains"]
+                    .as_array()?
+                    .iter()
+                    .filter_map(|d| d["name"].as_str().map(str::to_ascii_lowercase))
+                    .collect();
+                (!names.is_empty()).then_some(names)
+            }),
+        Err(_) => None,
+    };
+    let mut domains = verified.unwrap_or_else(|| {
+        conn.hosts
+            .iter()
+            .filter_map(|h| h.rsplit_once('@').map(|(_, d)| d.to_ascii_lowercase()))
+            .collect()
+    });
+    domains.sort();
+    domains.dedup();
+    Home { tenant, domains }
 }
 
 #[cfg(test)]

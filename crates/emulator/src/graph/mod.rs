@@ -892,13 +892,7 @@ fn meetings(
                 "joinmeetingidsettings/joinmeetingid" => m.join_meeting_id == *value,
                 _ => false,
             })
-            .map(|m| {
-                if !m.organizer_id.eq_ignore_ascii_case(&user.id) {
-                    None
-                } else {
-                    Some(meeting_json(m, &world))
-                }
-            })
+            .map(|m| m.organised_by(&user.id).then(|| meeting_json(m, &world)))
             .collect::<Option<Vec<_>>>()
             .unwrap_or_default();
         if !["joinweburl", "joinmeetingidsettings/joinmeetingid"]
@@ -907,8 +901,7 @@ fn meetings(
             return graph_error(ctx, 400, "BadRequest", &format!("Could not find a property named '{prop}' on type 'microsoft.graph.onlineMeeting'."));
         }
         let organizer_mismatch = world.meetings.iter().any(|m| {
-            (m.join_url == *value || m.join_meeting_id == *value)
-                && !m.organizer_id.eq_ignore_ascii_case(&user.id)
+            (m.join_url == *value || m.join_meeting_id == *value) && !m.organised_by(&user.id)
         });
         if organizer_mismatch {
             return graph_error(
@@ -930,17 +923,23 @@ fn meetings(
     let Some(meeting) = world.meetings.iter().find(|m| m.id == rest[0]) else {
         return graph_error(ctx, 404, "NotFound", "The meeting was not found.");
     };
-    if !meeting.organizer_id.eq_ignore_ascii_case(&user.id) {
+    if !meeting.organised_by(&user.id) {
         return graph_error(
             ctx,
             403,
             "Forbidden",
-            "Only the organizer can read the artifacts of this meeting.",
+            "Only the organizer or a co-organizer can read the artifacts of this meeting.",
         );
     }
     let now = Timestamp::now();
-    // A report exists only once its session has ended; the list holds the newest 50.
-    let mut reports: Vec<&Report> = meeting.reports.iter().filter(|r| r.end <= now).collect();
+    // A report exists only once its session has ended and is kept for one year
+    // (resources/meetingattendancereport.md); the list holds the newest 50.
+    let year_ago = now - jiff::SignedDuration::from_hours(24 * 365);
+    let mut reports: Vec<&Report> = meeting
+        .reports
+        .iter()
+        .filter(|r| r.end <= now && r.end > year_ago)
+        .collect();
     reports.sort_by_key(|r| std::cmp::Reverse(r.end));
     let mctx = format!("{context_base}('{}')", meeting.id);
     match rest[1..] {
@@ -1064,7 +1063,10 @@ fn record_json(r: &Record) -> Value {
         "emailAddress": r.email,
         "totalAttendanceInSeconds": r.total_seconds(),
         "role": r.role,
-        "identity": {"id": r.id, "displayName": r.display_name, "tenantId": r.tenant_id},
+        // As the documented records show it: `tenantId` null even for members of the tenant
+        // (api-reference/v1.0/api/attendancerecord-list.md, meetingattendancereport-get.md), the
+        // identity typed (resources/attendancerecord.md). Clients must not rely on it.
+        "identity": {"@odata.type": "#microsoft.graph.communicationsUserIdentity", "id": r.id, "displayName": r.display_name, "tenantId": null},
         "registrationId": null,
         "attendanceIntervals": r.intervals.iter().map(|i| json!({
             "joinDateTime": i.join.map(tz::offset),
@@ -1269,7 +1271,8 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
                 ctx,
                 400,
                 "BadRequest",
-                "Write request id : {id} does not contain Content-Type header or body.",
+                // The id of the offending step, as Graph names it (concepts/json-batching.md).
+                &format!("Write request id : {} does not contain Content-Type header or body.", r["id"].as_str().unwrap_or_default()),
             );
         }
     }
