@@ -2,7 +2,7 @@
 // auth modes. The browser sign-in uses the test seam (ROLLCALL_TEST_AUTHORIZE_URL_FILE): the app
 // writes the authorize URL to a file instead of opening a browser, and this test plays the browser.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -14,6 +14,7 @@ let info;
 let s;
 let data;
 let urlFile;
+let saveDir;
 const output = [];
 
 before(async () => {
@@ -21,10 +22,12 @@ before(async () => {
   ({ proc: emulator, info } = await startEmulator(cli, ["--scenario", "secret-renewed"]));
   data = mkdtempSync(join(tmpdir(), "rollcall-e2e-conn-"));
   urlFile = join(data, "authorize-url.txt");
+  saveDir = mkdtempSync(join(tmpdir(), "rollcall-e2e-conn-save-"));
   s = await openApp({
     env: {
       ROLLCALL_DATA_DIR: data,
       ROLLCALL_TEST_AUTHORIZE_URL_FILE: urlFile,
+      ROLLCALL_TEST_SAVE_DIR: saveDir,
       ROLLCALL_KEYRING_SERVICE: `app.rollcall.e2e-${process.pid}`,
       ROLLCALL_LOG: "debug",
     },
@@ -108,4 +111,53 @@ test("user-delegated: sign in through the browser, then the status shows the use
     assert.ok(!log.includes(value), `the ${what} is in the log`);
   }
   assert.ok(!/eyJ[\w-]+\.eyJ/.test(file + log), "no token (JWT) in the file or the log");
+});
+
+test("user-delegated: the calendar, attendance, export and sync work for the signed-in host", async () => {
+  // The delegated profile (signed in as the first host above) becomes the active connection.
+  await s.click('[data-page="settings"]');
+  const use = '[data-name="Northwind user"] [data-testid="use-profile"]';
+  if (await s.find(use).then(() => true, () => false)) await s.click(use);
+  await s.waitText('[data-testid="tenant-line"]', /Northwind user/, "the delegated connection active");
+  const [me, other] = info.hosts;
+
+  // Calendar: the signed-in host's webinars; the other host is explained, not a 403.
+  await s.click('[data-page="calendar"]');
+  const problem = await s.waitText('[data-testid="host-problem"]', /Signed in as/, "the other host's explanation");
+  assert.ok(problem.includes(other), problem);
+  assert.match(problem, /application mode/);
+  const { event } = await s.createWebinar("Delegated e2e webinar");
+  await s.cancelWebinar(event, "Made and cancelled in user sign-in mode");
+  await s.shot("calendar-delegated.png");
+
+  // Attendance of one of the signed-in host's ended webinars (the first with a report).
+  await s.click('[data-page="attendance"]');
+  await waitFor(() => s.find('[data-testid="attendance-webinar"]'), "the ended webinars");
+  const items = await s.wd("POST", `/session/${s.id}/elements`, { using: "css selector", value: '[data-testid="attendance-webinar"]' });
+  let opened = false;
+  for (const el of items.slice(0, 8)) {
+    const id = Object.values(el)[0];
+    await s.wd("POST", `/session/${s.id}/element/${id}/click`, {});
+    const text = await waitFor(async () => {
+      const count = await s.text('[data-testid="attendee-count"]').catch(() => "");
+      const note = await s.text('[data-testid="attendance-note"]').catch(() => "");
+      return count || note || false;
+    }, "the attendance or its note");
+    if (/^\d+ attendees$/.test(text)) {
+      opened = true;
+      break;
+    }
+  }
+  assert.ok(opened, "one of the signed-in host's ended webinars has a report");
+  await s.clickWhenReady('[data-testid="export-csv"]', "Export CSV");
+  await s.waitText('[data-testid="export-done"]', /rows written to/, "the export");
+  assert.ok(readdirSync(saveDir).some((f) => f.endsWith(".csv")));
+
+  // Sync: the signed-in host archived, the other listed as not read.
+  await s.clickWhenReady('[data-testid="sync-period"]', "Save the period to the archive");
+  await s.waitText('[data-testid="sync-done"]', /new reports/, "the sync summary");
+  const missing = await s.waitText('[data-testid="sync-hosts-failed"] p', /could not be read/, "the hosts not read");
+  assert.ok(missing.includes(other) && !missing.includes(me), missing);
+  assert.match(await s.text('[data-testid="sync-hosts-failed"] li'), /application mode/);
+  await s.shot("attendance-delegated.png");
 });

@@ -94,7 +94,9 @@ enum Command {
         action: webinars::Action,
     },
     /// Export Teams attendance of the hosts' webinars in a date range to a CSV file that opens
-    /// cleanly in Excel. Exit code 0 when written (notes about unavailable reports go to stderr).
+    /// cleanly in Excel. Exit code 0 when every host was read (notes about unavailable reports go
+    /// to stderr); when a host could not be read, the cause's code (77 refused, 69 unavailable):
+    /// with no file when no host could be read, with the others' rows when some could.
     Export {
         #[command(flatten)]
         conn: connection::ConnectionArgs,

@@ -165,7 +165,7 @@ fn check_exits_1_on_a_failure_0_when_all_pass_and_2_when_it_cannot_run() {
         .collect();
     assert_eq!(
         statuses,
-        ["passed", "passed", "warning", "passed", "passed", "passed", "passed", "waiting"],
+        ["passed", "passed", "warning", "passed", "passed", "passed", "passed", "waiting", "waiting"],
         "the demo secret expires in 10 days: a warning, not a failure"
     );
 
@@ -619,15 +619,27 @@ fn an_export_or_sync_missing_a_host_says_so_in_its_exit_code() {
     let emu = Emulator::start_with(&["--scenario", "mailbox-scoped"]);
     let dir = std::env::temp_dir().join(format!("rollcall-partial-{}", uuid_like()));
     std::fs::create_dir_all(&dir).unwrap();
-    let (megan, adele) = ("megan.bowen@northwind.example", "adele.vance@northwind.example");
+    let (megan, adele) = (
+        "megan.bowen@northwind.example",
+        "adele.vance@northwind.example",
+    );
     let export = |hosts: &[&str], out: &std::path::Path| {
         let mut args: Vec<String> = vec!["export".into()];
         for h in hosts {
             args.extend(["--host".into(), h.to_string()]);
         }
         args.extend(
-            ["--from", &day(-60), "--to", &day(0), "--out", out.to_str().unwrap(), "--time-zone", "UTC"]
-                .map(String::from),
+            [
+                "--from",
+                &day(-60),
+                "--to",
+                &day(0),
+                "--out",
+                out.to_str().unwrap(),
+                "--time-zone",
+                "UTC",
+            ]
+            .map(String::from),
         );
         emu.run(&args)
     };
@@ -636,24 +648,45 @@ fn an_export_or_sync_missing_a_host_says_so_in_its_exit_code() {
     let r = export(&[megan], &none);
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(77), "{stderr}");
-    assert!(stderr.contains(megan) && stderr.contains("Exchange Online"), "{stderr}");
+    assert!(
+        stderr.contains(megan) && stderr.contains("Exchange Online"),
+        "{stderr}"
+    );
     assert!(!none.exists(), "no empty CSV that looks like success");
     // Megan and Adele: Adele's rows are written, Megan is named, the exit code says it is partial.
     let some = dir.join("some.csv");
     let r = export(&[megan, adele], &some);
     let stderr = String::from_utf8_lossy(&r.stderr);
     assert_eq!(r.status.code(), Some(77), "{stderr}");
-    assert!(stderr.contains("Partial export") && stderr.contains(megan), "{stderr}");
+    assert!(
+        stderr.contains("Partial export") && stderr.contains(megan),
+        "{stderr}"
+    );
     let csv = std::fs::read_to_string(&some).unwrap();
     assert!(csv.lines().count() > 1, "Adele's attendance is in the file");
     // The same for sync: Adele archived, Megan listed, exit 77.
     let archive = dir.join("archive.sqlite");
     let r = emu.run(&[
-        "sync", "--host", megan, "--host", adele, "--from", &day(-60), "--to", &day(0),
-        "--archive", archive.to_str().unwrap(),
+        "sync",
+        "--host",
+        megan,
+        "--host",
+        adele,
+        "--from",
+        &day(-60),
+        "--to",
+        &day(0),
+        "--archive",
+        archive.to_str().unwrap(),
     ]);
-    let (stdout, stderr) = (String::from_utf8_lossy(&r.stdout), String::from_utf8_lossy(&r.stderr));
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&r.stdout),
+        String::from_utf8_lossy(&r.stderr),
+    );
     assert_eq!(r.status.code(), Some(77), "{stdout}\n{stderr}");
-    assert!(stdout.contains(&format!("host not read: {megan}")), "{stdout}");
+    assert!(
+        stdout.contains(&format!("host not read: {megan}")),
+        "{stdout}"
+    );
     assert!(!stdout.contains(&format!("host not read: {adele}")));
 }

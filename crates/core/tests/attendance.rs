@@ -107,7 +107,10 @@ async fn series_sessions_and_exports_equal_the_emulators_data() {
         .records
         .iter()
         .map(|rec| {
-            let name = if rec.display_name.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            let name = if rec
+                .display_name
+                .starts_with(['=', '+', '-', '@', '\t', '\r'])
+            {
                 format!("'{}", rec.display_name)
             } else {
                 rec.display_name.clone()
@@ -245,10 +248,18 @@ async fn hostile_names_come_out_inert_and_unchanged_in_meaning() {
     // Graph's records carry tenantId null even for members, so member/guest comes from the e-mail
     // domain: guests from Fabrikam are guests, the tenant's own people members, and someone signed
     // in without an e-mail is "unknown", not guessed.
-    for a in all.iter().flat_map(|w| &w.sessions).flat_map(|s| &s.attendees) {
+    for a in all
+        .iter()
+        .flat_map(|w| &w.sessions)
+        .flat_map(|s| &s.attendees)
+    {
         match a.email.as_deref() {
-            Some(e) if e.ends_with("@fabrikam.example") => assert_eq!(a.kind, ParticipantKind::Guest, "{e}"),
-            Some(e) if e.ends_with("@northwind.example") => assert_eq!(a.kind, ParticipantKind::Member, "{e}"),
+            Some(e) if e.ends_with("@fabrikam.example") => {
+                assert_eq!(a.kind, ParticipantKind::Guest, "{e}")
+            }
+            Some(e) if e.ends_with("@northwind.example") => {
+                assert_eq!(a.kind, ParticipantKind::Member, "{e}")
+            }
             _ => {}
         }
     }
@@ -353,13 +364,15 @@ fn a_failed_export_leaves_no_file_behind() {
 #[tokio::test]
 async fn co_organizers_read_reports_and_channel_meetings_are_explained() {
     let emu = common::emulator(&[]).await;
-    let (megan, adele) = (emu.info.hosts[0].clone(), emu.info.hosts[1].clone());
-    let conn = common::app_conn(&emu, &[adele.clone()]);
+    let (megan, adele) = (vec![emu.info.hosts[0].clone()], vec![emu.info.hosts[1].clone()]);
+    let conn = common::app_conn(&emu, &adele);
     let (from, to) = (
         Timestamp::now() - SignedDuration::from_hours(24 * 95),
         Timestamp::now(),
     );
-    let range = webinars::list(&conn, &[adele.clone()], from, to, true).await.unwrap();
+    let range = webinars::list(&conn, &adele, from, to, true)
+        .await
+        .unwrap();
     // By properties: an ended, not cancelled copy in Adele's calendar she does not organise.
     let copy = range
         .webinars
@@ -370,18 +383,32 @@ async fn co_organizers_read_reports_and_channel_meetings_are_explained() {
     assert_eq!(wa.availability, Availability::Ready, "{:?}", wa.note);
     assert!(!wa.sessions.is_empty());
     // Over a range the co-organised meeting is read through Adele.
-    let got = attendance::for_range(&conn, &[adele.clone()], from, to, 0.8).await.unwrap();
-    assert!(got.webinars.iter().any(|w| w.webinar.join_url == copy.join_url));
+    let got = attendance::for_range(&conn, &adele, from, to, 0.8)
+        .await
+        .unwrap();
+    assert!(got
+        .webinars
+        .iter()
+        .any(|w| w.webinar.join_url == copy.join_url));
 
-    let conn = common::app_conn(&emu, &[megan.clone()]);
-    let range = webinars::list(&conn, &[megan.clone()], from, to, true).await.unwrap();
+    let conn = common::app_conn(&emu, &megan);
+    let range = webinars::list(&conn, &megan, from, to, true)
+        .await
+        .unwrap();
     let channel = range
         .webinars
         .iter()
-        .find(|w| w.join_url.as_deref().is_some_and(attendance::is_channel_meeting))
+        .find(|w| {
+            w.join_url
+                .as_deref()
+                .is_some_and(attendance::is_channel_meeting)
+        })
         .expect("Megan has a channel meeting");
     let wa = attendance::for_webinar(&conn, channel, 0.8).await.unwrap();
     assert_eq!(wa.availability, Availability::NotAvailable);
     assert!(wa.note.unwrap().contains("channel meeting"));
-    assert!(wa.sessions.is_empty(), "no other meeting's sessions filed under it");
+    assert!(
+        wa.sessions.is_empty(),
+        "no other meeting's sessions filed under it"
+    );
 }

@@ -100,11 +100,24 @@ fn a_malformed_download_names_the_line_and_writes_nothing() {
 fn a_look_alike_domain_is_a_guest() {
     use rollcall_core::attendance::ParticipantKind;
     let file = FILE
-        .replace("ann.lee@northwind.example\tann.lee@northwind.example", "ann.lee@evilnorthwind.example\tann.lee@evilnorthwind.example")
-        .replace("ann.lee@northwind.example\tAttendee", "ann.lee@evilnorthwind.example\tAttendee");
+        .replace(
+            "ann.lee@northwind.example\tann.lee@northwind.example",
+            "ann.lee@evilnorthwind.example\tann.lee@evilnorthwind.example",
+        )
+        .replace(
+            "ann.lee@northwind.example\tAttendee",
+            "ann.lee@evilnorthwind.example\tAttendee",
+        );
     let tz = TimeZone::get("America/New_York").unwrap();
     let imp = parse_teams_download(file.as_bytes(), &tz, "northwind.example", 0.8).unwrap();
-    let kind = |n: &str| imp.session.attendees.iter().find(|a| a.name == n).unwrap().kind;
+    let kind = |n: &str| {
+        imp.session
+            .attendees
+            .iter()
+            .find(|a| a.name == n)
+            .unwrap()
+            .kind
+    };
     assert_eq!(kind("Ann Lee"), ParticipantKind::Guest);
     assert_eq!(kind("Maria Ortiz"), ParticipantKind::Member);
 }

@@ -424,7 +424,9 @@ async fn teams_licences_of_every_cloud_and_state() {
         "lidia.holloway@northwind.example",
         "maria.ortiz@northwind.example",
     ];
-    let s = setup::check(&app_conn(&emu, &hosts), "hosts").await.unwrap();
+    let s = setup::check(&app_conn(&emu, &hosts), "hosts")
+        .await
+        .unwrap();
     let line = |h: &str| {
         s.detail
             .iter()
@@ -432,11 +434,27 @@ async fn teams_licences_of_every_cloud_and_state() {
             .unwrap_or_else(|| panic!("{h}: {:?}", s.detail))
             .clone()
     };
-    assert!(line(hosts[0]).contains("Teams licensed"), "GCC High: {}", line(hosts[0]));
-    assert!(line(hosts[1]).contains("grace period"), "{}", line(hosts[1]));
+    assert!(
+        line(hosts[0]).contains("Teams licensed"),
+        "GCC High: {}",
+        line(hosts[0])
+    );
+    assert!(
+        line(hosts[1]).contains("grace period"),
+        "{}",
+        line(hosts[1])
+    );
     assert!(line(hosts[2]).contains("suspended"), "{}", line(hosts[2]));
-    assert!(line(hosts[3]).contains("Teams licensed"), "stale entry: {}", line(hosts[3]));
-    assert_eq!(s.status, Status::Failed, "the suspended host fails the step");
+    assert!(
+        line(hosts[3]).contains("Teams licensed"),
+        "stale entry: {}",
+        line(hosts[3])
+    );
+    assert_eq!(
+        s.status,
+        Status::Failed,
+        "the suspended host fails the step"
+    );
     let summary = rollcall_core::setup::summary::fetch(&app_conn(&emu, &hosts))
         .await
         .unwrap();
@@ -450,28 +468,47 @@ async fn teams_licences_of_every_cloud_and_state() {
 async fn the_mailbox_scope_step_recommends_least_privilege_and_verifies_it() {
     for (scenario, status, says) in [
         ("secret-renewed", Status::Warning, "every other mailbox"),
-        ("mailbox-scoped", Status::Failed, "megan.bowen@northwind.example"),
+        (
+            "mailbox-scoped",
+            Status::Failed,
+            "megan.bowen@northwind.example",
+        ),
         ("mailbox-scoped-to-hosts", Status::Passed, "Scoped"),
     ] {
         let emu = emulator(&[scenario, "secret-renewed"]).await;
         let hosts: Vec<&str> = emu.info.hosts.iter().map(String::as_str).collect();
-        let s = setup::check(&app_conn(&emu, &hosts), "mailboxScope").await.unwrap();
+        let s = setup::check(&app_conn(&emu, &hosts), "mailboxScope")
+            .await
+            .unwrap();
         assert_eq!(s.status, status, "{scenario}: {:?}", s.detail);
         assert!(text(&s).contains(says), "{scenario}: {}", text(&s));
         let rbac = &s.scripts[0].value;
-        assert!(rbac.contains(&format!("New-ManagementRoleAssignment -App \"{}\" -Role \"Application Calendars.ReadWrite\"", emu.info.client_id)));
+        assert!(rbac.contains(&format!(
+            "New-ManagementRoleAssignment -App \"{}\" -Role \"Application Calendars.ReadWrite\"",
+            emu.info.client_id
+        )));
         assert!(rbac.contains("\"maria.ortiz@northwind.example\""));
         assert!(s.scripts[1].value.contains("New-ApplicationAccessPolicy"));
     }
     // A calendar call for a host outside the scope says so in the user's words.
     let emu = emulator(&["mailbox-scoped"]).await;
     let conn = app_conn(&emu, &GOOD_HOSTS);
-    let (from, to) = (jiff::Timestamp::now(), jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24));
-    let range = rollcall_core::webinars::list(&conn, &GOOD_HOSTS.map(String::from), from, to, false)
-        .await
-        .unwrap();
+    let (from, to) = (
+        jiff::Timestamp::now(),
+        jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24),
+    );
+    let range =
+        rollcall_core::webinars::list(&conn, &GOOD_HOSTS.map(String::from), from, to, false)
+            .await
+            .unwrap();
     let p = &range.problems[0];
     assert_eq!(p.host, "megan.bowen@northwind.example");
-    assert!(p.error.message.contains("Exchange Online keeps this app out"), "{}", p.error.message);
+    assert!(
+        p.error
+            .message
+            .contains("Exchange Online keeps this app out"),
+        "{}",
+        p.error.message
+    );
     assert!(p.error.hint.as_deref().unwrap().contains("Mailbox scope"));
 }

@@ -325,7 +325,10 @@ impl OnlineMeeting {
     /// The organizer or a co-organizer.
     pub fn organised_by(&self, user_id: &str) -> bool {
         self.organizer_id.eq_ignore_ascii_case(user_id)
-            || self.co_organizers.iter().any(|c| c.eq_ignore_ascii_case(user_id))
+            || self
+                .co_organizers
+                .iter()
+                .any(|c| c.eq_ignore_ascii_case(user_id))
     }
 
     /// A channel meeting: its chat is the channel's thread (`@thread.tacv2`), and its reports list

@@ -475,9 +475,15 @@ fn co_organized_and_channel_meetings(
         .events
         .iter()
         .find(|(_, e)| {
-            e.organizer_id == first.id && e.recurrence.is_none() && !e.cancelled && e.end < now
+            e.organizer_id == first.id
+                && e.recurrence.is_none()
+                && !e.cancelled
+                && e.end < now
                 && e.meeting_id.as_ref().is_some_and(|m| {
-                    world.meetings.iter().any(|x| &x.id == m && !x.reports.is_empty())
+                    world
+                        .meetings
+                        .iter()
+                        .any(|x| &x.id == m && !x.reports.is_empty())
                 })
         })
         .map(|(k, _)| *k);
@@ -488,7 +494,11 @@ fn co_organized_and_channel_meetings(
             kind: "required".into(),
         });
         let mid = e.meeting_id.clone();
-        if let Some(m) = world.meetings.iter_mut().find(|m| Some(&m.id) == mid.as_ref()) {
+        if let Some(m) = world
+            .meetings
+            .iter_mut()
+            .find(|m| Some(&m.id) == mid.as_ref())
+        {
             m.co_organizers.push(second.id.clone());
         }
     }
@@ -503,7 +513,16 @@ fn co_organized_and_channel_meetings(
         .map(|z| z.timestamp())
         .unwrap_or(now);
     let end = start + SignedDuration::from_mins(60);
-    let key = add_teams_event(world, rng, first, "Staff channel: weekly briefing", start, end, None, now);
+    let key = add_teams_event(
+        world,
+        rng,
+        first,
+        "Staff channel: weekly briefing",
+        start,
+        end,
+        None,
+        now,
+    );
     let channel = format!("19:{}@thread.tacv2", rng.token(32));
     let join = format!(
         "https://teams.microsoft.com/l/meetup-join/{}/{}?context=%7b%22Tid%22%3a%22{home}%22%2c%22Oid%22%3a%22{}%22%7d",
@@ -516,13 +535,25 @@ fn co_organized_and_channel_meetings(
         e.join_url = Some(join.clone());
         e.body_html = teams_body("The staff channel's weekly briefing.", Some(&join));
     }
-    if let Some(m) = world.meetings.iter_mut().find(|m| Some(&m.id) == mid.as_ref()) {
+    if let Some(m) = world
+        .meetings
+        .iter_mut()
+        .find(|m| Some(&m.id) == mid.as_ref())
+    {
         m.join_url = join;
         m.thread_id = channel;
         m.reports = (0..3i64)
             .map(|w| {
                 let s = start - SignedDuration::from_hours(24 * 7 * w);
-                report(rng, &home, directory, first, s, s + SignedDuration::from_mins(60), 12)
+                report(
+                    rng,
+                    &home,
+                    directory,
+                    first,
+                    s,
+                    s + SignedDuration::from_mins(60),
+                    12,
+                )
             })
             .collect();
     }

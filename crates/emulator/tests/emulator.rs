@@ -1068,17 +1068,36 @@ async fn reports_older_than_a_year_are_forgotten() {
             .map(|m| (m.id.clone(), m.reports[0].end))
             .partition(|(_, end)| *end <= year_ago)
     };
-    assert!(!old.is_empty() && !recent.is_empty(), "the bulk spans both sides of a year");
+    assert!(
+        !old.is_empty() && !recent.is_empty(),
+        "the bulk spans both sides of a year"
+    );
     for (mid, _) in old.iter().take(3) {
         let (s, b, _) = t
-            .get(&token, &format!("/users/{id}/onlineMeetings/{}/attendanceReports", urlencoding(mid)))
+            .get(
+                &token,
+                &format!(
+                    "/users/{id}/onlineMeetings/{}/attendanceReports",
+                    urlencoding(mid)
+                ),
+            )
             .await;
         assert_eq!(s, 200);
-        assert_eq!(b["value"].as_array().unwrap().len(), 0, "older than a year: gone");
+        assert_eq!(
+            b["value"].as_array().unwrap().len(),
+            0,
+            "older than a year: gone"
+        );
     }
     let (mid, _) = &recent[0];
     let (_, b, _) = t
-        .get(&token, &format!("/users/{id}/onlineMeetings/{}/attendanceReports", urlencoding(mid)))
+        .get(
+            &token,
+            &format!(
+                "/users/{id}/onlineMeetings/{}/attendanceReports",
+                urlencoding(mid)
+            ),
+        )
         .await;
     assert_eq!(b["value"].as_array().unwrap().len(), 1);
 }

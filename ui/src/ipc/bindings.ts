@@ -696,7 +696,13 @@ export type ParticipantKind =
 /**
  * Dialled in by phone.
  */
-"phone"
+"phone" | 
+/**
+ * Signed in, but nothing reliable says from where: Graph's records carry `tenantId: null`
+ * even for members (api-reference/v1.0/api/attendancerecord-list.md examples) and this one
+ * has no e-mail to go by.
+ */
+"unknown"
 export type Preferences = { 
 /**
  * `light` or `dark`; absent: follow the OS.

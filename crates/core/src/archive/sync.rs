@@ -84,7 +84,11 @@ fn meetings_of(list: Vec<Webinar>) -> (Vec<Webinar>, Vec<Webinar>) {
     ended
         .into_iter()
         .filter(|w| w.join_url.as_ref().is_some_and(|j| seen.insert(j.clone())))
-        .partition(|w| !w.join_url.as_deref().is_some_and(crate::attendance::is_channel_meeting))
+        .partition(|w| {
+            !w.join_url
+                .as_deref()
+                .is_some_and(crate::attendance::is_channel_meeting)
+        })
 }
 
 struct Ctx {

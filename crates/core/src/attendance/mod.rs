@@ -442,7 +442,8 @@ pub async fn for_webinar(
         // Only the organizer or a co-organizer may read reports (meetingattendancereport-get.md):
         // a host who merely attends is told so, whatever shape Graph's refusal takes.
         if !webinar.is_organizer
-            && (per_meeting || matches!(ce.code, ErrorCode::PermissionMissing | ErrorCode::NotFound))
+            && (per_meeting
+                || matches!(ce.code, ErrorCode::PermissionMissing | ErrorCode::NotFound))
         {
             return Ok(not_available(webinar, threshold, Availability::NotAvailable, format!("{} is an attendee of this meeting, not its organizer or a co-organizer: only they can read its reports. Add the organizer as a host.", webinar.host)));
         }

@@ -19,9 +19,9 @@ use hosts::{check_hosts, smoke_test};
 pub use policy::access_policy_scripts;
 use policy::check_access_policy;
 mod scope;
-pub use scope::mailbox_scope_scripts;
-use scope::check_mailbox_scope;
 pub use report::{report_html, report_markdown, status_word, write_report};
+use scope::check_mailbox_scope;
+pub use scope::mailbox_scope_scripts;
 
 use jiff::{SignedDuration, Timestamp};
 use rollcall_graph::models::{Application, TeamsLicence, User};
@@ -645,8 +645,9 @@ async fn check_consent(conn: &Connection, s: &mut Step) {
         s.status = Status::Failed;
         s.detail
             .push("The token carries no permissions: admin consent has not been granted.".into());
-        s.detail
-            .push(format!("A Privileged Role Administrator or Global Administrator opens {url} and accepts."));
+        s.detail.push(format!(
+            "A Privileged Role Administrator or Global Administrator opens {url} and accepts."
+        ));
     } else if conn.mode == AuthMode::Application && granted < needed.len() {
         s.status = Status::Warning;
         s.detail.push(format!("Consent covers {granted} of the {} required permissions; after adding the missing ones, grant consent again.", needed.len()));

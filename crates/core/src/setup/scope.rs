@@ -21,9 +21,8 @@ pub fn mailbox_scope_scripts(client_id: &str, hosts: &[String]) -> Vec<CopyValue
         .collect::<Vec<_>>()
         .join(",");
     let head = "# Run as an Exchange administrator (PowerShell 7 or Windows PowerShell 5.1).\nInstall-Module -Name ExchangeOnlineManagement -Scope CurrentUser   # once per computer\nConnect-ExchangeOnline\n";
-    let group = format!(
-        "New-DistributionGroup -Name \"{GROUP}\" -Type Security -Members {members}\n"
-    );
+    let group =
+        format!("New-DistributionGroup -Name \"{GROUP}\" -Type Security -Members {members}\n");
     let verify: String = hosts
         .iter()
         .map(|h| {
@@ -52,7 +51,8 @@ pub fn mailbox_scope_scripts(client_id: &str, hosts: &[String]) -> Vec<CopyValue
 pub(super) async fn check_mailbox_scope(conn: &Connection, s: &mut Step) {
     if conn.hosts.is_empty() {
         s.status = Status::CannotCheck;
-        s.detail.push("Add host accounts in Settings → Connections first.".into());
+        s.detail
+            .push("Add host accounts in Settings → Connections first.".into());
         return;
     }
     let Ok(graph) = conn.graph() else { return };
@@ -62,7 +62,8 @@ pub(super) async fn check_mailbox_scope(conn: &Connection, s: &mut Step) {
         let user = match find_user(&graph, host).await {
             Ok(Some(u)) => u,
             Ok(None) => {
-                s.detail.push(format!("{host}: not found (see the Hosts step)."));
+                s.detail
+                    .push(format!("{host}: not found (see the Hosts step)."));
                 continue;
             }
             Err(e) => {
@@ -91,13 +92,23 @@ pub(super) async fn check_mailbox_scope(conn: &Connection, s: &mut Step) {
         s.recheck_minutes = Some(10);
     } else if matches!(outside, Some(Probe::Scoped)) {
         s.status = Status::Passed;
-        s.detail.insert(0, format!("Scoped: the app reaches the {} host(s)' calendars and no other mailbox.", ids.len()));
+        s.detail.insert(
+            0,
+            format!(
+                "Scoped: the app reaches the {} host(s)' calendars and no other mailbox.",
+                ids.len()
+            ),
+        );
     } else if matches!(outside, Some(Probe::Open)) {
         s.status = Status::Warning;
         s.detail.insert(0, "Every host is reachable, but so is every other mailbox: Calendars.ReadWrite lets this app read and change any calendar in the tenant. Scope it to the hosts (least privilege) with the PowerShell below, then check again.".into());
     } else {
         s.status = Status::CannotCheck;
-        s.detail.insert(0, "No mailbox outside the hosts could be tried, so whether a scope exists is not known.".into());
+        s.detail.insert(
+            0,
+            "No mailbox outside the hosts could be tried, so whether a scope exists is not known."
+                .into(),
+        );
     }
 }
 

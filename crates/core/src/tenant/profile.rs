@@ -397,12 +397,18 @@ mod tests {
         assert_eq!(p.endpoints().resource(), "https://dod-graph.microsoft.us");
         assert!(cloud_limits(&p.endpoints()).is_none());
         p.cloud = Cloud::China;
-        assert_eq!(p.endpoints().authority, "https://login.partner.microsoftonline.cn");
+        assert_eq!(
+            p.endpoints().authority,
+            "https://login.partner.microsoftonline.cn"
+        );
         assert!(cloud_limits(&p.endpoints()).unwrap().contains("attendance"));
         p.cloud = Cloud::Global;
         assert!(cloud_limits(&p.endpoints()).is_none());
         // The serialised name the UI and profiles.json use.
-        assert_eq!(serde_json::to_string(&Cloud::UsGovDod).unwrap(), "\"usGovDod\"");
+        assert_eq!(
+            serde_json::to_string(&Cloud::UsGovDod).unwrap(),
+            "\"usGovDod\""
+        );
     }
 
     #[test]

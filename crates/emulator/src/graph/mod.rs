@@ -1272,7 +1272,10 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
                 400,
                 "BadRequest",
                 // The id of the offending step, as Graph names it (concepts/json-batching.md).
-                &format!("Write request id : {} does not contain Content-Type header or body.", r["id"].as_str().unwrap_or_default()),
+                &format!(
+                    "Write request id : {} does not contain Content-Type header or body.",
+                    r["id"].as_str().unwrap_or_default()
+                ),
             );
         }
     }
