@@ -2,12 +2,11 @@
 // loopback, then list, create and cancel webinars, export attendance and sync, all as the signed-in
 // host (/me). The second host is named as not readable in this mode, and the exit codes say so.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { isoDay, startEmulator } from "./webdriver.mjs";
+import { isoDay, runCli, startEmulator } from "./webdriver.mjs";
 
 const cli = process.env.ROLLCALL_CLI;
 let emulator;
@@ -25,21 +24,8 @@ after(() => {
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
-function rollcall(args, onStderr) {
-  return new Promise((resolve) => {
-    const p = spawn(cli, args, { env: { ...process.env, ROLLCALL_DATA_DIR: data, ROLLCALL_KEYRING_SERVICE: `app.rollcall.cli-deleg-${process.pid}` } });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => {
-      out += d;
-    });
-    p.stderr.on("data", (d) => {
-      err += d;
-      onStderr?.(err);
-    });
-    p.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+const rollcall = (args, onStderr) =>
+  runCli(cli, args, { ROLLCALL_DATA_DIR: data, ROLLCALL_KEYRING_SERVICE: `app.rollcall.cli-deleg-${process.pid}` }, onStderr);
 
 const flags = () => ["--tenant", info.tenantId, "--client-id", info.clientId, "--authority", info.authority, "--graph", info.graph, "--mode", "delegated"];
 

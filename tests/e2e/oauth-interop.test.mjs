@@ -2,12 +2,12 @@
 // so the flows are not only right by the emulator's reading of the spec. Drives the `rollcall` CLI:
 // client credentials (`whoami`), and authorization code + PKCE (`login --no-browser`, then a refresh).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { Events, OAuth2Server } from "oauth2-mock-server";
+import { runCli } from "./webdriver.mjs";
 
 const cli = process.env.ROLLCALL_CLI;
 const tenant = "contoso.onmicrosoft.com";
@@ -35,21 +35,8 @@ after(async () => {
   if (data) rmSync(data, { recursive: true, force: true });
 });
 
-function rollcall(args, env = {}, onStderr) {
-  return new Promise((resolve) => {
-    const p = spawn(cli, args, { env: { ...process.env, ROLLCALL_DATA_DIR: data, ROLLCALL_KEYRING_SERVICE: `app.rollcall.interop-${process.pid}`, ...env } });
-    let out = "";
-    let err = "";
-    p.stdout.on("data", (d) => {
-      out += d;
-    });
-    p.stderr.on("data", (d) => {
-      err += d;
-      onStderr?.(err);
-    });
-    p.on("exit", (code) => resolve({ code, out, err }));
-  });
-}
+const rollcall = (args, env = {}, onStderr) =>
+  runCli(cli, args, { ROLLCALL_DATA_DIR: data, ROLLCALL_KEYRING_SERVICE: `app.rollcall.interop-${process.pid}`, ...env }, onStderr);
 
 const flags = (mode) => ["--tenant", tenant, "--client-id", clientId, "--authority", authority, "--graph", `${authority}/v1.0`, "--mode", mode];
 

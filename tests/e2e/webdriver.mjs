@@ -225,6 +225,26 @@ export function startEmulator(cli, args = []) {
   });
 }
 
+/**
+ * Run the `rollcall` CLI with `env` added; `onStderr` sees the stderr so far as it grows (to play the
+ * browser when `login` prints its URL). Resolves to the exit code and both streams.
+ */
+export function runCli(cli, args, env = {}, onStderr) {
+  return new Promise((resolve) => {
+    const p = spawn(cli, args, { env: { ...process.env, ...env } });
+    let out = "";
+    let err = "";
+    p.stdout.on("data", (d) => {
+      out += d;
+    });
+    p.stderr.on("data", (d) => {
+      err += d;
+      onStderr?.(err);
+    });
+    p.on("exit", (code) => resolve({ code, out, err }));
+  });
+}
+
 /** The UTC date `days` from today (negative: in the past), as a date field takes it. */
 export function isoDay(days) {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);

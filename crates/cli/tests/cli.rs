@@ -165,7 +165,10 @@ fn check_exits_1_on_a_failure_0_when_all_pass_and_2_when_it_cannot_run() {
         .collect();
     assert_eq!(
         statuses,
-        ["passed", "passed", "warning", "passed", "passed", "passed", "passed", "waiting", "waiting"],
+        [
+            "passed", "passed", "warning", "passed", "passed", "passed", "passed", "waiting",
+            "waiting"
+        ],
         "the demo secret expires in 10 days: a warning, not a failure"
     );
 

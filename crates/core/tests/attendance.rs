@@ -364,15 +364,16 @@ fn a_failed_export_leaves_no_file_behind() {
 #[tokio::test]
 async fn co_organizers_read_reports_and_channel_meetings_are_explained() {
     let emu = common::emulator(&[]).await;
-    let (megan, adele) = (vec![emu.info.hosts[0].clone()], vec![emu.info.hosts[1].clone()]);
+    let (megan, adele) = (
+        vec![emu.info.hosts[0].clone()],
+        vec![emu.info.hosts[1].clone()],
+    );
     let conn = common::app_conn(&emu, &adele);
     let (from, to) = (
         Timestamp::now() - SignedDuration::from_hours(24 * 95),
         Timestamp::now(),
     );
-    let range = webinars::list(&conn, &adele, from, to, true)
-        .await
-        .unwrap();
+    let range = webinars::list(&conn, &adele, from, to, true).await.unwrap();
     // By properties: an ended, not cancelled copy in Adele's calendar she does not organise.
     let copy = range
         .webinars
@@ -392,9 +393,7 @@ async fn co_organizers_read_reports_and_channel_meetings_are_explained() {
         .any(|w| w.webinar.join_url == copy.join_url));
 
     let conn = common::app_conn(&emu, &megan);
-    let range = webinars::list(&conn, &megan, from, to, true)
-        .await
-        .unwrap();
+    let range = webinars::list(&conn, &megan, from, to, true).await.unwrap();
     let channel = range
         .webinars
         .iter()

@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 use rollcall_core::archive::{sync, Archive};
 use rollcall_core::attendance::{self, Availability};
 use rollcall_core::tenant::connection::Connection;
-use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+use rollcall_core::tenant::profile::Profiles;
 use rollcall_core::tenant::secrets::{MemorySecrets, SecretStore};
 use rollcall_core::webinars::{self, NewWebinar, WebinarEdit, WebinarState};
 use rollcall_core::ErrorCode;
@@ -22,22 +22,7 @@ const ADELE: &str = "adele.vance@northwind.example";
 async fn signed_in_as_adele(emu: &rollcall_emulator::Running) -> Connection {
     let dir = std::env::temp_dir().join(format!("rollcall-delegated-{}", uuid::Uuid::new_v4()));
     std::fs::create_dir_all(&dir).unwrap();
-    let p = Profile {
-        id: format!("d-{}", uuid::Uuid::new_v4()),
-        name: "Delegated".into(),
-        cloud: Cloud::Custom,
-        authority: Some(emu.info.authority.clone()),
-        graph: Some(emu.info.graph.clone()),
-        tenant: emu.info.tenant_id.clone(),
-        client_id: emu.info.client_id.clone(),
-        mode: AuthMode::Delegated,
-        portal_domain: "lms.northwind.example".into(),
-        participant_info: true,
-        hosts: emu.info.hosts.clone(),
-        secret_hint: None,
-        secret_expires: None,
-        signed_in_as: None,
-    };
+    let p = common::delegated_profile(emu, &emu.info.hosts);
     Profiles::in_dir(&dir).upsert(p.clone()).unwrap();
     let store: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
     common::sign_in(&p, &dir, store, ADELE).await.0

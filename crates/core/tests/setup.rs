@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use rollcall_core::setup::{self, Checklist, Status, Step};
 use rollcall_core::tenant::connection::Connection;
-use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+use rollcall_core::tenant::profile::Profiles;
 use rollcall_core::tenant::secrets::{MemorySecrets, SecretStore};
 use rollcall_emulator::Running;
 
@@ -353,22 +353,7 @@ async fn delegated_mode_checks_redirect_uris_and_its_own_permission_list() {
     let dir = std::env::temp_dir().join(format!("rollcall-setup-{}", uuid::Uuid::new_v4()));
     let profiles = Profiles::in_dir(&dir);
     let store: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
-    let p = Profile {
-        id: "d1".into(),
-        name: "Delegated".into(),
-        cloud: Cloud::Custom,
-        authority: Some(emu.info.authority.clone()),
-        graph: Some(emu.info.graph.clone()),
-        tenant: emu.info.tenant_id.clone(),
-        client_id: emu.info.client_id.clone(),
-        mode: AuthMode::Delegated,
-        portal_domain: "lms.northwind.example".into(),
-        participant_info: true,
-        hosts: vec!["megan.bowen@northwind.example".into()],
-        secret_hint: None,
-        secret_expires: None,
-        signed_in_as: None,
-    };
+    let p = common::delegated_profile(&emu, &["megan.bowen@northwind.example".into()]);
     profiles.upsert(p.clone()).unwrap();
     let (conn, _) = common::sign_in(&p, &dir, store, "megan.bowen@northwind.example").await;
 

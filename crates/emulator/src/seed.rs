@@ -325,11 +325,7 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
             if let (Some(e), Some(admin)) = (world.events.get_mut(&key), admin) {
                 e.cancelled = true;
                 e.organizer_id = admin.id.clone();
-                e.attendees.push(Attendee {
-                    name: host.display_name.clone(),
-                    address: host.mail.clone().unwrap_or_else(|| host.upn.clone()),
-                    kind: "required".into(),
-                });
+                e.attendees.push(required(host));
                 let mid = e.meeting_id.clone();
                 if let Some(m) = world
                     .meetings
@@ -488,11 +484,7 @@ fn co_organized_and_channel_meetings(
         })
         .map(|(k, _)| *k);
     if let Some(e) = key.and_then(|k| world.events.get_mut(&k)) {
-        e.attendees.push(Attendee {
-            name: second.display_name.clone(),
-            address: second.mail.clone().unwrap_or_else(|| second.upn.clone()),
-            kind: "required".into(),
-        });
+        e.attendees.push(required(second));
         let mid = e.meeting_id.clone();
         if let Some(m) = world
             .meetings
@@ -556,6 +548,15 @@ fn co_organized_and_channel_meetings(
                 )
             })
             .collect();
+    }
+}
+
+/// A user as a required attendee of an event.
+fn required(u: &User) -> Attendee {
+    Attendee {
+        name: u.display_name.clone(),
+        address: u.mail.clone().unwrap_or_else(|| u.upn.clone()),
+        kind: "required".into(),
     }
 }
 

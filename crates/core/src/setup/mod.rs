@@ -371,6 +371,25 @@ fn now_string() -> String {
         .to_string()
 }
 
+/// The hosts found in the directory, by e-mail; one missing or unreadable is a line in the step's
+/// detail (the Hosts step says more about it).
+async fn found_hosts(conn: &Connection, s: &mut Step) -> Vec<(String, User)> {
+    let Ok(graph) = conn.graph() else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for host in &conn.hosts {
+        match find_user(&graph, host).await {
+            Ok(Some(u)) => found.push((host.clone(), u)),
+            Ok(None) => s
+                .detail
+                .push(format!("{host}: not found (see the Hosts step).")),
+            Err(e) => s.detail.push(format!("{host}: {}", e.message)),
+        }
+    }
+    found
+}
+
 fn fail(s: &mut Step, e: &CoreError, request: &str) {
     s.status = Status::Failed;
     s.detail.push(e.message.clone());

@@ -60,22 +60,10 @@ pub(super) async fn check_access_policy(conn: &Connection, s: &mut Step) {
         );
         return;
     }
-    let Ok(graph) = conn.graph() else { return };
     let mut uncovered = Vec::new();
     let mut covered = 0;
-    for host in &conn.hosts {
-        let user = match find_user(&graph, host).await {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                s.detail
-                    .push(format!("{host}: not found (see the Hosts step)."));
-                continue;
-            }
-            Err(e) => {
-                s.detail.push(format!("{host}: {}", e.message));
-                continue;
-            }
-        };
+    for (host, user) in found_hosts(conn, s).await {
+        let host = &host;
         // Probe with one of the host's own meetings: what Graph answers for a made-up join URL
         // is undocumented (users report 400 "1026" and 404), and the onlineMeeting resource says
         // not to rely on the URL's format. The policy gate comes first, so a "not found" style

@@ -58,23 +58,11 @@ pub(super) async fn check_mailbox_scope(conn: &Connection, s: &mut Step) {
     let Ok(graph) = conn.graph() else { return };
     let mut blocked = Vec::new();
     let mut ids = Vec::new();
-    for host in &conn.hosts {
-        let user = match find_user(&graph, host).await {
-            Ok(Some(u)) => u,
-            Ok(None) => {
-                s.detail
-                    .push(format!("{host}: not found (see the Hosts step)."));
-                continue;
-            }
-            Err(e) => {
-                s.detail.push(format!("{host}: {}", e.message));
-                continue;
-            }
-        };
+    for (host, user) in found_hosts(conn, s).await {
         ids.push(user.id.clone());
         match calendar_probe(conn, s, &user.id).await {
             Probe::Open => {}
-            Probe::Scoped => blocked.push(host.clone()),
+            Probe::Scoped => blocked.push(host),
             Probe::Other(m) => s.detail.push(format!("{host}: {m}")),
         }
     }

@@ -75,6 +75,21 @@ impl TenantSummary {
     }
 }
 
+impl HostSummary {
+    /// A host that could not be read, and why.
+    fn unread(email: String, problem: String) -> Self {
+        HostSummary {
+            email,
+            display_name: None,
+            user_principal_name: None,
+            teams: "unknown".into(),
+            upcoming: vec![],
+            recent: vec![],
+            problem: Some(problem),
+        }
+    }
+}
+
 async fn host_summary(
     conn: &Connection,
     email: String,
@@ -84,28 +99,15 @@ async fn host_summary(
     let found = match find_mailbox(conn, &email).await {
         // User sign-in mode and another host: say so for this host, keep the others.
         Err(e) if e.code == ErrorCode::PermissionMissing && conn.mode == AuthMode::Delegated => {
-            return Ok(HostSummary {
-                email,
-                display_name: None,
-                user_principal_name: None,
-                teams: "unknown".into(),
-                upcoming: vec![],
-                recent: vec![],
-                problem: Some(e.message),
-            })
+            return Ok(HostSummary::unread(email, e.message))
         }
         r => r?,
     };
     let Some(Mailbox { user, base, .. }) = found else {
-        return Ok(HostSummary {
+        return Ok(HostSummary::unread(
             email,
-            display_name: None,
-            user_principal_name: None,
-            teams: "unknown".into(),
-            upcoming: vec![],
-            recent: vec![],
-            problem: Some("No user with this e-mail exists in the tenant.".into()),
-        });
+            "No user with this e-mail exists in the tenant.".into(),
+        ));
     };
     let teams = TeamsLicence::of(user.assigned_plans.as_deref().unwrap_or_default()).word();
     let from = now - SignedDuration::from_hours(24 * 30);

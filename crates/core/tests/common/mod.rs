@@ -39,6 +39,26 @@ pub fn app_conn(emu: &Running, hosts: &[String]) -> Connection {
     .unwrap()
 }
 
+/// A user sign-in (delegated) profile for the emulator's app with these hosts.
+pub fn delegated_profile(emu: &Running, hosts: &[String]) -> Profile {
+    Profile {
+        id: format!("d-{}", uuid::Uuid::new_v4()),
+        name: "Delegated".into(),
+        cloud: rollcall_core::tenant::profile::Cloud::Custom,
+        authority: Some(emu.info.authority.clone()),
+        graph: Some(emu.info.graph.clone()),
+        tenant: emu.info.tenant_id.clone(),
+        client_id: emu.info.client_id.clone(),
+        mode: rollcall_core::tenant::profile::AuthMode::Delegated,
+        portal_domain: "lms.northwind.example".into(),
+        participant_info: true,
+        hosts: hosts.to_vec(),
+        secret_hint: None,
+        secret_expires: None,
+        signed_in_as: None,
+    }
+}
+
 /// An HTTP client that does not follow redirects (to read `Location`).
 pub fn http() -> reqwest::Client {
     reqwest::Client::builder()
