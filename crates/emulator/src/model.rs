@@ -340,6 +340,12 @@ impl OnlineMeeting {
 }
 
 impl World {
+    /// The online meeting with this id, to change it.
+    pub fn meeting_mut(&mut self, id: Option<&str>) -> Option<&mut OnlineMeeting> {
+        let id = id?;
+        self.meetings.iter_mut().find(|m| m.id == id)
+    }
+
     pub fn knows_tenant(&self, t: &str) -> bool {
         let tenant = &self.tenant;
         tenant.id.eq_ignore_ascii_case(t)

@@ -327,11 +327,7 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
                 e.organizer_id = admin.id.clone();
                 e.attendees.push(required(host));
                 let mid = e.meeting_id.clone();
-                if let Some(m) = world
-                    .meetings
-                    .iter_mut()
-                    .find(|m| Some(&m.id) == mid.as_ref())
-                {
+                if let Some(m) = world.meeting_mut(mid.as_deref()) {
                     m.reports.clear();
                     m.organizer_id = admin.id.clone();
                 }
@@ -486,11 +482,7 @@ fn co_organized_and_channel_meetings(
     if let Some(e) = key.and_then(|k| world.events.get_mut(&k)) {
         e.attendees.push(required(second));
         let mid = e.meeting_id.clone();
-        if let Some(m) = world
-            .meetings
-            .iter_mut()
-            .find(|m| Some(&m.id) == mid.as_ref())
-        {
+        if let Some(m) = world.meeting_mut(mid.as_deref()) {
             m.co_organizers.push(second.id.clone());
         }
     }
@@ -527,11 +519,7 @@ fn co_organized_and_channel_meetings(
         e.join_url = Some(join.clone());
         e.body_html = teams_body("The staff channel's weekly briefing.", Some(&join));
     }
-    if let Some(m) = world
-        .meetings
-        .iter_mut()
-        .find(|m| Some(&m.id) == mid.as_ref())
-    {
+    if let Some(m) = world.meeting_mut(mid.as_deref()) {
         m.join_url = join;
         m.thread_id = channel;
         m.reports = (0..3i64)
