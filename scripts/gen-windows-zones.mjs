@@ -1,4 +1,4 @@
-// Generates gen/windows-zones.json: the IANA → Windows time-zone mapping Graph needs, from the
+// Generates data/windows-zones.json: the IANA → Windows time-zone mapping Graph needs, from the
 // Unicode CLDR (npm `cldr-core` supplemental/windowsZones.json, with every alias of a zone from
 // `cldr-bcp47` bcp47/timezone.json), plus the IANA names Graph documents as accepted
 // (microsoftgraph/microsoft-graph-docs-contrib: api-reference/v1.0/resources/datetimetimezone.md).
@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 
 const require = createRequire(import.meta.url);
 const root = fileURLToPath(new URL("..", import.meta.url));
-const out = `${root}gen/windows-zones.json`;
+const out = `${root}data/windows-zones.json`;
 /// The UI's copy: the IANA names that have a Windows zone (the pickers offer only these).
 const ui = `${root}ui/src/lib/graph-zones.ts`;
 

@@ -1,4 +1,4 @@
-// gen/windows-zones.json and the UI's copy are what scripts/gen-windows-zones.mjs makes from the
+// data/windows-zones.json and the UI's copy are what scripts/gen-windows-zones.mjs makes from the
 // CLDR packages in package-lock.json: a CLDR update regenerates them, nobody edits them by hand.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { generate } from "../scripts/gen-windows-zones.mjs";
 const root = join(import.meta.dirname, "..");
 
 test("the committed zone table is the generated one", () => {
-  const committed = JSON.parse(readFileSync(join(root, "gen", "windows-zones.json"), "utf8"));
+  const committed = JSON.parse(readFileSync(join(root, "data", "windows-zones.json"), "utf8"));
   assert.deepEqual(committed, generate());
   const ui = readFileSync(join(root, "ui", "src", "lib", "graph-zones.ts"), "utf8");
   for (const name of Object.keys(committed.iana)) assert.ok(ui.includes(`"${name}"`), name);

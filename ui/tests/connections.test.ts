@@ -76,6 +76,17 @@ describe("Connections", () => {
     expect(input("clientId").getAttribute("aria-invalid")).toBe("true");
   });
 
+  it("offers the US Gov DoD cloud and says plainly what the China cloud cannot do", async () => {
+    setBackend(fake({ profilesList: async () => ({ ...view, profiles: [] }) }));
+    render(ConnectionsPanel, { onchange: () => {} });
+    await fireEvent.click(await screen.findByTestId("add-connection"));
+    const cloud = screen.getByTestId("profile-form").querySelector("[name=cloud]") as HTMLSelectElement;
+    expect([...cloud.options].map((o) => o.value)).toContain("usGovDod");
+    expect(screen.queryByTestId("cloud-limits")).toBeNull();
+    await fireEvent.change(cloud, { target: { value: "china" } });
+    expect((await screen.findByTestId("cloud-limits")).textContent).toContain("no online-meeting look-up or attendance reports");
+  });
+
   it("shows the waiting state with Cancel during a browser sign-in", async () => {
     let release: (v: unknown) => void = () => {};
     let cancelled = false;

@@ -693,3 +693,18 @@ fn an_export_or_sync_missing_a_host_says_so_in_its_exit_code() {
     );
     assert!(!stdout.contains(&format!("host not read: {adele}")));
 }
+
+/// `rollcall emulator --help` lists every scenario with its one-line meaning, and an unknown one
+/// is refused before anything starts.
+#[test]
+fn the_emulators_help_lists_its_scenarios() {
+    let out = rollcall(&["emulator", "--help"]);
+    let help = String::from_utf8_lossy(&out.stdout);
+    for (name, meaning) in rollcall_emulator::SCENARIOS {
+        assert!(help.contains(name), "{name} missing from:\n{help}");
+        assert!(help.contains(&meaning[..20]), "{name}'s help missing");
+    }
+    let out = rollcall(&["emulator", "--scenario", "no-such-thing"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("missing-access-policy"));
+}

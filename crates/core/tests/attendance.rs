@@ -411,3 +411,43 @@ async fn co_organizers_read_reports_and_channel_meetings_are_explained() {
         "no other meeting's sessions filed under it"
     );
 }
+
+/// The short join URL (`https://teams.microsoft.com/meet/{id}?p=…`) resolves like the long one.
+#[tokio::test]
+async fn short_join_urls_resolve_like_long_ones() {
+    let emu = common::emulator(&[]).await;
+    let hosts = vec![emu.info.hosts[0].clone(), emu.info.hosts[1].clone()];
+    let conn = common::app_conn(&emu, &hosts);
+    let (from, to) = (
+        Timestamp::now() - SignedDuration::from_hours(24 * 95),
+        Timestamp::now(),
+    );
+    let range = webinars::list(&conn, &hosts, from, to, true).await.unwrap();
+    let with_report = |w: &&webinars::Webinar| {
+        let world = emu.shared.world();
+        w.is_organizer
+            && world
+                .meetings
+                .iter()
+                .any(|m| Some(&m.join_url) == w.join_url.as_ref() && !m.reports.is_empty())
+    };
+    for short in [true, false] {
+        let w = range
+            .webinars
+            .iter()
+            .filter(|w| {
+                w.join_url
+                    .as_deref()
+                    .is_some_and(|u| u.starts_with("https://teams.microsoft.com/meet/") == short)
+            })
+            .find(with_report)
+            .unwrap_or_else(|| panic!("an ended webinar with a report, short link: {short}"));
+        let wa = attendance::for_webinar(&conn, w, 0.8).await.unwrap();
+        assert_eq!(
+            wa.availability,
+            Availability::Ready,
+            "short {short}: {:?}",
+            wa.note
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! 100 IANA names (microsoftgraph/microsoft-graph-docs-contrib:
 //! api-reference/v1.0/resources/datetimetimezone.md); any other name gets
 //! `400 TimeZoneNotSupportedException` (reported: microsoftgraph/microsoft-graph-docs#4758). The
-//! emulator accepts exactly that set, from `gen/windows-zones.json` (generated from Unicode CLDR by
+//! emulator accepts exactly that set, from `data/windows-zones.json` (generated from Unicode CLDR by
 //! `scripts/gen-windows-zones.mjs`), and computes a Windows zone in its CLDR "001" IANA zone.
 
 use std::collections::HashMap;
@@ -24,7 +24,7 @@ fn names() -> &'static Names {
     NAMES.get_or_init(|| {
         let v: serde_json::Value = serde_json::from_str(include_str!(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../gen/windows-zones.json"
+            "/../../data/windows-zones.json"
         )))
         .unwrap_or_default();
         let map = |k: &str| -> HashMap<String, String> {

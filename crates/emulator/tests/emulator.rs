@@ -955,6 +955,17 @@ async fn batch_answers_out_of_order_with_inner_statuses() {
             .unwrap()
     };
     assert_eq!((by_id("1"), by_id("2"), by_id("3")), (200, 403, 424));
+    // A write step without Content-Type is refused naming its id (concepts/json-batching.md).
+    let no_type =
+        json!({"requests": [{"id": "7", "method": "POST", "url": "/users/x/events", "body": {}}]});
+    let (s, b) = t
+        .send(&token, reqwest::Method::POST, "/$batch", Some(no_type))
+        .await;
+    assert_eq!(s, 400);
+    assert_eq!(
+        b["error"]["message"],
+        "Write request id : 7 does not contain Content-Type header or body."
+    );
     let too_many = json!({"requests": (0..21).map(|n| json!({"id": n.to_string(), "method": "GET", "url": "/users"})).collect::<Vec<_>>()});
     let (s, _) = t
         .send(&token, reqwest::Method::POST, "/$batch", Some(too_many))
