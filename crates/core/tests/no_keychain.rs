@@ -32,9 +32,9 @@ fn no_secret_service_is_a_clear_error_and_no_fallback() {
         secret_expires: None,
         signed_in_as: None,
     };
-    profiles.upsert(p).unwrap();
+    profiles.upsert(p.clone()).unwrap();
     let store = KeyringSecrets::new("app.rollcall.test-nokeychain");
-    let err = session::set_client_secret(&profiles, &store, "p1", &Secret::new("Q~secret-value"))
+    let err = session::set_client_secret(&profiles, &store, &p, &Secret::new("Q~secret-value"))
         .unwrap_err();
     assert_eq!(err.code, ErrorCode::KeychainUnavailable);
     assert!(

@@ -64,7 +64,7 @@ fn env() -> Env {
 fn saved_app(e: &Env, emu: &Running, secret: &str) -> Profile {
     let p = profile(emu, AuthMode::Application);
     e.profiles.upsert(p.clone()).unwrap();
-    session::set_client_secret(&e.profiles, e.store.as_ref(), &p.id, &Secret::new(secret)).unwrap();
+    session::set_client_secret(&e.profiles, e.store.as_ref(), &p, &Secret::new(secret)).unwrap();
     e.profiles.find(&p.id).unwrap()
 }
 
@@ -136,7 +136,7 @@ async fn a_wrong_secret_or_its_id_is_explained() {
     let err = session::set_client_secret(
         &e.profiles,
         e.store.as_ref(),
-        &p.id,
+        &p,
         &Secret::new("8d3f0b8e-4c1a-4a57-9d7e-3f5b2c1a9e10"),
     )
     .unwrap_err();
@@ -144,7 +144,7 @@ async fn a_wrong_secret_or_its_id_is_explained() {
     assert!(err.message.contains("Secret ID"));
     assert_eq!(
         e.store
-            .get(&p.id, SecretKind::ClientSecret)
+            .get_bound(&p.id, SecretKind::ClientSecret, &p.binding())
             .unwrap()
             .unwrap()
             .expose(),
@@ -159,6 +159,15 @@ async fn unknown_tenant_and_unknown_app_are_named() {
     let e = env();
     let mut p = saved_app(&e, &emu, &emu.info.client_secret);
     p.tenant = "nosuchschool.onmicrosoft.com".into();
+    // The secret as if entered for this tenant (a changed profile would have removed it).
+    e.store
+        .set_bound(
+            &p.id,
+            SecretKind::ClientSecret,
+            &p.binding(),
+            &Secret::new(emu.info.client_secret.clone()),
+        )
+        .unwrap();
     let err = session::status(
         &Connection::from_profile(&p, e.store.clone()).unwrap(),
         true,
@@ -170,9 +179,10 @@ async fn unknown_tenant_and_unknown_app_are_named() {
     let mut p = saved_app(&e, &emu, &emu.info.client_secret);
     p.client_id = "99999999-9999-4999-8999-999999999999".into();
     e.store
-        .set(
+        .set_bound(
             &p.id,
             SecretKind::ClientSecret,
+            &p.binding(),
             &Secret::new(emu.info.client_secret.clone()),
         )
         .unwrap();
@@ -305,26 +315,59 @@ fn loopback(url: &str) -> String {
     query(url, "redirect_uri").replace("localhost", "127.0.0.1")
 }
 
+/// A forged or stale answer (wrong `state`) and an idle connection are ignored: the real callback
+/// still completes the sign-in, through `localhost` on either loopback address.
 #[tokio::test]
-async fn a_state_mismatch_is_refused() {
+async fn forged_answers_and_idle_sockets_do_not_stop_the_real_callback() {
     let emu = emulator(&[]).await;
-    let err = sign_in_with(&emu, Duration::from_secs(20), false, |url| async move {
-        // A probe that is not a sign-in answer is ignored; a forged answer ends the attempt.
-        http()
-            .get(format!("{}/favicon.ico", loopback(&url)))
-            .send()
+    let e = env();
+    let p = profile(&emu, AuthMode::Delegated);
+    e.profiles.upsert(p.clone()).unwrap();
+    let attempt = SignInAttempt::begin(&p).await.unwrap();
+    let url = attempt.url.clone();
+    let store: Arc<dyn SecretStore> = e.store.clone();
+    let dir = e.dir.clone();
+    let waiting = tokio::spawn(async move {
+        attempt
+            .finish(&Profiles::in_dir(&dir), store, std::future::pending())
             .await
-            .unwrap();
-        let r = http()
-            .get(format!("{}/?code=stolen&state=not-yours", loopback(&url)))
-            .send()
-            .await
-            .unwrap();
-        assert!(r.text().await.unwrap().contains("did not complete"));
-    })
-    .await;
-    assert_eq!(err.code, ErrorCode::SignInFailed);
-    assert!(err.message.contains("does not belong to this sign-in"));
+    });
+    let port = query(&url, "redirect_uri")
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_string();
+    // An idle connection that never sends a request line, held open throughout.
+    let _idle = tokio::net::TcpStream::connect(("127.0.0.1", port.parse::<u16>().unwrap()))
+        .await
+        .unwrap();
+    // A probe and a forged answer: static pages, and the wait goes on.
+    http()
+        .get(format!("{}/favicon.ico", loopback(&url)))
+        .send()
+        .await
+        .unwrap();
+    let forged = http()
+        .get(format!("{}/?code=stolen&state=not-yours", loopback(&url)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 404);
+    // The real answer arrives on [::1] — where browsers go first for `localhost`.
+    let back = common::authorize(&url, "adele.vance@northwind.example").await;
+    assert!(back.starts_with("http://localhost:"));
+    let page = http()
+        .get(back.replace("localhost", "[::1]"))
+        .send()
+        .await
+        .unwrap();
+    assert!(page.text().await.unwrap().contains("return to Rollcall"));
+    let (_, st) = tokio::time::timeout(Duration::from_secs(20), waiting)
+        .await
+        .expect("the real callback completes the sign-in")
+        .unwrap()
+        .unwrap();
+    assert_eq!(st.signed_in_as, "adele.vance@northwind.example");
 }
 
 #[tokio::test]
@@ -346,22 +389,97 @@ async fn an_error_in_the_callback_is_explained() {
     assert_eq!(err.message, "Consent was declined.");
 }
 
+/// Consent the way Entra shows it with `prompt=select_account`: a consent screen the user accepts
+/// (then the sign-in completes), or — when users may not consent — "Need admin approval", which
+/// never comes back; Rollcall's wait then ends with advice that names that page and the
+/// admin-consent URL.
 #[tokio::test]
-async fn missing_consent_comes_back_with_the_admin_consent_url() {
+async fn consent_is_shown_in_the_browser_and_admin_approval_is_explained() {
     let emu = emulator(&["no-admin-consent"]).await;
+    let e = env();
+    let p = profile(&emu, AuthMode::Delegated);
+    e.profiles.upsert(p.clone()).unwrap();
+    let attempt = SignInAttempt::begin(&p).await.unwrap();
+    let url = attempt.url.clone();
+    let (store, dir): (Arc<dyn SecretStore>, _) = (e.store.clone(), e.dir.clone());
+    let waiting = tokio::spawn(async move {
+        attempt
+            .finish(&Profiles::in_dir(&dir), store, std::future::pending())
+            .await
+    });
+    // The consent screen, not a redirect.
+    let page = http()
+        .get(format!("{url}&login_hint=megan.bowen@northwind.example"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("Permissions requested"));
+    // Accept (the form posts the same request with action=consent).
+    let mut form: Vec<(String, String)> = url::Url::parse(&url)
+        .unwrap()
+        .query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    form.push(("login_hint".into(), "megan.bowen@northwind.example".into()));
+    form.push(("action".into(), "consent".into()));
+    let authorize = url.split('?').next().unwrap().to_string();
+    let r = http().post(&authorize).form(&form).send().await.unwrap();
+    assert_eq!(r.status(), 303);
+    http()
+        .get(r.headers()["location"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let (_, st) = waiting.await.unwrap().unwrap();
+    assert_eq!(st.signed_in_as, "megan.bowen@northwind.example");
+
+    // Users may not consent: the browser stops at "Need admin approval" and never comes back.
+    let emu = emulator(&["no-admin-consent", "user-consent-disabled"]).await;
     let tenant = emu.info.tenant_id.clone();
-    let err = sign_in_with(&emu, Duration::from_secs(20), false, |url| async move {
-        browser(&url, "megan.bowen@northwind.example").await;
+    let err = sign_in_with(&emu, Duration::from_secs(2), false, |url| async move {
+        let page = http()
+            .get(format!("{url}&login_hint=megan.bowen@northwind.example"))
+            .send()
+            .await
+            .unwrap();
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Need admin approval") && html.contains("90094"),
+            "{html}"
+        );
     })
     .await;
-    assert_eq!(err.code, ErrorCode::PermissionMissing);
+    assert_eq!(err.code, ErrorCode::SignInFailed);
     let hint = err.hint.unwrap();
+    assert!(hint.contains("Need admin approval"), "{hint}");
     assert!(
         hint.contains(&format!("/{tenant}/adminconsent?client_id=")),
         "{hint}"
     );
 }
 
+/// http://localhost registered as a single-page application: redeeming fails with AADSTS9002327,
+/// explained as the admin's registration to move (Setup's reading of spa.redirectUris is tested
+/// with the step's rules in `setup`).
+#[tokio::test]
+async fn a_redirect_registered_as_a_single_page_app_is_explained() {
+    let emu = emulator(&["redirect-under-spa"]).await;
+    let err = sign_in_with(&emu, Duration::from_secs(20), false, |url| async move {
+        browser(&url, "megan.bowen@northwind.example").await;
+    })
+    .await;
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(
+        err.message.contains("single-page application"),
+        "{}",
+        err.message
+    );
+    assert!(err
+        .hint
+        .unwrap()
+        .contains("Mobile and desktop applications"));
+}
 #[tokio::test]
 async fn no_answer_times_out_with_advice_and_cancel_stops_waiting() {
     let emu = emulator(&[]).await;
@@ -455,5 +573,73 @@ async fn secrets_and_tokens_reach_neither_the_profiles_file_nor_the_logs() {
     assert!(
         file.contains(&emu.info.client_secret[..3]),
         "only the hint is kept"
+    );
+}
+
+/// A secret and a sign-in stay with the endpoints they were entered for: changing the profile's
+/// Graph URL (or cloud, authority, tenant, client id) removes both, a hand-edited profiles.json
+/// that points elsewhere gets a refusal instead of the secret, plain http:// is for this computer
+/// only, and the file's profiles are validated when read.
+#[tokio::test]
+async fn secrets_stay_with_the_endpoints_they_were_entered_for() {
+    use rollcall_core::tenant::connections::Connections;
+    let emu = emulator(&[]).await;
+    let e = env();
+    let conns = Connections::new(Profiles::in_dir(&e.dir), e.store.clone());
+    let p = profile(&emu, AuthMode::Application);
+    conns
+        .save(p.clone(), Some(Secret::new(emu.info.client_secret.clone())))
+        .unwrap();
+    assert!(Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).is_ok());
+
+    // Hand-edit profiles.json: the same profile now names another Graph host.
+    let path = e.profiles.path().to_path_buf();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let graph = emu.info.graph.clone();
+    std::fs::write(&path, text.replace(&graph, "http://127.0.0.2:9/v1.0")).unwrap();
+    let edited = e.profiles.find(&p.id).unwrap();
+    let err = Connection::from_profile(&edited, e.store.clone()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::SignInRequired);
+    assert!(err.message.contains("does not send it"), "{}", err.message);
+    std::fs::write(&path, &text).unwrap();
+
+    // Changing it through the form removes the saved secret (and any sign-in) for good.
+    let mut moved = e.profiles.find(&p.id).unwrap();
+    moved.tenant = "fabrikam.onmicrosoft.com".into();
+    conns.save(moved.clone(), None).unwrap();
+    assert!(e
+        .store
+        .get(&p.id, SecretKind::ClientSecret)
+        .unwrap()
+        .is_none());
+    assert_eq!(e.profiles.find(&p.id).unwrap().secret_hint, None);
+    let err =
+        Connection::from_profile(&e.profiles.find(&p.id).unwrap(), e.store.clone()).unwrap_err();
+    assert_eq!(
+        err.code,
+        ErrorCode::InvalidSecret,
+        "asks for the secret again"
+    );
+
+    // Plain http to another machine is refused by the form.
+    let mut remote = p.clone();
+    remote.id = "remote".into();
+    remote.name = "Remote".into();
+    remote.graph = Some("http://graph.example.org/v1.0".into());
+    let err = conns.save(remote, None).unwrap_err();
+    assert!(err.message.contains("https://"), "{}", err.message);
+
+    // A profiles.json entry the form would not accept (a bad id) is named when the file is read.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(
+        &path,
+        text.replacen(&format!("\"id\": \"{}\"", p.id), "\"id\": \"../../x\"", 1),
+    )
+    .unwrap();
+    let err = e.profiles.load().unwrap_err();
+    assert!(
+        err.message.contains("not valid") && err.message.contains("id"),
+        "{}",
+        err.message
     );
 }

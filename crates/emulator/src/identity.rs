@@ -46,8 +46,25 @@ pub fn routes() -> Router<Arc<Shared>> {
         )
         .route(
             "/{tenant}/v2.0/adminconsent",
-            get(consent_get).post(consent_post),
+            get(consent_v2_get).post(consent_post),
         )
+}
+
+/// The v2.0 admin-consent endpoint needs the permissions in `scope` (entra-docs:
+/// docs/identity-platform/v2-admin-consent.md); the v1 form consents to what is configured.
+async fn consent_v2_get(
+    State(s): State<Arc<Shared>>,
+    Path(tenant): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    if q.get("scope").is_none_or(|v| v.trim().is_empty()) {
+        return error_page(
+            900144,
+            "The request body must contain the following parameter: 'scope'.",
+            "The v2.0 admin-consent URL names the permissions to consent to, e.g. scope=https://graph.microsoft.com/.default.",
+        );
+    }
+    admin_consent(s, tenant, q, false)
 }
 
 /// A token-endpoint error body exactly as Entra writes it.
@@ -64,7 +81,8 @@ pub fn aad_error(
     let correlation = uuid::Uuid::new_v4().to_string();
     let mut body = json!({
         "error": error,
-        "error_description": format!("AADSTS{code}: {message} Trace ID: {trace} Correlation ID: {correlation} Timestamp: {stamp}"),
+        // Entra separates the parts with CRLF (the error-response format of the v2.0 endpoints).
+        "error_description": format!("AADSTS{code}: {message}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\nTimestamp: {stamp}"),
         "error_codes": [code],
         "timestamp": stamp,
         "trace_id": trace,
@@ -321,21 +339,29 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
             .all(|w| already.iter().any(|a| a.eq_ignore_ascii_case(w)));
     let clicked_accept = q.get("action").map(String::as_str) == Some("consent");
     if !consented {
-        if clicked_accept && wanted.iter().any(|w| needs_admin(w)) {
-            return error_page(90094, "Need admin approval.", "This app needs permission to access resources in your organization that only an admin can grant. Ask an admin to grant permission to this app before you can use it.");
-        } else if clicked_accept {
-            world
-                .user_consents
-                .entry(key)
-                .or_default()
-                .extend(wanted.iter().cloned());
-        } else {
+        // Only `prompt=none` comes back with `consent_required`; otherwise Entra shows its consent
+        // screen, or — when users may not consent (or a permission needs an admin) — stops at
+        // "Need admin approval" and never redirects back (entra-docs:
+        // docs/identity-platform/v2-oauth2-auth-code-flow.md, `prompt`; AADSTS90094).
+        let prompt_none = q.get("prompt").map(String::as_str) == Some("none");
+        if prompt_none {
             return redirect_with(&redirect_uri, &[
                 ("error", "consent_required"),
                 ("error_description", &format!("AADSTS65001: The user or administrator has not consented to use the application with ID '{}' named '{}'. Send an interactive authorization request for this user and resource.", app.app_id, app.display_name)),
                 ("state", &state),
             ]);
         }
+        if !world.user_consent || wanted.iter().any(|w| needs_admin(w)) {
+            return error_page(90094, "Need admin approval.", &format!("{} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.", app.display_name));
+        }
+        if !clicked_accept {
+            return consent_page(&app, &tenant, &q, &user, &graph_scopes);
+        }
+        world
+            .user_consents
+            .entry(key)
+            .or_default()
+            .extend(wanted.iter().cloned());
     }
     let code = {
         let mut rng = Rng::new(Timestamp::now().as_nanosecond() as u64 ^ world.codes.len() as u64);
@@ -355,6 +381,7 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
             scopes: graph_scopes.into_iter().chain(oidc).collect(),
             issued: Timestamp::now(),
             redeemed: false,
+            nonce: q.get("nonce").cloned(),
         },
     );
     let session = uuid::Uuid::new_v4().to_string();
@@ -366,6 +393,63 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
             ("session_state", &session),
         ],
     )
+}
+
+/// The claims Entra adds that make a real access token 1.5–3 KB (`aio`, `rh`, `xms_*`, `wids`,
+/// `ipaddr`, …): the emulator's tokens are that size too, so storage and headers are exercised.
+fn with_entra_padding(mut claims: Value, now: Timestamp) -> Value {
+    let mut rng = Rng::new(now.as_nanosecond() as u64 ^ 0xa10);
+    claims["aio"] = json!(rng.token(120));
+    claims["rh"] = json!(format!("1.A{}.", rng.token(60)));
+    claims["xms_ftd"] = json!(rng.token(64));
+    claims["xms_idrel"] = json!("1 12");
+    claims["xms_tcdt"] = json!(1_600_000_000);
+    claims["xms_tdbr"] = json!("EU");
+    claims["ipaddr"] = json!("127.0.0.1");
+    claims["platf"] = json!("3");
+    claims["tenant_region_scope"] = json!("EU");
+    claims["wids"] = json!(["b79fbf4d-3ef9-4689-8143-76b194e85509"]);
+    claims["xms_cc"] = json!(["CP1"]);
+    claims["xms_st"] = json!({"sub": rng.token(43)});
+    claims
+}
+
+/// Entra's consent screen: the permissions asked for, Accept or Cancel.
+fn consent_page(
+    app: &AppRegistration,
+    tenant: &str,
+    q: &HashMap<String, String>,
+    user: &crate::model::User,
+    scopes: &[String],
+) -> Response {
+    let hidden: String = q
+        .iter()
+        .filter(|(k, _)| k.as_str() != "action" && k.as_str() != "login_hint")
+        .map(|(k, v)| {
+            format!(
+                "<input type=hidden name=\"{}\" value=\"{}\">",
+                escape(k),
+                escape(v)
+            )
+        })
+        .collect();
+    let perms: String = scopes
+        .iter()
+        .map(|s| format!("<li>{}</li>", escape(s)))
+        .collect();
+    let html = format!(
+        "<!doctype html><html lang=en><head><meta charset=utf-8><title>Permissions requested</title></head><body><main>\
+<p><b>Microsoft</b> · {}</p><h1>Permissions requested</h1><p><b>{}</b> (unverified) needs permission to:</p><ul>{}</ul>\
+<form method=post action=\"/{}/oauth2/v2.0/authorize\">{}<input type=hidden name=login_hint value=\"{}\">\
+<button name=action value=consent>Accept</button> <button name=action value=cancel>Cancel</button></form></main></body></html>",
+        escape(&user.upn),
+        escape(&app.display_name),
+        perms,
+        escape(tenant),
+        hidden,
+        escape(&user.upn),
+    );
+    Html(html).into_response()
 }
 
 /// Delegated permissions that only an administrator can consent to.
@@ -545,11 +629,13 @@ async fn token(
             }
             let scope = form.get("scope").cloned().unwrap_or_default();
             if !scope.ends_with("/.default") || scope.split_whitespace().count() != 1 {
+                // Client credentials need `{resource}/.default` (entra-docs:
+                // docs/identity-platform/v2-oauth2-client-creds-grant-flow.md; error AADSTS1002012).
                 return aad_error(
                     StatusCode::BAD_REQUEST,
                     "invalid_scope",
-                    70011,
-                    &format!("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope {scope} is not valid."),
+                    1002012,
+                    &format!("The provided value for scope {scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
                     None,
                 );
             }
@@ -571,6 +657,7 @@ async fn token(
             if !roles.is_empty() {
                 claims["roles"] = json!(roles);
             }
+            let claims = with_entra_padding(claims, now);
             match s.keys.sign(&claims) {
                 Ok(at) => (
                     StatusCode::OK,
@@ -581,7 +668,14 @@ async fn token(
                 Err(e) => aad_error(StatusCode::INTERNAL_SERVER_ERROR, "temporarily_unavailable", 50000, &e.to_string(), None),
             }
         }
-        "authorization_code" => redeem_code(&s, &app, &form, secret.as_deref(), now),
+        "authorization_code" => redeem_code(
+            &s,
+            &app,
+            &form,
+            secret.as_deref(),
+            headers.contains_key(header::ORIGIN),
+            now,
+        ),
         "refresh_token" => refresh(&s, &app, &form, secret.as_deref(), now),
         other => aad_error(
             StatusCode::BAD_REQUEST,
@@ -609,6 +703,8 @@ fn authenticate_for_redirect(
             None,
         )),
         Some(Platform::InstalledClient) => Ok(()),
+        // A single-page application is public too; its redemption fails on the origin below.
+        Some(Platform::Spa) => Ok(()),
         _ => check_secret(app, secret, now),
     }
 }
@@ -618,6 +714,7 @@ fn redeem_code(
     app: &AppRegistration,
     form: &HashMap<String, String>,
     secret: Option<&str>,
+    has_origin: bool,
     now: Timestamp,
 ) -> Response {
     let code = form.get("code").cloned().unwrap_or_default();
@@ -663,7 +760,20 @@ fn redeem_code(
         g.redeemed = true;
     }
     drop(world);
-    issue_delegated(s, app, &grant.user_id, &grant.scopes, now)
+    // A redirect registered as a single-page application gets tokens only for a cross-origin
+    // (browser) request, which a desktop app's redemption is not (AADSTS9002327).
+    if find_redirect(app, &redirect_uri).map(|r| &r.platform) == Some(&Platform::Spa) && !has_origin
+    {
+        return aad_error(StatusCode::BAD_REQUEST, "invalid_request", 9002327, "Tokens issued for the 'Single-Page Application' client-type may only be redeemed via cross-origin requests.", None);
+    }
+    issue_delegated(
+        s,
+        app,
+        &grant.user_id,
+        &grant.scopes,
+        grant.nonce.as_deref(),
+        now,
+    )
 }
 
 fn refresh(
@@ -738,7 +848,7 @@ fn refresh(
         }
         graph_scopes.into_iter().chain(oidc).collect()
     };
-    issue_delegated(s, app, &grant.user_id, &scopes, now)
+    issue_delegated(s, app, &grant.user_id, &scopes, None, now)
 }
 
 /// Issue access, refresh (if `offline_access`) and id (if `openid`) tokens for a user.
@@ -747,6 +857,7 @@ fn issue_delegated(
     app: &AppRegistration,
     user_id: &str,
     requested: &[String],
+    nonce: Option<&str>,
     now: Timestamp,
 ) -> Response {
     let mut world = s.world();
@@ -793,6 +904,7 @@ fn issue_delegated(
         "sub": user.id, "tid": tid, "unique_name": user.upn, "upn": user.upn,
         "uti": uuid::Uuid::new_v4().simple().to_string(), "ver": "1.0",
     });
+    let claims = with_entra_padding(claims, now);
     let Ok(access) = s.keys.sign(&claims) else {
         return aad_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -816,10 +928,14 @@ fn issue_delegated(
         "access_token": access,
     });
     if oidc.contains(&"offline_access") {
-        let rt = format!(
-            "1.{}",
-            Rng::new(now.as_nanosecond() as u64 ^ 0x5eed ^ world.refresh.len() as u64).token(96)
-        );
+        // Opaque, `1.A…`, 1.1–2 KB as Entra issues them (4 KB in the large-tokens scenario).
+        let mut rng = Rng::new(now.as_nanosecond() as u64 ^ 0x5eed ^ world.refresh.len() as u64);
+        let len = if world.large_tokens {
+            4096
+        } else {
+            1100 + rng.range(0, 900) as usize
+        };
+        let rt = format!("1.A{}", rng.token(len - 3));
         let mut kept: Vec<String> = granted.clone();
         kept.extend(oidc.iter().map(|o| o.to_string()));
         world.refresh.insert(
@@ -839,6 +955,11 @@ fn issue_delegated(
             "exp": now.as_second() + 3600, "name": user.display_name, "oid": user.id, "preferred_username": user.upn,
             "sub": user.id, "tid": tid, "ver": "2.0",
         });
+        let mut id_claims = id_claims;
+        // OpenID Connect: the authorize request's nonce comes back in the id token.
+        if let Some(n) = nonce {
+            id_claims["nonce"] = json!(n);
+        }
         if let Ok(id) = s.keys.sign(&id_claims) {
             body["id_token"] = json!(id);
         }

@@ -77,6 +77,8 @@ pub enum Platform {
     Web,
     /// "Mobile and desktop applications": a public client that must not.
     InstalledClient,
+    /// "Single-page application": tokens only for cross-origin (browser) requests.
+    Spa,
 }
 
 #[derive(Clone, Debug)]
@@ -278,6 +280,8 @@ pub struct AuthCode {
     pub scopes: Vec<String>,
     pub issued: Timestamp,
     pub redeemed: bool,
+    /// The OpenID Connect `nonce` of the authorize request, echoed in the id token.
+    pub nonce: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -305,6 +309,11 @@ pub struct World {
     pub transactions: HashMap<(String, String), u64>,
     /// How Teams says "no application access policy" (Graph uses more than one shape).
     pub policy_error: PolicyError,
+    /// The tenant lets users consent to apps themselves (Entra's default for low-risk permissions);
+    /// off, the browser stops at "Need admin approval".
+    pub user_consent: bool,
+    /// Refresh tokens of about 4 KB (the size that breaks a naive Windows Credential Manager store).
+    pub large_tokens: bool,
 }
 
 /// The shapes of Teams' "no application access policy" answer.

@@ -49,6 +49,18 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "the hosts' Teams plans as other tenants have them: GCC High, a grace period (Warning), a lapsed (Suspended) subscription",
     ),
     (
+        "user-consent-disabled",
+        "users may not consent to apps: without admin consent the browser stops at \"Need admin approval\" (AADSTS90094)",
+    ),
+    (
+        "redirect-under-spa",
+        "http://localhost is registered as a single-page application: redeeming the code fails with AADSTS9002327",
+    ),
+    (
+        "large-tokens",
+        "refresh tokens of about 4 KB",
+    ),
+    (
         "refresh-inactive",
         "refresh tokens are rejected as inactive for 90 days (AADSTS700082)",
     ),
@@ -141,6 +153,16 @@ pub fn apply_scenario(
             ];
             for (u, entries) in world.users.iter_mut().filter(|u| u.is_host).zip(states) {
                 u.teams_entries = entries;
+            }
+        }
+        "user-consent-disabled" => world.user_consent = false,
+        "large-tokens" => world.large_tokens = true,
+        "redirect-under-spa" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                app.redirects
+                    .iter_mut()
+                    .filter(|r| r.uri == "http://localhost")
+                    .for_each(|r| r.platform = crate::model::Platform::Spa);
             }
         }
         "refresh-inactive" => {

@@ -48,6 +48,8 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         next_key: 1,
         transactions: Default::default(),
         policy_error: PolicyError::default(),
+        user_consent: true,
+        large_tokens: false,
     };
 
     // The LMS app registration: two secrets, the one handed out expires within 14 days.

@@ -231,7 +231,7 @@ async fn token_endpoint_is_strict_like_entra() {
         &b,
         "err",
     );
-    // Scope not /.default → 70011.
+    // Scope not /.default → 1002012 (client credentials need {resource}/.default).
     let (s, b) = t
         .token_form(&[
             ("client_id", &i.client_id),
@@ -240,7 +240,7 @@ async fn token_endpoint_is_strict_like_entra() {
             ("grant_type", "client_credentials"),
         ])
         .await;
-    assert_eq!((s, b["error_codes"][0].as_u64()), (400, Some(70011)));
+    assert_eq!((s, b["error_codes"][0].as_u64()), (400, Some(1002012)));
     // Unknown tenant → 90002 at the token endpoint and in discovery.
     let r = t
         .http
@@ -1104,4 +1104,83 @@ async fn reports_older_than_a_year_are_forgotten() {
 
 fn urlencoding(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
+}
+
+/// Tokens as Entra issues them: access tokens 1.5–3 KB, refresh tokens opaque `1.A…` of 1.1–2 KB
+/// (about 4 KB with `large-tokens`), the id token echoing the authorize request's nonce, and the
+/// error description's parts separated by CRLF.
+#[tokio::test]
+async fn tokens_have_entras_sizes_and_the_id_token_carries_the_nonce() {
+    for (scenario, refresh_len) in [(None, 1100..=2000), (Some("large-tokens"), 4096..=4096)] {
+        let t = T::new(&scenario.into_iter().collect::<Vec<_>>()).await;
+        let i = t.emu.info.clone();
+        let (verifier, challenge) = pkce();
+        let redirect = "http://localhost:53124/";
+        let resp = t
+            .http
+            .get(format!(
+                "{}/{}/oauth2/v2.0/authorize",
+                i.authority, i.tenant_id
+            ))
+            .query(&[
+                ("client_id", i.client_id.as_str()),
+                ("response_type", "code"),
+                ("redirect_uri", redirect),
+                (
+                    "scope",
+                    "offline_access openid profile https://graph.microsoft.com/Calendars.ReadWrite",
+                ),
+                ("state", "s-123"),
+                ("nonce", "n-0S6_WzA2Mj"),
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+                ("login_hint", t.host(0).as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let (code, _) = code_from(&resp);
+        let (s, b) = t
+            .token_form(&[
+                ("client_id", &i.client_id),
+                ("code", &code),
+                ("redirect_uri", redirect),
+                ("grant_type", "authorization_code"),
+                ("code_verifier", &verifier),
+            ])
+            .await;
+        assert_eq!(s, 200, "{b}");
+        let access = b["access_token"].as_str().unwrap();
+        assert!(
+            (1500..=3000).contains(&access.len()),
+            "access token of {} characters",
+            access.len()
+        );
+        let refresh = b["refresh_token"].as_str().unwrap();
+        assert!(refresh.starts_with("1.A"));
+        assert!(
+            refresh_len.contains(&refresh.len()),
+            "refresh token of {} characters",
+            refresh.len()
+        );
+        assert_eq!(
+            claims(b["id_token"].as_str().unwrap())["nonce"],
+            "n-0S6_WzA2Mj"
+        );
+    }
+    let t = T::new(&[]).await;
+    let (_, b) = t
+        .token_form(&[
+            ("client_id", &t.emu.info.client_id),
+            ("grant_type", "refresh_token"),
+            ("refresh_token", "nope"),
+        ])
+        .await;
+    let d = b["error_description"].as_str().unwrap();
+    assert!(
+        d.starts_with("AADSTS9002313: ")
+            && d.contains("\r\nTrace ID: ")
+            && d.contains("\r\nCorrelation ID: "),
+        "{d}"
+    );
 }

@@ -1,10 +1,17 @@
 //! User-delegated sign-in: authorization code + PKCE S256 with a loopback redirect, and a token
 //! provider that refreshes with rotating refresh tokens.
 //!
-//! The loopback listener binds 127.0.0.1 on an ephemeral port and lives only while one sign-in
-//! waits. It answers the browser with a static page (nothing from the request is echoed into it)
-//! and hands the code back only when `state` matches exactly. It does not open the browser: the
-//! caller decides how (system browser, or a test that captures the URL).
+//! The loopback listener lives only while one sign-in waits. The redirect URI is
+//! `http://localhost:{port}` — what an admin can register in the portal under "Mobile and desktop
+//! applications" and what the LMS article names — and the listener binds that port on **both**
+//! loopback addresses, 127.0.0.1 and [::1]: browsers try `::1` first for `localhost`, and a port
+//! left free on `::1` could be taken by any local process (MicrosoftDocs/entra-docs:
+//! docs/identity-platform/reply-url.md, "Localhost exceptions"). Each connection is served in its
+//! own task with a short read timeout, so an idle socket cannot hold up the real callback. It
+//! answers the browser with a static page (nothing from the request is echoed into it) and hands
+//! the code back only when `state` matches exactly; an answer with a wrong or missing `state` is
+//! logged and ignored (a stale tab or a forged request must not end this sign-in). It does not
+//! open the browser: the caller decides how (system browser, or a test that captures the URL).
 
 use std::future::Future;
 use std::time::Duration;
@@ -41,7 +48,7 @@ pub enum InteractiveError {
         /// The AADSTS number parsed from the description, if any.
         code: Option<u32>,
     },
-    #[error("could not listen for the browser on 127.0.0.1: {0}")]
+    #[error("could not listen for the browser on the loopback address: {0}")]
     Listener(String),
 }
 
@@ -100,6 +107,8 @@ pub struct AuthorizeRequest<'a> {
     pub scopes: &'a [String],
     pub state: &'a str,
     pub challenge: &'a str,
+    /// OpenID Connect nonce: echoed in the id token, checked on redemption.
+    pub nonce: &'a str,
     pub login_hint: Option<&'a str>,
 }
 
@@ -118,6 +127,7 @@ pub fn authorize_url(authority: &TenantAuthority, r: &AuthorizeRequest<'_>) -> S
             .append_pair("state", r.state)
             .append_pair("code_challenge", r.challenge)
             .append_pair("code_challenge_method", "S256")
+            .append_pair("nonce", r.nonce)
             .append_pair("prompt", "select_account");
         if let Some(h) = r.login_hint {
             q.append_pair("login_hint", h);
@@ -131,9 +141,10 @@ pub fn new_state() -> String {
     uuid::Uuid::new_v4().simple().to_string()
 }
 
-/// The loopback listener for one sign-in.
+/// The loopback listener for one sign-in: the same port on 127.0.0.1 and, where the system has
+/// IPv6, on [::1].
 pub struct Loopback {
-    listener: TcpListener,
+    listeners: Vec<TcpListener>,
     port: u16,
 }
 
@@ -142,17 +153,43 @@ const PAGE_DONE: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"
 const PAGE_FAILED: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rollcall</title></head><body style=\"font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem\"><h1>Sign-in did not complete</h1><p>Return to Rollcall: it says what went wrong and what to do.</p></body></html>";
 const PAGE_NOT_OURS: &str = "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Rollcall</title></head><body style=\"font-family:system-ui,sans-serif;margin:4rem auto;max-width:32rem\"><h1>Not a sign-in answer</h1><p>Return to Rollcall and start the sign-in again if it is still waiting.</p></body></html>";
 
+/// How long one connection may take to send its request line.
+const READ_TIMEOUT: Duration = Duration::from_secs(5);
+
 impl Loopback {
-    /// Bind 127.0.0.1 on an ephemeral port.
+    /// Bind an ephemeral port on 127.0.0.1 and the same port on [::1]. When the IPv6 half is taken
+    /// (another process got there first), try another port; when the system has no IPv6, 127.0.0.1
+    /// alone is enough (then nothing can listen on `::1` either).
     pub async fn bind() -> Result<Self, InteractiveError> {
-        let listener = TcpListener::bind(("127.0.0.1", 0))
-            .await
-            .map_err(|e| InteractiveError::Listener(e.to_string()))?;
-        let port = listener
-            .local_addr()
-            .map_err(|e| InteractiveError::Listener(e.to_string()))?
-            .port();
-        Ok(Loopback { listener, port })
+        let mut last = String::new();
+        for _ in 0..8 {
+            let v4 = TcpListener::bind(("127.0.0.1", 0))
+                .await
+                .map_err(|e| InteractiveError::Listener(e.to_string()))?;
+            let port = v4
+                .local_addr()
+                .map_err(|e| InteractiveError::Listener(e.to_string()))?
+                .port();
+            match TcpListener::bind(("::1", port)).await {
+                Ok(v6) => {
+                    return Ok(Loopback {
+                        listeners: vec![v4, v6],
+                        port,
+                    })
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => last = e.to_string(),
+                // No IPv6 loopback on this machine.
+                Err(_) => {
+                    return Ok(Loopback {
+                        listeners: vec![v4],
+                        port,
+                    })
+                }
+            }
+        }
+        Err(InteractiveError::Listener(format!(
+            "no port was free on both loopback addresses: {last}"
+        )))
     }
 
     /// `http://localhost:{port}`: registered as `http://localhost` under "Mobile and desktop
@@ -165,51 +202,80 @@ impl Loopback {
         self.port
     }
 
+    /// How many loopback addresses listen (2 with IPv6).
+    pub fn addresses(&self) -> usize {
+        self.listeners.len()
+    }
+
     /// Wait for the browser's redirect, until `timeout` or until `cancel` resolves. Requests that are
-    /// not a sign-in answer (a favicon, a probe) get a static page and waiting goes on. The listener
-    /// closes when this returns, so a later callback finds nothing listening.
+    /// not this sign-in's answer (a favicon, a probe, a wrong `state`) get a static page and waiting
+    /// goes on. The listeners close when this returns, so a later callback finds nothing listening.
     pub async fn wait(
         self,
         expected_state: &str,
         timeout: Duration,
         cancel: impl Future<Output = ()>,
     ) -> Result<Secret, InteractiveError> {
-        let accept_loop = async {
-            loop {
-                let Ok((mut stream, _)) = self.listener.accept().await else {
-                    continue;
-                };
-                let target = match read_request_target(&mut stream).await {
-                    Some(t) => t,
-                    None => continue,
-                };
-                let params = callback_params(&target);
-                let outcome = classify(&params, expected_state);
-                let (status, page) = match &outcome {
-                    None => ("404 Not Found", PAGE_NOT_OURS),
-                    Some(Ok(_)) => ("200 OK", PAGE_DONE),
-                    Some(Err(_)) => ("200 OK", PAGE_FAILED),
-                };
-                let response = format!(
-                    "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n{page}",
-                    page.len()
-                );
-                let _ = stream.write_all(response.as_bytes()).await;
-                let _ = stream.shutdown().await;
-                if let Some(result) = outcome {
-                    return result;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Result<Secret, InteractiveError>>(4);
+        let mut tasks = tokio::task::JoinSet::new();
+        for listener in self.listeners {
+            let (tx, expected) = (tx.clone(), expected_state.to_string());
+            tasks.spawn(async move {
+                loop {
+                    let Ok((stream, _)) = listener.accept().await else {
+                        continue;
+                    };
+                    let (tx, expected) = (tx.clone(), expected.clone());
+                    tokio::spawn(serve(stream, expected, tx));
                 }
-            }
-        };
-        tokio::select! {
-            r = accept_loop => r,
+            });
+        }
+        drop(tx);
+        let result = tokio::select! {
+            r = rx.recv() => r.unwrap_or(Err(InteractiveError::Listener("the listener stopped".into()))),
             _ = tokio::time::sleep(timeout) => Err(InteractiveError::Timeout(timeout.as_secs())),
             _ = cancel => Err(InteractiveError::Cancelled),
-        }
+        };
+        tasks.abort_all();
+        result
     }
 }
 
-/// Read the request line's target (`/?code=...`), bounded to 16 KiB and 10 seconds.
+/// Serve one connection: read its request line (bounded in time and size), answer with a static
+/// page, and pass this sign-in's outcome on. A wrong `state` is logged and ignored.
+async fn serve(
+    mut stream: tokio::net::TcpStream,
+    expected_state: String,
+    tx: tokio::sync::mpsc::Sender<Result<Secret, InteractiveError>>,
+) {
+    let Some(target) = read_request_target(&mut stream).await else {
+        return;
+    };
+    let params = callback_params(&target);
+    let outcome = match classify(&params, &expected_state) {
+        Some(Err(InteractiveError::StateMismatch)) => {
+            tracing::warn!("ignored a loopback callback whose state is not this sign-in's");
+            None
+        }
+        other => other,
+    };
+    let (status, page) = match &outcome {
+        None => ("404 Not Found", PAGE_NOT_OURS),
+        Some(Ok(_)) => ("200 OK", PAGE_DONE),
+        Some(Err(_)) => ("200 OK", PAGE_FAILED),
+    };
+    let response = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nCache-Control: no-store\r\nContent-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\nConnection: close\r\n\r\n{page}",
+        page.len()
+    );
+    let _ = stream.write_all(response.as_bytes()).await;
+    let _ = stream.shutdown().await;
+    if let Some(result) = outcome {
+        let _ = tx.send(result).await;
+    }
+}
+
+/// Read the request line's target (`/?code=...`), bounded to 16 KiB and [`READ_TIMEOUT`].
 async fn read_request_target(stream: &mut tokio::net::TcpStream) -> Option<String> {
     let mut buf = Vec::with_capacity(2048);
     let mut chunk = [0u8; 2048];
@@ -223,9 +289,7 @@ async fn read_request_target(stream: &mut tokio::net::TcpStream) -> Option<Strin
         }
         Some(())
     };
-    tokio::time::timeout(Duration::from_secs(10), read)
-        .await
-        .ok()??;
+    tokio::time::timeout(READ_TIMEOUT, read).await.ok()??;
     let text = String::from_utf8_lossy(&buf);
     let line = text.lines().next()?;
     let mut parts = line.split_whitespace();
@@ -307,27 +371,51 @@ fn delegated_from(access: AccessToken, raw: &serde_json::Value) -> DelegatedToke
     }
 }
 
+/// What redeeming one authorization code needs: the attempt's values, kept together.
+pub struct Redemption<'a> {
+    pub client_id: &'a str,
+    pub redirect_uri: &'a str,
+    pub scopes: &'a [String],
+    pub code: &'a Secret,
+    pub pkce: &'a Pkce,
+    /// The nonce the authorize request sent; the id token must carry it.
+    pub nonce: &'a str,
+}
+
 /// Redeem an authorization code (public client: no secret; the verifier proves it is us).
 pub async fn redeem_code(
     http: &reqwest::Client,
     authority: &TenantAuthority,
-    client_id: &str,
-    redirect_uri: &str,
-    scopes: &[String],
-    code: &Secret,
-    pkce: &Pkce,
+    r: &Redemption<'_>,
 ) -> Result<DelegatedTokens, GraphError> {
-    let scope = scopes.join(" ");
+    let nonce = r.nonce;
+    let scope = r.scopes.join(" ");
     let form = [
-        ("client_id", client_id),
+        ("client_id", r.client_id),
         ("grant_type", "authorization_code"),
-        ("code", code.expose()),
-        ("redirect_uri", redirect_uri),
-        ("code_verifier", pkce.verifier.expose()),
+        ("code", r.code.expose()),
+        ("redirect_uri", r.redirect_uri),
+        ("code_verifier", r.pkce.verifier.expose()),
         ("scope", scope.as_str()),
     ];
     let (access, raw) = post_token_form(http, &authority.token_url, &form).await?;
-    Ok(delegated_from(access, &raw))
+    let tokens = delegated_from(access, &raw);
+    // OpenID Connect Core 3.1.3.7: the id token must carry the nonce this sign-in sent.
+    if !nonce_matches(tokens.id_claims.as_ref(), nonce) {
+        {
+            return Err(GraphError::Token(Box::new(crate::AadError {
+                error: "invalid_nonce".into(),
+                error_description: "The id token's nonce does not match the one this sign-in sent: the answer may not be for this sign-in.".into(),
+                ..Default::default()
+            })));
+        }
+    }
+    Ok(tokens)
+}
+
+/// An id token (when one came back) carries exactly the nonce this sign-in sent.
+fn nonce_matches(id_claims: Option<&serde_json::Value>, nonce: &str) -> bool {
+    id_claims.is_none_or(|c| c["nonce"].as_str() == Some(nonce))
 }
 
 /// Where a rotated refresh token is saved before the new access token is used.
@@ -404,6 +492,18 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_id_tokens_nonce_must_be_ours() {
+        let id = |n: serde_json::Value| serde_json::json!({"sub": "x", "nonce": n});
+        assert!(nonce_matches(Some(&id("abc".into())), "abc"));
+        assert!(!nonce_matches(Some(&id("other".into())), "abc"));
+        assert!(
+            !nonce_matches(Some(&serde_json::json!({"sub": "x"})), "abc"),
+            "a missing nonce is refused"
+        );
+        assert!(nonce_matches(None, "abc"), "no id token, nothing to check");
     }
 
     #[test]

@@ -116,17 +116,9 @@ pub(super) async fn check_redirect(conn: &Connection, s: &mut Step) {
         }
         None => s.detail.push("Enter the LMS portal domain in Settings → Connections to check the portal's redirect URI.".into()),
     }
-    let loopback = app
-        .public_client
-        .redirect_uris
-        .iter()
-        .any(|r| crate::setup::is_loopback(r));
-    if loopback {
-        s.detail.push("http://localhost is registered under Mobile and desktop applications (Rollcall's sign-in).".into());
-    } else {
-        missing = true;
-        s.detail.push("http://localhost is not registered under Mobile and desktop applications: Rollcall's own sign-in will fail with AADSTS50011.".into());
-    }
+    let (ok, line) = loopback_finding(&app);
+    missing |= !ok;
+    s.detail.push(line);
     s.status = if missing {
         Status::Failed
     } else if conn.portal_redirect_uri.is_none() {
@@ -136,11 +128,29 @@ pub(super) async fn check_redirect(conn: &Connection, s: &mut Step) {
     };
 }
 
-/// `http://localhost` or `http://127.0.0.1`, any port, root path.
+/// Whether the desktop sign-in's redirect is registered where it must be, and the sentence.
+pub(super) fn loopback_finding(app: &AppRedirects) -> (bool, String) {
+    let registered = |l: &RedirectList| l.redirect_uris.iter().any(|r| is_loopback(r));
+    if registered(&app.public_client) {
+        (true, "http://localhost is registered under Mobile and desktop applications (Rollcall's sign-in).".into())
+    } else if registered(&app.spa) {
+        (false, "http://localhost is registered under Single-page application: sign-in fails with AADSTS9002327 (such tokens may only be redeemed by a browser page). Remove it there and add it under Mobile and desktop applications.".into())
+    } else if app
+        .public_client
+        .redirect_uris
+        .iter()
+        .any(|r| r.starts_with("http://127.0.0.1"))
+    {
+        (false, "http://127.0.0.1 is registered, but Rollcall signs in through http://localhost (Entra does not treat them as the same): add http://localhost under Mobile and desktop applications, or sign-in fails with AADSTS50011.".into())
+    } else {
+        (false, "http://localhost is not registered under Mobile and desktop applications: Rollcall's own sign-in will fail with AADSTS50011.".into())
+    }
+}
+
+/// `http://localhost`, any port, root path: exactly what the desktop sign-in sends as its redirect
+/// URI. Entra matches the host literally — `127.0.0.1` is a different URI (entra-docs:
+/// docs/identity-platform/reply-url.md, "Localhost exceptions"), so it does not count.
 pub fn is_loopback(uri: &str) -> bool {
-    url::Url::parse(uri).is_ok_and(|u| {
-        u.scheme() == "http"
-            && matches!(u.host_str(), Some("localhost") | Some("127.0.0.1"))
-            && u.path() == "/"
-    })
+    url::Url::parse(uri)
+        .is_ok_and(|u| u.scheme() == "http" && u.host_str() == Some("localhost") && u.path() == "/")
 }

@@ -562,16 +562,18 @@ fn clone_graph_error(e: &GraphError) -> GraphError {
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct AppRedirects {
+pub(super) struct AppRedirects {
     #[serde(default)]
     web: RedirectList,
     #[serde(default)]
     public_client: RedirectList,
+    #[serde(default)]
+    spa: RedirectList,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-struct RedirectList {
+pub(super) struct RedirectList {
     #[serde(default)]
     redirect_uris: Vec<String>,
 }
@@ -711,10 +713,29 @@ mod tests {
     }
 
     #[test]
+    fn the_redirect_step_accepts_exactly_what_the_client_sends() {
+        let app = |public: &[&str], spa: &[&str]| AppRedirects {
+            web: RedirectList::default(),
+            public_client: RedirectList {
+                redirect_uris: public.iter().map(|s| s.to_string()).collect(),
+            },
+            spa: RedirectList {
+                redirect_uris: spa.iter().map(|s| s.to_string()).collect(),
+            },
+        };
+        assert!(credentials::loopback_finding(&app(&["http://localhost"], &[])).0);
+        let (ok, line) = credentials::loopback_finding(&app(&[], &["http://localhost"]));
+        assert!(!ok && line.contains("Single-page application") && line.contains("AADSTS9002327"));
+        let (ok, line) = credentials::loopback_finding(&app(&["http://127.0.0.1"], &[]));
+        assert!(!ok && line.contains("AADSTS50011"), "{line}");
+    }
+
+    #[test]
     fn loopback_uris() {
         assert!(is_loopback("http://localhost"));
         assert!(is_loopback("http://localhost:5000/"));
-        assert!(is_loopback("http://127.0.0.1"));
+        // Only what the client sends: 127.0.0.1 registered alone fails sign-in with AADSTS50011.
+        assert!(!is_loopback("http://127.0.0.1"));
         assert!(!is_loopback("https://localhost"));
         assert!(!is_loopback("http://localhost/callback"));
     }

@@ -148,8 +148,34 @@ pub fn explain_aad(aad: &AadError, ctx: &AdviceContext) -> CoreError {
             "The Graph resource is not known in this tenant — the cloud setting is probably wrong.".into(),
             "Check the cloud (global, US Government, China) in the profile.".into(),
         ),
+        // Entra's error-code reference (entra-docs: docs/identity-platform/reference-error-codes.md).
+        Some(9002327) => (
+            ErrorCode::InvalidInput,
+            "http://localhost is registered as a single-page application, whose tokens only a browser page may redeem.".into(),
+            format!("In {REDIRECT_PATH}, remove http://localhost from \"Single-page application\" and add it under \"Mobile and desktop applications\"; then sign in again."),
+        ),
+        Some(7000229) => (
+            ErrorCode::PermissionMissing,
+            "The app has no service principal in this tenant: nobody has consented to it here yet.".into(),
+            format!("An administrator opens {consent} and accepts; that creates the app's enterprise application in this tenant."),
+        ),
+        Some(9002313) => (
+            ErrorCode::SignInRequired,
+            "The saved sign-in is damaged or not one the identity platform issued.".into(),
+            relogin.clone(),
+        ),
+        Some(50034) => (
+            ErrorCode::SignInFailed,
+            "This account does not exist in the tenant.".into(),
+            "Sign in with an account of the app's tenant (check for a typo or a personal account).".into(),
+        ),
+        Some(53000) | Some(53001) | Some(530032) => (
+            ErrorCode::PermissionMissing,
+            "Conditional Access requires a compliant or managed device, and this one is not.".into(),
+            "Sign in from a device your organization manages (Intune-enrolled or hybrid-joined), or ask IT to check the Conditional Access policy in the sign-in logs.".into(),
+        ),
         Some(501481) | Some(70011) | Some(1002012) | Some(700022) | Some(28000) | Some(28003)
-        | Some(900144) | Some(90014) | Some(9002327) => (
+        | Some(900144) | Some(90014) => (
             ErrorCode::Internal,
             "Rollcall sent a request the identity platform rejects.".into(),
             "This is a Rollcall bug; please report it with the trace ID.".into(),
@@ -193,7 +219,9 @@ pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreErr
             } else {
                 format!("No answer from the browser within {secs} seconds.")
             },
-            Some(format!("If the browser shows AADSTS50011, add http://localhost under \"Mobile and desktop applications\" in {REDIRECT_PATH}; if it shows AADSTS700016, check the client ID. Then sign in again.")),
+            // With prompt=select_account Entra shows consent in the browser, or stops at "Need
+            // admin approval" (AADSTS90094) and never comes back (v2-oauth2-auth-code-flow.md).
+            Some(format!("Look at the browser: \"Need admin approval\" (AADSTS90094) means users may not consent to this app — an administrator opens {} and accepts, then you sign in again. \"Permissions requested\" needs Accept. AADSTS50011: add http://localhost under \"Mobile and desktop applications\" in {REDIRECT_PATH}. AADSTS700016: check the client ID.", ctx.consent_url())),
         ),
         InteractiveError::Cancelled => CoreError::new(ErrorCode::Cancelled, "Sign-in cancelled.", None),
         InteractiveError::StateMismatch => CoreError::new(
@@ -215,8 +243,8 @@ pub fn explain_interactive(e: &InteractiveError, ctx: &AdviceContext) -> CoreErr
         }
         InteractiveError::Listener(m) => CoreError::new(
             ErrorCode::SignInFailed,
-            format!("Rollcall could not listen for the browser's answer on 127.0.0.1 ({m})."),
-            Some("A firewall or security tool may block local connections; allow Rollcall on 127.0.0.1.".into()),
+            format!("Rollcall could not listen for the browser's answer on this computer's loopback address ({m})."),
+            Some("A firewall or security tool may block local connections; allow Rollcall on 127.0.0.1 and ::1.".into()),
         ),
     }
 }
@@ -297,6 +325,44 @@ mod tests {
             trace_id: Some("t".into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn codes_an_admin_meets_have_their_own_sentence() {
+        let ctx = AdviceContext {
+            tenant: "contoso.onmicrosoft.com".into(),
+            client_id: "11111111-2222-3333-4444-555555555555".into(),
+            ..Default::default()
+        };
+        let generic = explain_aad(&aad(1), &ctx).message;
+        for (code, says) in [
+            (7000229, "service principal"),
+            (9002313, "damaged"),
+            (50034, "does not exist"),
+            (53000, "compliant or managed device"),
+            (53001, "compliant or managed device"),
+            (530032, "compliant or managed device"),
+            (9002327, "single-page application"),
+        ] {
+            let e = explain_aad(&aad(code), &ctx);
+            assert_ne!(e.message, generic, "{code}");
+            assert!(e.message.contains(says), "{code}: {}", e.message);
+            assert_ne!(
+                e.code,
+                ErrorCode::Internal,
+                "{code} is the admin's to fix, not a Rollcall bug"
+            );
+        }
+        let spa = explain_aad(&aad(9002327), &ctx);
+        assert!(spa
+            .hint
+            .unwrap()
+            .contains("Mobile and desktop applications"));
+        let sp = explain_aad(&aad(7000229), &ctx);
+        assert!(sp
+            .hint
+            .unwrap()
+            .contains("/contoso.onmicrosoft.com/adminconsent?client_id="));
     }
 
     #[test]

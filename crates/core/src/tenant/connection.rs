@@ -56,12 +56,19 @@ impl std::fmt::Debug for Connection {
 struct KeychainSink {
     store: Arc<dyn SecretStore>,
     profile_id: String,
+    /// The endpoints the rotated token stays bound to.
+    binding: String,
 }
 
 impl RefreshSink for KeychainSink {
     fn save(&self, refresh: &Secret) -> Result<(), String> {
         self.store
-            .set(&self.profile_id, SecretKind::RefreshToken, refresh)
+            .set_bound(
+                &self.profile_id,
+                SecretKind::RefreshToken,
+                &self.binding,
+                refresh,
+            )
             .map_err(|e| e.user_message())
     }
 }
@@ -142,7 +149,9 @@ impl Connection {
     pub fn from_profile(p: &Profile, store: Arc<dyn SecretStore>) -> Result<Self, CoreError> {
         let mut c = match p.mode {
             AuthMode::Application => {
-                let secret = store.get(&p.id, SecretKind::ClientSecret)?.ok_or_else(|| {
+                let secret = store
+                    .get_bound(&p.id, SecretKind::ClientSecret, &p.binding())?
+                    .ok_or_else(|| {
                     CoreError::new(
                         ErrorCode::InvalidSecret,
                         format!("No client secret is saved for \"{}\".", p.name),
@@ -158,16 +167,18 @@ impl Connection {
                 )?
             }
             AuthMode::Delegated => {
-                let refresh = store.get(&p.id, SecretKind::RefreshToken)?.ok_or_else(|| {
-                    CoreError::new(
-                        ErrorCode::SignInRequired,
-                        format!("Nobody is signed in to \"{}\".", p.name),
-                        Some(
-                            "Click Sign in in Settings → Connections, or run `rollcall login`."
-                                .into(),
-                        ),
-                    )
-                })?;
+                let refresh = store
+                    .get_bound(&p.id, SecretKind::RefreshToken, &p.binding())?
+                    .ok_or_else(|| {
+                        CoreError::new(
+                            ErrorCode::SignInRequired,
+                            format!("Nobody is signed in to \"{}\".", p.name),
+                            Some(
+                                "Click Sign in in Settings → Connections, or run `rollcall login`."
+                                    .into(),
+                            ),
+                        )
+                    })?;
                 Connection::delegated(p, refresh, None, store)?
             }
         };
@@ -204,6 +215,7 @@ impl Connection {
             Box::new(KeychainSink {
                 store,
                 profile_id: p.id.clone(),
+                binding: p.binding(),
             }),
         );
         let (tokens, graph) = shared_client(&http, &endpoints, Arc::new(tokens))?;

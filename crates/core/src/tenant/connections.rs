@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use super::connection::Connection;
 use super::profile::{FieldError, Profile, Profiles};
-use super::secrets::SecretStore;
+use super::secrets::{SecretKind, SecretStore};
 use super::session::{self, ConnectionStatus};
 use crate::error::{CoreError, ErrorCode};
 use crate::support::lock;
@@ -128,11 +128,20 @@ impl Connections {
         }
         // Keep what only the backend sets.
         if let Ok(old) = self.profiles.find(&p.id) {
-            p.secret_hint = old.secret_hint;
-            if old.tenant != p.tenant || old.client_id != p.client_id || old.mode != p.mode {
+            if old.binding() != p.binding() {
+                // Another cloud, authority, Graph URL, tenant or app: the saved secret and sign-in
+                // were entered for the old endpoints and must not be sent to the new ones.
+                self.secrets.delete(&p.id, SecretKind::ClientSecret)?;
+                self.secrets.delete(&p.id, SecretKind::RefreshToken)?;
+                p.secret_hint = None;
                 p.signed_in_as = None;
             } else {
-                p.signed_in_as = old.signed_in_as;
+                p.secret_hint = old.secret_hint;
+                p.signed_in_as = if old.mode != p.mode {
+                    None
+                } else {
+                    old.signed_in_as
+                };
             }
         } else {
             p.secret_hint = None;
@@ -142,7 +151,7 @@ impl Connections {
         let first = self.profiles.load()?.profiles.is_empty();
         if let Some(s) = secret.filter(|s| !s.expose().trim().is_empty()) {
             // Keychain first: if it fails, the profile is not written either.
-            session::set_client_secret(&self.profiles, self.secrets.as_ref(), &id, &s)?;
+            session::set_client_secret(&self.profiles, self.secrets.as_ref(), &p, &s)?;
             p.secret_hint = Some(Secret::new(s.expose().trim()).hint());
         }
         self.profiles.upsert(p)?;

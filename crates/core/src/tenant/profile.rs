@@ -126,6 +126,30 @@ impl Profile {
         }
     }
 
+    /// The fingerprint of where this profile's secrets may go: the authority's and Graph's origins,
+    /// the tenant and the client id. A saved secret carries it and is refused when it differs.
+    pub fn binding(&self) -> String {
+        use sha2::Digest;
+        let e = self.endpoints();
+        let origin = |u: &str| {
+            url::Url::parse(u)
+                .map(|u| u.origin().ascii_serialization())
+                .unwrap_or_else(|_| u.to_string())
+        };
+        let text = format!(
+            "{}|{}|{}|{}",
+            origin(&e.authority),
+            origin(&e.graph),
+            self.tenant.trim().to_ascii_lowercase(),
+            self.client_id.trim().to_ascii_lowercase()
+        );
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .take(16)
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
     /// The redirect URI the LMS portal uses, to register under "Web".
     pub fn portal_redirect_uri(&self) -> Option<String> {
         let d = self.portal_domain.trim().trim_end_matches('/');
@@ -141,6 +165,24 @@ impl Profile {
                 message,
             })
         };
+        // Ids name keychain entries and archive files: no path separators, no "..".
+        if self.id.is_empty()
+            || self.id.len() > 200
+            || self.id.starts_with('.')
+            || self.id.contains("..")
+            || !self
+                .id
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        {
+            err(
+                "id",
+                format!(
+                    "\"{}\" is not a profile id (letters, digits, '-', '_' and '.', at most 200).",
+                    self.id.chars().take(80).collect::<String>()
+                ),
+            );
+        }
         if self.name.trim().is_empty() {
             err(
                 "name",
@@ -158,8 +200,14 @@ impl Profile {
         if self.cloud == Cloud::Custom {
             for (field, v) in [("authority", &self.authority), ("graph", &self.graph)] {
                 match v.as_deref().map(url::Url::parse) {
-                    Some(Ok(u)) if matches!(u.scheme(), "https" | "http") && u.host().is_some() => {
-                    }
+                    Some(Ok(u)) if u.scheme() == "https" && u.host().is_some() => {}
+                    // Plain http only to this computer (the demo tenant, a local test server):
+                    // a secret or token never crosses a network unencrypted.
+                    Some(Ok(u)) if u.scheme() == "http" && is_loopback(&u) => {}
+                    Some(Ok(u)) if u.scheme() == "http" => err(
+                        field,
+                        "Use https:// — plain http:// is allowed only for this computer (localhost, 127.0.0.1).".into(),
+                    ),
                     _ => err(
                         field,
                         "Enter a full URL such as https://login.microsoftonline.com.".into(),
@@ -177,6 +225,15 @@ impl Profile {
             }
         }
         errs
+    }
+}
+
+fn is_loopback(u: &url::Url) -> bool {
+    match u.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
 }
 
@@ -260,13 +317,35 @@ impl Profiles {
 
     pub fn load(&self) -> Result<ProfilesFile, CoreError> {
         match std::fs::read(&self.path) {
-            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| {
-                CoreError::new(
-                    ErrorCode::InvalidInput,
-                    format!("The profiles file {} is damaged: {e}.", self.path.display()),
-                    Some("Fix or move the file away; Rollcall will start with no profiles.".into()),
-                )
-            }),
+            Ok(bytes) => {
+                let file: ProfilesFile = serde_json::from_slice(&bytes).map_err(|e| {
+                    CoreError::new(
+                        ErrorCode::InvalidInput,
+                        format!("The profiles file {} is damaged: {e}.", self.path.display()),
+                        Some(
+                            "Fix or move the file away; Rollcall will start with no profiles."
+                                .into(),
+                        ),
+                    )
+                })?;
+                // A hand-edited file is held to what the form allows (ids, URLs, e-mails).
+                for p in &file.profiles {
+                    if let Some(e) = p.validate().first() {
+                        return Err(CoreError::new(
+                            ErrorCode::InvalidInput,
+                            format!(
+                                "The profiles file {} has a profile that is not valid (\"{}\", {}): {}",
+                                self.path.display(),
+                                p.name.chars().take(80).collect::<String>(),
+                                e.field,
+                                e.message
+                            ),
+                            Some("Fix that profile in the file, or move the file away; Rollcall will start with no profiles.".into()),
+                        ));
+                    }
+                }
+                Ok(file)
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(ProfilesFile {
                 version: 1,
                 ..Default::default()

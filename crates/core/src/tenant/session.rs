@@ -57,6 +57,7 @@ pub struct SignInAttempt {
     profile: Profile,
     loopback: Loopback,
     state: String,
+    nonce: String,
     pkce: Pkce,
 }
 
@@ -77,6 +78,7 @@ impl SignInAttempt {
         let redirect_uri = loopback.redirect_uri();
         let pkce = Pkce::new();
         let state = delegated::new_state();
+        let nonce = delegated::new_state();
         let scopes = delegated_scopes(profile);
         let url = delegated::authorize_url(
             &TenantAuthority::new(&endpoints.authority, &profile.tenant),
@@ -86,6 +88,7 @@ impl SignInAttempt {
                 scopes: &scopes,
                 state: &state,
                 challenge: &pkce.challenge,
+                nonce: &nonce,
                 login_hint: profile.signed_in_as.as_deref(),
             },
         );
@@ -95,6 +98,7 @@ impl SignInAttempt {
             profile: profile.clone(),
             loopback,
             state,
+            nonce,
             pkce,
         })
     }
@@ -136,14 +140,18 @@ impl SignInAttempt {
             .await
             .map_err(|e| explain_interactive(&e, &advice))?;
         let endpoints = self.profile.endpoints();
+        let scopes = delegated_scopes(&self.profile);
         let tokens = delegated::redeem_code(
             &reqwest_client()?,
             &TenantAuthority::new(&endpoints.authority, &self.profile.tenant),
-            &self.profile.client_id,
-            &self.redirect_uri,
-            &delegated_scopes(&self.profile),
-            &code,
-            &self.pkce,
+            &delegated::Redemption {
+                client_id: &self.profile.client_id,
+                redirect_uri: &self.redirect_uri,
+                scopes: &scopes,
+                code: &code,
+                pkce: &self.pkce,
+                nonce: &self.nonce,
+            },
         )
         .await
         .map_err(|e| match e {
@@ -157,7 +165,12 @@ impl SignInAttempt {
                 Some("Make sure the delegated permission offline_access is granted.".into()),
             )
         })?;
-        store.set(&self.profile.id, SecretKind::RefreshToken, &refresh)?;
+        store.set_bound(
+            &self.profile.id,
+            SecretKind::RefreshToken,
+            &self.profile.binding(),
+            &refresh,
+        )?;
         let account = account_name(&tokens.access, tokens.id_claims.as_ref());
         let mut profile = self.profile.clone();
         profile.signed_in_as = account.clone();
@@ -179,13 +192,15 @@ pub fn sign_out(
     profiles.update(profile_id, |p| p.signed_in_as = None)
 }
 
-/// Save (or replace) a profile's client secret. Only its hint goes into the profile.
+/// Save (or replace) a profile's client secret, bound to the profile's endpoints
+/// ([`Profile::binding`]). Only its hint goes into the profile.
 pub fn set_client_secret(
     profiles: &Profiles,
     store: &dyn SecretStore,
-    profile_id: &str,
+    profile: &Profile,
     value: &Secret,
 ) -> Result<(), CoreError> {
+    let profile_id = profile.id.as_str();
     let v = value.expose().trim();
     if v.is_empty() {
         return Err(CoreError::new(
@@ -202,7 +217,12 @@ pub fn set_client_secret(
         ));
     }
     let trimmed = Secret::new(v);
-    store.set(profile_id, SecretKind::ClientSecret, &trimmed)?;
+    store.set_bound(
+        profile_id,
+        SecretKind::ClientSecret,
+        &profile.binding(),
+        &trimmed,
+    )?;
     profiles.update(profile_id, |p| p.secret_hint = Some(trimmed.hint()))
 }
 

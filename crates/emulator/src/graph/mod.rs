@@ -1107,7 +1107,7 @@ fn app_json(a: &AppRegistration) -> Value {
         "keyCredentials": [],
         "web": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::Web).map(|r| r.uri.clone()).collect::<Vec<_>>()},
         "publicClient": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::InstalledClient).map(|r| r.uri.clone()).collect::<Vec<_>>()},
-        "spa": {"redirectUris": []},
+        "spa": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::Spa).map(|r| r.uri.clone()).collect::<Vec<_>>()},
         "requiredResourceAccess": [{
             "resourceAppId": GRAPH_APP_ID,
             "resourceAccess": a.app_roles.iter().filter_map(|r| app_role_id(r).map(|id| json!({"id": id, "type": "Role"})))
