@@ -165,15 +165,16 @@ impl Profile {
                 message,
             })
         };
-        // Ids name keychain entries and archive files: no path separators, no "..".
-        if self.id.is_empty()
-            || self.id.len() > 200
-            || self.id.starts_with('.')
-            || self.id.contains("..")
-            || !self
-                .id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        // Ids name keychain entries and archive files: no path separators, no "..". (Empty is a
+        // new profile, given an id on save; the file's profiles must have one, see `load`.)
+        if !self.id.is_empty()
+            && (self.id.len() > 200
+                || self.id.starts_with('.')
+                || self.id.contains("..")
+                || !self
+                    .id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')))
         {
             err(
                 "id",
@@ -330,7 +331,11 @@ impl Profiles {
                 })?;
                 // A hand-edited file is held to what the form allows (ids, URLs, e-mails).
                 for p in &file.profiles {
-                    if let Some(e) = p.validate().first() {
+                    let missing_id = p.id.is_empty().then(|| FieldError {
+                        field: "id".into(),
+                        message: "the profile has no id".into(),
+                    });
+                    if let Some(e) = missing_id.as_ref().or(p.validate().first()) {
                         return Err(CoreError::new(
                             ErrorCode::InvalidInput,
                             format!(
@@ -466,6 +471,19 @@ mod tests {
             secret_expires: None,
             signed_in_as: None,
         }
+    }
+
+    #[test]
+    fn ids_a_new_profile_may_lack_but_no_file_may_hold() {
+        let mut p = sample();
+        p.id = String::new();
+        assert!(p.validate().is_empty(), "a new profile gets its id on save");
+        for bad in ["../x", "a/b", ".hidden", "a..b", "x y"] {
+            p.id = bad.into();
+            assert!(p.validate().iter().any(|e| e.field == "id"), "{bad}");
+        }
+        p.id = "cli-contoso.onmicrosoft.com-11111111-2222-3333-4444-555555555555".into();
+        assert!(p.validate().is_empty());
     }
 
     #[test]
