@@ -56,6 +56,17 @@ test("the release builds Windows MSI/NSIS and a universal macOS DMG with the Tau
   assert.match(readFileSync(join(dir, "ci.yml"), "utf8"), /run: npm test/);
 });
 
+test("CI runs the Rust tests and the UI's unit tests on Windows and macOS too", () => {
+  const text = readFileSync(join(dir, "ci.yml"), "utf8");
+  const native = text.slice(text.indexOf("\n  native:"));
+  assert.ok(native.length > 20, "a job for the other operating systems");
+  assert.match(native, /os: \[windows-latest, macos-latest\]/);
+  assert.match(native, /runs-on: \$\{\{ matrix\.os \}\}/);
+  assert.match(native, /run: cargo test --workspace/);
+  assert.match(native, /run: npm --prefix ui test/);
+  assert.match(native, /fail-fast: false/, "one OS failing still reports the other");
+});
+
 test("a broken workflow is caught (the checks can fail)", async () => {
   const lint = await createLinter();
   const broken = "on: push\njobs:\n  a:\n    runs-on: ubuntu-22.04\n    steps:\n      - run: echo ${{ matrix.nope }}\n";
