@@ -34,12 +34,14 @@ pub async fn profile_save(
     state: State<'_, AppState>,
     profile: Profile,
     secret: Option<String>,
+    proxy_password: Option<String>,
 ) -> Result<ProfilesView, IpcError> {
     let _span = tracing::info_span!("profile_save").entered();
-    Ok(state
-        .hub
-        .connections
-        .save(profile, secret.map(Secret::new))?)
+    Ok(state.hub.connections.save_with_proxy(
+        profile,
+        secret.map(Secret::new),
+        proxy_password.map(Secret::new),
+    )?)
 }
 
 /// Delete a profile and its keychain entries.

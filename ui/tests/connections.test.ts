@@ -19,6 +19,8 @@ const prod: Profile = {
   secretHint: "Q~m",
   secretExpires: "2026-03-12",
   signedInAs: null,
+  proxy: null,
+  proxyUser: null,
 };
 
 const view: ProfilesView = { active: "p1", demoAvailable: false, profiles: [prod] };
@@ -74,6 +76,35 @@ describe("Connections", () => {
     expect(saved).toBe(0);
     expect(input("name").value).toBe("Staging");
     expect(input("clientId").getAttribute("aria-invalid")).toBe("true");
+  });
+
+  it("saves a proxy for the connection, its password passed to the keychain and never kept in the form", async () => {
+    let sent: { profile: Profile; proxyPassword: string | null | undefined } | null = null;
+    setBackend(
+      fake({
+        profilesList: async () => ({ ...view, profiles: [] }),
+        profileValidate: async () => [],
+        profileSave: async (profile, _secret, proxyPassword) => {
+          sent = { profile, proxyPassword };
+          return view;
+        },
+      }),
+    );
+    render(ConnectionsPanel, { onchange: () => {} });
+    await fireEvent.click(await screen.findByTestId("add-connection"));
+    const form = screen.getByTestId("profile-form");
+    const input = (name: string) => form.querySelector(`[name=${name}]`) as HTMLInputElement;
+    await fireEvent.input(input("name"), { target: { value: "Behind the proxy" } });
+    await fireEvent.input(input("proxy"), { target: { value: "http://proxy.school.example:8080" } });
+    await fireEvent.input(input("proxyUser"), { target: { value: "rollcall" } });
+    await fireEvent.input(input("proxyPassword"), { target: { value: "pa55" } });
+    await fireEvent.submit(form);
+    await waitFor(() => expect(sent).not.toBeNull());
+    const got = sent as unknown as { profile: Profile; proxyPassword: string };
+    expect(got.profile.proxy).toBe("http://proxy.school.example:8080");
+    expect(got.profile.proxyUser).toBe("rollcall");
+    expect(got.proxyPassword).toBe("pa55");
+    expect(JSON.stringify(got.profile)).not.toContain("pa55");
   });
 
   it("offers the US Gov DoD cloud and says plainly what the China cloud cannot do", async () => {

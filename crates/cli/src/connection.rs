@@ -90,6 +90,8 @@ impl ConnectionArgs {
                     secret_hint: None,
                     secret_expires: None,
                     signed_in_as: None,
+                    proxy: None,
+                    proxy_user: None,
                 }
             }
             (None, None, None) => {

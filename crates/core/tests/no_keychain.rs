@@ -31,6 +31,8 @@ fn no_secret_service_is_a_clear_error_and_no_fallback() {
         secret_hint: None,
         secret_expires: None,
         signed_in_as: None,
+        proxy: None,
+        proxy_user: None,
     };
     profiles.upsert(p.clone()).unwrap();
     let store = KeyringSecrets::new("app.rollcall.test-nokeychain");

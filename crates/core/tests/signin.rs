@@ -42,6 +42,8 @@ fn profile(emu: &Running, mode: AuthMode) -> Profile {
         secret_hint: None,
         secret_expires: Some(jiff::civil::date(2026, 3, 12)),
         signed_in_as: None,
+        proxy: None,
+        proxy_user: None,
     }
 }
 

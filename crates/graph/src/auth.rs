@@ -108,15 +108,12 @@ pub async fn post_token_form(
         .form(form)
         .send()
         .await
-        .map_err(|e| GraphError::Transport {
-            host: host.clone(),
-            detail: e.to_string(),
-        })?;
+        .map_err(|e| GraphError::transport(host.clone(), &e))?;
     let status = resp.status().as_u16();
-    let bytes = resp.bytes().await.map_err(|e| GraphError::Transport {
-        host,
-        detail: e.to_string(),
-    })?;
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|e| GraphError::transport(host, &e))?;
     if !(200..300).contains(&status) {
         let mut err: AadError = serde_json::from_slice(&bytes).unwrap_or_else(|_| AadError {
             error: "unexpected_response".into(),

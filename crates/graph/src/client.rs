@@ -262,10 +262,10 @@ impl GraphClient {
                             if req.replayable && self.wait(attempt, started, None).await {
                                 continue;
                             }
-                            return Err(GraphError::Transport {
-                                host: url.host_str().unwrap_or_default().into(),
-                                detail: e.to_string(),
-                            });
+                            return Err(GraphError::transport(
+                                url.host_str().unwrap_or_default(),
+                                &e,
+                            ));
                         }
                     }
                 }
@@ -276,10 +276,10 @@ impl GraphClient {
                     {
                         continue;
                     }
-                    return Err(GraphError::Transport {
-                        host: url.host_str().unwrap_or_default().into(),
-                        detail: e.to_string(),
-                    });
+                    return Err(GraphError::transport(
+                        url.host_str().unwrap_or_default(),
+                        &e,
+                    ));
                 }
             };
             let request_id = headers

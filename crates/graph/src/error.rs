@@ -106,6 +106,25 @@ pub enum GraphError {
 }
 
 impl GraphError {
+    /// A network failure with the whole chain of causes in its detail (reqwest's own message is
+    /// only "error sending request": the TLS or proxy reason is further down).
+    pub fn transport(host: impl Into<String>, e: &(dyn std::error::Error + 'static)) -> Self {
+        let mut detail = e.to_string();
+        let mut source = e.source();
+        while let Some(s) = source {
+            let text = s.to_string();
+            if !detail.contains(&text) {
+                detail.push_str(": ");
+                detail.push_str(&text);
+            }
+            source = s.source();
+        }
+        GraphError::Transport {
+            host: host.into(),
+            detail,
+        }
+    }
+
     pub fn request_id(&self) -> Option<&str> {
         match self {
             GraphError::Api { request_id, .. }

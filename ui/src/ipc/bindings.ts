@@ -88,9 +88,9 @@ async profileValidate(profile: Profile) : Promise<Result<FieldError[], IpcError>
 /**
  * Create or update a profile; `secret` (the Value), when given, replaces the saved one.
  */
-async profileSave(profile: Profile, secret: string | null) : Promise<Result<ProfilesView, IpcError>> {
+async profileSave(profile: Profile, secret: string | null, proxyPassword: string | null) : Promise<Result<ProfilesView, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("profile_save", { profile, secret }) };
+    return { status: "ok", data: await TAURI_INVOKE("profile_save", { profile, secret, proxyPassword }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -759,7 +759,16 @@ secretExpires?: string | null;
 /**
  * The account last signed in (delegated mode).
  */
-signedInAs?: string | null }
+signedInAs?: string | null; 
+/**
+ * A proxy for this profile only (`http://proxy.school.example:8080`), when the system's proxy
+ * settings and `HTTPS_PROXY` are not the right ones. Its password is in the keychain.
+ */
+proxy?: string | null; 
+/**
+ * The proxy's user name, when it asks for one (HTTP 407).
+ */
+proxyUser?: string | null }
 /**
  * What Settings → Connections lists.
  */

@@ -76,7 +76,7 @@ export interface Backend {
   profilesList(): Promise<ProfilesView>;
   profileValidate(profile: Profile): Promise<FieldError[]>;
   /** `secret` is the client secret's Value; it is sent once and never comes back. */
-  profileSave(profile: Profile, secret: string | null): Promise<ProfilesView>;
+  profileSave(profile: Profile, secret: string | null, proxyPassword?: string | null): Promise<ProfilesView>;
   profileDelete(id: string): Promise<ProfilesView>;
   profileActivate(id: string): Promise<ProfilesView>;
   connectionTest(): Promise<ConnectionStatus>;
@@ -140,7 +140,7 @@ export const tauriBackend: Backend = {
   },
   profilesList: async () => unwrap(await commands.profilesList()),
   profileValidate: async (p) => unwrap(await commands.profileValidate(p)),
-  profileSave: async (p, s) => unwrap(await commands.profileSave(p, s)),
+  profileSave: async (p, s, pw) => unwrap(await commands.profileSave(p, s, pw ?? null)),
   profileDelete: async (id) => unwrap(await commands.profileDelete(id)),
   profileActivate: async (id) => unwrap(await commands.profileActivate(id)),
   connectionTest: async () => unwrap(await commands.connectionTest()),

@@ -177,6 +177,8 @@ mod tests {
             secret_hint: Some("abc".into()),
             secret_expires: None,
             signed_in_as: None,
+            proxy: None,
+            proxy_user: None,
         };
         let text = report(&Environment::default(), Some(&p), false, &[]);
         assert!(text.contains("Contoso LMS"));

@@ -47,6 +47,9 @@ const REDIRECT_PATH: &str = "Entra admin center → App registrations → your a
 
 /// Turn a token-endpoint error into a sentence and a hint.
 pub fn explain_aad(aad: &AadError, ctx: &AdviceContext) -> CoreError {
+    if aad.status == 407 {
+        return proxy_auth_required();
+    }
     let code = aad.code();
     let consent = ctx.consent_url();
     let redirect = ctx
@@ -272,6 +275,87 @@ pub fn is_mailbox_scoped(code: &str, message: &str) -> bool {
             .contains("access to odata is disabled")
 }
 
+/// The error is a proxy's 407, whichever way it surfaced (an answer, a token endpoint's status,
+/// a refused `CONNECT` tunnel).
+pub fn is_proxy_auth_required(e: &GraphError) -> bool {
+    match e {
+        GraphError::Api { status: 407, .. } => true,
+        GraphError::Token(aad) => aad.status == 407,
+        GraphError::Transport { detail, .. } => {
+            let d = detail.to_ascii_lowercase();
+            d.contains("407") || d.contains("proxy authentication required")
+        }
+        _ => false,
+    }
+}
+
+/// A proxy asked for credentials (HTTP 407): named when known (the profile's, else
+/// `HTTPS_PROXY`), never with its password.
+pub fn proxy_auth_required_by(proxy: Option<&str>) -> CoreError {
+    let proxy = proxy
+        .map(str::to_string)
+        .or_else(|| {
+            std::env::var("HTTPS_PROXY")
+                .or_else(|_| std::env::var("https_proxy"))
+                .ok()
+        })
+        .map(|p| strip_credentials(&p));
+    CoreError::new(
+        ErrorCode::Network,
+        match proxy {
+            Some(p) => format!("The proxy {p} asks for a user name and password (HTTP 407 Proxy Authentication Required)."),
+            None => "The network's proxy asks for a user name and password (HTTP 407 Proxy Authentication Required).".into(),
+        },
+        Some("Enter the proxy's address, user and password on the profile (Settings → Connections → Proxy), or ask IT to let Rollcall through.".into()),
+    )
+}
+
+fn proxy_auth_required() -> CoreError {
+    proxy_auth_required_by(None)
+}
+
+fn strip_credentials(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.to_string().trim_end_matches('/').to_string()
+        }
+        Err(_) => "(the configured proxy)".into(),
+    }
+}
+
+/// A network failure named by its cause: the proxy's 407, a certificate the computer does not
+/// trust (a TLS-inspecting proxy whose root is not installed), or plainly unreachable.
+pub fn explain_transport(host: &str, detail: &str) -> CoreError {
+    let d = detail.to_ascii_lowercase();
+    if d.contains("407") || d.contains("proxy authentication required") {
+        return proxy_auth_required();
+    }
+    if d.contains("invalid peer certificate")
+        || d.contains("unknownissuer")
+        || d.contains("certificate")
+    {
+        let issuer = detail
+            .split("issued by ")
+            .nth(1)
+            .map(|r| r.split([';', '\n']).next().unwrap_or(r).trim().to_string());
+        return CoreError::new(
+            ErrorCode::Network,
+            match issuer {
+                Some(i) => format!("The certificate presented for {host} was issued by {i}, which this computer does not trust: your network most likely inspects encrypted traffic and put itself in between."),
+                None => format!("The certificate presented for {host} was issued by an authority this computer does not trust: your network most likely inspects encrypted traffic (a TLS-inspecting proxy) and put itself in between."),
+            },
+            Some("Ask IT to install the inspection proxy's root certificate in this computer's certificate store (Rollcall trusts the store, as the browser does), or to exempt login.microsoftonline.com and graph.microsoft.com from inspection.".into()),
+        );
+    }
+    CoreError::new(
+        ErrorCode::Network,
+        format!("Could not reach {host}."),
+        Some("Check the network connection, proxy and the cloud setting.".into()),
+    )
+}
+
 impl From<GraphError> for CoreError {
     fn from(e: GraphError) -> Self {
         let request_id = e.request_id().map(str::to_string);
@@ -302,9 +386,10 @@ impl From<GraphError> for CoreError {
                 None,
             ),
             GraphError::Api { status: 404, message, .. } => CoreError::new(ErrorCode::NotFound, message.clone(), None),
+            GraphError::Api { status: 407, .. } => proxy_auth_required(),
             GraphError::Api { status, code, message, .. } => CoreError::new(ErrorCode::Internal, format!("Microsoft Graph answered {status} {code}: {message}"), None),
             GraphError::RetriesExhausted { .. } => CoreError::new(ErrorCode::Unavailable, e.to_string(), Some("Microsoft Graph is busy; try again in a few minutes.".into())),
-            GraphError::Transport { host, .. } => CoreError::new(ErrorCode::Network, format!("Could not reach {host}."), Some("Check the network connection, proxy and the cloud setting.".into())),
+            GraphError::Transport { host, detail } => explain_transport(host, detail),
             GraphError::Config(m) => CoreError::new(ErrorCode::InvalidInput, m.clone(), None),
             _ => CoreError::internal(e.to_string()),
         };

@@ -34,6 +34,8 @@ pub struct Connection {
     pub portal_redirect_uri: Option<String>,
     pub secret_hint: Option<String>,
     pub secret_expires: Option<Date>,
+    /// The profile's own proxy, to name it in errors (never its password).
+    pub proxy: Option<String>,
     tokens: Arc<dyn TokenProvider>,
     /// The one Graph client of this connection: every capability and every clone shares it, so the
     /// per-mailbox limit of 4 and the shared 429 backoff hold across the whole app.
@@ -116,7 +118,25 @@ impl Connection {
         secret: Secret,
         hosts: Vec<String>,
     ) -> Result<Self, CoreError> {
-        let http = reqwest_client()?;
+        Self::application_via(
+            reqwest_client()?,
+            endpoints,
+            tenant,
+            client_id,
+            secret,
+            hosts,
+        )
+    }
+
+    /// [`Connection::application`] over a given HTTP client (a profile's proxy).
+    pub fn application_via(
+        http: reqwest::Client,
+        endpoints: Endpoints,
+        tenant: &str,
+        client_id: &str,
+        secret: Secret,
+        hosts: Vec<String>,
+    ) -> Result<Self, CoreError> {
         let tokens = ClientCredentials::new(
             http.clone(),
             &endpoints.authority,
@@ -139,6 +159,7 @@ impl Connection {
             portal_redirect_uri: None,
             secret_hint: Some(secret.hint()),
             secret_expires: None,
+            proxy: None,
             graph,
             tokens,
             http,
@@ -158,7 +179,8 @@ impl Connection {
                         Some("Paste the secret's Value in Settings → Connections (or set ROLLCALL_CLIENT_SECRET for the CLI).".into()),
                     )
                 })?;
-                Connection::application(
+                Connection::application_via(
+                    http_client(ProxySetting::of(p, store.as_ref())?.as_ref())?,
                     p.endpoints(),
                     &p.tenant,
                     &p.client_id,
@@ -194,6 +216,7 @@ impl Connection {
         self.portal_redirect_uri = p.portal_redirect_uri();
         self.secret_hint = p.secret_hint.clone().or(self.secret_hint.take());
         self.secret_expires = p.secret_expires;
+        self.proxy = p.proxy.clone().filter(|u| !u.trim().is_empty());
     }
 
     /// User-delegated, from a refresh token (and the access token just issued, if any).
@@ -203,7 +226,7 @@ impl Connection {
         access: Option<AccessToken>,
         store: Arc<dyn SecretStore>,
     ) -> Result<Self, CoreError> {
-        let http = reqwest_client()?;
+        let http = http_client(ProxySetting::of(p, store.as_ref())?.as_ref())?;
         let endpoints = p.endpoints();
         let tokens = RefreshingTokens::new(
             http.clone(),
@@ -232,6 +255,7 @@ impl Connection {
             portal_redirect_uri: p.portal_redirect_uri(),
             secret_hint: p.secret_hint.clone(),
             secret_expires: p.secret_expires,
+            proxy: p.proxy.clone().filter(|u| !u.trim().is_empty()),
             graph,
             tokens,
             http,
@@ -260,6 +284,9 @@ impl Connection {
 
     /// A Graph error in the user's words, with this connection's values in the advice.
     pub fn explain(&self, e: GraphError) -> CoreError {
+        if crate::tenant::advice::is_proxy_auth_required(&e) {
+            return crate::tenant::advice::proxy_auth_required_by(self.proxy.as_deref());
+        }
         match e {
             GraphError::Token(aad) => explain_aad(&aad, &self.advice()),
             other => other.into(),
@@ -290,14 +317,70 @@ pub fn delegated_scopes(p: &Profile) -> Vec<String> {
         .collect()
 }
 
-/// One HTTP client configuration for the whole app: rustls, no redirects (a redirect from the token
-/// endpoint or Graph is never something to follow with credentials), bounded timeouts.
+/// A proxy set on the profile itself (the system's settings and `HTTPS_PROXY`/`NO_PROXY` apply
+/// otherwise, through reqwest's system-proxy support on Windows and macOS and the environment).
+#[derive(Clone, Debug, Default)]
+pub struct ProxySetting {
+    pub url: String,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+}
+
+impl ProxySetting {
+    /// The profile's proxy, with its password from the keychain (bound to the proxy's address).
+    pub fn of(p: &Profile, store: &dyn SecretStore) -> Result<Option<Self>, CoreError> {
+        let Some(url) = p.proxy.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
+            return Ok(None);
+        };
+        let password = store.get_bound(&p.id, SecretKind::ProxyPassword, &proxy_binding(url))?;
+        Ok(Some(ProxySetting {
+            url: url.to_string(),
+            user: p.proxy_user.clone().filter(|u| !u.trim().is_empty()),
+            password,
+        }))
+    }
+}
+
+/// The fingerprint a proxy password is stored with: the proxy's address.
+pub fn proxy_binding(url: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(url.trim().to_ascii_lowercase().as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// One HTTP client configuration for the whole app: rustls with the certificates of the OS store
+/// as well as the built-in ones (a school's TLS-inspecting proxy puts its root there, and the
+/// browser trusts it: so does Rollcall), the system's proxy settings, no redirects (a redirect
+/// from the token endpoint or Graph is never something to follow with credentials), bounded
+/// timeouts.
 pub fn reqwest_client() -> Result<reqwest::Client, CoreError> {
-    reqwest::Client::builder()
+    http_client(None)
+}
+
+/// [`reqwest_client`] through the profile's own proxy, when it has one.
+pub fn http_client(proxy: Option<&ProxySetting>) -> Result<reqwest::Client, CoreError> {
+    let mut b = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .connect_timeout(std::time::Duration::from_secs(15))
         .timeout(std::time::Duration::from_secs(120))
-        .user_agent(concat!("Rollcall/", env!("CARGO_PKG_VERSION")))
-        .build()
+        .user_agent(concat!("Rollcall/", env!("CARGO_PKG_VERSION")));
+    if let Some(p) = proxy {
+        let mut px = reqwest::Proxy::all(&p.url).map_err(|e| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("The proxy address {} is not usable: {e}", p.url),
+                Some("Check the proxy in Settings → Connections.".into()),
+            )
+        })?;
+        if let Some(user) = &p.user {
+            let pass = p.password.as_ref().map(|s| s.expose()).unwrap_or_default();
+            px = px.basic_auth(user, pass);
+        }
+        b = b.proxy(px);
+    }
+    b.build()
         .map_err(|e| CoreError::internal(format!("HTTP client: {e}")))
 }

@@ -105,7 +105,18 @@ impl Connections {
 
     /// Save a profile and, when given, its new client secret (the secret goes to the keychain first,
     /// so a keychain failure leaves the profile unchanged). An empty id creates a profile.
-    pub fn save(&self, mut p: Profile, secret: Option<Secret>) -> Result<ProfilesView, CoreError> {
+    pub fn save(&self, p: Profile, secret: Option<Secret>) -> Result<ProfilesView, CoreError> {
+        self.save_with_proxy(p, secret, None)
+    }
+
+    /// [`Connections::save`] with, when given, the password of the profile's own proxy (to the
+    /// keychain, bound to the proxy's address).
+    pub fn save_with_proxy(
+        &self,
+        mut p: Profile,
+        secret: Option<Secret>,
+        proxy_password: Option<Secret>,
+    ) -> Result<ProfilesView, CoreError> {
         if p.id.trim().is_empty() {
             p.id = uuid::Uuid::new_v4().to_string();
         }
@@ -153,6 +164,20 @@ impl Connections {
             // Keychain first: if it fails, the profile is not written either.
             session::set_client_secret(&self.profiles, self.secrets.as_ref(), &p, &s)?;
             p.secret_hint = Some(Secret::new(s.expose().trim()).hint());
+        }
+        match (
+            p.proxy.as_deref().map(str::trim).filter(|u| !u.is_empty()),
+            proxy_password,
+        ) {
+            (Some(url), Some(pw)) if !pw.expose().is_empty() => self.secrets.set_bound(
+                &id,
+                SecretKind::ProxyPassword,
+                &super::connection::proxy_binding(url),
+                &pw,
+            )?,
+            // No proxy any more: its password goes too.
+            (None, _) => self.secrets.delete(&id, SecretKind::ProxyPassword)?,
+            _ => {}
         }
         self.profiles.upsert(p)?;
         if first && !*lock(&self.demo_active) {

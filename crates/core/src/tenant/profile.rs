@@ -76,6 +76,13 @@ pub struct Profile {
     /// The account last signed in (delegated mode).
     #[serde(default)]
     pub signed_in_as: Option<String>,
+    /// A proxy for this profile only (`http://proxy.school.example:8080`), when the system's proxy
+    /// settings and `HTTPS_PROXY` are not the right ones. Its password is in the keychain.
+    #[serde(default)]
+    pub proxy: Option<String>,
+    /// The proxy's user name, when it asks for one (HTTP 407).
+    #[serde(default)]
+    pub proxy_user: Option<String>,
 }
 
 /// Per-field validation problems, for the form.
@@ -214,6 +221,19 @@ impl Profile {
                         "Enter a full URL such as https://login.microsoftonline.com.".into(),
                     ),
                 }
+            }
+        }
+        if let Some(proxy) = self.proxy.as_deref().filter(|p| !p.trim().is_empty()) {
+            match url::Url::parse(proxy.trim()) {
+                Ok(u) if !u.username().is_empty() || u.password().is_some() => err(
+                    "proxy",
+                    "Leave the user and password out of the proxy address: enter them in the proxy's own fields (the password goes to the keychain).".into(),
+                ),
+                Ok(u) if matches!(u.scheme(), "http" | "https" | "socks5") && u.host().is_some() => {}
+                _ => err(
+                    "proxy",
+                    "Enter the proxy as a URL, e.g. http://proxy.school.example:8080.".into(),
+                ),
             }
         }
         let d = self.portal_domain.trim();
@@ -470,6 +490,8 @@ mod tests {
             secret_hint: None,
             secret_expires: None,
             signed_in_as: None,
+            proxy: None,
+            proxy_user: None,
         }
     }
 

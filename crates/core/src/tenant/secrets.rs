@@ -32,6 +32,8 @@ use crate::error::{CoreError, ErrorCode};
 pub enum SecretKind {
     ClientSecret,
     RefreshToken,
+    /// The password of the profile's own proxy.
+    ProxyPassword,
 }
 
 impl SecretKind {
@@ -39,6 +41,7 @@ impl SecretKind {
         match self {
             SecretKind::ClientSecret => "client-secret",
             SecretKind::RefreshToken => "refresh-token",
+            SecretKind::ProxyPassword => "proxy-password",
         }
     }
 }
@@ -83,10 +86,12 @@ pub trait SecretStore: Send + Sync {
                 match kind {
                     SecretKind::ClientSecret => "The saved client secret was entered for another cloud, tenant or app than this profile now names, so Rollcall does not send it.",
                     SecretKind::RefreshToken => "The saved sign-in belongs to another cloud, tenant or app than this profile now names, so Rollcall does not use it.",
+                    SecretKind::ProxyPassword => "The saved proxy password was entered for another proxy than this profile now names, so Rollcall does not send it.",
                 },
                 Some(match kind {
                     SecretKind::ClientSecret => "Paste the client secret's Value again in Settings → Connections.".into(),
                     SecretKind::RefreshToken => "Sign in again in Settings → Connections (or `rollcall login`).".into(),
+                    SecretKind::ProxyPassword => "Enter the proxy password again in Settings → Connections.".into(),
                 }),
             )),
         }

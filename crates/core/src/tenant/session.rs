@@ -14,7 +14,7 @@ use serde::Serialize;
 
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::advice::{explain_aad, explain_interactive, AdviceContext};
-use crate::tenant::connection::{delegated_scopes, reqwest_client, Connection};
+use crate::tenant::connection::{delegated_scopes, Connection};
 use crate::tenant::profile::{AuthMode, Profile, Profiles};
 use crate::tenant::secrets::{SecretKind, SecretStore};
 
@@ -141,8 +141,11 @@ impl SignInAttempt {
             .map_err(|e| explain_interactive(&e, &advice))?;
         let endpoints = self.profile.endpoints();
         let scopes = delegated_scopes(&self.profile);
+        let http = crate::tenant::connection::http_client(
+            crate::tenant::connection::ProxySetting::of(&self.profile, store.as_ref())?.as_ref(),
+        )?;
         let tokens = delegated::redeem_code(
-            &reqwest_client()?,
+            &http,
             &TenantAuthority::new(&endpoints.authority, &self.profile.tenant),
             &delegated::Redemption {
                 client_id: &self.profile.client_id,

@@ -56,6 +56,8 @@ pub fn delegated_profile(emu: &Running, hosts: &[String]) -> Profile {
         secret_hint: None,
         secret_expires: None,
         signed_in_as: None,
+        proxy: None,
+        proxy_user: None,
     }
 }
 
