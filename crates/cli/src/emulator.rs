@@ -7,6 +7,7 @@ pub async fn serve(
     seed: u64,
     scenarios: Vec<String>,
     latency_ms: u64,
+    public_url: Option<String>,
 ) -> std::process::ExitCode {
     let config = rollcall_emulator::Config {
         seed,
@@ -16,6 +17,7 @@ pub async fn serve(
             ..Default::default()
         },
         now: None,
+        public_url,
     };
     let running = match rollcall_emulator::start(listen, config).await {
         Ok(r) => r,

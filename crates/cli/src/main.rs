@@ -47,6 +47,10 @@ enum Command {
         /// Latency added to every Graph request, in milliseconds.
         #[arg(long, default_value_t = 0)]
         latency_ms: u64,
+        /// The address clients use when the emulator sits behind a front (an HTTPS terminator),
+        /// e.g. https://localhost:8443: used in discovery, token issuers, links and the JSON line.
+        #[arg(long)]
+        public_url: Option<String>,
     },
     /// Show what the demo or a real tenant looks like through Rollcall's pipeline.
     Summary {
@@ -209,7 +213,8 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             seed,
             scenarios,
             latency_ms,
-        } => emulator::serve(&listen, seed, scenarios, latency_ms).await,
+            public_url,
+        } => emulator::serve(&listen, seed, scenarios, latency_ms, public_url).await,
         Command::Summary { conn, json } => setup::summary(&conn, json).await,
         Command::Whoami { conn, json } => signin::whoami(&conn, json).await,
         Command::Check {

@@ -38,6 +38,10 @@ pub struct Config {
     pub faults: Faults,
     /// Anchor for the demo calendar; `None` = now.
     pub now: Option<Timestamp>,
+    /// The address clients reach the emulator at when it sits behind a front (an HTTPS
+    /// terminator, a TLS-inspecting proxy): used in discovery, token issuers, links and the JSON
+    /// line. `None`: its own `http://` address.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -47,6 +51,7 @@ impl Default for Config {
             scenarios: Vec::new(),
             faults: Faults::default(),
             now: None,
+            public_url: None,
         }
     }
 }
@@ -79,6 +84,9 @@ pub struct Info {
     pub admin_user: String,
     pub portal_redirect_uri: String,
     pub scenarios: Vec<String>,
+    /// The address it listens on (`127.0.0.1:port`): where a front forwards to when
+    /// `public_url` is set.
+    pub listen: String,
 }
 
 pub struct Running {
@@ -126,7 +134,11 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
         addr: addr.to_string(),
         source,
     })?;
-    let base = format!("http://{local}");
+    let base = config
+        .public_url
+        .clone()
+        .map(|u| u.trim_end_matches('/').to_string())
+        .unwrap_or_else(|| format!("http://{local}"));
     let tenant = world.tenant.clone();
     let shared = Arc::new(Shared {
         world: Mutex::new(world),
@@ -150,6 +162,7 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
         admin_user: creds.admin.clone(),
         portal_redirect_uri: seed::PORTAL_REDIRECT.to_string(),
         scenarios: config.scenarios.clone(),
+        listen: local.to_string(),
     };
     let app = router(shared.clone());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

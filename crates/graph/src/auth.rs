@@ -103,12 +103,10 @@ pub async fn post_token_form(
         .ok()
         .and_then(|u| u.host_str().map(str::to_string))
         .unwrap_or_default();
-    let resp = http
-        .post(token_url)
-        .form(form)
-        .send()
-        .await
-        .map_err(|e| GraphError::transport(host.clone(), &e))?;
+    let resp = match http.post(token_url).form(form).send().await {
+        Ok(r) => r,
+        Err(e) => return Err(crate::tls::transport_error(&host, token_url, &e).await),
+    };
     let status = resp.status().as_u16();
     let bytes = resp
         .bytes()

@@ -13,6 +13,7 @@ pub mod error;
 pub mod models;
 pub mod retry;
 pub mod secret;
+pub mod tls;
 pub mod zones;
 
 pub use auth::{AccessToken, ClientCredentials, TokenProvider};

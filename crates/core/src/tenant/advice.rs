@@ -332,14 +332,10 @@ pub fn explain_transport(host: &str, detail: &str) -> CoreError {
     if d.contains("407") || d.contains("proxy authentication required") {
         return proxy_auth_required();
     }
-    if d.contains("invalid peer certificate")
-        || d.contains("unknownissuer")
-        || d.contains("certificate")
-    {
+    if rollcall_graph::tls::is_untrusted_certificate(detail) {
         let issuer = detail
-            .split("issued by ")
-            .nth(1)
-            .map(|r| r.split([';', '\n']).next().unwrap_or(r).trim().to_string());
+            .split_once("; issued by ")
+            .map(|(_, i)| i.trim().to_string());
         return CoreError::new(
             ErrorCode::Network,
             match issuer {
