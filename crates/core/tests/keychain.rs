@@ -13,72 +13,25 @@ fn secrets_round_trip_through_the_os_keychain() {
     let service = format!("app.rollcall.test-{}", uuid::Uuid::new_v4().simple());
     let store = KeyringSecrets::new(&service);
     let profile = "profile-1";
+    // Store a value and read it back whole.
+    let round_trip = |kind: SecretKind, value: &str| {
+        store.set(profile, kind, &Secret::new(value)).unwrap();
+        assert_eq!(store.get(profile, kind).unwrap().unwrap().expose(), value);
+    };
     assert!(store
         .get(profile, SecretKind::ClientSecret)
         .unwrap()
         .is_none());
-    store
-        .set(profile, SecretKind::ClientSecret, &Secret::new("Q~first"))
-        .unwrap();
-    store
-        .set(profile, SecretKind::ClientSecret, &Secret::new("Q~second"))
-        .unwrap();
-    store
-        .set(profile, SecretKind::RefreshToken, &Secret::new("1.refresh"))
-        .unwrap();
-    assert_eq!(
-        store
-            .get(profile, SecretKind::ClientSecret)
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "Q~second"
-    );
-    assert_eq!(
-        store
-            .get(profile, SecretKind::RefreshToken)
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "1.refresh"
-    );
+    round_trip(SecretKind::ClientSecret, "Q~first");
+    round_trip(SecretKind::ClientSecret, "Q~second");
+    round_trip(SecretKind::RefreshToken, "1.refresh");
     // Refresh tokens of realistic size (Entra's are 1.1-2 KB, some 4 KB) fit: stored in chunks
-    // that each stay under Windows Credential Manager's 1,280 characters.
+    // that each stay under Windows Credential Manager's 1,280 characters. Replaced by a shorter
+    // one, then a long one again: each read sees a whole value.
     let big = format!("1.A{}", "x".repeat(4093));
-    store
-        .set(profile, SecretKind::RefreshToken, &Secret::new(big.clone()))
-        .unwrap();
-    assert_eq!(
-        store
-            .get(profile, SecretKind::RefreshToken)
-            .unwrap()
-            .unwrap()
-            .expose(),
-        big
-    );
-    // Replaced by a shorter one, then a long one again: each read sees a whole value.
-    store
-        .set(profile, SecretKind::RefreshToken, &Secret::new("1.short"))
-        .unwrap();
-    assert_eq!(
-        store
-            .get(profile, SecretKind::RefreshToken)
-            .unwrap()
-            .unwrap()
-            .expose(),
-        "1.short"
-    );
-    store
-        .set(profile, SecretKind::RefreshToken, &Secret::new(big.clone()))
-        .unwrap();
-    assert_eq!(
-        store
-            .get(profile, SecretKind::RefreshToken)
-            .unwrap()
-            .unwrap()
-            .expose(),
-        big
-    );
+    round_trip(SecretKind::RefreshToken, &big);
+    round_trip(SecretKind::RefreshToken, "1.short");
+    round_trip(SecretKind::RefreshToken, &big);
     store.delete(profile, SecretKind::ClientSecret).unwrap();
     store.delete(profile, SecretKind::RefreshToken).unwrap();
     store.delete(profile, SecretKind::RefreshToken).unwrap();

@@ -70,6 +70,18 @@ fn saved_app(e: &Env, emu: &Running, secret: &str) -> Profile {
     e.profiles.find(&p.id).unwrap()
 }
 
+/// The client secret saved as if entered for `p`'s endpoints as they are now.
+fn bind_secret(e: &Env, p: &Profile, secret: &str) {
+    e.store
+        .set_bound(
+            &p.id,
+            SecretKind::ClientSecret,
+            &p.binding(),
+            &Secret::new(secret),
+        )
+        .unwrap();
+}
+
 async fn token_requests(emu: &Running) -> u64 {
     let v: serde_json::Value = reqwest::get(format!("{}/stats", emu.info.admin))
         .await
@@ -162,14 +174,7 @@ async fn unknown_tenant_and_unknown_app_are_named() {
     let mut p = saved_app(&e, &emu, &emu.info.client_secret);
     p.tenant = "nosuchschool.onmicrosoft.com".into();
     // The secret as if entered for this tenant (a changed profile would have removed it).
-    e.store
-        .set_bound(
-            &p.id,
-            SecretKind::ClientSecret,
-            &p.binding(),
-            &Secret::new(emu.info.client_secret.clone()),
-        )
-        .unwrap();
+    bind_secret(&e, &p, &emu.info.client_secret);
     let err = session::status(
         &Connection::from_profile(&p, e.store.clone()).unwrap(),
         true,
@@ -180,14 +185,7 @@ async fn unknown_tenant_and_unknown_app_are_named() {
     assert!(err.message.contains("nosuchschool.onmicrosoft.com"));
     let mut p = saved_app(&e, &emu, &emu.info.client_secret);
     p.client_id = "99999999-9999-4999-8999-999999999999".into();
-    e.store
-        .set_bound(
-            &p.id,
-            SecretKind::ClientSecret,
-            &p.binding(),
-            &Secret::new(emu.info.client_secret.clone()),
-        )
-        .unwrap();
+    bind_secret(&e, &p, &emu.info.client_secret);
     let err = session::status(
         &Connection::from_profile(&p, e.store.clone()).unwrap(),
         true,

@@ -414,16 +414,10 @@ fn with_entra_padding(mut claims: Value, now: Timestamp) -> Value {
     claims
 }
 
-/// Entra's consent screen: the permissions asked for, Accept or Cancel.
-fn consent_page(
-    app: &AppRegistration,
-    tenant: &str,
-    q: &HashMap<String, String>,
-    user: &crate::model::User,
-    scopes: &[String],
-) -> Response {
-    let hidden: String = q
-        .iter()
+/// The authorize request's parameters as hidden form fields (the account and the button are the
+/// form's own).
+fn hidden_fields(q: &HashMap<String, String>) -> String {
+    q.iter()
         .filter(|(k, _)| k.as_str() != "action" && k.as_str() != "login_hint")
         .map(|(k, v)| {
             format!(
@@ -432,7 +426,18 @@ fn consent_page(
                 escape(v)
             )
         })
-        .collect();
+        .collect()
+}
+
+/// Entra's consent screen: the permissions asked for, Accept or Cancel.
+fn consent_page(
+    app: &AppRegistration,
+    tenant: &str,
+    q: &HashMap<String, String>,
+    user: &crate::model::User,
+    scopes: &[String],
+) -> Response {
+    let hidden = hidden_fields(q);
     let perms: String = scopes
         .iter()
         .map(|s| format!("<li>{}</li>", escape(s)))
@@ -471,17 +476,7 @@ fn sign_in_page(
     q: &HashMap<String, String>,
     scopes: &[String],
 ) -> Response {
-    let hidden: String = q
-        .iter()
-        .filter(|(k, _)| k.as_str() != "login_hint" && k.as_str() != "action")
-        .map(|(k, v)| {
-            format!(
-                "<input type=hidden name=\"{}\" value=\"{}\">",
-                escape(k),
-                escape(v)
-            )
-        })
-        .collect();
+    let hidden = hidden_fields(q);
     let accounts: String = world
         .users
         .iter()
