@@ -1184,3 +1184,46 @@ async fn tokens_have_entras_sizes_and_the_id_token_carries_the_nonce() {
         "{d}"
     );
 }
+
+/// The v2.0 admin-consent endpoint names the permissions in `scope` (entra-docs:
+/// docs/identity-platform/v2-admin-consent.md); the v1 form consents to what is configured.
+#[tokio::test]
+async fn v2_admin_consent_needs_a_scope() {
+    let t = T::new(&["no-admin-consent"]).await;
+    let i = &t.emu.info;
+    let base = format!("{}/{}", i.authority, i.tenant_id);
+    let r = t
+        .http
+        .get(format!(
+            "{base}/v2.0/adminconsent?client_id={}",
+            i.client_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    let page = r.text().await.unwrap();
+    assert!(
+        page.contains("900144") && page.contains("'scope'"),
+        "{page}"
+    );
+    let r = t
+        .http
+        .get(format!(
+            "{base}/v2.0/adminconsent?client_id={}&scope=https://graph.microsoft.com/.default",
+            i.client_id
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.text().await.unwrap().contains("900144"));
+    let r = t
+        .http
+        .get(format!("{base}/adminconsent?client_id={}", i.client_id))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !r.text().await.unwrap().contains("900144"),
+        "the v1 form needs no scope"
+    );
+}
