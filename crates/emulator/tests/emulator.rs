@@ -1203,7 +1203,7 @@ async fn v2_admin_consent_needs_a_scope() {
         .unwrap();
     let page = r.text().await.unwrap();
     assert!(
-        page.contains("900144") && page.contains("'scope'"),
+        page.contains("900144") && page.contains("parameter: &#39;scope&#39;"),
         "{page}"
     );
     let r = t
