@@ -19,7 +19,7 @@ use rollcall_graph::models::{AttendanceInterval, AttendanceRecord, AttendanceRep
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{enc, find_mailbox, meeting_by_join_url};
+use crate::directory::{enc, find_mailbox, meeting_by_join_url, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{Webinar, WebinarState};
@@ -391,6 +391,17 @@ pub async fn for_webinar(
     webinar: &Webinar,
     threshold: f64,
 ) -> Result<WebinarAttendance, CoreError> {
+    attendance_with(conn, webinar, threshold, None).await
+}
+
+/// [`for_webinar`], with the host's mailbox and the tenant's domains when the caller (a range)
+/// already has them.
+async fn attendance_with(
+    conn: &Connection,
+    webinar: &Webinar,
+    threshold: f64,
+    known: Option<(Mailbox, Home)>,
+) -> Result<WebinarAttendance, CoreError> {
     let threshold = if threshold > 0.0 && threshold <= 1.0 {
         threshold
     } else {
@@ -417,17 +428,38 @@ pub async fn for_webinar(
     if is_channel_meeting(&join) {
         return Ok(not_available(webinar, threshold, Availability::NotAvailable, "This is a Teams channel meeting: Graph lists the attendance of every meeting in the channel under it, so Rollcall cannot tell this webinar's sessions apart. Use the attendance download from the meeting in Teams and import it."));
     }
-    let graph = conn.graph()?;
-    let user = find_mailbox(conn, &webinar.host).await?.ok_or_else(|| {
+    let (user, home) = match known {
+        Some(k) => k,
+        None => (
+            host_mailbox(conn, &webinar.host).await?,
+            home_of(conn).await,
+        ),
+    };
+    read_reports(conn, webinar, threshold, &join, &user, &home).await
+}
+
+/// The host's mailbox, or that no such user exists.
+async fn host_mailbox(conn: &Connection, host: &str) -> Result<Mailbox, CoreError> {
+    find_mailbox(conn, host).await?.ok_or_else(|| {
         CoreError::new(
             ErrorCode::NotFound,
-            format!(
-                "No user with the e-mail {} exists in the tenant.",
-                webinar.host
-            ),
+            format!("No user with the e-mail {host} exists in the tenant."),
             None,
         )
-    })?;
+    })
+}
+
+/// The reports of one webinar's online meeting, its host's mailbox and the tenant's domains known
+/// (a range resolves them once for all its webinars).
+async fn read_reports(
+    conn: &Connection,
+    webinar: &Webinar,
+    threshold: f64,
+    join: &str,
+    user: &Mailbox,
+    home: &Home,
+) -> Result<WebinarAttendance, CoreError> {
+    let graph = conn.graph()?;
     // What costs this webinar only: refused for this host, or a per-meeting 400/404 (an organizer
     // mismatch, an old or unknown meeting: microsoft-graph-docs#10770, Q&A 543815).
     let explain_403 = |e: GraphError| -> Result<WebinarAttendance, CoreError> {
@@ -463,7 +495,7 @@ pub async fn for_webinar(
             _ => Err(ce),
         }
     };
-    let find = meeting_by_join_url(&user.base, &join);
+    let find = meeting_by_join_url(&user.base, join);
     let found: serde_json::Value = match graph.get_json(Request::get(find).mailbox(&user.id)).await
     {
         Ok(v) => v,
@@ -489,7 +521,6 @@ pub async fn for_webinar(
         Ok(r) => r,
         Err(e) => return explain_403(e),
     };
-    let home = home_of(conn).await;
     let (start, end) = (
         webinar.start.parse::<Timestamp>().ok(),
         webinar.end.parse::<Timestamp>().ok(),
@@ -518,10 +549,7 @@ pub async fn for_webinar(
     while let Some(j) = set.join_next().await {
         let (i, report, records) = j.map_err(|e| CoreError::internal(e.to_string()))?;
         let records = records.map_err(|e| conn.explain(e))?;
-        sessions.push((
-            i,
-            session_of(&report, &records, scheduled, &home, threshold),
-        ));
+        sessions.push((i, session_of(&report, &records, scheduled, home, threshold)));
     }
     sessions.sort_by(|a, b| a.1.start.cmp(&b.1.start).then(a.0.cmp(&b.0)));
     let sessions: Vec<Session> = sessions.into_iter().map(|(_, s)| s).collect();
@@ -593,6 +621,16 @@ pub async fn for_range(
         .filter(|w| w.state == WebinarState::Ended && !w.cancelled)
         .collect();
     ended.sort_by_key(|w| !w.is_organizer);
+    // Who "we" are and each host's mailbox, looked up once for the whole range.
+    let home = home_of(conn).await;
+    let mut mailboxes: std::collections::HashMap<String, Mailbox> = Default::default();
+    for w in &ended {
+        if let std::collections::hash_map::Entry::Vacant(slot) =
+            mailboxes.entry(w.host.to_ascii_lowercase())
+        {
+            slot.insert(host_mailbox(conn, &w.host).await?);
+        }
+    }
     for w in ended {
         let Some(join) = w.join_url.clone() else {
             continue;
@@ -601,9 +639,13 @@ pub async fn for_range(
             continue;
         }
         let (c, limit) = (conn.clone(), limit.clone());
+        let known = mailboxes
+            .get(&w.host.to_ascii_lowercase())
+            .cloned()
+            .map(|m| (m, home.clone()));
         set.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            for_webinar(&c, &w, threshold).await
+            attendance_with(&c, &w, threshold, known).await
         });
     }
     let mut out = Vec::new();
