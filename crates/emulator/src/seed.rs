@@ -312,11 +312,7 @@ fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
             .checked_add((rng.range(-90, 30) as i32).days())
             .unwrap_or(today);
         let hour = rng.range(7, 16) as i8;
-        let start = day
-            .at(hour, if rng.chance(0.5) { 0 } else { 30 }, 0, 0)
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map(|z| z.timestamp())
-            .unwrap_or(now);
+        let start = utc_at(day, hour, if rng.chance(0.5) { 0 } else { 30 }, now);
         let minutes = *rng.pick(&[45i64, 60, 60, 90, 120]);
         let end = start + SignedDuration::from_mins(minutes);
         let subject = format!("{} #{}", rng.pick(TOPICS), i + 1);
@@ -491,13 +487,7 @@ fn co_organized_and_channel_meetings(
     // The channel meeting: one event, but the reports of the channel's last three meetings.
     let home = world.tenant.id.clone();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
-    let start = today
-        .checked_sub(3.days())
-        .unwrap_or(today)
-        .at(14, 0, 0, 0)
-        .to_zoned(jiff::tz::TimeZone::UTC)
-        .map(|z| z.timestamp())
-        .unwrap_or(now);
+    let start = utc_at(today.checked_sub(3.days()).unwrap_or(today), 14, 0, now);
     let end = start + SignedDuration::from_mins(60);
     let key = add_teams_event(
         world,
@@ -539,6 +529,14 @@ fn co_organized_and_channel_meetings(
             })
             .collect();
     }
+}
+
+/// `hour:minute` UTC on `day` (`fallback` if that is not a valid instant).
+fn utc_at(day: jiff::civil::Date, hour: i8, minute: i8, fallback: Timestamp) -> Timestamp {
+    day.at(hour, minute, 0, 0)
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .map(|z| z.timestamp())
+        .unwrap_or(fallback)
 }
 
 /// A user as a required attendee of an event.
@@ -883,11 +881,12 @@ pub fn bulk_webinars(world: &mut World, spec: &Bulk, now: Timestamp) -> usize {
         let day = today
             .checked_add((-(rng.range(1, spec.days_back.max(2)) as i32)).days())
             .unwrap_or(today);
-        let start = day
-            .at(rng.range(6, 18) as i8, *rng.pick(&[0i8, 15, 30, 45]), 0, 0)
-            .to_zoned(jiff::tz::TimeZone::UTC)
-            .map(|z| z.timestamp())
-            .unwrap_or(now);
+        let start = utc_at(
+            day,
+            rng.range(6, 18) as i8,
+            *rng.pick(&[0i8, 15, 30, 45]),
+            now,
+        );
         let end = start + SignedDuration::from_mins(60);
         let key = add_teams_event(
             world,

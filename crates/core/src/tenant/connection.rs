@@ -343,12 +343,7 @@ impl ProxySetting {
 
 /// The fingerprint a proxy password is stored with: the proxy's address.
 pub fn proxy_binding(url: &str) -> String {
-    use sha2::Digest;
-    sha2::Sha256::digest(url.trim().to_ascii_lowercase().as_bytes())
-        .iter()
-        .take(16)
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::tenant::profile::fingerprint(&url.trim().to_ascii_lowercase())
 }
 
 /// One HTTP client configuration for the whole app: rustls with the certificates of the OS store

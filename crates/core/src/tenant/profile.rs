@@ -136,7 +136,6 @@ impl Profile {
     /// The fingerprint of where this profile's secrets may go: the authority's and Graph's origins,
     /// the tenant and the client id. A saved secret carries it and is refused when it differs.
     pub fn binding(&self) -> String {
-        use sha2::Digest;
         let e = self.endpoints();
         let origin = |u: &str| {
             url::Url::parse(u)
@@ -150,11 +149,7 @@ impl Profile {
             self.tenant.trim().to_ascii_lowercase(),
             self.client_id.trim().to_ascii_lowercase()
         );
-        sha2::Sha256::digest(text.as_bytes())
-            .iter()
-            .take(16)
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        fingerprint(&text)
     }
 
     /// The redirect URI the LMS portal uses, to register under "Web".
@@ -247,6 +242,16 @@ impl Profile {
         }
         errs
     }
+}
+
+/// The fingerprint a stored secret carries of where it may be sent: 16 bytes of SHA-256, in hex.
+pub fn fingerprint(text: &str) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(text.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn is_loopback(u: &url::Url) -> bool {
