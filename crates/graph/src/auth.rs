@@ -1,19 +1,17 @@
 //! Token providers. Here: client credentials (application-level). The delegated provider
-//! (auth code + PKCE, refresh) implements the same trait.
-//!
-//! The token endpoint is called with a plain form POST rather than the `oauth2` crate: Entra's
-//! error body carries `error_codes`, `suberror` and trace ids that `oauth2`'s standard error type
-//! drops, and those are what turn an AADSTS code into advice.
+//! (auth code + PKCE, refresh) implements the same trait. Both request tokens through
+//! [`crate::oauth`] (the `oauth2` crate with an error type that keeps every Entra field).
 
 use std::future::Future;
 use std::pin::Pin;
 
 use base64::Engine;
 use jiff::{SignedDuration, Timestamp};
-use serde::Deserialize;
 use tokio::sync::Mutex;
 
-use crate::error::{AadError, GraphError};
+use crate::error::GraphError;
+use crate::oauth::{EntraClient, TenantAuthority, Transport};
+
 use crate::secret::Secret;
 
 /// Renew this long before `expires_in` runs out.
@@ -74,82 +72,11 @@ pub trait TokenProvider: Send + Sync {
     fn token(&self, force: bool) -> TokenFuture<'_>;
 }
 
-#[derive(Deserialize)]
-struct TokenResponse {
-    access_token: String,
-    #[serde(deserialize_with = "number_or_string")]
-    expires_in: i64,
-}
-
-/// v2 sends a number, v1 sent a string: accept both.
-fn number_or_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
-    let v = serde_json::Value::deserialize(d)?;
-    match &v {
-        serde_json::Value::Number(n) => n
-            .as_i64()
-            .ok_or_else(|| serde::de::Error::custom("expires_in")),
-        serde_json::Value::String(s) => s.parse().map_err(serde::de::Error::custom),
-        _ => Err(serde::de::Error::custom("expires_in")),
-    }
-}
-
-/// POST a form to a token endpoint and read the token or Entra's error body.
-pub async fn post_token_form(
-    http: &reqwest::Client,
-    token_url: &str,
-    form: &[(&str, &str)],
-) -> Result<(AccessToken, serde_json::Value), GraphError> {
-    let host = url::Url::parse(token_url)
-        .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-        .unwrap_or_default();
-    let resp = match http.post(token_url).form(form).send().await {
-        Ok(r) => r,
-        Err(e) => return Err(crate::tls::transport_error(&host, token_url, &e).await),
-    };
-    let status = resp.status().as_u16();
-    let bytes = resp
-        .bytes()
-        .await
-        .map_err(|e| GraphError::transport(host, &e))?;
-    if !(200..300).contains(&status) {
-        let mut err: AadError = serde_json::from_slice(&bytes).unwrap_or_else(|_| AadError {
-            error: "unexpected_response".into(),
-            error_description: format!(
-                "the token endpoint answered HTTP {status} without an error body"
-            ),
-            ..Default::default()
-        });
-        err.status = status;
-        return Err(GraphError::Token(Box::new(err)));
-    }
-    let raw: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| GraphError::Decode {
-            context: "token response".into(),
-            detail: e.to_string(),
-            request_id: None,
-        })?;
-    let parsed: TokenResponse =
-        serde_json::from_value(raw.clone()).map_err(|e| GraphError::Decode {
-            context: "token response".into(),
-            detail: e.to_string(),
-            request_id: None,
-        })?;
-    let lifetime = SignedDuration::from_secs(parsed.expires_in);
-    let token = AccessToken {
-        value: Secret::new(parsed.access_token),
-        expires_at: Timestamp::now() + lifetime,
-        lifetime,
-    };
-    Ok((token, raw))
-}
-
 /// Application-level sign-in: `client_credentials` with `{graph}/.default`, cached in memory.
 pub struct ClientCredentials {
     http: reqwest::Client,
-    token_url: String,
-    client_id: String,
-    secret: Secret,
+    /// `Err` when the authority is not a URL: said on the first request, like any other failure.
+    client: Result<EntraClient, String>,
     scope: String,
     cache: Mutex<Option<AccessToken>>,
 }
@@ -166,13 +93,7 @@ impl ClientCredentials {
     ) -> Self {
         ClientCredentials {
             http,
-            token_url: format!(
-                "{}/{}/oauth2/v2.0/token",
-                authority.trim_end_matches('/'),
-                tenant
-            ),
-            client_id: client_id.to_string(),
-            secret,
+            client: TenantAuthority::new(authority, tenant).client(client_id, Some(&secret), None),
             scope: format!("{}/.default", resource.trim_end_matches('/')),
             cache: Mutex::new(None),
         }
@@ -188,13 +109,17 @@ impl TokenProvider for ClientCredentials {
                     return Ok(t.clone());
                 }
             }
-            let form = [
-                ("client_id", self.client_id.as_str()),
-                ("scope", self.scope.as_str()),
-                ("client_secret", self.secret.expose()),
-                ("grant_type", "client_credentials"),
-            ];
-            let (token, _) = post_token_form(&self.http, &self.token_url, &form).await?;
+            let client = self
+                .client
+                .as_ref()
+                .map_err(|e| GraphError::Config(e.clone()))?;
+            let transport = Transport::new(&self.http);
+            let result = client
+                .exchange_client_credentials()
+                .add_scope(oauth2::Scope::new(self.scope.clone()))
+                .request_async(&transport)
+                .await;
+            let token = transport.finish(result)?.access;
             tracing::debug!(expires_at = %token.expires_at, "application token issued");
             *cache = Some(token.clone());
             Ok(token)

@@ -1,6 +1,13 @@
 //! User-delegated sign-in: authorization code + PKCE S256 with a loopback redirect, and a token
 //! provider that refreshes with rotating refresh tokens.
 //!
+//! The PKCE pair, the CSRF `state`, the nonce, the authorize URL, the code exchange and the refresh
+//! are the `oauth2` crate's ([`crate::oauth`]); state and nonce are compared with its
+//! timing-resistant comparison. Still ours: the loopback listener (`oauth2` has none) and the
+//! nonce check on the id token (`oauth2` is not OpenID Connect; the `openidconnect` crate would also
+//! verify the id token's signature against the tenant's keys, which a public client that only
+//! reads the account name from it does not need — the access token is what Graph checks).
+//!
 //! The loopback listener lives only while one sign-in waits. The redirect URI is
 //! `http://localhost:{port}` — what an admin can register in the portal under "Mobile and desktop
 //! applications" and what the LMS article names — and the listener binds that port on **both**
@@ -16,15 +23,18 @@
 use std::future::Future;
 use std::time::Duration;
 
-use base64::Engine;
 use jiff::Timestamp;
-use sha2::Digest;
+use oauth2::{
+    AuthorizationCode, CsrfToken, PkceCodeChallenge, PkceCodeVerifier, RefreshToken, Scope,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-use crate::auth::{post_token_form, AccessToken, TokenFuture, TokenProvider};
+use crate::auth::{AccessToken, TokenFuture, TokenProvider};
 use crate::error::GraphError;
+pub use crate::oauth::TenantAuthority;
+use crate::oauth::{same_secret, EntraClient, Issued, Transport};
 use crate::secret::Secret;
 
 /// How long a sign-in waits for the browser before giving up.
@@ -52,28 +62,33 @@ pub enum InteractiveError {
     Listener(String),
 }
 
-/// A PKCE pair: the verifier stays here, the S256 challenge goes in the authorize URL.
+/// A PKCE pair (`oauth2`'s S256): the verifier stays here, the challenge goes in the authorize URL.
 pub struct Pkce {
-    pub verifier: Secret,
-    pub challenge: String,
+    challenge: PkceCodeChallenge,
+    verifier: PkceCodeVerifier,
 }
 
 impl Pkce {
-    /// 32 random bytes (two v4 UUIDs from the OS RNG), base64url: a 43-character verifier.
+    /// 32 random bytes, base64url: a 43-character verifier (RFC 7636 4.1).
     pub fn new() -> Self {
-        let mut bytes = Vec::with_capacity(32);
-        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-        bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-        let verifier = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&bytes);
-        Pkce::from_verifier(verifier)
+        let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+        Pkce {
+            challenge,
+            verifier,
+        }
     }
     pub fn from_verifier(verifier: String) -> Self {
-        let challenge = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .encode(sha2::Sha256::digest(verifier.as_bytes()));
+        let verifier = PkceCodeVerifier::new(verifier);
         Pkce {
-            verifier: Secret::new(verifier),
-            challenge,
+            challenge: PkceCodeChallenge::from_code_verifier_sha256(&verifier),
+            verifier,
         }
+    }
+    pub fn challenge(&self) -> &str {
+        self.challenge.as_str()
+    }
+    pub fn verifier(&self) -> &str {
+        self.verifier.secret()
     }
 }
 
@@ -83,62 +98,52 @@ impl Default for Pkce {
     }
 }
 
-/// The endpoints of one tenant on one authority.
-#[derive(Clone, Debug)]
-pub struct TenantAuthority {
-    pub authorize_url: String,
-    pub token_url: String,
-}
-
-impl TenantAuthority {
-    pub fn new(authority: &str, tenant: &str) -> Self {
-        let base = format!("{}/{}/oauth2/v2.0", authority.trim_end_matches('/'), tenant);
-        TenantAuthority {
-            authorize_url: format!("{base}/authorize"),
-            token_url: format!("{base}/token"),
-        }
-    }
-}
-
 /// One sign-in attempt's parameters.
 pub struct AuthorizeRequest<'a> {
     pub client_id: &'a str,
     pub redirect_uri: &'a str,
     pub scopes: &'a [String],
-    pub state: &'a str,
-    pub challenge: &'a str,
-    /// OpenID Connect nonce: echoed in the id token, checked on redemption.
-    pub nonce: &'a str,
+    pub pkce: &'a Pkce,
     pub login_hint: Option<&'a str>,
 }
 
-pub fn authorize_url(authority: &TenantAuthority, r: &AuthorizeRequest<'_>) -> String {
-    let mut u = match url::Url::parse(&authority.authorize_url) {
-        Ok(u) => u,
-        Err(_) => return authority.authorize_url.clone(),
-    };
-    {
-        let mut q = u.query_pairs_mut();
-        q.append_pair("client_id", r.client_id)
-            .append_pair("response_type", "code")
-            .append_pair("redirect_uri", r.redirect_uri)
-            .append_pair("response_mode", "query")
-            .append_pair("scope", &r.scopes.join(" "))
-            .append_pair("state", r.state)
-            .append_pair("code_challenge", r.challenge)
-            .append_pair("code_challenge_method", "S256")
-            .append_pair("nonce", r.nonce)
-            .append_pair("prompt", "select_account");
-        if let Some(h) = r.login_hint {
-            q.append_pair("login_hint", h);
-        }
-    }
-    u.into()
+/// The authorize URL and the two single-use values it carries, compared when the answer comes.
+pub struct Authorize {
+    pub url: String,
+    /// CSRF `state`, 128 random bits; the callback must carry exactly this.
+    pub state: String,
+    /// OpenID Connect nonce, 128 random bits; the id token must carry exactly this.
+    pub nonce: String,
 }
 
-/// A random `state`: single use, compared exactly.
-pub fn new_state() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
+/// The authorize URL (`oauth2` adds client_id, response_type=code, redirect_uri, scope, state and
+/// the S256 challenge). Entra's own parameters: `response_mode=query` (the loopback reads the
+/// query), `nonce`, `prompt=select_account` (a school admin often has several accounts) and the
+/// last account as `login_hint` (MicrosoftDocs/entra-docs: docs/identity-platform/v2-oauth2-auth-code-flow.md).
+pub fn authorize_url(
+    authority: &TenantAuthority,
+    r: &AuthorizeRequest<'_>,
+) -> Result<Authorize, GraphError> {
+    let client = authority
+        .client(r.client_id, None, Some(r.redirect_uri))
+        .map_err(GraphError::Config)?;
+    let nonce = CsrfToken::new_random().secret().clone();
+    let mut request = client
+        .authorize_url(CsrfToken::new_random)
+        .add_scopes(r.scopes.iter().map(|s| Scope::new(s.clone())))
+        .set_pkce_challenge(r.pkce.challenge.clone())
+        .add_extra_param("response_mode", "query")
+        .add_extra_param("nonce", nonce.clone())
+        .add_extra_param("prompt", "select_account");
+    if let Some(h) = r.login_hint {
+        request = request.add_extra_param("login_hint", h);
+    }
+    let (url, state) = request.url();
+    Ok(Authorize {
+        url: url.into(),
+        state: state.secret().clone(),
+        nonce,
+    })
 }
 
 /// The loopback listener for one sign-in: the same port on 127.0.0.1 and, where the system has
@@ -328,7 +333,7 @@ fn classify(
     if code.is_none() && error.is_none() {
         return None;
     }
-    if get("state") != Some(expected_state) {
+    if !get("state").is_some_and(|s| same_secret(s, expected_state)) {
         return Some(Err(InteractiveError::StateMismatch));
     }
     if let Some(error) = error {
@@ -354,9 +359,8 @@ pub struct DelegatedTokens {
     pub id_claims: Option<serde_json::Value>,
 }
 
-fn delegated_from(access: AccessToken, raw: &serde_json::Value) -> DelegatedTokens {
-    let refresh = raw["refresh_token"].as_str().map(Secret::new);
-    let id_claims = raw["id_token"].as_str().and_then(|t| {
+fn delegated_from(issued: Issued) -> DelegatedTokens {
+    let id_claims = issued.id_token.and_then(|t| {
         AccessToken {
             value: Secret::new(t),
             expires_at: Timestamp::now(),
@@ -365,8 +369,8 @@ fn delegated_from(access: AccessToken, raw: &serde_json::Value) -> DelegatedToke
         .claims()
     });
     DelegatedTokens {
-        access,
-        refresh,
+        access: issued.access,
+        refresh: issued.refresh,
         id_claims,
     }
 }
@@ -388,34 +392,32 @@ pub async fn redeem_code(
     authority: &TenantAuthority,
     r: &Redemption<'_>,
 ) -> Result<DelegatedTokens, GraphError> {
-    let nonce = r.nonce;
-    let scope = r.scopes.join(" ");
-    let form = [
-        ("client_id", r.client_id),
-        ("grant_type", "authorization_code"),
-        ("code", r.code.expose()),
-        ("redirect_uri", r.redirect_uri),
-        ("code_verifier", r.pkce.verifier.expose()),
-        ("scope", scope.as_str()),
-    ];
-    let (access, raw) = post_token_form(http, &authority.token_url, &form).await?;
-    let tokens = delegated_from(access, &raw);
+    let client = authority
+        .client(r.client_id, None, Some(r.redirect_uri))
+        .map_err(GraphError::Config)?;
+    let transport = Transport::new(http);
+    let result = client
+        .exchange_code(AuthorizationCode::new(r.code.expose().to_string()))
+        .set_pkce_verifier(PkceCodeVerifier::new(r.pkce.verifier().to_string()))
+        // Optional for v2 code redemption; sent so the tokens are for exactly these scopes.
+        .add_extra_param("scope", r.scopes.join(" "))
+        .request_async(&transport)
+        .await;
+    let tokens = delegated_from(transport.finish(result)?);
     // OpenID Connect Core 3.1.3.7: the id token must carry the nonce this sign-in sent.
-    if !nonce_matches(tokens.id_claims.as_ref(), nonce) {
-        {
-            return Err(GraphError::Token(Box::new(crate::AadError {
-                error: "invalid_nonce".into(),
-                error_description: "The id token's nonce does not match the one this sign-in sent: the answer may not be for this sign-in.".into(),
-                ..Default::default()
-            })));
-        }
+    if !nonce_matches(tokens.id_claims.as_ref(), r.nonce) {
+        return Err(GraphError::Token(Box::new(crate::AadError {
+            error: "invalid_nonce".into(),
+            error_description: "The id token's nonce does not match the one this sign-in sent: the answer may not be for this sign-in.".into(),
+            ..Default::default()
+        })));
     }
     Ok(tokens)
 }
 
 /// An id token (when one came back) carries exactly the nonce this sign-in sent.
 fn nonce_matches(id_claims: Option<&serde_json::Value>, nonce: &str) -> bool {
-    id_claims.is_none_or(|c| c["nonce"].as_str() == Some(nonce))
+    id_claims.is_none_or(|c| c["nonce"].as_str().is_some_and(|n| same_secret(n, nonce)))
 }
 
 /// Where a rotated refresh token is saved before the new access token is used.
@@ -427,9 +429,9 @@ pub trait RefreshSink: Send + Sync {
 /// then refreshed; each rotated refresh token is saved through the sink first.
 pub struct RefreshingTokens {
     http: reqwest::Client,
-    token_url: String,
-    client_id: String,
-    scopes: String,
+    /// `Err` when the authority is not a URL: said on the first request.
+    client: Result<EntraClient, String>,
+    scopes: Vec<String>,
     sink: Box<dyn RefreshSink>,
     state: Mutex<(Option<AccessToken>, Secret)>,
 }
@@ -446,9 +448,8 @@ impl RefreshingTokens {
     ) -> Self {
         RefreshingTokens {
             http,
-            token_url: authority.token_url.clone(),
-            client_id: client_id.to_string(),
-            scopes: scopes.join(" "),
+            client: authority.client(client_id, None, None),
+            scopes: scopes.to_vec(),
             sink,
             state: Mutex::new((access, refresh)),
         }
@@ -464,14 +465,18 @@ impl TokenProvider for RefreshingTokens {
                     return Ok(t.clone());
                 }
             }
-            let form = [
-                ("client_id", self.client_id.as_str()),
-                ("grant_type", "refresh_token"),
-                ("refresh_token", state.1.expose()),
-                ("scope", self.scopes.as_str()),
-            ];
-            let (access, raw) = post_token_form(&self.http, &self.token_url, &form).await?;
-            let got = delegated_from(access, &raw);
+            let client = self
+                .client
+                .as_ref()
+                .map_err(|e| GraphError::Config(e.clone()))?;
+            let transport = Transport::new(&self.http);
+            let refresh = RefreshToken::new(state.1.expose().to_string());
+            let result = client
+                .exchange_refresh_token(&refresh)
+                .add_scopes(self.scopes.iter().map(|s| Scope::new(s.clone())))
+                .request_async(&transport)
+                .await;
+            let got = delegated_from(transport.finish(result)?);
             if let Some(r) = got.refresh {
                 self.sink.save(&r).map_err(GraphError::Config)?;
                 state.1 = r;
@@ -509,8 +514,8 @@ mod tests {
     #[test]
     fn pkce_matches_rfc7636_appendix_b() {
         let p = Pkce::from_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk".into());
-        assert_eq!(p.challenge, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
-        assert_eq!(Pkce::new().verifier.expose().len(), 43);
+        assert_eq!(p.challenge(), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+        assert_eq!(Pkce::new().verifier().len(), 43);
     }
 
     #[test]

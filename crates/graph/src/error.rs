@@ -1,10 +1,10 @@
 //! Errors that keep what support needs: Graph's code, message, request-id and date; the
 //! identity platform's AADSTS codes, trace and correlation ids.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// An error body from the token endpoint, `error_codes` being the authoritative part.
-#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Default, Deserialize, Serialize, PartialEq)]
 pub struct AadError {
     #[serde(skip)]
     pub status: u16,

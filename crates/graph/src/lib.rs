@@ -11,6 +11,7 @@ pub mod client;
 pub mod delegated;
 pub mod error;
 pub mod models;
+pub mod oauth;
 pub mod retry;
 pub mod secret;
 pub mod tls;

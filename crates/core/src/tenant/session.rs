@@ -77,21 +77,18 @@ impl SignInAttempt {
             .map_err(|e| explain_interactive(&e, &AdviceContext::default()))?;
         let redirect_uri = loopback.redirect_uri();
         let pkce = Pkce::new();
-        let state = delegated::new_state();
-        let nonce = delegated::new_state();
         let scopes = delegated_scopes(profile);
-        let url = delegated::authorize_url(
+        let authorize = delegated::authorize_url(
             &TenantAuthority::new(&endpoints.authority, &profile.tenant),
             &AuthorizeRequest {
                 client_id: &profile.client_id,
                 redirect_uri: &redirect_uri,
                 scopes: &scopes,
-                state: &state,
-                challenge: &pkce.challenge,
-                nonce: &nonce,
+                pkce: &pkce,
                 login_hint: profile.signed_in_as.as_deref(),
             },
-        );
+        )?;
+        let delegated::Authorize { url, state, nonce } = authorize;
         Ok(SignInAttempt {
             url,
             redirect_uri,
