@@ -106,7 +106,7 @@ fn init_logging(log_dir: &std::path::Path) {
         Err(e) => (None, Some(e)),
     };
     let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(std::io::stderr)
+        .with_writer(rollcall_core::support::logging::RedactedStderr)
         .with_filter(filter());
     let _ = tracing_subscriber::registry()
         .with(stderr)

@@ -1,9 +1,40 @@
-//! `rollcall sync`: the nightly job that brings the local attendance archive up to date.
+//! `rollcall sync`: the nightly job that brings the local attendance archive up to date; and
+//! `rollcall archive recover`, for a damaged one.
 
 use rollcall_core::{CoreError, ErrorCode};
 
 use crate::args::Period;
 use crate::connection::ConnectionArgs;
+
+#[derive(clap::Subcommand)]
+pub enum Action {
+    /// Copy every row that can still be read from a damaged archive into a new archive beside it
+    /// (NAME.recovered-TIME.sqlite). The damaged file is only read, never changed.
+    Recover {
+        /// The damaged archive (default: the connection's archive).
+        #[arg(long)]
+        archive: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
+}
+
+/// `rollcall archive recover`: what was kept, and how to use it.
+pub fn recover(
+    conn: &ConnectionArgs,
+    archive: Option<std::path::PathBuf>,
+) -> Result<String, CoreError> {
+    let path = archive_path(conn, archive)?;
+    let r = rollcall_core::archive::recover::recover(&path)?;
+    Ok(format!(
+        "Recovered {} session(s) ({} rows; {} unreadable) into {}\nTo use it, move the damaged file away and rename the new one to {}.",
+        r.sessions,
+        r.rows,
+        r.unreadable,
+        r.path.display(),
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ))
+}
 
 /// The archive of the connection these flags name (`--archive` wins).
 pub fn archive_path(

@@ -34,8 +34,11 @@ pub struct Range {
 impl Period {
     pub fn range(&self) -> Result<Range, CoreError> {
         let (zone_name, zone) = tz_of(&self.time_zone)?;
-        let from = day_start(&self.from, &zone, "from")?;
-        let to = day_start(&self.to, &zone, "to")? + jiff::SignedDuration::from_hours(24);
+        let from = day_start(day(&self.from, "from")?, &zone)?;
+        // The end is the next day's midnight in the zone, not midnight + 24 h: the autumn DST day
+        // has 25 hours and the spring one 23.
+        let last = day(&self.to, "to")?;
+        let to = day_start(last.tomorrow().map_err(|e| invalid(e.to_string()))?, &zone)?;
         Ok(Range {
             zone_name,
             zone,
@@ -74,15 +77,82 @@ pub fn tz_of(name: &Option<String>) -> Result<(String, TimeZone), CoreError> {
     }
 }
 
-fn day_start(d: &str, tz: &TimeZone, what: &str) -> Result<Timestamp, CoreError> {
-    let date: Date = d.parse().map_err(|_| {
+fn invalid(message: String) -> CoreError {
+    CoreError::new(ErrorCode::InvalidInput, message, None)
+}
+
+/// A `--from`/`--to` day: a date from 2000 to 2199 (no Teams meeting is outside them, and the
+/// instants stay far from the clock's limits).
+fn day(d: &str, what: &str) -> Result<Date, CoreError> {
+    let date: Date = d.trim().parse().map_err(|_| {
         CoreError::new(
             ErrorCode::InvalidInput,
             format!("--{what} must be a date like 2026-12-01."),
             None,
         )
     })?;
+    if !(2000..2200).contains(&date.year()) {
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("--{what} {date} is outside the years 2000 to 2199."),
+            Some("Give a date of a webinar, such as 2026-12-01.".into()),
+        ));
+    }
+    Ok(date)
+}
+
+/// Midnight of `date` in `tz` (the first instant of the day where midnight does not exist).
+fn day_start(date: Date, tz: &TimeZone) -> Result<Timestamp, CoreError> {
     date.to_zoned(tz.clone())
         .map(|z| z.timestamp())
-        .map_err(|e| CoreError::new(ErrorCode::InvalidInput, e.to_string(), None))
+        .map_err(|e| invalid(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours(zone: &str, from: &str, to: &str) -> i64 {
+        let p = Period {
+            from: from.into(),
+            to: to.into(),
+            time_zone: Some(zone.into()),
+        };
+        let r = p.range().unwrap();
+        r.to.duration_since(r.from).as_hours()
+    }
+
+    #[test]
+    fn a_day_ends_at_the_next_midnight_on_dst_days() {
+        // Autumn: 25 hours (Europe on the last Sunday of October, the US on the first of November).
+        assert_eq!(hours("Europe/Berlin", "2026-10-25", "2026-10-25"), 25);
+        assert_eq!(hours("America/New_York", "2026-11-01", "2026-11-01"), 25);
+        // Spring: 23 hours.
+        assert_eq!(hours("Europe/Berlin", "2026-03-29", "2026-03-29"), 23);
+        assert_eq!(hours("America/New_York", "2026-03-08", "2026-03-08"), 23);
+        // An ordinary week.
+        assert_eq!(hours("Europe/Berlin", "2026-11-02", "2026-11-08"), 7 * 24);
+    }
+
+    #[test]
+    fn far_dates_are_refused_not_a_panic() {
+        for (from, to) in [
+            ("2026-01-01", "9999-12-30"),
+            ("2026-01-01", "9999-12-31"),
+            ("-009999-01-01", "2026-01-01"),
+            ("1970-01-01", "2026-01-01"),
+        ] {
+            let p = Period {
+                from: from.into(),
+                to: to.into(),
+                time_zone: Some("Pacific/Kiritimati".into()),
+            };
+            let e = p.range().err().expect("refused");
+            assert!(
+                e.message.contains("outside the years") || e.message.contains("must be a date"),
+                "{}",
+                e.message
+            );
+        }
+    }
 }

@@ -70,6 +70,24 @@ pub async fn export(
 }
 
 /// `rollcall import`: parse the whole download first, then store it in one transaction.
+/// `import`'s organizer: its one `--host` (the connection flags' `--host`, which other commands
+/// repeat for several hosts; one long option cannot be declared twice in a command).
+pub fn organizer(conn: &ConnectionArgs) -> Result<String, CoreError> {
+    match conn.hosts.as_slice() {
+        [one] => Ok(one.trim().to_string()),
+        [] => Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "Name the organizer of the meeting with --host EMAIL.",
+            Some("The download does not say whose meeting it was; the archive files it under that host.".into()),
+        )),
+        _ => Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "Give --host once: a downloaded report belongs to one organizer.",
+            None,
+        )),
+    }
+}
+
 pub fn import(
     conn: &ConnectionArgs,
     file: &std::path::Path,
@@ -88,6 +106,7 @@ pub fn import(
     let (imported, saved) =
         rollcall_core::archive::read_through::import_teams_download(&bytes, host, &tz, || {
             rollcall_core::archive::Archive::open(&archive_path(conn, archive)?)
+                .map(std::sync::Arc::new)
         })?;
     Ok(format!(
         "{} ({}): {} participants {}",

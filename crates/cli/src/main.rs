@@ -131,11 +131,9 @@ enum Command {
     /// archive, for meetings whose report Graph no longer serves. Nothing is written if the file is
     /// malformed; the error names the line.
     Import {
-        /// The downloaded file (tab-separated, UTF-16 or UTF-8).
+        /// The downloaded file (tab-separated, UTF-16 or UTF-8). Give the organizer the meeting
+        /// belongs to with `--host EMAIL` (once).
         file: std::path::PathBuf,
-        /// The organizer the meeting belongs to.
-        #[arg(long)]
-        host: String,
         /// The zone the file's local times are in (default: the app's Settings, else this computer's zone).
         #[arg(long)]
         time_zone: Option<String>,
@@ -160,6 +158,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The local attendance archive itself.
+    Archive {
+        #[command(subcommand)]
+        action: archive::Action,
+    },
     /// Forget the signed-in user of a connection (removes its refresh token from the keychain).
     Logout {
         #[command(flatten)]
@@ -182,7 +185,7 @@ pub(crate) fn print_json(v: &impl serde::Serialize) {
 
 fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(rollcall_core::support::logging::RedactedStderr)
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("ROLLCALL_LOG")
                 .unwrap_or_else(|_| "warn".into()),
@@ -230,6 +233,13 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             archive: file,
             json,
         } => done(archive::sync(&conn, &period, file, json).await),
+        Command::Archive {
+            action:
+                archive::Action::Recover {
+                    archive: file,
+                    conn,
+                },
+        } => done(archive::recover(&conn, file).map(|msg| println!("{msg}"))),
         Command::Export {
             conn,
             period,
@@ -262,12 +272,12 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         }
         Command::Import {
             file,
-            host,
             time_zone,
             archive,
             conn,
         } => done(
-            attendance::import(&conn, &file, &host, time_zone, archive)
+            attendance::organizer(&conn)
+                .and_then(|host| attendance::import(&conn, &file, &host, time_zone, archive))
                 .map(|msg| println!("{msg}")),
         ),
         Command::Login { conn, no_browser } => done(
@@ -276,5 +286,40 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 .map(|st| print!("{}", signin::status_text(&st))),
         ),
         Command::Logout { conn } => signin::logout(&conn),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    /// clap's own consistency checks over every command and flag (a clash such as two `--host`
+    /// options panics only when that command is first parsed, in debug builds).
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
+    }
+
+    /// Every command and subcommand builds and parses its `--help`.
+    #[test]
+    fn every_command_answers_help() {
+        fn walk(cmd: &clap::Command, path: Vec<String>, seen: &mut usize) {
+            let mut args = vec!["rollcall".to_string()];
+            args.extend(path.iter().cloned());
+            args.push("--help".into());
+            let err = super::Cli::try_parse_from(&args)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} did not answer with help"));
+            assert_eq!(err.kind(), clap::error::ErrorKind::DisplayHelp, "{args:?}");
+            *seen += 1;
+            for sub in cmd.get_subcommands() {
+                let mut p = path.clone();
+                p.push(sub.get_name().to_string());
+                walk(sub, p, seen);
+            }
+        }
+        let mut seen = 0;
+        walk(&super::Cli::command(), Vec::new(), &mut seen);
+        assert!(seen > 10, "only {seen} commands");
     }
 }

@@ -708,3 +708,50 @@ fn the_emulators_help_lists_its_scenarios() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing-access-policy"));
 }
+
+/// `rollcall import FILE --host EMAIL`, as the README documents it: the download lands in the
+/// archive; without `--host` the error says what to give.
+#[test]
+fn import_as_documented_files_the_download_under_the_host() {
+    let data = std::env::temp_dir().join(format!("rollcall-import-{}", uuid_like()));
+    std::fs::create_dir_all(&data).unwrap();
+    let file = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/corpus/teams-downloads/en-us-utf16le.csv"
+    );
+    let archive = data.join("archive.sqlite");
+    let archive = archive.to_str().unwrap();
+    let args = |host: Option<&str>| {
+        let mut a = vec![
+            "import",
+            file,
+            "--demo",
+            "--time-zone",
+            "America/New_York",
+            "--archive",
+            archive,
+        ];
+        if let Some(h) = host {
+            a.extend(["--host", h]);
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run =
+        |a: Vec<String>| rollcall_in(&data, &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = run(args(Some("maria.ortiz@northwind.example")));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Methods seminar (old)"));
+    let missing = run(args(None));
+    assert_eq!(
+        missing.status.code(),
+        Some(64),
+        "{}",
+        String::from_utf8_lossy(&missing.stderr)
+    );
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("--host EMAIL"));
+}

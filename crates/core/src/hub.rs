@@ -69,7 +69,7 @@ impl Hub {
     // The archive and its sync.
 
     /// The active profile's attendance archive.
-    pub fn archive(&self) -> Result<Archive, CoreError> {
+    pub fn archive(&self) -> Result<std::sync::Arc<Archive>, CoreError> {
         Archive::active(&self.connections)
     }
     /// Start syncing `[from, to)` (RFC 3339) for the connection's hosts in the background.

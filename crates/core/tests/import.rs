@@ -121,3 +121,110 @@ fn a_look_alike_domain_is_a_guest() {
     assert_eq!(kind("Ann Lee"), ParticipantKind::Guest);
     assert_eq!(kind("Maria Ortiz"), ParticipantKind::Member);
 }
+
+/// An archive with many imported sessions, closed (so the WAL is checkpointed into the file).
+fn archive_with_sessions(n: usize) -> std::path::PathBuf {
+    let tz = TimeZone::get("UTC").unwrap();
+    let path =
+        std::env::temp_dir().join(format!("rollcall-damaged-{}.sqlite", uuid::Uuid::new_v4()));
+    let archive = Archive::open(&path).unwrap();
+    for i in 0..n {
+        let file = FILE
+            .replace("Methods seminar (old)", &format!("Seminar {i}"))
+            .replace("3/14/24", &format!("3/{}/24", 1 + i % 28))
+            .replace("9:58:12", &format!("9:{:02}:12", i % 60));
+        let imp = parse_teams_download(file.as_bytes(), &tz, "northwind.example", 0.8).unwrap();
+        archive
+            .import(&imp, "maria.ortiz@northwind.example")
+            .unwrap();
+    }
+    drop(archive);
+    path
+}
+
+/// A damaged archive is said to be damaged (with "make a copy first", not "Graph fetches it
+/// again": sessions older than a year exist nowhere else), and recovery keeps what can be read.
+#[test]
+fn a_damaged_archive_is_recognised_and_its_readable_sessions_recovered() {
+    let path = archive_with_sessions(60);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 8 * page, "{} bytes", bytes.len());
+    // Scribble over one page in the middle of the file.
+    let at = (bytes.len() / page / 2) * page;
+    for b in &mut bytes[at..at + page] {
+        *b = 0xA5;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+    let e = Archive::open(&path)
+        .err()
+        .expect("the damage is noticed on open");
+    assert!(e.message.contains("is damaged"), "{}", e.message);
+    let hint = e.hint.clone().unwrap_or_default();
+    assert!(hint.contains("Make a copy of the file first"), "{hint}");
+    assert!(hint.contains("rollcall archive recover"), "{hint}");
+    assert!(!hint.contains("fetched again"), "{hint}");
+    let before = std::fs::read(&path).unwrap();
+
+    let r = rollcall_core::archive::recover::recover(&path).unwrap();
+    assert!(r.sessions > 0 && r.sessions <= 60, "{r:?}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "the damaged file is left as it was"
+    );
+    let recovered = Archive::open(&r.path).expect("the recovered archive is sound");
+    let kept = recovered
+        .range(
+            &["maria.ortiz@northwind.example".into()],
+            "2024-01-01T00:00:00Z",
+            "2025-01-01T00:00:00Z",
+            0.8,
+        )
+        .unwrap();
+    assert!(!kept.is_empty());
+    drop(recovered);
+    for p in [path, r.path] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+#[test]
+fn a_file_that_is_no_archive_is_refused_whole() {
+    let path =
+        std::env::temp_dir().join(format!("rollcall-garbage-{}.sqlite", uuid::Uuid::new_v4()));
+    std::fs::write(&path, vec![0x42u8; 10_000]).unwrap();
+    let e = Archive::open(&path).err().expect("refused");
+    assert!(e.message.contains("is damaged"), "{}", e.message);
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        vec![0x42u8; 10_000],
+        "not written to"
+    );
+    let _ = std::fs::remove_file(path);
+}
+
+/// An instant at the edge of the clock's range is a clear error, not a panic.
+#[test]
+fn an_import_at_the_edge_of_time_is_refused_not_a_panic() {
+    let tz = TimeZone::get("UTC").unwrap();
+    let mut imp = parse_teams_download(FILE.as_bytes(), &tz, "northwind.example", 0.8).unwrap();
+    imp.start = jiff::Timestamp::MIN;
+    let path = std::env::temp_dir().join(format!("rollcall-edge-{}.sqlite", uuid::Uuid::new_v4()));
+    let archive = Archive::open(&path).unwrap();
+    let e = archive
+        .import(&imp, "maria.ortiz@northwind.example")
+        .unwrap_err();
+    assert!(
+        e.message.contains("not a time a Teams meeting can have"),
+        "{}",
+        e.message
+    );
+    let far = FILE.replace(
+        "3/14/24, 9:58:12 AM\r\nEnd",
+        "-009999-01-02T01:59:59Z\r\nEnd",
+    );
+    assert!(parse_teams_download(far.as_bytes(), &tz, "", 0.8).is_err());
+    drop(archive);
+    let _ = std::fs::remove_file(path);
+}

@@ -113,15 +113,16 @@ async fn a_missing_access_policy_fails_with_a_script_for_this_app() {
     assert!(text(&s).contains("30 minutes"));
     assert_eq!(s.recheck_minutes, Some(5));
     let script = &s.scripts[0].value;
-    assert!(script.contains(&format!("-AppIds \"{}\"", emu.info.client_id)));
-    assert!(script
-        .contains("Grant-CsApplicationAccessPolicy -PolicyName \"LMS-Teams-Webinars\" -Global"));
+    assert!(script.contains(&format!("-AppIds '{}'", emu.info.client_id)));
+    assert!(
+        script.contains("Grant-CsApplicationAccessPolicy -PolicyName 'LMS-Teams-Webinars' -Global")
+    );
     assert!(s.scripts[1]
         .value
-        .contains("-Identity \"maria.ortiz@northwind.example\""));
+        .contains("-Identity 'maria.ortiz@northwind.example'"));
     assert!(s.scripts[2]
         .value
-        .contains(&format!("@{{Add=\"{}\"}}", emu.info.client_id)));
+        .contains(&format!("@{{Add='{}'}}", emu.info.client_id)));
     assert!(s.evidence.iter().any(|e| e.answer.contains("403")));
 }
 
@@ -469,10 +470,10 @@ async fn the_mailbox_scope_step_recommends_least_privilege_and_verifies_it() {
         assert!(text(&s).contains(says), "{scenario}: {}", text(&s));
         let rbac = &s.scripts[0].value;
         assert!(rbac.contains(&format!(
-            "New-ManagementRoleAssignment -App \"{}\" -Role \"Application Calendars.ReadWrite\"",
+            "New-ManagementRoleAssignment -App '{}' -Role 'Application Calendars.ReadWrite'",
             emu.info.client_id
         )));
-        assert!(rbac.contains("\"maria.ortiz@northwind.example\""));
+        assert!(rbac.contains("'maria.ortiz@northwind.example'"));
         assert!(s.scripts[1].value.contains("New-ApplicationAccessPolicy"));
     }
     // A calendar call for a host outside the scope says so in the user's words.

@@ -300,11 +300,14 @@ impl GraphClient {
                     .and_then(|v| parse_retry_after(v, SystemTime::now()));
                 if status == 429 {
                     self.count(|c| c.throttled_waits += 1);
-                    if let Some(d) = retry_after {
-                        self.pause_for(req.mailbox.as_deref().unwrap_or(""), d);
-                    }
                 }
-                if self.wait(attempt, started, retry_after).await {
+                if let Some(delay) = self.next_delay(attempt, started, retry_after) {
+                    // Only a wait we take closes the mailbox's gate: a Retry-After we give up
+                    // on must not hold up every later request to that mailbox.
+                    if status == 429 && retry_after.is_some() {
+                        self.pause_for(req.mailbox.as_deref().unwrap_or(""), delay);
+                    }
+                    self.sleep_before_retry(attempt, delay).await;
                     continue;
                 }
                 return Err(GraphError::RetriesExhausted {
@@ -369,7 +372,6 @@ impl GraphClient {
         }
     }
 
-    /// Sleep before another attempt; `false` when the caps say stop.
     /// Wait while the mailbox's shared gate is closed.
     async fn respect_pause(&self, mailbox: &str) {
         let until = self
@@ -392,14 +394,18 @@ impl GraphClient {
         }
     }
 
+    /// Sleep before another attempt; `false` when the caps say stop.
     async fn wait(&self, attempt: u32, started: Instant, retry_after: Option<Duration>) -> bool {
-        if attempt >= self.policy.max_attempts {
-            return false;
+        match self.next_delay(attempt, started, retry_after) {
+            Some(delay) => {
+                self.sleep_before_retry(attempt, delay).await;
+                true
+            }
+            None => false,
         }
-        let delay = retry_after.unwrap_or_else(|| self.policy.backoff(attempt, jitter_unit()));
-        if started.elapsed() + delay > self.policy.max_total_delay {
-            return false;
-        }
+    }
+
+    async fn sleep_before_retry(&self, attempt: u32, delay: Duration) {
         self.count(|c| c.retries += 1);
         tracing::debug!(
             attempt,
@@ -407,7 +413,20 @@ impl GraphClient {
             "retrying Graph request"
         );
         tokio::time::sleep(delay).await;
-        true
+    }
+
+    /// How long to wait before another attempt; `None` when the caps say stop.
+    fn next_delay(
+        &self,
+        attempt: u32,
+        started: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        if attempt >= self.policy.max_attempts {
+            return None;
+        }
+        let delay = retry_after.unwrap_or_else(|| self.policy.backoff(attempt, jitter_unit()));
+        (started.elapsed().saturating_add(delay) <= self.policy.max_total_delay).then_some(delay)
     }
 
     /// GET one object.

@@ -39,6 +39,10 @@ impl std::fmt::Display for AadError {
 
 impl oauth2::ErrorResponse for AadError {}
 
+/// The longest access-token lifetime Entra issues (one day, the upper bound of a configurable
+/// lifetime: MicrosoftDocs/entra-docs: docs/identity-platform/configurable-token-lifetimes.md).
+pub const MAX_TOKEN_LIFETIME_SECS: u64 = 24 * 3600;
+
 /// The token response fields Entra adds to RFC 6749's
 /// (MicrosoftDocs/entra-docs: docs/identity-platform/v2-oauth2-auth-code-flow.md, "Successful response").
 #[derive(Clone, Debug, Default, Deserialize, Serialize)]
@@ -169,7 +173,10 @@ impl Transport {
             detail: "it has no expires_in".into(),
             request_id: None,
         })?;
-        let lifetime = SignedDuration::try_from(seconds).unwrap_or(SignedDuration::ZERO);
+        // A longer `expires_in` than Entra can issue is taken as that maximum, so no answer can
+        // push the expiry past the clock's range.
+        let lifetime =
+            SignedDuration::from_secs(seconds.as_secs().min(MAX_TOKEN_LIFETIME_SECS) as i64);
         Ok(Issued {
             access: AccessToken {
                 value: Secret::new(response.access_token().secret().clone()),

@@ -29,17 +29,27 @@ pub fn retryable_status(status: u16) -> bool {
     matches!(status, 429 | 503 | 504)
 }
 
-/// Parse `Retry-After`: `10`, `2.128` (rounded up) or `Wed, 21 Oct 2026 07:28:00 GMT`.
+/// The longest `Retry-After` taken as said: longer ones (`1e19`) are capped here, so adding one to
+/// the clock cannot overflow; the retry caps then decide whether to wait at all.
+pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// Parse `Retry-After`: `10`, `2.128` (rounded up) or `Wed, 21 Oct 2026 07:28:00 GMT`; at most
+/// [`MAX_RETRY_AFTER`].
 pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
     let v = value.trim();
     if let Ok(secs) = v.parse::<f64>() {
         if secs.is_finite() && secs >= 0.0 {
-            return Some(Duration::from_secs(secs.ceil() as u64));
+            let capped = secs.ceil().min(MAX_RETRY_AFTER.as_secs_f64());
+            return Some(Duration::from_secs(capped as u64));
         }
         return None;
     }
     let at = httpdate::parse_http_date(v).ok()?;
-    Some(at.duration_since(now).unwrap_or(Duration::ZERO))
+    Some(
+        at.duration_since(now)
+            .unwrap_or(Duration::ZERO)
+            .min(MAX_RETRY_AFTER),
+    )
 }
 
 impl RetryPolicy {
@@ -84,6 +94,10 @@ mod tests {
         assert_eq!(parse_retry_after(&past, now), Some(Duration::ZERO));
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-3", now), None);
+        assert_eq!(parse_retry_after("1e19", now), Some(MAX_RETRY_AFTER));
+        assert_eq!(parse_retry_after("inf", now), None);
+        let far = httpdate::fmt_http_date(now + Duration::from_secs(9_000_000_000));
+        assert_eq!(parse_retry_after(&far, now), Some(MAX_RETRY_AFTER));
     }
 
     #[test]

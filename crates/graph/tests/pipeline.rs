@@ -296,3 +296,66 @@ async fn pager_detects_loops_refuses_foreign_links_and_follows_expanded_next_lin
         .unwrap();
     assert_eq!(all, vec![1, 2, 3, 4]);
 }
+
+#[tokio::test]
+async fn a_retry_after_we_give_up_on_neither_panics_nor_holds_up_the_mailbox() {
+    use axum::http::StatusCode;
+    use axum::{routing::get, Json, Router};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let app = Router::new()
+        // 1e19 seconds overflowed the clock; a day is over the 180-s retry budget.
+        .route(
+            "/v1.0/huge",
+            get(|| async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "1e19")],
+                    "{}",
+                )
+            }),
+        )
+        .route(
+            "/v1.0/day",
+            get(|| async {
+                (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    [("retry-after", "86400")],
+                    "{}",
+                )
+            }),
+        )
+        .route(
+            "/v1.0/fine",
+            get(|| async { Json(serde_json::json!({"ok": true})) }),
+        );
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    let g = GraphClient::new(
+        reqwest::Client::new(),
+        Endpoints {
+            authority: base.clone(),
+            graph: format!("{base}/v1.0"),
+        },
+        Arc::new(Fixed),
+    )
+    .unwrap();
+    for path in ["/huge", "/day"] {
+        let err = g
+            .send(Request::get(path).mailbox("maria@contoso.example"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, GraphError::RetriesExhausted { status: 429, .. }),
+            "{path}: {err:?}"
+        );
+    }
+    // The mailbox's gate stays open: the next request is answered at once, not in a day.
+    let next = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        g.get_json::<Value>(Request::get("/fine").mailbox("maria@contoso.example")),
+    )
+    .await
+    .expect("the refused Retry-After must not close the mailbox's gate")
+    .unwrap();
+    assert_eq!(next["ok"], true);
+}

@@ -58,6 +58,12 @@ async fn token(
             "<html><body>Proxy Authentication Required</body></html>",
         )
             .into_response(),
+        (Some("client_credentials"), Some("forever")) => (
+            StatusCode::OK,
+            json,
+            r#"{"token_type":"Bearer","expires_in":18446744073709551615,"access_token":"eyJ0eXAi.app.sig"}"#,
+        )
+            .into_response(),
         (Some("client_credentials"), Some("garbled")) => {
             (StatusCode::OK, json, "{\"access_token\": 12").into_response()
         }
@@ -204,4 +210,11 @@ async fn a_refresh_is_a_public_client_request_and_the_rotated_token_is_saved_fir
         !form.iter().any(|(n, _)| n == "client_secret"),
         "public client"
     );
+}
+
+#[tokio::test]
+async fn an_endless_expires_in_is_taken_as_entras_longest_lifetime() {
+    let (url, _) = server().await;
+    let t = app(&url, "forever").token(false).await.unwrap();
+    assert_eq!(t.lifetime.as_secs(), 24 * 3600);
 }

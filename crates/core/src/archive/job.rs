@@ -36,7 +36,7 @@ impl SyncJob {
     pub fn start(
         &self,
         conn: Connection,
-        archive: Archive,
+        archive: Arc<Archive>,
         from: Timestamp,
         to: Timestamp,
     ) -> Result<SyncState, CoreError> {
@@ -47,7 +47,6 @@ impl SyncJob {
                 None,
             ));
         }
-        let archive = Arc::new(archive);
         let (tx, rx) = oneshot::channel::<()>();
         *lock(&self.cancel) = Some(tx);
         *lock(&self.state) = SyncState {

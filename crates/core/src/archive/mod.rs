@@ -8,6 +8,7 @@
 
 pub mod job;
 pub mod read_through;
+pub mod recover;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
@@ -123,8 +124,86 @@ fn all<T>(
         .map_err(db_err)
 }
 
+/// A webinar's row (inserted, or its title and times updated).
+fn write_webinar(db: &rusqlite::Connection, w: &Webinar) -> Result<(), CoreError> {
+    db.execute(
+        "INSERT INTO webinars (id, host, subject, start_at, end_at, series_id, join_url, organizer, kind, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+         ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, fetched_at = excluded.fetched_at",
+        params![w.id, w.host, w.subject, w.start, w.end, w.series_id, w.join_url, w.organizer, w.kind, jiff::Timestamp::now().to_string()],
+    )
+    .map(|_| ())
+    .map_err(db_err)
+}
+
+/// A session's rows, inside the caller's transaction: new, unchanged, or a new version.
+fn write_session(
+    tx: &rusqlite::Transaction<'_>,
+    join_url: &str,
+    s: &Session,
+) -> Result<Saved, CoreError> {
+    let hash = content_hash(s);
+    let latest: Option<(i64, String)> = tx
+            .query_row("SELECT version, content_hash FROM sessions WHERE report_id = ?1 ORDER BY version DESC LIMIT 1", [&s.report_id], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(db_err)?;
+    let (version, outcome) = match latest {
+        Some((_, h)) if h == hash => return Ok(Saved::Unchanged),
+        Some((v, _)) => (v + 1, Saved::NewVersion),
+        None => (1, Saved::New),
+    };
+    let now = jiff::Timestamp::now().to_string();
+    tx.execute(
+            "INSERT INTO sessions (report_id, version, join_url, start_at, end_at, scheduled_seconds, participant_count, content_hash, fetched_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            params![s.report_id, version, join_url, s.start, s.end, s.scheduled_seconds, s.participant_count, hash, now],
+        )
+        .map_err(db_err)?;
+    {
+        let mut ins_a = tx
+                .prepare("INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+                .map_err(db_err)?;
+        let mut ins_i = tx
+                .prepare("INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .map_err(db_err)?;
+        for (idx, a) in s.attendees.iter().enumerate() {
+            ins_a
+                .execute(params![
+                    s.report_id,
+                    version,
+                    idx as i64,
+                    a.key,
+                    a.name,
+                    a.email,
+                    kind_str(a.kind),
+                    a.role,
+                    a.seconds,
+                    a.reported_seconds,
+                    a.joins,
+                    a.first_join,
+                    a.last_leave
+                ])
+                .map_err(db_err)?;
+            for (seq, i) in a.intervals.iter().enumerate() {
+                ins_i
+                    .execute(params![
+                        s.report_id,
+                        version,
+                        idx as i64,
+                        seq as i64,
+                        i.join,
+                        i.leave,
+                        i.seconds
+                    ])
+                    .map_err(db_err)?;
+            }
+        }
+    }
+    Ok(outcome)
+}
+
 fn db_err(e: rusqlite::Error) -> CoreError {
-    CoreError::new(ErrorCode::Internal, format!("The attendance archive could not be used: {e}"), Some("If this persists, move the archive file away; Rollcall starts a new one and Graph's data is fetched again.".into()))
+    CoreError::new(ErrorCode::Internal, format!("The attendance archive could not be used: {e}"), Some("If this persists, make a copy of the archive file first (it may hold sessions older than Graph's one year), then run `rollcall archive recover`, which keeps every session that can still be read.".into()))
 }
 
 fn kind_str(k: ParticipantKind) -> &'static str {
@@ -153,8 +232,27 @@ fn content_hash(s: &Session) -> String {
 
 impl Archive {
     /// The archive of the active connection (its profile's file, or the demo's).
-    pub fn active(conns: &crate::tenant::connections::Connections) -> Result<Archive, CoreError> {
-        Archive::open(&Archive::path_for(&conns.data_dir(), &conns.active_key()?))
+    ///
+    /// One connection per archive file for the whole run: opened (and integrity-checked) on first
+    /// use, then shared by every call and the background sync (its mutex orders the writers).
+    pub fn active(
+        conns: &crate::tenant::connections::Connections,
+    ) -> Result<std::sync::Arc<Archive>, CoreError> {
+        Archive::shared(&Archive::path_for(&conns.data_dir(), &conns.active_key()?))
+    }
+
+    /// The run's one connection to the archive at `path` (see [`Archive::active`]).
+    pub fn shared(path: &Path) -> Result<std::sync::Arc<Archive>, CoreError> {
+        use std::collections::HashMap;
+        use std::sync::{Arc, OnceLock};
+        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Archive>>>> = OnceLock::new();
+        let mut open = crate::support::lock(OPEN.get_or_init(Default::default));
+        if let Some(a) = open.get(path) {
+            return Ok(a.clone());
+        }
+        let a = Arc::new(Archive::open(path)?);
+        open.insert(path.to_path_buf(), a.clone());
+        Ok(a)
     }
 
     /// The archive file of a profile in the app's data folder.
@@ -175,12 +273,21 @@ impl Archive {
     /// Open (creating and migrating as needed). WAL journal: readers are not blocked by a sync, and a
     /// killed writer leaves the last committed state.
     pub fn open(path: &Path) -> Result<Self, CoreError> {
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            crate::support::private::create_dir(dir).map_err(|e| {
                 CoreError::internal(format!("could not create {}: {e}", dir.display()))
             })?;
         }
-        let mut db = Db::open(path).map_err(db_err)?;
+        let mut db = Db::open(path).map_err(|e| recover::damaged(path, &e.to_string()))?;
+        // Names and e-mails: the user's alone (SQLite gives its -wal and -shm files the same mode).
+        crate::support::private::restrict_file(path).map_err(|e| {
+            CoreError::internal(format!("could not make {} private: {e}", path.display()))
+        })?;
+        // A damaged file is said to be damaged, with the way to keep what it holds; it is not
+        // written to (a sync into it could lose more).
+        if let Some(problem) = recover::integrity_problem(&db) {
+            return Err(recover::damaged(path, &problem));
+        }
         db.pragma_update(None, "journal_mode", "WAL")
             .map_err(db_err)?;
         db.pragma_update(None, "synchronous", "NORMAL")
@@ -192,6 +299,16 @@ impl Archive {
         let version: i64 = db
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .map_err(db_err)?;
+        if version < 0 {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "The archive {} has no valid schema version ({version}): it was not written by Rollcall or is damaged.",
+                    path.display()
+                ),
+                Some("Make a copy of the file first, then choose another archive or let Rollcall start a new one.".into()),
+            ));
+        }
         if version > SCHEMA_VERSION {
             return Err(CoreError::new(
                 ErrorCode::InvalidInput,
@@ -224,15 +341,7 @@ impl Archive {
     }
 
     pub fn save_webinar(&self, w: &Webinar) -> Result<(), CoreError> {
-        self.db()
-            .execute(
-                "INSERT INTO webinars (id, host, subject, start_at, end_at, series_id, join_url, organizer, kind, fetched_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-                 ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, fetched_at = excluded.fetched_at",
-                params![w.id, w.host, w.subject, w.start, w.end, w.series_id, w.join_url, w.organizer, w.kind, jiff::Timestamp::now().to_string()],
-            )
-            .map(|_| ())
-            .map_err(db_err)
+        write_webinar(&self.db(), w)
     }
 
     /// The online meeting id and organizer id cached for a join URL.
@@ -278,67 +387,11 @@ impl Archive {
 
     /// Write a session in one transaction: new, unchanged, or a new version beside the old one.
     pub fn save_session(&self, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
-        let hash = content_hash(s);
         let mut db = self.db();
         let tx = db.transaction().map_err(db_err)?;
-        let latest: Option<(i64, String)> = tx
-            .query_row("SELECT version, content_hash FROM sessions WHERE report_id = ?1 ORDER BY version DESC LIMIT 1", [&s.report_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(db_err)?;
-        let (version, outcome) = match latest {
-            Some((_, h)) if h == hash => return Ok(Saved::Unchanged),
-            Some((v, _)) => (v + 1, Saved::NewVersion),
-            None => (1, Saved::New),
-        };
-        let now = jiff::Timestamp::now().to_string();
-        tx.execute(
-            "INSERT INTO sessions (report_id, version, join_url, start_at, end_at, scheduled_seconds, participant_count, content_hash, fetched_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![s.report_id, version, join_url, s.start, s.end, s.scheduled_seconds, s.participant_count, hash, now],
-        )
-        .map_err(db_err)?;
-        {
-            let mut ins_a = tx
-                .prepare("INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
-                .map_err(db_err)?;
-            let mut ins_i = tx
-                .prepare("INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-                .map_err(db_err)?;
-            for (idx, a) in s.attendees.iter().enumerate() {
-                ins_a
-                    .execute(params![
-                        s.report_id,
-                        version,
-                        idx as i64,
-                        a.key,
-                        a.name,
-                        a.email,
-                        kind_str(a.kind),
-                        a.role,
-                        a.seconds,
-                        a.reported_seconds,
-                        a.joins,
-                        a.first_join,
-                        a.last_leave
-                    ])
-                    .map_err(db_err)?;
-                for (seq, i) in a.intervals.iter().enumerate() {
-                    ins_i
-                        .execute(params![
-                            s.report_id,
-                            version,
-                            idx as i64,
-                            seq as i64,
-                            i.join,
-                            i.leave,
-                            i.seconds
-                        ])
-                        .map_err(db_err)?;
-                }
-            }
-        }
+        let saved = write_session(&tx, join_url, s)?;
         tx.commit().map_err(db_err)?;
-        Ok(outcome)
+        Ok(saved)
     }
 
     /// The latest version of every archived session of a meeting, oldest first, with completion
@@ -508,13 +561,24 @@ impl Archive {
         host: &str,
     ) -> Result<Saved, CoreError> {
         let start = imported.start.to_string();
-        let lo = (imported.start - jiff::SignedDuration::from_mins(15)).to_string();
-        let hi = (imported.start + jiff::SignedDuration::from_mins(15)).to_string();
-        let existing: Option<String> = self
-            .db()
+        let window = jiff::SignedDuration::from_mins(15);
+        let (Some(lo), Some(hi)) = (
+            imported.start.checked_sub(window).ok(),
+            imported.start.checked_add(window).ok(),
+        ) else {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("The file's start time {start} is not a time a Teams meeting can have."),
+                Some("Download the attendance report from Teams again.".into()),
+            ));
+        };
+        let mut db = self.db();
+        // One transaction: a failure leaves neither a webinar without sessions nor half a session.
+        let tx = db.transaction().map_err(db_err)?;
+        let existing: Option<String> = tx
             .query_row(
                 "SELECT join_url FROM webinars WHERE subject = ?1 AND start_at >= ?2 AND start_at <= ?3 AND join_url IS NOT NULL LIMIT 1",
-                params![imported.title, lo, hi],
+                params![imported.title, lo.to_string(), hi.to_string()],
                 |r| r.get(0),
             )
             .optional()
@@ -534,11 +598,13 @@ impl Archive {
                     Some(host.to_string()),
                     "singleInstance".into(),
                 );
-                self.save_webinar(&w)?;
+                write_webinar(&tx, &w)?;
                 join
             }
         };
-        self.save_session(&join, &imported.session)
+        let saved = write_session(&tx, &join, &imported.session)?;
+        tx.commit().map_err(db_err)?;
+        Ok(saved)
     }
 
     /// Archived webinars of these hosts starting in `[from, to)` (RFC 3339), as the calendar shows them.

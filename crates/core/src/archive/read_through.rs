@@ -46,7 +46,7 @@ impl Reads {
         threshold: f64,
     ) -> Result<WebinarAttendance, CoreError> {
         let archive = Archive::active(conns).ok();
-        let wa = attendance(&conns.connection()?, archive.as_ref(), webinar, threshold).await?;
+        let wa = attendance(&conns.connection()?, archive.as_deref(), webinar, threshold).await?;
         self.keep(conns, webinar, &wa);
         Ok(wa)
     }
@@ -308,7 +308,7 @@ pub async fn attendance(
 /// the reason as a problem line. The archive is opened only then.
 pub async fn webinars(
     conn: &Connection,
-    archive: impl FnOnce() -> Option<Archive>,
+    archive: impl FnOnce() -> Option<std::sync::Arc<Archive>>,
     hosts: &[String],
     from: Timestamp,
     to: Timestamp,
@@ -348,7 +348,7 @@ pub fn import_teams_download(
     bytes: &[u8],
     host: &str,
     tz: &jiff::tz::TimeZone,
-    open_archive: impl FnOnce() -> Result<Archive, CoreError>,
+    open_archive: impl FnOnce() -> Result<std::sync::Arc<Archive>, CoreError>,
 ) -> Result<(Imported, Saved), CoreError> {
     let domain = host.rsplit('@').next().unwrap_or_default();
     let imported =

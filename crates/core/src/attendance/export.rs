@@ -86,13 +86,20 @@ impl CsvOptions {
     }
 }
 
-/// OWASP CSV injection: a cell starting with `=`, `+`, `-`, `@`, tab or CR is prefixed with `'`.
+/// OWASP CSV injection: a cell whose first non-blank character is `=`, `+`, `-`, `@` (or their
+/// full-width forms `＝＋－＠`, which Excel's IME input folds to the ASCII ones), or that starts
+/// with tab or CR, is prefixed with `'`. Blank here is any Unicode white space (a leading space,
+/// newline or U+3000 is skipped by Excel before it reads a formula).
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => {
-            std::borrow::Cow::Owned(format!("'{cell}"))
-        }
-        _ => std::borrow::Cow::Borrowed(cell),
+    let first = cell.chars().find(|c| !c.is_whitespace());
+    let trigger = matches!(
+        first,
+        Some('=' | '+' | '-' | '@' | '\u{FF1D}' | '\u{FF0B}' | '\u{FF0D}' | '\u{FF20}')
+    ) || cell.starts_with(['\t', '\r']);
+    if trigger {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
     }
 }
 
@@ -641,10 +648,26 @@ mod tests {
             neutralise("=HYPERLINK(\"http://evil\",\"x\")"),
             "'=HYPERLINK(\"http://evil\",\"x\")"
         );
-        for bad in ["+1 425", "-2", "@SUM(A1)", "\tx", "\rx"] {
+        for bad in [
+            "+1 425",
+            "-2",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            " =1+1",
+            "\n=1+1",
+            "\u{3000}=1+1",
+            "\u{FF1D}1+1",
+            "\u{FF0B}1",
+            "\u{FF0D}1",
+            "\u{FF20}SUM(A1)",
+            " \u{3000}\n @x",
+        ] {
             assert!(neutralise(bad).starts_with('\''), "{bad:?}");
         }
         assert_eq!(neutralise("Ann"), "Ann");
+        assert_eq!(neutralise(" Ann = Bob"), " Ann = Bob");
+        assert_eq!(neutralise(""), "");
         assert_eq!(hms(3725), "1:02:05");
         assert_eq!(hms(90_061), "25:01:01");
         assert_eq!(hms(0), "0:00:00");

@@ -84,41 +84,66 @@ pub fn decode(bytes: &[u8]) -> Result<String, CoreError> {
     }
 }
 
-/// `1h 5m 3s`, `5m 3s`, `45s`, or `1:05:03` → seconds.
+/// The longest duration read from a file: a year. Longer is not an attendance time but a
+/// damaged cell, and refusing it keeps every later sum far from overflow.
+pub const MAX_DURATION_SECS: i64 = 366 * 24 * 3600;
+
+/// `1h 5m 3s`, `5m 3s`, `45s`, or `1:05:03` → seconds; `None` for anything else, a negative
+/// part, or more than [`MAX_DURATION_SECS`].
 pub fn parse_duration(s: &str) -> Option<i64> {
     let s = s.trim();
     if s.is_empty() {
         return Some(0);
     }
-    if s.contains(':') {
-        let parts: Vec<i64> = s
-            .split(':')
-            .map(|p| p.trim().parse().ok())
-            .collect::<Option<_>>()?;
-        return match parts.as_slice() {
-            [h, m, sec] => Some(h * 3600 + m * 60 + sec),
-            [m, sec] => Some(m * 60 + sec),
-            _ => None,
-        };
-    }
-    let mut total = 0;
-    let mut seen = false;
-    for part in s.split_whitespace() {
-        let (num, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit())?);
-        let n: i64 = num.parse().ok()?;
-        total += n * match unit {
-            "h" => 3600,
-            "m" | "min" => 60,
-            "s" => 1,
+    let number = |p: &str| -> Option<i64> {
+        let p = p.trim();
+        (!p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+            .then(|| p.parse::<i64>().ok())
+            .flatten()
+    };
+    let total = if s.contains(':') {
+        let parts: Vec<i64> = s.split(':').map(number).collect::<Option<_>>()?;
+        match parts.as_slice() {
+            [h, m, sec] => h
+                .checked_mul(3600)?
+                .checked_add(m.checked_mul(60)?)?
+                .checked_add(*sec)?,
+            [m, sec] => m.checked_mul(60)?.checked_add(*sec)?,
             _ => return None,
-        };
-        seen = true;
-    }
-    seen.then_some(total)
+        }
+    } else {
+        let mut total: i64 = 0;
+        let mut seen = false;
+        for part in s.split_whitespace() {
+            let (num, unit) = part.split_at(part.find(|c: char| !c.is_ascii_digit())?);
+            let unit = match unit {
+                "h" => 3600,
+                "m" | "min" => 60,
+                "s" => 1,
+                _ => return None,
+            };
+            total = total.checked_add(number(num)?.checked_mul(unit)?)?;
+            seen = true;
+        }
+        if !seen {
+            return None;
+        }
+        total
+    };
+    (total <= MAX_DURATION_SECS).then_some(total)
 }
 
-/// Local date-times as Teams writes them in common locales, read in `tz`.
+/// Local date-times as Teams writes them in common locales, read in `tz`; only instants from
+/// 2000 to 2199 (anything else in a download is a damaged cell, and far instants overflow the
+/// arithmetic and the archive's text ordering).
 pub fn parse_when(s: &str, tz: &TimeZone) -> Option<Timestamp> {
+    parse_any_when(s, tz).filter(|t| {
+        let year = t.to_zoned(TimeZone::UTC).year();
+        (2000..2200).contains(&year)
+    })
+}
+
+fn parse_any_when(s: &str, tz: &TimeZone) -> Option<Timestamp> {
     let s = s.trim().replace('\u{202f}', " ");
     if let Ok(t) = s.parse::<Timestamp>() {
         return Some(t);
@@ -412,6 +437,10 @@ mod tests {
         assert_eq!(parse_duration("45s"), Some(45));
         assert_eq!(parse_duration("1:05:03"), Some(3903));
         assert_eq!(parse_duration("5 minutes"), None);
+        assert_eq!(parse_duration("99999999999999999h"), None, "overflow");
+        assert_eq!(parse_duration("9223372036854775807:0:0"), None, "overflow");
+        assert_eq!(parse_duration("-1:00"), None, "negative");
+        assert_eq!(parse_duration("9000h"), None, "over a year");
         let tz = TimeZone::get("Europe/Berlin").unwrap();
         assert_eq!(
             parse_when("3/14/24, 9:58:12 AM", &tz).unwrap().to_string(),
@@ -422,5 +451,8 @@ mod tests {
             "2024-03-14T08:58:12Z"
         );
         assert!(parse_when("yesterday", &tz).is_none());
+        assert!(parse_when("-009999-01-02T01:59:59Z", &tz).is_none());
+        assert!(parse_when("9999-12-31T23:59:59Z", &tz).is_none());
+        assert!(parse_when("1999-12-31T23:59:59Z", &tz).is_none());
     }
 }

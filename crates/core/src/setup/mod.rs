@@ -690,25 +690,32 @@ mod tests {
             app,
             &[
                 "megan@contoso.example".into(),
-                "o\"brien$x@contoso.example".into(),
+                "o'brien$x@contoso.example".into(),
+                "a\u{201E};Remove-Item C:\\*\u{2019}@contoso.example".into(),
             ],
         );
         assert_eq!(s.len(), 3);
         let global = &s[0].value;
         assert!(global.contains("Connect-MicrosoftTeams\n"));
-        assert!(global.contains(&format!("New-CsApplicationAccessPolicy -Identity \"LMS-Teams-Webinars\" -AppIds \"{app}\" -Description")));
+        assert!(global.contains(&format!("New-CsApplicationAccessPolicy -Identity 'LMS-Teams-Webinars' -AppIds '{app}' -Description")));
         assert!(global.contains(
-            "Grant-CsApplicationAccessPolicy -PolicyName \"LMS-Teams-Webinars\" -Global\n"
+            "Grant-CsApplicationAccessPolicy -PolicyName 'LMS-Teams-Webinars' -Global\n"
         ));
         let per_host = &s[1].value;
-        assert!(per_host.contains("Grant-CsApplicationAccessPolicy -PolicyName \"LMS-Teams-Webinars\" -Identity \"megan@contoso.example\"\n"));
+        assert!(per_host.contains("Grant-CsApplicationAccessPolicy -PolicyName 'LMS-Teams-Webinars' -Identity 'megan@contoso.example'\n"));
         assert!(
-            per_host.contains("-Identity \"o`\"brien`$x@contoso.example\""),
-            "quotes and $ are escaped"
+            per_host.contains("-Identity 'o''brien$x@contoso.example'\n"),
+            "a verbatim string: $ stays text, the quote is doubled"
+        );
+        assert!(
+            per_host.contains(
+                "-Identity 'a\u{201E};Remove-Item C:\\*\u{2019}\u{2019}@contoso.example'\n"
+            ),
+            "„ cannot end a verbatim string; ’ is a single quote to PowerShell and is doubled"
         );
         assert!(!per_host.contains("-Global"));
         let existing = &s[2].value;
-        assert!(existing.contains(&format!("Set-CsApplicationAccessPolicy -Identity \"<name of the existing policy>\" -AppIds @{{Add=\"{app}\"}}\n")));
+        assert!(existing.contains(&format!("Set-CsApplicationAccessPolicy -Identity '<name of the existing policy>' -AppIds @{{Add='{app}'}}\n")));
         assert!(!existing.contains("New-CsApplicationAccessPolicy"));
     }
 

@@ -4,22 +4,25 @@
 use super::*;
 
 /// The PowerShell for the access policy: new policy granted globally, per host, or the app added to
-/// an existing policy. Values are escaped for double-quoted PowerShell strings.
+/// an existing policy. Every value is a single-quoted (verbatim) string: no `$`, backtick or
+/// double quote (nor `„`, which PowerShell also reads as one) in a host address can start an
+/// expression or end the string.
 pub fn access_policy_scripts(client_id: &str, hosts: &[String]) -> Vec<CopyValue> {
     let app = ps(client_id);
+    let policy = ps(POLICY_NAME);
     let head = format!(
-        "# Teams application access policy for the LMS app {app}\n# Run as a Teams administrator (PowerShell 7 or Windows PowerShell 5.1).\nInstall-Module -Name MicrosoftTeams -Scope CurrentUser   # once per computer\nConnect-MicrosoftTeams\n"
+        "# Teams application access policy for the LMS app {}\n# Run as a Teams administrator (PowerShell 7 or Windows PowerShell 5.1).\nInstall-Module -Name MicrosoftTeams -Scope CurrentUser   # once per computer\nConnect-MicrosoftTeams\n",
+        comment(client_id)
     );
     let create = format!(
-        "New-CsApplicationAccessPolicy -Identity \"{POLICY_NAME}\" -AppIds \"{app}\" -Description \"LMS Teams webinars: meetings and attendance\"\n"
+        "New-CsApplicationAccessPolicy -Identity {policy} -AppIds {app} -Description 'LMS Teams webinars: meetings and attendance'\n"
     );
-    let global = format!(
-        "{head}{create}Grant-CsApplicationAccessPolicy -PolicyName \"{POLICY_NAME}\" -Global\n"
-    );
+    let global =
+        format!("{head}{create}Grant-CsApplicationAccessPolicy -PolicyName {policy} -Global\n");
     let mut per_host = format!("{head}{create}");
     for h in hosts {
         per_host.push_str(&format!(
-            "Grant-CsApplicationAccessPolicy -PolicyName \"{POLICY_NAME}\" -Identity \"{}\"\n",
+            "Grant-CsApplicationAccessPolicy -PolicyName {policy} -Identity {}\n",
             ps(h)
         ));
     }
@@ -28,12 +31,12 @@ pub fn access_policy_scripts(client_id: &str, hosts: &[String]) -> Vec<CopyValue
     );
     if let Some(h) = hosts.first() {
         existing.push_str(&format!(
-            "Get-CsOnlineUser -Identity \"{}\" | Select-Object UserPrincipalName, ApplicationAccessPolicy\n",
+            "Get-CsOnlineUser -Identity {} | Select-Object UserPrincipalName, ApplicationAccessPolicy\n",
             ps(h)
         ));
     }
     existing.push_str(&format!(
-        "Set-CsApplicationAccessPolicy -Identity \"<name of the existing policy>\" -AppIds @{{Add=\"{app}\"}}\n"
+        "Set-CsApplicationAccessPolicy -Identity '<name of the existing policy>' -AppIds @{{Add={app}}}\n"
     ));
     vec![
         value("Everyone (Global)", global),
@@ -42,14 +45,24 @@ pub fn access_policy_scripts(client_id: &str, hosts: &[String]) -> Vec<CopyValue
     ]
 }
 
-/// Escape for a double-quoted PowerShell string: backtick, dollar and both quote styles.
+/// A PowerShell verbatim string: `'…'` with every single-quote character PowerShell knows
+/// (`'`, `‘`, `’`, `‚`, `‛`) doubled, the only escape such a string has (about_Quoting_Rules).
 pub(super) fn ps(v: &str) -> String {
-    v.chars()
-        .flat_map(|c| match c {
-            '`' | '$' | '"' | '\u{201C}' | '\u{201D}' => vec!['`', c],
-            _ => vec![c],
-        })
-        .collect()
+    let mut out = String::with_capacity(v.len() + 2);
+    out.push('\'');
+    for c in v.chars() {
+        if matches!(c, '\'' | '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}') {
+            out.push(c);
+        }
+        out.push(c);
+    }
+    out.push('\'');
+    out
+}
+
+/// A value for a `#` comment: one line, nothing that could end it.
+pub(super) fn comment(v: &str) -> String {
+    v.chars().filter(|c| !c.is_control()).collect()
 }
 
 pub(super) async fn check_access_policy(conn: &Connection, s: &mut Step) {

@@ -6,41 +6,50 @@ use crate::error::CoreError;
 use crate::tenant::profile::AuthMode;
 
 /// The report for the admin's records: Markdown. Never contains a secret (none is ever in a Step).
+/// Every string from the tenant is escaped ([`md`]) or in code spans and fences longer than any
+/// backtick run inside ([`code`], [`fence`]): a display name cannot add links, HTML or headings.
 pub fn report_markdown(c: &Checklist, generated: &str) -> String {
     let mut out = format!(
-        "# Teams integration set-up report\n\n- Profile: {}{}\n- Tenant: {}\n- App (client) ID: {}\n- Auth mode: {}\n- Participant information: {}\n- Generated: {generated}\n\n",
-        c.profile,
+        "# Teams integration set-up report\n\n- Profile: {}{}\n- Tenant: {}\n- App (client) ID: {}\n- Auth mode: {}\n- Participant information: {}\n- Generated: {}\n\n",
+        md(&c.profile),
         if c.demo { " (DEMO tenant)" } else { "" },
-        c.tenant,
-        c.client_id,
+        md(&c.tenant),
+        md(&c.client_id),
         match c.mode { AuthMode::Application => "application-level", AuthMode::Delegated => "user-delegated" },
         if c.participant_info { "on" } else { "off" },
+        md(generated),
     );
     for s in &c.steps {
         out.push_str(&format!(
             "## {}. {} — {}\n\n{}\n\n",
             s.number,
-            s.title,
+            md(&s.title),
             status_word(s.status),
-            s.why
+            md(&s.why)
         ));
         for d in &s.detail {
-            out.push_str(&format!("- {d}\n"));
+            out.push_str(&format!("- {}\n", md(d)));
         }
         if !s.todo.is_empty() && s.status != Status::Passed {
             out.push_str("\n**What to do**\n\n");
             for t in &s.todo {
-                out.push_str(&format!("1. {t}\n"));
+                out.push_str(&format!("1. {}\n", md(t)));
             }
         }
         for v in &s.values {
-            out.push_str(&format!("\n- {}: `{}`\n", v.label, v.value));
+            out.push_str(&format!("\n- {}: {}\n", md(&v.label), code(&v.value)));
         }
         if s.status == Status::Failed {
             for sc in &s.scripts {
+                let f = fence(&sc.value);
+                let body = if sc.value.ends_with('\n') {
+                    sc.value.clone()
+                } else {
+                    format!("{}\n", sc.value)
+                };
                 out.push_str(&format!(
-                    "\n{}:\n\n```powershell\n{}```\n",
-                    sc.label, sc.value
+                    "\n{}:\n\n{f}powershell\n{body}{f}\n",
+                    md(&sc.label)
                 ));
             }
         }
@@ -48,23 +57,72 @@ pub fn report_markdown(c: &Checklist, generated: &str) -> String {
             out.push_str("\n<details><summary>Evidence</summary>\n\n");
             for e in &s.evidence {
                 out.push_str(&format!(
-                    "- `{}` → {}{}\n",
-                    e.request,
-                    e.answer,
+                    "- {} → {}{}\n",
+                    code(&e.request),
+                    md(&e.answer),
                     e.request_id
                         .as_deref()
-                        .map(|r| format!(" (request-id {r})"))
+                        .map(|r| format!(" (request-id {})", md(r)))
                         .unwrap_or_default()
                 ));
             }
             out.push_str("\n</details>\n");
         }
         if let Some(t) = &s.checked_at {
-            out.push_str(&format!("\n_Checked {t}_\n"));
+            out.push_str(&format!("\n_Checked {}_\n", md(t)));
         }
         out.push('\n');
     }
     out
+}
+
+/// Text for one Markdown line: the punctuation that makes emphasis, code, links, HTML, tables or
+/// headings is backslash-escaped (CommonMark 2.4), as is a leading `-`, `+` or `=` (a list or a
+/// heading underline), and line breaks become spaces (a value cannot start a block of its own).
+pub fn md(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for (i, c) in s.chars().enumerate() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '#' | '|' | '~' | '&' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '-' | '+' | '=' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\r' | '\n' => out.push(' '),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The longest run of backticks in `s`.
+fn longest_backtick_run(s: &str) -> usize {
+    s.split(|c| c != '`').map(str::len).max().unwrap_or(0)
+}
+
+/// An inline code span whose delimiter is longer than any backtick run inside (CommonMark 6.1),
+/// on one line.
+pub fn code(s: &str) -> String {
+    let one_line: String = s
+        .chars()
+        .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
+        .collect();
+    let ticks = "`".repeat(longest_backtick_run(&one_line) + 1);
+    let pad = if one_line.starts_with('`') || one_line.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    format!("{ticks}{pad}{one_line}{pad}{ticks}")
+}
+
+/// A code fence longer than any backtick run in the block (at least three).
+pub fn fence(s: &str) -> String {
+    "`".repeat((longest_backtick_run(s) + 1).max(3))
 }
 
 /// The same report as a standalone HTML page (escaped, no scripts, no external resources).
@@ -169,4 +227,33 @@ fn html_escape(s: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\'', "&#39;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tenant_strings_cannot_add_markup() {
+        assert_eq!(
+            md("Megan's <script>x</script>"),
+            "Megan's \\<script\\>x\\</script\\>"
+        );
+        assert_eq!(
+            md("[click](https://evil.example)"),
+            "\\[click\\](https://evil.example)"
+        );
+        assert_eq!(md("a\n# Heading"), "a \\# Heading");
+        assert_eq!(md("- item"), "\\- item");
+        assert_eq!(
+            md("northwind.example"),
+            "northwind.example",
+            "ordinary text stays readable"
+        );
+        assert_eq!(code("a `b` c"), "``a `b` c``");
+        assert_eq!(code("`x`"), "`` `x` ``");
+        assert_eq!(code("line\nbreak"), "`line break`");
+        assert_eq!(fence("no ticks"), "```");
+        assert_eq!(fence("````\nx"), "`````");
+    }
 }

@@ -12,34 +12,33 @@ use crate::tenant::advice::is_mailbox_scoped;
 const GROUP: &str = "LMS webinar hosts";
 
 /// The PowerShell that scopes the app to the hosts: RBAC for Applications (current) and the
-/// legacy application access policy. Values are escaped for double-quoted PowerShell strings.
+/// legacy application access policy. Values are single-quoted verbatim strings ([`super::policy::ps`]).
 pub fn mailbox_scope_scripts(client_id: &str, hosts: &[String]) -> Vec<CopyValue> {
-    let app = super::policy::ps(client_id);
-    let members = hosts
-        .iter()
-        .map(|h| format!("\"{}\"", super::policy::ps(h)))
-        .collect::<Vec<_>>()
-        .join(",");
+    use super::policy::ps;
+    let app = ps(client_id);
+    let group = ps(GROUP);
+    let members = hosts.iter().map(|h| ps(h)).collect::<Vec<_>>().join(",");
     let head = "# Run as an Exchange administrator (PowerShell 7 or Windows PowerShell 5.1).\nInstall-Module -Name ExchangeOnlineManagement -Scope CurrentUser   # once per computer\nConnect-ExchangeOnline\n";
-    let group =
-        format!("New-DistributionGroup -Name \"{GROUP}\" -Type Security -Members {members}\n");
+    let new_group =
+        format!("New-DistributionGroup -Name {group} -Type Security -Members {members}\n");
     let verify: String = hosts
         .iter()
         .map(|h| {
             format!(
-                "Test-ServicePrincipalAuthorization -Identity \"{app}\" -Resource \"{}\"\n",
-                super::policy::ps(h)
+                "Test-ServicePrincipalAuthorization -Identity {app} -Resource {}\n",
+                ps(h)
             )
         })
         .collect();
+    let filter = ps(&format!("appId eq '{client_id}'"));
     let rbac = format!(
-        "# RBAC for Applications: the app may use Calendars.ReadWrite only on the hosts' mailboxes.\n{head}{group}$sp = Get-MgServicePrincipal -Filter \"appId eq '{app}'\"   # or copy the Object ID from Enterprise applications\nNew-ServicePrincipal -AppId \"{app}\" -ObjectId $sp.Id -DisplayName \"LMS Teams webinars\"\nNew-ManagementScope -Name \"{GROUP}\" -RecipientRestrictionFilter \"MemberOfGroup -eq '$((Get-DistributionGroup '{GROUP}').DistinguishedName)'\"\nNew-ManagementRoleAssignment -App \"{app}\" -Role \"Application Calendars.ReadWrite\" -CustomResourceScope \"{GROUP}\"\n# Then remove the tenant-wide Calendars.ReadWrite application permission from the app registration\n# (Entra admin center → API permissions), so only the scoped grant remains.\n{verify}"
+        "# RBAC for Applications: the app may use Calendars.ReadWrite only on the hosts' mailboxes.\n{head}{new_group}$sp = Get-MgServicePrincipal -Filter {filter}   # or copy the Object ID from Enterprise applications\nNew-ServicePrincipal -AppId {app} -ObjectId $sp.Id -DisplayName 'LMS Teams webinars'\n$dn = (Get-DistributionGroup {group}).DistinguishedName\nNew-ManagementScope -Name {group} -RecipientRestrictionFilter \"MemberOfGroup -eq '$dn'\"\nNew-ManagementRoleAssignment -App {app} -Role 'Application Calendars.ReadWrite' -CustomResourceScope {group}\n# Then remove the tenant-wide Calendars.ReadWrite application permission from the app registration\n# (Entra admin center → API permissions), so only the scoped grant remains.\n{verify}"
     );
     let legacy = format!(
-        "# Legacy application access policy (Microsoft recommends RBAC for Applications for new set-ups).\n{head}{group}New-ApplicationAccessPolicy -AppId \"{app}\" -PolicyScopeGroupId \"{GROUP}\" -AccessRight RestrictAccess -Description \"LMS Teams webinars: hosts only\"\n{}",
+        "# Legacy application access policy (Microsoft recommends RBAC for Applications for new set-ups).\n{head}{new_group}New-ApplicationAccessPolicy -AppId {app} -PolicyScopeGroupId {group} -AccessRight RestrictAccess -Description 'LMS Teams webinars: hosts only'\n{}",
         hosts
             .iter()
-            .map(|h| format!("Test-ApplicationAccessPolicy -Identity \"{}\" -AppId \"{app}\"\n", super::policy::ps(h)))
+            .map(|h| format!("Test-ApplicationAccessPolicy -Identity {} -AppId {app}\n", ps(h)))
             .collect::<String>()
     );
     vec![

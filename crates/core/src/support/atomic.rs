@@ -6,19 +6,38 @@ use std::path::Path;
 
 use crate::error::CoreError;
 
+/// Write a file the user chose (an export, a report): ordinary permissions.
 pub fn write(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
+    write_with(path, bytes, false)
+}
+
+/// Write a file of the data folder (profiles, the cancel log): the folder and the file private
+/// to the user ([`crate::support::private`]).
+pub fn write_private(path: &Path, bytes: &[u8]) -> Result<(), CoreError> {
+    write_with(path, bytes, true)
+}
+
+fn write_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), CoreError> {
     let dir = path
         .parent()
         .ok_or_else(|| CoreError::internal(format!("{} has no folder", path.display())))?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| CoreError::internal(format!("could not create {}: {e}", dir.display())))?;
+    if private {
+        crate::support::private::create_dir(dir)
+    } else {
+        std::fs::create_dir_all(dir)
+    }
+    .map_err(|e| CoreError::internal(format!("could not create {}: {e}", dir.display())))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
+        let mut f = if private {
+            crate::support::private::new_file_options().open(&tmp)?
+        } else {
+            std::fs::File::create(&tmp)?
+        };
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);

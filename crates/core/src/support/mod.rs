@@ -7,6 +7,7 @@ pub mod cache;
 pub mod diagnostics;
 pub mod logging;
 pub mod preferences;
+pub mod private;
 
 /// Lock a mutex; a poisoned one (a panic elsewhere) is recovered rather than taking the app down.
 pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {

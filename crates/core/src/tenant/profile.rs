@@ -236,7 +236,7 @@ impl Profile {
             err("portalDomain", "Enter the portal's domain only, e.g. lms.school.example (no https:// and no path).".into());
         }
         for h in &self.hosts {
-            if !is_email(h) {
+            if !is_mailbox(h) {
                 err("hosts", format!("\"{h}\" is not an e-mail address."));
             }
         }
@@ -279,6 +279,25 @@ fn is_domain(s: &str) -> bool {
         })
 }
 
+/// A mailbox as RFC 5321 4.1.2 writes it for a host account: a dot-atom local part (ASCII letters,
+/// digits and ``!#$%&'*+-/=?^_`{|}~``, at most 64 octets), `@`, and a domain. No quoted local
+/// parts, no white space, no non-ASCII look-alike quotes (`„`, `“`): a host address goes into
+/// PowerShell and Graph URLs.
+pub fn is_mailbox(s: &str) -> bool {
+    let Some((local, domain)) = s.trim().rsplit_once('@') else {
+        return false;
+    };
+    let atext = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c);
+    local.len() <= 64
+        && s.trim().len() <= 254
+        && local
+            .split('.')
+            .all(|atom| !atom.is_empty() && atom.chars().all(atext))
+        && is_domain(domain)
+}
+
+/// An e-mail address as rosters and invitations carry it (looser than [`is_mailbox`]: any
+/// non-blank local part, for internationalised addresses).
 pub fn is_email(s: &str) -> bool {
     match s.trim().split_once('@') {
         Some((local, domain)) => {
@@ -390,7 +409,7 @@ impl Profiles {
     pub fn save(&self, file: &ProfilesFile) -> Result<(), CoreError> {
         let bytes =
             serde_json::to_vec_pretty(file).map_err(|e| CoreError::internal(e.to_string()))?;
-        crate::support::atomic::write(&self.path, &bytes)
+        crate::support::atomic::write_private(&self.path, &bytes)
     }
 
     /// Find by name (case-insensitive) or id.

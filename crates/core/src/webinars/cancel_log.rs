@@ -48,7 +48,7 @@ impl CancelLog {
         });
         let bytes =
             serde_json::to_vec_pretty(&all).map_err(|e| CoreError::internal(e.to_string()))?;
-        crate::support::atomic::write(&self.path, &bytes)
+        crate::support::atomic::write_private(&self.path, &bytes)
     }
 
     /// Add the logged cancellations of these hosts in `[from, to)` that Graph no longer returns.
