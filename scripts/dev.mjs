@@ -74,7 +74,9 @@ function ensureUiPackages() {
 function buildApp() {
   run("npm", ["run", "build"], { cwd: ui });
   // custom-protocol serves ui/dist from inside the binary (no dev server needed).
-  run("cargo", ["build", "-p", "rollcall-desktop", "--features", "tauri/custom-protocol"]);
+  // test-seams: the save dialog and the browser answered by the tests (never in a release build).
+  run("cargo", ["build", "-p", "rollcall-desktop", "--features", "tauri/custom-protocol,test-seams"]);
+  run("cargo", ["build", "-p", "rollcall-cli", "--features", "test-seams"]);
   return join(targetDir, "debug", isWin ? "rollcall-desktop.exe" : "rollcall-desktop");
 }
 
@@ -170,7 +172,7 @@ if (task === "demo") {
   run("npm", ["run", "check"], { cwd: ui });
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });
-  run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs"), join("tests", "instants.test.mjs"), join("tests", "windows-zones.test.mjs")]);
+  run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs"), join("tests", "instants.test.mjs"), join("tests", "windows-zones.test.mjs"), join("tests", "security.test.mjs")]);
   const app = buildApp();
   ensureTauriDriver();
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];

@@ -3,6 +3,7 @@
 pub mod commands;
 pub mod error;
 mod platform;
+mod save;
 pub mod state;
 
 use tauri::Manager;
@@ -35,6 +36,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::webinars::webinar_update,
         commands::webinars::webinar_cancel,
         commands::webinars::webinar_details,
+        commands::webinars::webinar_join,
         commands::attendance::attendance_get,
         commands::attendance::attendance_archived,
         commands::attendance::attendance_import,
@@ -42,7 +44,6 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::attendance::attendance_export_range,
         commands::attendance::roster_match,
         commands::attendance::roster_remember,
-        commands::attendance::save_path_override,
         commands::attendance::sync_start,
         commands::attendance::sync_status,
         commands::attendance::sync_cancel,

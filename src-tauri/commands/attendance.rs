@@ -7,6 +7,7 @@ use rollcall_core::webinars::Webinar;
 use tauri::State;
 
 use crate::error::IpcError;
+use crate::save;
 use crate::state::AppState;
 
 /// Every session of the webinar's online meeting, with completion against `threshold` (0–1).
@@ -54,51 +55,75 @@ pub async fn attendance_import(
         .import_download(&state.hub.connections, &bytes, &host, &time_zone)?)
 }
 
-/// Write one session (or, without `session`, all of them) as CSV to a path the user chose.
+/// A file written where the user chose in the save dialog.
+#[derive(serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct Exported {
+    pub path: String,
+    pub rows: u32,
+    /// What the export could not include (unavailable reports, hosts not read).
+    pub notes: Vec<String>,
+}
+
+/// Write one session (or, without `session`, all of them) as CSV: the save dialog opens here
+/// (named `suggested_name`), so the window never names a path. `null` when the user cancels.
 #[tauri::command]
 #[specta::specta]
+#[allow(clippy::too_many_arguments)]
 pub async fn attendance_export(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     webinar_id: String,
     session: Option<u32>,
     level: Level,
     options: CsvOptions,
-    path: String,
-) -> Result<u32, IpcError> {
-    let _span = tracing::info_span!("attendance_export").entered();
-    Ok(state.hub.reads.export_attendance(
+    suggested_name: String,
+) -> Result<Option<Exported>, IpcError> {
+    let Some(path) = save::choose(&app, &state.data_dir, &suggested_name, save::CSV).await? else {
+        return Ok(None);
+    };
+    let rows = state.hub.reads.export_attendance(
         &state.hub.connections,
         &webinar_id,
         session,
         level,
         &options,
-        std::path::Path::new(&path),
-    )?)
+        &path,
+    )?;
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        rows,
+        notes: Vec::new(),
+    }))
 }
 
-/// Export every session of the period's ended webinars (all hosts of the connection).
+/// Export every session of the period's ended webinars (all hosts of the connection), to a file
+/// chosen in the save dialog opened here. `null` when the user cancels.
 #[tauri::command]
 #[specta::specta]
+#[allow(clippy::too_many_arguments)]
 pub async fn attendance_export_range(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     from: String,
     to: String,
     level: Level,
     options: CsvOptions,
-    path: String,
-) -> Result<(u32, Vec<String>), IpcError> {
-    Ok(state
+    suggested_name: String,
+) -> Result<Option<Exported>, IpcError> {
+    let Some(path) = save::choose(&app, &state.data_dir, &suggested_name, save::CSV).await? else {
+        return Ok(None);
+    };
+    let (rows, notes) = state
         .hub
         .reads
-        .export_range(
-            &state.hub.connections,
-            &from,
-            &to,
-            level,
-            &options,
-            std::path::Path::new(&path),
-        )
-        .await?)
+        .export_range(&state.hub.connections, &from, &to, level, &options, &path)
+        .await?;
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        rows,
+        notes,
+    }))
 }
 
 /// Match a session against the LMS participant list (the CSV file's text).
@@ -128,21 +153,6 @@ pub async fn roster_remember(
         .hub
         .reads
         .remember_match(&state.hub.connections, &attendee_key, &email)?)
-}
-
-/// Test seam, not a fallback: when `ROLLCALL_TEST_SAVE_DIR` is set (end-to-end tests, which cannot
-/// drive the OS save dialog), save-as answers with that folder and the suggested name.
-#[tauri::command]
-#[specta::specta]
-pub async fn save_path_override(suggested: String) -> Result<Option<String>, IpcError> {
-    Ok(std::env::var_os("ROLLCALL_TEST_SAVE_DIR")
-        .filter(|d| !d.is_empty())
-        .map(|d| {
-            std::path::Path::new(&d)
-                .join(&suggested)
-                .to_string_lossy()
-                .into_owned()
-        }))
 }
 
 /// Start bringing the local archive up to date for the period (runs in the background).

@@ -5,6 +5,7 @@ use rollcall_core::setup::{Checklist, Step};
 use tauri::State;
 
 use crate::error::IpcError;
+use crate::save;
 use crate::state::AppState;
 
 /// The steps for the active connection, with the latest results.
@@ -22,13 +23,19 @@ pub async fn setup_check(state: State<'_, AppState>, id: String) -> Result<Step,
     Ok(state.hub.setup.check(&state.hub.connections, &id).await?)
 }
 
-/// Write the set-up report (Markdown, or HTML for a `.html` name) to a path the user chose.
+/// Write the set-up report where the user chooses in the save dialog opened here: Markdown, or
+/// HTML when an `.html` name is chosen. The path written, or `null` when the user cancels.
 #[tauri::command]
 #[specta::specta]
-pub async fn setup_report_save(state: State<'_, AppState>, path: String) -> Result<(), IpcError> {
-    let _span = tracing::info_span!("setup_report_save").entered();
-    Ok(state
-        .hub
-        .setup
-        .save_report(&state.hub.connections, std::path::Path::new(&path))?)
+pub async fn setup_report_save(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+) -> Result<Option<String>, IpcError> {
+    let Some(path) =
+        save::choose(&app, &state.data_dir, "teams-setup-report.md", save::REPORT).await?
+    else {
+        return Ok(None);
+    };
+    state.hub.setup.save_report(&state.hub.connections, &path)?;
+    Ok(Some(path.display().to_string()))
 }

@@ -94,3 +94,21 @@ pub async fn webinar_details(
 ) -> Result<WebinarDetails, IpcError> {
     Ok(webinars::details(&state.hub.connections.connection()?, &host, &id).await?)
 }
+
+/// Open a webinar's Teams join link in the system browser: https on a Teams host only
+/// ([`webinars::join_link`]); the window itself opens nothing.
+#[tauri::command]
+#[specta::specta]
+pub async fn webinar_join(url: String) -> Result<(), IpcError> {
+    let url = webinars::join_link(&url)?;
+    rollcall_core::tenant::session::opener_from_env()
+        .open(&url)
+        .map_err(|e| {
+            rollcall_core::CoreError::new(
+                rollcall_core::ErrorCode::Internal,
+                format!("The browser did not open: {e}"),
+                Some("Copy the link and paste it into your browser.".into()),
+            )
+        })?;
+    Ok(())
+}

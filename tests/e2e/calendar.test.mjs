@@ -1,17 +1,20 @@
 // End to end: the Calendar page on the demo tenant — create a webinar in the dialog, see it in the
 // week view, cancel it with a message, see it struck through; month view renders the demo series.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { openApp, waitFor } from "./webdriver.mjs";
 
 let s;
+let opened;
 
 before(async () => {
   const data = mkdtempSync(join(tmpdir(), "rollcall-e2e-cal-"));
-  s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data } });
+  // The browser seam of the end-to-end build: what the app opens in the browser lands here.
+  opened = join(data, "opened-url.txt");
+  s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_AUTHORIZE_URL_FILE: opened } });
 });
 
 after(async () => {
@@ -32,6 +35,10 @@ test("create a webinar, see it in the week view, cancel it, see it struck throug
 
   await s.click(ev);
   await s.waitText('[data-testid="details-panel"]', /student2@northwind\.example/, "the details panel");
+  // "Join" opens the Teams link in the system browser, from Rust (the window opens nothing).
+  await s.click('[data-testid="join"]');
+  await waitFor(() => existsSync(opened), "the join link handed to the browser");
+  assert.equal(readFileSync(opened, "utf8"), join, "exactly the webinar's Teams link");
   await s.cancelWebinar(ev, "Sorry, this session moves to January.");
   const decoration = await s.wd("GET", `/session/${s.id}/element/${await s.find(`${ev} .ev-title`)}/css/text-decoration-line`);
   assert.equal(decoration, "line-through");

@@ -89,6 +89,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     webinarUpdate: none,
     webinarCancel: none,
     webinarDetails: none,
+    webinarJoin: none,
     attendanceGet: none,
     attendanceArchived: async () => null,
     attendanceImport: none,
@@ -99,7 +100,6 @@ export function fake(over: Partial<Backend> = {}): Backend {
     syncStart: none,
     syncStatus: none,
     syncCancel: async () => {},
-    chooseSavePath: async () => null,
     // Preferences kept in memory, as the backend would keep them in its file.
     preferencesGet: async () => ({ ...saved }),
     preferencesSet: async (p) => {

@@ -1,9 +1,9 @@
 // Preferences live in the backend's file, not in the window's storage: changes reach the backend,
-// a reload reads them back, and save-as reopens in the last folder.
+// a reload reads them back, and the last save's folder is kept for the next save dialog.
 import { beforeEach, describe, expect, test } from "vitest";
 import { setBackend } from "../src/ipc";
 import { loadPrefs, prefs, setTheme, setThresholdPercent, theme, thresholdPercent } from "../src/lib/prefs";
-import { saveAs } from "../src/lib/saveAs";
+import { rememberFolder } from "../src/lib/saveAs";
 import { displayZone, setDisplayZone } from "../src/lib/zone";
 import { fake } from "./fake";
 
@@ -31,21 +31,10 @@ describe("preferences", () => {
     expect(theme()).toBe("system");
   });
 
-  test("save-as opens in the folder of the last save", async () => {
-    const asked: (string | null | undefined)[] = [];
-    setBackend(
-      fake({
-        chooseSavePath: async (name, _filters, folder) => {
-          asked.push(folder);
-          return `/home/ann/exports/${name}`;
-        },
-        preferencesGet: backend.preferencesGet,
-        preferencesSet: backend.preferencesSet,
-      }),
-    );
-    await saveAs("a.csv", []);
-    await saveAs("b.csv", []);
-    expect(asked).toEqual([null, "/home/ann/exports"]);
-    expect(prefs().lastFolder).toBe("/home/ann/exports");
+  test("the folder of the last save is kept for the next save dialog (which opens in the backend)", async () => {
+    await rememberFolder("/home/ann/exports/a.csv");
+    expect((await backend.preferencesGet()).lastFolder).toBe("/home/ann/exports");
+    await rememberFolder("C:\\Users\\ann\\Documents\\b.csv");
+    expect(prefs().lastFolder).toBe("C:\\Users\\ann\\Documents");
   });
 });

@@ -196,11 +196,12 @@ async setupCheck(id: string) : Promise<Result<Step, IpcError>> {
 }
 },
 /**
- * Write the set-up report (Markdown, or HTML for a `.html` name) to a path the user chose.
+ * Write the set-up report where the user chooses in the save dialog opened here: Markdown, or
+ * HTML when an `.html` name is chosen. The path written, or `null` when the user cancels.
  */
-async setupReportSave(path: string) : Promise<Result<null, IpcError>> {
+async setupReportSave() : Promise<Result<string | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("setup_report_save", { path }) };
+    return { status: "ok", data: await TAURI_INVOKE("setup_report_save") };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -284,6 +285,18 @@ async webinarDetails(host: string, id: string) : Promise<Result<WebinarDetails, 
 }
 },
 /**
+ * Open a webinar's Teams join link in the system browser: https on a Teams host only
+ * ([`webinars::join_link`]); the window itself opens nothing.
+ */
+async webinarJoin(url: string) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("webinar_join", { url }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Every session of the webinar's online meeting, with completion against `threshold` (0–1).
  */
 async attendanceGet(webinar: Webinar, threshold: number) : Promise<Result<WebinarAttendance, IpcError>> {
@@ -317,22 +330,24 @@ async attendanceImport(bytes: number[], host: string, timeZone: string) : Promis
 }
 },
 /**
- * Write one session (or, without `session`, all of them) as CSV to a path the user chose.
+ * Write one session (or, without `session`, all of them) as CSV: the save dialog opens here
+ * (named `suggested_name`), so the window never names a path. `null` when the user cancels.
  */
-async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string) : Promise<Result<number, IpcError>> {
+async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("attendance_export", { webinarId, session, level, options, path }) };
+    return { status: "ok", data: await TAURI_INVOKE("attendance_export", { webinarId, session, level, options, suggestedName }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
 }
 },
 /**
- * Export every session of the period's ended webinars (all hosts of the connection).
+ * Export every session of the period's ended webinars (all hosts of the connection), to a file
+ * chosen in the save dialog opened here. `null` when the user cancels.
  */
-async attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string) : Promise<Result<[number, string[]], IpcError>> {
+async attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("attendance_export_range", { from, to, level, options, path }) };
+    return { status: "ok", data: await TAURI_INVOKE("attendance_export_range", { from, to, level, options, suggestedName }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -355,18 +370,6 @@ async rosterMatch(webinarId: string, session: number, rosterCsv: string) : Promi
 async rosterRemember(attendeeKey: string, email: string) : Promise<Result<null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("roster_remember", { attendeeKey, email }) };
-} catch (e) {
-    if(e instanceof Error) throw e;
-    else return { status: "error", error: e  as any };
-}
-},
-/**
- * Test seam, not a fallback: when `ROLLCALL_TEST_SAVE_DIR` is set (end-to-end tests, which cannot
- * drive the OS save dialog), save-as answers with that folder and the suggested name.
- */
-async savePathOverride(suggested: string) : Promise<Result<string | null, IpcError>> {
-    try {
-    return { status: "ok", data: await TAURI_INVOKE("save_path_override", { suggested }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -623,6 +626,14 @@ export type ErrorCode =
  * What was asked and what came back.
  */
 export type Evidence = { request: string; answer: string; requestId: string | null }
+/**
+ * A file written where the user chose in the save dialog.
+ */
+export type Exported = { path: string; rows: number; 
+/**
+ * What the export could not include (unavailable reports, hosts not read).
+ */
+notes: string[] }
 /**
  * Per-field validation problems, for the form.
  */

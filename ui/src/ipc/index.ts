@@ -1,6 +1,5 @@
 // The one facade the UI talks to. Pages never import `bindings.ts` directly, so tests can swap the
 // backend (see `setBackend`) and the generated file stays an implementation detail.
-import { save } from "@tauri-apps/plugin-dialog";
 import {
   type AppStatus,
   type Checklist,
@@ -8,6 +7,7 @@ import {
   type CoreError,
   type CsvOptions,
   commands,
+  type Exported,
   type FieldError,
   type Level,
   type NewWebinar,
@@ -27,6 +27,7 @@ import {
 
 export type {
   AppStatus,
+  Exported,
   Preferences,
   Attendee,
   AuthMode,
@@ -86,7 +87,8 @@ export interface Backend {
   signOut(id: string): Promise<ProfilesView>;
   setupPlan(): Promise<Checklist>;
   setupCheck(id: string): Promise<Step>;
-  setupReportSave(path: string): Promise<void>;
+  /** Save the set-up report where the user chooses (the dialog opens in the backend); the path, or null when cancelled. */
+  setupReportSave(): Promise<string | null>;
   webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean): Promise<WebinarRange>;
   webinarsArchived(from: string, to: string, hosts: string[] | null): Promise<WebinarRange>;
   webinarValidate(w: NewWebinar): Promise<FieldError[]>;
@@ -94,11 +96,14 @@ export interface Backend {
   webinarUpdate(e: WebinarEdit): Promise<Webinar>;
   webinarCancel(host: string, id: string, message: string): Promise<void>;
   webinarDetails(host: string, id: string): Promise<WebinarDetails>;
+  /** Open the Teams join link in the system browser (https Teams hosts only; checked in the backend). */
+  webinarJoin(url: string): Promise<void>;
   attendanceGet(webinar: Webinar, threshold: number): Promise<WebinarAttendance>;
   attendanceArchived(webinar: Webinar, threshold: number): Promise<WebinarAttendance | null>;
   attendanceImport(bytes: number[], host: string, timeZone: string): Promise<string>;
-  attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, path: string): Promise<number>;
-  attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, path: string): Promise<[number, string[]]>;
+  /** Export as CSV where the user chooses (the save dialog opens in the backend, named `suggestedName`); null when cancelled. */
+  attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
+  attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
   rosterMatch(webinarId: string, session: number, rosterCsv: string): Promise<RosterMatch>;
   rosterRemember(attendeeKey: string, email: string): Promise<void>;
   syncStart(from: string, to: string): Promise<SyncState>;
@@ -107,8 +112,6 @@ export interface Backend {
   preferencesGet(): Promise<Preferences>;
   /** Replace the saved preferences; returns what was kept. */
   preferencesSet(p: Preferences): Promise<Preferences>;
-  /** The OS save-as dialog, opening in `folder` when given; null when the user cancels. */
-  chooseSavePath(defaultName: string, filters: { name: string; extensions: string[] }[], folder?: string | null): Promise<string | null>;
 }
 
 /** An IPC failure with the closed error code set; the UI branches on `code`, never on text. */
@@ -152,9 +155,7 @@ export const tauriBackend: Backend = {
   signOut: async (id) => unwrap(await commands.signOut(id)),
   setupPlan: async () => unwrap(await commands.setupPlan()),
   setupCheck: async (id) => unwrap(await commands.setupCheck(id)),
-  setupReportSave: async (path) => {
-    unwrap(await commands.setupReportSave(path));
-  },
+  setupReportSave: async () => unwrap(await commands.setupReportSave()),
   webinarsList: async (from, to, hosts, teamsOnly) => unwrap(await commands.webinarsList(from, to, hosts, teamsOnly)),
   webinarsArchived: async (from, to, hosts) => unwrap(await commands.webinarsArchived(from, to, hosts)),
   webinarValidate: async (w) => unwrap(await commands.webinarValidate(w)),
@@ -164,11 +165,14 @@ export const tauriBackend: Backend = {
     unwrap(await commands.webinarCancel(host, id, message));
   },
   webinarDetails: async (host, id) => unwrap(await commands.webinarDetails(host, id)),
+  webinarJoin: async (url) => {
+    unwrap(await commands.webinarJoin(url));
+  },
   attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
   attendanceArchived: async (w, t) => unwrap(await commands.attendanceArchived(w, t)),
   attendanceImport: async (bytes, host, tz) => unwrap(await commands.attendanceImport(bytes, host, tz)),
-  attendanceExport: async (id, session, level, options, path) => unwrap(await commands.attendanceExport(id, session, level, options, path)),
-  attendanceExportRange: async (from, to, level, options, path) => unwrap(await commands.attendanceExportRange(from, to, level, options, path)),
+  attendanceExport: async (id, session, level, options, name) => unwrap(await commands.attendanceExport(id, session, level, options, name)),
+  attendanceExportRange: async (from, to, level, options, name) => unwrap(await commands.attendanceExportRange(from, to, level, options, name)),
   rosterMatch: async (id, session, csv) => unwrap(await commands.rosterMatch(id, session, csv)),
   rosterRemember: async (key, email) => {
     unwrap(await commands.rosterRemember(key, email));
@@ -180,12 +184,6 @@ export const tauriBackend: Backend = {
   },
   preferencesGet: async () => unwrap(await commands.preferencesGet()),
   preferencesSet: async (p) => unwrap(await commands.preferencesSet(p)),
-  chooseSavePath: async (defaultPath, filters, folder) => {
-    const seam = unwrap(await commands.savePathOverride(defaultPath));
-    if (seam) return seam;
-    const start = folder ? `${folder}${folder.includes("\\") ? "\\" : "/"}${defaultPath}` : defaultPath;
-    return (await save({ defaultPath: start, filters })) ?? null;
-  },
 };
 
 let current: Backend = tauriBackend;

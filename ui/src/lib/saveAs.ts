@@ -1,12 +1,8 @@
-// Save-as that opens where the user saved last (the folder is kept in the preferences).
-import { backend } from "../ipc";
-import { prefs, updatePrefs } from "./prefs";
+// After a save (the dialog opens in the backend, never here): remember the folder, so the next
+// dialog opens where the user saved last.
+import { updatePrefs } from "./prefs";
 
-export async function saveAs(defaultName: string, filters: { name: string; extensions: string[] }[]): Promise<string | null> {
-  const chosen = await backend().chooseSavePath(defaultName, filters, prefs().lastFolder ?? null);
-  if (chosen) {
-    const cut = Math.max(chosen.lastIndexOf("/"), chosen.lastIndexOf("\\"));
-    if (cut > 0) await updatePrefs({ lastFolder: chosen.slice(0, cut) });
-  }
-  return chosen;
+export async function rememberFolder(path: string): Promise<void> {
+  const cut = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
+  if (cut > 0) await updatePrefs({ lastFolder: path.slice(0, cut) });
 }

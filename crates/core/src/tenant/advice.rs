@@ -281,9 +281,12 @@ pub fn is_proxy_auth_required(e: &GraphError) -> bool {
     match e {
         GraphError::Api { status: 407, .. } => true,
         GraphError::Token(aad) => aad.status == 407,
+        // hyper-util's refused CONNECT says "proxy authorization required"; a bare "407" is not
+        // enough (a random port such as 127.0.0.1:40731 contains it).
         GraphError::Transport { detail, .. } => {
             let d = detail.to_ascii_lowercase();
-            d.contains("407") || d.contains("proxy authentication required")
+            d.contains("proxy authorization required")
+                || d.contains("proxy authentication required")
         }
         _ => false,
     }
@@ -525,6 +528,19 @@ mod tests {
 #[cfg(test)]
 mod graph_error_tests {
     use super::*;
+
+    /// A refused tunnel is a proxy's 407; a port that happens to contain "407" is not.
+    #[test]
+    fn a_407_is_told_from_a_port_number() {
+        let t = |detail: &str| GraphError::Transport {
+            host: "login.microsoftonline.com".into(),
+            detail: detail.into(),
+        };
+        assert!(is_proxy_auth_required(&t(
+            "error sending request: client error (Connect): proxy authorization required"
+        )));
+        assert!(!is_proxy_auth_required(&t("error sending request for url (https://127.0.0.1:40731/x): invalid peer certificate: UnknownIssuer")));
+    }
 
     #[test]
     fn aadsts_codes_become_advice() {

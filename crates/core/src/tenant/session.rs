@@ -32,22 +32,28 @@ impl BrowserOpener for SystemBrowser {
     }
 }
 
-/// Test seam: writes the URL to a file instead of opening a browser. Chosen only when the
-/// `ROLLCALL_TEST_AUTHORIZE_URL_FILE` variable names a file; never a fallback.
+/// Test seam (the `test-seams` feature, end-to-end builds only): writes the URL to a file instead
+/// of opening a browser. Chosen only when `ROLLCALL_TEST_AUTHORIZE_URL_FILE` names a file.
+#[cfg(feature = "test-seams")]
 pub struct CaptureUrl(pub std::path::PathBuf);
 
+#[cfg(feature = "test-seams")]
 impl BrowserOpener for CaptureUrl {
     fn open(&self, url: &str) -> Result<(), String> {
         crate::support::atomic::write(&self.0, url.as_bytes()).map_err(|e| e.message)
     }
 }
 
-/// The opener for this process: the test seam when explicitly asked for, else the system browser.
+/// The opener for this process: the system browser (in an end-to-end build, the test seam when
+/// explicitly asked for).
 pub fn opener_from_env() -> Box<dyn BrowserOpener> {
-    match std::env::var_os("ROLLCALL_TEST_AUTHORIZE_URL_FILE").filter(|v| !v.is_empty()) {
-        Some(path) => Box::new(CaptureUrl(path.into())),
-        None => Box::new(SystemBrowser),
+    #[cfg(feature = "test-seams")]
+    if let Some(path) =
+        std::env::var_os("ROLLCALL_TEST_AUTHORIZE_URL_FILE").filter(|v| !v.is_empty())
+    {
+        return Box::new(CaptureUrl(path.into()));
     }
+    Box::new(SystemBrowser)
 }
 
 /// A browser sign-in waiting for its answer. Holds the listener, the PKCE verifier and the state.

@@ -221,6 +221,42 @@ pub fn local_to_utc(local: &str, zone_name: &str) -> Result<Timestamp, FieldErro
         .map_err(|e| invalid("start", e.to_string()))
 }
 
+/// The hosts a Teams join link can point at: the commercial and GCC cloud (and its newer
+/// `teams.cloud.microsoft` domain), GCC High, DoD, 21Vianet and Teams for personal use.
+pub const TEAMS_JOIN_HOSTS: &[&str] = &[
+    "teams.microsoft.com",
+    "teams.cloud.microsoft",
+    "gov.teams.microsoft.us",
+    "dod.teams.microsoft.us",
+    "teams.microsoftonline.cn",
+    "teams.live.com",
+];
+
+/// A join link that may be opened in the browser: `https://` on a Teams host, nothing else (a
+/// link from Graph or a calendar is data, and the browser must not be pointed at an arbitrary
+/// address or scheme).
+pub fn join_link(url: &str) -> Result<String, CoreError> {
+    let refused = || {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            "This is not a Teams join link, so Rollcall does not open it.",
+            Some("Copy the link and check it before opening it yourself.".into()),
+        )
+    };
+    let u = url::Url::parse(url.trim()).map_err(|_| refused())?;
+    let host = u.host_str().unwrap_or_default().to_ascii_lowercase();
+    let ok = u.scheme() == "https"
+        && u.username().is_empty()
+        && u.password().is_none()
+        && u.port().is_none()
+        && TEAMS_JOIN_HOSTS.contains(&host.as_str());
+    if ok {
+        Ok(u.to_string())
+    } else {
+        Err(refused())
+    }
+}
+
 /// Check a new webinar; an empty list means it can be created.
 pub fn validate(w: &NewWebinar, now: Timestamp) -> Vec<FieldError> {
     let mut errs = Vec::new();
@@ -658,6 +694,27 @@ pub async fn details(conn: &Connection, host: &str, id: &str) -> Result<WebinarD
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_https_teams_links_are_opened() {
+        let ok =
+            "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0?context=%7b%7d";
+        assert!(join_link(ok).is_ok());
+        assert!(join_link("https://gov.teams.microsoft.us/l/meetup-join/x").is_ok());
+        for bad in [
+            "http://teams.microsoft.com/l/meetup-join/x",
+            "https://teams.microsoft.com.evil.example/l/x",
+            "https://evil.example/?teams.microsoft.com",
+            "https://user@teams.microsoft.com/l/x",
+            "https://teams.microsoft.com:8443/l/x",
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "msteams://teams.microsoft.com/l/x",
+            "",
+        ] {
+            assert!(join_link(bad).is_err(), "{bad}");
+        }
+    }
 
     fn new(start: &str, tz: &str) -> NewWebinar {
         NewWebinar {

@@ -1,0 +1,148 @@
+//! Where the window's files go: the OS save dialog, opened from Rust inside the command that
+//! writes, so the webview never names a path (a script in it could otherwise replace any file the
+//! user can write). The file keeps the extension of the format written. The dialog opens in the
+//! folder saved to last (Settings keeps it).
+//!
+//! Test builds (the `test-seams` feature, on only in the end-to-end build) answer the dialog from
+//! `ROLLCALL_TEST_SAVE_DIR`: WebDriver cannot drive the OS dialog. Release builds have no such path.
+
+use std::path::{Path, PathBuf};
+
+use rollcall_core::support::preferences::Preferences;
+use rollcall_core::{CoreError, ErrorCode};
+use tauri_plugin_dialog::DialogExt;
+
+/// A file type the dialog offers.
+pub struct Format {
+    pub name: &'static str,
+    pub extensions: &'static [&'static str],
+}
+
+pub const CSV: &[Format] = &[Format {
+    name: "CSV",
+    extensions: &["csv"],
+}];
+
+/// The set-up report: Markdown, or HTML when the user picks it.
+pub const REPORT: &[Format] = &[
+    Format {
+        name: "Markdown",
+        extensions: &["md"],
+    },
+    Format {
+        name: "HTML",
+        extensions: &["html", "htm"],
+    },
+];
+
+/// Ask where to save `suggested`; `None` when the user cancels.
+pub async fn choose(
+    app: &tauri::AppHandle,
+    data_dir: &Path,
+    suggested: &str,
+    formats: &[Format],
+) -> Result<Option<PathBuf>, CoreError> {
+    let name = file_name(suggested, formats);
+    #[cfg(feature = "test-seams")]
+    if let Some(dir) = std::env::var_os("ROLLCALL_TEST_SAVE_DIR").filter(|d| !d.is_empty()) {
+        return Ok(Some(PathBuf::from(dir).join(name)));
+    }
+    let mut dialog = app.dialog().file().set_file_name(&name);
+    for f in formats {
+        dialog = dialog.add_filter(f.name, f.extensions);
+    }
+    if let Some(folder) = Preferences::read(data_dir)
+        .last_folder
+        .filter(|f| Path::new(f).is_dir())
+    {
+        dialog = dialog.set_directory(folder);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |chosen| {
+        let _ = tx.send(chosen);
+    });
+    let Some(chosen) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    let path = chosen.into_path().map_err(|e| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("The place chosen is not a file on this computer: {e}."),
+            Some("Choose a folder on a local or network drive.".into()),
+        )
+    })?;
+    Ok(Some(with_extension(path, formats)))
+}
+
+/// The suggested name as a bare file name: no folder part, no leading dot, no control or
+/// reserved characters (Windows' `<>:"/\|?*`), at most 120 characters, with the format's extension.
+pub fn file_name(suggested: &str, formats: &[Format]) -> String {
+    let cleaned: String = suggested
+        .chars()
+        .map(|c| {
+            if c.is_control() || "<>:\"/\\|?*".contains(c) {
+                '_'
+            } else {
+                c
+            }
+        })
+        .take(120)
+        .collect();
+    let cleaned = cleaned.trim().trim_start_matches('.').trim().to_string();
+    let base = if cleaned.is_empty() {
+        "export".to_string()
+    } else {
+        cleaned
+    };
+    with_extension(PathBuf::from(base), formats)
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// `path` when its extension is one of the formats' (any case), else `path` + the first format's.
+pub fn with_extension(path: PathBuf, formats: &[Format]) -> PathBuf {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase());
+    let known = formats
+        .iter()
+        .flat_map(|f| f.extensions.iter())
+        .any(|e| Some(*e) == ext.as_deref());
+    match formats.first().and_then(|f| f.extensions.first()) {
+        Some(first) if !known => {
+            let mut s = path.into_os_string();
+            s.push(format!(".{first}"));
+            PathBuf::from(s)
+        }
+        _ => path,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_bare_and_keep_the_formats_extension() {
+        assert_eq!(
+            file_name("Methods - attendee.csv", CSV),
+            "Methods - attendee.csv"
+        );
+        assert_eq!(file_name("../../.bashrc", CSV), "_.._.bashrc.csv");
+        assert_eq!(
+            file_name("C:\\Windows\\win.ini", CSV),
+            "C__Windows_win.ini.csv"
+        );
+        assert_eq!(file_name("..", CSV), "export.csv");
+        assert_eq!(file_name("report", REPORT), "report.md");
+        assert_eq!(file_name("report.HTML", REPORT), "report.HTML");
+        assert_eq!(
+            with_extension(PathBuf::from("/home/a/out.exe"), CSV),
+            PathBuf::from("/home/a/out.exe.csv")
+        );
+        assert_eq!(
+            with_extension(PathBuf::from("/home/a/v1.2 export"), CSV),
+            PathBuf::from("/home/a/v1.2 export.csv")
+        );
+    }
+}
