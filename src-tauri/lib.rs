@@ -2,8 +2,8 @@
 
 pub mod commands;
 pub mod error;
+mod files;
 mod platform;
-mod save;
 pub mod state;
 
 use tauri::Manager;

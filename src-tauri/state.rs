@@ -19,6 +19,9 @@ pub struct AppState {
     pub demo_starting: tokio::sync::Mutex<()>,
     /// Keeps the in-process demo tenant alive for the app's lifetime.
     pub emulator: Mutex<Option<rollcall_emulator::Running>>,
+    /// The LMS participant list opened last, so a session can be matched again (after a manual
+    /// match, or on another session) without asking for the file again.
+    pub roster: Mutex<Option<Vec<u8>>>,
 }
 
 #[derive(Clone, Debug, Serialize, specta::Type)]
@@ -52,6 +55,7 @@ impl AppState {
             demo_starting: tokio::sync::Mutex::new(()),
             data_dir,
             emulator: Mutex::new(None),
+            roster: Mutex::new(None),
         })
     }
 

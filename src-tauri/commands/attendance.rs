@@ -7,7 +7,7 @@ use rollcall_core::webinars::Webinar;
 use tauri::State;
 
 use crate::error::IpcError;
-use crate::save;
+use crate::files;
 use crate::state::AppState;
 
 /// Every session of the webinar's online meeting, with completion against `threshold` (0–1).
@@ -39,20 +39,32 @@ pub async fn attendance_archived(
         .archived_attendance(&state.hub.connections, &webinar, threshold)?)
 }
 
-/// Import a Teams attendance download (the file's bytes) into the archive.
+/// Import a Teams attendance download into the archive: the open dialog asks for the file here
+/// (read in Rust, capped), so it never crosses the IPC. `null` when the user cancels.
 #[tauri::command]
 #[specta::specta]
 pub async fn attendance_import(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
-    bytes: Vec<u8>,
     host: String,
     time_zone: String,
-) -> Result<String, IpcError> {
-    let _span = tracing::info_span!("attendance_import").entered();
-    Ok(state
-        .hub
-        .reads
-        .import_download(&state.hub.connections, &bytes, &host, &time_zone)?)
+) -> Result<Option<String>, IpcError> {
+    let Some(bytes) = files::open(
+        &app,
+        files::TEAMS_DOWNLOAD,
+        rollcall_core::attendance::import::MAX_DOWNLOAD_BYTES,
+        "a Teams attendance download",
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(state.hub.reads.import_download(
+        &state.hub.connections,
+        &bytes,
+        &host,
+        &time_zone,
+    )?))
 }
 
 /// A file written where the user chose in the save dialog.
@@ -79,7 +91,8 @@ pub async fn attendance_export(
     options: CsvOptions,
     suggested_name: String,
 ) -> Result<Option<Exported>, IpcError> {
-    let Some(path) = save::choose(&app, &state.data_dir, &suggested_name, save::CSV).await? else {
+    let Some(path) = files::choose_save(&app, &state.data_dir, &suggested_name, files::CSV).await?
+    else {
         return Ok(None);
     };
     let rows = state.hub.reads.export_attendance(
@@ -111,7 +124,8 @@ pub async fn attendance_export_range(
     options: CsvOptions,
     suggested_name: String,
 ) -> Result<Option<Exported>, IpcError> {
-    let Some(path) = save::choose(&app, &state.data_dir, &suggested_name, save::CSV).await? else {
+    let Some(path) = files::choose_save(&app, &state.data_dir, &suggested_name, files::CSV).await?
+    else {
         return Ok(None);
     };
     let (rows, notes) = state
@@ -126,19 +140,45 @@ pub async fn attendance_export_range(
     }))
 }
 
-/// Match a session against the LMS participant list (the CSV file's text).
+/// Match a session against the LMS participant list: with `choose`, the open dialog asks for the
+/// CSV here (read in Rust, capped, UTF-8 or UTF-16 as Excel saves it); without, the list opened
+/// last is used again. `null` when the user cancels or no list was opened yet.
 #[tauri::command]
 #[specta::specta]
 pub async fn roster_match(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     webinar_id: String,
     session: u32,
-    roster_csv: String,
-) -> Result<RosterMatch, IpcError> {
-    Ok(state
-        .hub
-        .reads
-        .roster_match(&state.hub.connections, &webinar_id, session, &roster_csv)?)
+    choose: bool,
+) -> Result<Option<RosterMatch>, IpcError> {
+    if choose {
+        let Some(bytes) = files::open(
+            &app,
+            files::ROSTER,
+            rollcall_core::attendance::roster::MAX_ROSTER_BYTES,
+            "an LMS participant list",
+        )
+        .await?
+        else {
+            return Ok(None);
+        };
+        *state.roster.lock().unwrap_or_else(|e| e.into_inner()) = Some(bytes);
+    }
+    let Some(bytes) = state
+        .roster
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+    else {
+        return Ok(None);
+    };
+    Ok(Some(state.hub.reads.roster_match(
+        &state.hub.connections,
+        &webinar_id,
+        session,
+        &bytes,
+    )?))
 }
 
 /// Remember a manual match (attendee → roster e-mail) for later sessions.

@@ -5,7 +5,7 @@ use rollcall_core::setup::{Checklist, Step};
 use tauri::State;
 
 use crate::error::IpcError;
-use crate::save;
+use crate::files;
 use crate::state::AppState;
 
 /// The steps for the active connection, with the latest results.
@@ -31,8 +31,13 @@ pub async fn setup_report_save(
     app: tauri::AppHandle,
     state: State<'_, AppState>,
 ) -> Result<Option<String>, IpcError> {
-    let Some(path) =
-        save::choose(&app, &state.data_dir, "teams-setup-report.md", save::REPORT).await?
+    let Some(path) = files::choose_save(
+        &app,
+        &state.data_dir,
+        "teams-setup-report.md",
+        files::REPORT,
+    )
+    .await?
     else {
         return Ok(None);
     };

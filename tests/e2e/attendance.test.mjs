@@ -1,6 +1,7 @@
 // End to end: the Attendance page on the demo tenant — open a webinar, read its attendee count,
 // export the CSV (the save dialog answered by the test seam ROLLCALL_TEST_SAVE_DIR), check the file;
-// the series view and roster matching.
+// the series view and roster matching (the open dialog answered by ROLLCALL_TEST_OPEN_ANSWER: the
+// file the "user" picks is the path written into it).
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -11,11 +12,16 @@ import { openApp, waitFor } from "./webdriver.mjs";
 let s;
 let saveDir;
 let data;
+let answer;
+
+/** The file the open dialog answers with next. */
+const pick = (path) => writeFileSync(answer, path);
 
 before(async () => {
   data = mkdtempSync(join(tmpdir(), "rollcall-e2e-att-"));
   saveDir = mkdtempSync(join(tmpdir(), "rollcall-e2e-save-"));
-  s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_SAVE_DIR: saveDir } });
+  answer = join(data, "open-answer.txt");
+  s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_SAVE_DIR: saveDir, ROLLCALL_TEST_OPEN_ANSWER: answer } });
 });
 
 after(async () => {
@@ -77,8 +83,8 @@ test("a Teams attendance download is imported into the archive", async () => {
   const file = join(saveDir, "Attendance report.csv");
   writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
   await s.click(".import summary");
-  const input = await s.find('[data-testid="import-file"]');
-  await s.wd("POST", `/session/${s.id}/element/${input}/value`, { text: file });
+  pick(file);
+  await s.click('[data-testid="import-file"]');
   assert.match(await s.waitText('[data-testid="import-done"]', /imported/, "the import result"), /^Old seminar from last year: 1 participants imported\.$/);
 });
 
@@ -89,10 +95,12 @@ test("the series view lists every session and the roster shows who never joined"
 
   await s.click('.tabs button[role="tab"]');
   await s.waitText('[data-testid="attendee-count"]', /attendees/, "back to the first session");
+  // Saved by Excel as "Unicode Text": UTF-16LE with a byte-order mark, tab-separated.
   const rosterPath = join(saveDir, "roster.csv");
-  writeFileSync(rosterPath, "Name;E-mail\nMaria Ortiz;maria.ortiz@northwind.example\nNever Came;never.came@northwind.example\nAlso Absent;also.absent@northwind.example\n");
-  const input = await s.find('[data-testid="roster-file"]');
-  await s.wd("POST", `/session/${s.id}/element/${input}/value`, { text: rosterPath });
+  const roster = "Name\tE-mail\r\nMaria Ortiz\tmaria.ortiz@northwind.example\r\nNever Came\tnever.came@northwind.example\r\nAlso Absent\talso.absent@northwind.example\r\n";
+  writeFileSync(rosterPath, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(roster, "utf16le")]));
+  pick(rosterPath);
+  await s.click('[data-testid="roster-file"]');
   const result = await s.waitText('[data-testid="roster-result"]', /Registered but never joined \(2\)/, "the roster result");
   assert.match(result, /never\.came@northwind\.example/);
   assert.match(await s.text('[data-testid="completion-counts"]'), /2 no-show/);

@@ -96,13 +96,11 @@ pub fn import(
     archive: Option<std::path::PathBuf>,
 ) -> Result<String, CoreError> {
     let (_, tz) = tz_of(&time_zone)?;
-    let bytes = std::fs::read(file).map_err(|e| {
-        CoreError::new(
-            ErrorCode::InvalidInput,
-            format!("Could not read {}: {e}", file.display()),
-            None,
-        )
-    })?;
+    let bytes = rollcall_core::support::files::read_capped(
+        file,
+        rollcall_core::attendance::import::MAX_DOWNLOAD_BYTES,
+        "a Teams attendance download",
+    )?;
     let (imported, saved) =
         rollcall_core::archive::read_through::import_teams_download(&bytes, host, &tz, || {
             rollcall_core::archive::Archive::open(&archive_path(conn, archive)?)

@@ -319,11 +319,12 @@ async attendanceArchived(webinar: Webinar, threshold: number) : Promise<Result<W
 }
 },
 /**
- * Import a Teams attendance download (the file's bytes) into the archive.
+ * Import a Teams attendance download into the archive: the open dialog asks for the file here
+ * (read in Rust, capped), so it never crosses the IPC. `null` when the user cancels.
  */
-async attendanceImport(bytes: number[], host: string, timeZone: string) : Promise<Result<string, IpcError>> {
+async attendanceImport(host: string, timeZone: string) : Promise<Result<string | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("attendance_import", { bytes, host, timeZone }) };
+    return { status: "ok", data: await TAURI_INVOKE("attendance_import", { host, timeZone }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -354,11 +355,13 @@ async attendanceExportRange(from: string, to: string, level: Level, options: Csv
 }
 },
 /**
- * Match a session against the LMS participant list (the CSV file's text).
+ * Match a session against the LMS participant list: with `choose`, the open dialog asks for the
+ * CSV here (read in Rust, capped, UTF-8 or UTF-16 as Excel saves it); without, the list opened
+ * last is used again. `null` when the user cancels or no list was opened yet.
  */
-async rosterMatch(webinarId: string, session: number, rosterCsv: string) : Promise<Result<RosterMatch, IpcError>> {
+async rosterMatch(webinarId: string, session: number, choose: boolean) : Promise<Result<RosterMatch | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("roster_match", { webinarId, session, rosterCsv }) };
+    return { status: "ok", data: await TAURI_INVOKE("roster_match", { webinarId, session, choose }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };

@@ -100,11 +100,13 @@ export interface Backend {
   webinarJoin(url: string): Promise<void>;
   attendanceGet(webinar: Webinar, threshold: number): Promise<WebinarAttendance>;
   attendanceArchived(webinar: Webinar, threshold: number): Promise<WebinarAttendance | null>;
-  attendanceImport(bytes: number[], host: string, timeZone: string): Promise<string>;
+  /** Import a Teams attendance download: the open dialog asks for the file in the backend; null when cancelled. */
+  attendanceImport(host: string, timeZone: string): Promise<string | null>;
   /** Export as CSV where the user chooses (the save dialog opens in the backend, named `suggestedName`); null when cancelled. */
   attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
   attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
-  rosterMatch(webinarId: string, session: number, rosterCsv: string): Promise<RosterMatch>;
+  /** Match against the LMS participant list: `choose` opens the file dialog in the backend, else the list opened last is used; null when cancelled or none. */
+  rosterMatch(webinarId: string, session: number, choose: boolean): Promise<RosterMatch | null>;
   rosterRemember(attendeeKey: string, email: string): Promise<void>;
   syncStart(from: string, to: string): Promise<SyncState>;
   syncStatus(): Promise<SyncState>;
@@ -170,10 +172,10 @@ export const tauriBackend: Backend = {
   },
   attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
   attendanceArchived: async (w, t) => unwrap(await commands.attendanceArchived(w, t)),
-  attendanceImport: async (bytes, host, tz) => unwrap(await commands.attendanceImport(bytes, host, tz)),
+  attendanceImport: async (host, zone) => unwrap(await commands.attendanceImport(host, zone)),
   attendanceExport: async (id, session, level, options, name) => unwrap(await commands.attendanceExport(id, session, level, options, name)),
   attendanceExportRange: async (from, to, level, options, name) => unwrap(await commands.attendanceExportRange(from, to, level, options, name)),
-  rosterMatch: async (id, session, csv) => unwrap(await commands.rosterMatch(id, session, csv)),
+  rosterMatch: async (id, session, choose) => unwrap(await commands.rosterMatch(id, session, choose)),
   rosterRemember: async (key, email) => {
     unwrap(await commands.rosterRemember(key, email));
   },

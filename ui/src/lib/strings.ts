@@ -170,6 +170,7 @@ export const t = {
     cancelSync: "Cancel",
     importFile: "Import a Teams attendance download…",
     importHost: "Organizer of the imported meeting",
+    importChoose: "Choose the downloaded file…",
     notes: (n: number) => `${n} webinar(s) had no attendance to export`,
     level: { attendee: "One row per attendee", interval: "One row per join/leave", summary: "One row per session" },
     preset: { excel: "Excel (comma, UTF-8 with BOM)", excelComma: "Excel, comma decimal (semicolon)", plain: "Plain UTF-8 CSV (no BOM)" },

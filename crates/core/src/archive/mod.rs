@@ -257,17 +257,10 @@ impl Archive {
 
     /// The archive file of a profile in the app's data folder.
     pub fn path_for(data_dir: &Path, profile_id: &str) -> PathBuf {
-        let safe: String = profile_id
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        data_dir.join(format!("archive-{safe}.sqlite"))
+        data_dir.join(format!(
+            "archive-{}.sqlite",
+            crate::tenant::profile::file_key(profile_id)
+        ))
     }
 
     /// Open (creating and migrating as needed). WAL journal: readers are not blocked by a sync, and a

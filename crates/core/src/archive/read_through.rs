@@ -149,9 +149,9 @@ impl Reads {
         conns: &Connections,
         webinar_id: &str,
         session: u32,
-        roster_csv: &str,
+        roster_file: &[u8],
     ) -> Result<RosterMatch, CoreError> {
-        let roster = attendance::parse_roster(roster_csv)?;
+        let roster = attendance::parse_roster(&attendance::import::decode(roster_file)?)?;
         let wa = self.fetched(conns, webinar_id, Some(session))?;
         let manual = Archive::active(conns)
             .and_then(|a| a.roster_matches())
@@ -187,9 +187,10 @@ impl Reads {
     /// Where Rollcall remembers what it cancelled for the active connection.
     fn cancel_log(&self, conns: &Connections) -> Result<CancelLog, CoreError> {
         let id = conns.active_key()?;
-        Ok(CancelLog::new(
-            conns.data_dir().join(format!("cancelled-{id}.json")),
-        ))
+        Ok(CancelLog::new(conns.data_dir().join(format!(
+            "cancelled-{}.json",
+            crate::tenant::profile::file_key(&id)
+        ))))
     }
     fn hosts_or_default(conn: &Connection, hosts: Option<Vec<String>>) -> Vec<String> {
         hosts

@@ -36,6 +36,24 @@ fn bad(line: usize, why: impl Into<String>) -> CoreError {
     )
 }
 
+/// The largest Teams attendance download read: a 20,000-attendee meeting's file in UTF-16 with
+/// every join and leave is well under this.
+pub const MAX_DOWNLOAD_BYTES: u64 = 64 * 1024 * 1024;
+
+/// A cell as an error message repeats it: at most 60 characters, control characters shown as
+/// spaces (a damaged file must not flood the screen or the log).
+pub fn echo(cell: &str) -> String {
+    let mut out: String = cell
+        .chars()
+        .take(60)
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if cell.chars().count() > 60 {
+        out.push('…');
+    }
+    out
+}
+
 /// UTF-16LE/BE with BOM, or UTF-8 (with or without BOM).
 pub fn decode(bytes: &[u8]) -> Result<String, CoreError> {
     let utf16 = |le: bool, body: &[u8]| -> Result<String, CoreError> {
@@ -231,11 +249,17 @@ pub fn parse_teams_download(
                     title = Some(value.to_string());
                 } else if key == "start time" || key == "meeting start time" {
                     start = Some(parse_when(value, tz).ok_or_else(|| {
-                        bad(line_no, format!("\"{value}\" is not a date and time"))
+                        bad(
+                            line_no,
+                            format!("\"{}\" is not a date and time", echo(value)),
+                        )
                     })?);
                 } else if key == "end time" || key == "meeting end time" {
                     end = Some(parse_when(value, tz).ok_or_else(|| {
-                        bad(line_no, format!("\"{value}\" is not a date and time"))
+                        bad(
+                            line_no,
+                            format!("\"{}\" is not a date and time", echo(value)),
+                        )
                     })?);
                 }
             }
@@ -281,13 +305,17 @@ pub fn parse_teams_download(
                     people.len() - 1
                 });
                 let when = |v: &str| {
-                    parse_when(v, tz)
-                        .ok_or_else(|| bad(line_no, format!("\"{v}\" is not a date and time")))
+                    parse_when(v, tz).ok_or_else(|| {
+                        bad(line_no, format!("\"{}\" is not a date and time", echo(v)))
+                    })
                 };
                 if current == 2 {
                     let d = col("in-meeting duration").unwrap_or("");
                     people[slot].reported = parse_duration(d).ok_or_else(|| {
-                        bad(line_no, format!("\"{d}\" is not a duration like 1h 5m 3s"))
+                        bad(
+                            line_no,
+                            format!("\"{}\" is not a duration like 1h 5m 3s", echo(d)),
+                        )
                     })?;
                     if let (Some(j), Some(l)) = (col("first join"), col("last leave")) {
                         people[slot].span = Some((when(j)?, when(l)?));

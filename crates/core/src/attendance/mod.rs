@@ -8,7 +8,7 @@
 
 pub mod export;
 pub mod import;
-mod roster;
+pub mod roster;
 
 pub use roster::{match_roster, parse_roster, RosterEntry, RosterMatch, Unmatched};
 

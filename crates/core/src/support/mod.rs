@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod cache;
 pub mod diagnostics;
+pub mod files;
 pub mod logging;
 pub mod preferences;
 pub mod private;

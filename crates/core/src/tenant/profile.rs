@@ -279,6 +279,22 @@ fn is_domain(s: &str) -> bool {
         })
 }
 
+/// A profile id as it may appear in a file name of the data folder (`archive-{key}.sqlite`,
+/// `cancelled-{key}.json`): ASCII letters, digits and `-`, anything else `_`, so no id — even one
+/// that escaped validation — can name a path outside the folder.
+pub fn file_key(profile_id: &str) -> String {
+    profile_id
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// A mailbox as RFC 5321 4.1.2 writes it for a host account: a dot-atom local part (ASCII letters,
 /// digits and ``!#$%&'*+-/=?^_`{|}~``, at most 64 octets), `@`, and a domain. No quoted local
 /// parts, no white space, no non-ASCII look-alike quotes (`„`, `“`): a host address goes into
@@ -517,6 +533,13 @@ mod tests {
             proxy: None,
             proxy_user: None,
         }
+    }
+
+    #[test]
+    fn file_keys_cannot_leave_the_data_folder() {
+        assert_eq!(file_key("../../etc/passwd"), "______etc_passwd");
+        assert_eq!(file_key("C:\\x"), "C__x");
+        assert_eq!(file_key("prod-1"), "prod-1");
     }
 
     #[test]

@@ -1,10 +1,12 @@
-//! Where the window's files go: the OS save dialog, opened from Rust inside the command that
-//! writes, so the webview never names a path (a script in it could otherwise replace any file the
-//! user can write). The file keeps the extension of the format written. The dialog opens in the
-//! folder saved to last (Settings keeps it).
+//! Where the window's files go and come from: the OS save and open dialogs, opened from Rust
+//! inside the commands that write or read, so the webview never names a path (a script in it
+//! could otherwise replace or read any file the user can) and big files never cross the IPC as
+//! JSON. A saved file keeps the extension of the format written; an opened one is read whole only
+//! below its cap. The save dialog opens in the folder saved to last (Settings keeps it).
 //!
-//! Test builds (the `test-seams` feature, on only in the end-to-end build) answer the dialog from
-//! `ROLLCALL_TEST_SAVE_DIR`: WebDriver cannot drive the OS dialog. Release builds have no such path.
+//! Test builds (the `test-seams` feature, on only in the end-to-end build) answer the dialogs from
+//! `ROLLCALL_TEST_SAVE_DIR` (save: that folder) and `ROLLCALL_TEST_OPEN_ANSWER` (open: the path
+//! written in that file): WebDriver cannot drive the OS dialogs. Release builds have neither.
 
 use std::path::{Path, PathBuf};
 
@@ -35,8 +37,63 @@ pub const REPORT: &[Format] = &[
     },
 ];
 
+/// The Teams client's attendance download (it names it `.csv`; it is tab-separated text).
+pub const TEAMS_DOWNLOAD: &[Format] = &[Format {
+    name: "Teams attendance download",
+    extensions: &["csv", "tsv", "txt"],
+}];
+
+/// The LMS participant list.
+pub const ROSTER: &[Format] = &[Format {
+    name: "CSV",
+    extensions: &["csv", "txt"],
+}];
+
+/// Ask for a file to read and read it: `None` when the user cancels; an error in the user's words
+/// when it cannot be read or is larger than `cap` bytes (nothing is read then).
+pub async fn open(
+    app: &tauri::AppHandle,
+    formats: &[Format],
+    cap: u64,
+    what: &str,
+) -> Result<Option<Vec<u8>>, CoreError> {
+    let Some(path) = choose_open(app, formats).await? else {
+        return Ok(None);
+    };
+    rollcall_core::support::files::read_capped(&path, cap, what).map(Some)
+}
+
+async fn choose_open(
+    app: &tauri::AppHandle,
+    formats: &[Format],
+) -> Result<Option<PathBuf>, CoreError> {
+    #[cfg(feature = "test-seams")]
+    if let Some(answer) = std::env::var_os("ROLLCALL_TEST_OPEN_ANSWER").filter(|d| !d.is_empty()) {
+        let path = std::fs::read_to_string(answer).unwrap_or_default();
+        return Ok(Some(PathBuf::from(path.trim())).filter(|p| !p.as_os_str().is_empty()));
+    }
+    let mut dialog = app.dialog().file();
+    for f in formats {
+        dialog = dialog.add_filter(f.name, f.extensions);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.pick_file(move |chosen| {
+        let _ = tx.send(chosen);
+    });
+    let Some(chosen) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    chosen.into_path().map(Some).map_err(|e| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("The file chosen is not on this computer: {e}."),
+            Some("Copy it to a local or network drive first.".into()),
+        )
+    })
+}
+
 /// Ask where to save `suggested`; `None` when the user cancels.
-pub async fn choose(
+pub async fn choose_save(
     app: &tauri::AppHandle,
     data_dir: &Path,
     suggested: &str,
