@@ -1,12 +1,8 @@
 // What the window may do, checked from the files that decide it: the capability lists only what
 // the UI uses (each app command by name, from the app manifest in src-tauri/build.rs), the CSP
-// forbids form posts and inline or eval'd script, and the test seams exist only behind the
+// forbids form posts and inline or eval'd script, the prototype is frozen (Preact's assign() is
+// rewritten for it at build time: ui/vite.config.ts), and the test seams exist only behind the
 // `test-seams` feature (never in a release binary).
-//
-// `freezePrototype` stays off: Preact, which FullCalendar renders with, copies a vnode's own
-// `constructor` property into a plain object (its `assign`), and with Object.prototype frozen that
-// assignment throws ("Attempted to assign to readonly property": the override mistake), so the
-// calendar renders nothing. Measured in the real window; the CSP above is what keeps script out.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
@@ -31,8 +27,10 @@ test("the window gets no default core, dialog, file system or shell permission",
   assert.deepEqual(plugin, ["core:webview:allow-set-webview-zoom"], "only the zoom the Appearance setting uses");
 });
 
-test("the CSP forbids form posts, plugins, framing and any script not shipped with the app", () => {
-  const csp = JSON.parse(read("tauri.conf.json")).app.security.csp;
+test("the CSP forbids form posts, plugins, framing and any script not shipped with the app; the prototype is frozen", () => {
+  const sec = JSON.parse(read("tauri.conf.json")).app.security;
+  assert.equal(sec.freezePrototype, true);
+  const csp = sec.csp;
   for (const rule of ["form-action 'none'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "default-src 'self'"]) {
     assert.ok(csp.includes(rule), `CSP lacks ${rule}: ${csp}`);
   }

@@ -155,4 +155,26 @@ mod tests {
             );
         }
     }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig { cases: 2_000, failure_persistence: None, ..Default::default() })]
+
+        /// Any `--from`/`--to` text and any zone: a range or a clear error, never a panic; a
+        /// range is whole days, from before to.
+        #[test]
+        fn any_dates_are_a_range_or_a_clear_error(
+            from in "[-+]?[0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}|\\PC{0,12}",
+            to in "[-+]?[0-9]{1,6}-[0-9]{1,2}-[0-9]{1,2}|\\PC{0,12}",
+            zone in proptest::sample::select(vec!["UTC", "Europe/Berlin", "America/New_York", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Santiago", "Asia/Beirut"]),
+        ) {
+            let p = Period { from, to, time_zone: Some(zone.into()) };
+            match p.range() {
+                Ok(r) => {
+                    let hours = r.to.duration_since(r.from).as_hours();
+                    proptest::prop_assert!(hours >= 23 || r.to < r.from, "{hours} h");
+                }
+                Err(e) => proptest::prop_assert!(!e.message.is_empty()),
+            }
+        }
+    }
 }

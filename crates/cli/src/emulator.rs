@@ -30,6 +30,12 @@ pub async fn serve(
         Ok(line) => println!("{line}"),
         Err(e) => eprintln!("rollcall emulator: {e}"),
     }
+    if !running.addr.ip().is_loopback() {
+        eprintln!(
+            "rollcall emulator: warning: listening on {}, so every computer that can reach this one can use the demo tenant and its client secret (printed above). Use --listen 127.0.0.1:0 unless you mean to share it.",
+            running.addr
+        );
+    }
     let _ = tokio::signal::ctrl_c().await;
     running.stop().await;
     std::process::ExitCode::SUCCESS

@@ -717,7 +717,7 @@ fn import_as_documented_files_the_download_under_the_host() {
     std::fs::create_dir_all(&data).unwrap();
     let file = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/corpus/teams-downloads/en-us-utf16le.csv"
+        "/../../tests/corpus/teams-downloads/ok-en-us-utf16le.csv"
     );
     let archive = data.join("archive.sqlite");
     let archive = archive.to_str().unwrap();
@@ -754,4 +754,34 @@ fn import_as_documented_files_the_download_under_the_host() {
         String::from_utf8_lossy(&missing.stderr)
     );
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--host EMAIL"));
+}
+
+/// Listening beyond loopback serves the demo secret to the network: the emulator says so.
+#[test]
+fn the_emulator_warns_when_it_listens_beyond_this_computer() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["emulator", "--listen", "0.0.0.0:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.contains("\"clientSecret\""), "{line}");
+    let warning = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .take(20)
+        .map_while(Result::ok)
+        .find(|l| l.contains("warning"))
+        .unwrap_or_default();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        warning.contains("warning: listening on 0.0.0.0:"),
+        "{warning}"
+    );
+    assert!(warning.contains("client secret"), "{warning}");
 }

@@ -11,6 +11,7 @@
 pub mod admin;
 pub mod faults;
 pub mod graph;
+mod guard;
 pub mod identity;
 pub mod jwt;
 pub mod model;
@@ -192,5 +193,13 @@ fn router(shared: Arc<Shared>) -> Router {
         .merge(identity::routes())
         .merge(admin::admin_routes())
         .merge(graph::routes(shared.clone()))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            guard::same_origin_admin,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            guard::host_check,
+        ))
         .with_state(shared)
 }

@@ -1227,3 +1227,49 @@ async fn v2_admin_consent_needs_a_scope() {
         "the v1 form needs no scope"
     );
 }
+
+/// DNS rebinding: a web page whose name resolves to 127.0.0.1 reaches the emulator with its own
+/// name in `Host`; the emulator answers only local names (and its public URL's host). Its admin
+/// API refuses a browser's cross-origin request (a "simple" POST needs no preflight).
+#[tokio::test]
+async fn only_local_names_reach_it_and_the_admin_api_answers_its_own_origin() {
+    let emu = start("127.0.0.1:0", Config::default()).await.unwrap();
+    let http = reqwest::Client::new();
+    let discovery = format!(
+        "{}/{}/v2.0/.well-known/openid-configuration",
+        emu.info.authority, emu.info.tenant_id
+    );
+    let ok = http.get(&discovery).send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let rebound = http
+        .get(&discovery)
+        .header("host", format!("attacker.example:{}", emu.addr.port()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rebound.status(), 421);
+    let scenario = format!("{}/scenarios/expired-secret", emu.info.admin);
+    let cross = http
+        .post(&scenario)
+        .header("origin", "https://attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cross.status(),
+        403,
+        "a page elsewhere cannot switch scenarios"
+    );
+    let own = http
+        .post(&scenario)
+        .header("origin", emu.info.authority.clone())
+        .send()
+        .await
+        .unwrap();
+    assert!(own.status().is_success(), "{}", own.status());
+    let script = http.post(&scenario).send().await.unwrap();
+    assert!(
+        script.status().is_success(),
+        "tests and scripts send no Origin"
+    );
+}

@@ -9,7 +9,7 @@
 mod credentials;
 mod hosts;
 mod policy;
-mod report;
+pub mod report;
 pub mod results;
 pub mod summary;
 

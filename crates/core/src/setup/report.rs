@@ -112,7 +112,9 @@ pub fn code(s: &str) -> String {
         .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
         .collect();
     let ticks = "`".repeat(longest_backtick_run(&one_line) + 1);
-    let pad = if one_line.starts_with('`') || one_line.ends_with('`') {
+    // An empty span (two backticks) would be read as text, and one that starts or ends with a
+    // backtick would merge with its delimiter: pad both.
+    let pad = if one_line.is_empty() || one_line.starts_with('`') || one_line.ends_with('`') {
         " "
     } else {
         ""

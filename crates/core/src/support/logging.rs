@@ -193,8 +193,24 @@ mod tests {
             "\"code\":\"M.C507_BAY.2.U.abc\"".to_string(),
             "proxy_password=hunter2-long".to_string(),
         ];
+        let dir = std::env::temp_dir().join(format!("rollcall-log-forms-{}", uuid::Uuid::new_v4()));
+        let file = DailyLog(daily_appender(&dir).unwrap());
         for form in &forms {
-            for sink in [redact(form), written(form)] {
+            let mut w = tracing_subscriber::fmt::MakeWriter::make_writer(&file);
+            w.write_all(format!("{form}\n").as_bytes()).unwrap();
+            w.flush().unwrap();
+        }
+        drop(file);
+        let logged: String = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|f| std::fs::read_to_string(f.path()).unwrap())
+            .collect();
+        assert_eq!(logged.lines().count(), forms.len(), "{logged}");
+        let _ = std::fs::remove_dir_all(&dir);
+        for (form, in_file) in forms.iter().zip(logged.lines()) {
+            // The stderr sink is the same Redacting writer around std::io::stderr.
+            for sink in [redact(form), written(form), in_file.to_string()] {
                 for leaked in [
                     "eyJhbGciOi",
                     "abcdefghijklmnop",
