@@ -9,6 +9,7 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use rollcall_core::attendance::roster::name_tokens;
 use rollcall_core::attendance::{match_roster, Attendee, Completion, ParticipantKind, RosterEntry};
 
 fn people(n: usize) -> (Vec<Attendee>, Vec<RosterEntry>) {
@@ -57,14 +58,6 @@ fn people(n: usize) -> (Vec<Attendee>, Vec<RosterEntry>) {
         });
     }
     (attendees, roster)
-}
-
-fn name_tokens(s: &str) -> Vec<String> {
-    s.to_lowercase()
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|t| t.len() > 1)
-        .map(str::to_string)
-        .collect()
 }
 
 /// The matcher before this round: for each unmatched attendee, every roster row, checked against

@@ -241,6 +241,20 @@ async fn the_mailbox_gate_keeps_four_in_flight_so_outlook_never_throttles() {
     assert_eq!(st.max_in_flight_per_mailbox, 4);
 }
 
+/// Serve `app` on `listener` and a client for it with a fixed token.
+fn serve_local(listener: tokio::net::TcpListener, app: axum::Router, base: &str) -> GraphClient {
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    GraphClient::new(
+        reqwest::Client::new(),
+        Endpoints {
+            authority: base.to_string(),
+            graph: format!("{base}/v1.0"),
+        },
+        Arc::new(Fixed),
+    )
+    .unwrap()
+}
+
 struct Fixed;
 impl TokenProvider for Fixed {
     fn token(&self, _force: bool) -> rollcall_graph::auth::TokenFuture<'_> {
@@ -266,16 +280,7 @@ async fn pager_detects_loops_refuses_foreign_links_and_follows_expanded_next_lin
         .route("/v1.0/foreign", get(|| async { Json(serde_json::json!({"value": [1], "@odata.nextLink": "https://elsewhere.example/v1.0/x"})) }))
         .route("/v1.0/records", get(|| async { Json(serde_json::json!({"value": [3, 4]})) }))
         .route("/v1.0/report", get(move || { let b = b3.clone(); async move { Json(serde_json::json!({"attendanceRecords": [1, 2], "attendanceRecords@odata.nextLink": format!("{b}/v1.0/records")})) } }));
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let g = GraphClient::new(
-        reqwest::Client::new(),
-        Endpoints {
-            authority: base.clone(),
-            graph: format!("{base}/v1.0"),
-        },
-        Arc::new(Fixed),
-    )
-    .unwrap();
+    let g = serve_local(listener, app, &base);
     assert!(matches!(
         g.get_all::<Value>(Request::get("/loop")).await,
         Err(GraphError::Paging(_))
@@ -329,16 +334,7 @@ async fn a_retry_after_we_give_up_on_neither_panics_nor_holds_up_the_mailbox() {
             "/v1.0/fine",
             get(|| async { Json(serde_json::json!({"ok": true})) }),
         );
-    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let g = GraphClient::new(
-        reqwest::Client::new(),
-        Endpoints {
-            authority: base.clone(),
-            graph: format!("{base}/v1.0"),
-        },
-        Arc::new(Fixed),
-    )
-    .unwrap();
+    let g = serve_local(listener, app, &base);
     for path in ["/huge", "/day"] {
         let err = g
             .send(Request::get(path).mailbox("maria@contoso.example"))

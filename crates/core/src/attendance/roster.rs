@@ -98,7 +98,8 @@ pub struct Unmatched {
     pub suggestions: Vec<String>,
 }
 
-fn name_tokens(s: &str) -> Vec<String> {
+/// The words of a name that count for a suggestion: lower case, letters and digits, two or more.
+pub fn name_tokens(s: &str) -> Vec<String> {
     s.to_lowercase()
         .split(|c: char| !c.is_alphanumeric())
         .filter(|t| t.len() > 1)
