@@ -11,7 +11,6 @@ use tokio::sync::Mutex;
 
 use crate::error::GraphError;
 use crate::oauth::{EntraClient, TenantAuthority, Transport};
-
 use crate::secret::Secret;
 
 /// Renew this long before `expires_in` runs out.
