@@ -25,6 +25,19 @@ pub const CSV: &[Format] = &[Format {
     extensions: &["csv"],
 }];
 
+pub const XLSX: &[Format] = &[Format {
+    name: "Excel workbook",
+    extensions: &["xlsx"],
+}];
+
+/// The dialog's file type for an export format.
+pub fn of(format: rollcall_core::attendance::export::Format) -> &'static [Format] {
+    match format {
+        rollcall_core::attendance::export::Format::Csv => CSV,
+        rollcall_core::attendance::export::Format::Xlsx => XLSX,
+    }
+}
+
 /// The set-up report: Markdown, or HTML when the user picks it.
 pub const REPORT: &[Format] = &[
     Format {

@@ -1,6 +1,6 @@
 //! The Attendance page: a webinar's sessions, CSV export, roster matching.
 
-use rollcall_core::attendance::export::{CsvOptions, Level};
+use rollcall_core::attendance::export::{CsvOptions, ExportAs, Format, Level};
 use rollcall_core::attendance::{RosterMatch, WebinarAttendance};
 use rollcall_core::hub::SyncState;
 use rollcall_core::webinars::Webinar;
@@ -77,7 +77,7 @@ pub struct Exported {
     pub notes: Vec<String>,
 }
 
-/// Write one session (or, without `session`, all of them) as CSV: the save dialog opens here
+/// Write one session (or, without `session`, all of them) as CSV or a workbook: the save dialog opens here
 /// (named `suggested_name`), so the window never names a path. `null` when the user cancels.
 #[tauri::command]
 #[specta::specta]
@@ -87,11 +87,13 @@ pub async fn attendance_export(
     state: State<'_, AppState>,
     webinar_id: String,
     session: Option<u32>,
+    format: Format,
     level: Level,
     options: CsvOptions,
     suggested_name: String,
 ) -> Result<Option<Exported>, IpcError> {
-    let Some(path) = files::choose_save(&app, &state.data_dir, &suggested_name, files::CSV).await?
+    let Some(path) =
+        files::choose_save(&app, &state.data_dir, &suggested_name, files::of(format)).await?
     else {
         return Ok(None);
     };
@@ -99,8 +101,11 @@ pub async fn attendance_export(
         &state.hub.connections,
         &webinar_id,
         session,
-        level,
-        &options,
+        &ExportAs {
+            format,
+            level,
+            options: &options,
+        },
         &path,
     )?;
     Ok(Some(Exported {
@@ -120,18 +125,30 @@ pub async fn attendance_export_range(
     state: State<'_, AppState>,
     from: String,
     to: String,
+    format: Format,
     level: Level,
     options: CsvOptions,
     suggested_name: String,
 ) -> Result<Option<Exported>, IpcError> {
-    let Some(path) = files::choose_save(&app, &state.data_dir, &suggested_name, files::CSV).await?
+    let Some(path) =
+        files::choose_save(&app, &state.data_dir, &suggested_name, files::of(format)).await?
     else {
         return Ok(None);
     };
     let (rows, notes) = state
         .hub
         .reads
-        .export_range(&state.hub.connections, &from, &to, level, &options, &path)
+        .export_range(
+            &state.hub.connections,
+            &from,
+            &to,
+            &ExportAs {
+                format,
+                level,
+                options: &options,
+            },
+            &path,
+        )
         .await?;
     Ok(Some(Exported {
         path: path.display().to_string(),

@@ -59,6 +59,16 @@ test("open a webinar, read the attendee count, export the CSV and check the file
   const n = Number(all.split(" ")[0]);
   assert.ok(n > count, `the period has more rows (${n}) than one session (${count})`);
   assert.equal(readdirSync(saveDir).filter((f) => f.endsWith(".csv")).length, 2);
+
+  // The same session as an Excel workbook (its cells are compared with the CSV in crates/core/tests/workbook.rs).
+  await s.setValue('[data-testid="export-format"]', "xlsx");
+  await s.click('[data-testid="export-csv"]');
+  const book = await s.waitText('[data-testid="export-done"]', /\.xlsx/, "the workbook export");
+  assert.match(book, new RegExp(`^${count} rows written to .*Weekly methods seminar\\.xlsx$`));
+  const xlsx = readFileSync(join(saveDir, "Weekly methods seminar.xlsx"));
+  assert.equal(xlsx.subarray(0, 2).toString(), "PK", "a zip package");
+  assert.ok(xlsx.includes(Buffer.from("xl/worksheets/sheet4.xml")), "four sheets");
+  await s.setValue('[data-testid="export-format"]', "excel");
 });
 
 test("the period is saved to the local archive with progress", async () => {

@@ -14,13 +14,20 @@ pub async fn export(
     period: &Period,
     level: &str,
     out: &std::path::Path,
+    format: Option<&str>,
     separator: &str,
     bom: bool,
     threshold: f64,
     from_archive: bool,
 ) -> Result<usize, CoreError> {
-    use rollcall_core::attendance::export::{export_to_file, CsvOptions, Level};
+    use rollcall_core::attendance::export::{write_file, CsvOptions, ExportAs, Format, Level};
     let level: Level = level.parse()?;
+    let workbook = match format {
+        Some(f) => f == "xlsx",
+        None => out
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("xlsx")),
+    };
     if !(0.0..=1.0).contains(&threshold) || threshold == 0.0 {
         return Err(CoreError::new(
             ErrorCode::InvalidInput,
@@ -35,11 +42,17 @@ pub async fn export(
         bom,
         time_zone: range.zone_name,
     };
+    let how = ExportAs {
+        format: if workbook { Format::Xlsx } else { Format::Csv },
+        level,
+        options: &options,
+    };
+    let write = |data: &[rollcall_core::attendance::WebinarAttendance]| write_file(out, data, &how);
     if from_archive {
         // Offline: the archive and the hosts are all it needs.
         let archive = rollcall_core::archive::Archive::open(&archive_path(conn, None)?)?;
         let data = archive.range(&conn.hosts, &from.to_string(), &to.to_string(), threshold)?;
-        return export_to_file(out, &data, level, &options);
+        return write(&data);
     }
     let (c, _emulator) = conn.resolve().await?;
     let got =
@@ -47,7 +60,7 @@ pub async fn export(
     for n in &got.notes {
         eprintln!("rollcall: note: {n}");
     }
-    let rows = export_to_file(out, &got.webinars, level, &options)?;
+    let rows = write(&got.webinars)?;
     if let Some(p) = got.unread.first() {
         // The file holds what could be read; the exit code names why the rest is missing.
         for p in &got.unread {

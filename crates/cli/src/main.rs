@@ -98,7 +98,8 @@ enum Command {
         action: webinars::Action,
     },
     /// Export Teams attendance of the hosts' webinars in a date range to a CSV file that opens
-    /// cleanly in Excel. Exit code 0 when every host was read (notes about unavailable reports go
+    /// cleanly in Excel, or to an Excel workbook (`--format xlsx`, or an `--out` ending in `.xlsx`:
+    /// Summary with a chart, Attendees, Intervals and Series sheets, real date-times and durations). Exit code 0 when every host was read (notes about unavailable reports go
     /// to stderr); when a host could not be read, the cause's code (77 refused, 69 unavailable):
     /// with no file when no host could be read, with the others' rows when some could.
     Export {
@@ -109,9 +110,13 @@ enum Command {
         /// attendee (a row per attendee per session), interval (per join/leave), summary (per session).
         #[arg(long, default_value = "attendee", value_parser = ["attendee", "interval", "summary"])]
         level: String,
-        /// The CSV file to write (replaced only when the export is complete).
+        /// The file to write (replaced only when the export is complete).
         #[arg(long)]
         out: std::path::PathBuf,
+        /// csv or xlsx (default: xlsx when --out ends in .xlsx, else csv). A workbook holds every
+        /// level, so --level, --separator and --no-bom apply to CSV only.
+        #[arg(long, value_parser = ["csv", "xlsx"])]
+        format: Option<String>,
         /// `,` (default) or `;` (Excel with a comma decimal; shares are written as 80,5).
         #[arg(long, default_value = ",")]
         separator: String,
@@ -245,6 +250,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             period,
             level,
             out,
+            format,
             separator,
             no_bom,
             threshold,
@@ -255,6 +261,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 &period,
                 &level,
                 &out,
+                format.as_deref(),
                 &separator,
                 !no_bom,
                 threshold.unwrap_or_else(|| {

@@ -785,3 +785,61 @@ fn the_emulator_warns_when_it_listens_beyond_this_computer() {
     );
     assert!(warning.contains("client secret"), "{warning}");
 }
+
+/// `--out file.xlsx` writes a workbook (its cells are checked against the CSV in core's
+/// tests/workbook.rs); `--format xlsx` does too whatever the name, and the row count is the
+/// attendee rows, the same as the CSV's.
+#[test]
+fn export_writes_a_workbook_for_an_xlsx_name_or_format() {
+    let dir = std::env::temp_dir().join(format!("rollcall-xlsx-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (from, to) = (day(-60), day(0));
+    let export = |out: &std::path::Path, extra: &[&str]| {
+        let mut a = vec![
+            "export",
+            "--demo",
+            "--host",
+            "maria.ortiz@northwind.example",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--time-zone",
+            "UTC",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        a.extend(extra);
+        let r = rollcall(&a);
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        String::from_utf8_lossy(&r.stderr).to_string()
+    };
+    let book = dir.join("attendance.xlsx");
+    let said = export(&book, &[]);
+    assert_eq!(
+        &std::fs::read(&book).unwrap()[..2],
+        b"PK",
+        "a workbook, not CSV text"
+    );
+    let csv = dir.join("attendance.csv");
+    let said_csv = export(&csv, &[]);
+    let rows = |s: &str| {
+        s.split(" row(s)")
+            .next()
+            .unwrap()
+            .rsplit(' ')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(rows(&said), rows(&said_csv), "{said} / {said_csv}");
+    let named = dir.join("attendance.data");
+    export(&named, &["--format", "xlsx"]);
+    assert_eq!(&std::fs::read(&named).unwrap()[..2], b"PK");
+    let _ = std::fs::remove_dir_all(dir);
+}

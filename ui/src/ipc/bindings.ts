@@ -331,12 +331,12 @@ async attendanceImport(host: string, timeZone: string) : Promise<Result<string |
 }
 },
 /**
- * Write one session (or, without `session`, all of them) as CSV: the save dialog opens here
+ * Write one session (or, without `session`, all of them) as CSV or a workbook: the save dialog opens here
  * (named `suggested_name`), so the window never names a path. `null` when the user cancels.
  */
-async attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
+async attendanceExport(webinarId: string, session: number | null, format: Format, level: Level, options: CsvOptions, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("attendance_export", { webinarId, session, level, options, suggestedName }) };
+    return { status: "ok", data: await TAURI_INVOKE("attendance_export", { webinarId, session, format, level, options, suggestedName }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -346,9 +346,9 @@ async attendanceExport(webinarId: string, session: number | null, level: Level, 
  * Export every session of the period's ended webinars (all hosts of the connection), to a file
  * chosen in the save dialog opened here. `null` when the user cancels.
  */
-async attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
+async attendanceExportRange(from: string, to: string, format: Format, level: Level, options: CsvOptions, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
     try {
-    return { status: "ok", data: await TAURI_INVOKE("attendance_export_range", { from, to, level, options, suggestedName }) };
+    return { status: "ok", data: await TAURI_INVOKE("attendance_export_range", { from, to, format, level, options, suggestedName }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -641,6 +641,10 @@ notes: string[] }
  * Per-field validation problems, for the form.
  */
 export type FieldError = { field: string; message: string }
+/**
+ * The file an export writes: CSV at one level, or the Excel workbook with every level.
+ */
+export type Format = "csv" | "xlsx"
 export type HostProblem = { host: string; error: CoreError }
 export type HostSummary = { email: string; displayName: string | null; userPrincipalName: string | null; 
 /**

@@ -8,6 +8,7 @@ import {
   type CsvOptions,
   commands,
   type Exported,
+  type Format,
   type FieldError,
   type Level,
   type NewWebinar,
@@ -28,6 +29,7 @@ import {
 export type {
   AppStatus,
   Exported,
+  Format,
   Preferences,
   Attendee,
   AuthMode,
@@ -103,8 +105,8 @@ export interface Backend {
   /** Import a Teams attendance download: the open dialog asks for the file in the backend; null when cancelled. */
   attendanceImport(host: string, timeZone: string): Promise<string | null>;
   /** Export as CSV where the user chooses (the save dialog opens in the backend, named `suggestedName`); null when cancelled. */
-  attendanceExport(webinarId: string, session: number | null, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
-  attendanceExportRange(from: string, to: string, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
+  attendanceExport(webinarId: string, session: number | null, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
+  attendanceExportRange(from: string, to: string, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
   /** Match against the LMS participant list: `choose` opens the file dialog in the backend, else the list opened last is used; null when cancelled or none. */
   rosterMatch(webinarId: string, session: number, choose: boolean): Promise<RosterMatch | null>;
   rosterRemember(attendeeKey: string, email: string): Promise<void>;
@@ -173,8 +175,8 @@ export const tauriBackend: Backend = {
   attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
   attendanceArchived: async (w, t) => unwrap(await commands.attendanceArchived(w, t)),
   attendanceImport: async (host, zone) => unwrap(await commands.attendanceImport(host, zone)),
-  attendanceExport: async (id, session, level, options, name) => unwrap(await commands.attendanceExport(id, session, level, options, name)),
-  attendanceExportRange: async (from, to, level, options, name) => unwrap(await commands.attendanceExportRange(from, to, level, options, name)),
+  attendanceExport: async (id, session, format, level, options, name) => unwrap(await commands.attendanceExport(id, session, format, level, options, name)),
+  attendanceExportRange: async (from, to, format, level, options, name) => unwrap(await commands.attendanceExportRange(from, to, format, level, options, name)),
   rosterMatch: async (id, session, choose) => unwrap(await commands.rosterMatch(id, session, choose)),
   rosterRemember: async (key, email) => {
     unwrap(await commands.rosterRemember(key, email));

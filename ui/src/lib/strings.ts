@@ -158,7 +158,7 @@ export const t = {
     kind: { member: "", guest: "guest", anonymous: "anonymous", phone: "phone", unknown: "member or guest: unknown" },
     status: { completed: "Completed", partial: "Partial", noShow: "No-show" },
     intervals: "Join and leave times",
-    export: "Export CSV…",
+    export: "Export…",
     exportPeriod: "Export the whole period…",
     sync: "Save the period to the archive",
     syncing: (done: number, total: number, reports: number, records: number, waits: number) =>
@@ -173,7 +173,7 @@ export const t = {
     importChoose: "Choose the downloaded file…",
     notes: (n: number) => `${n} webinar(s) had no attendance to export`,
     level: { attendee: "One row per attendee", interval: "One row per join/leave", summary: "One row per session" },
-    preset: { excel: "Excel (comma, UTF-8 with BOM)", excelComma: "Excel, comma decimal (semicolon)", plain: "Plain UTF-8 CSV (no BOM)" },
+    preset: { excel: "Excel (comma, UTF-8 with BOM)", excelComma: "Excel, comma decimal (semicolon)", plain: "Plain UTF-8 CSV (no BOM)", xlsx: "Excel workbook (.xlsx, every level)" },
     exported: (n: number, path: string) => `${n} rows written to ${path}`,
     roster: "Compare with the LMS participant list (CSV)…",
     noShows: (n: number) => `Registered but never joined (${n})`,

@@ -7,7 +7,7 @@
 use jiff::Timestamp;
 
 use super::{Archive, Saved};
-use crate::attendance::export::{self, CsvOptions, Level};
+use crate::attendance::export;
 use crate::attendance::import::Imported;
 use crate::attendance::{self, Availability, RosterMatch, WebinarAttendance};
 use crate::error::{CoreError, ErrorCode};
@@ -99,12 +99,11 @@ impl Reads {
         conns: &Connections,
         webinar_id: &str,
         session: Option<u32>,
-        level: Level,
-        options: &CsvOptions,
+        how: &export::ExportAs<'_>,
         path: &std::path::Path,
     ) -> Result<u32, CoreError> {
         let wa = self.fetched(conns, webinar_id, session)?;
-        export::export_to_file(path, std::slice::from_ref(&wa), level, options).map(|n| n as u32)
+        export::write_file(path, std::slice::from_ref(&wa), how).map(|n| n as u32)
     }
     /// Export every session of the hosts' ended webinars in `[from, to)` (RFC 3339); returns the rows
     /// written and notes on webinars whose attendance was not available.
@@ -113,8 +112,7 @@ impl Reads {
         conns: &Connections,
         from: &str,
         to: &str,
-        level: Level,
-        options: &CsvOptions,
+        how: &export::ExportAs<'_>,
         path: &std::path::Path,
     ) -> Result<(u32, Vec<String>), CoreError> {
         let conn = conns.connection()?;
@@ -127,7 +125,7 @@ impl Reads {
             attendance::DEFAULT_THRESHOLD,
         )
         .await?;
-        let rows = export::export_to_file(path, &got.webinars, level, options)?;
+        let rows = export::write_file(path, &got.webinars, how)?;
         // A host that could not be read is said first: the file is missing its webinars.
         let mut notes: Vec<String> = got
             .unread

@@ -43,6 +43,36 @@ impl std::str::FromStr for Level {
     }
 }
 
+/// The file an export writes: CSV at one level, or the Excel workbook with every level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+/// What an export writes: the format, the CSV's level and options (the workbook takes the zone).
+#[derive(Clone, Copy, Debug)]
+pub struct ExportAs<'a> {
+    pub format: Format,
+    pub level: Level,
+    pub options: &'a CsvOptions,
+}
+
+/// Write `data` to `path` as `how` says (whole or not at all); the rows of the CSV's level, or of
+/// the workbook's Attendees sheet.
+pub fn write_file(
+    path: &Path,
+    data: &[WebinarAttendance],
+    how: &ExportAs<'_>,
+) -> Result<usize, CoreError> {
+    match how.format {
+        Format::Csv => export_to_file(path, data, how.level, how.options),
+        Format::Xlsx => super::xlsx::export_xlsx(path, data, &how.options.time_zone),
+    }
+}
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
@@ -285,6 +315,15 @@ impl Cells {
         self.span.set((lo, hi, off));
         off
     }
+    /// An instant as Unix seconds (for the workbook's date-time cells).
+    pub(crate) fn utc_seconds(&self, iso: &str) -> Option<i64> {
+        parse_canonical_utc(iso).or_else(|| iso.parse::<Timestamp>().ok().map(|t| t.as_second()))
+    }
+    /// The instant's wall clock in the chosen zone, as seconds since the Unix epoch of that clock.
+    pub(crate) fn local_seconds(&self, iso: &str) -> Option<i64> {
+        self.utc_seconds(iso)
+            .map(|secs| secs + self.offset_at(secs))
+    }
     fn utc_into(&self, iso: Option<&str>, out: &mut String) {
         match iso {
             Some(s) if is_canonical_utc(s) => out.push_str(s),
@@ -316,11 +355,13 @@ impl Cells {
     }
 }
 
-fn kind(k: ParticipantKind) -> &'static str {
+/// The participant column's word (also the workbook's).
+pub(crate) fn kind_str(k: ParticipantKind) -> &'static str {
     k.as_str()
 }
 
-fn status(c: Completion) -> &'static str {
+/// The status column's word (also the workbook's).
+pub(crate) fn status_str(c: Completion) -> &'static str {
     match c {
         Completion::Completed => "completed",
         Completion::Partial => "partial",
@@ -527,7 +568,7 @@ fn write_session<W: Write>(
                 }
                 rec.push_field(neutralise(&a.name).as_bytes());
                 rec.push_field(neutralise(a.email.as_deref().unwrap_or("")).as_bytes());
-                rec.push_field(kind(a.kind).as_bytes());
+                rec.push_field(kind_str(a.kind).as_bytes());
                 rec.push_field(neutralise(&a.role).as_bytes());
                 field(&mut rec, &mut buf, &|b| {
                     c.utc_into(a.first_join.as_deref(), b)
@@ -545,7 +586,7 @@ fn write_session<W: Write>(
                 field(&mut rec, &mut buf, &|b| hms_into(a.seconds, b));
                 field(&mut rec, &mut buf, &|b| c.percent_into(a.share, b));
                 field(&mut rec, &mut buf, &|b| push_int(b, i64::from(a.joins)));
-                rec.push_field(status(a.status).as_bytes());
+                rec.push_field(status_str(a.status).as_bytes());
                 rec.push_field(thr.as_bytes());
                 rec.push_field(zone.as_bytes());
                 w.write_byte_record(&rec).map_err(csv_err)?;
@@ -566,7 +607,7 @@ fn write_session<W: Write>(
                         &start_utc,
                         &name,
                         &email,
-                        kind(a.kind),
+                        kind_str(a.kind),
                         &neutralise(&a.role),
                         &c.utc(i.join.as_deref()),
                         &c.utc(i.leave.as_deref()),
@@ -610,32 +651,21 @@ pub fn export_to_file(
     level: Level,
     o: &CsvOptions,
 ) -> Result<usize, CoreError> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "export.csv".into());
-    let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
-    let result = (|| {
-        // The csv writer buffers 64 KiB itself: the file needs no second buffer.
-        let f = std::fs::File::create(&tmp).map_err(io)?;
-        let mut e = CsvExport::new(f, level, o)?;
-        for wa in data {
-            e.write(wa)?;
-        }
-        let (rows, f) = e.finish()?;
-        f.sync_all().map_err(io)?;
-        drop(f);
-        std::fs::rename(&tmp, path).map_err(io)?;
-        Ok(rows)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
+    crate::support::atomic::via_temporary(
+        path,
+        |tmp| {
+            // The csv writer buffers 64 KiB itself: the file needs no second buffer.
+            let f = std::fs::File::create(tmp).map_err(io)?;
+            let mut e = CsvExport::new(f, level, o)?;
+            for wa in data {
+                e.write(wa)?;
+            }
+            let (rows, f) = e.finish()?;
+            f.sync_all().map_err(io)?;
+            Ok(rows)
+        },
+        io,
+    )
 }
 
 #[cfg(test)]

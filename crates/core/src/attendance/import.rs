@@ -362,6 +362,35 @@ pub fn parse_teams_download(
             None,
         ));
     }
+    if end < start || end.duration_since(start).as_secs() > MAX_DURATION_SECS {
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            format!(
+                "The summary's start and end times ({start} – {end}) are not those of a meeting."
+            ),
+            Some("Download the attendance report from Teams again.".into()),
+        ));
+    }
+    // Joins and leaves lie within the meeting (a day's slack each side for early joins and
+    // clock skew): anything else is a damaged file, and would credit years of attendance.
+    let slack = jiff::SignedDuration::from_hours(24);
+    let (lo, hi) = (
+        start.checked_sub(slack).unwrap_or(start),
+        end.checked_add(slack).unwrap_or(end),
+    );
+    for p in &people {
+        let times = p.span.iter().chain(&p.activity);
+        if let Some((j, l)) = times.copied().find(|(j, l)| *j < lo || *l > hi) {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!(
+                    "{}'s times ({j} – {l}) lie outside the meeting ({start} – {end}).",
+                    echo(&p.name)
+                ),
+                Some("Download the attendance report from Teams again.".into()),
+            ));
+        }
+    }
     let scheduled = end.duration_since(start).as_secs().max(0);
     let attendees: Vec<Attendee> = people
         .into_iter()

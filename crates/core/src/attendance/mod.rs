@@ -9,6 +9,7 @@
 pub mod export;
 pub mod import;
 pub mod roster;
+pub mod xlsx;
 
 pub use roster::{match_roster, parse_roster, RosterEntry, RosterMatch, Unmatched};
 

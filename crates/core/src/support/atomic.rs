@@ -49,6 +49,34 @@ fn write_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), CoreError>
     })
 }
 
+/// Produce `path` through `write`, which fills a temporary file beside it (the name it is given);
+/// the file is renamed over `path` only when `write` succeeds, and removed when it fails. For
+/// writers that make their own file (an export streamed by a library).
+pub fn via_temporary<T>(
+    path: &Path,
+    write: impl FnOnce(&Path) -> Result<T, CoreError>,
+    rename_failed: impl FnOnce(std::io::Error) -> CoreError,
+) -> Result<T, CoreError> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "export".into());
+    let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
+    let result = write(&tmp).and_then(|v| {
+        std::fs::rename(&tmp, path)
+            .map(|()| v)
+            .map_err(rename_failed)
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
