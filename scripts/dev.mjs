@@ -71,12 +71,12 @@ function ensureUiPackages() {
   }
 }
 
-function buildApp() {
+function buildApp({ seams = false } = {}) {
   run("npm", ["run", "build"], { cwd: ui });
   // custom-protocol serves ui/dist from inside the binary (no dev server needed).
-  // test-seams: the save dialog and the browser answered by the tests (never in a release build).
-  run("cargo", ["build", "-p", "rollcall-desktop", "--features", "tauri/custom-protocol,test-seams"]);
-  run("cargo", ["build", "-p", "rollcall-cli", "--features", "test-seams"]);
+  // test-seams (the end-to-end build only): the dialogs and the browser answered by the tests.
+  run("cargo", ["build", "-p", "rollcall-desktop", "--features", seams ? "tauri/custom-protocol,test-seams" : "tauri/custom-protocol"]);
+  if (seams) run("cargo", ["build", "-p", "rollcall-cli", "--features", "test-seams"]);
   return join(targetDir, "debug", isWin ? "rollcall-desktop.exe" : "rollcall-desktop");
 }
 
@@ -176,7 +176,7 @@ if (task === "demo") {
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });
   run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs"), join("tests", "instants.test.mjs"), join("tests", "windows-zones.test.mjs"), join("tests", "security.test.mjs")]);
-  const app = buildApp();
+  const app = buildApp({ seams: true });
   ensureTauriDriver();
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];
   const e2eEnv = { ...env, ROLLCALL_APP: app, ROLLCALL_CLI: join(targetDir, "debug", isWin ? "rollcall.exe" : "rollcall") };
