@@ -50,6 +50,12 @@ pub const REPORT: &[Format] = &[
     },
 ];
 
+/// The attendance report to share: one self-contained HTML page.
+pub const HTML: &[Format] = &[Format {
+    name: "Web page",
+    extensions: &["html"],
+}];
+
 /// The Teams client's attendance download (it names it `.csv`; it is tab-separated text).
 pub const TEAMS_DOWNLOAD: &[Format] = &[Format {
     name: "Teams attendance download",

@@ -1,6 +1,10 @@
-//! The Attendance page: a webinar's sessions, CSV export, roster matching.
+//! The Attendance page: a webinar's sessions and their charts' data, the period overview, CSV and
+//! workbook export, HTML reports, roster matching.
 
+use rollcall_core::archive::read_through::OverviewQuery;
 use rollcall_core::attendance::export::{CsvOptions, ExportAs, Format, Level};
+use rollcall_core::attendance::pictures::{Overview, Pictures};
+use rollcall_core::attendance::report::Scope;
 use rollcall_core::attendance::{RosterMatch, WebinarAttendance};
 use rollcall_core::hub::SyncState;
 use rollcall_core::webinars::Webinar;
@@ -154,6 +158,94 @@ pub async fn attendance_export_range(
         path: path.display().to_string(),
         rows,
         notes,
+    }))
+}
+
+/// The charts' data of a webinar opened on the page: a picture per session, and the series.
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_pictures(
+    state: State<'_, AppState>,
+    webinar_id: String,
+) -> Result<Pictures, IpcError> {
+    Ok(state
+        .hub
+        .reads
+        .pictures(&state.hub.connections, &webinar_id)?)
+}
+
+/// The period at a glance for the hosts (default: the connection's), weeks in `time_zone`;
+/// no-shows against the participant list opened last, if any.
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_overview(
+    state: State<'_, AppState>,
+    query: OverviewQuery,
+) -> Result<Overview, IpcError> {
+    let roster = state
+        .roster
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    Ok(state
+        .hub
+        .reads
+        .overview(&state.hub.connections, &query, roster.as_deref())
+        .await?)
+}
+
+/// Save one session's or the series' report (a self-contained HTML page) where the user chooses.
+/// `null` when the user cancels.
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_report(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    webinar_id: String,
+    scope: Scope,
+    time_zone: String,
+    suggested_name: String,
+) -> Result<Option<Exported>, IpcError> {
+    let Some(path) =
+        files::choose_save(&app, &state.data_dir, &suggested_name, files::HTML).await?
+    else {
+        return Ok(None);
+    };
+    state.hub.reads.report(
+        &state.hub.connections,
+        &webinar_id,
+        scope,
+        &time_zone,
+        &path,
+    )?;
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        rows: 0,
+        notes: Vec::new(),
+    }))
+}
+
+/// Save the overview shown last as a report. `null` when the user cancels.
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_report_range(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    suggested_name: String,
+) -> Result<Option<Exported>, IpcError> {
+    let Some(path) =
+        files::choose_save(&app, &state.data_dir, &suggested_name, files::HTML).await?
+    else {
+        return Ok(None);
+    };
+    state
+        .hub
+        .reads
+        .overview_report(&state.hub.connections, &path)?;
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        rows: 0,
+        notes: Vec::new(),
     }))
 }
 

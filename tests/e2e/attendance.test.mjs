@@ -100,6 +100,8 @@ test("a Teams attendance download is imported into the archive", async () => {
 
 test("the series view lists every session and the roster shows who never joined", async () => {
   await s.clickWhenReady('[data-testid="series-tab"]', "the series tab");
+  // The heat map shows first; the table is one click away.
+  await s.clickWhenReady('[data-testid="series-table"]', "the series table button");
   await s.waitText('[data-testid="series-summary"]', /\d+ people · \d+ sessions/, "the series view");
   await s.shot("attendance-series.png");
 
@@ -116,4 +118,99 @@ test("the series view lists every session and the roster shows who never joined"
   assert.match(await s.text('[data-testid="completion-counts"]'), /2 no-show/);
   await s.shot("attendance-roster.png");
   assert.ok(existsSync(rosterPath));
+});
+
+/** The keys of the rows a virtualized list has in the DOM, in order. */
+const keys = (testid) => s.exec(`return [...document.querySelectorAll('[data-testid="${testid}"]')].map((e) => e.dataset.key)`);
+
+test("the charts: present over time, lanes linked to the table, the threshold dragged live, the series and the period; reports saved", async () => {
+  await s.click('.tabs button[role="tab"]');
+  await waitFor(() => s.find('[data-testid="session-charts"]'), "the session's charts");
+  assert.match(await s.waitText('[data-testid="chart-peak"]', /^Peak \d+ at \d/, "the peak label"), /^Peak \d+ at \d{1,2}:\d{2}/);
+  // The lanes are virtualized and in the table's order — under every sort.
+  const lanes = await keys("lane");
+  assert.ok(lanes.length > 3 && lanes.length < 60, `${lanes.length} lanes in the DOM`);
+  for (const sort of ["name", "first", "time"]) {
+    await s.setValue('[data-testid="sort-key"]', sort);
+    await waitFor(async () => JSON.stringify((await keys("lane")).slice(0, 8)) === JSON.stringify((await keys("attendee-row")).slice(0, 8)), `lanes sorted by ${sort} like the table`);
+  }
+  // Hover a lane: its attendee is highlighted in the table; hover a row: its lane is.
+  const [, second, third] = await keys("lane");
+  await s.hover(`[data-testid="lane"][data-key="${second}"]`);
+  await waitFor(() => s.exec(`return document.querySelector('[data-testid="attendee-row"][data-key="${second}"]').classList.contains("hl")`), "the hovered lane's row highlighted");
+  await s.hover(`[data-testid="attendee-row"][data-key="${third}"]`);
+  await waitFor(() => s.exec(`return document.querySelector('[data-testid="lane"][data-key="${third}"]').classList.contains("hl")`), "the hovered row's lane highlighted");
+  // Select the last row of the table: the lanes scroll to it and mark it.
+  const top = (await keys("attendee-row"))[0];
+  await s.exec(`const v = document.querySelector('[data-testid="virtual-rows"]'); v.scrollTop = v.scrollHeight;`);
+  await waitFor(async () => (await keys("attendee-row"))[0] !== top, "the table's rows after scrolling");
+  // The lowest row in view (the DOM also holds a few rows beyond it).
+  const last = await s.exec(`const v = document.querySelector('[data-testid="virtual-rows"]').getBoundingClientRect();
+    return [...document.querySelectorAll('[data-testid="attendee-row"]')].filter((r) => r.getBoundingClientRect().bottom <= v.bottom).at(-1).dataset.key;`);
+  // Chosen from the keyboard, as a screen-reader user would: focus the row, press Enter.
+  await s.exec(`const r = document.querySelector('[data-testid="attendee-row"][data-key="${last}"]'); r.scrollIntoView({ block: "nearest" }); r.focus();`);
+  await s.press("\uE007");
+  await waitFor(() => s.exec(`return document.querySelector('[data-testid="lane"][data-key="${last}"]')?.classList.contains("sel") ?? false`), "the selected row's lane scrolled into view");
+  await s.setValue('[data-testid="sort-key"]', "time");
+
+  // The threshold: the counts follow the slider live, and agree with the table once applied.
+  const before = await s.text('[data-testid="chart-shares-counts"]');
+  await s.exec(`const el = document.querySelector('[data-testid="threshold-slider"]'); el.value = "30"; el.dispatchEvent(new Event("input", { bubbles: true }));`);
+  const live = await s.waitText('[data-testid="chart-shares-counts"]', /at or above 30 %/, "the live recount");
+  assert.notEqual(live, before);
+  const [, done, partial] = live.match(/^(\d+) at or above 30 %, (\d+) below/).map(Number);
+  await s.setValue('[data-testid="threshold-slider"]', "30");
+  await s.waitText('[data-testid="completion-counts"]', new RegExp(`^${done} completed · ${partial} partial`), "the table's counts at 30 %", 10000).catch(async (e) => {
+    throw new Error(`${e.message}: the chart says "${live}", the table "${await s.text('[data-testid="completion-counts"]')}"`);
+  });
+  await s.exec(`document.querySelector('[data-testid="session-charts"]').scrollIntoView()`);
+  await s.shot("attendance-charts-session.png");
+  await s.assertAccessible("Attendance: a session's charts");
+
+  // A report of the session: one self-contained HTML file, charts inline, nothing that runs.
+  await s.click('[data-testid="save-report"]');
+  await s.waitText('[data-testid="report-saved"]', /Report saved to .*session 1 report\.html$/, "the session report");
+  const report = readFileSync(join(saveDir, readdirSync(saveDir).find((f) => f.endsWith("session 1 report.html"))), "utf8");
+  assert.match(report, /<svg[^>]+role="img"/);
+  assert.doesNotMatch(report, /<script|\son\w+=|https?:\/\//i);
+
+  // The series: completed/partial per session with the trend, and the heat map (the table one click away).
+  await s.click('[data-testid="series-tab"]');
+  await waitFor(() => s.find('[data-testid="chart-series"]'), "the series chart");
+  await s.click('[data-testid="series-heat"]');
+  await waitFor(async () => (await s.exec(`return document.querySelectorAll('[data-testid="heat-row"]').length`)) > 2, "the heat map");
+  await s.shot("attendance-charts-series.png");
+  await s.assertAccessible("Attendance: the series' charts");
+  await s.click('[data-testid="series-table"]');
+  await s.waitText('[data-testid="series-summary"]', /\d+ people · \d+ sessions/, "the series table");
+  await s.click('[data-testid="series-heat"]');
+  await s.click('[data-testid="save-report"]');
+  await s.waitText('[data-testid="report-saved"]', /series report\.html$/, "the series report");
+
+  // The period: figures, a chart per week, every webinar; then its report.
+  await s.click('[data-testid="period-overview-open"]');
+  await waitFor(() => s.find('[data-testid="chart-weeks"]'), "the period's weekly chart");
+  const figures = await s.exec(`return document.querySelector('[data-testid="overview-figures"]').innerText`);
+  assert.match(figures, /Webinars\s+\d+[\s\S]*Completion rate\s+\d+ %/);
+  assert.ok(Number(await s.text('[data-testid="overview-people"]')) > 3);
+  await s.shot("attendance-charts-period.png");
+  await s.assertAccessible("Attendance: the period overview");
+  await s.click('[data-testid="save-period-report"]');
+  await s.waitText('[data-testid="report-saved"]', /attendance report .*\.html$/, "the period report");
+  assert.ok(readdirSync(saveDir).some((f) => f.startsWith("attendance report ") && f.endsWith(".html")));
+
+  // Dark: the same charts follow the design tokens and still pass axe-core (contrast included).
+  await s.exec(`document.documentElement.dataset.theme = "dark"`);
+  await s.shot("attendance-charts-period-dark.png");
+  await s.assertAccessible("Attendance: the period overview, dark");
+  await s.clickWhenReady('[data-testid="attendance-webinar"][data-subject="Weekly methods seminar"]', "the series again");
+  await waitFor(() => s.find('[data-testid="session-charts"]'), "the session's charts, dark");
+  await s.waitText('[data-testid="chart-peak"]', /^Peak/, "the peak label, dark");
+  await s.exec(`document.querySelector('[data-testid="session-charts"]').scrollIntoView()`);
+  await s.shot("attendance-charts-session-dark.png");
+  await s.assertAccessible("Attendance: a session's charts, dark");
+  await s.click('[data-testid="series-tab"]');
+  await waitFor(async () => (await s.exec(`return document.querySelectorAll('[data-testid="heat-row"]').length`)) > 2, "the heat map, dark");
+  await s.shot("attendance-charts-series-dark.png");
+  await s.exec(`delete document.documentElement.dataset.theme`);
 });

@@ -124,6 +124,11 @@ export class Session {
   async exec(script, ...args) {
     return this.wd("POST", `/session/${this.id}/execute/sync`, { script, args });
   }
+  /** Move the mouse over the element's centre through W3C pointer actions (real hover events). */
+  async hover(css) {
+    const r = await this.exec("const el = document.querySelector(arguments[0]); el.scrollIntoView({ block: \"center\" }); const b = el.getBoundingClientRect(); return [Math.round(b.left + b.width / 2), Math.round(b.top + b.height / 2)];", css);
+    await this.wd("POST", `/session/${this.id}/actions`, { actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", duration: 0, origin: "viewport", x: r[0], y: r[1] }] }] });
+  }
   /** Press a key with modifiers through W3C actions, e.g. `press("2", "\uE009")` for Ctrl+2. */
   async press(key, ...modifiers) {
     const down = [...modifiers, key].map((value) => ({ type: "keyDown", value }));

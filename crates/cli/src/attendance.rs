@@ -1,5 +1,6 @@
-//! `rollcall export` and `rollcall import`: attendance to a CSV file Excel opens cleanly (from Graph
-//! or the local archive), and the Teams client's own download into the archive.
+//! `rollcall export`, `rollcall report` and `rollcall import`: attendance to a CSV file Excel opens
+//! cleanly or a workbook, the period as an HTML report to share (both from Graph or the local
+//! archive), and the Teams client's own download into the archive.
 
 use rollcall_core::{CoreError, ErrorCode};
 
@@ -28,13 +29,7 @@ pub async fn export(
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("xlsx")),
     };
-    if !(0.0..=1.0).contains(&threshold) || threshold == 0.0 {
-        return Err(CoreError::new(
-            ErrorCode::InvalidInput,
-            "--threshold is a share between 0 and 1, e.g. 0.8.",
-            None,
-        ));
-    }
+    check_threshold(threshold)?;
     let range = period.range()?;
     let (from, to) = (range.from, range.to);
     let options = CsvOptions {
@@ -47,39 +42,130 @@ pub async fn export(
         level,
         options: &options,
     };
-    let write = |data: &[rollcall_core::attendance::WebinarAttendance]| write_file(out, data, &how);
+    let got = read_range(conn, from, to, threshold, from_archive).await?;
+    let rows = write_file(out, &got.webinars, &how)?;
+    partial(
+        &got,
+        format!("export: {rows} row(s) written to {}", out.display()),
+    )?;
+    Ok(rows)
+}
+
+fn check_threshold(threshold: f64) -> Result<(), CoreError> {
+    if !(0.0..=1.0).contains(&threshold) || threshold == 0.0 {
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "--threshold is a share between 0 and 1, e.g. 0.8.",
+            None,
+        ));
+    }
+    Ok(())
+}
+
+/// The attendance of the range from Graph (with the hosts that could not be read) or the archive.
+async fn read_range(
+    conn: &ConnectionArgs,
+    from: jiff::Timestamp,
+    to: jiff::Timestamp,
+    threshold: f64,
+    from_archive: bool,
+) -> Result<rollcall_core::attendance::RangeAttendance, CoreError> {
     if from_archive {
         // Offline: the archive and the hosts are all it needs.
         let archive = rollcall_core::archive::Archive::open(&archive_path(conn, None)?)?;
-        let data = archive.range(&conn.hosts, &from.to_string(), &to.to_string(), threshold)?;
-        return write(&data);
+        return Ok(rollcall_core::attendance::RangeAttendance {
+            webinars: archive.range(&conn.hosts, &from.to_string(), &to.to_string(), threshold)?,
+            notes: Vec::new(),
+            unread: Vec::new(),
+        });
     }
     let (c, _emulator) = conn.resolve().await?;
-    let got =
-        rollcall_core::attendance::for_range(&c, &c.hosts.clone(), from, to, threshold).await?;
+    rollcall_core::attendance::for_range(&c, &c.hosts.clone(), from, to, threshold).await
+}
+
+/// What was written is kept; the exit code names why the rest is missing (a host not read).
+fn partial(
+    got: &rollcall_core::attendance::RangeAttendance,
+    what: String,
+) -> Result<(), CoreError> {
     for n in &got.notes {
         eprintln!("rollcall: note: {n}");
     }
-    let rows = write(&got.webinars)?;
-    if let Some(p) = got.unread.first() {
-        // The file holds what could be read; the exit code names why the rest is missing.
-        for p in &got.unread {
-            eprintln!(
-                "rollcall: host not read: {}: {}",
-                p.host,
-                p.error.user_message()
-            );
-        }
-        let mut e = p.error.clone();
-        e.message = format!(
-            "Partial export: {rows} row(s) written to {}, but {} of the hosts could not be read ({}).",
-            out.display(),
-            got.unread.len(),
-            got.unread.iter().map(|p| p.host.as_str()).collect::<Vec<_>>().join(", ")
+    let Some(p) = got.unread.first() else {
+        return Ok(());
+    };
+    for p in &got.unread {
+        eprintln!(
+            "rollcall: host not read: {}: {}",
+            p.host,
+            p.error.user_message()
         );
-        return Err(e);
     }
-    Ok(rows)
+    let mut e = p.error.clone();
+    e.message = format!(
+        "Partial {what}, but {} of the hosts could not be read ({}).",
+        got.unread.len(),
+        got.unread
+            .iter()
+            .map(|p| p.host.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Err(e)
+}
+
+/// `rollcall report`: the period's overview as one self-contained HTML file, written whole.
+pub async fn report(
+    conn: &ConnectionArgs,
+    period: &Period,
+    out: &std::path::Path,
+    threshold: f64,
+    roster: Option<&std::path::Path>,
+    from_archive: bool,
+) -> Result<rollcall_core::attendance::pictures::Overview, CoreError> {
+    use rollcall_core::attendance::{pictures, report};
+    check_threshold(threshold)?;
+    let range = period.range()?;
+    // The list is read and checked before anything is fetched: a bad file costs no Graph time.
+    let list = match roster {
+        Some(p) => Some(rollcall_core::attendance::parse_roster(
+            &rollcall_core::attendance::import::decode(
+                &rollcall_core::support::files::read_capped(
+                    p,
+                    rollcall_core::attendance::roster::MAX_ROSTER_BYTES,
+                    "an LMS participant list",
+                )?,
+            )?,
+        )?),
+        None => None,
+    };
+    let got = read_range(conn, range.from, range.to, threshold, from_archive).await?;
+    let manual = std::collections::HashMap::new();
+    let mut o = pictures::overview(
+        &got.webinars,
+        range.from,
+        range.to,
+        &range.zone,
+        &range.zone_name,
+        list.as_deref().map(|l| (l, &manual)),
+    );
+    if o.hosts.is_empty() {
+        o.hosts = conn.hosts.clone();
+    }
+    o.notes = got.notes.clone();
+    o.notes.extend(got.unread.iter().map(|p| {
+        format!(
+            "Not included — {} could not be read: {}",
+            p.host, p.error.message
+        )
+    }));
+    let generated = jiff::Zoned::now()
+        .with_time_zone(range.zone.clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string();
+    report::write_html(out, &report::period_report(&o, &generated)?)?;
+    partial(&got, format!("report written to {}", out.display()))?;
+    Ok(o)
 }
 
 /// `rollcall import`: parse the whole download first, then store it in one transaction.

@@ -132,6 +132,29 @@ enum Command {
         #[arg(long)]
         from_archive: bool,
     },
+    /// Write a report to share: one self-contained HTML file (charts as inline SVG, no scripts, no
+    /// external resources) with the period's figures — webinars, sessions, different attendees,
+    /// completion rate, average share, no-shows against a participant list — a chart per week
+    /// and every webinar. Exit codes as for `export`.
+    Report {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        #[command(flatten)]
+        period: args::Period,
+        /// The HTML file to write (replaced only when the report is complete).
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// Completion threshold, share of the scheduled duration (default: the app's, else 0.8).
+        #[arg(long)]
+        threshold: Option<f64>,
+        /// The LMS participant list (CSV with an e-mail column, as for the app's roster match):
+        /// no-shows are counted against it, session by session.
+        #[arg(long)]
+        roster: Option<std::path::PathBuf>,
+        /// Read the local archive instead of Graph (offline; sessions Graph no longer serves).
+        #[arg(long)]
+        from_archive: bool,
+    },
     /// Import the Teams client's attendance download (Attendance → Download in Teams) into the local
     /// archive, for meetings whose report Graph no longer serves. Nothing is written if the file is
     /// malformed; the error names the line.
@@ -277,6 +300,36 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                     .map(|rows| eprintln!("rollcall: {rows} row(s) written to {}", out.display())),
             )
         }
+        Command::Report {
+            conn,
+            period,
+            out,
+            threshold,
+            roster,
+            from_archive,
+        } => done(
+            attendance::report(
+                &conn,
+                &period,
+                &out,
+                threshold.unwrap_or_else(|| {
+                    args::preferences()
+                        .threshold
+                        .unwrap_or(rollcall_core::attendance::DEFAULT_THRESHOLD)
+                }),
+                roster.as_deref(),
+                from_archive,
+            )
+            .await
+            .map(|o| {
+                eprintln!(
+                    "rollcall: report of {} webinar(s), {} session(s) written to {}",
+                    o.webinars,
+                    o.sessions,
+                    out.display()
+                )
+            }),
+        ),
         Command::Import {
             file,
             time_zone,

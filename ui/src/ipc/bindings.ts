@@ -355,6 +355,52 @@ async attendanceExportRange(from: string, to: string, format: Format, level: Lev
 }
 },
 /**
+ * The charts' data of a webinar opened on the page: a picture per session, and the series.
+ */
+async attendancePictures(webinarId: string) : Promise<Result<Pictures, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_pictures", { webinarId }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The period at a glance for the hosts (default: the connection's), weeks in `time_zone`;
+ * no-shows against the participant list opened last, if any.
+ */
+async attendanceOverview(query: OverviewQuery) : Promise<Result<Overview, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_overview", { query }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Save one session's or the series' report (a self-contained HTML page) where the user chooses.
+ * `null` when the user cancels.
+ */
+async attendanceReport(webinarId: string, scope: Scope, timeZone: string, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_report", { webinarId, scope, timeZone, suggestedName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Save the overview shown last as a report. `null` when the user cancels.
+ */
+async attendanceReportRange(suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_report_range", { suggestedName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Match a session against the LMS participant list: with `choose`, the open dialog asks for the
  * CSV here (read in Rust, capped, UTF-8 or UTF-16 as Excel saves it); without, the list opened
  * last is used again. `null` when the user cancels or no list was opened yet.
@@ -698,6 +744,55 @@ html?: boolean; invitees?: string[]; recurrence?: RecurrenceInput | null;
  * The user confirmed a start in the past.
  */
 allowPast?: boolean }
+/**
+ * A period at a glance.
+ */
+export type Overview = { from: string; to: string; timeZone: string; hosts: string[]; webinars: number; sessions: number; 
+/**
+ * Different people over the period (by e-mail, else attendee key).
+ */
+people: number; attendances: number; completed: number; 
+/**
+ * Completed attendances / attendances (0 without any).
+ */
+completionRate: number; 
+/**
+ * Mean share of the scheduled time over attendances.
+ */
+averageShare: number; 
+/**
+ * Participant-list entries who never joined, summed over sessions — `None` when no list was
+ * given.
+ */
+noShows: number | null; weeks: Week[]; rows: OverviewRow[]; 
+/**
+ * What the overview could not include (unread hosts, unavailable reports).
+ */
+notes: string[] }
+/**
+ * The period overview's question: which days, hosts (none: the connection's), zone, threshold.
+ */
+export type OverviewQuery = { 
+/**
+ * RFC 3339 instants, `[from, to)`.
+ */
+from: string; to: string; hosts: string[] | null; 
+/**
+ * IANA zone of the weeks (Monday to Sunday) and of the report's times.
+ */
+timeZone: string; 
+/**
+ * Completion threshold, 0–1.
+ */
+threshold: number }
+/**
+ * One webinar in a period.
+ */
+export type OverviewRow = { subject: string; host: string; 
+/**
+ * The first session in the period, RFC 3339 UTC.
+ */
+first: string; sessions: number; attendances: number; completed: number; averageShare: number }
 export type ParticipantKind = 
 /**
  * A user of the tenant.
@@ -721,6 +816,14 @@ export type ParticipantKind =
  * has no e-mail to go by.
  */
 "unknown"
+/**
+ * Everything the window shows for one webinar: a picture per session and the series.
+ */
+export type Pictures = { sessions: SessionPicture[]; 
+/**
+ * With two or more sessions.
+ */
+series: SeriesPicture | null }
 export type Preferences = { 
 /**
  * `light` or `dark`; absent: follow the OS.
@@ -834,6 +937,51 @@ noShows: RosterEntry[];
  */
 unmatched: Unmatched[] }
 /**
+ * What a webinar report covers.
+ */
+export type Scope = 
+/**
+ * One session (by index in the webinar's sessions).
+ */
+{ kind: "session"; index: number } | 
+/**
+ * Every session, with the attendees × sessions matrix.
+ */
+{ kind: "series" }
+/**
+ * One person across a series' sessions.
+ */
+export type SeriesPerson = { key: string; name: string; email: string | null; 
+/**
+ * Seconds per session; `None` where they did not come.
+ */
+seconds: (number | null)[]; 
+/**
+ * Share of each session's scheduled time; `None` where they did not come.
+ */
+shares: (number | null)[]; totalSeconds: number; 
+/**
+ * Sessions attended, and of those completed.
+ */
+attended: number; completed: number }
+/**
+ * A series' pictures.
+ */
+export type SeriesPicture = { points: SeriesPoint[]; 
+/**
+ * Least-squares line through attendees per session: its value at the first and the last
+ * session (`None` with fewer than two sessions).
+ */
+trend: [number, number] | null; 
+/**
+ * Everyone who came to any session: most sessions first, then most time.
+ */
+people: SeriesPerson[] }
+/**
+ * One session of a series, as its bar.
+ */
+export type SeriesPoint = { start: string; completed: number; partial: number }
+/**
  * One session: one attendance report.
  */
 export type Session = { reportId: string; 
@@ -841,6 +989,36 @@ export type Session = { reportId: string;
  * When the meeting actually ran (from the report), RFC 3339 UTC.
  */
 start: string; end: string; scheduledSeconds: number; participantCount: number; attendees: Attendee[]; counts: Counts }
+/**
+ * A session's pictures.
+ */
+export type SessionPicture = { 
+/**
+ * The first minute of the axis, RFC 3339 UTC.
+ */
+axisStart: string; 
+/**
+ * Attendees present at some moment of each minute from `axis_start` (someone who left and
+ * came back within a minute counts once).
+ */
+present: number[]; 
+/**
+ * Minute index (from `axis_start`) of the scheduled start and end, when known.
+ */
+scheduledStart: number | null; scheduledEnd: number | null; 
+/**
+ * The first minute when the most attendees were present.
+ */
+peakMinute: number; peak: number; 
+/**
+ * Attendees per whole percent of the scheduled time attended: `shares[p]` counts those with
+ * `p % ≤ share < (p+1) %`, the last bin everyone at 100 % or more.
+ */
+shares: number[]; 
+/**
+ * The axis was cut at [`MAX_MINUTES`].
+ */
+clipped: boolean }
 export type Status = "passed" | "failed" | "warning" | 
 /**
  * Not checked yet, or waiting for an earlier step.
@@ -982,6 +1160,22 @@ export type WebinarEdit = { host: string; id: string; subject: string | null; st
  */
 export type WebinarRange = { webinars: Webinar[]; problems: HostProblem[] }
 export type WebinarState = "upcoming" | "live" | "ended"
+/**
+ * One week of a period (Monday to Sunday in the chosen zone).
+ */
+export type Week = { 
+/**
+ * The Monday, `YYYY-MM-DD`.
+ */
+monday: string; sessions: number; 
+/**
+ * Attendances (one person at one session), completed and partial.
+ */
+completed: number; partial: number; 
+/**
+ * Different people that week.
+ */
+people: number }
 
 /** tauri-specta globals **/
 

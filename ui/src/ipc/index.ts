@@ -12,6 +12,10 @@ import {
   type FieldError,
   type Level,
   type NewWebinar,
+  type Overview,
+  type OverviewQuery,
+  type Pictures,
+  type Scope,
   type Preferences,
   type Profile,
   type ProfilesView,
@@ -28,6 +32,16 @@ import {
 
 export type {
   AppStatus,
+  Overview,
+  OverviewQuery,
+  OverviewRow,
+  Pictures,
+  Scope,
+  SeriesPerson,
+  SeriesPicture,
+  SeriesPoint,
+  SessionPicture,
+  Week,
   Exported,
   Format,
   Preferences,
@@ -108,6 +122,10 @@ export interface Backend {
   attendanceExport(webinarId: string, session: number | null, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
   attendanceExportRange(from: string, to: string, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
   /** Match against the LMS participant list: `choose` opens the file dialog in the backend, else the list opened last is used; null when cancelled or none. */
+  attendancePictures(webinarId: string): Promise<Pictures>;
+  attendanceOverview(query: OverviewQuery): Promise<Overview>;
+  attendanceReport(webinarId: string, scope: Scope, timeZone: string, suggestedName: string): Promise<Exported | null>;
+  attendanceReportRange(suggestedName: string): Promise<Exported | null>;
   rosterMatch(webinarId: string, session: number, choose: boolean): Promise<RosterMatch | null>;
   rosterRemember(attendeeKey: string, email: string): Promise<void>;
   syncStart(from: string, to: string): Promise<SyncState>;
@@ -177,6 +195,10 @@ export const tauriBackend: Backend = {
   attendanceImport: async (host, zone) => unwrap(await commands.attendanceImport(host, zone)),
   attendanceExport: async (id, session, format, level, options, name) => unwrap(await commands.attendanceExport(id, session, format, level, options, name)),
   attendanceExportRange: async (from, to, format, level, options, name) => unwrap(await commands.attendanceExportRange(from, to, format, level, options, name)),
+  attendancePictures: async (id) => unwrap(await commands.attendancePictures(id)),
+  attendanceOverview: async (query) => unwrap(await commands.attendanceOverview(query)),
+  attendanceReport: async (id, scope, zone, name) => unwrap(await commands.attendanceReport(id, scope, zone, name)),
+  attendanceReportRange: async (name) => unwrap(await commands.attendanceReportRange(name)),
   rosterMatch: async (id, session, choose) => unwrap(await commands.rosterMatch(id, session, choose)),
   rosterRemember: async (key, email) => {
     unwrap(await commands.rosterRemember(key, email));

@@ -9,6 +9,8 @@ use jiff::Timestamp;
 use super::{Archive, Saved};
 use crate::attendance::export;
 use crate::attendance::import::Imported;
+use crate::attendance::pictures::{self, Overview, Pictures};
+use crate::attendance::report::{self, Scope};
 use crate::attendance::{self, Availability, RosterMatch, WebinarAttendance};
 use crate::error::{CoreError, ErrorCode};
 use crate::support::cache::Cache;
@@ -27,11 +29,37 @@ pub fn instant(t: &str) -> Result<Timestamp, CoreError> {
     })
 }
 
+/// The period overview's question: which days, hosts (none: the connection's), zone, threshold.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct OverviewQuery {
+    /// RFC 3339 instants, `[from, to)`.
+    pub from: String,
+    pub to: String,
+    pub hosts: Option<Vec<String>>,
+    /// IANA zone of the weeks (Monday to Sunday) and of the report's times.
+    pub time_zone: String,
+    /// Completion threshold, 0–1.
+    pub threshold: f64,
+}
+
+/// "Generated on …" of a report: now, in the report's zone.
+fn generated_now(time_zone: &str) -> String {
+    let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    jiff::Zoned::now()
+        .with_time_zone(zone)
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// The desktop's reads for the active connection (see the module doc).
 #[derive(Default)]
 pub struct Reads {
     /// Attendance fetched this run, by webinar id.
     attendance: Cache<WebinarAttendance>,
+    /// The period overviews shown this run (so "Save report…" writes what is on screen).
+    overviews: Cache<Overview>,
 }
 
 impl Reads {
@@ -139,6 +167,101 @@ impl Reads {
             .collect();
         notes.extend(got.notes);
         Ok((rows as u32, notes))
+    }
+    /// The charts' data for a fetched webinar: a picture per session and the series.
+    pub fn pictures(&self, conns: &Connections, webinar_id: &str) -> Result<Pictures, CoreError> {
+        Ok(pictures::pictures(&self.fetched(conns, webinar_id, None)?))
+    }
+    /// A fetched webinar's report (one session or the series) as HTML, written whole to `path`.
+    pub fn report(
+        &self,
+        conns: &Connections,
+        webinar_id: &str,
+        scope: Scope,
+        time_zone: &str,
+        path: &std::path::Path,
+    ) -> Result<(), CoreError> {
+        let wa = self.fetched(conns, webinar_id, None)?;
+        let html = report::webinar_report(&wa, scope, time_zone, &generated_now(time_zone))?;
+        report::write_html(path, &html)
+    }
+    /// The overview of the hosts' (default: the connection's) sessions in `[from, to)`, weeks in
+    /// `time_zone`; no-shows are counted against `roster_file` (an LMS list) when one is given.
+    pub async fn overview(
+        &self,
+        conns: &Connections,
+        q: &OverviewQuery,
+        roster_file: Option<&[u8]>,
+    ) -> Result<Overview, CoreError> {
+        let OverviewQuery {
+            from,
+            to,
+            hosts,
+            time_zone,
+            threshold,
+        } = q;
+        let zone = jiff::tz::TimeZone::get(time_zone).map_err(|_| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("Unknown time zone \"{time_zone}\"."),
+                None,
+            )
+        })?;
+        let roster = match roster_file {
+            Some(b) => Some(attendance::parse_roster(&attendance::import::decode(b)?)?),
+            None => None,
+        };
+        let conn = conns.connection()?;
+        let hosts = Self::hosts_or_default(&conn, hosts.clone());
+        let (start, end) = (instant(from)?, instant(to)?);
+        let got = attendance::for_range(&conn, &hosts, start, end, *threshold).await?;
+        let manual = Archive::active(conns)
+            .and_then(|a| a.roster_matches())
+            .unwrap_or_default();
+        let mut o = pictures::overview(
+            &got.webinars,
+            start,
+            end,
+            &zone,
+            time_zone,
+            roster.as_deref().map(|r| (r, &manual)),
+        );
+        if o.hosts.is_empty() {
+            o.hosts = hosts;
+        }
+        o.notes = got
+            .unread
+            .iter()
+            .map(|p| {
+                format!(
+                    "Not included — {} could not be read: {}",
+                    p.host, p.error.message
+                )
+            })
+            .chain(got.notes)
+            .collect();
+        self.overviews
+            .insert(conns.generation(), "latest".into(), o.clone());
+        Ok(o)
+    }
+    /// The overview shown last, as an HTML report written whole to `path`.
+    pub fn overview_report(
+        &self,
+        conns: &Connections,
+        path: &std::path::Path,
+    ) -> Result<(), CoreError> {
+        let o = self
+            .overviews
+            .get(conns.generation(), "latest")
+            .ok_or_else(|| {
+                CoreError::new(
+                    ErrorCode::NotFound,
+                    "Show the period's overview first.",
+                    None,
+                )
+            })?;
+        let html = report::period_report(&o, &generated_now(&o.time_zone))?;
+        report::write_html(path, &html)
     }
     /// Match a session's attendees against the LMS participant list (CSV text), with the matches
     /// remembered in the archive.

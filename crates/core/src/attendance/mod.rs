@@ -8,6 +8,8 @@
 
 pub mod export;
 pub mod import;
+pub mod pictures;
+pub mod report;
 pub mod roster;
 pub mod xlsx;
 

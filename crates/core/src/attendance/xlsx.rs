@@ -10,7 +10,6 @@
 //!
 //! It does not choose the data (that is [`super::for_range`] or the archive) or the file name.
 
-use std::collections::HashMap;
 use std::path::Path;
 
 use rust_xlsxwriter::{
@@ -21,7 +20,7 @@ use rust_xlsxwriter::{
 use super::export::{
     kind_str, status_str, Cells, CsvOptions, ATTENDEE_HEADER, INTERVAL_HEADER, SUMMARY_HEADER,
 };
-use super::{Session, WebinarAttendance};
+use super::WebinarAttendance;
 use crate::error::{CoreError, ErrorCode};
 
 /// Excel's last row (1,048,576 rows including the header).
@@ -426,32 +425,18 @@ impl XlsxExport {
             ws.write_string_with_format(head, 2 + i as u16, &label, &f.header)
                 .map_err(xlsx_err)?;
         }
-        // Everyone who came to any session, in the order first seen.
-        let mut order: Vec<(&str, &str, &str)> = Vec::new();
-        let mut seen: HashMap<&str, ()> = HashMap::new();
-        for s in &wa.sessions {
-            for a in &s.attendees {
-                if seen.insert(a.key.as_str(), ()).is_none() {
-                    order.push((
-                        a.key.as_str(),
-                        a.name.as_str(),
-                        a.email.as_deref().unwrap_or(""),
-                    ));
-                }
-            }
-        }
-        let shares: Vec<HashMap<&str, f64>> = wa.sessions.iter().map(session_shares).collect();
+        // Everyone who came to any session (one person across keys by e-mail), most sessions first.
         *row = head;
-        for (key, name, email) in order {
+        for p in super::pictures::series_people(&wa.sessions) {
             let r = next_row(row, "Series")?;
-            ws.write_string(r, 0, cut(name, MAX_TEXT))
+            ws.write_string(r, 0, cut(&p.name, MAX_TEXT))
                 .map_err(xlsx_err)?;
-            if !email.is_empty() {
+            if let Some(email) = p.email.as_deref().filter(|e| !e.is_empty()) {
                 ws.write_string(r, 1, cut(email, MAX_TEXT))
                     .map_err(xlsx_err)?;
             }
-            for (i, by_key) in shares.iter().take(sessions).enumerate() {
-                if let Some(share) = by_key.get(key) {
+            for (i, share) in p.shares.iter().take(sessions).enumerate() {
+                if let Some(share) = share {
                     let share = if share.is_finite() { *share } else { 0.0 };
                     ws.write_number_with_format(r, 2 + i as u16, share, &f.percent)
                         .map_err(xlsx_err)?;
@@ -507,11 +492,4 @@ fn chart(rows: u32) -> Chart {
     chart.title().set_name("Attendance per session");
     chart.y_axis().set_name("Attendees");
     chart
-}
-
-fn session_shares(s: &Session) -> HashMap<&str, f64> {
-    s.attendees
-        .iter()
-        .map(|a| (a.key.as_str(), a.share))
-        .collect()
 }

@@ -3,6 +3,7 @@
 
 use super::{now_string, Checklist, Status};
 use crate::error::CoreError;
+use crate::support::html::escape as html_escape;
 use crate::tenant::profile::AuthMode;
 
 /// The report for the admin's records: Markdown. Never contains a secret (none is ever in a Step).
@@ -221,14 +222,6 @@ pub fn status_word(s: Status) -> &'static str {
         Status::Waiting => "waiting",
         Status::CannotCheck => "cannot check",
     }
-}
-
-fn html_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
 }
 
 #[cfg(test)]

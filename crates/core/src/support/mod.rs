@@ -6,6 +6,7 @@ pub mod atomic;
 pub mod cache;
 pub mod diagnostics;
 pub mod files;
+pub mod html;
 pub mod logging;
 pub mod preferences;
 pub mod private;
