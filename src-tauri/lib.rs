@@ -74,7 +74,19 @@ async fn start_demo(state: &state::AppState) -> Result<(), rollcall_core::CoreEr
             .activate(rollcall_core::hub::DEMO_ID)?;
         return Ok(());
     }
-    let running = rollcall_emulator::start("127.0.0.1:0", rollcall_emulator::Config::default())
+    #[allow(unused_mut)]
+    let mut config = rollcall_emulator::Config::default();
+    // Test seam (benchmarks): the demo tenant with named scenarios, e.g. a 20,000-attendee session.
+    #[cfg(feature = "test-seams")]
+    if let Ok(names) = std::env::var("ROLLCALL_TEST_DEMO_SCENARIOS") {
+        config.scenarios = names
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect();
+    }
+    let running = rollcall_emulator::start("127.0.0.1:0", config)
         .await
         .map_err(|e| {
             rollcall_core::CoreError::internal(format!("the demo tenant did not start: {e}"))

@@ -667,6 +667,35 @@ fn an_export_or_sync_missing_a_host_says_so_in_its_exit_code() {
     );
     let csv = std::fs::read_to_string(&some).unwrap();
     assert!(csv.lines().count() > 1, "Adele's attendance is in the file");
+    // The report likewise: written with Adele's webinars, Megan named in it and in the exit code.
+    let report = dir.join("some.html");
+    let mut args: Vec<String> = vec!["report".into()];
+    for h in [megan, adele] {
+        args.extend(["--host".into(), h.to_string()]);
+    }
+    args.extend(
+        [
+            "--from",
+            &day(-60),
+            "--to",
+            &day(0),
+            "--out",
+            report.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let r = emu.run(&args);
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(77), "{stderr}");
+    assert!(
+        stderr.contains("Partial report") && stderr.contains(megan),
+        "{stderr}"
+    );
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains(&format!("Not included — {megan} could not be read")),
+        "the report says what it lacks"
+    );
     // The same for sync: Adele archived, Megan listed, exit 77.
     let archive = dir.join("archive.sqlite");
     let r = emu.run(&[
@@ -841,5 +870,72 @@ fn export_writes_a_workbook_for_an_xlsx_name_or_format() {
     let named = dir.join("attendance.data");
     export(&named, &["--format", "xlsx"]);
     assert_eq!(&std::fs::read(&named).unwrap()[..2], b"PK");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `rollcall report`: the period as one self-contained HTML file with the overview's figures and a
+/// chart per week; no-shows against `--roster`; a bad list is refused before anything is written;
+/// a host that could not be read is named in the report and in the exit code.
+#[test]
+fn report_writes_the_period_as_one_inert_html_file() {
+    let dir = std::env::temp_dir().join(format!("rollcall-report-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (from, to) = (day(-60), day(0));
+    let out = dir.join("period.html");
+    let roster = dir.join("roster.csv");
+    std::fs::write(
+        &roster,
+        "Name,E-mail\nMaria Ortiz,maria.ortiz@northwind.example\nNever Came,never.came@northwind.example\n",
+    )
+    .unwrap();
+    let args = |out: &std::path::Path, roster: &std::path::Path| -> Vec<String> {
+        [
+            "report",
+            "--demo",
+            "--host",
+            "maria.ortiz@northwind.example",
+            "--from",
+            &from,
+            "--to",
+            &to,
+            "--time-zone",
+            "Europe/Vienna",
+            "--out",
+            out.to_str().unwrap(),
+            "--roster",
+            roster.to_str().unwrap(),
+        ]
+        .map(String::from)
+        .to_vec()
+    };
+    let a = args(&out, &roster);
+    let r = rollcall(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let stderr = String::from_utf8_lossy(&r.stderr);
+    assert_eq!(r.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("session(s) written to"), "{stderr}");
+    let html = std::fs::read_to_string(&out).unwrap();
+    assert!(html.starts_with("<!doctype html>"));
+    assert!(html.contains("times in Europe/Vienna"));
+    assert!(html.contains("<h2>Per week</h2><figure><svg"));
+    assert!(!html.contains("<script") && !html.contains("http://") && !html.contains("https://"));
+    // Never Came is a no-show at every session of the period: the figure is a number, not "—".
+    let no_shows = html.split("<dt>No-shows</dt><dd>").nth(1).unwrap();
+    let n: u32 = no_shows.split('<').next().unwrap().parse().unwrap();
+    assert!(n >= 1, "{n}");
+
+    // A list without an e-mail column: refused with the reason, no file.
+    let bad = dir.join("bad.csv");
+    std::fs::write(&bad, "Name\nAnn\n").unwrap();
+    let nothing = dir.join("nothing.html");
+    let a = args(&nothing, &bad);
+    let r = rollcall(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(
+        r.status.code(),
+        Some(64),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(String::from_utf8_lossy(&r.stderr).contains("no e-mail column"));
+    assert!(!nothing.exists());
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -61,6 +61,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "refresh tokens of about 4 KB",
     ),
     (
+        "town-hall",
+        "yesterday the first host held an all-staff town hall of 20,000 attendees and a curators' briefing of 600 (the charts' benchmark)",
+    ),
+    (
         "refresh-inactive",
         "refresh tokens are rejected as inactive for 90 days (AADSTS700082)",
     ),
@@ -157,6 +161,7 @@ pub fn apply_scenario(
         }
         "user-consent-disabled" => world.user_consent = false,
         "large-tokens" => world.large_tokens = true,
+        "town-hall" => crate::seed::town_hall(world, 20_000, now),
         "redirect-under-spa" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.redirects
@@ -179,4 +184,37 @@ pub fn apply_scenario(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_town_hall_has_a_crowd_and_a_briefing_of_600() {
+        let now = jiff::Timestamp::now();
+        let (mut world, _) = crate::seed::demo(1, now);
+        super::apply_scenario(&mut world, "town-hall", now).unwrap();
+        let sizes: Vec<(String, usize)> = world
+            .meetings
+            .iter()
+            .filter(|m| {
+                matches!(
+                    m.subject.as_deref(),
+                    Some("All-staff town hall" | "Curators' briefing")
+                )
+            })
+            .map(|m| {
+                (
+                    m.subject.clone().unwrap_or_default(),
+                    m.reports.iter().map(|r| r.records.len()).sum(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            sizes,
+            [
+                ("All-staff town hall".to_string(), 20_000),
+                ("Curators' briefing".to_string(), 600)
+            ]
+        );
+    }
 }

@@ -638,6 +638,74 @@ fn add_teams_event(
     key
 }
 
+/// Two ended webinars of the first host yesterday, each with one report: an all-staff town hall
+/// (09:00–11:00 UTC) of `size` attendees — the size the charts must stay interactive at — and a
+/// curators' briefing (13:00–14:00) of 600, the size they must draw in under 200 ms.
+pub fn town_hall(world: &mut World, size: usize, now: Timestamp) {
+    let mut rng = Rng::new(0x70A1_4A11);
+    let Some(host) = world.users.iter().find(|u| u.is_host).cloned() else {
+        return;
+    };
+    let yesterday = now
+        .to_zoned(jiff::tz::TimeZone::UTC)
+        .date()
+        .checked_sub(1.days())
+        .unwrap_or_else(|_| now.to_zoned(jiff::tz::TimeZone::UTC).date());
+    let directory: Vec<User> = world
+        .users
+        .iter()
+        .filter(|u| !u.is_host && !u.is_admin)
+        .cloned()
+        .collect();
+    let home = world.tenant.id.clone();
+    for (subject, hour, minutes, attendees) in [
+        ("All-staff town hall", 9, 120, size),
+        ("Curators' briefing", 13, 60, 600),
+    ] {
+        let start = utc_at(yesterday, hour, 0, now - SignedDuration::from_hours(26));
+        let end = start + SignedDuration::from_mins(minutes);
+        let key = add_teams_event(world, &mut rng, &host, subject, start, end, None, now);
+        let meeting_id = world.events.get(&key).and_then(|e| e.meeting_id.clone());
+        if let Some(m) = world.meeting_mut(meeting_id.as_deref()) {
+            let mut r = report(&mut rng, &home, &directory, &host, start, end, 40);
+            crowd(&mut rng, &home, &mut r, attendees);
+            m.reports = vec![r];
+        }
+    }
+}
+
+/// Fill a report up to `size` records with distinct members of the tenant (the directory alone is
+/// too small for a crowd), each joining one to three times.
+fn crowd(rng: &mut Rng, home: &str, r: &mut Report, size: usize) {
+    let (start, end) = (r.start.as_second(), r.end.as_second());
+    let span = (end - start).max(60);
+    let first = r.start;
+    let at = |s: i64| Timestamp::from_second(s).unwrap_or(first);
+    for n in r.records.len()..size {
+        let mut intervals = Vec::new();
+        let mut cursor = start + rng.range(-300, span / 3);
+        for _ in 0..rng.range(1, 3) {
+            let leave = (cursor + rng.range(60, span)).min(end + 300);
+            intervals.push(Interval {
+                join: Some(at(cursor)),
+                leave: Some(at(leave)),
+            });
+            cursor = leave + rng.range(30, 600);
+            if cursor >= end {
+                break;
+            }
+        }
+        r.records.push(Record {
+            id: rng.guid(),
+            email: Some(format!("member{n}@northwind.example")),
+            display_name: format!("Member {n}"),
+            tenant_id: Some(home.to_string()),
+            role: "Attendee",
+            intervals,
+        });
+    }
+}
+
 /// A new online meeting; one in four uses the new short join URL.
 pub fn new_meeting(
     world: &World,
