@@ -213,4 +213,22 @@ test("the charts: present over time, lanes linked to the table, the threshold dr
   await waitFor(async () => (await s.exec(`return document.querySelectorAll('[data-testid="heat-row"]').length`)) > 2, "the heat map, dark");
   await s.shot("attendance-charts-series-dark.png");
   await s.exec(`delete document.documentElement.dataset.theme`);
+
+  // At 150 % zoom the charts shrink with the page: nothing scrolls sideways, the labels stay text.
+  await s.press("4", "\uE009");
+  await s.clickWhenReady('[data-testid="zoom-select"] option[value="1.5"]', "150 %");
+  await waitFor(async () => (await s.exec("return window.innerWidth")) < 1000, "the zoom to apply");
+  await s.press("3", "\uE009");
+  // The page lists the period afresh: click once the list has settled.
+  await waitFor(async () => !(await s.text("main")).includes("Loading") && (await s.exec(`return document.querySelectorAll('[data-testid="attendance-webinar"]').length`)) > 3, "the list at 150 %");
+  // From the keyboard (WebKitWebDriver's clicks miss under webview zoom): focus the item, press Enter.
+  await s.exec(`document.querySelector('[data-testid="attendance-webinar"][data-subject="Weekly methods seminar"]').focus()`);
+  await s.press("\uE007");
+  await waitFor(() => s.find('[data-testid="session-charts"]'), "the charts at 150 %");
+  await s.exec(`document.querySelector('[data-testid="session-charts"]').scrollIntoView()`);
+  const sideways = await s.exec(`const m = document.querySelector("main"); return Math.max(document.documentElement.scrollWidth - document.documentElement.clientWidth, m.scrollWidth - m.clientWidth);`);
+  assert.ok(sideways <= 1, `the attendance page at 150 % scrolls sideways by ${sideways} px`);
+  await s.shot("attendance-charts-150.png");
+  await s.press("4", "\uE009");
+  await s.clickWhenReady('[data-testid="zoom-select"] option[value="1"]', "100 %");
 });
