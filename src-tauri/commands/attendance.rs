@@ -81,6 +81,17 @@ pub struct Exported {
     pub notes: Vec<String>,
 }
 
+impl Exported {
+    /// A report written to `path` (it has no rows to count).
+    fn report(path: &std::path::Path) -> Self {
+        Exported {
+            path: path.display().to_string(),
+            rows: 0,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// Write one session (or, without `session`, all of them) as CSV or a workbook: the save dialog opens here
 /// (named `suggested_name`), so the window never names a path. `null` when the user cancels.
 #[tauri::command]
@@ -218,11 +229,7 @@ pub async fn attendance_report(
         &time_zone,
         &path,
     )?;
-    Ok(Some(Exported {
-        path: path.display().to_string(),
-        rows: 0,
-        notes: Vec::new(),
-    }))
+    Ok(Some(Exported::report(&path)))
 }
 
 /// Save the overview shown last as a report. `null` when the user cancels.
@@ -242,11 +249,7 @@ pub async fn attendance_report_range(
         .hub
         .reads
         .overview_report(&state.hub.connections, &path)?;
-    Ok(Some(Exported {
-        path: path.display().to_string(),
-        rows: 0,
-        notes: Vec::new(),
-    }))
+    Ok(Some(Exported::report(&path)))
 }
 
 /// Match a session against the LMS participant list: with `choose`, the open dialog asks for the

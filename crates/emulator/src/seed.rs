@@ -296,12 +296,7 @@ const HOSTILE_NAMES: &[&str] = &[
 
 fn seed_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
     let hosts: Vec<User> = world.users.iter().filter(|u| u.is_host).cloned().collect();
-    let directory: Vec<User> = world
-        .users
-        .iter()
-        .filter(|u| !u.is_host && !u.is_admin)
-        .cloned()
-        .collect();
+    let directory: Vec<User> = directory_of(world);
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     let home = world.tenant.id.clone();
 
@@ -576,12 +571,7 @@ fn add_teams_event(
         ),
         None => (None, None, None),
     };
-    let directory: Vec<User> = world
-        .users
-        .iter()
-        .filter(|u| !u.is_host && !u.is_admin)
-        .cloned()
-        .collect();
+    let directory: Vec<User> = directory_of(world);
     let home = world.tenant.id.clone();
     let attendees = (0..rng.range(1, 4))
         .map(|_| {
@@ -651,12 +641,7 @@ pub fn town_hall(world: &mut World, size: usize, now: Timestamp) {
         .date()
         .checked_sub(1.days())
         .unwrap_or_else(|_| now.to_zoned(jiff::tz::TimeZone::UTC).date());
-    let directory: Vec<User> = world
-        .users
-        .iter()
-        .filter(|u| !u.is_host && !u.is_admin)
-        .cloned()
-        .collect();
+    let directory: Vec<User> = directory_of(world);
     let home = world.tenant.id.clone();
     for (subject, hour, minutes, attendees) in [
         ("All-staff town hall", 9, 120, size),
@@ -704,6 +689,16 @@ fn crowd(rng: &mut Rng, home: &str, r: &mut Report, size: usize) {
             intervals,
         });
     }
+}
+
+/// The tenant's people who are neither hosts nor admins: who attends.
+fn directory_of(world: &World) -> Vec<User> {
+    world
+        .users
+        .iter()
+        .filter(|u| !u.is_host && !u.is_admin)
+        .cloned()
+        .collect()
 }
 
 /// A new online meeting; one in four uses the new short join URL.
@@ -936,12 +931,7 @@ pub fn bulk_webinars(world: &mut World, spec: &Bulk, now: Timestamp) -> usize {
     if hosts.is_empty() {
         return 0;
     }
-    let directory: Vec<User> = world
-        .users
-        .iter()
-        .filter(|u| !u.is_host && !u.is_admin)
-        .cloned()
-        .collect();
+    let directory: Vec<User> = directory_of(world);
     let home = world.tenant.id.clone();
     let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
     for i in 0..spec.count {
