@@ -43,6 +43,8 @@ pub struct AppStatus {
     pub problem: Option<CoreError>,
     /// The host accounts of the active connection.
     pub hosts: Vec<String>,
+    /// The connection reads Teams webinars (virtual events) too.
+    pub teams_webinars: bool,
 }
 
 impl AppState {
@@ -86,6 +88,7 @@ impl AppState {
                 log_dir: self.log_dir.display().to_string(),
                 problem: None,
                 hosts: c.hosts.clone(),
+                teams_webinars: c.teams_webinars,
             },
             Err(e) => AppStatus {
                 connected: false,
@@ -99,6 +102,7 @@ impl AppState {
                 log_dir: self.log_dir.display().to_string(),
                 problem: Some(e),
                 hosts: Vec::new(),
+                teams_webinars: false,
             },
         }
     }

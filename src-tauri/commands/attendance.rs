@@ -7,6 +7,7 @@ use rollcall_core::attendance::pictures::{Overview, Pictures};
 use rollcall_core::attendance::report::Scope;
 use rollcall_core::attendance::{RosterMatch, WebinarAttendance};
 use rollcall_core::hub::SyncState;
+use rollcall_core::virtual_events::Ledger;
 use rollcall_core::webinars::Webinar;
 use tauri::State;
 
@@ -250,6 +251,49 @@ pub async fn attendance_report_range(
         .reads
         .overview_report(&state.hub.connections, &path)?;
     Ok(Some(Exported::report(&path)))
+}
+
+/// A Teams webinar's registration ledger: per session, who registered against who came.
+#[tauri::command]
+#[specta::specta]
+pub async fn ledger_get(
+    state: State<'_, AppState>,
+    webinar: Webinar,
+    threshold: f64,
+) -> Result<Ledger, IpcError> {
+    Ok(state
+        .hub
+        .reads
+        .ledger(&state.hub.connections, &webinar, threshold)
+        .await?)
+}
+
+/// Save a ledger read on the page as CSV or a workbook where the user chooses. `null` on cancel.
+#[tauri::command]
+#[specta::specta]
+pub async fn ledger_export(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    webinar_id: String,
+    format: Format,
+    time_zone: String,
+    suggested_name: String,
+) -> Result<Option<Exported>, IpcError> {
+    let Some(path) =
+        files::choose_save(&app, &state.data_dir, &suggested_name, files::of(format)).await?
+    else {
+        return Ok(None);
+    };
+    let rows =
+        state
+            .hub
+            .reads
+            .export_ledger(&state.hub.connections, &webinar_id, &time_zone, &path)?;
+    Ok(Some(Exported {
+        path: path.display().to_string(),
+        rows,
+        notes: Vec::new(),
+    }))
 }
 
 /// Match a session against the LMS participant list: with `choose`, the open dialog asks for the

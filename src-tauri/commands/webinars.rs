@@ -112,3 +112,42 @@ pub async fn webinar_join(url: String) -> Result<(), IpcError> {
         })?;
     Ok(())
 }
+
+/// Create a draft Teams webinar for the signed-in organizer at a wall-clock start in a zone (user
+/// sign-in mode only: Graph has no application permission for it); its id.
+#[tauri::command]
+#[specta::specta]
+pub async fn event_create(
+    state: State<'_, AppState>,
+    subject: String,
+    start: String,
+    time_zone: String,
+    duration_minutes: u32,
+) -> Result<String, IpcError> {
+    Ok(state
+        .hub
+        .reads
+        .event_create(
+            &state.hub.connections,
+            &subject,
+            &start,
+            &time_zone,
+            duration_minutes,
+        )
+        .await?)
+}
+
+/// Publish (`publish: true`) or cancel a Teams webinar (user sign-in mode only).
+#[tauri::command]
+#[specta::specta]
+pub async fn event_transition(
+    state: State<'_, AppState>,
+    id: String,
+    publish: bool,
+) -> Result<(), IpcError> {
+    Ok(state
+        .hub
+        .reads
+        .event_transition(&state.hub.connections, &id, publish)
+        .await?)
+}

@@ -80,7 +80,7 @@ test("Ctrl+1…4 reach every page and focus its heading; each page passes axe-co
   await s.waitText('[data-testid="attendee-count"]', /^\d+ attendees$/, "the session view");
   await s.assertAccessible("Attendance (session)");
   await s.clickWhenReady('[data-testid="series-tab"]', "All sessions");
-  await waitFor(() => s.find('[data-testid="series-summary"]'), "the series view");
+  await waitFor(() => s.find(`[data-testid="chart-series"]`), "the series view");
   await s.assertAccessible("Attendance (series)");
 
   await s.press("4", CTRL);

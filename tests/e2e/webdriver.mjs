@@ -129,6 +129,13 @@ export class Session {
     const r = await this.exec("const el = document.querySelector(arguments[0]); el.scrollIntoView({ block: \"center\" }); const b = el.getBoundingClientRect(); return [Math.round(b.left + b.width / 2), Math.round(b.top + b.height / 2)];", css);
     await this.wd("POST", `/session/${this.id}/actions`, { actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerMove", duration: 0, origin: "viewport", x: r[0], y: r[1] }] }] });
   }
+  /** A real mouse click at the element's centre (W3C pointer actions), for SVG shapes that
+   * WebKitWebDriver's element click calls "not interactable". */
+  async clickAt(css) {
+    await this.hover(css);
+    await this.wd("POST", `/session/${this.id}/actions`, { actions: [{ type: "pointer", id: "mouse", parameters: { pointerType: "mouse" }, actions: [{ type: "pointerDown", button: 0 }, { type: "pointerUp", button: 0 }] }] });
+    await this.wd("DELETE", `/session/${this.id}/actions`);
+  }
   /** Press a key with modifiers through W3C actions, e.g. `press("2", "\uE009")` for Ctrl+2. */
   async press(key, ...modifiers) {
     const down = [...modifiers, key].map((value) => ({ type: "keyDown", value }));

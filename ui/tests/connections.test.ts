@@ -15,6 +15,7 @@ const prod: Profile = {
   mode: "application",
   portalDomain: "lms.contoso.example",
   participantInfo: true,
+  teamsWebinars: false,
   hosts: ["a@contoso.example"],
   secretHint: "Q~m",
   secretExpires: "2026-03-12",

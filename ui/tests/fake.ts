@@ -60,7 +60,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     throw new Error("not used in this test");
   };
   return {
-    appStatus: async () => ({ connected: true, demo: true, tenant: "tenant-1", profile: "Demo tenant", mode: "application", firstRun: false, version: "0.1.0", dataDir: "/data", logDir: "/data/logs", problem: null, hosts: ["a@x.example", "d@x.example"] }),
+    appStatus: async () => ({ connected: true, demo: true, tenant: "tenant-1", profile: "Demo tenant", mode: "application", firstRun: false, version: "0.1.0", dataDir: "/data", logDir: "/data/logs", problem: null, hosts: ["a@x.example", "d@x.example"], teamsWebinars: false }),
     tenantSummary: async () => summary,
     demoStart: none,
     diagnostics: async () => "Rollcall diagnostics",
@@ -99,6 +99,10 @@ export function fake(over: Partial<Backend> = {}): Backend {
     attendanceOverview: none,
     attendanceReport: none,
     attendanceReportRange: none,
+    ledgerGet: none,
+    ledgerExport: none,
+    eventCreate: none,
+    eventTransition: none,
     rosterMatch: none,
     rosterRemember: none,
     syncStart: none,

@@ -17,6 +17,7 @@ const firstRun: AppStatus = {
   logDir: "/data/logs",
   problem: { code: "invalidInput", message: "No tenant is connected yet.", hint: null, requestId: null },
   hosts: [],
+  teamsWebinars: false,
 };
 
 describe("First run", () => {

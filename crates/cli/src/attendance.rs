@@ -1,4 +1,4 @@
-//! `rollcall export`, `rollcall report` and `rollcall import`: attendance to a CSV file Excel opens
+//! `rollcall export`, `rollcall report`, `rollcall registrations` and `rollcall import`: attendance to a CSV file Excel opens
 //! cleanly or a workbook, the period as an HTML report to share (both from Graph or the local
 //! archive), and the Teams client's own download into the archive.
 
@@ -166,6 +166,68 @@ pub async fn report(
     report::write_html(out, &report::period_report(&o, &generated)?)?;
     partial(&got, format!("report written to {}", out.display()))?;
     Ok(o)
+}
+
+/// `rollcall registrations`: the Teams webinars' registration ledgers of the range.
+pub async fn registrations(
+    conn: &ConnectionArgs,
+    period: &Period,
+    out: Option<&std::path::Path>,
+    json: bool,
+    threshold: f64,
+) -> Result<(), CoreError> {
+    use rollcall_core::virtual_events::{export, ledgers};
+    check_threshold(threshold)?;
+    let range = period.range()?;
+    let (c, _emulator) = conn.resolve().await?;
+    let (found, problems) = ledgers(&c, &c.hosts.clone(), range.from, range.to, threshold).await?;
+    if let Some(path) = out {
+        let rows = export::write(path, &found, &range.zone_name)?;
+        eprintln!("rollcall: {rows} row(s) written to {}", path.display());
+    }
+    if json {
+        crate::print_json(&found);
+    } else if out.is_none() {
+        use std::io::Write;
+        let mut o = std::io::stdout().lock();
+        for l in &found {
+            for s in &l.sessions {
+                let c = &s.counts;
+                let when = s
+                    .session
+                    .start
+                    .parse::<jiff::Timestamp>()
+                    .map(|t| {
+                        t.to_zoned(range.zone.clone())
+                            .strftime("%Y-%m-%d %H:%M")
+                            .to_string()
+                    })
+                    .unwrap_or_default();
+                let line = if s.reported {
+                    format!(
+                        "{when}  {}  {}: {} registered & came, {} registered & no-show, {} walk-in, {} cancelled ({} came anyway), {} waitlisted, {} pending, {} rejected; {} completed; joined by registration {} / by e-mail {}",
+                        l.webinar.host, l.subject, c.registered_attended, c.registered_no_show, c.walk_in,
+                        c.canceled + c.canceled_attended, c.canceled_attended, c.waitlisted, c.pending, c.rejected,
+                        c.completed, c.by_registration_id, c.by_email
+                    )
+                } else {
+                    format!(
+                        "{when}  {}  {}: no attendance report yet",
+                        l.webinar.host, l.subject
+                    )
+                };
+                if writeln!(o, "{line}").is_err() {
+                    return Ok(());
+                }
+            }
+        }
+    }
+    let report = rollcall_core::attendance::RangeAttendance {
+        webinars: Vec::new(),
+        notes: Vec::new(),
+        unread: problems,
+    };
+    partial(&report, "registrations".into())
 }
 
 /// `rollcall import`: parse the whole download first, then store it in one transaction.

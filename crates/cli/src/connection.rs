@@ -45,6 +45,10 @@ pub struct ConnectionArgs {
     /// Host e-mail (repeatable); replaces the profile's hosts.
     #[arg(long = "host")]
     pub hosts: Vec<String>,
+    /// Read Teams webinars (virtual events) too, as the profile's "Teams webinars" switch does
+    /// (on for --demo). Needs VirtualEvent.Read.All (application) or VirtualEvent.ReadWrite.
+    #[arg(long)]
+    pub teams_webinars: bool,
 }
 
 /// What the flags resolve to before connecting.
@@ -86,6 +90,7 @@ impl ConnectionArgs {
                     mode,
                     portal_domain: String::new(),
                     participant_info: true,
+                    teams_webinars: self.teams_webinars,
                     hosts: Vec::new(),
                     secret_hint: None,
                     secret_expires: None,
@@ -173,6 +178,8 @@ impl ConnectionArgs {
                     }
                     _ => Connection::from_profile(&p, Self::secrets())?,
                 };
+                let mut conn = conn;
+                conn.teams_webinars |= self.teams_webinars;
                 Ok((conn, None))
             }
         }

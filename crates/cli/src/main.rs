@@ -155,6 +155,26 @@ enum Command {
         #[arg(long)]
         from_archive: bool,
     },
+    /// The registration ledger of the hosts' Teams webinars (virtual events) in a date range: per
+    /// session, one row per person — registered and came, registered and stayed away, walk-in,
+    /// cancelled (and whether they came anyway), waitlisted, pending, rejected — with the time
+    /// attended, share, completion and how the record was joined (registration id or e-mail).
+    /// Without --out, prints the counts per session (or everything with --json).
+    Registrations {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        #[command(flatten)]
+        period: args::Period,
+        /// A CSV file, or an Excel workbook when the name ends in .xlsx (replaced only when complete).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Print the ledgers as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Completion threshold, share of the scheduled duration (default: the app's, else 0.8).
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
     /// Import the Teams client's attendance download (Attendance → Download in Teams) into the local
     /// archive, for meetings whose report Graph no longer serves. Nothing is written if the file is
     /// malformed; the error names the line.
@@ -329,6 +349,26 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                     out.display()
                 )
             }),
+        ),
+        Command::Registrations {
+            conn,
+            period,
+            out,
+            json,
+            threshold,
+        } => done(
+            attendance::registrations(
+                &conn,
+                &period,
+                out.as_deref(),
+                json,
+                threshold.unwrap_or_else(|| {
+                    args::preferences()
+                        .threshold
+                        .unwrap_or(rollcall_core::attendance::DEFAULT_THRESHOLD)
+                }),
+            )
+            .await,
         ),
         Command::Import {
             file,

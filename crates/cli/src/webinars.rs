@@ -100,7 +100,18 @@ pub async fn run(action: Action) -> Result<(), CoreError> {
             let r = period.range()?;
             let tz = r.zone;
             let (c, _emulator) = conn.resolve().await?;
-            let range = webinars::list(&c, &c.hosts.clone(), r.from, r.to, !all).await?;
+            let mut range = webinars::list(&c, &c.hosts.clone(), r.from, r.to, !all).await?;
+            // Teams webinars (virtual events) beside them, `format: webinar` (the profile's switch).
+            if c.teams_webinars {
+                rollcall_core::virtual_events::add_to(
+                    &c,
+                    &c.hosts.clone(),
+                    r.from,
+                    r.to,
+                    &mut range,
+                )
+                .await;
+            }
             if json {
                 crate::print_json(&range);
             } else {
@@ -120,11 +131,27 @@ pub async fn run(action: Action) -> Result<(), CoreError> {
                     // A closed pipe (`| head`) ends the listing quietly.
                     let written = writeln!(
                         out,
-                        "{}–{}  {}  {}{}  [{}]{}",
+                        "{}–{}  {}  {}{}{}  [{}]{}",
                         local(&w.start),
                         end.get(11..).unwrap_or_default(),
                         w.host,
                         w.subject,
+                        match &w.event {
+                            Some(e) => format!(
+                                " (Teams webinar, {}, {} registered{})",
+                                match e.status {
+                                    rollcall_core::virtual_events::EventStatus::Draft => "draft",
+                                    rollcall_core::virtual_events::EventStatus::Published =>
+                                        "published",
+                                    rollcall_core::virtual_events::EventStatus::Canceled =>
+                                        "cancelled",
+                                    rollcall_core::virtual_events::EventStatus::Other => "other",
+                                },
+                                e.registrations.registered,
+                                e.capacity.map(|c| format!(" of {c}")).unwrap_or_default()
+                            ),
+                            None => String::new(),
+                        },
                         if w.cancelled { " (cancelled)" } else { "" },
                         match w.state {
                             webinars::WebinarState::Ended => "ended",

@@ -20,6 +20,7 @@ pub mod hub;
 pub mod setup;
 pub mod support;
 pub mod tenant;
+pub mod virtual_events;
 pub mod webinars;
 
 pub use error::{CoreError, ErrorCode};

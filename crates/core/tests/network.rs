@@ -134,6 +134,7 @@ async fn a_proxy_asking_for_credentials_is_named_and_its_password_gets_through()
         mode: AuthMode::Application,
         portal_domain: String::new(),
         participant_info: true,
+        teams_webinars: false,
         hosts: emu.info.hosts.clone(),
         secret_hint: None,
         secret_expires: None,

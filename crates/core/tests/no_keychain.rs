@@ -27,6 +27,7 @@ fn no_secret_service_is_a_clear_error_and_no_fallback() {
         mode: AuthMode::Application,
         portal_domain: String::new(),
         participant_info: true,
+        teams_webinars: false,
         hosts: vec![],
         secret_hint: None,
         secret_expires: None,

@@ -38,6 +38,7 @@ fn profile(emu: &Running, mode: AuthMode) -> Profile {
         mode,
         portal_domain: "lms.northwind.example".into(),
         participant_info: true,
+        teams_webinars: false,
         hosts: emu.info.hosts.clone(),
         secret_hint: None,
         secret_expires: Some(jiff::civil::date(2026, 3, 12)),

@@ -229,6 +229,9 @@ pub struct Record {
     pub tenant_id: Option<String>,
     pub role: &'static str,
     pub intervals: Vec<Interval>,
+    /// A Teams webinar's registration this attendee joined with (`attendanceRecord.registrationId`,
+    /// resources/attendancerecord.md); `None` for a meeting, or a walk-in.
+    pub registration_id: Option<String>,
 }
 
 impl Record {
@@ -314,6 +317,68 @@ pub struct World {
     pub user_consent: bool,
     /// Refresh tokens of about 4 KB (the size that breaks a naive Windows Credential Manager store).
     pub large_tokens: bool,
+    /// Teams webinars (virtual events).
+    pub virtual_webinars: Vec<VirtualWebinar>,
+    /// Per app, when its recent virtual-event GETs were made (Graph's documented limit: 750 per
+    /// 30 seconds per app, concepts/throttling-limits.md "Virtual events service limits").
+    pub virtual_event_gets: HashMap<String, std::collections::VecDeque<Timestamp>>,
+    /// Hosts whose Teams events policy does not allow webinars (`CsTeamsEventsPolicy
+    /// -AllowWebinars Disabled`): Graph answers their webinars with 403.
+    pub webinars_disabled_for: BTreeSet<String>,
+}
+
+/// A Teams webinar (a virtual event, resources/virtualeventwebinar.md): its sessions carry the
+/// attendance reports, its registrations the registration page's records.
+#[derive(Clone, Debug)]
+pub struct VirtualWebinar {
+    /// `{guid}@{tenantId}`, as Graph shows them.
+    pub id: String,
+    pub organizer_id: String,
+    pub co_organizers: Vec<String>,
+    pub display_name: String,
+    pub description: String,
+    /// `draft`, `published` or `canceled` (virtualEventStatus).
+    pub status: &'static str,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    /// Windows zone name of start/end (dateTimeTimeZone).
+    pub time_zone: String,
+    /// `everyone` or `organization` (meetingAudience).
+    pub audience: &'static str,
+    pub capacity: Option<u32>,
+    pub waitlist: bool,
+    pub manual_approval: bool,
+    /// The LMS course key (`externalEventInformation.externalEventId`).
+    pub external_event_id: Option<String>,
+    pub sessions: Vec<VirtualSession>,
+    pub registrations: Vec<Registration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct VirtualSession {
+    pub id: String,
+    pub subject: String,
+    pub start: Timestamp,
+    pub end: Timestamp,
+    pub join_url: String,
+    pub reports: Vec<Report>,
+}
+
+/// One registration record (resources/virtualeventregistration.md).
+#[derive(Clone, Debug)]
+pub struct Registration {
+    pub id: String,
+    pub user_id: Option<String>,
+    pub first_name: String,
+    pub last_name: String,
+    pub email: String,
+    /// `registered`, `canceled`, `waitlisted`, `pendingApproval` or `rejectedByOrganizer`.
+    pub status: &'static str,
+    pub registered: Timestamp,
+    pub canceled: Option<Timestamp>,
+    pub preferred_timezone: String,
+    /// (question, answer) pairs.
+    pub answers: Vec<(String, String)>,
 }
 
 /// The shapes of Teams' "no application access policy" answer.

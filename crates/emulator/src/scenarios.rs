@@ -61,6 +61,14 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "refresh tokens of about 4 KB",
     ),
     (
+        "no-virtual-events-permission",
+        "the app registration lacks VirtualEvent.Read.All (application) and VirtualEvent.ReadWrite (delegated): Teams webinars are refused with 403",
+    ),
+    (
+        "webinars-disabled",
+        "the fifth host's Teams events policy does not allow webinars (CsTeamsEventsPolicy -AllowWebinars Disabled): none of theirs are listed and creating one is refused",
+    ),
+    (
         "town-hall",
         "yesterday the first host held an all-staff town hall of 20,000 attendees and a curators' briefing of 600 (the charts' benchmark)",
     ),
@@ -162,6 +170,17 @@ pub fn apply_scenario(
         "user-consent-disabled" => world.user_consent = false,
         "large-tokens" => world.large_tokens = true,
         "town-hall" => crate::seed::town_hall(world, 20_000, now),
+        "no-virtual-events-permission" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                app.app_roles.remove("VirtualEvent.Read.All");
+                app.delegated.remove("VirtualEvent.ReadWrite");
+            }
+        }
+        "webinars-disabled" => {
+            if let Some(u) = world.users.iter().filter(|u| u.is_host).nth(4) {
+                world.webinars_disabled_for.insert(u.id.clone());
+            }
+        }
         "redirect-under-spa" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.redirects

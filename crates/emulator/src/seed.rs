@@ -50,6 +50,9 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         policy_error: PolicyError::default(),
         user_consent: true,
         large_tokens: false,
+        virtual_webinars: Vec::new(),
+        virtual_event_gets: Default::default(),
+        webinars_disabled_for: Default::default(),
     };
 
     // The LMS app registration: two secrets, the one handed out expires within 14 days.
@@ -90,6 +93,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             "OnlineMeetings.Read.All",
             "OnlineMeetingArtifact.Read.All",
             "Application.Read.All",
+            "VirtualEvent.Read.All",
         ]
         .into_iter()
         .map(String::from)
@@ -103,6 +107,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             "Calendars.ReadWrite",
             "OnlineMeetings.Read",
             "OnlineMeetingArtifact.Read.All",
+            "VirtualEvent.ReadWrite",
         ]
         .into_iter()
         .map(String::from)
@@ -245,6 +250,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         .unwrap_or_default();
 
     seed_webinars(&mut world, &mut rng, now);
+    seed_virtual_webinars(&mut world, &mut rng, now);
     let creds = DemoCredentials {
         client_id,
         client_secret,
@@ -687,8 +693,243 @@ fn crowd(rng: &mut Rng, home: &str, r: &mut Report, size: usize) {
             tenant_id: Some(home.to_string()),
             role: "Attendee",
             intervals,
+            registration_id: None,
         });
     }
+}
+
+/// Teams webinars (virtual events) of the fifth host: one ended over two sessions with
+/// registrations in every status — registered and came (joined with the registration, or by
+/// another link with the same e-mail), registered and stayed away, cancelled (one came anyway),
+/// waitlisted at capacity, pending approval, rejected — and walk-ins who never registered, with an
+/// LMS course key; one upcoming and published, one draft, and one cancelled of the first host.
+fn seed_virtual_webinars(world: &mut World, rng: &mut Rng, now: Timestamp) {
+    let hosts: Vec<User> = world.users.iter().filter(|u| u.is_host).cloned().collect();
+    let (Some(first), Some(maria)) = (hosts.first().cloned(), hosts.get(4).cloned()) else {
+        return;
+    };
+    let directory = directory_of(world);
+    let tenant = world.tenant.id.clone();
+    let today = now.to_zoned(jiff::tz::TimeZone::UTC).date();
+    let day = |d: i32| today.checked_add(d.days()).unwrap_or(today);
+    let id = |rng: &mut Rng| format!("{}@{tenant}", rng.guid());
+    let open_day_start = utc_at(day(-3), 15, 0, now - SignedDuration::from_hours(72));
+    let mut open_day = VirtualWebinar {
+        id: id(rng),
+        organizer_id: maria.id.clone(),
+        co_organizers: Vec::new(),
+        display_name: "Open day: study skills".into(),
+        description: "Two afternoons on planning, reading and writing for new students.".into(),
+        status: "published",
+        start: open_day_start,
+        end: open_day_start + SignedDuration::from_hours(24) + SignedDuration::from_mins(90),
+        time_zone: "W. Europe Standard Time".into(),
+        audience: "everyone",
+        capacity: Some(30),
+        waitlist: true,
+        manual_approval: true,
+        external_event_id: Some("LMS-COURSE-1042".into()),
+        sessions: Vec::new(),
+        registrations: Vec::new(),
+    };
+    // Registrations: 24 registered (capacity 30 less the 6 seats the cancellations gave back).
+    let statuses: [(&'static str, usize); 5] = [
+        ("registered", 24),
+        ("canceled", 4),
+        ("waitlisted", 5),
+        ("pendingApproval", 3),
+        ("rejectedByOrganizer", 2),
+    ];
+    let mut n = 0;
+    for (status, count) in statuses {
+        for _ in 0..count {
+            n += 1;
+            let member = n % 3 != 0;
+            let (user_id, first_name, last_name, email) = if member {
+                let u = &directory[(n + 11) % directory.len()];
+                (
+                    Some(u.id.clone()),
+                    u.given_name.clone(),
+                    u.surname.clone(),
+                    u.mail.clone().unwrap_or_else(|| u.upn.clone()),
+                )
+            } else {
+                (
+                    None,
+                    format!("Visitor{n}"),
+                    "Applicant".to_string(),
+                    format!("visitor{n}@applicants.example"),
+                )
+            };
+            let registered =
+                open_day_start - SignedDuration::from_hours(24 * (20 - (n as i64 % 15)));
+            open_day.registrations.push(Registration {
+                id: rng.guid(),
+                user_id,
+                first_name,
+                last_name,
+                email,
+                status,
+                registered,
+                canceled: (status == "canceled")
+                    .then(|| registered + SignedDuration::from_hours(30)),
+                preferred_timezone: "W. Europe Standard Time".into(),
+                answers: vec![(
+                    "Which programme are you interested in?".into(),
+                    rng.pick(&["Education", "Nursing", "Computer science"])
+                        .to_string(),
+                )],
+            });
+        }
+    }
+    // Distinct people only (the directory may repeat for large n).
+    let mut seen = BTreeSet::new();
+    open_day
+        .registrations
+        .retain(|r| seen.insert(r.email.to_ascii_lowercase()));
+    for (i, minutes) in [(0i64, 90i64), (1, 90)] {
+        let start = open_day_start + SignedDuration::from_hours(24 * i);
+        let end = start + SignedDuration::from_mins(minutes);
+        let mut r = report(rng, &tenant, &directory, &maria, start, end, 1);
+        r.records.truncate(1); // the organizer
+        for (k, reg) in open_day.registrations.iter().enumerate() {
+            // Registered: most came (every fourth stayed away on day 1, every third on day 2);
+            // of the cancelled the first came anyway; nobody else gets in.
+            let came = match reg.status {
+                "registered" => k % (if i == 0 { 4 } else { 3 }) != 1,
+                "canceled" => k % 4 == 0 || reg.email.contains("visitor"),
+                _ => false,
+            };
+            if !came {
+                continue;
+            }
+            let join = start.as_second() + rng.range(-180, 900);
+            let leave = (join + rng.range(20 * 60, minutes * 60)).min(end.as_second() + 120);
+            r.records.push(Record {
+                id: reg.user_id.clone().unwrap_or_else(|| rng.guid()),
+                email: Some(reg.email.clone()),
+                display_name: format!("{} {}", reg.first_name, reg.last_name),
+                tenant_id: reg.user_id.as_ref().map(|_| tenant.clone()),
+                role: "Attendee",
+                intervals: vec![Interval {
+                    join: Timestamp::from_second(join).ok(),
+                    leave: Timestamp::from_second(leave).ok(),
+                }],
+                // Every fifth joined by the calendar link, not their registration: no registrationId.
+                registration_id: (k % 5 != 2).then(|| reg.id.clone()),
+            });
+        }
+        // Walk-ins: a presenter and guests who never registered.
+        for (w, (name, email)) in [
+            ("Priya Presenter", "priya.presenter@northwind.example"),
+            ("Walk-in Guest", "walk.in@fabrikam.example"),
+            ("Late Walk-in", "late.walkin@contoso.example"),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if i == 1 && w == 2 {
+                continue;
+            }
+            let join = start.as_second() + 60 * (5 + 10 * w as i64);
+            r.records.push(Record {
+                id: rng.guid(),
+                email: Some(email.into()),
+                display_name: name.into(),
+                tenant_id: None,
+                role: if w == 0 { "Presenter" } else { "Attendee" },
+                intervals: vec![Interval {
+                    join: Timestamp::from_second(join).ok(),
+                    leave: Timestamp::from_second(end.as_second() - 60 * (3 * w as i64)).ok(),
+                }],
+                registration_id: None,
+            });
+        }
+        open_day.sessions.push(VirtualSession {
+            id: format!("{}_{}", rng.token(12), i + 1),
+            subject: format!("Open day: study skills — afternoon {}", i + 1),
+            start,
+            end,
+            join_url: format!(
+                "https://teams.microsoft.com/l/meetup-join/19%3ameeting_{}%40thread.v2/0",
+                rng.token(24)
+            ),
+            reports: vec![r],
+        });
+    }
+    let upcoming_start = utc_at(day(7), 16, 0, now + SignedDuration::from_hours(24 * 7));
+    let upcoming = VirtualWebinar {
+        id: id(rng),
+        organizer_id: maria.id.clone(),
+        co_organizers: Vec::new(),
+        display_name: "Career talk: publishing your thesis".into(),
+        description: "Editors of two journals on getting a thesis published.".into(),
+        status: "published",
+        start: upcoming_start,
+        end: upcoming_start + SignedDuration::from_mins(60),
+        time_zone: "GMT Standard Time".into(),
+        audience: "organization",
+        capacity: Some(100),
+        waitlist: false,
+        manual_approval: false,
+        external_event_id: None,
+        sessions: vec![VirtualSession {
+            id: format!("{}_1", rng.token(12)),
+            subject: "Career talk: publishing your thesis".into(),
+            start: upcoming_start,
+            end: upcoming_start + SignedDuration::from_mins(60),
+            join_url: format!(
+                "https://teams.microsoft.com/l/meetup-join/19%3ameeting_{}%40thread.v2/0",
+                rng.token(24)
+            ),
+            reports: Vec::new(),
+        }],
+        registrations: directory
+            .iter()
+            .take(12)
+            .map(|u| Registration {
+                id: rng.guid(),
+                user_id: Some(u.id.clone()),
+                first_name: u.given_name.clone(),
+                last_name: u.surname.clone(),
+                email: u.mail.clone().unwrap_or_else(|| u.upn.clone()),
+                status: "registered",
+                registered: now - SignedDuration::from_hours(48),
+                canceled: None,
+                preferred_timezone: "GMT Standard Time".into(),
+                answers: Vec::new(),
+            })
+            .collect(),
+    };
+    let draft_start = utc_at(day(14), 9, 0, now + SignedDuration::from_hours(24 * 14));
+    let draft = VirtualWebinar {
+        id: id(rng),
+        display_name: "Lab safety refresher".into(),
+        description: String::new(),
+        status: "draft",
+        start: draft_start,
+        end: draft_start + SignedDuration::from_mins(45),
+        capacity: None,
+        registrations: Vec::new(),
+        sessions: Vec::new(),
+        external_event_id: None,
+        ..upcoming.clone()
+    };
+    let cancelled_start = utc_at(day(-5), 13, 0, now - SignedDuration::from_hours(24 * 5));
+    let cancelled = VirtualWebinar {
+        id: id(rng),
+        organizer_id: first.id.clone(),
+        display_name: "Alumni evening".into(),
+        status: "canceled",
+        start: cancelled_start,
+        end: cancelled_start + SignedDuration::from_mins(60),
+        registrations: Vec::new(),
+        sessions: Vec::new(),
+        ..upcoming.clone()
+    };
+    world
+        .virtual_webinars
+        .extend([open_day, upcoming, draft, cancelled]);
 }
 
 /// The tenant's people who are neither hosts nor admins: who attends.
@@ -786,6 +1027,7 @@ pub fn report(
             join: Some(at(start.as_second() - 120)),
             leave: Some(at(end.as_second())),
         }],
+        registration_id: None,
     }];
     for n in 1..size.max(3) {
         let kind = rng.range(0, 99);
@@ -872,6 +1114,7 @@ pub fn report(
             tenant_id: tenant,
             role,
             intervals,
+            registration_id: None,
         });
     }
     Report {

@@ -317,6 +317,10 @@ pub struct AttendanceRecord {
     pub identity: Option<Identity>,
     #[serde(default)]
     pub attendance_intervals: Vec<AttendanceInterval>,
+    /// The Teams webinar registration the attendee joined with (resources/attendancerecord.md);
+    /// `null` for meetings and for people who joined without their registration link.
+    #[serde(default)]
+    pub registration_id: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -441,4 +445,85 @@ mod tests {
         };
         assert!(pst.to_utc().is_none());
     }
+}
+
+/// A Teams webinar (resources/virtualeventwebinar.md). Unknown fields are ignored and unknown
+/// `status` values kept as they are.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualEventWebinar {
+    pub id: String,
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub start_date_time: Option<DateTimeTimeZone>,
+    #[serde(default)]
+    pub end_date_time: Option<DateTimeTimeZone>,
+    #[serde(default)]
+    pub audience: Option<String>,
+    #[serde(default)]
+    pub external_event_information: Vec<VirtualEventExternalInformation>,
+}
+
+/// An external system's key for the event (the LMS course), resources/virtualeventexternalinformation.md.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualEventExternalInformation {
+    #[serde(default)]
+    pub application_id: Option<String>,
+    #[serde(default)]
+    pub external_event_id: Option<String>,
+}
+
+/// A webinar's session (resources/virtualeventsession.md): an online meeting with reports.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualEventSession {
+    pub id: String,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub start_date_time: Option<DateTimeTimeZone>,
+    #[serde(default)]
+    pub end_date_time: Option<DateTimeTimeZone>,
+    #[serde(default)]
+    pub join_web_url: Option<String>,
+}
+
+/// A registration record (resources/virtualeventregistration.md).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualEventRegistration {
+    pub id: String,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub first_name: Option<String>,
+    #[serde(default)]
+    pub last_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    /// registered, canceled, waitlisted, pendingApproval, rejectedByOrganizer (or a newer value).
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub registration_date_time: Option<String>,
+    #[serde(default)]
+    pub cancelation_date_time: Option<String>,
+}
+
+/// A webinar's registration set-up (resources/virtualeventwebinarregistrationconfiguration.md).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VirtualEventRegistrationConfiguration {
+    #[serde(default)]
+    pub capacity: Option<i64>,
+    #[serde(default)]
+    pub registration_web_url: Option<String>,
+    #[serde(default)]
+    pub is_manual_approval_enabled: Option<bool>,
+    #[serde(default)]
+    pub is_waitlist_enabled: Option<bool>,
 }

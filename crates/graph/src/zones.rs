@@ -13,6 +13,8 @@ struct Table {
     iana: HashMap<String, String>,
     /// Windows names as Graph spells them, by lower case.
     windows: HashMap<String, String>,
+    /// Windows name (lower case) → its IANA zone (CLDR's "001" territory).
+    iana_of_windows: HashMap<String, String>,
 }
 
 fn table() -> &'static Table {
@@ -33,6 +35,10 @@ fn table() -> &'static Table {
                 .into_iter()
                 .map(|(k, _)| (k.to_ascii_lowercase(), k))
                 .collect(),
+            iana_of_windows: obj("windows")
+                .into_iter()
+                .filter_map(|(k, v)| Some((k.to_ascii_lowercase(), v.as_str()?.to_string())))
+                .collect(),
         }
     })
 }
@@ -48,9 +54,54 @@ pub fn graph_zone(name: &str) -> Option<&'static str> {
         .map(String::as_str)
 }
 
+/// A `dateTimeTimeZone` as an instant: the zone may be UTC, a Windows name (as virtual events
+/// answer in the event's own zone, resources/virtualeventwebinar.md) or an IANA name. `None` when
+/// the zone or the wall clock cannot be read.
+pub fn instant(date_time: &str, time_zone: &str) -> Option<jiff::Timestamp> {
+    let zone = time_zone.trim();
+    let tz = if zone.is_empty()
+        || zone.eq_ignore_ascii_case("UTC")
+        || zone.eq_ignore_ascii_case("Coordinated Universal Time")
+    {
+        jiff::tz::TimeZone::UTC
+    } else {
+        let iana = table()
+            .iana_of_windows
+            .get(&zone.to_ascii_lowercase())
+            .map(String::as_str)
+            .unwrap_or(zone);
+        jiff::tz::TimeZone::get(iana).ok()?
+    };
+    // Graph writes 7 fractional digits; jiff reads up to 9.
+    let civil: jiff::civil::DateTime = date_time.trim().trim_end_matches('Z').parse().ok()?;
+    civil.to_zoned(tz).ok().map(|z| z.timestamp())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wall_clocks_in_windows_zones_become_instants() {
+        let t = instant("2026-07-01T15:00:00.0000000", "W. Europe Standard Time").unwrap();
+        assert_eq!(t.to_string(), "2026-07-01T13:00:00Z");
+        let t = instant("2026-01-15T15:00:00", "W. Europe Standard Time").unwrap();
+        assert_eq!(t.to_string(), "2026-01-15T14:00:00Z");
+        assert_eq!(
+            instant("2026-01-15T15:00:00.0000000", "UTC")
+                .unwrap()
+                .to_string(),
+            "2026-01-15T15:00:00Z"
+        );
+        assert_eq!(
+            instant("2026-01-15T15:00:00", "Europe/Vienna")
+                .unwrap()
+                .to_string(),
+            "2026-01-15T14:00:00Z"
+        );
+        assert!(instant("2026-01-15T15:00:00", "Mars Standard Time").is_none());
+        assert!(instant("yesterday", "UTC").is_none());
+    }
 
     #[test]
     fn iana_zones_and_their_aliases_become_windows_names() {

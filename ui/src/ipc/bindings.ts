@@ -401,6 +401,51 @@ async attendanceReportRange(suggestedName: string) : Promise<Result<Exported | n
 }
 },
 /**
+ * A Teams webinar's registration ledger: per session, who registered against who came.
+ */
+async ledgerGet(webinar: Webinar, threshold: number) : Promise<Result<Ledger, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ledger_get", { webinar, threshold }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Save a ledger read on the page as CSV or a workbook where the user chooses. `null` on cancel.
+ */
+async ledgerExport(webinarId: string, format: Format, timeZone: string, suggestedName: string) : Promise<Result<Exported | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("ledger_export", { webinarId, format, timeZone, suggestedName }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Create a draft Teams webinar for the signed-in organizer at a wall-clock start in a zone (user
+ * sign-in mode only: Graph has no application permission for it); its id.
+ */
+async eventCreate(subject: string, start: string, timeZone: string, durationMinutes: number) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("event_create", { subject, start, timeZone, durationMinutes }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Publish (`publish: true`) or cancel a Teams webinar (user sign-in mode only).
+ */
+async eventTransition(id: string, publish: boolean) : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("event_transition", { id, publish }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Match a session against the LMS participant list: with `choose`, the open dialog asks for the
  * CSV here (read in Rust, capped, UTF-8 or UTF-16 as Excel saves it); without, the list opened
  * last is used again. `null` when the user cancels or no list was opened yet.
@@ -511,7 +556,11 @@ problem: CoreError | null;
 /**
  * The host accounts of the active connection.
  */
-hosts: string[] }
+hosts: string[]; 
+/**
+ * The connection reads Teams webinars (virtual events) too.
+ */
+teamsWebinars: boolean }
 export type Attendee = { 
 /**
  * Stable within a meeting: the Entra object id, else the e-mail, else the display name.
@@ -672,6 +721,18 @@ export type ErrorCode =
  */
 "internal"
 /**
+ * One session of a Teams webinar.
+ */
+export type EventSession = { id: string; subject: string; 
+/**
+ * RFC 3339 UTC.
+ */
+start: string; end: string; joinUrl: string | null }
+/**
+ * A Teams webinar's state (virtualEventStatus).
+ */
+export type EventStatus = "draft" | "published" | "canceled" | "other"
+/**
  * What was asked and what came back.
  */
 export type Evidence = { request: string; answer: string; requestId: string | null }
@@ -711,6 +772,58 @@ export type Interval = {
  */
 join: string | null; leave: string | null; seconds: number }
 export type IpcError = CoreError
+/**
+ * How a record was matched to its registration.
+ */
+export type JoinedBy = 
+/**
+ * `attendanceRecord.registrationId` named the registration.
+ */
+"registrationId" | 
+/**
+ * No registration id; the same e-mail address.
+ */
+"email" | 
+/**
+ * Not matched (a walk-in, or a registrant who did not come).
+ */
+"none"
+/**
+ * A Teams webinar's ledger, a session at a time. The registrations are its roster.
+ */
+export type Ledger = { webinar: TeamsWebinar; subject: string; threshold: number; sessions: SessionLedger[] }
+/**
+ * Rows per standing, in the order the ledger lists them.
+ */
+export type LedgerCounts = { registeredAttended: number; registeredNoShow: number; walkIn: number; canceledAttended: number; canceled: number; waitlisted: number; pending: number; rejected: number; other: number; 
+/**
+ * Of everyone who came, how many reached the threshold.
+ */
+completed: number; 
+/**
+ * Matched exactly by registration id, and by e-mail.
+ */
+byRegistrationId: number; byEmail: number }
+/**
+ * One person of a session's ledger.
+ */
+export type LedgerRow = { name: string; email: string | null; registrationId: string | null; status: RegistrationStatus | null; 
+/**
+ * RFC 3339 UTC.
+ */
+registered: string | null; canceled: string | null; attended: boolean; 
+/**
+ * Time in the session, overlapping intervals counted once.
+ */
+seconds: number; 
+/**
+ * Of the session's scheduled time.
+ */
+share: number; 
+/**
+ * Against the threshold; `NoShow` for who did not come.
+ */
+completion: Completion; standing: Standing; joinedBy: JoinedBy }
 export type Level = 
 /**
  * One row per attendee per session.
@@ -866,6 +979,11 @@ portalDomain?: string;
  */
 participantInfo?: boolean; 
 /**
+ * "Teams webinars (virtual events)": also read the hosts' Teams webinars, their registrations
+ * and attendance (needs one more Graph permission per mode).
+ */
+teamsWebinars?: boolean; 
+/**
  * Host accounts whose calendars hold the webinars (application mode).
  */
 hosts?: string[]; 
@@ -918,6 +1036,18 @@ count: number | null;
  * Last date (`YYYY-MM-DD`, in the event's zone).
  */
 until: string | null }
+/**
+ * Registrations by status.
+ */
+export type RegistrationCounts = { registered: number; canceled: number; waitlisted: number; pending: number; rejected: number }
+/**
+ * A registration's status (virtualEventAttendeeRegistrationStatus), or none for a walk-in.
+ */
+export type RegistrationStatus = "registered" | "canceled" | "waitlisted" | "pendingApproval" | "rejectedByOrganizer" | 
+/**
+ * A value newer than this build knows (Graph's evolvable enums).
+ */
+"other"
 export type Repeat = "daily" | "weekly"
 /**
  * One person of the LMS participant list.
@@ -990,6 +1120,14 @@ export type Session = { reportId: string;
  */
 start: string; end: string; scheduledSeconds: number; participantCount: number; attendees: Attendee[]; counts: Counts }
 /**
+ * One session's ledger.
+ */
+export type SessionLedger = { session: EventSession; 
+/**
+ * `false` until Teams has produced the session's report (an upcoming or just-ended session).
+ */
+reported: boolean; rows: LedgerRow[]; counts: LedgerCounts }
+/**
  * A session's pictures.
  */
 export type SessionPicture = { 
@@ -1019,6 +1157,22 @@ shares: number[];
  * The axis was cut at [`MAX_MINUTES`].
  */
 clipped: boolean }
+/**
+ * Where a person stands in the ledger.
+ */
+export type Standing = "registeredAttended" | "registeredNoShow" | 
+/**
+ * Came without registering.
+ */
+"walkIn" | 
+/**
+ * Cancelled, and came anyway.
+ */
+"canceledAttended" | "canceled" | "waitlisted" | "pending" | "rejected" | 
+/**
+ * A status newer than this build knows.
+ */
+"other"
 export type Status = "passed" | "failed" | "warning" | 
 /**
  * Not checked yet, or waiting for an earlier step.
@@ -1031,7 +1185,7 @@ export type Status = "passed" | "failed" | "warning" |
 export type Step = { 
 /**
  * Stable id: `tenant`, `credentials`, `secret`, `redirect`, `permissions`, `consent`,
- * `accessPolicy`, `hosts`, `smoke`.
+ * `accessPolicy`, `hosts`, `mailboxScope`, `teamsWebinars`, `smoke`.
  */
 id: string; number: number; title: string; 
 /**
@@ -1093,7 +1247,28 @@ failed: ([string, string])[];
  * Hosts whose calendar could not be read at all, with the reason: their webinars were not
  * synced (the others were).
  */
-hostsFailed: HostProblem[]; requests: number; throttledWaits: number; cancelled: boolean }
+hostsFailed: HostProblem[]; 
+/**
+ * Teams webinar sessions whose registration ledger was stored (new or a new version), and
+ * those already archived unchanged.
+ */
+eventSessions: number; eventSessionsUnchanged: number; requests: number; throttledWaits: number; cancelled: boolean }
+/**
+ * What the calendar shows of a Teams webinar.
+ */
+export type TeamsWebinar = { id: string; 
+/**
+ * The host (as configured) who organizes it.
+ */
+host: string; status: EventStatus; registrationUrl: string | null; capacity: number | null; registrations: RegistrationCounts; 
+/**
+ * The LMS course key (`externalEventInformation.externalEventId`).
+ */
+courseKey: string | null; 
+/**
+ * `everyone` or `organization`.
+ */
+audience: string | null; sessions: EventSession[] }
 export type TenantSummary = { tenantId: string; clientId: string; demo: boolean; 
 /**
  * Application permissions carried by the token.
@@ -1119,7 +1294,15 @@ kind: string;
 /**
  * The series this occurrence belongs to.
  */
-seriesId: string | null; joinUrl: string | null; organizer: string | null; isOrganizer: boolean; invitees: string[]; webLink: string | null }
+seriesId: string | null; joinUrl: string | null; organizer: string | null; isOrganizer: boolean; invitees: string[]; webLink: string | null; 
+/**
+ * `meeting` (a calendar event with a Teams meeting) or `webinar` (a Teams webinar).
+ */
+format?: WebinarFormat; 
+/**
+ * For a Teams webinar: its status, registration page, capacity and registrations.
+ */
+event?: TeamsWebinar | null }
 export type WebinarAttendance = { webinar: Webinar; meetingId: string | null; 
 /**
  * All sessions of the online meeting (a series has one per occurrence), oldest first.
@@ -1155,6 +1338,18 @@ meetingProblem: string | null }
  * the series id.
  */
 export type WebinarEdit = { host: string; id: string; subject: string | null; start: string | null; timeZone: string | null; durationMinutes: number | null; description: string | null; html?: boolean }
+/**
+ * What kind of Teams event a webinar is.
+ */
+export type WebinarFormat = 
+/**
+ * A calendar event with a Teams meeting (what the LMS creates).
+ */
+"meeting" | 
+/**
+ * A Teams webinar (a virtual event with registration).
+ */
+"webinar"
 /**
  * A calendar range: the webinars, and the hosts that could not be read (shown on the view).
  */

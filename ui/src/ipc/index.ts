@@ -12,6 +12,7 @@ import {
   type FieldError,
   type Level,
   type NewWebinar,
+  type Ledger,
   type Overview,
   type OverviewQuery,
   type Pictures,
@@ -32,9 +33,20 @@ import {
 
 export type {
   AppStatus,
+  EventStatus,
+  JoinedBy,
+  Ledger,
+  LedgerCounts,
+  LedgerRow,
   Overview,
   OverviewQuery,
   OverviewRow,
+  RegistrationCounts,
+  RegistrationStatus,
+  SessionLedger,
+  Standing,
+  TeamsWebinar,
+  WebinarFormat,
   Pictures,
   Scope,
   SeriesPerson,
@@ -126,6 +138,10 @@ export interface Backend {
   attendanceOverview(query: OverviewQuery): Promise<Overview>;
   attendanceReport(webinarId: string, scope: Scope, timeZone: string, suggestedName: string): Promise<Exported | null>;
   attendanceReportRange(suggestedName: string): Promise<Exported | null>;
+  ledgerGet(webinar: Webinar, threshold: number): Promise<Ledger>;
+  ledgerExport(webinarId: string, format: Format, timeZone: string, suggestedName: string): Promise<Exported | null>;
+  eventCreate(subject: string, start: string, timeZone: string, durationMinutes: number): Promise<string>;
+  eventTransition(id: string, publish: boolean): Promise<null>;
   rosterMatch(webinarId: string, session: number, choose: boolean): Promise<RosterMatch | null>;
   rosterRemember(attendeeKey: string, email: string): Promise<void>;
   syncStart(from: string, to: string): Promise<SyncState>;
@@ -199,6 +215,10 @@ export const tauriBackend: Backend = {
   attendanceOverview: async (query) => unwrap(await commands.attendanceOverview(query)),
   attendanceReport: async (id, scope, zone, name) => unwrap(await commands.attendanceReport(id, scope, zone, name)),
   attendanceReportRange: async (name) => unwrap(await commands.attendanceReportRange(name)),
+  ledgerGet: async (w, threshold) => unwrap(await commands.ledgerGet(w, threshold)),
+  ledgerExport: async (id, format, zone, name) => unwrap(await commands.ledgerExport(id, format, zone, name)),
+  eventCreate: async (subject, start, zone, minutes) => unwrap(await commands.eventCreate(subject, start, zone, minutes)),
+  eventTransition: async (id, publish) => unwrap(await commands.eventTransition(id, publish)),
   rosterMatch: async (id, session, choose) => unwrap(await commands.rosterMatch(id, session, choose)),
   rosterRemember: async (key, email) => {
     unwrap(await commands.rosterRemember(key, email));

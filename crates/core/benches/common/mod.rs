@@ -80,6 +80,8 @@ pub fn session(n: usize) -> WebinarAttendance {
             is_organizer: true,
             invitees: vec![],
             web_link: None,
+            format: Default::default(),
+            event: None,
         },
         meeting_id: None,
         sessions: vec![Session {

@@ -49,6 +49,14 @@ const MIGRATIONS: &[&str] = &[
         join_at TEXT, leave_at TEXT, seconds INTEGER NOT NULL,
         PRIMARY KEY (report_id, version, attendee_idx, seq));
      CREATE TABLE roster_matches (attendee_key TEXT PRIMARY KEY, email TEXT NOT NULL);",
+    // 2: Teams webinars (virtual events): each session's registration ledger (registrations and
+    // attendance joined), versioned by content like the reports, with the webinar as it was read.
+    "CREATE TABLE event_sessions (
+        webinar_id TEXT NOT NULL, session_id TEXT NOT NULL, version INTEGER NOT NULL, host TEXT NOT NULL,
+        subject TEXT NOT NULL, start_at TEXT NOT NULL, end_at TEXT NOT NULL, content_hash TEXT NOT NULL,
+        fetched_at TEXT NOT NULL, webinar_json TEXT NOT NULL, ledger_json TEXT NOT NULL,
+        PRIMARY KEY (webinar_id, session_id, version));
+     CREATE INDEX event_sessions_host ON event_sessions(host, start_at);",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -104,6 +112,8 @@ fn stored_webinar(
         is_organizer: true,
         invitees: vec![],
         web_link: None,
+        format: Default::default(),
+        event: None,
     }
 }
 
@@ -230,7 +240,108 @@ fn content_hash(s: &Session) -> String {
     format!("{:x}", h.finalize())
 }
 
+/// JSON of a stored value (serialising our own types cannot fail).
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_default()
+}
+
+/// A ledger session's content, without when it was read: the same registrations and attendance
+/// hash the same.
+fn ledger_hash(s: &crate::virtual_events::SessionLedger) -> String {
+    let mut h = sha2::Sha256::new();
+    h.update(serde_json::to_string(&s.rows).unwrap_or_default());
+    h.update(format!(
+        "|{}|{}|{}",
+        s.session.start, s.session.end, s.reported
+    ));
+    format!("{:x}", h.finalize())
+}
+
 impl Archive {
+    /// Keep one Teams webinar session's ledger, in one transaction: new, unchanged, or a new
+    /// version beside the old one (a late registration or a longer report).
+    pub fn save_event_session(
+        &self,
+        ledger: &crate::virtual_events::Ledger,
+        s: &crate::virtual_events::SessionLedger,
+    ) -> Result<Saved, CoreError> {
+        let hash = ledger_hash(s);
+        let mut db = self.db();
+        let tx = db.transaction().map_err(db_err)?;
+        let latest: Option<(i64, String)> = tx
+            .query_row(
+                "SELECT version, content_hash FROM event_sessions WHERE webinar_id = ?1 AND session_id = ?2 ORDER BY version DESC LIMIT 1",
+                params![ledger.webinar.id, s.session.id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(db_err)?;
+        let (version, saved) = match latest {
+            Some((_, h)) if h == hash => return Ok(Saved::Unchanged),
+            Some((v, _)) => (v + 1, Saved::NewVersion),
+            None => (1, Saved::New),
+        };
+        tx.execute(
+            "INSERT INTO event_sessions (webinar_id, session_id, version, host, subject, start_at, end_at, content_hash, fetched_at, webinar_json, ledger_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                ledger.webinar.id,
+                s.session.id,
+                version,
+                ledger.webinar.host,
+                ledger.subject,
+                s.session.start,
+                s.session.end,
+                hash,
+                jiff::Timestamp::now().to_string(),
+                to_json(&ledger.webinar),
+                to_json(s),
+            ],
+        )
+        .map_err(db_err)?;
+        tx.commit().map_err(db_err)?;
+        Ok(saved)
+    }
+
+    /// The archived ledger of a Teams webinar (the latest version of each session, oldest
+    /// first), or `None` when nothing of it is archived.
+    pub fn event_ledger(
+        &self,
+        webinar_id: &str,
+        threshold: f64,
+    ) -> Result<Option<crate::virtual_events::Ledger>, CoreError> {
+        let db = self.db();
+        let mut q = db
+            .prepare(
+                "SELECT e.subject, e.webinar_json, e.ledger_json FROM event_sessions e
+                 WHERE e.webinar_id = ?1 AND e.version = (SELECT MAX(version) FROM event_sessions f
+                   WHERE f.webinar_id = e.webinar_id AND f.session_id = e.session_id)
+                 ORDER BY e.start_at",
+            )
+            .map_err(db_err)?;
+        let rows: Vec<(String, String, String)> = all(&mut q, [webinar_id], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+        let Some((subject, webinar, _)) = rows.last().cloned() else {
+            return Ok(None);
+        };
+        let bad = |e: serde_json::Error| CoreError::internal(format!("an archived ledger: {e}"));
+        let mut sessions = Vec::with_capacity(rows.len());
+        for (_, _, l) in &rows {
+            let mut s: crate::virtual_events::SessionLedger =
+                serde_json::from_str(l).map_err(bad)?;
+            crate::virtual_events::ledger::rethreshold(&mut s.rows, threshold);
+            s.counts = crate::virtual_events::LedgerCounts::of(&s.rows);
+            sessions.push(s);
+        }
+        Ok(Some(crate::virtual_events::Ledger {
+            webinar: serde_json::from_str(&webinar).map_err(bad)?,
+            subject,
+            threshold,
+            sessions,
+        }))
+    }
+
     /// The archive of the active connection (its profile's file, or the demo's).
     ///
     /// One connection per archive file for the whole run: opened (and integrity-checked) on first

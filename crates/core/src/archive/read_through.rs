@@ -60,6 +60,8 @@ pub struct Reads {
     attendance: Cache<WebinarAttendance>,
     /// The period overviews shown this run (so "Save report…" writes what is on screen).
     overviews: Cache<Overview>,
+    /// Teams webinars' registration ledgers read this run, by webinar id (for export).
+    ledgers: Cache<crate::virtual_events::Ledger>,
 }
 
 impl Reads {
@@ -263,6 +265,85 @@ impl Reads {
         let html = report::period_report(&o, &generated_now(&o.time_zone))?;
         report::write_html(path, &html)
     }
+    /// A Teams webinar's registration ledger (its `event` from the calendar row), kept for export.
+    pub async fn ledger(
+        &self,
+        conns: &Connections,
+        webinar: &Webinar,
+        threshold: f64,
+    ) -> Result<crate::virtual_events::Ledger, CoreError> {
+        let event = webinar.event.as_ref().ok_or_else(|| {
+            CoreError::new(
+                ErrorCode::InvalidInput,
+                "This webinar is not a Teams webinar: it has attendance, not registrations.",
+                None,
+            )
+        })?;
+        let conn = conns.connection()?;
+        let l = crate::virtual_events::ledger_of(&conn, event, &webinar.subject, threshold).await?;
+        self.ledgers
+            .insert(conns.generation(), webinar.id.clone(), l.clone());
+        Ok(l)
+    }
+    /// Export a ledger read this run (CSV, or a workbook for `.xlsx`); the rows written.
+    pub fn export_ledger(
+        &self,
+        conns: &Connections,
+        webinar_id: &str,
+        time_zone: &str,
+        path: &std::path::Path,
+    ) -> Result<u32, CoreError> {
+        let l = self
+            .ledgers
+            .get(conns.generation(), webinar_id)
+            .ok_or_else(|| {
+                CoreError::new(
+                    ErrorCode::NotFound,
+                    "Open the webinar's registrations first.",
+                    None,
+                )
+            })?;
+        crate::virtual_events::export::write(path, std::slice::from_ref(&l), time_zone)
+            .map(|n| n as u32)
+    }
+    /// Create a draft Teams webinar starting at a wall-clock `start` (`YYYY-MM-DDTHH:MM`) in
+    /// `time_zone`, then publish or cancel it with [`Reads::event_transition`] (a signed-in
+    /// organizer only); its id.
+    pub async fn event_create(
+        &self,
+        conns: &Connections,
+        subject: &str,
+        start: &str,
+        time_zone: &str,
+        minutes: u32,
+    ) -> Result<String, CoreError> {
+        let bad = |what: &str| CoreError::new(ErrorCode::InvalidInput, what.to_string(), None);
+        let tz = jiff::tz::TimeZone::get(time_zone)
+            .map_err(|_| bad(&format!("Unknown time zone \"{time_zone}\".")))?;
+        let civil: jiff::civil::DateTime = start
+            .parse()
+            .map_err(|_| bad("Give the start as a date and a time."))?;
+        let begin = civil
+            .to_zoned(tz)
+            .map_err(|_| bad("That start time does not exist in this zone."))?
+            .timestamp();
+        if subject.trim().is_empty() || minutes == 0 || minutes > 24 * 60 {
+            return Err(bad(
+                "A Teams webinar needs a subject and a length between 1 minute and 24 hours.",
+            ));
+        }
+        let end = begin + jiff::SignedDuration::from_mins(i64::from(minutes));
+        crate::virtual_events::create_draft(&conns.connection()?, subject.trim(), begin, end).await
+    }
+    pub async fn event_transition(
+        &self,
+        conns: &Connections,
+        id: &str,
+        publish: bool,
+    ) -> Result<(), CoreError> {
+        crate::virtual_events::transition(&conns.connection()?, id, publish).await
+    }
+
     /// Match a session's attendees against the LMS participant list (CSV text), with the matches
     /// remembered in the archive.
     pub fn roster_match(
@@ -334,6 +415,9 @@ impl Reads {
         let archive = || Archive::active(conns).ok();
         let mut range = webinars(&conn, archive, &hosts, from, to, teams_only).await?;
         self.cancel_log(conns)?.merge(&mut range, &hosts, from, to);
+        if conn.teams_webinars {
+            crate::virtual_events::add_to(&conn, &hosts, from, to, &mut range).await;
+        }
         Ok(range)
     }
     /// Past webinars the archive holds for the range, at once (the calendar then refreshes from Graph).

@@ -57,9 +57,24 @@ pub struct SyncSummary {
     /// Hosts whose calendar could not be read at all, with the reason: their webinars were not
     /// synced (the others were).
     pub hosts_failed: Vec<webinars::HostProblem>,
+    /// Teams webinar sessions whose registration ledger was stored (new or a new version), and
+    /// those already archived unchanged.
+    pub event_sessions: u32,
+    pub event_sessions_unchanged: u32,
     pub requests: u32,
     pub throttled_waits: u32,
     pub cancelled: bool,
+}
+
+/// A refusal (no permission, no policy) is "not available", like a meeting Graph does not give;
+/// anything else failed this time and the next sync tries again.
+fn event_problem(summary: &mut SyncSummary, what: String, e: &CoreError) {
+    let entry = (what, e.user_message());
+    if e.code == crate::error::ErrorCode::PermissionMissing {
+        summary.unavailable.push(entry);
+    } else {
+        summary.failed.push(entry);
+    }
 }
 
 impl SyncSummary {
@@ -293,7 +308,7 @@ pub async fn sync_with(
     let base = graph.counters();
     let ctx = Arc::new(Ctx {
         graph: graph.clone(),
-        archive,
+        archive: archive.clone(),
         conn: conn.clone(),
         users: Default::default(),
         home,
@@ -368,6 +383,37 @@ pub async fn sync_with(
                 summary.cancelled = true;
                 break;
             }
+        }
+    }
+    // Teams webinars (virtual events): each reported session's ledger, versioned like the reports.
+    if conn.teams_webinars && !summary.cancelled {
+        match crate::virtual_events::ledgers(
+            conn,
+            hosts,
+            from,
+            to,
+            crate::attendance::DEFAULT_THRESHOLD,
+        )
+        .await
+        {
+            Ok((ledgers, problems)) => {
+                for l in &ledgers {
+                    for s in l.sessions.iter().filter(|s| s.reported) {
+                        match archive.save_event_session(l, s)? {
+                            Saved::Unchanged => summary.event_sessions_unchanged += 1,
+                            _ => summary.event_sessions += 1,
+                        }
+                    }
+                }
+                for p in problems {
+                    event_problem(
+                        &mut summary,
+                        format!("Teams webinars of {}", p.host),
+                        &p.error,
+                    );
+                }
+            }
+            Err(e) => event_problem(&mut summary, "Teams webinars".into(), &e),
         }
     }
     let c = graph.counters().since(&base);

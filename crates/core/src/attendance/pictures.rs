@@ -741,6 +741,8 @@ mod tests {
             is_organizer: true,
             invitees: vec![],
             web_link: None,
+            format: Default::default(),
+            event: None,
         };
         let wa = WebinarAttendance {
             webinar: w,

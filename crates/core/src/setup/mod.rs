@@ -7,6 +7,7 @@
 //! render anything; the UI, the CLI and the report read the same [`Step`]s.
 
 mod credentials;
+mod events;
 mod hosts;
 mod policy;
 pub mod report;
@@ -71,7 +72,7 @@ pub struct Evidence {
 #[serde(rename_all = "camelCase")]
 pub struct Step {
     /// Stable id: `tenant`, `credentials`, `secret`, `redirect`, `permissions`, `consent`,
-    /// `accessPolicy`, `hosts`, `smoke`.
+    /// `accessPolicy`, `hosts`, `mailboxScope`, `teamsWebinars`, `smoke`.
     pub id: String,
     pub number: u32,
     pub title: String,
@@ -295,6 +296,10 @@ pub fn plan(conn: &Connection) -> Checklist {
         steps.push(s);
     }
 
+    if conn.teams_webinars {
+        steps.push(events::plan(conn));
+    }
+
     let mut s = step("smoke", "End-to-end test (optional)", "Proves the whole path works: a Teams meeting is created, found through Teams and deleted.", "Creates a 15-minute test meeting in the first host's calendar tomorrow, resolves its online meeting by join URL, then deletes it.");
     s.on_demand = true;
     s.detail = vec!["Run it when you want: it creates and deletes a test meeting.".into()];
@@ -339,6 +344,7 @@ pub async fn check(conn: &Connection, id: &str) -> Result<Step, CoreError> {
         "hosts" => with_token(conn, &mut s, check_hosts).await,
         "smoke" => with_token(conn, &mut s, smoke_test).await,
         "mailboxScope" => with_token(conn, &mut s, check_mailbox_scope).await,
+        "teamsWebinars" => with_token(conn, &mut s, events::check).await,
         _ => {}
     }
     s.checked_at = Some(now_string());

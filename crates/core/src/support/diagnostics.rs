@@ -173,6 +173,7 @@ mod tests {
             mode: crate::tenant::profile::AuthMode::Application,
             portal_domain: "lms.contoso.example".into(),
             participant_info: true,
+            teams_webinars: false,
             hosts: vec!["host@contoso.example".into()],
             secret_hint: Some("abc".into()),
             secret_expires: None,

@@ -30,6 +30,9 @@ pub struct Connection {
     pub profile: String,
     pub profile_id: Option<String>,
     pub participant_info: bool,
+    /// Read Teams webinars (virtual events) too: the profile's switch (`--teams-webinars` on the
+    /// command line); on for the demo tenant.
+    pub teams_webinars: bool,
     /// `https://{portal}/api/v2/webinars/oauth/microsoft-callback`, when the portal domain is known.
     pub portal_redirect_uri: Option<String>,
     pub secret_hint: Option<String>,
@@ -105,6 +108,7 @@ impl Connection {
             t.hosts,
         )?;
         conn.demo = true;
+        conn.teams_webinars = true;
         conn.profile = "Demo tenant".into();
         conn.portal_redirect_uri = Some(t.portal_redirect_uri);
         Ok(conn)
@@ -156,6 +160,7 @@ impl Connection {
             profile: "Command line".into(),
             profile_id: None,
             participant_info: true,
+            teams_webinars: false,
             portal_redirect_uri: None,
             secret_hint: Some(secret.hint()),
             secret_expires: None,
@@ -213,6 +218,7 @@ impl Connection {
         self.profile = p.name.clone();
         self.profile_id = Some(p.id.clone());
         self.participant_info = p.participant_info;
+        self.teams_webinars = p.teams_webinars;
         self.portal_redirect_uri = p.portal_redirect_uri();
         self.secret_hint = p.secret_hint.clone().or(self.secret_hint.take());
         self.secret_expires = p.secret_expires;
@@ -252,6 +258,7 @@ impl Connection {
             profile: p.name.clone(),
             profile_id: Some(p.id.clone()),
             participant_info: p.participant_info,
+            teams_webinars: p.teams_webinars,
             portal_redirect_uri: p.portal_redirect_uri(),
             secret_hint: p.secret_hint.clone(),
             secret_expires: p.secret_expires,
@@ -311,10 +318,15 @@ fn shared_client(
 
 /// Delegated scopes for a profile: the seed's list, the last two only with participant information.
 pub fn delegated_scopes(p: &Profile) -> Vec<String> {
-    crate::tenant::permissions::required(AuthMode::Delegated, p.participant_info)
-        .into_iter()
-        .map(|s| s.to_string())
-        .collect()
+    let mut scopes: Vec<String> =
+        crate::tenant::permissions::required(AuthMode::Delegated, p.participant_info)
+            .into_iter()
+            .map(|s| s.to_string())
+            .collect();
+    if p.teams_webinars {
+        scopes.push(crate::tenant::permissions::virtual_events(AuthMode::Delegated).into());
+    }
+    scopes
 }
 
 /// A proxy set on the profile itself (the system's settings and `HTTPS_PROXY`/`NO_PROXY` apply

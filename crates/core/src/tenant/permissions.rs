@@ -33,6 +33,17 @@ pub fn required(mode: AuthMode, participant_info: bool) -> Vec<&'static str> {
     all[..n].to_vec()
 }
 
+/// The extra permission for Teams webinars (virtual events): application `VirtualEvent.Read.All`
+/// (virtualeventwebinar-getbyuseridandrole.md); delegated `VirtualEvent.ReadWrite`, so a signed-in
+/// organizer can also create, publish and cancel (virtualeventwebinar-publish.md), which no
+/// application permission allows.
+pub fn virtual_events(mode: AuthMode) -> &'static str {
+    match mode {
+        AuthMode::Application => "VirtualEvent.Read.All",
+        AuthMode::Delegated => "VirtualEvent.ReadWrite",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -63,6 +63,10 @@ pub struct Profile {
     /// "Receive webinar participant information from Teams".
     #[serde(default)]
     pub participant_info: bool,
+    /// "Teams webinars (virtual events)": also read the hosts' Teams webinars, their registrations
+    /// and attendance (needs one more Graph permission per mode).
+    #[serde(default)]
+    pub teams_webinars: bool,
     /// Host accounts whose calendars hold the webinars (application mode).
     #[serde(default)]
     pub hosts: Vec<String>,
@@ -526,6 +530,7 @@ mod tests {
             mode: AuthMode::Application,
             portal_domain: "lms.northwind.example".into(),
             participant_info: true,
+            teams_webinars: false,
             hosts: vec!["megan@northwind.example".into()],
             secret_hint: None,
             secret_expires: None,

@@ -90,6 +90,8 @@ impl CancelLog {
                 is_organizer: true,
                 invitees: vec![],
                 web_link: None,
+                format: Default::default(),
+                event: None,
             });
         }
         range.webinars.sort_by(|a, b| a.start.cmp(&b.start));

@@ -74,6 +74,24 @@ pub struct Webinar {
     pub is_organizer: bool,
     pub invitees: Vec<String>,
     pub web_link: Option<String>,
+    /// `meeting` (a calendar event with a Teams meeting) or `webinar` (a Teams webinar).
+    #[serde(default)]
+    pub format: WebinarFormat,
+    /// For a Teams webinar: its status, registration page, capacity and registrations.
+    #[serde(default)]
+    pub event: Option<crate::virtual_events::TeamsWebinar>,
+}
+
+/// What kind of Teams event a webinar is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub enum WebinarFormat {
+    /// A calendar event with a Teams meeting (what the LMS creates).
+    #[default]
+    Meeting,
+    /// A Teams webinar (a virtual event with registration).
+    Webinar,
 }
 
 /// A calendar range: the webinars, and the hosts that could not be read (shown on the view).
@@ -230,6 +248,8 @@ pub const TEAMS_JOIN_HOSTS: &[&str] = &[
     "dod.teams.microsoft.us",
     "teams.microsoftonline.cn",
     "teams.live.com",
+    // A Teams webinar's registration page (virtualEventWebinarRegistrationConfiguration.registrationWebUrl).
+    "events.teams.microsoft.com",
 ];
 
 /// A join link that may be opened in the browser: `https://` on a Teams host, nothing else (a
@@ -401,6 +421,8 @@ fn webinar_of(host: &str, e: Event, now: Timestamp) -> Option<Webinar> {
             .filter_map(|a| a.email_address.address)
             .collect(),
         web_link: e.web_link,
+        format: WebinarFormat::Meeting,
+        event: None,
     })
 }
 

@@ -52,6 +52,7 @@ pub fn delegated_profile(emu: &Running, hosts: &[String]) -> Profile {
         mode: rollcall_core::tenant::profile::AuthMode::Delegated,
         portal_domain: "lms.northwind.example".into(),
         participant_info: true,
+        teams_webinars: false,
         hosts: hosts.to_vec(),
         secret_hint: None,
         secret_expires: None,

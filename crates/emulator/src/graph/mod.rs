@@ -26,6 +26,7 @@ use crate::tz;
 use crate::Shared;
 
 mod events;
+mod virtual_events;
 
 const META: &str = "https://graph.microsoft.com/v1.0/$metadata";
 const JSON_CT: &str = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8";
@@ -292,6 +293,8 @@ fn route_family(path: &str) -> &'static str {
         "calendarView"
     } else if p.contains("events") {
         "events"
+    } else if p.starts_with("solutions/virtualevents") {
+        "virtualEvents"
     } else if p.starts_with("$batch") {
         "batch"
     } else if p.contains("licensedetails") {
@@ -497,6 +500,9 @@ pub fn dispatch(
         ("GET", "users") if segs.len() == 1 => list_users(s, ctx, &q),
         (_, "users") if segs.len() >= 2 => user_routes(s, ctx, method, &segs, via_me, &q, body),
         ("GET", "applications") => applications(s, ctx, None, seg(1), &q),
+        (_, "solutions") if seg(1) == Some("virtualEvents") && seg(2) == Some("webinars") => {
+            virtual_events::route(s, ctx, method, &segs[3..], &q, body)
+        }
         ("GET", "servicePrincipals") => service_principals(s, ctx, &segs[1..], None, &q),
         _ => graph_error(
             ctx,
@@ -1067,7 +1073,7 @@ fn record_json(r: &Record) -> Value {
         // (api-reference/v1.0/api/attendancerecord-list.md, meetingattendancereport-get.md), the
         // identity typed (resources/attendancerecord.md). Clients must not rely on it.
         "identity": {"@odata.type": "#microsoft.graph.communicationsUserIdentity", "id": r.id, "displayName": r.display_name, "tenantId": null},
-        "registrationId": null,
+        "registrationId": r.registration_id,
         "attendanceIntervals": r.intervals.iter().map(|i| json!({
             "joinDateTime": i.join.map(tz::offset),
             "leaveDateTime": i.leave.map(tz::offset),
