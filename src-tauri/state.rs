@@ -169,6 +169,7 @@ mod tests {
             log_dir: String::new(),
             problem: None,
             hosts: Vec::new(),
+            teams_webinars: false,
         }
     }
 

@@ -108,10 +108,14 @@ export class Session {
   }
   /** Wait until the element's text matches `re`, and return the text. */
   async waitText(css, re, what = css, timeoutMs = 30000) {
+    let seen = null;
     return waitFor(async () => {
       const t = await this.text(css);
+      seen = t;
       return re.test(t) ? t : null;
-    }, what, timeoutMs);
+    }, what, timeoutMs).catch((e) => {
+      throw new Error(seen === null ? e.message : `${e.message} (it says: ${JSON.stringify(seen.slice(0, 300))})`);
+    });
   }
   /** Set a field's value as a picker would (native date pickers ignore typed keys differently per OS). */
   async setValue(css, value) {

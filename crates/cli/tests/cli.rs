@@ -167,9 +167,9 @@ fn check_exits_1_on_a_failure_0_when_all_pass_and_2_when_it_cannot_run() {
         statuses,
         [
             "passed", "passed", "warning", "passed", "passed", "passed", "passed", "waiting",
-            "waiting"
+            "passed", "waiting"
         ],
-        "the demo secret expires in 10 days: a warning, not a failure"
+        "the demo secret expires in 10 days: a warning, not a failure; its Teams webinars are readable"
     );
 
     let out = rollcall(&[
@@ -937,5 +937,97 @@ fn report_writes_the_period_as_one_inert_html_file() {
     );
     assert!(String::from_utf8_lossy(&r.stderr).contains("no e-mail column"));
     assert!(!nothing.exists());
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// `rollcall registrations` writes the Teams webinars' ledger (CSV, or a workbook for `.xlsx`) and
+/// prints the counts per session; `rollcall webinars list --json` carries `format` on every row,
+/// `webinar` for a Teams webinar and `meeting` for a calendar event (`kind` unchanged).
+#[test]
+fn registrations_and_the_format_field_from_the_command_line() {
+    let dir = std::env::temp_dir().join(format!("rollcall-reg-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (from, to) = (day(-10), day(20));
+    let maria = "maria.ortiz@northwind.example";
+    let base = [
+        "--demo",
+        "--host",
+        maria,
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--time-zone",
+        "UTC",
+    ];
+    let mut a = vec!["registrations"];
+    a.extend(base);
+    let r = rollcall(&a);
+    let out = String::from_utf8_lossy(&r.stdout);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    assert!(
+        out.contains("Open day: study skills:")
+            && out.contains("walk-in")
+            && out.contains("by registration"),
+        "{out}"
+    );
+    for name in ["ledger.csv", "ledger.xlsx"] {
+        let path = dir.join(name);
+        let mut a = vec!["registrations"];
+        a.extend(base);
+        a.extend(["--out", path.to_str().unwrap()]);
+        let r = rollcall(&a);
+        assert_eq!(
+            r.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&r.stderr)
+        );
+        let bytes = std::fs::read(&path).unwrap();
+        if name.ends_with(".xlsx") {
+            assert_eq!(&bytes[..2], b"PK");
+        } else {
+            let text = String::from_utf8(bytes).unwrap();
+            assert!(text.starts_with("\u{feff}webinar,course_key,host,"));
+            for standing in [
+                "registered_attended",
+                "registered_no_show",
+                "walk_in",
+                "canceled_attended",
+                "waitlisted",
+                "pending",
+                "rejected",
+            ] {
+                assert!(text.contains(&format!(",{standing},")), "{standing}");
+            }
+        }
+    }
+    let mut a = vec!["webinars", "list", "--json"];
+    a.extend(base);
+    let r = rollcall(&a);
+    assert_eq!(
+        r.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&r.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let rows = v["webinars"].as_array().unwrap();
+    assert!(rows
+        .iter()
+        .all(|w| w["format"] == "meeting" || w["format"] == "webinar"));
+    let teams = rows
+        .iter()
+        .find(|w| w["subject"] == "Career talk: publishing your thesis")
+        .expect("the Teams webinar");
+    assert_eq!(teams["format"], "webinar");
+    assert_eq!(teams["kind"], "singleInstance");
+    assert_eq!(teams["event"]["registrations"]["registered"], 12);
+    assert!(rows.iter().any(|w| w["format"] == "meeting"));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -277,7 +277,10 @@ async fn virtual_event_reads_are_throttled_at_750_per_30_seconds() {
     let http = reqwest::Client::new();
     // The function takes the Entra object id (virtualeventwebinar-getbyuseridandrole.md).
     let maria: serde_json::Value = http
-        .get(format!("{}/users?$filter=mail%20eq%20'{MARIA}'", emu.info.graph))
+        .get(format!(
+            "{}/users?$filter=mail%20eq%20'{MARIA}'",
+            emu.info.graph
+        ))
         .header("Authorization", &bearer)
         .send()
         .await
@@ -312,4 +315,80 @@ async fn virtual_event_reads_are_throttled_at_750_per_30_seconds() {
         .parse()
         .unwrap();
     assert!((1..=30).contains(&wait), "{wait}");
+}
+
+#[tokio::test]
+async fn sync_archives_each_session_ledger_once_and_a_change_as_a_new_version() {
+    use rollcall_core::archive::{sync, Archive};
+    let emu = common::emulator(&[]).await;
+    let mut conn = common::app_conn(&emu, &[MARIA.to_string()]);
+    conn.teams_webinars = true;
+    let path =
+        std::env::temp_dir().join(format!("rollcall-ve-sync-{}.sqlite", uuid::Uuid::new_v4()));
+    let archive = Arc::new(Archive::open(&path).unwrap());
+    let (from, to) = (
+        Timestamp::now() - SignedDuration::from_hours(24 * 10),
+        Timestamp::now(),
+    );
+    let hosts = [MARIA.to_string()];
+    macro_rules! run {
+        () => {
+            sync::sync(
+                &conn,
+                archive.clone(),
+                &hosts,
+                from,
+                to,
+                |_| {},
+                std::future::pending(),
+            )
+            .await
+            .unwrap()
+        };
+    }
+    let first = run!();
+    assert_eq!(
+        (first.event_sessions, first.event_sessions_unchanged),
+        (2, 0),
+        "{first:?}"
+    );
+    let again = run!();
+    assert_eq!(
+        (again.event_sessions, again.event_sessions_unchanged),
+        (0, 2),
+        "exactly once: {again:?}"
+    );
+    // Read back, offline, at another threshold: the same people, completion recomputed.
+    let listed = virtual_events::list_host(&conn, MARIA, from, to)
+        .await
+        .unwrap();
+    let open = listed
+        .iter()
+        .find(|l| l.event.course_key.is_some())
+        .unwrap();
+    let live = virtual_events::ledger_of(&conn, &open.event, &open.subject, 0.5)
+        .await
+        .unwrap();
+    let kept = archive
+        .event_ledger(&open.event.id, 0.5)
+        .unwrap()
+        .expect("archived");
+    assert_eq!(kept.sessions.len(), 2);
+    for (a, b) in kept.sessions.iter().zip(&live.sessions) {
+        assert_eq!(a.counts, b.counts, "the archive answers as Graph did");
+    }
+    assert!(archive
+        .event_ledger("no-such-webinar", 0.8)
+        .unwrap()
+        .is_none());
+    // A new registration changes the ledger: stored as a new version beside the old one.
+    let mut changed = live.clone();
+    changed.sessions[0].rows.pop();
+    assert_eq!(
+        archive
+            .save_event_session(&changed, &changed.sessions[0])
+            .unwrap(),
+        rollcall_core::archive::Saved::NewVersion
+    );
+    std::fs::remove_file(&path).ok();
 }

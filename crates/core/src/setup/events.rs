@@ -62,6 +62,35 @@ pub(super) async fn check(conn: &Connection, s: &mut Step) {
         ));
         return;
     }
+    // The permission, from the token: without it every host's answer is a 403 for that reason.
+    let perm = virtual_events(conn.mode);
+    if let Ok(token) = conn.token(false).await {
+        let have = token.permissions();
+        s.evidence.push(super::Evidence {
+            request: "token claims".into(),
+            answer: format!(
+                "{}: {}",
+                if conn.mode == AuthMode::Delegated {
+                    "scp"
+                } else {
+                    "roles"
+                },
+                have.join(", ")
+            ),
+            request_id: None,
+        });
+        let granted = have.iter().any(|h| {
+            h.eq_ignore_ascii_case(perm)
+                || (conn.mode == AuthMode::Delegated && h.eq_ignore_ascii_case("VirtualEvent.Read"))
+        });
+        if !granted {
+            s.status = Status::Failed;
+            s.detail.push(format!(
+                "The token has no {perm}: add it under API permissions and grant admin consent (the URL below)."
+            ));
+            return;
+        }
+    }
     if conn.hosts.is_empty() {
         s.status = Status::CannotCheck;
         s.detail.push(
@@ -74,13 +103,25 @@ pub(super) async fn check(conn: &Connection, s: &mut Step) {
         now - jiff::SignedDuration::from_hours(24 * 30),
         now + jiff::SignedDuration::from_hours(24 * 60),
     );
-    let mut failed = false;
+    // With the permission granted, a 403 for a host is the access policy (or, signed in, another
+    // organizer): the access-policy step says that already, so here it is a warning.
+    let (mut refused, mut failed) = (false, false);
     for host in &conn.hosts {
         match crate::virtual_events::list_host(conn, host, from, to).await {
             Ok(found) => s.detail.push(format!(
                 "{host}: {} Teams webinar(s) in the last 30 and next 60 days.",
                 found.len()
             )),
+            Err(e) if e.code == crate::error::ErrorCode::PermissionMissing => {
+                refused = true;
+                s.detail.push(format!(
+                    "{host}: refused although the permission is granted — {}",
+                    match conn.mode {
+                        AuthMode::Application => "the Teams application access policy does not cover this host yet (see the access-policy step).",
+                        AuthMode::Delegated => "only the signed-in organizer's Teams webinars can be read.",
+                    }
+                ));
+            }
             Err(e) => {
                 failed = true;
                 s.detail.push(format!(
@@ -93,6 +134,8 @@ pub(super) async fn check(conn: &Connection, s: &mut Step) {
     }
     s.status = if failed {
         Status::Failed
+    } else if refused {
+        Status::Warning
     } else {
         Status::Passed
     };

@@ -178,6 +178,9 @@ impl LedgerCounts {
     }
 }
 
+/// Join/leave pairs of one person.
+type Spans = Vec<(Timestamp, Timestamp)>;
+
 fn standing(status: Option<RegistrationStatus>, attended: bool) -> Standing {
     match (status, attended) {
         (None, _) => Standing::WalkIn,
@@ -235,9 +238,8 @@ pub fn ledger(
         .filter_map(|(i, r)| Some((r.email.as_deref()?.trim().to_lowercase(), i)))
         .collect();
     // Per registration: the intervals of every record matched to it (two devices add up once).
-    let mut matched: Vec<Option<(Vec<(Timestamp, Timestamp)>, JoinedBy)>> =
-        vec![None; registrations.len()];
-    let mut walk_ins: Vec<(String, Option<String>, Vec<(Timestamp, Timestamp)>)> = Vec::new();
+    let mut matched: Vec<Option<(Spans, JoinedBy)>> = vec![None; registrations.len()];
+    let mut walk_ins: Vec<(String, Option<String>, Spans)> = Vec::new();
     for rec in records {
         let pairs: Vec<(Timestamp, Timestamp)> = rec
             .attendance_intervals
