@@ -398,10 +398,15 @@ async fn signed_in_without_the_delegated_permission_asks_for_consent() {
     let emu = common::emulator(&["no-virtual-events-permission"]).await;
     let conn = as_maria(&emu).await;
     let (from, to) = window();
-    let e = virtual_events::list_host(&conn, MARIA, from, to).await.unwrap_err();
+    let e = virtual_events::list_host(&conn, MARIA, from, to)
+        .await
+        .unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionMissing, "{e:?}");
     // The sign-in asked for VirtualEvent.ReadWrite, which the app registration lacks: Entra wants
     // consent for it (AADSTS65001), and Rollcall gives the admin-consent URL.
     assert!(e.message.contains("consent"), "{e:?}");
-    assert!(e.hint.clone().unwrap_or_default().contains("adminconsent"), "{e:?}");
+    assert!(
+        e.hint.clone().unwrap_or_default().contains("adminconsent"),
+        "{e:?}"
+    );
 }

@@ -66,19 +66,7 @@ pub(super) async fn check(conn: &Connection, s: &mut Step) {
     let perm = virtual_events(conn.mode);
     if let Ok(token) = conn.token(false).await {
         let have = token.permissions();
-        s.evidence.push(super::Evidence {
-            request: "token claims".into(),
-            answer: format!(
-                "{}: {}",
-                if conn.mode == AuthMode::Delegated {
-                    "scp"
-                } else {
-                    "roles"
-                },
-                have.join(", ")
-            ),
-            request_id: None,
-        });
+        s.evidence.push(super::claims_evidence(conn.mode, &have));
         let granted = have.iter().any(|h| {
             h.eq_ignore_ascii_case(perm)
                 || (conn.mode == AuthMode::Delegated && h.eq_ignore_ascii_case("VirtualEvent.Read"))

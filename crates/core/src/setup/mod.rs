@@ -595,6 +595,27 @@ fn first_value(body: &serde_json::Value) -> Option<serde_json::Value> {
     body["value"].as_array().and_then(|v| v.first()).cloned()
 }
 
+/// The token's permissions as evidence (`roles` for an app, `scp` for a signed-in user).
+fn claims_evidence(mode: AuthMode, have: &[String]) -> Evidence {
+    Evidence {
+        request: "token claims".into(),
+        answer: format!(
+            "{}: {}",
+            if mode == AuthMode::Delegated {
+                "scp"
+            } else {
+                "roles"
+            },
+            if have.is_empty() {
+                "none".into()
+            } else {
+                have.join(", ")
+            }
+        ),
+        request_id: None,
+    }
+}
+
 async fn check_permissions(conn: &Connection, s: &mut Step) {
     let token = match conn.token(true).await {
         Ok(t) => t,
@@ -618,23 +639,7 @@ async fn check_permissions(conn: &Connection, s: &mut Step) {
         .iter()
         .filter(|h| HIGH_PRIVILEGE.iter().any(|x| x.eq_ignore_ascii_case(h)))
         .collect();
-    s.evidence.push(Evidence {
-        request: "token claims".into(),
-        answer: format!(
-            "{}: {}",
-            if conn.mode == AuthMode::Delegated {
-                "scp"
-            } else {
-                "roles"
-            },
-            if have.is_empty() {
-                "none".into()
-            } else {
-                have.join(", ")
-            }
-        ),
-        request_id: None,
-    });
+    s.evidence.push(claims_evidence(conn.mode, &have));
     if !missing.is_empty() {
         s.status = Status::Failed;
         for m in &missing {
