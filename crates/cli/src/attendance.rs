@@ -141,28 +141,16 @@ pub async fn report(
     };
     let got = read_range(conn, range.from, range.to, threshold, from_archive).await?;
     let manual = std::collections::HashMap::new();
-    let mut o = pictures::overview(
-        &got.webinars,
+    let o = pictures::overview_of_range(
+        &got,
+        &conn.hosts,
         range.from,
         range.to,
         &range.zone,
         &range.zone_name,
         list.as_deref().map(|l| (l, &manual)),
     );
-    if o.hosts.is_empty() {
-        o.hosts = conn.hosts.clone();
-    }
-    o.notes = got.notes.clone();
-    o.notes.extend(got.unread.iter().map(|p| {
-        format!(
-            "Not included — {} could not be read: {}",
-            p.host, p.error.message
-        )
-    }));
-    let generated = jiff::Zoned::now()
-        .with_time_zone(range.zone.clone())
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string();
+    let generated = report::generated_now(&range.zone);
     report::write_html(out, &report::period_report(&o, &generated)?)?;
     partial(&got, format!("report written to {}", out.display()))?;
     Ok(o)

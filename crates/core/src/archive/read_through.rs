@@ -44,13 +44,9 @@ pub struct OverviewQuery {
     pub threshold: f64,
 }
 
-/// "Generated on …" of a report: now, in the report's zone.
+/// "Generated on …" of a report, in its zone (UTC for a zone that does not exist).
 fn generated_now(time_zone: &str) -> String {
-    let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    jiff::Zoned::now()
-        .with_time_zone(zone)
-        .strftime("%Y-%m-%d %H:%M")
-        .to_string()
+    report::generated_now(&jiff::tz::TimeZone::get(time_zone).unwrap_or(jiff::tz::TimeZone::UTC))
 }
 
 /// The desktop's reads for the active connection (see the module doc).
@@ -220,28 +216,15 @@ impl Reads {
         let manual = Archive::active(conns)
             .and_then(|a| a.roster_matches())
             .unwrap_or_default();
-        let mut o = pictures::overview(
-            &got.webinars,
+        let o = pictures::overview_of_range(
+            &got,
+            &hosts,
             start,
             end,
             &zone,
             time_zone,
             roster.as_deref().map(|r| (r, &manual)),
         );
-        if o.hosts.is_empty() {
-            o.hosts = hosts;
-        }
-        o.notes = got
-            .unread
-            .iter()
-            .map(|p| {
-                format!(
-                    "Not included — {} could not be read: {}",
-                    p.host, p.error.message
-                )
-            })
-            .chain(got.notes)
-            .collect();
         self.overviews
             .insert(conns.generation(), "latest".into(), o.clone());
         Ok(o)

@@ -552,6 +552,36 @@ pub fn overview(
     }
 }
 
+/// The overview of a range as read (Graph or the archive): [`overview`], the hosts asked for when
+/// none had a session, and what it could not include — unread hosts first, then webinars without
+/// attendance (as the export says them).
+pub fn overview_of_range(
+    got: &super::RangeAttendance,
+    hosts: &[String],
+    from: Timestamp,
+    to: Timestamp,
+    zone: &TimeZone,
+    zone_name: &str,
+    roster: Option<(&[RosterEntry], &HashMap<String, String>)>,
+) -> Overview {
+    let mut o = overview(&got.webinars, from, to, zone, zone_name, roster);
+    if o.hosts.is_empty() {
+        o.hosts = hosts.to_vec();
+    }
+    o.notes = got
+        .unread
+        .iter()
+        .map(|p| {
+            format!(
+                "Not included — {} could not be read: {}",
+                p.host, p.error.message
+            )
+        })
+        .chain(got.notes.iter().cloned())
+        .collect();
+    o
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::{Attendee, Counts, Interval, ParticipantKind};

@@ -486,6 +486,14 @@ pub fn period_report(o: &Overview, generated: &str) -> Result<String, CoreError>
     Ok(page(&title, &body, generated))
 }
 
+/// "Generated on …" of a report: now, as the wall clock in the report's zone.
+pub fn generated_now(zone: &jiff::tz::TimeZone) -> String {
+    jiff::Zoned::now()
+        .with_time_zone(zone.clone())
+        .strftime("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
 /// Write a report whole (temporary file, then rename): never half a file.
 pub fn write_html(path: &Path, html: &str) -> Result<(), CoreError> {
     crate::support::atomic::write(path, html.as_bytes())

@@ -123,6 +123,8 @@ pub struct Listed {
     pub start: Timestamp,
     pub end: Timestamp,
     pub event: TeamsWebinar,
+    /// The registrations the counts were made from (a ledger of this listing reuses them).
+    pub registrations: Vec<VirtualEventRegistration>,
 }
 
 /// Virtual events answer 403 for a missing permission and for a missing access policy alike;
@@ -231,6 +233,7 @@ pub async fn list_host(
                     })
                     .collect(),
             },
+            registrations: regs,
         });
     }
     out.sort_by_key(|l| l.start);
@@ -322,13 +325,28 @@ pub async fn ledger_of(
     subject: &str,
     threshold: f64,
 ) -> Result<Ledger, CoreError> {
+    let regs: Vec<VirtualEventRegistration> = conn
+        .graph()?
+        .get_all(Request::get(format!(
+            "{BASE}/{}/registrations",
+            enc(&webinar.id)
+        )))
+        .await
+        .map_err(|e| explain(conn, &webinar.host, e))?;
+    ledger_with(conn, webinar, subject, threshold, &regs).await
+}
+
+/// [`ledger_of`] with the registrations already read (a listing has them).
+async fn ledger_with(
+    conn: &Connection,
+    webinar: &TeamsWebinar,
+    subject: &str,
+    threshold: f64,
+    regs: &[VirtualEventRegistration],
+) -> Result<Ledger, CoreError> {
     let graph = conn.graph()?;
     let id = enc(&webinar.id);
     let host = &webinar.host;
-    let regs: Vec<VirtualEventRegistration> = graph
-        .get_all(Request::get(format!("{BASE}/{id}/registrations")))
-        .await
-        .map_err(|e| explain(conn, host, e))?;
     let mut sessions = Vec::new();
     for s in &webinar.sessions {
         let sid = enc(&s.id);
@@ -353,7 +371,7 @@ pub async fn ledger_of(
                 .map_err(|e| explain(conn, host, e))?;
             records.extend(page);
         }
-        let rows = ledger::ledger(&regs, &records, scheduled, threshold);
+        let rows = ledger::ledger(regs, &records, scheduled, threshold);
         sessions.push(SessionLedger {
             session: s.clone(),
             reported: !reports.is_empty(),
@@ -400,7 +418,7 @@ pub async fn ledgers(
             if !in_range || l.event.status == EventStatus::Draft {
                 continue;
             }
-            out.push(ledger_of(conn, &l.event, &l.subject, threshold).await?);
+            out.push(ledger_with(conn, &l.event, &l.subject, threshold, &l.registrations).await?);
         }
     }
     if !hosts.is_empty() && problems.len() == hosts.len() {
