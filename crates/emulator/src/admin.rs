@@ -16,6 +16,7 @@ pub fn admin_routes() -> Router<Arc<Shared>> {
         .route("/_emulator/scenarios/{name}", post(enable_scenario))
         .route("/_emulator/stats", get(get_stats).delete(reset_stats))
         .route("/_emulator/bulk", post(add_bulk))
+        .route("/_emulator/report-delay", axum::routing::put(put_report_delay))
 }
 
 async fn add_bulk(
@@ -24,6 +25,16 @@ async fn add_bulk(
 ) -> Json<serde_json::Value> {
     let added = crate::seed::bulk_webinars(&mut s.world(), &spec, jiff::Timestamp::now());
     Json(serde_json::json!({ "added": added }))
+}
+
+/// `{"minutes": N}`: reports appear N minutes after their session ends (0: at once).
+async fn put_report_delay(
+    State(s): State<Arc<Shared>>,
+    Json(v): Json<serde_json::Value>,
+) -> Json<serde_json::Value> {
+    let minutes = v["minutes"].as_u64().unwrap_or(0).min(366 * 24 * 60);
+    s.world().report_delay_minutes = minutes;
+    Json(serde_json::json!({ "minutes": minutes }))
 }
 
 async fn get_faults(State(s): State<Arc<Shared>>) -> Json<Faults> {

@@ -26,8 +26,13 @@ pub enum RetryAfterForm {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct Faults {
-    /// Added to every Graph request.
+    /// Network round trip of every HTTP request to Graph (half before the service sees it, half
+    /// after it answers): a `$batch` pays it once for all its sub-requests.
     pub latency_ms: u64,
+    /// Service time of every request and of every `$batch` sub-request, spent holding the mailbox's
+    /// concurrency slot (the network round trip is not).
+    pub service_ms: u64,
+
     /// Share of Graph requests answered `429 TooManyRequests`.
     pub throttle_rate: f64,
     pub retry_after: RetryAfterForm,
@@ -46,6 +51,7 @@ impl Default for Faults {
     fn default() -> Self {
         Faults {
             latency_ms: 0,
+            service_ms: 0,
             throttle_rate: 0.0,
             retry_after: RetryAfterForm::Seconds,
             retry_after_secs: 1,
@@ -61,14 +67,17 @@ impl Default for Faults {
 #[derive(Clone, Debug, Default, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Stats {
+    /// HTTP requests (a `$batch` counts once).
     pub graph_requests: u64,
+    /// `$batch` sub-requests (each also counted by route in `by_route`).
+    pub sub_requests: u64,
     pub token_requests: u64,
     pub throttled: u64,
     pub mailbox_throttled: u64,
     pub server_errors: u64,
     pub truncated: u64,
     pub max_in_flight_per_mailbox: u64,
-    /// Requests by route family (`calendarView`, `onlineMeetings`, `attendanceReports`, ...).
+    /// Requests (and sub-requests) by route family (`calendarView`, `onlineMeetings`, `attendanceReports`, ...).
     pub by_route: BTreeMap<String, u64>,
 }
 

@@ -317,6 +317,9 @@ pub struct World {
     pub user_consent: bool,
     /// Refresh tokens of about 4 KB (the size that breaks a naive Windows Credential Manager store).
     pub large_tokens: bool,
+    /// A session's attendance report appears this many minutes after it ends: Teams can take
+    /// hours, which is how an LMS that polls for one hour misses attendance (`late-reports`).
+    pub report_delay_minutes: u64,
     /// Teams webinars (virtual events).
     pub virtual_webinars: Vec<VirtualWebinar>,
     /// Per app, when its recent virtual-event GETs were made (Graph's documented limit: 750 per

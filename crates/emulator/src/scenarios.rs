@@ -73,6 +73,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "yesterday the first host held an all-staff town hall of 20,000 attendees and a curators' briefing of 600 (the charts' benchmark)",
     ),
     (
+        "late-reports",
+        "attendance reports appear 90 minutes after a session ends, after an LMS polling for one hour has stopped (PUT /_emulator/report-delay sets the minutes)",
+    ),
+    (
         "refresh-inactive",
         "refresh tokens are rejected as inactive for 90 days (AADSTS700082)",
     ),
@@ -170,6 +174,7 @@ pub fn apply_scenario(
         "user-consent-disabled" => world.user_consent = false,
         "large-tokens" => world.large_tokens = true,
         "town-hall" => crate::seed::town_hall(world, 20_000, now),
+        "late-reports" => world.report_delay_minutes = 90,
         "no-virtual-events-permission" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.app_roles.remove("VirtualEvent.Read.All");

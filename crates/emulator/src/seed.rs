@@ -50,6 +50,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         policy_error: PolicyError::default(),
         user_consent: true,
         large_tokens: false,
+        report_delay_minutes: 0,
         virtual_webinars: Vec::new(),
         virtual_event_gets: Default::default(),
         webinars_disabled_for: Default::default(),

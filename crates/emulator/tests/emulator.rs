@@ -980,7 +980,7 @@ async fn mailbox_concurrency_limit_answers_429_application_throttled() {
     let id = t.user_id(&token, &t.host(0)).await;
     t.http
         .put(format!("{}/faults", t.emu.info.admin))
-        .json(&json!({"latencyMs": 300}))
+        .json(&json!({"serviceMs": 300}))
         .send()
         .await
         .unwrap();
@@ -1272,4 +1272,163 @@ async fn only_local_names_reach_it_and_the_admin_api_answers_its_own_origin() {
         script.status().is_success(),
         "tests and scripts send no Origin"
     );
+}
+
+/// Outlook's 4 concurrent requests per mailbox hold for the sub-requests of a batch: 20 parallel
+/// steps to one mailbox get 4 answers and 16 `429`s with their own `Retry-After` inside a `200`;
+/// the same 20 as one `dependsOn` chain run one at a time and all succeed, in one round trip.
+#[tokio::test]
+async fn batch_sub_requests_meet_the_mailbox_limit_and_depends_on_sequences_them() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    t.http
+        .put(format!("{}/faults", t.emu.info.admin))
+        .json(&json!({"serviceMs": 40, "latencyMs": 20}))
+        .send()
+        .await
+        .unwrap();
+    let now = jiff::Timestamp::now();
+    let url = format!(
+        "/users/{id}/calendarView?startDateTime={now}&endDateTime={}",
+        now + jiff::SignedDuration::from_hours(24)
+    );
+    let steps = |chain: bool| {
+        json!({"requests": (0..20).map(|n| {
+            let mut step = json!({"id": n.to_string(), "method": "GET", "url": url});
+            if chain && n > 0 {
+                step["dependsOn"] = json!([(n - 1).to_string()]);
+            }
+            step
+        }).collect::<Vec<_>>()})
+    };
+    let (s, b) = t
+        .send(&token, reqwest::Method::POST, "/$batch", Some(steps(false)))
+        .await;
+    assert_eq!(s, 200);
+    let answers = b["responses"].as_array().unwrap();
+    assert_eq!(answers.len(), 20);
+    let throttled: Vec<&Value> = answers.iter().filter(|r| r["status"] == 429).collect();
+    assert_eq!(answers.iter().filter(|r| r["status"] == 200).count(), 4);
+    assert_eq!(throttled.len(), 16);
+    for r in throttled {
+        assert_eq!(r["headers"]["Retry-After"], "1");
+        assert_eq!(r["body"]["error"]["code"], "ApplicationThrottled");
+    }
+    let started = std::time::Instant::now();
+    let (s, b) = t
+        .send(&token, reqwest::Method::POST, "/$batch", Some(steps(true)))
+        .await;
+    assert_eq!(s, 200);
+    let answers = b["responses"].as_array().unwrap();
+    assert!(answers.iter().all(|r| r["status"] == 200), "{b}");
+    // One at a time: 20 service times, one round trip.
+    assert!(started.elapsed() >= std::time::Duration::from_millis(20 * 40));
+    // Not in request order.
+    let order: Vec<&str> = answers.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_ne!(order, (0..20).map(|n| n.to_string()).collect::<Vec<_>>());
+    let stats: Value = t
+        .http
+        .get(format!("{}/stats", t.emu.info.admin))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(stats["subRequests"].as_u64().unwrap() >= 40);
+}
+
+/// A step that depends on a failed step answers `424`; one that depends on a later or unknown step
+/// makes the whole batch a `400` (a cycle cannot be written).
+#[tokio::test]
+async fn batch_depends_on_failures_and_unknown_steps() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let body = json!({"requests": [
+        {"id": "a", "method": "GET", "url": "/users/nobody@x.example"},
+        {"id": "b", "method": "GET", "url": "/users", "dependsOn": ["a"]},
+        {"id": "c", "method": "GET", "url": "/users", "dependsOn": ["b"]},
+        {"id": "d", "method": "GET", "url": "/users"},
+    ]});
+    let (s, b) = t
+        .send(&token, reqwest::Method::POST, "/$batch", Some(body))
+        .await;
+    assert_eq!(s, 200);
+    let status = |k: &str| {
+        b["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == k)
+            .unwrap()["status"]
+            .as_u64()
+            .unwrap()
+    };
+    assert_eq!((status("a"), status("b"), status("c"), status("d")), (404, 424, 424, 200));
+    let forward = json!({"requests": [
+        {"id": "1", "method": "GET", "url": "/users", "dependsOn": ["2"]},
+        {"id": "2", "method": "GET", "url": "/users"},
+    ]});
+    let (s, _) = t
+        .send(&token, reqwest::Method::POST, "/$batch", Some(forward))
+        .await;
+    assert_eq!(s, 400);
+}
+
+async fn count_reports(t: &T, token: String, id: String) -> usize {
+    let mut total = 0;
+    let now = jiff::Timestamp::now();
+    let (_, events, _) = t
+        .get(
+            &token,
+            &format!(
+                "/users/{id}/calendarView?startDateTime={}&endDateTime={now}&$top=100",
+                now - jiff::SignedDuration::from_hours(24 * 10)
+            ),
+        )
+        .await;
+    for e in events["value"].as_array().unwrap() {
+        let Some(join) = e["onlineMeeting"]["joinUrl"].as_str() else { continue };
+        let filter = format!("JoinWebUrl eq '{join}'");
+        let (_, m, _) = t
+            .get(
+                &token,
+                &format!(
+                    "/users/{id}/onlineMeetings?$filter={}",
+                    url::form_urlencoded::byte_serialize(filter.as_bytes()).collect::<String>()
+                ),
+            )
+            .await;
+        let Some(mid) = m["value"][0]["id"].as_str() else { continue };
+        let (_, r, _) = t
+            .get(&token, &format!("/users/{id}/onlineMeetings/{mid}/attendanceReports"))
+            .await;
+        total += r["value"].as_array().map_or(0, |a| a.len());
+    }
+    total
+}
+
+/// `late-reports`: a session's report appears only some minutes after it ends.
+#[tokio::test]
+async fn late_reports_appear_after_the_delay() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    let before = count_reports(&t, token.clone(), id.clone()).await;
+    assert!(before > 0);
+    t.http
+        .put(format!("{}/report-delay", t.emu.info.admin))
+        .json(&json!({"minutes": 60 * 24 * 30}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count_reports(&t, token.clone(), id.clone()).await, 0);
+    t.http
+        .put(format!("{}/report-delay", t.emu.info.admin))
+        .json(&json!({"minutes": 0}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(count_reports(&t, token, id).await, before);
 }

@@ -208,7 +208,7 @@ async fn graph_errors_keep_code_message_and_request_id() {
 #[tokio::test]
 async fn the_mailbox_gate_keeps_four_in_flight_so_outlook_never_throttles() {
     let (emu, g, _) = client(Faults {
-        latency_ms: 100,
+        service_ms: 100,
         ..Default::default()
     })
     .await;

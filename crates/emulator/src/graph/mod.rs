@@ -2,8 +2,9 @@
 //! reports and records, applications and service principals, and `$batch`.
 //!
 //! Every request goes through one dispatcher (`dispatch`), so `$batch` inner requests get exactly
-//! the same permission checks and shapes as direct ones. Not covered: beta, virtual events,
-//! change notifications, delta queries, `$orderby`/`$search`.
+//! the same permission checks and shapes as direct ones, and each meets the service's limits
+//! (`serve_one`) on its own. Not covered: beta, change notifications, delta queries,
+//! `$orderby`/`$search`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -182,29 +183,11 @@ async fn handle(
                 break 'outer r;
             }
         };
-        // 2. Outlook's per-mailbox concurrency limit, held while the request is processed.
-        let mailbox = mailbox_of(&s, &caller, &path);
-        let _slot = match &mailbox {
-            Some(m) => match FaultState::enter_mailbox(&s, m) {
-                Some(slot) => Some(slot),
-                None => {
-                    let mut r = outlook_error(
-                        429,
-                        "ApplicationThrottled",
-                        "Application is over its MailboxConcurrency limit.",
-                    );
-                    r.headers.push(("Retry-After".into(), "1".into()));
-                    break 'outer r;
-                }
-            },
-            None => None,
-        };
-        // 3. Processing time.
-        let latency = s.faults.config().latency_ms;
-        if latency > 0 {
-            tokio::time::sleep(Duration::from_millis(latency)).await;
+        // 2. The network round trip, half on the way in (the other half on the way out).
+        let rtt = s.faults.config().latency_ms;
+        if rtt > 0 {
+            tokio::time::sleep(Duration::from_millis(rtt / 2)).await;
         }
-        // 4. Injected throttling and server errors.
         let ctx = Ctx {
             caller: &caller,
             request_id: request_id.clone(),
@@ -212,43 +195,83 @@ async fn handle(
             prefer_tz: prefer_tz(&headers),
             base: s.graph_base(),
         };
-        match s.faults.inject() {
-            Some(Injected::Throttle { retry_after }) => {
-                let mut r = GResp::status(
-                    429,
-                    Some(json!({"error": {"code": "TooManyRequests", "innerError": {
-                    "code": "429", "date": Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string(), "message": "Please retry after",
-                    "request-id": request_id, "status": "429"}, "message": "Please retry again later."}})),
-                );
-                r.headers.push(("Retry-After".into(), retry_after));
-                break 'outer r;
-            }
-            Some(Injected::ServerError { status }) => {
-                let code = if status == 503 {
-                    "ServiceNotAvailable"
-                } else {
-                    "GatewayTimeout"
-                };
-                break 'outer graph_error(
-                    &ctx,
-                    status,
-                    code,
-                    "The service is temporarily unavailable. Please retry later.",
-                );
-            }
-            None => {}
-        }
+        // A batch is only an envelope: each sub-request meets the limits on its own
+        // (concepts/json-batching.md, "Batch size limitations"; concepts/throttling.md).
         if path == "$batch" && method == Method::POST {
-            batch(&s, &ctx, &body).await
-        } else {
-            dispatch(&s, &ctx, &method, &path, &query, &body)
+            break 'outer batch(&s, &ctx, &body).await;
+        }
+        match serve_one(&s, &ctx, &method, &path, &query, &body).await {
+            Ok(r) | Err(r) => r,
         }
     };
+    let rtt = s.faults.config().latency_ms;
+    if rtt > 0 {
+        tokio::time::sleep(Duration::from_millis(rtt - rtt / 2)).await;
+    }
     resp.headers.push(("request-id".into(), request_id));
     resp.headers
         .push(("client-request-id".into(), client_request_id));
     let truncate = resp.status < 300 && resp.body.is_some() && s.faults.truncate();
     into_http(resp, truncate)
+}
+
+/// One request (direct or a `$batch` sub-request) through the service's own limits: Outlook's
+/// per-mailbox concurrency (held for the service time), injected throttling and server errors,
+/// then the handler. `Err` carries a throttling or server error answer.
+async fn serve_one(
+    s: &Arc<Shared>,
+    ctx: &Ctx<'_>,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> Result<GResp, GResp> {
+    let mailbox = mailbox_of(s, ctx.caller, path);
+    let _slot = match &mailbox {
+        Some(m) => match FaultState::enter_mailbox(s, m) {
+            Some(slot) => Some(slot),
+            None => {
+                let mut r = outlook_error(
+                    429,
+                    "ApplicationThrottled",
+                    "Application is over its MailboxConcurrency limit.",
+                );
+                r.headers.push(("Retry-After".into(), "1".into()));
+                return Err(r);
+            }
+        },
+        None => None,
+    };
+    let service = s.faults.config().service_ms;
+    if service > 0 {
+        tokio::time::sleep(Duration::from_millis(service)).await;
+    }
+    match s.faults.inject() {
+        Some(Injected::Throttle { retry_after }) => {
+            let mut r = GResp::status(
+                429,
+                Some(json!({"error": {"code": "TooManyRequests", "innerError": {
+                "code": "429", "date": Timestamp::now().strftime("%Y-%m-%dT%H:%M:%S").to_string(), "message": "Please retry after",
+                "request-id": ctx.request_id, "status": "429"}, "message": "Please retry again later."}})),
+            );
+            r.headers.push(("Retry-After".into(), retry_after));
+            Err(r)
+        }
+        Some(Injected::ServerError { status }) => {
+            let code = if status == 503 {
+                "ServiceNotAvailable"
+            } else {
+                "GatewayTimeout"
+            };
+            Err(graph_error(
+                ctx,
+                status,
+                code,
+                "The service is temporarily unavailable. Please retry later.",
+            ))
+        }
+        None => Ok(dispatch(s, ctx, method, path, query, body)),
+    }
 }
 
 fn into_http(resp: GResp, truncate: bool) -> Response {
@@ -941,10 +964,12 @@ fn meetings(
     // A report exists only once its session has ended and is kept for one year
     // (resources/meetingattendancereport.md); the list holds the newest 50.
     let year_ago = now - jiff::SignedDuration::from_hours(24 * 365);
+    // Teams produces a report some time after the session ends (`late-reports` makes it late).
+    let delay = jiff::SignedDuration::from_mins(world.report_delay_minutes as i64);
     let mut reports: Vec<&Report> = meeting
         .reports
         .iter()
-        .filter(|r| r.end <= now && r.end > year_ago)
+        .filter(|r| r.end + delay <= now && r.end > year_ago)
         .collect();
     reports.sort_by_key(|r| std::cmp::Reverse(r.end));
     let mctx = format!("{context_base}('{}')", meeting.id);
@@ -1240,7 +1265,12 @@ fn service_principals(
     }
 }
 
-/// `$batch`: at most 20 requests, unique ids, `dependsOn` honoured; answers in any order.
+/// `$batch` (concepts/json-batching.md): at most 20 requests with unique ids; `dependsOn` names
+/// earlier steps (unknown ids are refused); steps without one run at once, each against the
+/// service's limits on its own — so a batch of 20 to one mailbox meets Outlook's 4 concurrent
+/// requests and the rest come back `429` with their own `Retry-After` inside a `200`; a step whose
+/// dependency failed answers `424`; answers come back in any order ("Individual responses might
+/// appear in a different order than the requests").
 async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
     let Ok(parsed) = serde_json::from_slice::<Value>(body) else {
         return graph_error(ctx, 400, "BadRequest", "Invalid batch payload format.");
@@ -1285,51 +1315,114 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
             );
         }
     }
-    let mut status_of: HashMap<String, u16> = HashMap::new();
-    let mut responses = Vec::new();
+    // A dependency must be a step before this one: that also rules out cycles.
+    let mut earlier = std::collections::HashSet::new();
     for r in requests {
-        let id = r["id"].as_str().unwrap_or_default().to_string();
-        let failed_dep = r["dependsOn"].as_array().is_some_and(|deps| {
-            deps.iter().any(|d| {
-                status_of
-                    .get(d.as_str().unwrap_or_default())
-                    .is_none_or(|st| *st >= 400)
-            })
-        });
-        let resp = if failed_dep {
-            graph_error(
-                ctx,
-                424,
-                "FailedDependency",
-                "The request could not be completed because a dependency failed.",
-            )
-        } else {
-            let method = Method::from_bytes(r["method"].as_str().unwrap_or("GET").as_bytes())
-                .unwrap_or(Method::GET);
-            let url = r["url"]
-                .as_str()
-                .unwrap_or_default()
-                .trim_start_matches('/');
-            let (path, query) = url.split_once('?').unwrap_or((url, ""));
-            let body_bytes = r
-                .get("body")
-                .map(|b| b.to_string().into_bytes())
-                .unwrap_or_default();
-            dispatch(s, ctx, &method, path, query, &body_bytes)
-        };
-        status_of.insert(id.clone(), resp.status);
-        let mut headers = Map::new();
-        headers.insert("Content-Type".into(), json!("application/json"));
-        for (k, v) in &resp.headers {
-            headers.insert(k.clone(), json!(v));
+        let id = r["id"].as_str().unwrap_or_default();
+        for d in r["dependsOn"].as_array().into_iter().flatten() {
+            let d = d.as_str().unwrap_or_default();
+            if !earlier.contains(d) {
+                return graph_error(
+                    ctx,
+                    400,
+                    "BadRequest",
+                    &format!("Request {id} depends on {d}, which is not an earlier request of the batch."),
+                );
+            }
         }
-        let mut entry = json!({"id": id, "status": resp.status, "headers": headers});
-        if let Some(b) = resp.body {
-            entry["body"] = b;
-        }
-        responses.push(entry);
+        earlier.insert(id.to_string());
     }
-    // Graph answers in any order; reverse so clients cannot rely on request order.
+    // Each step publishes its status when done; dependants wait for it.
+    let channels: HashMap<String, tokio::sync::watch::Sender<Option<u16>>> = requests
+        .iter()
+        .map(|r| {
+            (
+                r["id"].as_str().unwrap_or_default().to_string(),
+                tokio::sync::watch::channel(None).0,
+            )
+        })
+        .collect();
+    let channels = Arc::new(channels);
+    let mut set = tokio::task::JoinSet::new();
+    for r in requests.iter().cloned() {
+        let (s, channels) = (s.clone(), channels.clone());
+        let (caller, request_id, client_request_id, prefer_tz, base) = (
+            ctx.caller.clone(),
+            ctx.request_id.clone(),
+            ctx.client_request_id.clone(),
+            ctx.prefer_tz.clone(),
+            ctx.base.clone(),
+        );
+        set.spawn(async move {
+            let ctx = Ctx {
+                caller: &caller,
+                request_id,
+                client_request_id,
+                prefer_tz,
+                base,
+            };
+            let id = r["id"].as_str().unwrap_or_default().to_string();
+            let mut failed_dep = false;
+            for d in r["dependsOn"].as_array().into_iter().flatten() {
+                let Some(tx) = channels.get(d.as_str().unwrap_or_default()) else {
+                    continue;
+                };
+                let mut rx = tx.subscribe();
+                let status = match rx.wait_for(Option::is_some).await {
+                    Ok(st) => st.unwrap_or(500),
+                    Err(_) => 500,
+                };
+                failed_dep |= status >= 400;
+            }
+            let resp = if failed_dep {
+                graph_error(
+                    &ctx,
+                    424,
+                    "FailedDependency",
+                    "The request could not be completed because a dependency failed.",
+                )
+            } else {
+                let method = Method::from_bytes(r["method"].as_str().unwrap_or("GET").as_bytes())
+                    .unwrap_or(Method::GET);
+                let url = r["url"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .trim_start_matches('/');
+                let (path, query) = url.split_once('?').unwrap_or((url, ""));
+                let body_bytes = r
+                    .get("body")
+                    .map(|b| b.to_string().into_bytes())
+                    .unwrap_or_default();
+                s.faults.count(|st| {
+                    st.sub_requests += 1;
+                    *st.by_route.entry(route_family(path).to_string()).or_insert(0) += 1;
+                });
+                match serve_one(&s, &ctx, &method, path, query, &body_bytes).await {
+                    Ok(r) | Err(r) => r,
+                }
+            };
+            if let Some(tx) = channels.get(&id) {
+                tx.send_replace(Some(resp.status));
+            }
+            let mut headers = Map::new();
+            headers.insert("Content-Type".into(), json!("application/json"));
+            for (k, v) in &resp.headers {
+                headers.insert(k.clone(), json!(v));
+            }
+            let mut entry = json!({"id": id, "status": resp.status, "headers": headers});
+            if let Some(b) = resp.body {
+                entry["body"] = b;
+            }
+            entry
+        });
+    }
+    let mut responses = Vec::new();
+    while let Some(done) = set.join_next().await {
+        if let Ok(entry) = done {
+            responses.push(entry);
+        }
+    }
+    // Graph answers in any order; reverse the order of completion so clients cannot rely on any.
     responses.reverse();
     GResp::ok(json!({"responses": responses}))
 }
