@@ -110,7 +110,10 @@ pub struct Response {
 /// What the pipeline did, for progress displays and benchmarks.
 #[derive(Clone, Debug, Default)]
 pub struct Counters {
+    /// HTTP requests sent (a `$batch` counts once).
     pub requests: u64,
+    /// Steps sent inside `$batch` requests (retried steps count again).
+    pub sub_requests: u64,
     pub retries: u64,
     pub throttled_waits: u64,
     pub token_refreshes: u64,
@@ -121,6 +124,7 @@ impl Counters {
     pub fn since(&self, base: &Counters) -> Counters {
         Counters {
             requests: self.requests.saturating_sub(base.requests),
+            sub_requests: self.sub_requests.saturating_sub(base.sub_requests),
             retries: self.retries.saturating_sub(base.retries),
             throttled_waits: self.throttled_waits.saturating_sub(base.throttled_waits),
             token_refreshes: self.token_refreshes.saturating_sub(base.token_refreshes),
@@ -214,6 +218,47 @@ impl GraphClient {
             .entry(mailbox.to_string())
             .or_insert_with(|| Arc::new(Semaphore::new(MAILBOX_CONCURRENCY)))
             .clone()
+    }
+
+    pub(crate) fn gate_for(&self, mailbox: &str) -> Arc<Semaphore> {
+        self.gate(mailbox)
+    }
+
+    pub(crate) async fn respect_pause_for(&self, mailbox: &str) {
+        self.respect_pause(mailbox).await
+    }
+
+    pub(crate) fn pause_mailbox(&self, mailbox: &str, d: Duration) {
+        self.pause_for(mailbox, d)
+    }
+
+    pub(crate) fn prefer_header(&self) -> &str {
+        &self.prefer
+    }
+
+    pub(crate) fn policy(&self) -> &RetryPolicy {
+        &self.policy
+    }
+
+    pub(crate) fn delay_for(
+        &self,
+        attempt: u32,
+        started: Instant,
+        retry_after: Option<Duration>,
+    ) -> Option<Duration> {
+        self.next_delay(attempt, started, retry_after)
+    }
+
+    pub(crate) fn count_sub_requests(&self, n: u64) {
+        self.count(|c| c.sub_requests += n);
+    }
+
+    pub(crate) fn count_throttled(&self) {
+        self.count(|c| c.throttled_waits += 1);
+    }
+
+    pub(crate) fn count_retry(&self) {
+        self.count(|c| c.retries += 1);
     }
 
     /// Send one request through the pipeline (order in the crate docs).

@@ -7,6 +7,7 @@
 //! It knows nothing of webinars; that is `rollcall-core`'s job.
 
 pub mod auth;
+pub mod batch;
 pub mod client;
 pub mod delegated;
 pub mod error;

@@ -355,3 +355,104 @@ async fn a_retry_after_we_give_up_on_neither_panics_nor_holds_up_the_mailbox() {
     .unwrap();
     assert_eq!(next["ok"], true);
 }
+
+async fn first_host(emu: &rollcall_emulator::Running, g: &GraphClient) -> String {
+    let user: Value = g
+        .get_json(Request::get(format!(
+            "/users?$filter=mail%20eq%20'{}'",
+            emu.info.hosts[0]
+        )))
+        .await
+        .unwrap();
+    user["value"][0]["id"].as_str().unwrap().to_string()
+}
+
+fn day_views(id: &str, n: usize) -> Vec<Request> {
+    let now = jiff::Timestamp::now();
+    (0..n)
+        .map(|k| {
+            let from = now - jiff::SignedDuration::from_hours(24 * (k as i64 + 1));
+            Request::get(format!(
+                "/users/{id}/calendarView?startDateTime={from}&endDateTime={}",
+                from + jiff::SignedDuration::from_hours(24)
+            ))
+            .mailbox(id)
+        })
+        .collect()
+}
+
+/// 50 GETs to one mailbox as batches: every answer in the caller's order and the same as the
+/// single request's, in 3 round trips (chains of 20), and Outlook's limit never met.
+#[tokio::test]
+async fn batches_answer_in_order_in_few_round_trips_without_meeting_the_mailbox_limit() {
+    let (emu, g, _) = client(Faults {
+        service_ms: 5,
+        ..Default::default()
+    })
+    .await;
+    let id = first_host(&emu, &g).await;
+    let requests = day_views(&id, 50);
+    emu.shared.faults.count(|s| *s = Default::default());
+    let answers = g.batch_get(requests.clone()).await;
+    let st = emu.shared.faults.stats();
+    assert_eq!(st.graph_requests, 3);
+    assert_eq!(st.sub_requests, 50);
+    assert_eq!(st.mailbox_throttled, 0);
+    for (r, a) in requests.iter().zip(&answers) {
+        let single = g.send(r.clone()).await.unwrap().body.unwrap();
+        assert_eq!(a.as_ref().unwrap().body.as_ref().unwrap()["value"], single["value"]);
+    }
+}
+
+/// Partial throttling: a third of the steps come back `429` with their own `Retry-After` inside
+/// `200` batches. Only they (and the steps after them in their chain, answered `424`) are sent
+/// again: the service sees each successful step exactly once.
+#[tokio::test]
+async fn only_the_failed_steps_of_a_batch_are_sent_again() {
+    let (emu, g, _) = client(Faults::default()).await;
+    let id = first_host(&emu, &g).await;
+    emu.shared.faults.set(Faults {
+        throttle_rate: 0.3,
+        retry_after_secs: 0,
+        ..Default::default()
+    });
+    let requests = day_views(&id, 40);
+    emu.shared.faults.count(|s| *s = Default::default());
+    let answers = g.batch_get(requests).await;
+    let st = emu.shared.faults.stats();
+    assert!(answers.iter().all(|a| a.is_ok()));
+    assert!(st.throttled > 0, "{st:?}");
+    // Each step reached the service once plus once per 429 it got; 424 bystanders never did.
+    assert_eq!(st.sub_requests, 40 + st.throttled);
+    assert!(g.counters().throttled_waits >= st.throttled);
+}
+
+/// A step Graph refuses is that step's error (with its request-id); the others succeed, also the
+/// steps after it in its chain (sent again after their 424).
+#[tokio::test]
+async fn a_refused_step_is_its_own_error() {
+    let (emu, g, _) = client(Faults::default()).await;
+    let id = first_host(&emu, &g).await;
+    let mut requests = day_views(&id, 6);
+    requests.insert(
+        2,
+        Request::get(format!("/users/{id}/onlineMeetings/nope/attendanceReports")).mailbox(&id),
+    );
+    let answers = g.batch_get(requests).await;
+    for (k, a) in answers.iter().enumerate() {
+        if k == 2 {
+            match a {
+                Err(GraphError::Api {
+                    status, request_id, ..
+                }) => {
+                    assert_eq!(*status, 404);
+                    assert!(request_id.is_some());
+                }
+                other => panic!("{other:?}"),
+            }
+        } else {
+            assert!(a.is_ok(), "{k}: {a:?}");
+        }
+    }
+    let _ = emu;
+}
