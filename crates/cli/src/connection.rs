@@ -91,6 +91,8 @@ impl ConnectionArgs {
                     portal_domain: String::new(),
                     participant_info: true,
                     teams_webinars: self.teams_webinars,
+                    lms_window_minutes: None,
+                    recheck_hours: None,
                     hosts: Vec::new(),
                     secret_hint: None,
                     secret_expires: None,

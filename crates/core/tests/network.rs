@@ -135,6 +135,8 @@ async fn a_proxy_asking_for_credentials_is_named_and_its_password_gets_through()
         portal_domain: String::new(),
         participant_info: true,
         teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
         hosts: emu.info.hosts.clone(),
         secret_hint: None,
         secret_expires: None,

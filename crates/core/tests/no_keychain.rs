@@ -28,6 +28,8 @@ fn no_secret_service_is_a_clear_error_and_no_fallback() {
         portal_domain: String::new(),
         participant_info: true,
         teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
         hosts: vec![],
         secret_hint: None,
         secret_expires: None,

@@ -39,6 +39,8 @@ fn profile(emu: &Running, mode: AuthMode) -> Profile {
         portal_domain: "lms.northwind.example".into(),
         participant_info: true,
         teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
         hosts: emu.info.hosts.clone(),
         secret_hint: None,
         secret_expires: Some(jiff::civil::date(2026, 3, 12)),

@@ -37,8 +37,12 @@ pub struct Faults {
     pub throttle_rate: f64,
     pub retry_after: RetryAfterForm,
     pub retry_after_secs: u64,
-    /// Outlook's limit of concurrent requests per mailbox (`None` = unlimited).
+    /// Outlook's limit of concurrent requests per mailbox (`None` = unlimited). It holds for
+    /// Outlook's resources (events, calendars), not for Teams' online meetings.
     pub mailbox_concurrency: Option<usize>,
+    /// Requests to online meetings and attendance reports per app in any 10 seconds (Graph's
+    /// "Skype calling" limits: 5,000; `None` = unlimited).
+    pub teams_requests_per_10s: Option<usize>,
     /// Share of Graph requests answered `503`/`504`.
     pub server_error_rate: f64,
     /// Share of successful Graph responses cut in half.
@@ -56,6 +60,7 @@ impl Default for Faults {
             retry_after: RetryAfterForm::Seconds,
             retry_after_secs: 1,
             mailbox_concurrency: Some(4),
+            teams_requests_per_10s: Some(5000),
             server_error_rate: 0.0,
             truncate_rate: 0.0,
             token_lifetime_secs: 3599,
@@ -83,6 +88,8 @@ pub struct Stats {
 
 pub struct FaultState {
     config: Mutex<Faults>,
+    /// When the Teams requests of the last 10 seconds came (per app: the emulator has one).
+    teams_window: Mutex<std::collections::VecDeque<std::time::Instant>>,
     rng: Mutex<Rng>,
     in_flight: Mutex<HashMap<String, usize>>,
     stats: Mutex<Stats>,
@@ -120,6 +127,7 @@ impl FaultState {
     pub fn new(config: Faults, seed: u64) -> Self {
         FaultState {
             config: Mutex::new(config),
+            teams_window: Mutex::new(std::collections::VecDeque::new()),
             rng: Mutex::new(Rng::new(seed.wrapping_mul(31).wrapping_add(7))),
             in_flight: Mutex::new(HashMap::new()),
             stats: Mutex::new(Stats::default()),
@@ -198,6 +206,27 @@ impl FaultState {
         } else {
             cfg.retry_after_secs.to_string()
         }
+    }
+
+    /// Count a Teams request against the per-app limit; `Some(seconds)` to wait when over it.
+    pub fn teams_request(&self) -> Option<u64> {
+        let limit = self.config().teams_requests_per_10s?;
+        let now = std::time::Instant::now();
+        let window = std::time::Duration::from_secs(10);
+        let mut w = self.teams_window.lock().unwrap_or_else(|e| e.into_inner());
+        while w.front().is_some_and(|t| now.duration_since(*t) >= window) {
+            w.pop_front();
+        }
+        if w.len() >= limit {
+            let wait = w
+                .front()
+                .map_or(window, |t| window.saturating_sub(now.duration_since(*t)));
+            drop(w);
+            self.count(|s| s.throttled += 1);
+            return Some(wait.as_secs_f64().ceil().max(1.0) as u64);
+        }
+        w.push_back(now);
+        None
     }
 
     /// Take one of the mailbox's concurrent-request slots, or `None` when it is over its limit.

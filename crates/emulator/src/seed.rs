@@ -1143,6 +1143,10 @@ pub struct Bulk {
     pub hosts: Vec<String>,
     #[serde(default)]
     pub seed: u64,
+    /// Add this many more licensed hosts covered by the access policy first
+    /// (`bulk.host1@…` … `bulk.hostN@…`), for large-tenant benchmarks.
+    #[serde(default)]
+    pub extra_hosts: usize,
 }
 
 fn default_min() -> usize {
@@ -1158,6 +1162,28 @@ fn default_days() -> i64 {
 /// Add ended Teams webinars, each with one attendance report of `min..=max` attendees.
 pub fn bulk_webinars(world: &mut World, spec: &Bulk, now: Timestamp) -> usize {
     let mut rng = Rng::new(spec.seed ^ 0xB01C_u64 ^ world.next_key);
+    for n in 1..=spec.extra_hosts.min(500) {
+        let mail = format!("bulk.host{n}@{MAIL_DOMAIN}");
+        if world.users.iter().any(|u| u.mail.as_deref() == Some(mail.as_str())) {
+            continue;
+        }
+        world.users.push(User {
+            id: rng.guid(),
+            upn: format!("bulk.host{n}@{TENANT_DOMAIN}"),
+            mail: Some(mail),
+            display_name: format!("Bulk Host {n}"),
+            given_name: "Bulk".into(),
+            surname: format!("Host {n}"),
+            job_title: Some("Curator".into()),
+            has_mailbox: true,
+            teams_plan: Some("Success"),
+            teams_entries: vec![],
+            policy_covered: true,
+            mailbox_out_of_scope: false,
+            is_admin: false,
+            is_host: true,
+        });
+    }
     let hosts: Vec<User> = world
         .users
         .iter()

@@ -1432,3 +1432,31 @@ async fn late_reports_appear_after_the_delay() {
         .unwrap();
     assert_eq!(count_reports(&t, token, id).await, before);
 }
+
+/// Online meetings are Teams resources: no Outlook per-mailbox limit, but a per-app limit
+/// (5,000 requests per 10 s by default; 3 here), answered `429` with `Retry-After`.
+#[tokio::test]
+async fn online_meetings_have_a_per_app_limit_not_the_mailbox_one() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    t.http
+        .put(format!("{}/faults", t.emu.info.admin))
+        .json(&json!({"serviceMs": 200, "teamsRequestsPer10s": 6}))
+        .send()
+        .await
+        .unwrap();
+    let url = format!(
+        "{}/users/{id}/onlineMeetings?$filter=JoinWebUrl%20eq%20'x'",
+        t.emu.info.graph
+    );
+    // Six at once to one organizer: all served (no mailbox limit of 4).
+    let reqs = (0..6).map(|_| t.http.get(&url).bearer_auth(&token).send());
+    for r in futures_join(reqs).await {
+        assert_ne!(r.unwrap().status().as_u16(), 429);
+    }
+    let r = t.http.get(&url).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 429);
+    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=10).contains(&wait));
+}

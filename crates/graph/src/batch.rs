@@ -1,207 +1,281 @@
-//! JSON batching (`$batch`, concepts/json-batching.md): many GETs in few round trips, with the
-//! same per-mailbox limit and `Retry-After` discipline as single requests.
+//! JSON batching (`$batch`, concepts/json-batching.md): requests sent one by one by their callers
+//! leave in few round trips, with the same per-mailbox limit and `Retry-After` discipline as
+//! single requests.
 //!
-//! How a mailbox's requests are packed: Outlook serves 4 concurrent requests per mailbox
-//! (concepts/throttling-limits.md, "Outlook service limits"), and "requests in a batch are evaluated
-//! individually against the applicable throttling limits" (json-batching.md, "Batch size
-//! limitations"). Twenty parallel steps to one mailbox would meet 16 `429`s, and Graph advises that a
-//! batch "should be either fully sequential or fully parallel". So each batch to a mailbox is one
-//! `dependsOn` chain of up to 20 steps (one at the service at a time, one permit of the client's
-//! mailbox gate), and up to 4 such chains per mailbox are in flight. Requests that name no mailbox
-//! go fully parallel, 20 to a batch.
+//! A [`Batcher`] coalesces: each GET a caller sends waits in its mailbox's queue, and up to 4
+//! *chains* per mailbox take whatever is waiting (up to 20 steps) as one `$batch`. Why chains:
+//! Outlook serves 4 concurrent requests per mailbox (concepts/throttling-limits.md, "Outlook
+//! service limits") and "requests in a batch are evaluated individually against the applicable
+//! throttling limits" (json-batching.md, "Batch size limitations"): twenty parallel steps to one
+//! mailbox would meet 16 `429`s, and Graph advises that a batch "should be either fully sequential
+//! or fully parallel". So a batch to a mailbox is one `dependsOn` chain — one step at the service
+//! at a time, one permit of the client's mailbox gate — and 4 chains per mailbox run at once.
+//! That holds for Outlook's resources (events, calendars), whose requests name their mailbox.
+//! Requests that name none — Teams' online meetings and attendance reports among them, which
+//! have their own per-app limit (includes/throttling-skype-calling.md: 5,000 requests per 10
+//! seconds) — go fully parallel, 20 to a batch, 8 batches at a time. A chain that starts while
+//! others are busy finds a longer queue: batches grow exactly when there is work waiting.
 //!
 //! Only what failed is sent again: a step answered `429`/`503`/`504` (after its own `Retry-After`,
-//! which also pauses the mailbox as a single request's would), and the steps after it in its chain
-//! (`424 Failed Dependency`). Every other answer is the step's result, in the caller's order
-//! whatever order Graph answered in. The pager is not here: a caller that meets an
-//! `@odata.nextLink` batches that link in its next round.
+//! which pauses the mailbox as a single request's would), and the steps after it in its chain
+//! (`424 Failed Dependency`, not counted against their attempts: a chain's first step is never a
+//! bystander, so every batch settles at least one step). Any other answer is the step's own
+//! result, matched by id whatever order Graph answered in.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::Method;
+use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
+use tokio::sync::oneshot;
 
-use crate::client::{GraphClient, Request, Response, MAILBOX_CONCURRENCY};
+use crate::client::{collect_pages_with, GraphClient, Request, Response, MAILBOX_CONCURRENCY};
 use crate::error::{GraphError, GraphErrorBody};
 use crate::retry::{parse_retry_after, retryable_status};
 
 /// Graph's limit of steps in one batch.
 pub const BATCH_LIMIT: usize = 20;
+/// Batches in flight at once for requests that name no mailbox.
+pub const PARALLEL_BATCHES: usize = 8;
 
-/// One step waiting to be sent: its place in the caller's list, and how often it was tried.
-#[derive(Clone, Copy)]
-struct Pending {
-    index: usize,
+/// One request waiting for a batch.
+struct Job {
+    req: Request,
+    /// Times it was answered 429/503/504 (or not at all).
     attempts: u32,
-    /// Times it came back `424` because an earlier step of its chain failed (not its own fault,
-    /// but bounded so a chain that keeps failing cannot loop for ever).
-    bystander: u32,
-}
-
-struct Shared<'a> {
-    requests: &'a [Request],
-    results: Mutex<Vec<Option<Result<Response, GraphError>>>>,
     started: Instant,
+    reply: oneshot::Sender<Result<Response, GraphError>>,
 }
 
-impl GraphClient {
-    /// Send GETs as JSON batches; the answers in the order of `requests`. Each answer is what
-    /// [`GraphClient::send`] would have returned for that request alone.
-    pub async fn batch_get(&self, requests: Vec<Request>) -> Vec<Result<Response, GraphError>> {
-        let shared = Shared {
-            requests: &requests,
-            results: Mutex::new((0..requests.len()).map(|_| None).collect()),
-            started: Instant::now(),
-        };
-        // One queue per mailbox ("" for requests that name none).
-        let mut queues: HashMap<String, VecDeque<Pending>> = HashMap::new();
-        for (index, r) in requests.iter().enumerate() {
-            queues
-                .entry(r.mailbox.clone().unwrap_or_default())
-                .or_default()
-                .push_back(Pending {
-                    index,
-                    attempts: 0,
-                    bystander: 0,
-                });
+#[derive(Default)]
+struct Queue {
+    waiting: VecDeque<Job>,
+    chains: usize,
+}
+
+/// Coalesces GETs into `$batch` requests over one shared [`GraphClient`] (so its mailbox gates,
+/// `Retry-After` pauses and counters are the same as for single requests).
+pub struct Batcher {
+    graph: Arc<GraphClient>,
+    queues: Mutex<HashMap<String, Queue>>,
+}
+
+impl Batcher {
+    pub fn new(graph: Arc<GraphClient>) -> Arc<Self> {
+        Arc::new(Batcher {
+            graph,
+            queues: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn graph(&self) -> &Arc<GraphClient> {
+        &self.graph
+    }
+
+    /// Send one GET as a step of a batch; the answer [`GraphClient::send`] would give for it.
+    pub async fn send(self: &Arc<Self>, req: Request) -> Result<Response, GraphError> {
+        if req.method != Method::GET {
+            return self.graph.send(req).await;
         }
-        let queues: Vec<(String, Mutex<VecDeque<Pending>>)> = queues
-            .into_iter()
-            .map(|(m, q)| (m, Mutex::new(q)))
-            .collect();
-        let mut workers = Vec::new();
-        for (mailbox, queue) in &queues {
-            let chains = if mailbox.is_empty() {
-                1
-            } else {
-                MAILBOX_CONCURRENCY
-            };
-            for _ in 0..chains {
-                workers.push(self.worker(&shared, mailbox, queue));
+        let (reply, answer) = oneshot::channel();
+        self.enqueue(
+            Job {
+                req,
+                attempts: 0,
+                started: Instant::now(),
+                reply,
+            },
+            false,
+        );
+        answer
+            .await
+            .unwrap_or_else(|_| Err(GraphError::Config("the batch was dropped".into())))
+    }
+
+    /// GET one object through a batch.
+    pub async fn get_json<T: DeserializeOwned>(self: &Arc<Self>, req: Request) -> Result<T, GraphError> {
+        let context = req.url.clone();
+        let resp = self.send(req).await?;
+        serde_json::from_value(resp.body.unwrap_or(Value::Null)).map_err(|e| GraphError::Decode {
+            context,
+            detail: e.to_string(),
+            request_id: resp.request_id,
+        })
+    }
+
+    /// GET a collection, every page through batches.
+    pub async fn get_all<T: DeserializeOwned>(self: &Arc<Self>, req: Request) -> Result<Vec<T>, GraphError> {
+        collect_pages_with(req, "value", "@odata.nextLink", None, |r| self.send(r)).await
+    }
+
+    /// Send many GETs at once; the answers in their order.
+    pub async fn send_all(self: &Arc<Self>, requests: Vec<Request>) -> Vec<Result<Response, GraphError>> {
+        let mut set = tokio::task::JoinSet::new();
+        for (i, r) in requests.into_iter().enumerate() {
+            let me = self.clone();
+            set.spawn(async move { (i, me.send(r).await) });
+        }
+        let mut out: Vec<Option<Result<Response, GraphError>>> = Vec::new();
+        while let Some(done) = set.join_next().await {
+            if let Ok((i, r)) = done {
+                if out.len() <= i {
+                    out.resize_with(i + 1, || None);
+                }
+                out[i] = Some(r);
             }
         }
-        join_all(workers).await;
-        let results = shared.results.into_inner().unwrap_or_else(|e| e.into_inner());
-        results
-            .into_iter()
-            .map(|r| {
-                r.unwrap_or_else(|| Err(GraphError::Config("a batch step was never answered".into())))
-            })
+        out.into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(GraphError::Config("a batch step was lost".into()))))
             .collect()
     }
 
-    /// Take up to 20 steps of the mailbox's queue at a time until it is empty.
-    async fn worker(&self, shared: &Shared<'_>, mailbox: &str, queue: &Mutex<VecDeque<Pending>>) {
+    /// Queue a job (a retry goes first: it was due before anything queued since) and start a
+    /// chain if the mailbox has fewer than 4.
+    fn enqueue(self: &Arc<Self>, job: Job, front: bool) {
+        let mailbox = job.req.mailbox.clone().unwrap_or_default();
+        let start = {
+            let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+            let q = queues.entry(mailbox.clone()).or_default();
+            if front {
+                q.waiting.push_front(job);
+            } else {
+                // After everything of its priority or higher, before anything lower.
+                let at = q
+                    .waiting
+                    .iter()
+                    .position(|j| j.req.priority < job.req.priority)
+                    .unwrap_or(q.waiting.len());
+                q.waiting.insert(at, job);
+            }
+            let most = if mailbox.is_empty() {
+                PARALLEL_BATCHES
+            } else {
+                MAILBOX_CONCURRENCY
+            };
+            let start = q.chains < most;
+            if start {
+                q.chains += 1;
+            }
+            start
+        };
+        if start {
+            let me = self.clone();
+            tokio::spawn(async move { me.chain(mailbox).await });
+        }
+    }
+
+    /// Take up to 20 waiting jobs at a time until the mailbox's queue is empty.
+    async fn chain(self: Arc<Self>, mailbox: String) {
         let chained = !mailbox.is_empty();
         loop {
-            let steps: Vec<Pending> = {
-                let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
-                let n = q.len().min(BATCH_LIMIT);
-                q.drain(..n).collect()
+            let jobs: Vec<Job> = {
+                let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+                let q = queues.entry(mailbox.clone()).or_default();
+                let n = q.waiting.len().min(BATCH_LIMIT);
+                if n == 0 {
+                    q.chains = q.chains.saturating_sub(1);
+                    return;
+                }
+                q.waiting.drain(..n).collect()
             };
-            if steps.is_empty() {
-                return;
-            }
-            let gate = chained.then(|| self.gate_for(mailbox));
-            let _permit = match &gate {
+            let gate = chained.then(|| self.graph.gate_for(&mailbox));
+            let permit = match &gate {
                 Some(g) => g.acquire().await.ok(),
                 None => None,
             };
-            self.respect_pause_for(mailbox).await;
-            let retry = self.send_batch(shared, mailbox, &steps, chained).await;
-            drop(_permit);
-            if retry.is_empty() {
-                continue;
-            }
-            let backoff = retry.iter().map(|(_, d)| *d).max().flatten();
-            {
-                let mut q = queue.lock().unwrap_or_else(|e| e.into_inner());
-                // Older steps first: they were due before anything still queued.
-                for (p, _) in retry.into_iter().rev() {
-                    q.push_front(p);
-                }
+            self.graph.respect_pause_for(&mailbox).await;
+            let (retry, backoff) = self.send_batch(&mailbox, jobs, chained).await;
+            drop(permit);
+            for job in retry.into_iter().rev() {
+                self.enqueue_retry(job);
             }
             if let Some(d) = backoff {
-                self.count_retry();
+                self.graph.count_retry();
                 tokio::time::sleep(d).await;
             }
         }
     }
 
-    /// One `$batch` round trip. Returns the steps to send again, each with the backoff it asks
-    /// for when Graph gave no `Retry-After` (that one pauses the mailbox instead).
+    /// Put a job back at the front without starting a chain (this one goes on).
+    fn enqueue_retry(&self, job: Job) {
+        let mailbox = job.req.mailbox.clone().unwrap_or_default();
+        let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
+        queues.entry(mailbox).or_default().waiting.push_front(job);
+    }
+
+    /// One `$batch` round trip: answers handed to their callers; the jobs to send again (in their
+    /// order) and the backoff to take first when Graph gave no `Retry-After`.
     async fn send_batch(
         &self,
-        shared: &Shared<'_>,
         mailbox: &str,
-        steps: &[Pending],
+        jobs: Vec<Job>,
         chained: bool,
-    ) -> Vec<(Pending, Option<Duration>)> {
-        let mut body = Vec::new();
-        let mut by_id: HashMap<String, Pending> = HashMap::new();
-        for p in steps {
-            let r = &shared.requests[p.index];
-            let url = match self.batch_url(&r.url) {
+    ) -> (Vec<Job>, Option<Duration>) {
+        let mut steps = Vec::new();
+        let mut by_id: HashMap<String, Job> = HashMap::new();
+        let mut order = Vec::new();
+        for job in jobs {
+            let url = match self.batch_url(&job.req.url) {
                 Ok(u) => u,
                 Err(e) => {
-                    self.finish(shared, p.index, Err(e));
+                    let _ = job.reply.send(Err(e));
                     continue;
                 }
             };
             let mut headers = serde_json::Map::new();
-            headers.insert("Prefer".into(), json!(self.prefer_header()));
-            for (k, v) in &r.headers {
+            headers.insert("Prefer".into(), json!(self.graph.prefer_header()));
+            for (k, v) in &job.req.headers {
                 headers.insert(k.clone(), json!(v));
             }
-            let id = (body.len() + 1).to_string();
-            by_id.insert(id.clone(), *p);
+            let id = (steps.len() + 1).to_string();
             let mut step = json!({"id": id, "method": "GET", "url": url, "headers": headers});
-            // A chain: each step after the previous one that was put in the batch.
-            if chained {
-                if let Some(prev) = body.last().and_then(|s: &Value| s["id"].as_str()) {
-                    step["dependsOn"] = json!([prev]);
-                }
+            // A chain: each step after the one before it.
+            if chained && steps.len() > 0 {
+                step["dependsOn"] = json!([steps.len().to_string()]);
             }
-            body.push(step);
+            steps.push(step);
+            order.push(id.clone());
+            by_id.insert(id, job);
         }
-        if body.is_empty() {
-            return Vec::new();
+        if steps.is_empty() {
+            return (Vec::new(), None);
         }
-        self.count_sub_requests(by_id.len() as u64);
-        let envelope = Request::new(Method::POST, "$batch", Some(json!({ "requests": body })))
+        self.graph.count_sub_requests(steps.len() as u64);
+        let envelope = Request::new(Method::POST, "$batch", Some(json!({ "requests": steps })))
             .replayable(true);
-        let answer = match self.send(envelope).await {
+        let answer = match self.graph.send(envelope).await {
             Ok(a) => a,
             Err(e) => {
                 // The envelope itself failed after its retries: every step shares that fate.
                 let text = e.to_string();
                 let mut first = Some(e);
-                for p in by_id.values() {
-                    let err = first.take().unwrap_or_else(|| GraphError::Transport {
-                        host: "graph".into(),
-                        detail: text.clone(),
-                    });
-                    self.finish(shared, p.index, Err(err));
+                for id in &order {
+                    if let Some(job) = by_id.remove(id) {
+                        let err = first.take().unwrap_or_else(|| GraphError::Transport {
+                            host: "graph".into(),
+                            detail: text.clone(),
+                        });
+                        let _ = job.reply.send(Err(err));
+                    }
                 }
-                return Vec::new();
+                return (Vec::new(), None);
             }
         };
-        let mut answered = std::collections::HashSet::new();
-        let mut retry = Vec::new();
-        let responses = answer
-            .body
-            .as_ref()
-            .and_then(|b| b["responses"].as_array())
-            .cloned()
-            .unwrap_or_default();
-        for step in responses {
+        let mut retry: Vec<(usize, Job)> = Vec::new();
+        let mut backoff: Option<Duration> = None;
+        let position = |id: &str| order.iter().position(|o| o == id).unwrap_or(usize::MAX);
+        let request_id_of_batch = answer.request_id.clone();
+        let responses = match answer.body.and_then(|mut b| b.get_mut("responses").map(Value::take)) {
+            Some(Value::Array(r)) => r,
+            _ => Vec::new(),
+        };
+        for mut step in responses {
             let id = step["id"].as_str().unwrap_or_default().to_string();
-            let Some(p) = by_id.get(&id).copied() else {
+            let Some(mut job) = by_id.remove(&id) else {
                 continue;
             };
-            answered.insert(id);
             let status = step["status"].as_u64().unwrap_or(500) as u16;
             let header = |name: &str| {
                 step["headers"].as_object().and_then(|h| {
@@ -212,95 +286,73 @@ impl GraphClient {
             };
             let request_id = header("request-id");
             if status == 424 {
-                let p = Pending {
-                    bystander: p.bystander + 1,
-                    ..p
-                };
-                if p.bystander > self.policy().max_attempts * 2 {
-                    self.finish(shared, p.index, Err(failed(status, step.get("body"), request_id)));
-                } else {
-                    retry.push((p, None));
-                }
+                retry.push((position(&id), job));
                 continue;
             }
             if retryable_status(status) {
-                let p = Pending {
-                    attempts: p.attempts + 1,
-                    ..p
-                };
-                let retry_after = header("retry-after")
-                    .and_then(|v| parse_retry_after(&v, SystemTime::now()));
+                job.attempts += 1;
+                let retry_after =
+                    header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));
                 if status == 429 {
-                    self.count_throttled();
+                    self.graph.count_throttled();
                 }
-                match self.delay_for(p.attempts, shared.started, retry_after) {
+                match self.graph.delay_for(job.attempts, job.started, retry_after) {
                     Some(d) => {
                         if status == 429 && retry_after.is_some() {
-                            self.pause_mailbox(mailbox, d);
-                            retry.push((p, None));
+                            self.graph.pause_mailbox(mailbox, d);
                         } else {
-                            retry.push((p, Some(d)));
+                            backoff = backoff.max(Some(d));
                         }
+                        retry.push((position(&id), job));
                     }
-                    None => self.finish(
-                        shared,
-                        p.index,
-                        Err(GraphError::RetriesExhausted {
+                    None => {
+                        let _ = job.reply.send(Err(GraphError::RetriesExhausted {
                             status,
-                            attempts: p.attempts,
-                            waited_secs: shared.started.elapsed().as_secs(),
+                            attempts: job.attempts,
+                            waited_secs: job.started.elapsed().as_secs(),
                             request_id,
-                        }),
-                    ),
+                        }));
+                    }
                 }
                 continue;
             }
             let result = if (200..300).contains(&status) {
                 Ok(Response {
                     status,
-                    body: step.get("body").cloned(),
+                    body: step.get_mut("body").map(Value::take),
                     request_id,
                 })
             } else {
                 Err(failed(status, step.get("body"), request_id))
             };
-            self.finish(shared, p.index, result);
+            let _ = job.reply.send(result);
         }
         // A step Graph did not answer is sent again, as if it came back 503.
-        for (id, p) in &by_id {
-            if !answered.contains(id) {
-                let p = Pending {
-                    attempts: p.attempts + 1,
-                    ..*p
-                };
-                match self.delay_for(p.attempts, shared.started, None) {
-                    Some(d) => retry.push((p, Some(d))),
-                    None => self.finish(
-                        shared,
-                        p.index,
-                        Err(GraphError::Decode {
-                            context: "$batch".into(),
-                            detail: format!("no answer for step {id}"),
-                            request_id: answer.request_id.clone(),
-                        }),
-                    ),
+        for (id, mut job) in by_id.drain() {
+            job.attempts += 1;
+            match self.graph.delay_for(job.attempts, job.started, None) {
+                Some(d) => {
+                    backoff = backoff.max(Some(d));
+                    retry.push((position(&id), job));
+                }
+                None => {
+                    let _ = job.reply.send(Err(GraphError::Decode {
+                        context: "$batch".into(),
+                        detail: format!("no answer for step {id}"),
+                        request_id: request_id_of_batch.clone(),
+                    }));
                 }
             }
         }
-        retry.sort_by_key(|(p, _)| p.index);
-        retry
-    }
-
-    fn finish(&self, shared: &Shared<'_>, index: usize, r: Result<Response, GraphError>) {
-        let mut results = shared.results.lock().unwrap_or_else(|e| e.into_inner());
-        results[index] = Some(r);
+        retry.sort_by_key(|(p, _)| *p);
+        (retry.into_iter().map(|(_, j)| j).collect(), backoff)
     }
 
     /// A step's URL as a batch takes it: relative to the version root (`/users/…`), also for an
     /// absolute nextLink (which must be on the Graph origin, like any request).
     fn batch_url(&self, url: &str) -> Result<String, GraphError> {
-        let full = self.resolve(url)?;
-        let base = url::Url::parse(&self.endpoints().graph)
+        let full = self.graph.resolve(url)?;
+        let base = url::Url::parse(&self.graph.endpoints().graph)
             .map_err(|e| GraphError::Config(e.to_string()))?;
         let root = base.path().trim_end_matches('/');
         let path = full.path();
@@ -330,18 +382,3 @@ fn failed(status: u16, body: Option<&Value>, request_id: Option<String>) -> Grap
         date: inner.date,
     }
 }
-
-/// Run futures to completion together (no extra crate for one loop).
-async fn join_all<F: std::future::Future<Output = ()>>(futures: Vec<F>) {
-    let mut futures: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    std::future::poll_fn(move |cx| {
-        futures.retain_mut(|f| f.as_mut().poll(cx).is_pending());
-        if futures.is_empty() {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await
-}
-

@@ -65,6 +65,9 @@ pub struct Request {
     pub headers: Vec<(String, String)>,
     /// Safe to send again after a 5xx or a cut-off answer (GET, or a POST carrying a transactionId).
     pub replayable: bool,
+    /// A [`crate::batch::Batcher`] sends higher ones first (a caller's later steps before new
+    /// work, so what is under way finishes first); a collection's next pages keep it.
+    pub priority: u8,
 }
 
 impl Request {
@@ -76,6 +79,7 @@ impl Request {
             mailbox: None,
             headers: Vec::new(),
             replayable: true,
+            priority: 0,
         }
     }
     pub fn new(method: Method, url: impl Into<String>, body: Option<Value>) -> Self {
@@ -87,10 +91,15 @@ impl Request {
             mailbox: None,
             headers: Vec::new(),
             replayable,
+            priority: 0,
         }
     }
     pub fn mailbox(mut self, mailbox: impl Into<String>) -> Self {
         self.mailbox = Some(mailbox.into().to_ascii_lowercase());
+        self
+    }
+    pub fn priority(mut self, priority: u8) -> Self {
+        self.priority = priority;
         self
     }
     pub fn replayable(mut self, yes: bool) -> Self {
@@ -234,10 +243,6 @@ impl GraphClient {
 
     pub(crate) fn prefer_header(&self) -> &str {
         &self.prefer
-    }
-
-    pub(crate) fn policy(&self) -> &RetryPolicy {
-        &self.policy
     }
 
     pub(crate) fn delay_for(
@@ -502,17 +507,36 @@ impl GraphClient {
         next_key: &str,
         first_page: Option<Value>,
     ) -> Result<Vec<T>, GraphError> {
+        collect_pages_with(req, items_key, next_key, first_page, |r| self.send(r)).await
+    }
+}
+
+/// The pager over any way of sending one request (directly, or through a
+/// [`crate::batch::Batcher`]).
+pub async fn collect_pages_with<T, F, Fut>(
+    req: Request,
+    items_key: &str,
+    next_key: &str,
+    first_page: Option<Value>,
+    send: F,
+) -> Result<Vec<T>, GraphError>
+where
+    T: DeserializeOwned,
+    F: Fn(Request) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, GraphError>>,
+{
+    {
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let (mut items_key, mut next_key) = (items_key.to_string(), next_key.to_string());
         let mut page = match first_page {
             Some(p) => p,
-            None => self.send(req.clone()).await?.body.unwrap_or(Value::Null),
+            None => send(req.clone()).await?.body.unwrap_or(Value::Null),
         };
         for pages in 1.. {
-            if let Some(items) = page.get(&items_key).and_then(Value::as_array) {
+            if let Some(Value::Array(items)) = page.get_mut(&items_key).map(Value::take) {
                 for item in items {
-                    out.push(serde_json::from_value(item.clone()).map_err(|e| {
+                    out.push(serde_json::from_value(item).map_err(|e| {
                         GraphError::Decode {
                             context: req.url.clone(),
                             detail: e.to_string(),
@@ -540,7 +564,8 @@ impl GraphClient {
             let mut next_req = Request::get(next);
             next_req.mailbox = req.mailbox.clone();
             next_req.headers = req.headers.clone();
-            page = self.send(next_req).await?.body.unwrap_or(Value::Null);
+            next_req.priority = req.priority;
+            page = send(next_req).await?.body.unwrap_or(Value::Null);
             items_key = "value".into();
             next_key = "@odata.nextLink".into();
         }

@@ -92,6 +92,7 @@ pub fn session(n: usize) -> WebinarAttendance {
             participant_count: PER_SESSION as u32,
             attendees,
             counts: Counts::default(),
+            arrival: None,
         }],
         selected: Some(0),
         availability: Availability::Ready,

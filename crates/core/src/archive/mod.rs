@@ -6,6 +6,7 @@
 //! stored as the next version beside the old one. Schema changes are numbered migrations keyed by
 //! `PRAGMA user_version`. This file does not talk to Graph; [`sync`] does.
 
+pub mod history;
 pub mod job;
 pub mod read_through;
 pub mod recover;
@@ -57,6 +58,20 @@ const MIGRATIONS: &[&str] = &[
         fetched_at TEXT NOT NULL, webinar_json TEXT NOT NULL, ledger_json TEXT NOT NULL,
         PRIMARY KEY (webinar_id, session_id, version));
      CREATE INDEX event_sessions_host ON event_sessions(host, start_at);",
+    // 3: what each sync looked at and when (so a re-sync skips meetings that cannot change and a
+    // report can be judged late), and the history of runs.
+    "CREATE TABLE meeting_checks (
+        join_url TEXT PRIMARY KEY, checked_at TEXT NOT NULL, last_end TEXT NOT NULL, reports INTEGER NOT NULL);
+     CREATE TABLE report_seen (
+        report_id TEXT PRIMARY KEY, join_url TEXT NOT NULL, first_seen TEXT NOT NULL, absent_at TEXT);
+     CREATE TABLE runs (
+        id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL, finished_at TEXT NOT NULL,
+        trigger TEXT NOT NULL, from_at TEXT NOT NULL, to_at TEXT NOT NULL, hosts TEXT NOT NULL,
+        outcome TEXT NOT NULL, error TEXT, summary_json TEXT NOT NULL);
+     CREATE TABLE run_items (
+        run_id INTEGER NOT NULL, seq INTEGER NOT NULL, webinar TEXT NOT NULL, start_at TEXT NOT NULL,
+        status TEXT NOT NULL, reason TEXT, request_id TEXT, reports INTEGER NOT NULL,
+        PRIMARY KEY (run_id, seq));",
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -504,17 +519,27 @@ impl Archive {
         let db = self.db();
         let mut q = db
             .prepare(
-                "SELECT s.report_id, s.version, s.start_at, s.end_at, s.scheduled_seconds, s.participant_count FROM sessions s
+                "SELECT s.report_id, s.version, s.start_at, s.end_at, s.scheduled_seconds, s.participant_count, rs.first_seen, rs.absent_at
+                 FROM sessions s LEFT JOIN report_seen rs ON rs.report_id = s.report_id
                  WHERE s.join_url = ?1 AND s.version = (SELECT MAX(version) FROM sessions t WHERE t.report_id = s.report_id)
                  ORDER BY s.start_at",
             )
             .map_err(db_err)?;
-        let heads: Vec<(String, i64, String, String, i64, i64)> =
-            all(&mut q, [join_url], |r| r.try_into())?;
+        type Head = (
+            String,
+            i64,
+            String,
+            String,
+            i64,
+            i64,
+            Option<String>,
+            Option<String>,
+        );
+        let heads: Vec<Head> = all(&mut q, [join_url], |r| r.try_into())?;
         let mut qa = db.prepare("SELECT idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave FROM attendees WHERE report_id = ?1 AND version = ?2 ORDER BY idx").map_err(db_err)?;
         let mut qi = db.prepare("SELECT attendee_idx, join_at, leave_at, seconds FROM intervals WHERE report_id = ?1 AND version = ?2 ORDER BY attendee_idx, seq").map_err(db_err)?;
         let mut out = Vec::with_capacity(heads.len());
-        for (report_id, version, start, end, scheduled, count) in heads {
+        for (report_id, version, start, end, scheduled, count, first_seen, absent_at) in heads {
             let mut intervals: Vec<(i64, Interval)> =
                 all(&mut qi, params![report_id, version], |r| {
                     Ok((
@@ -572,10 +597,18 @@ impl Archive {
             out.push(Session {
                 report_id,
                 start,
-                end,
                 scheduled_seconds: scheduled,
                 participant_count: count as u32,
                 attendees,
+                arrival: first_seen.map(|seen| {
+                    crate::attendance::late::Arrival::new(
+                        seen,
+                        absent_at,
+                        &end,
+                        crate::attendance::late::DEFAULT_LMS_WINDOW_MINUTES,
+                    )
+                }),
+                end,
                 counts,
             });
         }

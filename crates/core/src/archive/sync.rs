@@ -2,9 +2,16 @@
 //! reports → records, all pages, through one shared Graph client (so the per-mailbox limit of 4 and
 //! the shared 429 backoff gate hold across the whole sync).
 //!
+//! Batched by default: many meetings at once, and every lookup, report list and record page goes
+//! as a step of a `$batch` ([`rollcall_graph::batch`]), so a round trip carries up to 20 requests.
+//! [`SyncOptions::unbatched`] sends them one by one (the benchmark's baseline).
+//!
 //! Resumable by construction: each report is committed in its own transaction, meetings already
-//! resolved are cached in the archive, and reports already archived are not fetched again — a
-//! re-sync with nothing new costs calendarView plus one request (the report list) per meeting.
+//! resolved are cached in the archive, and reports already archived are not fetched again. A
+//! re-sync skips, without a request, every meeting looked at after its late window closed (the
+//! profile's `recheck_hours` after its latest session ended, 48 by default) when no session has
+//! ended since: Teams does not add reports to it any more. Every run is recorded
+//! ([`super::history`]) with an outcome per meeting.
 
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
@@ -16,6 +23,7 @@ use rollcall_graph::{GraphClient, GraphError, Request};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
+use crate::archive::history::{ItemStatus, Run, RunItem, RunOutcome, Trigger};
 use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
 use crate::directory::{enc, find_mailbox, meeting_by_join_url, Mailbox};
@@ -61,10 +69,57 @@ pub struct SyncSummary {
     /// those already archived unchanged.
     pub event_sessions: u32,
     pub event_sessions_unchanged: u32,
+    /// Meetings not looked at again: checked after their late window closed, nothing new since.
+    pub settled: u32,
+    /// Newly archived reports that came after the LMS stopped polling (confirmed late: a look
+    /// after its window found none).
+    pub late_reports: u32,
+    /// HTTP requests to Graph (a `$batch` counts once) and the steps inside batches.
     pub requests: u32,
+    pub sub_requests: u32,
     pub throttled_waits: u32,
     pub cancelled: bool,
+    /// The run recorded in the archive's history.
+    #[cfg_attr(feature = "specta", specta(type = Option<f64>))]
+    pub run_id: Option<i64>,
 }
+
+/// How a sync goes about it.
+#[derive(Clone, Debug)]
+pub struct SyncOptions {
+    /// Meetings worked on at once (1 = sequential): what is in memory at a time is bounded by
+    /// it, whatever the tenant's size.
+    pub in_flight: usize,
+    /// Send every GET as a step of a `$batch` ([`rollcall_graph::batch::Batcher`]).
+    pub batch: bool,
+    pub trigger: Trigger,
+}
+
+impl Default for SyncOptions {
+    fn default() -> Self {
+        SyncOptions {
+            in_flight: BATCHED_IN_FLIGHT,
+            batch: true,
+            trigger: Trigger::App,
+        }
+    }
+}
+
+impl SyncOptions {
+    /// One request per round trip, [`MEETINGS_IN_FLIGHT`] meetings at once (the benchmark's
+    /// baseline).
+    pub fn unbatched() -> Self {
+        SyncOptions {
+            in_flight: MEETINGS_IN_FLIGHT,
+            batch: false,
+            trigger: Trigger::App,
+        }
+    }
+}
+
+/// Meetings worked on at once when batching: enough waiting requests to fill chains of 20 steps
+/// for a few mailboxes.
+pub const BATCHED_IN_FLIGHT: usize = 320;
 
 /// A refusal (no permission, no policy) is "not available", like a meeting Graph does not give;
 /// anything else failed this time and the next sync tries again.
@@ -83,31 +138,72 @@ impl SyncSummary {
         self.new_versions += a.new_versions;
         self.unchanged += a.unchanged;
         self.records += a.records;
+        self.late_reports += a.late;
     }
 }
 
 /// The ended Teams meetings of the hosts in the range, one per join URL: the organizer's copy when
-/// the organizer is a host, else a co-organizer's (who may read the reports too). Channel meetings
-/// come back apart: their reports list holds every meeting of the channel.
-fn meetings_of(list: Vec<Webinar>) -> (Vec<Webinar>, Vec<Webinar>) {
+/// the organizer is a host, else a co-organizer's (who may read the reports too), with the end of
+/// the latest occurrence that shares the link (a series has one link). Channel meetings come back
+/// apart: their reports list holds every meeting of the channel.
+fn meetings_of(list: Vec<Webinar>) -> (Vec<(Webinar, String)>, Vec<Webinar>) {
     let mut seen = HashSet::new();
     let mut ended: Vec<Webinar> = list
         .into_iter()
         .filter(|w| w.state == WebinarState::Ended && w.teams && !w.cancelled)
         .collect();
+    let mut last_end: HashMap<String, String> = HashMap::new();
+    for w in &ended {
+        if let (Some(j), Ok(end)) = (&w.join_url, w.end.parse::<Timestamp>()) {
+            let e = last_end.entry(j.clone()).or_insert_with(|| end.to_string());
+            if e.parse::<Timestamp>().is_ok_and(|t| t < end) {
+                *e = end.to_string();
+            }
+        }
+    }
     ended.sort_by_key(|w| !w.is_organizer);
-    ended
+    let (meetings, channel): (Vec<Webinar>, Vec<Webinar>) = ended
         .into_iter()
         .filter(|w| w.join_url.as_ref().is_some_and(|j| seen.insert(j.clone())))
         .partition(|w| {
             !w.join_url
                 .as_deref()
                 .is_some_and(crate::attendance::is_channel_meeting)
+        });
+    let meetings = meetings
+        .into_iter()
+        .map(|w| {
+            let end = w
+                .join_url
+                .as_ref()
+                .and_then(|j| last_end.get(j).cloned())
+                .unwrap_or_else(|| w.end.clone());
+            (w, end)
         })
+        .collect();
+    (meetings, channel)
+}
+
+/// Whether a meeting was looked at after its late window closed and no session ended since.
+fn settled(archive: &Archive, join: &str, last_end: &str, recheck_hours: u32) -> bool {
+    let Ok(Some((checked_at, prev_end))) = archive.checked(join) else {
+        return false;
+    };
+    let (Ok(checked), Ok(prev), Ok(end)) = (
+        checked_at.parse::<Timestamp>(),
+        prev_end.parse::<Timestamp>(),
+        last_end.parse::<Timestamp>(),
+    ) else {
+        return false;
+    };
+    let closes = end.checked_add(jiff::SignedDuration::from_hours(i64::from(recheck_hours)));
+    prev >= end && closes.is_ok_and(|c| checked > c)
 }
 
 struct Ctx {
     graph: Arc<GraphClient>,
+    /// Set when batching: every GET of the sync goes through it.
+    batcher: Option<Arc<rollcall_graph::batch::Batcher>>,
     archive: Arc<Archive>,
     conn: Connection,
     users: tokio::sync::Mutex<HashMap<String, Option<String>>>,
@@ -122,6 +218,8 @@ struct Archived {
     new_versions: u32,
     unchanged: u32,
     records: u32,
+    /// New reports judged late.
+    late: u32,
 }
 
 enum Outcome {
@@ -132,6 +230,20 @@ enum Outcome {
 }
 
 impl Ctx {
+    async fn get_json(&self, req: Request) -> Result<serde_json::Value, GraphError> {
+        match &self.batcher {
+            Some(b) => b.get_json(req).await,
+            None => self.graph.get_json(req).await,
+        }
+    }
+
+    async fn get_all<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, GraphError> {
+        match &self.batcher {
+            Some(b) => b.get_all(req).await,
+            None => self.graph.get_all(req).await,
+        }
+    }
+
     async fn user_id(&self, host: &str) -> Result<Option<String>, CoreError> {
         let mut users = self.users.lock().await;
         if let Some(u) = users.get(&host.to_lowercase()) {
@@ -142,20 +254,15 @@ impl Ctx {
         Ok(id)
     }
 
-    async fn meeting(
+    /// The meeting id in a lookup's answer, saved for the next sync.
+    fn resolved(
         &self,
         w: &Webinar,
         join: &str,
+        user: &str,
+        answer: Result<serde_json::Value, GraphError>,
     ) -> Result<Option<(String, String)>, CoreError> {
-        if let Some(m) = self.archive.meeting(join)? {
-            return Ok(Some(m));
-        }
-        let Some(user) = self.user_id(&w.host).await? else {
-            return Ok(None);
-        };
-        let url = meeting_by_join_url(&Mailbox::known(self.conn.mode, &user), join);
-        let v: serde_json::Value = match self.graph.get_json(Request::get(url).mailbox(&user)).await
-        {
+        let v = match answer {
             Ok(v) => v,
             // Graph's answer for a join URL it cannot resolve (an unknown or old meeting).
             Err(GraphError::Api {
@@ -170,97 +277,151 @@ impl Ctx {
         else {
             return Ok(None);
         };
-        self.archive.save_meeting(join, id, &user, &w.host)?;
-        Ok(Some((id.to_string(), user)))
+        self.archive.save_meeting(join, id, user, &w.host)?;
+        Ok(Some((id.to_string(), user.to_string())))
     }
 
-    async fn one(&self, w: &Webinar) -> Result<Outcome, CoreError> {
+    async fn meeting(
+        &self,
+        w: &Webinar,
+        join: &str,
+    ) -> Result<Option<(String, String)>, CoreError> {
+        if let Some(m) = self.archive.meeting(join)? {
+            return Ok(Some(m));
+        }
+        let Some(user) = self.user_id(&w.host).await? else {
+            return Ok(None);
+        };
+        let url = meeting_by_join_url(&Mailbox::known(self.conn.mode, &user), join);
+        // Teams resources: no Outlook per-mailbox limit (see `rollcall_graph::batch`).
+        let answer = self.get_json(Request::get(url)).await;
+        self.resolved(w, join, &user, answer)
+    }
+
+    fn reports_url(&self, user: &str, meeting_id: &str) -> String {
+        format!(
+            "{}/onlineMeetings/{}/attendanceReports",
+            Mailbox::known(self.conn.mode, user),
+            enc(meeting_id)
+        )
+    }
+
+    /// A lookup that failed: a refusal for this meeting is "not available", the rest an error.
+    fn lookup_failed(e: CoreError) -> Result<Outcome, CoreError> {
+        if matches!(
+            e.code,
+            ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
+        ) {
+            return Ok(Outcome::Unavailable(e.message));
+        }
+        Err(e)
+    }
+
+    /// A report list that failed: 400/404 and refusals are this meeting's, the rest an error.
+    fn list_failed(&self, e: GraphError) -> Result<Outcome, CoreError> {
+        let per_meeting = matches!(
+            e,
+            GraphError::Api {
+                status: 400 | 404,
+                ..
+            }
+        );
+        let ce = self.conn.explain(e);
+        if per_meeting
+            || matches!(
+                ce.code,
+                ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
+            )
+        {
+            return Ok(Outcome::Unavailable(ce.message));
+        }
+        Err(ce)
+    }
+
+    /// Store one new report's session and note when it was seen.
+    #[allow(clippy::too_many_arguments)]
+    fn store(
+        &self,
+        done: &mut Archived,
+        join: &str,
+        r: &AttendanceReport,
+        recs: &[AttendanceRecord],
+        scheduled: i64,
+        look: &str,
+        absent: Option<&str>,
+    ) -> Result<(), CoreError> {
+        let session = session_of(r, recs, scheduled, &self.home, self.threshold);
+        done.records += recs.len() as u32;
+        match self.archive.save_session(join, &session)? {
+            Saved::New => done.fetched += 1,
+            Saved::NewVersion => {
+                done.fetched += 1;
+                done.new_versions += 1
+            }
+            Saved::Unchanged => done.unchanged += 1,
+        }
+        self.archive.note_seen(&r.id, join, look, absent)?;
+        if crate::attendance::late::judge(look, absent, &session.end, self.conn.lms_window_minutes)
+            == crate::attendance::late::Lateness::Late
+        {
+            done.late += 1;
+        }
+        Ok(())
+    }
+
+    async fn one(&self, w: &Webinar, last_end: &str) -> Result<Outcome, CoreError> {
         let Some(join) = w.join_url.clone() else {
             return Ok(Outcome::Unavailable("no Teams meeting".into()));
         };
         self.archive.save_webinar(w)?;
         let (meeting_id, user) = match self.meeting(w, &join).await {
             Ok(Some(m)) => m,
-            Ok(None) => {
-                return Ok(Outcome::Unavailable(
-                    "Teams returned no meeting for the join link (an unknown or old meeting)"
-                        .into(),
-                ))
-            }
-            Err(e)
-                if matches!(
-                    e.code,
-                    ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
-                ) =>
-            {
-                return Ok(Outcome::Unavailable(e.message))
-            }
-            Err(e) => return Err(e),
+            Ok(None) => return Ok(Outcome::Unavailable(NO_MEETING.into())),
+            Err(e) => return Self::lookup_failed(e),
         };
-        let base = format!(
-            "{}/onlineMeetings/{}/attendanceReports",
-            Mailbox::known(self.conn.mode, &user),
-            enc(&meeting_id)
-        );
+        let base = self.reports_url(&user, &meeting_id);
+        let absent = self.archive.checked(&join)?.map(|c| c.0);
+        let look = Timestamp::now().to_string();
         let reports: Vec<AttendanceReport> = match self
-            .graph
-            .get_all(Request::get(base.clone()).mailbox(&user))
+            .get_all(Request::get(base.clone()).priority(1))
             .await
         {
             Ok(r) => r,
-            Err(e) => {
-                let per_meeting = matches!(
-                    e,
-                    GraphError::Api {
-                        status: 400 | 404,
-                        ..
-                    }
-                );
-                let ce = self.conn.explain(e);
-                if per_meeting
-                    || matches!(
-                        ce.code,
-                        ErrorCode::AccessPolicyMissing | ErrorCode::PermissionMissing
-                    )
-                {
-                    return Ok(Outcome::Unavailable(ce.message));
-                }
-                return Err(ce);
-            }
+            Err(e) => return self.list_failed(e),
         };
-        let scheduled = match (w.start.parse::<Timestamp>(), w.end.parse::<Timestamp>()) {
-            (Ok(s), Ok(e)) => e.duration_since(s).as_secs().max(0),
-            _ => 0,
-        };
+        let scheduled = scheduled_seconds(w);
         let mut done = Archived::default();
-        for r in reports {
+        for r in &reports {
             if self.archive.has_report(&r.id)? {
                 done.unchanged += 1;
                 continue;
             }
             let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
             let recs: Vec<AttendanceRecord> =
-                match self.graph.get_all(Request::get(url).mailbox(&user)).await {
+                match self.get_all(Request::get(url).priority(2)).await {
                     Ok(recs) => recs,
                     Err(e) => return Ok(Outcome::Stopped(done, self.conn.explain(e))),
                 };
-            let session = session_of(&r, &recs, scheduled, &self.home, self.threshold);
-            done.records += recs.len() as u32;
-            match self.archive.save_session(&join, &session)? {
-                Saved::New => done.fetched += 1,
-                Saved::NewVersion => {
-                    done.fetched += 1;
-                    done.new_versions += 1
-                }
-                Saved::Unchanged => done.unchanged += 1,
-            }
+            self.store(&mut done, &join, r, &recs, scheduled, &look, absent.as_deref())?;
         }
+        self.archive
+            .save_check(&join, &look, last_end, reports.len() as u32)?;
         Ok(Outcome::Done(done))
     }
 }
 
-/// Sync `[from, to)` for the hosts. `progress` is called as meetings complete; when `cancel`
-/// resolves, work in flight finishes its current report and the sync returns (`cancelled: true`).
+const NO_MEETING: &str = "Teams returned no meeting for the join link (an unknown or old meeting)";
+
+fn scheduled_seconds(w: &Webinar) -> i64 {
+    match (w.start.parse::<Timestamp>(), w.end.parse::<Timestamp>()) {
+        (Ok(s), Ok(e)) => e.duration_since(s).as_secs().max(0),
+        _ => 0,
+    }
+}
+
+/// Sync `[from, to)` for the hosts, batched. `progress` is called as meetings complete; when
+/// `cancel` resolves, work in flight stops (every report already stored stays) and the sync
+/// returns (`cancelled: true`).
 pub async fn sync(
     conn: &Connection,
     archive: Arc<Archive>,
@@ -276,14 +437,68 @@ pub async fn sync(
         hosts,
         from,
         to,
-        MEETINGS_IN_FLIGHT,
+        &SyncOptions::default(),
         progress,
         cancel,
     )
     .await
 }
 
-/// [`sync`] with another number of meetings in flight (1 = sequential, the benchmark's baseline).
+/// What a meeting's outcome means for the summary and the run's history.
+fn account(
+    summary: &mut SyncSummary,
+    items: &mut Vec<RunItem>,
+    first_error: &mut Option<CoreError>,
+    w: &Webinar,
+    r: Result<Outcome, CoreError>,
+) {
+    let label = format!("{} ({})", w.subject, w.start);
+    let item = |status, reason: Option<String>, request_id: Option<String>, reports| RunItem {
+        webinar: w.subject.clone(),
+        start: w.start.clone(),
+        status,
+        reason,
+        request_id,
+        reports,
+    };
+    let error = match r {
+        Ok(Outcome::Done(done)) => {
+            summary.add(&done);
+            items.push(item(ItemStatus::Ok, None, None, done.fetched));
+            None
+        }
+        Ok(Outcome::Stopped(done, e)) => {
+            summary.add(&done);
+            Some((e, done.fetched))
+        }
+        Ok(Outcome::Unavailable(why)) => {
+            items.push(item(ItemStatus::Unavailable, Some(why.clone()), None, 0));
+            summary.unavailable.push((label.clone(), why));
+            None
+        }
+        Err(e) => Some((e, 0)),
+    };
+    if let Some((e, fetched)) = error {
+        items.push(item(
+            ItemStatus::Failed,
+            Some(e.user_message()),
+            e.request_id.clone(),
+            fetched,
+        ));
+        match e.code {
+            // A transient failure costs this webinar, not the sync: the others are archived and
+            // the next run retries it. Anything else (sign-in, permissions, the archive) would
+            // fail every webinar alike and ends the sync with its error.
+            ErrorCode::Unavailable | ErrorCode::Network => {
+                summary.failed.push((label, e.user_message()));
+            }
+            _ if first_error.is_none() => *first_error = Some(e),
+            _ => {}
+        }
+    }
+}
+
+/// [`sync`] with other options: unbatched (the benchmark's baseline), another trigger.
 #[allow(clippy::too_many_arguments)]
 pub async fn sync_with(
     conn: &Connection,
@@ -291,23 +506,120 @@ pub async fn sync_with(
     hosts: &[String],
     from: Timestamp,
     to: Timestamp,
-    in_flight: usize,
+    opts: &SyncOptions,
     progress: impl Fn(&SyncProgress) + Send + Sync,
     cancel: impl Future<Output = ()>,
+) -> Result<SyncSummary, CoreError> {
+    let started_at = Timestamp::now();
+    let graph = conn.graph()?;
+    let base = graph.counters();
+    let mut items = Vec::new();
+    let result = sync_inner(
+        conn,
+        &archive,
+        hosts,
+        from,
+        to,
+        opts,
+        &progress,
+        cancel,
+        &mut items,
+    )
+    .await;
+    let c = graph.counters().since(&base);
+    let (outcome, error, summary_json) = match &result {
+        Ok(s) => (
+            if s.cancelled {
+                RunOutcome::Cancelled
+            } else if s.failed.is_empty() && s.hosts_failed.is_empty() {
+                RunOutcome::Ok
+            } else {
+                RunOutcome::Partial
+            },
+            None,
+            serde_json::json!({
+                "webinars": s.webinars, "meetings": s.meetings, "fetched": s.fetched,
+                "unchanged": s.unchanged, "settled": s.settled, "records": s.records,
+                "unavailable": s.unavailable.len(), "failed": s.failed.len(),
+                "hostsFailed": s.hosts_failed.len(), "lateReports": s.late_reports,
+                "requests": c.requests, "subRequests": c.sub_requests,
+            }),
+        ),
+        Err(e) => (
+            RunOutcome::Failed,
+            Some(e.user_message()),
+            serde_json::json!({"requests": c.requests, "subRequests": c.sub_requests}),
+        ),
+    };
+    let run = Run {
+        id: 0,
+        started_at: started_at.to_string(),
+        finished_at: Timestamp::now().to_string(),
+        trigger: opts.trigger,
+        from: from.to_string(),
+        to: to.to_string(),
+        hosts: hosts.to_vec(),
+        outcome,
+        error,
+        summary: summary_json,
+        items,
+    };
+    let run_id = archive.record_run(&run);
+    let mut summary = result?;
+    summary.run_id = Some(run_id?);
+    Ok(summary)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn sync_inner(
+    conn: &Connection,
+    archive: &Arc<Archive>,
+    hosts: &[String],
+    from: Timestamp,
+    to: Timestamp,
+    opts: &SyncOptions,
+    progress: &(impl Fn(&SyncProgress) + Send + Sync),
+    cancel: impl Future<Output = ()>,
+    items: &mut Vec<RunItem>,
 ) -> Result<SyncSummary, CoreError> {
     let range = webinars::list(conn, hosts, from, to, true).await?;
     if !hosts.is_empty() && range.problems.len() == hosts.len() {
         return Err(crate::attendance::all_hosts_failed(&range.problems));
     }
     let hosts_failed = range.problems.clone();
+    for p in &hosts_failed {
+        items.push(RunItem {
+            webinar: format!("Calendar of {}", p.host),
+            start: from.to_string(),
+            status: ItemStatus::Failed,
+            reason: Some(p.error.user_message()),
+            request_id: p.error.request_id.clone(),
+            reports: 0,
+        });
+    }
     let webinars_count = range.webinars.len() as u32;
-    let (meetings, channel) = meetings_of(range.webinars);
+    let (all_meetings, channel) = meetings_of(range.webinars);
+    // Settled meetings cost nothing: their webinar rows are refreshed, Graph is not asked.
+    let mut meetings = Vec::new();
+    let mut settled_count = 0;
+    for (w, last_end) in all_meetings {
+        let join = w.join_url.clone().unwrap_or_default();
+        if settled(archive, &join, &last_end, conn.recheck_hours) {
+            archive.save_webinar(&w)?;
+            settled_count += 1;
+        } else {
+            meetings.push((w, last_end));
+        }
+    }
     // The connection's one client; count only what this sync sends from here on.
     let graph = conn.graph()?;
     let home = crate::attendance::home_of(conn).await;
     let base = graph.counters();
     let ctx = Arc::new(Ctx {
         graph: graph.clone(),
+        batcher: opts
+            .batch
+            .then(|| rollcall_graph::batch::Batcher::new(graph.clone())),
         archive: archive.clone(),
         conn: conn.clone(),
         users: Default::default(),
@@ -316,72 +628,64 @@ pub async fn sync_with(
     });
     let mut summary = SyncSummary {
         webinars: webinars_count,
-        meetings: meetings.len() as u32,
+        meetings: (meetings.len() + settled_count) as u32,
+        settled: settled_count as u32,
         hosts_failed,
         unavailable: channel
             .iter()
-            .map(|w| (format!("{} ({})", w.subject, w.start), "a Teams channel meeting: Graph lists the attendance of every meeting in the channel under it".to_string()))
+            .map(|w| (format!("{} ({})", w.subject, w.start), CHANNEL.to_string()))
             .collect(),
         ..Default::default()
     };
+    for w in &channel {
+        items.push(RunItem {
+            webinar: w.subject.clone(),
+            start: w.start.clone(),
+            status: ItemStatus::Unavailable,
+            reason: Some(CHANNEL.into()),
+            request_id: None,
+            reports: 0,
+        });
+    }
     let mut state = SyncProgress {
         meetings_total: meetings.len() as u32,
         ..Default::default()
     };
     progress(&state);
-    let limit = Arc::new(Semaphore::new(in_flight.max(1)));
-    let mut set = tokio::task::JoinSet::new();
-    for w in meetings {
-        let (ctx, limit) = (ctx.clone(), limit.clone());
-        set.spawn(async move {
-            let _permit = limit.acquire_owned().await;
-            let r = ctx.one(&w).await;
-            (w, r)
-        });
-    }
     tokio::pin!(cancel);
     let mut first_error = None;
-    loop {
-        tokio::select! {
-            next = set.join_next() => {
-                let Some(joined) = next else { break };
-                let (w, r) = joined.map_err(|e| CoreError::internal(e.to_string()))?;
-                let error = match r {
-                    Ok(Outcome::Done(done)) => {
-                        summary.add(&done);
-                        None
-                    }
-                    Ok(Outcome::Stopped(done, e)) => {
-                        summary.add(&done);
-                        Some(e)
-                    }
-                    Ok(Outcome::Unavailable(why)) => {
-                        summary.unavailable.push((format!("{} ({})", w.subject, w.start), why));
-                        None
-                    }
-                    Err(e) => Some(e),
-                };
-                match error {
-                    // A transient failure costs this webinar, not the sync: the others are
-                    // archived and the next run retries it. Anything else (sign-in, permissions,
-                    // the archive) would fail every webinar alike and ends the sync with its error.
-                    Some(e) if matches!(e.code, ErrorCode::Unavailable | ErrorCode::Network) => {
-                        summary.failed.push((format!("{} ({})", w.subject, w.start), e.user_message()));
-                    }
-                    Some(e) if first_error.is_none() => first_error = Some(e),
-                    _ => {}
+    let tick = |state: &mut SyncProgress, summary: &SyncSummary, n: u32| {
+        let c = graph.counters().since(&base);
+        state.meetings_done += n;
+        state.reports_fetched = summary.fetched;
+        state.records = summary.records;
+        state.throttled_waits = c.throttled_waits as u32;
+        progress(state);
+    };
+    {
+        let limit = Arc::new(Semaphore::new(opts.in_flight.max(1)));
+        let mut set = tokio::task::JoinSet::new();
+        for (w, last_end) in meetings {
+            let (ctx, limit) = (ctx.clone(), limit.clone());
+            set.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let r = ctx.one(&w, &last_end).await;
+                (w, r)
+            });
+        }
+        loop {
+            tokio::select! {
+                next = set.join_next() => {
+                    let Some(joined) = next else { break };
+                    let (w, r) = joined.map_err(|e| CoreError::internal(e.to_string()))?;
+                    account(&mut summary, items, &mut first_error, &w, r);
+                    tick(&mut state, &summary, 1);
                 }
-                let c = graph.counters().since(&base);
-                state.meetings_done += 1;
-                state.reports_fetched = summary.fetched;
-                state.records = summary.records;
-                state.throttled_waits = c.throttled_waits as u32;
-                progress(&state);
-            }
-            _ = &mut cancel => {
-                set.abort_all();
-                summary.cancelled = true;
-                break;
+                _ = &mut cancel => {
+                    set.abort_all();
+                    summary.cancelled = true;
+                    break;
+                }
             }
         }
     }
@@ -418,9 +722,12 @@ pub async fn sync_with(
     }
     let c = graph.counters().since(&base);
     summary.requests = c.requests as u32;
+    summary.sub_requests = c.sub_requests as u32;
     summary.throttled_waits = c.throttled_waits as u32;
     match first_error {
         Some(e) if !summary.cancelled => Err(e),
         _ => Ok(summary),
     }
 }
+
+const CHANNEL: &str = "a Teams channel meeting: Graph lists the attendance of every meeting in the channel under it";

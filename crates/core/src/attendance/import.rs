@@ -480,6 +480,7 @@ pub fn parse_teams_download(
             participant_count: attendees.len() as u32,
             attendees,
             counts,
+            arrival: None,
         },
     })
 }

@@ -8,9 +8,11 @@
 
 pub mod export;
 pub mod import;
+pub mod late;
 pub mod pictures;
 pub mod report;
 pub mod roster;
+pub mod table;
 pub mod xlsx;
 
 pub use roster::{match_roster, parse_roster, RosterEntry, RosterMatch, Unmatched};
@@ -177,6 +179,9 @@ pub struct Session {
     pub participant_count: u32,
     pub attendees: Vec<Attendee>,
     pub counts: Counts,
+    /// When Rollcall saw the report, and whether it came after the LMS stopped polling
+    /// ([`late`]); none for reports read live or archived before this was recorded.
+    pub arrival: Option<late::Arrival>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -351,6 +356,7 @@ pub fn session_of(
         participant_count: attendees.len() as u32,
         attendees,
         counts,
+        arrival: None,
     }
 }
 
@@ -499,7 +505,7 @@ async fn read_reports(
         }
     };
     let find = meeting_by_join_url(&user.base, join);
-    let found: serde_json::Value = match graph.get_json(Request::get(find).mailbox(&user.id)).await
+    let found: serde_json::Value = match graph.get_json(Request::get(find)).await
     {
         Ok(v) => v,
         Err(e) => return explain_403(e),
@@ -518,7 +524,7 @@ async fn read_reports(
         enc(&meeting_id)
     );
     let reports: Vec<AttendanceReport> = match graph
-        .get_all(Request::get(base.clone()).mailbox(&user.id))
+        .get_all(Request::get(base.clone()))
         .await
     {
         Ok(r) => r,
@@ -532,18 +538,18 @@ async fn read_reports(
         (Some(s), Some(e)) => e.duration_since(s).as_secs().max(0),
         _ => 0,
     };
-    // Reports in parallel (bounded by the per-mailbox gate), records all pages.
+    // Reports in parallel (Teams resources: no Outlook per-mailbox limit; 5,000 requests per 10 s
+    // per app, includes/throttling-skype-calling.md), records all pages.
     let mut set = tokio::task::JoinSet::new();
     for (i, r) in reports.iter().cloned().enumerate() {
         let graph = conn.graph()?;
         let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
-        let mailbox = user.id.clone();
         set.spawn(async move {
             (
                 i,
                 r,
                 graph
-                    .get_all::<AttendanceRecord>(Request::get(url).mailbox(&mailbox))
+                    .get_all::<AttendanceRecord>(Request::get(url))
                     .await,
             )
         });

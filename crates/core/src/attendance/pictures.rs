@@ -636,6 +636,7 @@ mod tests {
             scheduled_seconds: 3600,
             participant_count: attendees.len() as u32,
             counts: Counts::of(&attendees),
+            arrival: None,
             attendees,
         }
     }

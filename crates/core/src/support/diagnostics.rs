@@ -174,6 +174,8 @@ mod tests {
             portal_domain: "lms.contoso.example".into(),
             participant_info: true,
             teams_webinars: false,
+            lms_window_minutes: None,
+            recheck_hours: None,
             hosts: vec!["host@contoso.example".into()],
             secret_hint: Some("abc".into()),
             secret_expires: None,

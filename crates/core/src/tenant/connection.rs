@@ -33,6 +33,10 @@ pub struct Connection {
     /// Read Teams webinars (virtual events) too: the profile's switch (`--teams-webinars` on the
     /// command line); on for the demo tenant.
     pub teams_webinars: bool,
+    /// The LMS's polling window after a webinar's end, in minutes (the profile's, else 60).
+    pub lms_window_minutes: u32,
+    /// How long after a webinar's end a sync keeps checking for its reports, in hours (else 48).
+    pub recheck_hours: u32,
     /// `https://{portal}/api/v2/webinars/oauth/microsoft-callback`, when the portal domain is known.
     pub portal_redirect_uri: Option<String>,
     pub secret_hint: Option<String>,
@@ -161,6 +165,8 @@ impl Connection {
             profile_id: None,
             participant_info: true,
             teams_webinars: false,
+            lms_window_minutes: crate::attendance::late::DEFAULT_LMS_WINDOW_MINUTES,
+            recheck_hours: crate::attendance::late::DEFAULT_RECHECK_HOURS,
             portal_redirect_uri: None,
             secret_hint: Some(secret.hint()),
             secret_expires: None,
@@ -219,6 +225,8 @@ impl Connection {
         self.profile_id = Some(p.id.clone());
         self.participant_info = p.participant_info;
         self.teams_webinars = p.teams_webinars;
+        self.lms_window_minutes = p.lms_window();
+        self.recheck_hours = p.recheck();
         self.portal_redirect_uri = p.portal_redirect_uri();
         self.secret_hint = p.secret_hint.clone().or(self.secret_hint.take());
         self.secret_expires = p.secret_expires;
@@ -259,6 +267,8 @@ impl Connection {
             profile_id: Some(p.id.clone()),
             participant_info: p.participant_info,
             teams_webinars: p.teams_webinars,
+            lms_window_minutes: p.lms_window(),
+            recheck_hours: p.recheck(),
             portal_redirect_uri: p.portal_redirect_uri(),
             secret_hint: p.secret_hint.clone(),
             secret_expires: p.secret_expires,

@@ -67,6 +67,13 @@ pub struct Profile {
     /// and attendance (needs one more Graph permission per mode).
     #[serde(default)]
     pub teams_webinars: bool,
+    /// Minutes after a webinar's end during which the LMS polls Teams for participants (LMS
+    /// Collaborator: 60); a report that appears later is marked late. Default: 60.
+    #[serde(default)]
+    pub lms_window_minutes: Option<u32>,
+    /// Hours after a webinar's end during which a sync keeps checking for its reports. Default: 48.
+    #[serde(default)]
+    pub recheck_hours: Option<u32>,
     /// Host accounts whose calendars hold the webinars (application mode).
     #[serde(default)]
     pub hosts: Vec<String>,
@@ -157,6 +164,20 @@ impl Profile {
     }
 
     /// The redirect URI the LMS portal uses, to register under "Web".
+    /// The LMS polling window in minutes (at most a week).
+    pub fn lms_window(&self) -> u32 {
+        self.lms_window_minutes
+            .unwrap_or(crate::attendance::late::DEFAULT_LMS_WINDOW_MINUTES)
+            .min(7 * 24 * 60)
+    }
+
+    /// How long to keep checking for reports after the end, in hours (1 hour to 30 days).
+    pub fn recheck(&self) -> u32 {
+        self.recheck_hours
+            .unwrap_or(crate::attendance::late::DEFAULT_RECHECK_HOURS)
+            .clamp(1, 30 * 24)
+    }
+
     pub fn portal_redirect_uri(&self) -> Option<String> {
         let d = self.portal_domain.trim().trim_end_matches('/');
         (!d.is_empty()).then(|| format!("https://{d}/api/v2/webinars/oauth/microsoft-callback"))
@@ -531,6 +552,8 @@ mod tests {
             portal_domain: "lms.northwind.example".into(),
             participant_info: true,
             teams_webinars: false,
+            lms_window_minutes: None,
+            recheck_hours: None,
             hosts: vec!["megan@northwind.example".into()],
             secret_hint: None,
             secret_expires: None,

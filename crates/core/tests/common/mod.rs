@@ -53,6 +53,8 @@ pub fn delegated_profile(emu: &Running, hosts: &[String]) -> Profile {
         portal_domain: "lms.northwind.example".into(),
         participant_info: true,
         teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
         hosts: hosts.to_vec(),
         secret_hint: None,
         secret_expires: None,

@@ -226,6 +226,20 @@ async fn serve_one(
     query: &str,
     body: &[u8],
 ) -> Result<GResp, GResp> {
+    // Online meetings and attendance reports: 5,000 requests per 10 seconds per app
+    // (includes/throttling-skype-calling.md, which lists onlineMeeting and meetingAttendanceReport).
+    if path.to_ascii_lowercase().contains("onlinemeetings") {
+        if let Some(wait) = s.faults.teams_request() {
+            let mut r = graph_error(
+                ctx,
+                429,
+                "TooManyRequests",
+                "Too many requests. Please retry after some time.",
+            );
+            r.headers.push(("Retry-After".into(), wait.to_string()));
+            return Err(r);
+        }
+    }
     let mailbox = mailbox_of(s, ctx.caller, path);
     let _slot = match &mailbox {
         Some(m) => match FaultState::enter_mailbox(s, m) {
@@ -373,10 +387,10 @@ fn authenticate(s: &Shared, headers: &HeaderMap) -> Result<Caller, String> {
 fn mailbox_of(s: &Shared, caller: &Caller, path: &str) -> Option<String> {
     let segs: Vec<&str> = path.split('/').collect();
     let lower = path.to_ascii_lowercase();
-    if !(lower.contains("events")
-        || lower.contains("calendarview")
-        || lower.contains("onlinemeetings"))
-    {
+    // Outlook's limits are Outlook's: online meetings and their attendance reports are Teams
+    // resources with limits of their own ("Skype calling" in concepts/throttling-limits.md;
+    // `teams_limit`).
+    if lower.contains("onlinemeetings") || !(lower.contains("events") || lower.contains("calendarview")) {
         return None;
     }
     match (segs.first().copied(), caller) {
