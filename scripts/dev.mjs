@@ -38,7 +38,7 @@ function has(cmd, args = ["--version"]) {
 }
 
 const DEBIAN_BUILD = ["libwebkit2gtk-4.1-dev", "libdbus-1-dev", "pkg-config", "build-essential", "libssl-dev"];
-const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils", "gnome-keyring", "dbus-daemon", "faketime"];
+const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils", "gnome-keyring", "dbus-daemon", "faketime", "cron"];
 
 function missingDebianPackages(pkgs) {
   return pkgs.filter((p) => spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" }).stdout?.includes("install ok installed") !== true);

@@ -1,9 +1,10 @@
 //! `rollcall sync`: the nightly job that brings the local attendance archive up to date; and
 //! `rollcall archive recover`, for a damaged one.
 
+use rollcall_core::archive::history::{ItemStatus, RunOutcome, Trigger};
 use rollcall_core::{CoreError, ErrorCode};
 
-use crate::args::Period;
+use crate::args::{Period, SyncPeriod};
 use crate::connection::ConnectionArgs;
 
 #[derive(clap::Subcommand)]
@@ -57,9 +58,10 @@ pub fn archive_path(
 /// `rollcall sync`: progress on stderr, summary on stdout.
 pub async fn sync(
     conn: &ConnectionArgs,
-    period: &Period,
+    period: &SyncPeriod,
     archive: Option<std::path::PathBuf>,
     json: bool,
+    scheduled: bool,
 ) -> Result<(), CoreError> {
     let range = period.range()?;
     let (from, to) = (range.from, range.to);
@@ -88,12 +90,21 @@ pub async fn sync(
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    let s = rollcall_core::archive::sync::sync(
+    let opts = rollcall_core::archive::sync::SyncOptions {
+        trigger: if scheduled {
+            Trigger::Scheduled
+        } else {
+            Trigger::Cli
+        },
+        ..Default::default()
+    };
+    let s = rollcall_core::archive::sync::sync_with(
         &c,
         archive,
         &c.hosts.clone(),
         from,
         to,
+        &opts,
         progress,
         cancel,
     )
@@ -103,10 +114,16 @@ pub async fn sync(
         crate::print_json(&s);
     } else {
         println!(
-            "{} webinars, {} meetings: {} reports fetched ({} changed copies kept as new versions), {} already archived, {} records; {} requests, {} throttled waits{}",
-            s.webinars, s.meetings, s.fetched, s.new_versions, s.unchanged, s.records, s.requests, s.throttled_waits,
+            "{} webinars, {} meetings: {} reports fetched ({} changed copies kept as new versions), {} already archived, {} settled (not asked again), {} records; {} requests ({} batched steps), {} throttled waits{}",
+            s.webinars, s.meetings, s.fetched, s.new_versions, s.unchanged, s.settled, s.records, s.requests, s.sub_requests, s.throttled_waits,
             if s.cancelled { " — cancelled" } else { "" }
         );
+        if s.late_reports > 0 {
+            println!(
+                "  {} report(s) came after the LMS stopped polling: `rollcall late` lists the credits it missed.",
+                s.late_reports
+            );
+        }
         for (w, why) in &s.unavailable {
             println!("  not available: {w}: {why}");
         }
@@ -150,4 +167,246 @@ pub async fn sync(
         ));
     }
     Ok(())
+}
+
+/// `rollcall sync --history`: the last runs, newest first, like a CI history; the newest with its
+/// meetings that were not OK.
+pub fn history(
+    conn: &ConnectionArgs,
+    archive: Option<std::path::PathBuf>,
+    last: u32,
+    json: bool,
+) -> Result<(), CoreError> {
+    let path = archive_path(conn, archive)?;
+    if !path.exists() {
+        return Err(CoreError::new(
+            ErrorCode::NotFound,
+            format!("No archive at {} yet.", path.display()),
+            Some("Run `rollcall sync` first.".into()),
+        ));
+    }
+    let a = rollcall_core::archive::Archive::open(&path)?;
+    let runs = a.runs(last.clamp(1, 100))?;
+    let newest = match runs.first() {
+        Some(r) => a.run(r.id)?,
+        None => None,
+    };
+    if json {
+        crate::print_json(&serde_json::json!({"runs": runs, "newest": newest}));
+        return Ok(());
+    }
+    if runs.is_empty() {
+        println!("No syncs recorded yet in {}.", path.display());
+        return Ok(());
+    }
+    for r in &runs {
+        let mark = match r.outcome {
+            RunOutcome::Ok => "ok       ",
+            RunOutcome::Partial => "partial  ",
+            RunOutcome::Failed => "FAILED   ",
+            RunOutcome::Cancelled => "cancelled",
+        };
+        let trigger = match r.trigger {
+            Trigger::App => "app",
+            Trigger::Cli => "command line",
+            Trigger::Scheduled => "scheduled",
+        };
+        println!(
+            "#{:<4} {mark} {}  {trigger:<12} {} → {}  fetched {}, settled {}, failed {}{}",
+            r.id,
+            r.started_at,
+            &r.from[..r.from.len().min(10)],
+            &r.to[..r.to.len().min(10)],
+            r.summary["fetched"].as_u64().unwrap_or(0),
+            r.summary["settled"].as_u64().unwrap_or(0),
+            r.summary["failed"].as_u64().unwrap_or(0),
+            r.error.as_deref().map(|e| format!("  — {e}")).unwrap_or_default()
+        );
+    }
+    if let Some(n) = newest {
+        for it in n.items.iter().filter(|i| i.status != ItemStatus::Ok) {
+            println!(
+                "  {} {} ({}): {}{}",
+                if it.status == ItemStatus::Failed { "failed     " } else { "unavailable" },
+                it.webinar,
+                it.start,
+                it.reason.as_deref().unwrap_or(""),
+                it.request_id
+                    .as_deref()
+                    .map(|r| format!(" [request-id {r}]"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `rollcall late`: the credits the LMS missed, from the archive, judged with the profile's window.
+pub fn late(
+    conn: &ConnectionArgs,
+    period: &Period,
+    out: Option<&std::path::Path>,
+    possibly: bool,
+    threshold: Option<f64>,
+) -> Result<(), CoreError> {
+    use rollcall_core::attendance::late;
+    let range = period.range()?;
+    let path = archive_path(conn, None)?;
+    if !path.exists() {
+        return Err(CoreError::new(
+            ErrorCode::NotFound,
+            format!("No archive at {} yet.", path.display()),
+            Some("Run `rollcall sync` first: late reports are found by syncing.".into()),
+        ));
+    }
+    let (window, hosts) = match conn.target()? {
+        crate::connection::Target::Demo => (late::DEFAULT_LMS_WINDOW_MINUTES, conn.hosts.clone()),
+        crate::connection::Target::Profile(p) => (
+            p.lms_window(),
+            if conn.hosts.is_empty() { p.hosts.clone() } else { conn.hosts.clone() },
+        ),
+    };
+    let threshold = threshold.unwrap_or_else(|| {
+        crate::args::preferences()
+            .threshold
+            .unwrap_or(rollcall_core::attendance::DEFAULT_THRESHOLD)
+    });
+    let a = rollcall_core::archive::Archive::open(&path)?;
+    let mut list = a.range(&hosts, &range.from.to_string(), &range.to.to_string(), threshold)?;
+    for wa in &mut list {
+        late::rejudge(&mut wa.sessions, window);
+    }
+    let credits = late::missed_credits(&list, possibly);
+    if let Some(out) = out {
+        let n = late::export(out, &credits, &range.zone_name)?;
+        eprintln!("rollcall: {n} credit(s) written to {}", out.display());
+        return Ok(());
+    }
+    if credits.is_empty() {
+        println!(
+            "No credits missed: every archived report from {} to {} came within the LMS's {window}-minute window{}.",
+            period.from,
+            period.to,
+            if possibly { "" } else { " (or cannot be told: add --possibly)" }
+        );
+        return Ok(());
+    }
+    let mut current = String::new();
+    for c in &credits {
+        let head = format!("{} — {} ({})", c.session_start, c.webinar, c.verdict.as_str());
+        if head != current {
+            println!("{head}: report first seen {}", c.report_first_seen);
+            current = head;
+        }
+        println!(
+            "  {:<28} {:<34} {:>5.1}%",
+            c.name,
+            c.email.as_deref().unwrap_or("-"),
+            c.share * 100.0
+        );
+    }
+    println!("{} credit(s) the LMS missed.", credits.len());
+    Ok(())
+}
+
+#[derive(clap::Subcommand)]
+pub enum ScheduleAction {
+    /// Register the nightly sync of a profile with this computer's scheduler (replaces its job).
+    Install {
+        /// The profile to sync (as saved in the app); --demo for the demo tenant.
+        #[arg(long, required_unless_present = "demo")]
+        profile: Option<String>,
+        #[arg(long, conflicts_with = "profile")]
+        demo: bool,
+        /// Local time of day, HH:MM (24-hour).
+        #[arg(long, default_value = "02:00")]
+        at: String,
+        /// Host e-mail (repeatable): sync these instead of the profile's hosts.
+        #[arg(long = "host")]
+        hosts: Vec<String>,
+    },
+    /// The jobs installed from this computer.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Unregister a profile's job.
+    Remove {
+        #[arg(long, required_unless_present = "demo")]
+        profile: Option<String>,
+        #[arg(long, conflicts_with = "profile")]
+        demo: bool,
+    },
+}
+
+/// `rollcall schedule …`.
+pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
+    use rollcall_core::schedule::{self, os, Job};
+    let data = rollcall_core::tenant::profile::data_dir()?;
+    match action {
+        ScheduleAction::Install {
+            profile,
+            demo: _,
+            at,
+            hosts,
+        } => {
+            schedule::parse_at(&at)?;
+            if let Some(p) = &profile {
+                // The profile must exist now, not fail every night.
+                crate::connection::ConnectionArgs::profiles()?.find(p)?;
+            }
+            let program = std::env::current_exe()
+                .map_err(|e| CoreError::internal(format!("where rollcall is: {e}")))?;
+            let job = Job {
+                profile,
+                at,
+                hosts,
+                program: program.display().to_string(),
+                scheduler: os::available()?,
+                data_dir: std::env::var("ROLLCALL_DATA_DIR").ok().filter(|d| !d.is_empty()),
+            };
+            os::install(&data, &job)?;
+            println!(
+                "Installed {} \"{}\": every day at {} it runs {} {}",
+                job.scheduler.describe(),
+                job.label(),
+                job.at,
+                job.program,
+                job.args().join(" ")
+            );
+            println!("No secret is in the job: the keychain serves it when the job runs. `rollcall sync --history` shows its runs.");
+            Ok(())
+        }
+        ScheduleAction::List { json } => {
+            let jobs = schedule::installed(&data);
+            if json {
+                crate::print_json(&jobs);
+            } else if jobs.is_empty() {
+                println!("No nightly job installed from this computer.");
+            } else {
+                for j in &jobs {
+                    println!(
+                        "{}  at {}  {}  ({})",
+                        j.profile.as_deref().unwrap_or("demo tenant"),
+                        j.at,
+                        if j.hosts.is_empty() { "the profile's hosts".to_string() } else { j.hosts.join(", ") },
+                        j.scheduler.describe()
+                    );
+                }
+            }
+            Ok(())
+        }
+        ScheduleAction::Remove { profile, demo: _ } => {
+            if os::remove(&data, profile.as_deref())? {
+                println!("Removed the nightly job.");
+                Ok(())
+            } else {
+                Err(CoreError::new(
+                    ErrorCode::NotFound,
+                    "There is no nightly job for that profile.",
+                    Some("`rollcall schedule list` shows the jobs installed.".into()),
+                ))
+            }
+        }
+    }
 }

@@ -23,6 +23,54 @@ pub struct Period {
     pub time_zone: Option<String>,
 }
 
+/// `rollcall sync`'s range: `--from DAY --to DAY`, or `--days N` (the last N days up to today,
+/// what a scheduled job uses).
+#[derive(clap::Args, Clone, Debug)]
+pub struct SyncPeriod {
+    /// First day (YYYY-MM-DD), inclusive, in --time-zone.
+    #[arg(long, requires = "to", conflicts_with = "days")]
+    pub from: Option<String>,
+    /// Last day (YYYY-MM-DD), inclusive.
+    #[arg(long, requires = "from")]
+    pub to: Option<String>,
+    /// The last N days, today included (instead of --from/--to).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=366))]
+    pub days: Option<u32>,
+    /// IANA zone of the dates (default: the zone chosen in the app's Settings, else this
+    /// computer's).
+    #[arg(long)]
+    pub time_zone: Option<String>,
+}
+
+impl SyncPeriod {
+    pub fn range(&self) -> Result<Range, CoreError> {
+        let (from, to) = match (&self.from, &self.to, self.days) {
+            (Some(f), Some(t), _) => (f.clone(), t.clone()),
+            (_, _, Some(n)) => {
+                let (_, zone) = tz_of(&self.time_zone)?;
+                let today = Timestamp::now().to_zoned(zone).date();
+                let first = today
+                    .checked_sub(jiff::Span::new().days(i64::from(n) - 1))
+                    .map_err(|e| invalid(e.to_string()))?;
+                (first.to_string(), today.to_string())
+            }
+            _ => {
+                return Err(CoreError::new(
+                    ErrorCode::InvalidInput,
+                    "Say which days to sync.",
+                    Some("Give --from DAY --to DAY, or --days N for the last N days.".into()),
+                ))
+            }
+        };
+        Period {
+            from,
+            to,
+            time_zone: self.time_zone.clone(),
+        }
+        .range()
+    }
+}
+
 /// A [`Period`] read: the zone's name and rules, and `[from, to)` as instants.
 pub struct Range {
     pub zone_name: String,

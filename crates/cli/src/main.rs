@@ -198,13 +198,47 @@ enum Command {
         #[command(flatten)]
         conn: connection::ConnectionArgs,
         #[command(flatten)]
-        period: args::Period,
+        period: args::SyncPeriod,
         /// The archive file (default: the profile's archive in the app's data folder).
         #[arg(long)]
         archive: Option<std::path::PathBuf>,
         /// Print the summary as JSON on stdout.
         #[arg(long)]
         json: bool,
+        /// Show the last runs (app, command line, scheduled) instead of syncing.
+        #[arg(long)]
+        history: bool,
+        /// With --history: the runs to show.
+        #[arg(long, default_value_t = 10)]
+        last: u32,
+        /// Record the run as the scheduled job's (what `rollcall schedule install` sets up).
+        #[arg(long)]
+        scheduled: bool,
+    },
+    /// Credits the LMS missed: attendees who reached the completion threshold in a report Teams
+    /// produced after the LMS stopped polling (the profile's window, 60 minutes by default), from
+    /// the local archive. A table on stdout, or CSV/XLSX with --out.
+    Late {
+        #[command(flatten)]
+        conn: connection::ConnectionArgs,
+        #[command(flatten)]
+        period: args::Period,
+        /// Write CSV, or an Excel workbook when the name ends in .xlsx (replaced only when whole).
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+        /// Also list reports first seen after the window with no earlier look to confirm it
+        /// (the nightly job's usual case): check those in the LMS.
+        #[arg(long)]
+        possibly: bool,
+        /// Completion threshold, share of the scheduled duration (default: the app's, else 0.8).
+        #[arg(long)]
+        threshold: Option<f64>,
+    },
+    /// The nightly sync as a job of this computer's scheduler (systemd user timer, cron,
+    /// launchd LaunchAgent, Windows Task Scheduler). No secret goes into the job.
+    Schedule {
+        #[command(subcommand)]
+        action: archive::ScheduleAction,
     },
     /// The local attendance archive itself.
     Archive {
@@ -232,6 +266,21 @@ pub(crate) fn print_json(v: &impl serde::Serialize) {
 }
 
 fn main() -> std::process::ExitCode {
+    // `rollcall … | head`: the reader went away. Rust's println! panics on that; end quietly
+    // with the status a shell gives a command killed by SIGPIPE (128 + 13), as other tools do.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let text = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if text.starts_with("failed printing to stdout") && text.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default_hook(info)
+    }));
     tracing_subscriber::fmt()
         .with_writer(rollcall_core::support::logging::RedactedStderr)
         .with_env_filter(
@@ -277,10 +326,28 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Webinars { action } => done(webinars::run(action).await),
         Command::Sync {
             conn,
+            archive: file,
+            history: true,
+            last,
+            json,
+            ..
+        } => done(archive::history(&conn, file, last, json)),
+        Command::Sync {
+            conn,
             period,
             archive: file,
             json,
-        } => done(archive::sync(&conn, &period, file, json).await),
+            scheduled,
+            ..
+        } => done(archive::sync(&conn, &period, file, json, scheduled).await),
+        Command::Late {
+            conn,
+            period,
+            out,
+            possibly,
+            threshold,
+        } => done(archive::late(&conn, &period, out.as_deref(), possibly, threshold)),
+        Command::Schedule { action } => done(archive::schedule(action)),
         Command::Archive {
             action:
                 archive::Action::Recover {

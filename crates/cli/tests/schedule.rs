@@ -1,0 +1,276 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The nightly job: its definitions pass each scheduler's own checks (`systemd-analyze verify`
+//! where this machine has it, the Task Scheduler and property-list structure everywhere,
+//! `plutil -lint` on macOS), and on Linux the job is installed with the scheduler this machine has
+//! and run by it for real, its run then in `rollcall sync --history`.
+
+use std::process::Command;
+
+use rollcall_core::schedule::{Job, Scheduler};
+
+fn job(profile: Option<&str>) -> Job {
+    Job {
+        profile: profile.map(String::from),
+        at: "02:30".into(),
+        hosts: vec!["megan.bowen@northwind.example".into()],
+        program: env!("CARGO_BIN_EXE_rollcall").into(),
+        scheduler: Scheduler::SystemdUser,
+        data_dir: Some("/tmp/a data dir".into()),
+    }
+}
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("rollcall-schedule-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn has(tool: &str) -> bool {
+    Command::new(tool).arg("--version").output().is_ok()
+}
+
+/// Hostile profile names (quotes, `%`, `$`, spaces) still give definitions the tools accept.
+const NAMES: [Option<&str>; 3] = [None, Some("Northwind"), Some("North \"wind\" 100% $HOME 'x'")];
+
+#[test]
+fn systemd_units_pass_systemd_analyze_verify() {
+    if !cfg!(target_os = "linux") {
+        return;
+    }
+    assert!(has("systemd-analyze"), "this Linux machine lacks systemd-analyze (apt-get install systemd)");
+    for name in NAMES {
+        let j = job(name);
+        let dir = temp("units");
+        let (service, timer) = j.systemd_units();
+        let s = dir.join(format!("{}.service", j.systemd_name()));
+        let t = dir.join(format!("{}.timer", j.systemd_name()));
+        std::fs::write(&s, &service).unwrap();
+        std::fs::write(&t, &timer).unwrap();
+        let out = Command::new("systemd-analyze").arg("verify").arg(&s).arg(&t).output().unwrap();
+        assert!(
+            out.status.success() && out.stderr.is_empty(),
+            "{name:?}: {}\n{service}\n{timer}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        // The check can fail: a time systemd cannot read is refused.
+        std::fs::write(&t, timer.replace("02:30:00", "25:30:00")).unwrap();
+        let out = Command::new("systemd-analyze").arg("verify").arg(&s).arg(&t).output().unwrap();
+        assert!(!out.status.success());
+    }
+}
+
+/// `CommandLineToArgvW`'s rules, to read the task's arguments back.
+fn argv(line: &str) -> Vec<String> {
+    let (mut out, mut cur, mut quoted, mut any) = (Vec::new(), String::new(), false, false);
+    let chars: Vec<char> = line.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            let mut n = 0;
+            while i < chars.len() && chars[i] == '\\' {
+                n += 1;
+                i += 1;
+            }
+            if i < chars.len() && chars[i] == '"' {
+                cur.push_str(&"\\".repeat(n / 2));
+                if n % 2 == 1 {
+                    cur.push('"');
+                    i += 1;
+                }
+            } else {
+                cur.push_str(&"\\".repeat(n));
+            }
+            any = true;
+            continue;
+        }
+        match c {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' | '\t' if !quoted => {
+                if any {
+                    out.push(std::mem::take(&mut cur));
+                    any = false;
+                }
+            }
+            c => {
+                cur.push(c);
+                any = true;
+            }
+        }
+        i += 1;
+    }
+    if any {
+        out.push(cur);
+    }
+    out
+}
+
+/// Text of the elements at a path, e.g. `Task/Actions/Exec/Command` (entities resolved).
+fn texts(xml: &str) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let mut r = quick_xml::Reader::from_str(xml);
+    let (mut path, mut out, mut cur): (Vec<String>, Vec<(String, String)>, String) =
+        (Vec::new(), Vec::new(), String::new());
+    let flush = |path: &Vec<String>, cur: &mut String, out: &mut Vec<(String, String)>| {
+        if !cur.trim().is_empty() {
+            out.push((path.join("/"), std::mem::take(cur)));
+        }
+        cur.clear();
+    };
+    loop {
+        match r.read_event().expect("well-formed XML") {
+            Event::Start(e) => {
+                flush(&path, &mut cur, &mut out);
+                let qname = e.name();
+                let name: &str = qname.as_ref();
+                path.push(name.to_string());
+            }
+            Event::End(_) => {
+                flush(&path, &mut cur, &mut out);
+                path.pop();
+            }
+            Event::Text(t) => cur.push_str(&t.xml10_content()),
+            Event::GeneralRef(g) => {
+                if let Ok(Some(c)) = g.resolve_char_ref() {
+                    cur.push(c);
+                    continue;
+                }
+                let name = g.into_inner().into_owned();
+                cur.push_str(match name.as_str() {
+                    "quot" => "\"",
+                    "amp" => "&",
+                    "lt" => "<",
+                    "gt" => ">",
+                    "apos" => "'",
+                    other => panic!("unexpected entity &{other};"),
+                });
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn task_scheduler_xml_follows_the_task_schema_and_its_arguments_read_back() {
+    for name in NAMES {
+        let j = job(name);
+        let xml = j.task_xml();
+        assert!(xml.contains("xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\""));
+        let t = texts(&xml);
+        let get = |p: &str| t.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("{p} in {xml}"));
+        // The elements the schema requires for a daily calendar trigger and an exec action.
+        assert_eq!(get("Task/Triggers/CalendarTrigger/StartBoundary"), "2026-01-01T02:30:00");
+        assert_eq!(get("Task/Triggers/CalendarTrigger/ScheduleByDay/DaysInterval"), "1");
+        assert_eq!(get("Task/Principals/Principal/LogonType"), "InteractiveToken");
+        assert_eq!(get("Task/Actions/Exec/Command"), j.program);
+        assert_eq!(argv(&get("Task/Actions/Exec/Arguments")), j.args());
+        assert_eq!(get("Task/Settings/StartWhenAvailable"), "true");
+    }
+}
+
+#[test]
+fn launch_agent_is_a_property_list_launchd_reads() {
+    for name in NAMES {
+        let j = job(name);
+        let dir = temp("plist");
+        let plist = j.launchd_plist(&dir.join("sync.log"));
+        let t = texts(&plist);
+        let strings: Vec<&String> = t
+            .iter()
+            .filter(|(k, _)| k == "plist/dict/array/string")
+            .map(|(_, v)| v)
+            .collect();
+        let mut want = vec![j.program.clone()];
+        want.extend(j.args());
+        assert_eq!(strings, want.iter().collect::<Vec<_>>());
+        assert!(t.contains(&("plist/dict/dict/integer".into(), "2".into())));
+        assert!(t.contains(&("plist/dict/string".into(), j.label())));
+        if cfg!(target_os = "macos") {
+            let f = dir.join("job.plist");
+            std::fs::write(&f, &plist).unwrap();
+            let out = Command::new("plutil").arg("-lint").arg(&f).output().unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+        }
+    }
+}
+
+/// Install the demo's nightly job with this machine's scheduler, let the scheduler run it, and
+/// find its run in the history; then remove it. A systemd user manager runs it at once
+/// (`systemctl --user start`); cron only at its minute, so the job is set for the next minute.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
+    let data = temp("real");
+    let rollcall = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_rollcall"))
+            .args(args)
+            .env("ROLLCALL_DATA_DIR", &data)
+            .output()
+            .unwrap()
+    };
+    let systemd = Command::new("systemctl")
+        .args(["--user", "is-system-running"])
+        .output()
+        .map(|o| {
+            let s = String::from_utf8_lossy(&o.stdout).trim().to_string();
+            !s.is_empty() && s != "offline"
+        })
+        .unwrap_or(false);
+    let mut cron_daemon = None;
+    if !systemd {
+        assert!(
+            Command::new("crontab").arg("-l").output().is_ok(),
+            "no systemd user manager and no cron here: install cron (apt-get install cron)"
+        );
+        let running = Command::new("pgrep").arg("-x").arg("cron").output().is_ok_and(|o| o.status.success());
+        if !running {
+            cron_daemon = Some(Command::new("cron").arg("-f").spawn().expect("start cron (as root)"));
+        }
+    }
+    // The next whole minute with time to spare, in this computer's local time (what cron reads).
+    let mut at = jiff::Zoned::now() + jiff::SignedDuration::from_secs(60);
+    if at.second() > 45 {
+        at = at + jiff::SignedDuration::from_secs(60);
+    }
+    let hhmm = format!("{:02}:{:02}", at.hour(), at.minute());
+    let out = rollcall(&["schedule", "install", "--demo", "--at", &hhmm]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let listed = String::from_utf8_lossy(&rollcall(&["schedule", "list"]).stdout).into_owned();
+    assert!(listed.contains(&hhmm), "{listed}");
+    if systemd {
+        let out = Command::new("systemctl")
+            .args(["--user", "start", "rollcall-sync-demo.service"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    let run = loop {
+        let out = rollcall(&["sync", "--demo", "--history", "--json"]);
+        if out.status.success() {
+            let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+            if let Some(r) = v["runs"].as_array().and_then(|r| r.iter().find(|r| r["trigger"] == "scheduled")) {
+                break r.clone();
+            }
+        }
+        assert!(std::time::Instant::now() < deadline, "the scheduler did not run the job by {hhmm}");
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    };
+    assert_eq!(run["outcome"], "ok", "{run}");
+    assert!(run["summary"]["meetings"].as_u64().unwrap() > 0);
+    let out = rollcall(&["schedule", "remove", "--demo"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    if !systemd {
+        let table = Command::new("crontab").arg("-l").output().unwrap();
+        assert!(!String::from_utf8_lossy(&table.stdout).contains("app.rollcall.sync.demo"));
+    }
+    if let Some(mut c) = cron_daemon {
+        let _ = c.kill();
+    }
+}
