@@ -5,6 +5,7 @@ pub mod error;
 mod files;
 mod platform;
 pub mod state;
+mod watch;
 
 use tauri::Manager;
 
@@ -48,6 +49,15 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::attendance::attendance_report_range,
         commands::attendance::ledger_get,
         commands::attendance::ledger_export,
+        commands::history::sync_history,
+        commands::history::sync_run,
+        commands::history::late_credits,
+        commands::history::late_links,
+        commands::history::late_export,
+        commands::history::schedule_get,
+        commands::history::schedule_install,
+        commands::history::schedule_remove,
+        commands::history::notices_recent,
         commands::webinars::event_create,
         commands::webinars::event_transition,
         commands::attendance::roster_match,
@@ -160,10 +170,12 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_store::Builder::default().build())
+        .plugin(tauri_plugin_notification::init())
         .manage(app_state)
         .invoke_handler(builder.invoke_handler())
         .setup(move |app| {
             builder.mount_events(app);
+            watch::start(app.handle().clone());
             if demo {
                 let state = app.state::<state::AppState>();
                 tauri::async_runtime::block_on(start_demo(&state))?;

@@ -2,6 +2,7 @@
 
 pub mod attendance;
 pub mod connections;
+pub mod history;
 pub mod preferences;
 pub mod setup;
 pub mod tenant;

@@ -217,9 +217,9 @@ pub fn history(
             r.started_at,
             &r.from[..r.from.len().min(10)],
             &r.to[..r.to.len().min(10)],
-            r.summary["fetched"].as_u64().unwrap_or(0),
-            r.summary["settled"].as_u64().unwrap_or(0),
-            r.summary["failed"].as_u64().unwrap_or(0),
+            r.summary.fetched,
+            r.summary.settled,
+            r.summary.failed + r.summary.hosts_failed,
             r.error.as_deref().map(|e| format!("  — {e}")).unwrap_or_default()
         );
     }

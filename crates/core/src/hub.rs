@@ -85,3 +85,76 @@ impl Hub {
         self.sync.cancel()
     }
 }
+
+/// The active connection's run history, late reports and nightly job, for the desktop.
+impl Hub {
+    /// The newest runs of the active connection's archive (without their items).
+    pub fn runs(&self, limit: u32) -> Result<Vec<crate::archive::history::Run>, CoreError> {
+        self.archive()?.runs(limit.clamp(1, 100))
+    }
+
+    /// One run with its meetings.
+    pub fn run(&self, id: i64) -> Result<Option<crate::archive::history::Run>, CoreError> {
+        self.archive()?.run(id)
+    }
+
+    /// Archived webinars of the connection's hosts in `[from, to)`, sessions judged against the
+    /// profile's LMS window.
+    fn judged(
+        &self,
+        from: &str,
+        to: &str,
+        threshold: f64,
+    ) -> Result<Vec<crate::attendance::WebinarAttendance>, CoreError> {
+        let conn = self.connection()?;
+        let (from, to) = (instant(from)?, instant(to)?);
+        let mut list = self.archive()?.range(
+            &conn.hosts,
+            &from.to_string(),
+            &to.to_string(),
+            threshold,
+        )?;
+        for wa in &mut list {
+            crate::attendance::late::rejudge(&mut wa.sessions, conn.lms_window_minutes);
+        }
+        Ok(list)
+    }
+
+    /// "Credits the LMS missed" in `[from, to)` (RFC 3339).
+    pub fn missed_credits(
+        &self,
+        from: &str,
+        to: &str,
+        threshold: f64,
+        possibly: bool,
+    ) -> Result<Vec<crate::attendance::late::MissedCredit>, CoreError> {
+        Ok(crate::attendance::late::missed_credits(
+            &self.judged(from, to, threshold)?,
+            possibly,
+        ))
+    }
+
+    /// Join links of the webinars in `[from, to)` with a report that came after the LMS's window
+    /// (the calendar marks them).
+    pub fn late_links(&self, from: &str, to: &str) -> Result<Vec<String>, CoreError> {
+        use crate::attendance::late::Lateness;
+        Ok(self
+            .judged(from, to, crate::attendance::DEFAULT_THRESHOLD)?
+            .into_iter()
+            .filter(|wa| {
+                wa.sessions.iter().any(|s| {
+                    s.arrival
+                        .as_ref()
+                        .is_some_and(|a| a.verdict == Lateness::Late)
+                })
+            })
+            .filter_map(|wa| wa.webinar.join_url)
+            .collect())
+    }
+
+    /// The active profile's key for jobs and notices (`None` for the demo tenant).
+    pub fn profile_name(&self) -> Result<Option<String>, CoreError> {
+        let conn = self.connection()?;
+        Ok((!conn.demo).then_some(conn.profile))
+    }
+}

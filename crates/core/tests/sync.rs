@@ -153,7 +153,7 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
     let runs = arch.runs(10).unwrap();
     assert!(runs.len() >= 2);
     let last = arch.run(runs[0].id).unwrap().unwrap();
-    assert_eq!(last.summary["settled"], again.settled);
+    assert_eq!(last.summary.settled, again.settled);
     assert_eq!(arch.digest().unwrap(), digest);
     std::fs::remove_file(path).unwrap();
 }

@@ -423,6 +423,105 @@ async ledgerExport(webinarId: string, format: Format, timeZone: string, suggeste
 }
 },
 /**
+ * The newest syncs of the active connection (app, command line, scheduled).
+ */
+async syncHistory(limit: number) : Promise<Result<Run[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_history", { limit }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * One sync with the outcome of each meeting.
+ */
+async syncRun(id: number) : Promise<Result<Run | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("sync_run", { id }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The attendees who reached the threshold in reports that came after the LMS stopped polling.
+ */
+async lateCredits(from: string, to: string, threshold: number, possibly: boolean) : Promise<Result<MissedCredit[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("late_credits", { from, to, threshold, possibly }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Join links of webinars in the range with a late report (the calendar marks them).
+ */
+async lateLinks(from: string, to: string) : Promise<Result<string[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("late_links", { from, to }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Save "Credits the LMS missed" as CSV or a workbook where the user chooses; `null` on cancel.
+ */
+async lateExport(from: string, to: string, threshold: number, possibly: boolean, format: Format, timeZone: string) : Promise<Result<Exported | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("late_export", { from, to, threshold, possibly, format, timeZone }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The nightly job of the active connection, if one is installed from this computer.
+ */
+async scheduleGet() : Promise<Result<Job | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("schedule_get") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Install (or move) the active connection's nightly job at `at` (HH:MM, local time).
+ */
+async scheduleInstall(at: string) : Promise<Result<Job, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("schedule_install", { at }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Remove the active connection's nightly job.
+ */
+async scheduleRemove() : Promise<Result<boolean, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("schedule_remove") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The desktop notifications shown lately, newest first.
+ */
+async noticesRecent() : Promise<Result<Notice[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("notices_recent") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Create a draft Teams webinar for the signed-in organizer at a wall-clock start in a zone (user
  * sign-in mode only: Graph has no application permission for it); its id.
  */
@@ -561,6 +660,18 @@ hosts: string[];
  * The connection reads Teams webinars (virtual events) too.
  */
 teamsWebinars: boolean }
+/**
+ * When Rollcall saw a session's report (absent from archives older than this release).
+ */
+export type Arrival = { 
+/**
+ * RFC 3339 UTC.
+ */
+firstSeen: string; 
+/**
+ * The last look that found no report for this session, before it was first seen.
+ */
+absentAt: string | null; verdict: Lateness }
 export type Attendee = { 
 /**
  * Stable within a meeting: the Entra object id, else the e-mail, else the display name.
@@ -772,6 +883,35 @@ export type Interval = {
  */
 join: string | null; leave: string | null; seconds: number }
 export type IpcError = CoreError
+export type ItemStatus = "ok" | "unavailable" | "failed"
+/**
+ * One nightly job.
+ */
+export type Job = { 
+/**
+ * The profile's name, or `None` for the demo tenant.
+ */
+profile: string | null; 
+/**
+ * Local time of day, `HH:MM`.
+ */
+at: string; 
+/**
+ * Hosts to sync instead of the profile's (empty: the profile's).
+ */
+hosts: string[]; 
+/**
+ * The `rollcall` executable the job runs.
+ */
+program: string; 
+/**
+ * Which scheduler holds it.
+ */
+scheduler: Scheduler; 
+/**
+ * The data folder when it is not the default one (`ROLLCALL_DATA_DIR` at install time).
+ */
+dataDir?: string | null }
 /**
  * How a record was matched to its registration.
  */
@@ -788,6 +928,7 @@ export type JoinedBy =
  * Not matched (a walk-in, or a registrant who did not come).
  */
 "none"
+export type Lateness = "onTime" | "possiblyLate" | "late"
 /**
  * A Teams webinar's ledger, a session at a time. The registrations are its roster.
  */
@@ -838,6 +979,18 @@ export type Level =
  */
 "summary"
 /**
+ * One attendee the LMS did not credit: they reached the completion threshold in a late report.
+ */
+export type MissedCredit = { webinar: string; host: string; 
+/**
+ * The session (RFC 3339 UTC).
+ */
+sessionStart: string; sessionEnd: string; reportFirstSeen: string; verdict: Lateness; name: string; email: string | null; 
+/**
+ * Attended share of the scheduled time, 0–1.
+ */
+share: number; seconds: number }
+/**
  * What the create form sends.
  */
 export type NewWebinar = { host: string; subject: string; 
@@ -857,6 +1010,15 @@ html?: boolean; invitees?: string[]; recurrence?: RecurrenceInput | null;
  * The user confirmed a start in the past.
  */
 allowPast?: boolean }
+export type Notice = { 
+/**
+ * Shown once per key.
+ */
+key: string; title: string; body: string; 
+/**
+ * When it was shown (RFC 3339), once it was.
+ */
+shownAt?: string | null }
 /**
  * A period at a glance.
  */
@@ -984,6 +1146,15 @@ participantInfo?: boolean;
  */
 teamsWebinars?: boolean; 
 /**
+ * Minutes after a webinar's end during which the LMS polls Teams for participants (LMS
+ * Collaborator: 60); a report that appears later is marked late. Default: 60.
+ */
+lmsWindowMinutes?: number | null; 
+/**
+ * Hours after a webinar's end during which a sync keeps checking for its reports. Default: 48.
+ */
+recheckHours?: number | null; 
+/**
  * Host accounts whose calendars hold the webinars (application mode).
  */
 hosts?: string[]; 
@@ -1067,6 +1238,43 @@ noShows: RosterEntry[];
  */
 unmatched: Unmatched[] }
 /**
+ * One recorded sync.
+ */
+export type Run = { id: number; startedAt: string; finishedAt: string; trigger: Trigger; from: string; to: string; hosts: string[]; outcome: RunOutcome; error: string | null; summary: RunCounts; 
+/**
+ * Filled by [`Archive::run`], empty in [`Archive::runs`].
+ */
+items: RunItem[] }
+/**
+ * What a run counted (all zero for one that failed before it began).
+ */
+export type RunCounts = { webinars: number; meetings: number; fetched: number; unchanged: number; settled: number; records: number; unavailable: number; failed: number; hostsFailed: number; lateReports: number; requests: number; subRequests: number }
+/**
+ * One meeting's outcome in a run.
+ */
+export type RunItem = { webinar: string; start: string; status: ItemStatus; reason: string | null; requestId: string | null; 
+/**
+ * Reports fetched for it in this run.
+ */
+reports: number }
+/**
+ * The overall outcome of a run.
+ */
+export type RunOutcome = 
+/**
+ * Everything Graph gives was archived.
+ */
+"ok" | 
+/**
+ * Some meetings or hosts failed this time (the next run retries them).
+ */
+"partial" | 
+/**
+ * The sync stopped with an error.
+ */
+"failed" | "cancelled"
+export type Scheduler = "systemdUser" | "cron" | "launchd" | "taskScheduler"
+/**
  * What a webinar report covers.
  */
 export type Scope = 
@@ -1118,7 +1326,12 @@ export type Session = { reportId: string;
 /**
  * When the meeting actually ran (from the report), RFC 3339 UTC.
  */
-start: string; end: string; scheduledSeconds: number; participantCount: number; attendees: Attendee[]; counts: Counts }
+start: string; end: string; scheduledSeconds: number; participantCount: number; attendees: Attendee[]; counts: Counts; 
+/**
+ * When Rollcall saw the report, and whether it came after the LMS stopped polling
+ * ([`late`]); none for reports read live or archived before this was recorded.
+ */
+arrival: Arrival | null }
 /**
  * One session's ledger.
  */
@@ -1252,7 +1465,24 @@ hostsFailed: HostProblem[];
  * Teams webinar sessions whose registration ledger was stored (new or a new version), and
  * those already archived unchanged.
  */
-eventSessions: number; eventSessionsUnchanged: number; requests: number; throttledWaits: number; cancelled: boolean }
+eventSessions: number; eventSessionsUnchanged: number; 
+/**
+ * Meetings not looked at again: checked after their late window closed, nothing new since.
+ */
+settled: number; 
+/**
+ * Newly archived reports that came after the LMS stopped polling (confirmed late: a look
+ * after its window found none).
+ */
+lateReports: number; 
+/**
+ * HTTP requests to Graph (a `$batch` counts once) and the steps inside batches.
+ */
+requests: number; subRequests: number; throttledWaits: number; cancelled: boolean; 
+/**
+ * The run recorded in the archive's history.
+ */
+runId: number | null }
 /**
  * What the calendar shows of a Teams webinar.
  */
@@ -1274,6 +1504,10 @@ export type TenantSummary = { tenantId: string; clientId: string; demo: boolean;
  * Application permissions carried by the token.
  */
 permissions: string[]; hosts: HostSummary[] }
+/**
+ * Who started a sync.
+ */
+export type Trigger = "app" | "cli" | "scheduled"
 export type Unmatched = { key: string; name: string; suggestions: string[] }
 /**
  * One calendar event (an occurrence, for a series) as the calendar shows it.

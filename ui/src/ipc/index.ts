@@ -13,6 +13,10 @@ import {
   type Level,
   type NewWebinar,
   type Ledger,
+  type Job,
+  type MissedCredit,
+  type Notice,
+  type Run,
   type Overview,
   type OverviewQuery,
   type Pictures,
@@ -140,6 +144,15 @@ export interface Backend {
   attendanceReportRange(suggestedName: string): Promise<Exported | null>;
   ledgerGet(webinar: Webinar, threshold: number): Promise<Ledger>;
   ledgerExport(webinarId: string, format: Format, timeZone: string, suggestedName: string): Promise<Exported | null>;
+  syncHistory(limit: number): Promise<Run[]>;
+  syncRun(id: number): Promise<Run | null>;
+  lateCredits(from: string, to: string, threshold: number, possibly: boolean): Promise<MissedCredit[]>;
+  lateLinks(from: string, to: string): Promise<string[]>;
+  lateExport(from: string, to: string, threshold: number, possibly: boolean, format: Format, timeZone: string): Promise<Exported | null>;
+  scheduleGet(): Promise<Job | null>;
+  scheduleInstall(at: string): Promise<Job>;
+  scheduleRemove(): Promise<boolean>;
+  noticesRecent(): Promise<Notice[]>;
   eventCreate(subject: string, start: string, timeZone: string, durationMinutes: number): Promise<string>;
   eventTransition(id: string, publish: boolean): Promise<null>;
   rosterMatch(webinarId: string, session: number, choose: boolean): Promise<RosterMatch | null>;
@@ -217,6 +230,16 @@ export const tauriBackend: Backend = {
   attendanceReportRange: async (name) => unwrap(await commands.attendanceReportRange(name)),
   ledgerGet: async (w, threshold) => unwrap(await commands.ledgerGet(w, threshold)),
   ledgerExport: async (id, format, zone, name) => unwrap(await commands.ledgerExport(id, format, zone, name)),
+  syncHistory: async (limit) => unwrap(await commands.syncHistory(limit)),
+  syncRun: async (id) => unwrap(await commands.syncRun(id)),
+  lateCredits: async (from, to, threshold, possibly) => unwrap(await commands.lateCredits(from, to, threshold, possibly)),
+  lateLinks: async (from, to) => unwrap(await commands.lateLinks(from, to)),
+  lateExport: async (from, to, threshold, possibly, format, zone) =>
+    unwrap(await commands.lateExport(from, to, threshold, possibly, format, zone)),
+  scheduleGet: async () => unwrap(await commands.scheduleGet()),
+  scheduleInstall: async (at) => unwrap(await commands.scheduleInstall(at)),
+  scheduleRemove: async () => unwrap(await commands.scheduleRemove()),
+  noticesRecent: async () => unwrap(await commands.noticesRecent()),
   eventCreate: async (subject, start, zone, minutes) => unwrap(await commands.eventCreate(subject, start, zone, minutes)),
   eventTransition: async (id, publish) => unwrap(await commands.eventTransition(id, publish)),
   rosterMatch: async (id, session, choose) => unwrap(await commands.rosterMatch(id, session, choose)),

@@ -78,6 +78,25 @@ pub enum RunOutcome {
     Cancelled,
 }
 
+/// What a run counted (all zero for one that failed before it began).
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase", default)]
+pub struct RunCounts {
+    pub webinars: u32,
+    pub meetings: u32,
+    pub fetched: u32,
+    pub unchanged: u32,
+    pub settled: u32,
+    pub records: u32,
+    pub unavailable: u32,
+    pub failed: u32,
+    pub hosts_failed: u32,
+    pub late_reports: u32,
+    pub requests: u32,
+    pub sub_requests: u32,
+}
+
 /// One recorded sync.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -93,8 +112,7 @@ pub struct Run {
     pub hosts: Vec<String>,
     pub outcome: RunOutcome,
     pub error: Option<String>,
-    /// Counts: webinars, meetings, fetched, unchanged, settled, records, requests.
-    pub summary: serde_json::Value,
+    pub summary: RunCounts,
     /// Filled by [`Archive::run`], empty in [`Archive::runs`].
     pub items: Vec<RunItem>,
 }
@@ -229,7 +247,7 @@ impl Archive {
                 serde_json::to_string(&run.hosts).unwrap_or_default(),
                 outcome_str(run.outcome),
                 run.error,
-                run.summary.to_string()
+                serde_json::to_string(&run.summary).unwrap_or_default()
             ],
         )
         .map_err(db_err)?;

@@ -451,13 +451,27 @@ pub async fn attendance(
         (Ok(mut wa), Some(a)) => {
             if let Some(join) = &webinar.join_url {
                 let _ = a.save_webinar(webinar);
+                // This read is a look at the reports too: a report seen here for the first time
+                // is judged against the last look that did not find it.
+                let absent = a.checked(join).ok().flatten().map(|c| c.0);
+                let look = jiff::Timestamp::now().to_string();
                 for s in &wa.sessions {
-                    if let Err(e) = a.save_session(join, s) {
+                    if let Err(e) = a
+                        .save_session(join, s)
+                        .and_then(|_| a.note_seen(&s.report_id, join, &look, absent.as_deref()))
+                    {
                         tracing::warn!("archive: {}", e.message);
                     }
                 }
-                // Add what only the archive still has.
+                // Add what only the archive still has, and when each report was first seen.
                 if let Ok(kept) = a.sessions(join, wa.threshold) {
+                    for s in &mut wa.sessions {
+                        s.arrival = kept
+                            .iter()
+                            .find(|k| k.report_id == s.report_id)
+                            .and_then(|k| k.arrival.clone());
+                    }
+                    attendance::late::rejudge(&mut wa.sessions, conn.lms_window_minutes);
                     let extra: Vec<_> = kept
                         .into_iter()
                         .filter(|k| !wa.sessions.iter().any(|s| s.report_id == k.report_id))

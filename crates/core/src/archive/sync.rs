@@ -23,7 +23,7 @@ use rollcall_graph::{GraphClient, GraphError, Request};
 use serde::Serialize;
 use tokio::sync::Semaphore;
 
-use crate::archive::history::{ItemStatus, Run, RunItem, RunOutcome, Trigger};
+use crate::archive::history::{ItemStatus, Run, RunCounts, RunItem, RunOutcome, Trigger};
 use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
 use crate::directory::{enc, find_mailbox, meeting_by_join_url, Mailbox};
@@ -537,18 +537,29 @@ pub async fn sync_with(
                 RunOutcome::Partial
             },
             None,
-            serde_json::json!({
-                "webinars": s.webinars, "meetings": s.meetings, "fetched": s.fetched,
-                "unchanged": s.unchanged, "settled": s.settled, "records": s.records,
-                "unavailable": s.unavailable.len(), "failed": s.failed.len(),
-                "hostsFailed": s.hosts_failed.len(), "lateReports": s.late_reports,
-                "requests": c.requests, "subRequests": c.sub_requests,
-            }),
+            RunCounts {
+                webinars: s.webinars,
+                meetings: s.meetings,
+                fetched: s.fetched,
+                unchanged: s.unchanged,
+                settled: s.settled,
+                records: s.records,
+                unavailable: s.unavailable.len() as u32,
+                failed: s.failed.len() as u32,
+                hosts_failed: s.hosts_failed.len() as u32,
+                late_reports: s.late_reports,
+                requests: c.requests as u32,
+                sub_requests: c.sub_requests as u32,
+            },
         ),
         Err(e) => (
             RunOutcome::Failed,
             Some(e.user_message()),
-            serde_json::json!({"requests": c.requests, "subRequests": c.sub_requests}),
+            RunCounts {
+                requests: c.requests as u32,
+                sub_requests: c.sub_requests as u32,
+                ..Default::default()
+            },
         ),
     };
     let run = Run {

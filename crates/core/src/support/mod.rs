@@ -8,6 +8,7 @@ pub mod diagnostics;
 pub mod files;
 pub mod html;
 pub mod logging;
+pub mod notices;
 pub mod preferences;
 pub mod private;
 
