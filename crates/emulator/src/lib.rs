@@ -78,6 +78,8 @@ pub struct Info {
     pub tenant_domain: String,
     pub client_id: String,
     pub client_secret: String,
+    /// When that client secret expires (`YYYY-MM-DD`, UTC), as Entra shows it; scenarios move it.
+    pub client_secret_expires: String,
     pub hosts: Vec<String>,
     /// The runtime admin API (scenarios, faults, stats).
     pub admin: String,
@@ -141,6 +143,13 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
         .map(|u| u.trim_end_matches('/').to_string())
         .unwrap_or_else(|| format!("http://{local}"));
     let tenant = world.tenant.clone();
+    let client_secret_expires = world
+        .apps
+        .iter()
+        .flat_map(|a| a.secrets.iter())
+        .find(|c| c.value == creds.client_secret)
+        .map(|c| c.end.to_zoned(jiff::tz::TimeZone::UTC).date().to_string())
+        .unwrap_or_default();
     let shared = Arc::new(Shared {
         world: Mutex::new(world),
         faults: faults::FaultState::new(config.faults.clone(), config.seed),
@@ -158,6 +167,7 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
         tenant_domain: tenant.domains.first().cloned().unwrap_or_default(),
         client_id: creds.client_id.clone(),
         client_secret: creds.client_secret.clone(),
+        client_secret_expires,
         hosts: creds.hosts.clone(),
         admin: format!("{base}/_emulator"),
         admin_user: creds.admin.clone(),

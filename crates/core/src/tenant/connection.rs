@@ -92,6 +92,9 @@ pub struct DemoTenant {
     pub tenant_id: String,
     pub client_id: String,
     pub client_secret: String,
+    /// `YYYY-MM-DD`; older emulators did not say.
+    #[serde(default)]
+    pub client_secret_expires: Option<String>,
     pub hosts: Vec<String>,
     pub portal_redirect_uri: String,
 }
@@ -115,6 +118,9 @@ impl Connection {
         conn.teams_webinars = true;
         conn.profile = "Demo tenant".into();
         conn.portal_redirect_uri = Some(t.portal_redirect_uri);
+        conn.secret_expires = t
+            .client_secret_expires
+            .and_then(|d| d.parse::<jiff::civil::Date>().ok());
         Ok(conn)
     }
 
