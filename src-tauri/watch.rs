@@ -48,7 +48,11 @@ async fn tick(app: &AppHandle) {
     if !state.hub.sync_state().running {
         let to = Timestamp::now();
         let from = to - SignedDuration::from_hours(i64::from(conn.recheck_hours) + 24);
-        if state.hub.start_sync(&from.to_string(), &to.to_string()).is_ok() {
+        if state
+            .hub
+            .start_sync(&from.to_string(), &to.to_string())
+            .is_ok()
+        {
             for _ in 0..1800 {
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 if !state.hub.sync_state().running {
@@ -68,7 +72,9 @@ async fn tick(app: &AppHandle) {
             due.extend(notices::run_notice(&name, r));
         }
     }
-    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::system()).date();
+    let today = Timestamp::now()
+        .to_zoned(jiff::tz::TimeZone::system())
+        .date();
     due.extend(notices::secret_notice(&name, conn.secret_expires, today));
     let fresh = match NoticeLog::in_dir(&state.data_dir).take_new(due) {
         Ok(f) => f,
@@ -79,7 +85,13 @@ async fn tick(app: &AppHandle) {
     };
     for n in fresh {
         tracing::info!(key = %n.key, "notice");
-        if let Err(e) = app.notification().builder().title(&n.title).body(&n.body).show() {
+        if let Err(e) = app
+            .notification()
+            .builder()
+            .title(&n.title)
+            .body(&n.body)
+            .show()
+        {
             // No notification service (a bare session): Settings still lists it.
             tracing::warn!(error = %e, "desktop notification not shown");
         }

@@ -70,7 +70,11 @@ pub async fn late_export(
     let suggested = format!(
         "credits-the-lms-missed-{}.{}",
         from.get(..10).unwrap_or("period"),
-        if matches!(format, Format::Xlsx) { "xlsx" } else { "csv" }
+        if matches!(format, Format::Xlsx) {
+            "xlsx"
+        } else {
+            "csv"
+        }
     );
     let Some(path) =
         files::choose_save(&app, &state.data_dir, &suggested, files::of(format)).await?
@@ -103,8 +107,11 @@ pub async fn schedule_install(state: State<'_, AppState>, at: String) -> Result<
     let profile = state.hub.profile_name()?;
     // The job runs the `rollcall` command installed beside the app.
     let exe = std::env::current_exe().map_err(|e| CoreError::internal(e.to_string()))?;
-    let program = exe
-        .with_file_name(if cfg!(windows) { "rollcall.exe" } else { "rollcall" });
+    let program = exe.with_file_name(if cfg!(windows) {
+        "rollcall.exe"
+    } else {
+        "rollcall"
+    });
     if !program.exists() {
         return Err(CoreError::new(
             ErrorCode::NotFound,
@@ -119,7 +126,9 @@ pub async fn schedule_install(state: State<'_, AppState>, at: String) -> Result<
         hosts: Vec::new(),
         program: program.display().to_string(),
         scheduler: os::available()?,
-        data_dir: std::env::var("ROLLCALL_DATA_DIR").ok().filter(|d| !d.is_empty()),
+        data_dir: std::env::var("ROLLCALL_DATA_DIR")
+            .ok()
+            .filter(|d| !d.is_empty()),
     };
     os::install(&state.data_dir, &job)?;
     Ok(job)

@@ -220,14 +220,21 @@ pub fn history(
             r.summary.fetched,
             r.summary.settled,
             r.summary.failed + r.summary.hosts_failed,
-            r.error.as_deref().map(|e| format!("  — {e}")).unwrap_or_default()
+            r.error
+                .as_deref()
+                .map(|e| format!("  — {e}"))
+                .unwrap_or_default()
         );
     }
     if let Some(n) = newest {
         for it in n.items.iter().filter(|i| i.status != ItemStatus::Ok) {
             println!(
                 "  {} {} ({}): {}{}",
-                if it.status == ItemStatus::Failed { "failed     " } else { "unavailable" },
+                if it.status == ItemStatus::Failed {
+                    "failed     "
+                } else {
+                    "unavailable"
+                },
                 it.webinar,
                 it.start,
                 it.reason.as_deref().unwrap_or(""),
@@ -263,7 +270,11 @@ pub fn late(
         crate::connection::Target::Demo => (late::DEFAULT_LMS_WINDOW_MINUTES, conn.hosts.clone()),
         crate::connection::Target::Profile(p) => (
             p.lms_window(),
-            if conn.hosts.is_empty() { p.hosts.clone() } else { conn.hosts.clone() },
+            if conn.hosts.is_empty() {
+                p.hosts.clone()
+            } else {
+                conn.hosts.clone()
+            },
         ),
     };
     let threshold = threshold.unwrap_or_else(|| {
@@ -272,7 +283,12 @@ pub fn late(
             .unwrap_or(rollcall_core::attendance::DEFAULT_THRESHOLD)
     });
     let a = rollcall_core::archive::Archive::open(&path)?;
-    let mut list = a.range(&hosts, &range.from.to_string(), &range.to.to_string(), threshold)?;
+    let mut list = a.range(
+        &hosts,
+        &range.from.to_string(),
+        &range.to.to_string(),
+        threshold,
+    )?;
     for wa in &mut list {
         late::rejudge(&mut wa.sessions, window);
     }
@@ -293,7 +309,12 @@ pub fn late(
     }
     let mut current = String::new();
     for c in &credits {
-        let head = format!("{} — {} ({})", c.session_start, c.webinar, c.verdict.as_str());
+        let head = format!(
+            "{} — {} ({})",
+            c.session_start,
+            c.webinar,
+            c.verdict.as_str()
+        );
         if head != current {
             println!("{head}: report first seen {}", c.report_first_seen);
             current = head;
@@ -363,7 +384,9 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                 hosts,
                 program: program.display().to_string(),
                 scheduler: os::available()?,
-                data_dir: std::env::var("ROLLCALL_DATA_DIR").ok().filter(|d| !d.is_empty()),
+                data_dir: std::env::var("ROLLCALL_DATA_DIR")
+                    .ok()
+                    .filter(|d| !d.is_empty()),
             };
             os::install(&data, &job)?;
             println!(
@@ -389,7 +412,11 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                         "{}  at {}  {}  ({})",
                         j.profile.as_deref().unwrap_or("demo tenant"),
                         j.at,
-                        if j.hosts.is_empty() { "the profile's hosts".to_string() } else { j.hosts.join(", ") },
+                        if j.hosts.is_empty() {
+                            "the profile's hosts".to_string()
+                        } else {
+                            j.hosts.join(", ")
+                        },
                         j.scheduler.describe()
                     );
                 }

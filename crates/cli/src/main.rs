@@ -346,7 +346,13 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             out,
             possibly,
             threshold,
-        } => done(archive::late(&conn, &period, out.as_deref(), possibly, threshold)),
+        } => done(archive::late(
+            &conn,
+            &period,
+            out.as_deref(),
+            possibly,
+            threshold,
+        )),
         Command::Schedule { action } => done(archive::schedule(action)),
         Command::Archive {
             action:

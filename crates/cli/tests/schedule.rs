@@ -31,14 +31,21 @@ fn has(tool: &str) -> bool {
 }
 
 /// Hostile profile names (quotes, `%`, `$`, spaces) still give definitions the tools accept.
-const NAMES: [Option<&str>; 3] = [None, Some("Northwind"), Some("North \"wind\" 100% $HOME 'x'")];
+const NAMES: [Option<&str>; 3] = [
+    None,
+    Some("Northwind"),
+    Some("North \"wind\" 100% $HOME 'x'"),
+];
 
 #[test]
 fn systemd_units_pass_systemd_analyze_verify() {
     if !cfg!(target_os = "linux") {
         return;
     }
-    assert!(has("systemd-analyze"), "this Linux machine lacks systemd-analyze (apt-get install systemd)");
+    assert!(
+        has("systemd-analyze"),
+        "this Linux machine lacks systemd-analyze (apt-get install systemd)"
+    );
     for name in NAMES {
         let j = job(name);
         let dir = temp("units");
@@ -47,7 +54,12 @@ fn systemd_units_pass_systemd_analyze_verify() {
         let t = dir.join(format!("{}.timer", j.systemd_name()));
         std::fs::write(&s, &service).unwrap();
         std::fs::write(&t, &timer).unwrap();
-        let out = Command::new("systemd-analyze").arg("verify").arg(&s).arg(&t).output().unwrap();
+        let out = Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&s)
+            .arg(&t)
+            .output()
+            .unwrap();
         assert!(
             out.status.success() && out.stderr.is_empty(),
             "{name:?}: {}\n{service}\n{timer}",
@@ -55,7 +67,12 @@ fn systemd_units_pass_systemd_analyze_verify() {
         );
         // The check can fail: a time systemd cannot read is refused.
         std::fs::write(&t, timer.replace("02:30:00", "25:30:00")).unwrap();
-        let out = Command::new("systemd-analyze").arg("verify").arg(&s).arg(&t).output().unwrap();
+        let out = Command::new("systemd-analyze")
+            .arg("verify")
+            .arg(&s)
+            .arg(&t)
+            .output()
+            .unwrap();
         assert!(!out.status.success());
     }
 }
@@ -163,11 +180,25 @@ fn task_scheduler_xml_follows_the_task_schema_and_its_arguments_read_back() {
         let xml = j.task_xml();
         assert!(xml.contains("xmlns=\"http://schemas.microsoft.com/windows/2004/02/mit/task\""));
         let t = texts(&xml);
-        let get = |p: &str| t.iter().find(|(k, _)| k == p).map(|(_, v)| v.clone()).unwrap_or_else(|| panic!("{p} in {xml}"));
+        let get = |p: &str| {
+            t.iter()
+                .find(|(k, _)| k == p)
+                .map(|(_, v)| v.clone())
+                .unwrap_or_else(|| panic!("{p} in {xml}"))
+        };
         // The elements the schema requires for a daily calendar trigger and an exec action.
-        assert_eq!(get("Task/Triggers/CalendarTrigger/StartBoundary"), "2026-01-01T02:30:00");
-        assert_eq!(get("Task/Triggers/CalendarTrigger/ScheduleByDay/DaysInterval"), "1");
-        assert_eq!(get("Task/Principals/Principal/LogonType"), "InteractiveToken");
+        assert_eq!(
+            get("Task/Triggers/CalendarTrigger/StartBoundary"),
+            "2026-01-01T02:30:00"
+        );
+        assert_eq!(
+            get("Task/Triggers/CalendarTrigger/ScheduleByDay/DaysInterval"),
+            "1"
+        );
+        assert_eq!(
+            get("Task/Principals/Principal/LogonType"),
+            "InteractiveToken"
+        );
         assert_eq!(get("Task/Actions/Exec/Command"), j.program);
         assert_eq!(argv(&get("Task/Actions/Exec/Arguments")), j.args());
         assert_eq!(get("Task/Settings/StartWhenAvailable"), "true");
@@ -194,8 +225,16 @@ fn launch_agent_is_a_property_list_launchd_reads() {
         if cfg!(target_os = "macos") {
             let f = dir.join("job.plist");
             std::fs::write(&f, &plist).unwrap();
-            let out = Command::new("plutil").arg("-lint").arg(&f).output().unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stdout));
+            let out = Command::new("plutil")
+                .arg("-lint")
+                .arg(&f)
+                .output()
+                .unwrap();
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stdout)
+            );
         }
     }
 }
@@ -228,19 +267,32 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
             Command::new("crontab").arg("-l").output().is_ok(),
             "no systemd user manager and no cron here: install cron (apt-get install cron)"
         );
-        let running = Command::new("pgrep").arg("-x").arg("cron").output().is_ok_and(|o| o.status.success());
+        let running = Command::new("pgrep")
+            .arg("-x")
+            .arg("cron")
+            .output()
+            .is_ok_and(|o| o.status.success());
         if !running {
-            cron_daemon = Some(Command::new("cron").arg("-f").spawn().expect("start cron (as root)"));
+            cron_daemon = Some(
+                Command::new("cron")
+                    .arg("-f")
+                    .spawn()
+                    .expect("start cron (as root)"),
+            );
         }
     }
     // The next whole minute with time to spare, in this computer's local time (what cron reads).
     let mut at = jiff::Zoned::now() + jiff::SignedDuration::from_secs(60);
     if at.second() > 45 {
-        at = at + jiff::SignedDuration::from_secs(60);
+        at += jiff::SignedDuration::from_secs(60);
     }
     let hhmm = format!("{:02}:{:02}", at.hour(), at.minute());
     let out = rollcall(&["schedule", "install", "--demo", "--at", &hhmm]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let listed = String::from_utf8_lossy(&rollcall(&["schedule", "list"]).stdout).into_owned();
     assert!(listed.contains(&hhmm), "{listed}");
     if systemd {
@@ -248,24 +300,38 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
             .args(["--user", "start", "rollcall-sync-demo.service"])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
     let run = loop {
         let out = rollcall(&["sync", "--demo", "--history", "--json"]);
         if out.status.success() {
             let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-            if let Some(r) = v["runs"].as_array().and_then(|r| r.iter().find(|r| r["trigger"] == "scheduled")) {
+            if let Some(r) = v["runs"]
+                .as_array()
+                .and_then(|r| r.iter().find(|r| r["trigger"] == "scheduled"))
+            {
                 break r.clone();
             }
         }
-        assert!(std::time::Instant::now() < deadline, "the scheduler did not run the job by {hhmm}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the scheduler did not run the job by {hhmm}"
+        );
         std::thread::sleep(std::time::Duration::from_secs(3));
     };
     assert_eq!(run["outcome"], "ok", "{run}");
     assert!(run["summary"]["meetings"].as_u64().unwrap() > 0);
     let out = rollcall(&["schedule", "remove", "--demo"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     if !systemd {
         let table = Command::new("crontab").arg("-l").output().unwrap();
         assert!(!String::from_utf8_lossy(&table.stdout).contains("app.rollcall.sync.demo"));

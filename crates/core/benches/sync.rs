@@ -25,8 +25,16 @@ use rollcall_graph::{Endpoints, Secret};
 /// The split (override with `ROLLCALL_BENCH_RTT_MS` / `ROLLCALL_BENCH_SERVICE_MS` to see how the
 /// ratio depends on it).
 fn split() -> (u64, u64) {
-    let env = |k: &str, d: u64| std::env::var(k).ok().and_then(|v| v.parse().ok()).unwrap_or(d);
-    (env("ROLLCALL_BENCH_RTT_MS", 50), env("ROLLCALL_BENCH_SERVICE_MS", 30))
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    (
+        env("ROLLCALL_BENCH_RTT_MS", 50),
+        env("ROLLCALL_BENCH_SERVICE_MS", 30),
+    )
 }
 const HOSTS: [&str; 3] = [
     "megan.bowen@northwind.example",
@@ -193,7 +201,10 @@ async fn main() {
     )
     .await
     .unwrap();
-    println!("  of which the calendars: {:.2} s", listed.elapsed().as_secs_f64());
+    println!(
+        "  of which the calendars: {:.2} s",
+        listed.elapsed().as_secs_f64()
+    );
     let ratio = batched.wall.as_secs_f64() / unbatched.wall.as_secs_f64();
     println!(
         "  batched ÷ unbatched time: {ratio:.2} (goal ≤ 0.50); 429s {} vs {} (goal: no more)",

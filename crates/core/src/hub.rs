@@ -108,12 +108,9 @@ impl Hub {
     ) -> Result<Vec<crate::attendance::WebinarAttendance>, CoreError> {
         let conn = self.connection()?;
         let (from, to) = (instant(from)?, instant(to)?);
-        let mut list = self.archive()?.range(
-            &conn.hosts,
-            &from.to_string(),
-            &to.to_string(),
-            threshold,
-        )?;
+        let mut list =
+            self.archive()?
+                .range(&conn.hosts, &from.to_string(), &to.to_string(), threshold)?;
         for wa in &mut list {
             crate::attendance::late::rejudge(&mut wa.sessions, conn.lms_window_minutes);
         }

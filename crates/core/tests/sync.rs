@@ -274,9 +274,12 @@ fn a_changed_copy_is_kept_beside_the_old_one() {
 #[tokio::test]
 async fn reports_that_come_after_the_lms_window_are_judged_late() {
     let emu = common::emulator(&[]).await;
-    let hosts: Vec<String> = ["megan.bowen@northwind.example", "adele.vance@northwind.example"]
-        .map(String::from)
-        .to_vec();
+    let hosts: Vec<String> = [
+        "megan.bowen@northwind.example",
+        "adele.vance@northwind.example",
+    ]
+    .map(String::from)
+    .to_vec();
     let conn = common::app_conn(&emu, &hosts);
     let (arch, path) = archive();
     let (from, to) = (
@@ -309,7 +312,10 @@ async fn reports_that_come_after_the_lms_window_are_judged_late() {
     let mut late = 0;
     for wa in &list {
         for s in &wa.sessions {
-            let a = s.arrival.as_ref().expect("every report synced here has an arrival");
+            let a = s
+                .arrival
+                .as_ref()
+                .expect("every report synced here has an arrival");
             let end: Timestamp = s.end.parse().unwrap();
             let ago = now.duration_since(end);
             use rollcall_core::attendance::late::Lateness;
@@ -324,10 +330,15 @@ async fn reports_that_come_after_the_lms_window_are_judged_late() {
             }
         }
     }
-    assert!(late > 0, "the demo holds sessions that ended 1–47 hours ago");
+    assert!(
+        late > 0,
+        "the demo holds sessions that ended 1–47 hours ago"
+    );
     assert!(second.late_reports as usize >= late);
     let credits = rollcall_core::attendance::late::missed_credits(&list, false);
     assert!(!credits.is_empty());
-    assert!(credits.iter().all(|c| c.verdict == rollcall_core::attendance::late::Lateness::Late));
+    assert!(credits
+        .iter()
+        .all(|c| c.verdict == rollcall_core::attendance::late::Lateness::Late));
     std::fs::remove_file(path).unwrap();
 }

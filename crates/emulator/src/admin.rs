@@ -16,7 +16,10 @@ pub fn admin_routes() -> Router<Arc<Shared>> {
         .route("/_emulator/scenarios/{name}", post(enable_scenario))
         .route("/_emulator/stats", get(get_stats).delete(reset_stats))
         .route("/_emulator/bulk", post(add_bulk))
-        .route("/_emulator/report-delay", axum::routing::put(put_report_delay))
+        .route(
+            "/_emulator/report-delay",
+            axum::routing::put(put_report_delay),
+        )
 }
 
 async fn add_bulk(

@@ -1164,7 +1164,11 @@ pub fn bulk_webinars(world: &mut World, spec: &Bulk, now: Timestamp) -> usize {
     let mut rng = Rng::new(spec.seed ^ 0xB01C_u64 ^ world.next_key);
     for n in 1..=spec.extra_hosts.min(500) {
         let mail = format!("bulk.host{n}@{MAIL_DOMAIN}");
-        if world.users.iter().any(|u| u.mail.as_deref() == Some(mail.as_str())) {
+        if world
+            .users
+            .iter()
+            .any(|u| u.mail.as_deref() == Some(mail.as_str()))
+        {
             continue;
         }
         world.users.push(User {

@@ -1365,7 +1365,10 @@ async fn batch_depends_on_failures_and_unknown_steps() {
             .as_u64()
             .unwrap()
     };
-    assert_eq!((status("a"), status("b"), status("c"), status("d")), (404, 424, 424, 200));
+    assert_eq!(
+        (status("a"), status("b"), status("c"), status("d")),
+        (404, 424, 424, 200)
+    );
     let forward = json!({"requests": [
         {"id": "1", "method": "GET", "url": "/users", "dependsOn": ["2"]},
         {"id": "2", "method": "GET", "url": "/users"},
@@ -1389,7 +1392,9 @@ async fn count_reports(t: &T, token: String, id: String) -> usize {
         )
         .await;
     for e in events["value"].as_array().unwrap() {
-        let Some(join) = e["onlineMeeting"]["joinUrl"].as_str() else { continue };
+        let Some(join) = e["onlineMeeting"]["joinUrl"].as_str() else {
+            continue;
+        };
         let filter = format!("JoinWebUrl eq '{join}'");
         let (_, m, _) = t
             .get(
@@ -1400,9 +1405,14 @@ async fn count_reports(t: &T, token: String, id: String) -> usize {
                 ),
             )
             .await;
-        let Some(mid) = m["value"][0]["id"].as_str() else { continue };
+        let Some(mid) = m["value"][0]["id"].as_str() else {
+            continue;
+        };
         let (_, r, _) = t
-            .get(&token, &format!("/users/{id}/onlineMeetings/{mid}/attendanceReports"))
+            .get(
+                &token,
+                &format!("/users/{id}/onlineMeetings/{mid}/attendanceReports"),
+            )
             .await;
         total += r["value"].as_array().map_or(0, |a| a.len());
     }
@@ -1457,6 +1467,10 @@ async fn online_meetings_have_a_per_app_limit_not_the_mailbox_one() {
     }
     let r = t.http.get(&url).bearer_auth(&token).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 429);
-    let wait: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=10).contains(&wait));
 }

@@ -95,7 +95,10 @@ impl Batcher {
     }
 
     /// GET one object through a batch.
-    pub async fn get_json<T: DeserializeOwned>(self: &Arc<Self>, req: Request) -> Result<T, GraphError> {
+    pub async fn get_json<T: DeserializeOwned>(
+        self: &Arc<Self>,
+        req: Request,
+    ) -> Result<T, GraphError> {
         let context = req.url.clone();
         let resp = self.send(req).await?;
         serde_json::from_value(resp.body.unwrap_or(Value::Null)).map_err(|e| GraphError::Decode {
@@ -106,12 +109,18 @@ impl Batcher {
     }
 
     /// GET a collection, every page through batches.
-    pub async fn get_all<T: DeserializeOwned>(self: &Arc<Self>, req: Request) -> Result<Vec<T>, GraphError> {
+    pub async fn get_all<T: DeserializeOwned>(
+        self: &Arc<Self>,
+        req: Request,
+    ) -> Result<Vec<T>, GraphError> {
         collect_pages_with(req, "value", "@odata.nextLink", None, |r| self.send(r)).await
     }
 
     /// Send many GETs at once; the answers in their order.
-    pub async fn send_all(self: &Arc<Self>, requests: Vec<Request>) -> Vec<Result<Response, GraphError>> {
+    pub async fn send_all(
+        self: &Arc<Self>,
+        requests: Vec<Request>,
+    ) -> Vec<Result<Response, GraphError>> {
         let mut set = tokio::task::JoinSet::new();
         for (i, r) in requests.into_iter().enumerate() {
             let me = self.clone();
@@ -232,7 +241,7 @@ impl Batcher {
             let id = (steps.len() + 1).to_string();
             let mut step = json!({"id": id, "method": "GET", "url": url, "headers": headers});
             // A chain: each step after the one before it.
-            if chained && steps.len() > 0 {
+            if chained && !steps.is_empty() {
                 step["dependsOn"] = json!([steps.len().to_string()]);
             }
             steps.push(step);
@@ -267,7 +276,10 @@ impl Batcher {
         let mut backoff: Option<Duration> = None;
         let position = |id: &str| order.iter().position(|o| o == id).unwrap_or(usize::MAX);
         let request_id_of_batch = answer.request_id.clone();
-        let responses = match answer.body.and_then(|mut b| b.get_mut("responses").map(Value::take)) {
+        let responses = match answer
+            .body
+            .and_then(|mut b| b.get_mut("responses").map(Value::take))
+        {
             Some(Value::Array(r)) => r,
             _ => Vec::new(),
         };
@@ -369,16 +381,5 @@ fn failed(status: u16, body: Option<&Value>, request_id: Option<String>) -> Grap
     let parsed: GraphErrorBody = body
         .and_then(|b| serde_json::from_value(b.clone()).ok())
         .unwrap_or_default();
-    let inner = parsed.error.inner_error.unwrap_or_default();
-    GraphError::Api {
-        status,
-        code: if parsed.error.code.is_empty() {
-            format!("HTTP{status}")
-        } else {
-            parsed.error.code
-        },
-        message: parsed.error.message,
-        request_id: request_id.or(inner.request_id),
-        date: inner.date,
-    }
+    GraphError::answered(status, parsed, request_id)
 }

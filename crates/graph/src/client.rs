@@ -369,18 +369,7 @@ impl GraphClient {
             }
             if !(200..300).contains(&status) {
                 let parsed: GraphErrorBody = serde_json::from_slice(&bytes).unwrap_or_default();
-                let inner = parsed.error.inner_error.unwrap_or_default();
-                return Err(GraphError::Api {
-                    status,
-                    code: if parsed.error.code.is_empty() {
-                        format!("HTTP{status}")
-                    } else {
-                        parsed.error.code
-                    },
-                    message: parsed.error.message,
-                    request_id: request_id.or(inner.request_id),
-                    date: inner.date,
-                });
+                return Err(GraphError::answered(status, parsed, request_id));
             }
             if bytes.is_empty() {
                 return Ok(Response {
@@ -536,13 +525,13 @@ where
         for pages in 1.. {
             if let Some(Value::Array(items)) = page.get_mut(&items_key).map(Value::take) {
                 for item in items {
-                    out.push(serde_json::from_value(item).map_err(|e| {
-                        GraphError::Decode {
+                    out.push(
+                        serde_json::from_value(item).map_err(|e| GraphError::Decode {
                             context: req.url.clone(),
                             detail: e.to_string(),
                             request_id: None,
-                        }
-                    })?);
+                        })?,
+                    );
                 }
             }
             let Some(next) = page

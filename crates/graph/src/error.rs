@@ -62,6 +62,25 @@ pub struct InnerError {
     pub date: Option<String>,
 }
 
+impl GraphError {
+    /// Graph's error answer (`status` and its body) as [`GraphError::Api`]: the code (`HTTPnnn`
+    /// when the body has none), the message, the request-id from the header or else the body.
+    pub(crate) fn answered(status: u16, body: GraphErrorBody, request_id: Option<String>) -> Self {
+        let inner = body.error.inner_error.unwrap_or_default();
+        GraphError::Api {
+            status,
+            code: if body.error.code.is_empty() {
+                format!("HTTP{status}")
+            } else {
+                body.error.code
+            },
+            message: body.error.message,
+            request_id: request_id.or(inner.request_id),
+            date: inner.date,
+        }
+    }
+}
+
 #[derive(thiserror::Error, Debug)]
 pub enum GraphError {
     /// Graph answered with an error status.

@@ -403,7 +403,10 @@ async fn batches_answer_in_order_in_few_round_trips_without_meeting_the_mailbox_
     assert_eq!(st.mailbox_throttled, 0);
     for (r, a) in requests.iter().zip(&answers) {
         let single = g.send(r.clone()).await.unwrap().body.unwrap();
-        assert_eq!(a.as_ref().unwrap().body.as_ref().unwrap()["value"], single["value"]);
+        assert_eq!(
+            a.as_ref().unwrap().body.as_ref().unwrap()["value"],
+            single["value"]
+        );
     }
 }
 

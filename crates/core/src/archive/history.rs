@@ -181,6 +181,8 @@ fn run_of(r: RunRow) -> Run {
     }
 }
 
+type ItemRow = (String, String, String, Option<String>, Option<String>, u32);
+
 const RUN_COLUMNS: &str =
     "id, started_at, finished_at, trigger, from_at, to_at, hosts, outcome, error, summary_json";
 
@@ -270,11 +272,8 @@ impl Archive {
                 .map_err(db_err)?;
             }
         }
-        tx.execute(
-            "DELETE FROM run_items WHERE run_id <= ?1",
-            [id - RUNS_KEPT],
-        )
-        .map_err(db_err)?;
+        tx.execute("DELETE FROM run_items WHERE run_id <= ?1", [id - RUNS_KEPT])
+            .map_err(db_err)?;
         tx.execute("DELETE FROM runs WHERE id <= ?1", [id - RUNS_KEPT])
             .map_err(db_err)?;
         tx.commit().map_err(db_err)?;
@@ -309,18 +308,19 @@ impl Archive {
         let mut q = db
             .prepare("SELECT webinar, start_at, status, reason, request_id, reports FROM run_items WHERE run_id = ?1 ORDER BY seq")
             .map_err(db_err)?;
-        let items: Vec<(String, String, String, Option<String>, Option<String>, u32)> =
-            all(&mut q, [id], |r| r.try_into())?;
+        let items: Vec<ItemRow> = all(&mut q, [id], |r| r.try_into())?;
         run.items = items
             .into_iter()
-            .map(|(webinar, start, status, reason, request_id, reports)| RunItem {
-                webinar,
-                start,
-                status: status_of(&status),
-                reason,
-                request_id,
-                reports,
-            })
+            .map(
+                |(webinar, start, status, reason, request_id, reports)| RunItem {
+                    webinar,
+                    start,
+                    status: status_of(&status),
+                    reason,
+                    request_id,
+                    reports,
+                },
+            )
             .collect();
         Ok(Some(run))
     }

@@ -237,7 +237,10 @@ impl Ctx {
         }
     }
 
-    async fn get_all<T: serde::de::DeserializeOwned>(&self, req: Request) -> Result<Vec<T>, GraphError> {
+    async fn get_all<T: serde::de::DeserializeOwned>(
+        &self,
+        req: Request,
+    ) -> Result<Vec<T>, GraphError> {
         match &self.batcher {
             Some(b) => b.get_all(req).await,
             None => self.graph.get_all(req).await,
@@ -382,13 +385,11 @@ impl Ctx {
         let base = self.reports_url(&user, &meeting_id);
         let absent = self.archive.checked(&join)?.map(|c| c.0);
         let look = Timestamp::now().to_string();
-        let reports: Vec<AttendanceReport> = match self
-            .get_all(Request::get(base.clone()).priority(1))
-            .await
-        {
-            Ok(r) => r,
-            Err(e) => return self.list_failed(e),
-        };
+        let reports: Vec<AttendanceReport> =
+            match self.get_all(Request::get(base.clone()).priority(1)).await {
+                Ok(r) => r,
+                Err(e) => return self.list_failed(e),
+            };
         let scheduled = scheduled_seconds(w);
         let mut done = Archived::default();
         for r in &reports {
@@ -402,7 +403,15 @@ impl Ctx {
                     Ok(recs) => recs,
                     Err(e) => return Ok(Outcome::Stopped(done, self.conn.explain(e))),
                 };
-            self.store(&mut done, &join, r, &recs, scheduled, &look, absent.as_deref())?;
+            self.store(
+                &mut done,
+                &join,
+                r,
+                &recs,
+                scheduled,
+                &look,
+                absent.as_deref(),
+            )?;
         }
         self.archive
             .save_check(&join, &look, last_end, reports.len() as u32)?;
@@ -515,15 +524,7 @@ pub async fn sync_with(
     let base = graph.counters();
     let mut items = Vec::new();
     let result = sync_inner(
-        conn,
-        &archive,
-        hosts,
-        from,
-        to,
-        opts,
-        &progress,
-        cancel,
-        &mut items,
+        conn, &archive, hosts, from, to, opts, &progress, cancel, &mut items,
     )
     .await;
     let c = graph.counters().since(&base);
@@ -741,4 +742,5 @@ async fn sync_inner(
     }
 }
 
-const CHANNEL: &str = "a Teams channel meeting: Graph lists the attendance of every meeting in the channel under it";
+const CHANNEL: &str =
+    "a Teams channel meeting: Graph lists the attendance of every meeting in the channel under it";

@@ -48,7 +48,12 @@ pub struct Arrival {
 
 impl Arrival {
     /// Judge against the LMS's window after the session's `end`.
-    pub fn new(first_seen: String, absent_at: Option<String>, end: &str, window_minutes: u32) -> Self {
+    pub fn new(
+        first_seen: String,
+        absent_at: Option<String>,
+        end: &str,
+        window_minutes: u32,
+    ) -> Self {
         let verdict = judge(&first_seen, absent_at.as_deref(), end, window_minutes);
         Arrival {
             first_seen,
@@ -59,11 +64,18 @@ impl Arrival {
 }
 
 /// The verdict for one report; unreadable instants count as on time (nothing is claimed).
-pub fn judge(first_seen: &str, absent_at: Option<&str>, end: &str, window_minutes: u32) -> Lateness {
+pub fn judge(
+    first_seen: &str,
+    absent_at: Option<&str>,
+    end: &str,
+    window_minutes: u32,
+) -> Lateness {
     let (Ok(end), Ok(seen)) = (end.parse::<Timestamp>(), first_seen.parse::<Timestamp>()) else {
         return Lateness::OnTime;
     };
-    let Some(closes) = end.checked_add(SignedDuration::from_mins(i64::from(window_minutes))).ok()
+    let Some(closes) = end
+        .checked_add(SignedDuration::from_mins(i64::from(window_minutes)))
+        .ok()
     else {
         return Lateness::OnTime;
     };
@@ -83,7 +95,12 @@ pub fn judge(first_seen: &str, absent_at: Option<&str>, end: &str, window_minute
 pub fn rejudge(sessions: &mut [Session], window_minutes: u32) {
     for s in sessions {
         if let Some(a) = &mut s.arrival {
-            a.verdict = judge(&a.first_seen, a.absent_at.as_deref(), &s.end, window_minutes);
+            a.verdict = judge(
+                &a.first_seen,
+                a.absent_at.as_deref(),
+                &s.end,
+                window_minutes,
+            );
         }
     }
 }
@@ -128,7 +145,7 @@ pub fn missed_credits(list: &[WebinarAttendance], possibly: bool) -> Vec<MissedC
                 .iter()
                 .filter(|p| p.status == Completion::Completed)
                 .collect();
-            people.sort_by(|x, y| x.name.to_lowercase().cmp(&y.name.to_lowercase()));
+            people.sort_by_key(|p| p.name.to_lowercase());
             for p in people {
                 out.push(MissedCredit {
                     webinar: wa.webinar.subject.clone(),
@@ -146,7 +163,8 @@ pub fn missed_credits(list: &[WebinarAttendance], possibly: bool) -> Vec<MissedC
         }
     }
     out.sort_by(|x, y| {
-        (x.session_start.as_str(), x.webinar.as_str()).cmp(&(y.session_start.as_str(), y.webinar.as_str()))
+        (x.session_start.as_str(), x.webinar.as_str())
+            .cmp(&(y.session_start.as_str(), y.webinar.as_str()))
     });
     out
 }
@@ -236,19 +254,40 @@ mod tests {
     #[test]
     fn a_report_absent_after_the_window_closed_is_late() {
         assert_eq!(
-            judge("2026-03-02T14:00:00Z", Some("2026-03-02T11:30:00Z"), END, 60),
+            judge(
+                "2026-03-02T14:00:00Z",
+                Some("2026-03-02T11:30:00Z"),
+                END,
+                60
+            ),
             Lateness::Late
         );
         // Absent only inside the window, first seen after it: cannot tell.
         assert_eq!(
-            judge("2026-03-02T14:00:00Z", Some("2026-03-02T10:30:00Z"), END, 60),
+            judge(
+                "2026-03-02T14:00:00Z",
+                Some("2026-03-02T10:30:00Z"),
+                END,
+                60
+            ),
             Lateness::PossiblyLate
         );
-        assert_eq!(judge("2026-03-03T02:00:00Z", None, END, 60), Lateness::PossiblyLate);
-        assert_eq!(judge("2026-03-02T10:40:00Z", None, END, 60), Lateness::OnTime);
+        assert_eq!(
+            judge("2026-03-03T02:00:00Z", None, END, 60),
+            Lateness::PossiblyLate
+        );
+        assert_eq!(
+            judge("2026-03-02T10:40:00Z", None, END, 60),
+            Lateness::OnTime
+        );
         // A longer window (a profile's own) makes the same look on time.
         assert_eq!(
-            judge("2026-03-02T14:00:00Z", Some("2026-03-02T11:30:00Z"), END, 300),
+            judge(
+                "2026-03-02T14:00:00Z",
+                Some("2026-03-02T11:30:00Z"),
+                END,
+                300
+            ),
             Lateness::OnTime
         );
         assert_eq!(judge("garbage", None, END, 60), Lateness::OnTime);

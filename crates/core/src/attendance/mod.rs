@@ -505,8 +505,7 @@ async fn read_reports(
         }
     };
     let find = meeting_by_join_url(&user.base, join);
-    let found: serde_json::Value = match graph.get_json(Request::get(find)).await
-    {
+    let found: serde_json::Value = match graph.get_json(Request::get(find)).await {
         Ok(v) => v,
         Err(e) => return explain_403(e),
     };
@@ -523,10 +522,7 @@ async fn read_reports(
         user.base,
         enc(&meeting_id)
     );
-    let reports: Vec<AttendanceReport> = match graph
-        .get_all(Request::get(base.clone()))
-        .await
-    {
+    let reports: Vec<AttendanceReport> = match graph.get_all(Request::get(base.clone())).await {
         Ok(r) => r,
         Err(e) => return explain_403(e),
     };
@@ -548,9 +544,7 @@ async fn read_reports(
             (
                 i,
                 r,
-                graph
-                    .get_all::<AttendanceRecord>(Request::get(url))
-                    .await,
+                graph.get_all::<AttendanceRecord>(Request::get(url)).await,
             )
         });
     }

@@ -35,7 +35,12 @@ pub struct Table<'a> {
 }
 
 /// Write `rows` as CSV, or as a workbook when `path` ends in `.xlsx`. Returns the rows written.
-pub fn write(path: &Path, t: &Table, rows: &[Vec<String>], cells: &Cells) -> Result<usize, CoreError> {
+pub fn write(
+    path: &Path,
+    t: &Table,
+    rows: &[Vec<String>],
+    cells: &Cells,
+) -> Result<usize, CoreError> {
     let xlsx = path
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"));

@@ -137,7 +137,11 @@ impl Job {
             .chain(self.args().iter().map(String::as_str))
             .map(quote)
             .collect();
-        let who = self.profile.as_deref().unwrap_or("demo tenant").replace(['\n', '\r'], " ");
+        let who = self
+            .profile
+            .as_deref()
+            .unwrap_or("demo tenant")
+            .replace(['\n', '\r'], " ");
         let env = self
             .data_dir
             .as_deref()
@@ -295,11 +299,21 @@ mod tests {
         ));
         assert!(timer.contains("OnCalendar=*-*-* 02:30:00"));
         let line = j.cron_line();
-        assert!(line.starts_with("30 2 * * * '/opt/Roll Call/rollcall' 'sync' '--profile' 'North \"wind\" 100\\%'"));
+        assert!(line.starts_with(
+            "30 2 * * * '/opt/Roll Call/rollcall' 'sync' '--profile' 'North \"wind\" 100\\%'"
+        ));
         assert!(line.ends_with(&format!("# {}", j.label())));
         let xml = j.task_xml();
-        assert!(xml.contains("<Arguments>sync --profile &quot;North \\&quot;wind\\&quot; 100%&quot;"));
-        for d in [service, timer, line, xml, j.launchd_plist(Path::new("/tmp/l.log"))] {
+        assert!(
+            xml.contains("<Arguments>sync --profile &quot;North \\&quot;wind\\&quot; 100%&quot;")
+        );
+        for d in [
+            service,
+            timer,
+            line,
+            xml,
+            j.launchd_plist(Path::new("/tmp/l.log")),
+        ] {
             assert!(!d.to_lowercase().contains("secret"));
         }
         assert!(job(None).args().contains(&"--demo".to_string()));

@@ -23,7 +23,10 @@ pub fn available() -> Result<Scheduler, CoreError> {
         .output()
         .ok()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    if systemd.as_deref().is_some_and(|s| !s.is_empty() && s != "offline") {
+    if systemd
+        .as_deref()
+        .is_some_and(|s| !s.is_empty() && s != "offline")
+    {
         return Ok(Scheduler::SystemdUser);
     }
     if Command::new("crontab").arg("-l").output().is_ok() {
@@ -106,15 +109,27 @@ fn set_crontab(text: &str) -> Result<(), CoreError> {
         .arg("-")
         .stdin(std::process::Stdio::piped())
         .spawn()
-        .map_err(|e| CoreError::new(ErrorCode::Unavailable, format!("Could not run crontab: {e}"), None))?;
+        .map_err(|e| {
+            CoreError::new(
+                ErrorCode::Unavailable,
+                format!("Could not run crontab: {e}"),
+                None,
+            )
+        })?;
     if let Some(mut stdin) = child.stdin.take() {
         stdin
             .write_all(text.as_bytes())
             .map_err(|e| CoreError::internal(e.to_string()))?;
     }
-    let status = child.wait().map_err(|e| CoreError::internal(e.to_string()))?;
+    let status = child
+        .wait()
+        .map_err(|e| CoreError::internal(e.to_string()))?;
     if !status.success() {
-        return Err(CoreError::new(ErrorCode::Unavailable, "crontab refused the new table.", None));
+        return Err(CoreError::new(
+            ErrorCode::Unavailable,
+            "crontab refused the new table.",
+            None,
+        ));
     }
     Ok(())
 }
@@ -133,7 +148,12 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
                 "systemctl --user daemon-reload",
             )?;
             run(
-                Command::new("systemctl").args(["--user", "enable", "--now", &format!("{name}.timer")]),
+                Command::new("systemctl").args([
+                    "--user",
+                    "enable",
+                    "--now",
+                    &format!("{name}.timer"),
+                ]),
                 "systemctl --user enable",
             )?;
         }
@@ -152,7 +172,9 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
             let plist = launch_agents()?.join(format!("{}.plist", job.label()));
             let log = crate::support::logging::log_dir_in(data_dir).join("scheduled-sync.log");
             write(&plist, &job.launchd_plist(&log))?;
-            let uid = run(Command::new("id").arg("-u"), "id -u")?.trim().to_string();
+            let uid = run(Command::new("id").arg("-u"), "id -u")?
+                .trim()
+                .to_string();
             // Replace a loaded copy: bootout fails harmlessly when none is loaded.
             let _ = Command::new("launchctl")
                 .args(["bootout", &format!("gui/{uid}/{}", job.label())])
@@ -215,14 +237,18 @@ pub fn remove(data_dir: &Path, profile: Option<&str>) -> Result<bool, CoreError>
             for ext in ["service", "timer"] {
                 let _ = std::fs::remove_file(dir.join(format!("{name}.{ext}")));
             }
-            let _ = Command::new("systemctl").args(["--user", "daemon-reload"]).output();
+            let _ = Command::new("systemctl")
+                .args(["--user", "daemon-reload"])
+                .output();
         }
         Scheduler::Cron => {
             let current = run(Command::new("crontab").arg("-l"), "crontab -l")?;
             set_crontab(&crontab_without(&current, &job.label()))?;
         }
         Scheduler::Launchd => {
-            let uid = run(Command::new("id").arg("-u"), "id -u")?.trim().to_string();
+            let uid = run(Command::new("id").arg("-u"), "id -u")?
+                .trim()
+                .to_string();
             let _ = Command::new("launchctl")
                 .args(["bootout", &format!("gui/{uid}/{}", job.label())])
                 .output();

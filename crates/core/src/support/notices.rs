@@ -55,7 +55,9 @@ pub fn secret_notice(profile: &str, expires: Option<Date>, today: Date) -> Optio
 
 /// A failed or partial scheduled run, once per run.
 pub fn run_notice(profile: &str, run: &Run) -> Option<Notice> {
-    if run.trigger != Trigger::Scheduled || !matches!(run.outcome, RunOutcome::Failed | RunOutcome::Partial) {
+    if run.trigger != Trigger::Scheduled
+        || !matches!(run.outcome, RunOutcome::Failed | RunOutcome::Partial)
+    {
         return None;
     }
     let body = match &run.error {
@@ -129,7 +131,8 @@ impl NoticeLog {
             shown.recent.insert(0, n.clone());
         }
         shown.recent.truncate(20);
-        let bytes = serde_json::to_vec_pretty(&shown).map_err(|e| CoreError::internal(e.to_string()))?;
+        let bytes =
+            serde_json::to_vec_pretty(&shown).map_err(|e| CoreError::internal(e.to_string()))?;
         crate::support::atomic::write(&self.path, &bytes)?;
         Ok(fresh)
     }

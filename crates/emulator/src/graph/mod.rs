@@ -114,6 +114,19 @@ fn graph_error(ctx: &Ctx, status: u16, code: &str, message: &str) -> GResp {
     )
 }
 
+/// A per-app rate limit met: `429 TooManyRequests` with the seconds until the window frees up.
+fn over_rate_limit(ctx: &Ctx, wait_secs: u64) -> GResp {
+    let mut r = graph_error(
+        ctx,
+        429,
+        "TooManyRequests",
+        "Too many requests. Please retry after some time.",
+    );
+    r.headers
+        .push(("Retry-After".into(), wait_secs.to_string()));
+    r
+}
+
 /// Outlook errors often come without `innerError`.
 fn outlook_error(status: u16, code: &str, message: &str) -> GResp {
     GResp::status(
@@ -230,14 +243,7 @@ async fn serve_one(
     // (includes/throttling-skype-calling.md, which lists onlineMeeting and meetingAttendanceReport).
     if path.to_ascii_lowercase().contains("onlinemeetings") {
         if let Some(wait) = s.faults.teams_request() {
-            let mut r = graph_error(
-                ctx,
-                429,
-                "TooManyRequests",
-                "Too many requests. Please retry after some time.",
-            );
-            r.headers.push(("Retry-After".into(), wait.to_string()));
-            return Err(r);
+            return Err(over_rate_limit(ctx, wait));
         }
     }
     let mailbox = mailbox_of(s, ctx.caller, path);
@@ -390,7 +396,9 @@ fn mailbox_of(s: &Shared, caller: &Caller, path: &str) -> Option<String> {
     // Outlook's limits are Outlook's: online meetings and their attendance reports are Teams
     // resources with limits of their own ("Skype calling" in concepts/throttling-limits.md;
     // `teams_limit`).
-    if lower.contains("onlinemeetings") || !(lower.contains("events") || lower.contains("calendarview")) {
+    if lower.contains("onlinemeetings")
+        || !(lower.contains("events") || lower.contains("calendarview"))
+    {
         return None;
     }
     match (segs.first().copied(), caller) {
@@ -1409,7 +1417,9 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
                     .unwrap_or_default();
                 s.faults.count(|st| {
                     st.sub_requests += 1;
-                    *st.by_route.entry(route_family(path).to_string()).or_insert(0) += 1;
+                    *st.by_route
+                        .entry(route_family(path).to_string())
+                        .or_insert(0) += 1;
                 });
                 match serve_one(&s, &ctx, &method, path, query, &body_bytes).await {
                     Ok(r) | Err(r) => r,

@@ -58,14 +58,7 @@ fn throttle(world: &mut World, ctx: &Ctx) -> Option<GResp> {
     if gets.len() >= GETS_PER_WINDOW {
         let oldest = gets.front().copied().unwrap_or(now);
         let wait = (WINDOW_SECS - now.duration_since(oldest).as_secs()).max(1);
-        let mut r = graph_error(
-            ctx,
-            429,
-            "TooManyRequests",
-            "Too many requests. Please retry after some time.",
-        );
-        r.headers.push(("Retry-After".into(), wait.to_string()));
-        return Some(r);
+        return Some(super::over_rate_limit(ctx, wait.max(1) as u64));
     }
     gets.push_back(now);
     None
