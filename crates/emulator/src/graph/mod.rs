@@ -1062,15 +1062,21 @@ fn meetings(
                     .and_then(|t| t.parse::<usize>().ok())
                     .unwrap_or(RECORDS_PAGE)
                     .clamp(1, 999);
-                let page: Vec<Value> = report
+                let total = report.records.len();
+                let chunk: Vec<Record> = report
                     .records
                     .iter()
                     .skip(skip)
                     .take(top)
-                    .map(record_json)
+                    .cloned()
                     .collect();
+                // Pages are the heaviest answers: build them outside the world's lock, so
+                // concurrent steps and requests are not served one at a time.
+                drop(reports);
+                drop(world);
+                let page: Vec<Value> = chunk.iter().map(record_json).collect();
                 let mut v = json!({"@odata.context": rctx, "value": page});
-                if skip + top < report.records.len() {
+                if skip + top < total {
                     v["@odata.nextLink"] = json!(format!(
                         "{records_link}?$top={top}&$skiptoken={}",
                         skiptoken(skip + top)
