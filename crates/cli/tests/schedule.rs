@@ -281,12 +281,12 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
             .output()
             .is_ok_and(|o| o.status.success());
         if !running {
-            cron_daemon = Some(
+            cron_daemon = Some(Daemon(
                 Command::new("cron")
                     .arg("-f")
                     .spawn()
                     .expect("start cron (as root)"),
-            );
+            ));
         }
     }
     // The next whole minute with time to spare, in this computer's local time (what cron reads).
