@@ -80,15 +80,12 @@ impl Batcher {
             return self.graph.send(req).await;
         }
         let (reply, answer) = oneshot::channel();
-        self.enqueue(
-            Job {
-                req,
-                attempts: 0,
-                started: Instant::now(),
-                reply,
-            },
-            false,
-        );
+        self.enqueue(Job {
+            req,
+            attempts: 0,
+            started: Instant::now(),
+            reply,
+        });
         answer
             .await
             .unwrap_or_else(|_| Err(GraphError::Config("the batch was dropped".into())))
@@ -140,24 +137,20 @@ impl Batcher {
             .collect()
     }
 
-    /// Queue a job (a retry goes first: it was due before anything queued since) and start a
-    /// chain if the mailbox has fewer than 4.
-    fn enqueue(self: &Arc<Self>, job: Job, front: bool) {
+    /// Queue a new job by its priority and start a chain if the mailbox has fewer than its
+    /// most (retries go back through [`Batcher::enqueue_retry`]).
+    fn enqueue(self: &Arc<Self>, job: Job) {
         let mailbox = job.req.mailbox.clone().unwrap_or_default();
         let start = {
             let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());
             let q = queues.entry(mailbox.clone()).or_default();
-            if front {
-                q.waiting.push_front(job);
-            } else {
-                // After everything of its priority or higher, before anything lower.
-                let at = q
-                    .waiting
-                    .iter()
-                    .position(|j| j.req.priority < job.req.priority)
-                    .unwrap_or(q.waiting.len());
-                q.waiting.insert(at, job);
-            }
+            // After everything of its priority or higher, before anything lower.
+            let at = q
+                .waiting
+                .iter()
+                .position(|j| j.req.priority < job.req.priority)
+                .unwrap_or(q.waiting.len());
+            q.waiting.insert(at, job);
             let most = if mailbox.is_empty() {
                 PARALLEL_BATCHES
             } else {
@@ -207,7 +200,8 @@ impl Batcher {
         }
     }
 
-    /// Put a job back at the front without starting a chain (this one goes on).
+    /// Put a job back at the front (it was due before anything queued since) without starting a
+    /// chain: the one that sent it goes on.
     fn enqueue_retry(&self, job: Job) {
         let mailbox = job.req.mailbox.clone().unwrap_or_default();
         let mut queues = self.queues.lock().unwrap_or_else(|e| e.into_inner());

@@ -134,6 +134,18 @@ fn set_crontab(text: &str) -> Result<(), CoreError> {
     Ok(())
 }
 
+/// Unload the job's LaunchAgent from the user's session (harmless when none is loaded); the
+/// user's id, whose `gui/UID` domain holds it.
+fn launchd_unload(job: &Job) -> Result<String, CoreError> {
+    let uid = run(Command::new("id").arg("-u"), "id -u")?
+        .trim()
+        .to_string();
+    let _ = Command::new("launchctl")
+        .args(["bootout", &format!("gui/{uid}/{}", job.label())])
+        .output();
+    Ok(uid)
+}
+
 /// Register the job (replacing one for the same profile) and record it.
 pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
     match job.scheduler {
@@ -172,13 +184,8 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
             let plist = launch_agents()?.join(format!("{}.plist", job.label()));
             let log = crate::support::logging::log_dir_in(data_dir).join("scheduled-sync.log");
             write(&plist, &job.launchd_plist(&log))?;
-            let uid = run(Command::new("id").arg("-u"), "id -u")?
-                .trim()
-                .to_string();
-            // Replace a loaded copy: bootout fails harmlessly when none is loaded.
-            let _ = Command::new("launchctl")
-                .args(["bootout", &format!("gui/{uid}/{}", job.label())])
-                .output();
+            // Replace a loaded copy.
+            let uid = launchd_unload(job)?;
             run(
                 Command::new("launchctl").args([
                     "bootstrap",
@@ -246,12 +253,7 @@ pub fn remove(data_dir: &Path, profile: Option<&str>) -> Result<bool, CoreError>
             set_crontab(&crontab_without(&current, &job.label()))?;
         }
         Scheduler::Launchd => {
-            let uid = run(Command::new("id").arg("-u"), "id -u")?
-                .trim()
-                .to_string();
-            let _ = Command::new("launchctl")
-                .args(["bootout", &format!("gui/{uid}/{}", job.label())])
-                .output();
+            launchd_unload(&job)?;
             let _ = std::fs::remove_file(launch_agents()?.join(format!("{}.plist", job.label())));
         }
         Scheduler::TaskScheduler => {
