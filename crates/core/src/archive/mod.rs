@@ -186,10 +186,10 @@ fn write_session(
         .map_err(db_err)?;
     {
         let mut ins_a = tx
-                .prepare("INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
+                .prepare_cached("INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
                 .map_err(db_err)?;
         let mut ins_i = tx
-                .prepare("INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+                .prepare_cached("INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
                 .map_err(db_err)?;
         for (idx, a) in s.attendees.iter().enumerate() {
             ins_a

@@ -343,19 +343,41 @@ impl Ctx {
 
     /// Store one new report's session and note when it was seen.
     #[allow(clippy::too_many_arguments)]
-    fn store(
+    /// Archive one report's session. The SQLite work runs on a blocking thread: the runtime's
+    /// workers go on reading answers (and, in the tests and benchmark, serving the emulator)
+    /// instead of waiting on the archive's lock and disk.
+    #[allow(clippy::too_many_arguments)]
+    async fn store(
         &self,
         done: &mut Archived,
         join: &str,
         r: &AttendanceReport,
-        recs: &[AttendanceRecord],
+        recs: Vec<AttendanceRecord>,
         scheduled: i64,
         look: &str,
         absent: Option<&str>,
     ) -> Result<(), CoreError> {
-        let session = session_of(r, recs, scheduled, &self.home, self.threshold);
         done.records += recs.len() as u32;
-        match self.archive.save_session(join, &session)? {
+        let (archive, home, threshold) = (self.archive.clone(), self.home.clone(), self.threshold);
+        let (join, r, look, absent) = (
+            join.to_string(),
+            r.clone(),
+            look.to_string(),
+            absent.map(str::to_string),
+        );
+        let window = self.conn.lms_window_minutes;
+        let (saved, late) = tokio::task::spawn_blocking(move || {
+            let session = session_of(&r, &recs, scheduled, &home, threshold);
+            let saved = archive.save_session(&join, &session)?;
+            archive.note_seen(&r.id, &join, &look, absent.as_deref())?;
+            let late =
+                crate::attendance::late::judge(&look, absent.as_deref(), &session.end, window)
+                    == crate::attendance::late::Lateness::Late;
+            Ok::<_, CoreError>((saved, late))
+        })
+        .await
+        .map_err(|e| CoreError::internal(format!("archiving a session stopped: {e}")))??;
+        match saved {
             Saved::New => done.fetched += 1,
             Saved::NewVersion => {
                 done.fetched += 1;
@@ -363,12 +385,7 @@ impl Ctx {
             }
             Saved::Unchanged => done.unchanged += 1,
         }
-        self.archive.note_seen(&r.id, join, look, absent)?;
-        if crate::attendance::late::judge(look, absent, &session.end, self.conn.lms_window_minutes)
-            == crate::attendance::late::Lateness::Late
-        {
-            done.late += 1;
-        }
+        done.late += u32::from(late);
         Ok(())
     }
 
@@ -407,11 +424,12 @@ impl Ctx {
                 &mut done,
                 &join,
                 r,
-                &recs,
+                recs,
                 scheduled,
                 &look,
                 absent.as_deref(),
-            )?;
+            )
+            .await?;
         }
         self.archive
             .save_check(&join, &look, last_end, reports.len() as u32)?;

@@ -419,7 +419,7 @@ fn calendar_view(
             ))
         })
         .collect();
-    let mut body = json!({"@odata.context": format!("{META}#users('{}')/calendarView", user.id), "value": page});
+    let mut body = super::collection(format!("{META}#users('{}')/calendarView", user.id), page);
     if skip + top < all.len() {
         let mut link = format!(
             "{}/users/{}/calendarView?startDateTime={}&endDateTime={}&%24top={top}&%24skip={}",
@@ -487,8 +487,7 @@ fn list_events(
         .take(top)
         .map(|v| project(v.clone(), q.get("$select")))
         .collect();
-    let mut body =
-        json!({"@odata.context": format!("{META}#users('{}')/events", user.id), "value": page});
+    let mut body = super::collection(format!("{META}#users('{}')/events", user.id), page);
     if skip + top < items.len() {
         body["@odata.nextLink"] = json!(format!(
             "{}/users/{}/events?%24top={top}&%24skip={}",

@@ -687,7 +687,7 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
         .take(top)
         .map(|u| select(user_json(u, wants_plans), q.get("$select")))
         .collect();
-    let mut body = json!({"@odata.context": format!("{META}#users"), "value": page});
+    let mut body = collection(format!("{META}#users"), page);
     if skip + top < users.len() {
         let mut link = format!("{}/users?$top={top}&$skiptoken={}", ctx.base, skip + top);
         if let Some(f) = q.get("$filter") {
@@ -969,7 +969,7 @@ fn meetings(
             // so a client cannot take "nothing found" for "the policy let me through and it exists".
             return graph_error(ctx, 400, "BadRequest", "1026: An error has occurred.");
         }
-        return GResp::ok(json!({"@odata.context": context_base, "value": found}));
+        return GResp::ok(collection(context_base, found));
     }
     let Some(meeting) = world.meetings.iter().find(|m| m.id == rest[0]) else {
         return graph_error(ctx, 404, "NotFound", "The meeting was not found.");
@@ -1007,9 +1007,7 @@ fn meetings(
                 .take(50)
                 .map(|r| report_json(r, false))
                 .collect();
-            GResp::ok(
-                json!({"@odata.context": format!("{mctx}/attendanceReports"), "value": value}),
-            )
+            GResp::ok(collection(format!("{mctx}/attendanceReports"), value))
         }
         ["attendanceReports", rid, ..] => {
             let Some(report) = reports.iter().find(|r| r.id == rid) else {
@@ -1036,12 +1034,14 @@ fn meetings(
                         "{mctx}/attendanceReports(attendanceRecords())/$entity"
                     ));
                     v["attendanceRecords@odata.context"] = json!(rctx);
-                    v["attendanceRecords"] = json!(report
-                        .records
-                        .iter()
-                        .take(RECORDS_PAGE)
-                        .map(record_json)
-                        .collect::<Vec<_>>());
+                    v["attendanceRecords"] = Value::Array(
+                        report
+                            .records
+                            .iter()
+                            .take(RECORDS_PAGE)
+                            .map(record_json)
+                            .collect(),
+                    );
                     if report.records.len() > RECORDS_PAGE {
                         v["attendanceRecords@odata.nextLink"] = json!(format!(
                             "{records_link}?$skiptoken={}",
@@ -1075,7 +1075,7 @@ fn meetings(
                 drop(reports);
                 drop(world);
                 let page: Vec<Value> = chunk.iter().map(record_json).collect();
-                let mut v = json!({"@odata.context": rctx, "value": page});
+                let mut v = collection(rctx, page);
                 if skip + top < total {
                     v["@odata.nextLink"] = json!(format!(
                         "{records_link}?$top={top}&$skiptoken={}",
@@ -1117,7 +1117,18 @@ fn report_json(r: &Report, _expand: bool) -> Value {
 }
 
 fn record_json(r: &Record) -> Value {
-    json!({
+    let intervals = r
+        .intervals
+        .iter()
+        .map(|i| {
+            json!({
+                "joinDateTime": i.join.map(tz::offset),
+                "leaveDateTime": i.leave.map(tz::offset),
+                "durationInSeconds": interval_seconds(i),
+            })
+        })
+        .collect();
+    let mut v = json!({
         "id": r.id,
         "emailAddress": r.email,
         "totalAttendanceInSeconds": r.total_seconds(),
@@ -1127,12 +1138,18 @@ fn record_json(r: &Record) -> Value {
         // identity typed (resources/attendancerecord.md). Clients must not rely on it.
         "identity": {"@odata.type": "#microsoft.graph.communicationsUserIdentity", "id": r.id, "displayName": r.display_name, "tenantId": null},
         "registrationId": r.registration_id,
-        "attendanceIntervals": r.intervals.iter().map(|i| json!({
-            "joinDateTime": i.join.map(tz::offset),
-            "leaveDateTime": i.leave.map(tz::offset),
-            "durationInSeconds": interval_seconds(i),
-        })).collect::<Vec<_>>(),
-    })
+    });
+    v["attendanceIntervals"] = Value::Array(intervals);
+    v
+}
+
+/// A collection answer. Built by moving `value` in: `json!` would copy every element through
+/// the serializer (`to_value`), which on record pages was a tenth of the emulator's CPU.
+fn collection(context: impl Into<String>, value: Vec<Value>) -> Value {
+    Value::Object(Map::from_iter([
+        ("@odata.context".to_string(), Value::String(context.into())),
+        ("value".to_string(), Value::Array(value)),
+    ]))
 }
 
 fn can_read_apps(ctx: &Ctx) -> bool {
@@ -1454,5 +1471,8 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
     }
     // Graph answers in any order; reverse the order of completion so clients cannot rely on any.
     responses.reverse();
-    GResp::ok(json!({"responses": responses}))
+    GResp::ok(Value::Object(Map::from_iter([(
+        "responses".to_string(),
+        Value::Array(responses),
+    )])))
 }

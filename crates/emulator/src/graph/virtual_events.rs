@@ -197,7 +197,7 @@ fn page(
         .unwrap_or(0);
     let total = all.len();
     let value: Vec<Value> = all.into_iter().skip(skip).take(PAGE).collect();
-    let mut v = json!({"@odata.context": context, "value": value});
+    let mut v = super::collection(context, value);
     if skip + PAGE < total {
         v["@odata.nextLink"] = json!(format!("{}/{link}?$skiptoken=v{}", ctx.base, skip + PAGE));
     }
