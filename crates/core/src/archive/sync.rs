@@ -409,17 +409,27 @@ impl Ctx {
             };
         let scheduled = scheduled_seconds(w);
         let mut done = Archived::default();
+        let mut new = Vec::new();
         for r in &reports {
             if self.archive.has_report(&r.id)? {
                 done.unchanged += 1;
-                continue;
+            } else {
+                new.push(r);
             }
+        }
+        // A series' reports are fetched at once (each its own pages in order): the meeting is
+        // as deep as its longest report, not as all of them one after another. Stored in order;
+        // after a failure the rest waits for the next sync, as before.
+        let fetched = futures_util::future::join_all(new.iter().map(|r| {
             let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
-            let recs: Vec<AttendanceRecord> =
-                match self.get_all(Request::get(url).priority(2)).await {
-                    Ok(recs) => recs,
-                    Err(e) => return Ok(Outcome::Stopped(done, self.conn.explain(e))),
-                };
+            self.get_all::<AttendanceRecord>(Request::get(url).priority(2))
+        }))
+        .await;
+        for (r, recs) in new.into_iter().zip(fetched) {
+            let recs = match recs {
+                Ok(recs) => recs,
+                Err(e) => return Ok(Outcome::Stopped(done, self.conn.explain(e))),
+            };
             self.store(
                 &mut done,
                 &join,
