@@ -341,9 +341,7 @@ impl Ctx {
         Err(ce)
     }
 
-    /// Store one new report's session and note when it was seen.
-    #[allow(clippy::too_many_arguments)]
-    /// Archive one report's session. The SQLite work runs on a blocking thread: the runtime's
+    /// Archive one new report's session and note when it was seen. The SQLite work runs on a blocking thread: the runtime's
     /// workers go on reading answers (and, in the tests and benchmark, serving the emulator)
     /// instead of waiting on the archive's lock and disk.
     #[allow(clippy::too_many_arguments)]
