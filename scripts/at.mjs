@@ -9,18 +9,24 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
-/** Where Debian and Ubuntu install libfaketime. */
-export const LIBFAKETIME = ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"].find((p) => existsSync(p));
+/**
+ * Where Debian and Ubuntu installed libfaketime, looked up at each call: the task runner may have
+ * installed the package after this module was loaded (a fresh machine's first `npm test`).
+ */
+export function libfaketime() {
+  return ["/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1", "/usr/lib/faketime/libfaketime.so.1"].find((p) => existsSync(p));
+}
 
 /** The environment that makes a process see `at` (an instant) as "now" from this moment on. */
 export function shiftedEnv(at, base = process.env) {
   const target = Date.parse(at);
   if (Number.isNaN(target)) throw new Error(`ROLLCALL_AT is not an instant: ${at} (use e.g. 2027-03-28T02:00:00Z)`);
-  if (!LIBFAKETIME) throw new Error("libfaketime is not installed (Debian/Ubuntu: apt-get install faketime)");
+  const lib = libfaketime();
+  if (!lib) throw new Error("libfaketime is not installed (Debian/Ubuntu: apt-get install faketime)");
   const offset = Math.round((target - Date.now()) / 1000);
   return {
     ...base,
-    LD_PRELOAD: [LIBFAKETIME, base.LD_PRELOAD].filter(Boolean).join(":"),
+    LD_PRELOAD: [lib, base.LD_PRELOAD].filter(Boolean).join(":"),
     FAKETIME: `${offset >= 0 ? "+" : ""}${offset}`,
     FAKETIME_DONT_FAKE_MONOTONIC: "1",
   };

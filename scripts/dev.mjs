@@ -6,11 +6,12 @@
 // WebKitGTK, Xvfb and WebDriver packages; tauri-driver via cargo) and says exactly what to run where
 // it cannot.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { LIBFAKETIME } from "./at.mjs";
+import { libfaketime } from "./at.mjs";
 import { instants } from "./instants.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -58,18 +59,23 @@ function ensureLinuxPackages(pkgs) {
   }
 }
 
-function ensureRootPackages() {
-  // Test-only packages of the repository root (oauth2-mock-server for the interop test).
-  if (!existsSync(join(root, "node_modules", ".package-lock.json"))) {
-    run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: root });
-  }
+/**
+ * `npm ci` in `dir` unless its node_modules was installed from the lock file as it is now: a
+ * node_modules left by an older checkout (a pull that changed the lock) is installed again.
+ */
+function ensureNpmPackages(dir) {
+  const lock = readFileSync(join(dir, "package-lock.json"));
+  const want = createHash("sha256").update(lock).digest("hex");
+  const stamp = join(dir, "node_modules", ".rollcall-lock-sha256");
+  const installed = existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : "";
+  if (installed === want && existsSync(join(dir, "node_modules", ".package-lock.json"))) return;
+  run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir });
+  writeFileSync(stamp, `${want}\n`);
 }
 
-function ensureUiPackages() {
-  if (!existsSync(join(ui, "node_modules", ".package-lock.json"))) {
-    run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: ui });
-  }
-}
+/** Test-only packages of the repository root (oauth2-mock-server for the interop test, the Tauri CLI). */
+const ensureRootPackages = () => ensureNpmPackages(root);
+const ensureUiPackages = () => ensureNpmPackages(ui);
 
 function buildApp({ seams = false } = {}) {
   run("npm", ["run", "build"], { cwd: ui });
@@ -80,9 +86,31 @@ function buildApp({ seams = false } = {}) {
   return join(targetDir, "debug", isWin ? "rollcall-desktop.exe" : "rollcall-desktop");
 }
 
+/**
+ * The tauri-driver to run: the one on PATH, else the one `cargo install` puts in Cargo's bin folder
+ * (which a fresh machine's PATH may not name yet), installing it first if neither exists.
+ */
 function ensureTauriDriver() {
-  if (has("tauri-driver", ["--help"])) return;
-  run("cargo", ["install", "tauri-driver", "--locked"]);
+  if (has("tauri-driver", ["--help"])) return "tauri-driver";
+  const installed = join(process.env.CARGO_HOME || join(homedir(), ".cargo"), "bin", isWin ? "tauri-driver.exe" : "tauri-driver");
+  if (!existsSync(installed)) run("cargo", ["install", "tauri-driver", "--locked"]);
+  return installed;
+}
+
+/**
+ * Copies of the end-to-end binaries in a folder of this run's own: `npm run demo` builds the same
+ * binaries without the test seams into the shared target folder, and a demo started while the suite
+ * runs would otherwise replace the app under the tests. Removed when the process exits.
+ */
+function privateCopies(paths) {
+  const dir = mkdtempSync(join(targetDir, "e2e-"));
+  process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => process.exit(130));
+  return paths.map((p) => {
+    const copy = join(dir, p.split(/[\\/]/).pop());
+    copyFileSync(p, copy);
+    return copy;
+  });
 }
 
 /** On Linux, run with a private D-Bus session and an unlocked keyring (the real Secret Service). */
@@ -131,7 +159,7 @@ function runCaptured(cmd, args, opts) {
  * (latency, Retry-After), so two share 2 cores well. Each prints its whole output when it ends.
  */
 async function rustTestsShifted(list) {
-  if (!LIBFAKETIME) {
+  if (!libfaketime()) {
     console.error("libfaketime is missing: install Debian's `faketime` package to run the suite at another instant.");
     process.exit(2);
   }
@@ -176,10 +204,10 @@ if (task === "demo") {
   run("npm", ["run", "lint"], { cwd: ui });
   run("npm", ["test"], { cwd: ui });
   run("node", ["--test", "--test-reporter=spec", join("tests", "workflows.test.mjs"), join("tests", "instants.test.mjs"), join("tests", "windows-zones.test.mjs"), join("tests", "security.test.mjs")]);
-  const app = buildApp({ seams: true });
-  ensureTauriDriver();
+  const [app, cli] = privateCopies([buildApp({ seams: true }), join(targetDir, "debug", isWin ? "rollcall.exe" : "rollcall")]);
+  const driver = ensureTauriDriver();
   const e2e = ["--test", "--test-reporter=spec", join("tests", "e2e")];
-  const e2eEnv = { ...env, ROLLCALL_APP: app, ROLLCALL_CLI: join(targetDir, "debug", isWin ? "rollcall.exe" : "rollcall") };
+  const e2eEnv = { ...env, ROLLCALL_APP: app, ROLLCALL_CLI: cli, ROLLCALL_TAURI_DRIVER: driver };
   for (const at of plan.e2e) {
     // The shifted run: the test runner and all it starts (tauri-driver, the app, WebKit) share one clock.
     const cmd = at ? ["node", join(root, "scripts", "at.mjs"), "node", ...e2e] : ["node", ...e2e];

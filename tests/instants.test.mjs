@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { platform } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { LIBFAKETIME } from "../scripts/at.mjs";
+import { libfaketime } from "../scripts/at.mjs";
 import { instants } from "../scripts/instants.mjs";
 
 const root = join(import.meta.dirname, "..");
@@ -53,7 +53,7 @@ test("each DST instant falls just after a real change, and Kiritimati's is Sunda
 });
 
 test("scripts/at.mjs shifts the clock of a command and of the processes it starts", { skip: platform() !== "linux" && "libfaketime is Linux-only here" }, () => {
-  assert.ok(LIBFAKETIME, "libfaketime is installed (Debian: faketime)");
+  assert.ok(libfaketime(), "libfaketime is installed (Debian: faketime)");
   const target = "2028-02-29T12:00:00Z";
   const r = spawnSync("node", [join(root, "scripts", "at.mjs"), "sh", "-c", "date -u +%s; sleep 1; sh -c 'date -u +%s'"], {
     env: { ...process.env, ROLLCALL_AT: target },

@@ -53,7 +53,7 @@ export async function openApp({ env = {}, args = [], output } = {}) {
   // WebKitWebDriver's screenshot never returns on a page that does not repaint. Runs that save
   // screenshots for docs/ keep compositing on; the tests proper run the app as shipped.
   const shots = process.env.ROLLCALL_DOCS_SHOTS ? { WEBKIT_DISABLE_COMPOSITING_MODE: "0" } : {};
-  const driver = spawn("tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
+  const driver = spawn(process.env.ROLLCALL_TAURI_DRIVER || "tauri-driver", ["--port", String(port), "--native-port", String(nativePort)], {
     stdio: ["ignore", output ? "pipe" : "inherit", output ? "pipe" : "inherit"],
     env: { ...process.env, ...shots, ...env },
     detached: process.platform !== "win32",
