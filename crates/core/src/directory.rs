@@ -23,6 +23,21 @@ pub fn enc(v: &str) -> String {
     url::form_urlencoded::byte_serialize(v.as_bytes()).collect()
 }
 
+/// Percent-encode one path segment (an id from an answer): everything but RFC 3986's unreserved
+/// characters, so `/`, `?`, `#`, `+` and spaces stay inside the segment. A `.` or `..` id is
+/// refused by the Graph client before it is sent (it would name another resource).
+pub fn segment(v: &str) -> String {
+    let mut out = String::with_capacity(v.len());
+    for b in v.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
 /// The Graph path that finds a host's online meeting by its join URL (`$filter=JoinWebUrl eq`);
 /// `base` is the host's [`Mailbox::base`].
 pub fn meeting_by_join_url(base: &str, join_url: &str) -> String {
@@ -71,7 +86,7 @@ impl Mailbox {
     pub fn known(mode: AuthMode, id: &str) -> String {
         match mode {
             AuthMode::Delegated => "/me".into(),
-            AuthMode::Application => format!("/users/{id}"),
+            AuthMode::Application => format!("/users/{}", segment(id)),
         }
     }
 }
@@ -122,3 +137,15 @@ pub async fn signed_in(conn: &Connection) -> Result<Mailbox, CoreError> {
 }
 
 const USER_SELECT: &str = "id,displayName,mail,userPrincipalName,assignedPlans";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn an_id_stays_one_path_segment() {
+        // Graph ids are base64 (`+`, `/`, `=`); a form encoder would turn a space into `+`.
+        assert_eq!(super::segment("AAMk+a/b=="), "AAMk%2Ba%2Fb%3D%3D");
+        assert_eq!(super::segment("a b?c#d"), "a%20b%3Fc%23d");
+        assert_eq!(super::segment("MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ_-.~"), "MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ_-.~");
+        assert_eq!(super::segment("é"), "%C3%A9");
+    }
+}

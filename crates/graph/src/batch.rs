@@ -18,8 +18,9 @@
 //!
 //! Only what failed is sent again: a step answered `429`/`503`/`504` (after its own `Retry-After`,
 //! which pauses the mailbox as a single request's would), and the steps after it in its chain
-//! (`424 Failed Dependency`, not counted against their attempts: a chain's first step is never a
-//! bystander, so every batch settles at least one step). Any other answer is the step's own
+//! (`424 Failed Dependency`, not counted against their attempts when a step before them in the
+//! batch failed; a 424 with no failed step before it counts as an attempt, so a proxy that
+//! rewrites every answer cannot make the retries endless). Any other answer is the step's own
 //! result, matched by id whatever order Graph answered in.
 
 use std::collections::{HashMap, VecDeque};
@@ -277,6 +278,17 @@ impl Batcher {
             Some(Value::Array(r)) => r,
             _ => Vec::new(),
         };
+        // A 424 is a bystander's only when a step before it in this batch really failed; a 424
+        // with no such step (a proxy rewriting every answer) counts as an attempt like a 503, so
+        // the retries stay bounded in number and time.
+        let first_failure = responses
+            .iter()
+            .filter(|r| {
+                let st = r["status"].as_u64().unwrap_or(500);
+                st != 424 && !(200..300).contains(&st)
+            })
+            .map(|r| position(r["id"].as_str().unwrap_or_default()))
+            .min();
         for mut step in responses {
             let id = step["id"].as_str().unwrap_or_default().to_string();
             let Some(mut job) = by_id.remove(&id) else {
@@ -291,11 +303,11 @@ impl Batcher {
                 })
             };
             let request_id = header("request-id");
-            if status == 424 {
+            if status == 424 && first_failure.is_some_and(|f| f < position(&id)) {
                 retry.push((position(&id), job));
                 continue;
             }
-            if retryable_status(status) {
+            if retryable_status(status) || status == 424 {
                 job.attempts += 1;
                 let retry_after =
                     header("retry-after").and_then(|v| parse_retry_after(&v, SystemTime::now()));

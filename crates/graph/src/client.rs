@@ -211,6 +211,14 @@ impl GraphClient {
                 url.trim_start_matches('/')
             )
         };
+        // A "." or ".." segment (an id from an answer, say) would be resolved away by the URL
+        // parser and name another resource than the one asked for: refuse it, encoded or not.
+        let path = full.split(['?', '#']).next().unwrap_or_default();
+        if path.split('/').skip(3).any(is_dot_segment) {
+            return Err(GraphError::Config(format!(
+                "refused '{full}': a path segment is '.' or '..', which would name another resource"
+            )));
+        }
         let parsed = url::Url::parse(&full)
             .map_err(|e| GraphError::Config(format!("bad URL '{full}': {e}")))?;
         if parsed.origin() != self.graph_origin {
@@ -560,4 +568,11 @@ where
         }
         Ok(out)
     }
+}
+
+/// A path segment that URL parsers treat as "this folder" or "the parent" (WHATWG URL: `.`, `..`,
+/// and their `%2e` spellings in any case).
+fn is_dot_segment(seg: &str) -> bool {
+    let s = seg.to_ascii_lowercase().replace("%2e", ".");
+    s == "." || s == ".."
 }

@@ -467,3 +467,57 @@ async fn a_refused_step_is_its_own_error() {
     }
     let _ = emu;
 }
+
+#[tokio::test]
+async fn a_batch_whose_every_step_comes_back_424_gives_up_within_the_retry_caps() {
+    use axum::{routing::post, Json, Router};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let batches = Arc::new(AtomicU32::new(0));
+    let seen = batches.clone();
+    // A proxy that rewrites every step's answer to 424: no step ever really failed.
+    let app = Router::new().route(
+        "/v1.0/$batch",
+        post(move |Json(body): Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                seen.fetch_add(1, Ordering::SeqCst);
+                let responses: Vec<Value> = body["requests"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|r| serde_json::json!({"id": r["id"], "status": 424, "body": {}}))
+                    .collect();
+                Json(serde_json::json!({ "responses": responses }))
+            }
+        }),
+    );
+    let g = Arc::new(serve_local(listener, app, &base).with_policy(fast()));
+    let batcher = rollcall_graph::batch::Batcher::new(g);
+    let started = std::time::Instant::now();
+    let r: Result<Value, _> = batcher
+        .get_json(Request::get("/users/u1/events/e1").mailbox("u1"))
+        .await;
+    assert!(
+        matches!(r, Err(GraphError::RetriesExhausted { status: 424, .. })),
+        "{r:?}"
+    );
+    let sent = batches.load(Ordering::SeqCst);
+    assert!(
+        sent <= fast().max_attempts,
+        "{sent} batches for one step (attempts are capped at {})",
+        fast().max_attempts
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+}
+
+#[tokio::test]
+async fn a_dot_segment_never_reaches_another_resource() {
+    let (_emu, g, _) = client(Faults::default()).await;
+    for id in ["..", ".", "%2e%2E", ".%2e"] {
+        let r = g.send(Request::get(format!("/users/u1/events/{id}/cancel"))).await;
+        assert!(matches!(r, Err(GraphError::Config(ref m)) if m.contains("'.' or '..'")), "{id}: {r:?}");
+    }
+    // Dots inside a segment are ordinary characters.
+    assert!(g.resolve("/users/a.b@c.example/events/x..y").is_ok());
+}

@@ -26,7 +26,7 @@ use tokio::sync::Semaphore;
 use crate::archive::history::{ItemStatus, Run, RunCounts, RunItem, RunOutcome, Trigger};
 use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
-use crate::directory::{enc, find_mailbox, meeting_by_join_url, Mailbox};
+use crate::directory::{segment, find_mailbox, meeting_by_join_url, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{self, Webinar, WebinarState};
@@ -305,7 +305,7 @@ impl Ctx {
         format!(
             "{}/onlineMeetings/{}/attendanceReports",
             Mailbox::known(self.conn.mode, user),
-            enc(meeting_id)
+            segment(meeting_id)
         )
     }
 
@@ -419,7 +419,7 @@ impl Ctx {
         // as deep as its longest report, not as all of them one after another. Stored in order;
         // after a failure the rest waits for the next sync, as before.
         let fetched = futures_util::future::join_all(new.iter().map(|r| {
-            let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
+            let url = format!("{base}/{}/attendanceRecords", segment(&r.id));
             self.get_all::<AttendanceRecord>(Request::get(url).priority(2))
         }))
         .await;

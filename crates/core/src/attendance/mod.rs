@@ -24,7 +24,7 @@ use rollcall_graph::models::{AttendanceInterval, AttendanceRecord, AttendanceRep
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{enc, find_mailbox, meeting_by_join_url, Mailbox};
+use crate::directory::{segment, find_mailbox, meeting_by_join_url, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{Webinar, WebinarState};
@@ -520,7 +520,7 @@ async fn read_reports(
     let base = format!(
         "{}/onlineMeetings/{}/attendanceReports",
         user.base,
-        enc(&meeting_id)
+        segment(&meeting_id)
     );
     let reports: Vec<AttendanceReport> = match graph.get_all(Request::get(base.clone())).await {
         Ok(r) => r,
@@ -539,7 +539,7 @@ async fn read_reports(
     let mut set = tokio::task::JoinSet::new();
     for (i, r) in reports.iter().cloned().enumerate() {
         let graph = conn.graph()?;
-        let url = format!("{base}/{}/attendanceRecords", enc(&r.id));
+        let url = format!("{base}/{}/attendanceRecords", segment(&r.id));
         set.spawn(async move {
             (
                 i,

@@ -20,7 +20,7 @@ use rollcall_graph::models::{
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{enc, find_mailbox};
+use crate::directory::{segment, find_mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::tenant::profile::AuthMode;
@@ -170,7 +170,7 @@ pub async fn list_host(
     let url = match conn.mode {
         AuthMode::Application => format!(
             "{BASE}/getByUserIdAndRole(userId='{}',role='organizer')",
-            enc(&mailbox.id)
+            segment(&crate::directory::odata_quote(&mailbox.id))
         ),
         AuthMode::Delegated => format!("{BASE}/getByUserRole(role='organizer')"),
     };
@@ -187,7 +187,7 @@ pub async fn list_host(
         if end <= from || start >= to {
             continue;
         }
-        let id = enc(&w.id);
+        let id = segment(&w.id);
         let config: VirtualEventRegistrationConfiguration = graph
             .get_json(Request::get(format!(
                 "{BASE}/{id}/registrationConfiguration"
@@ -329,7 +329,7 @@ pub async fn ledger_of(
         .graph()?
         .get_all(Request::get(format!(
             "{BASE}/{}/registrations",
-            enc(&webinar.id)
+            segment(&webinar.id)
         )))
         .await
         .map_err(|e| explain(conn, &webinar.host, e))?;
@@ -345,11 +345,11 @@ async fn ledger_with(
     regs: &[VirtualEventRegistration],
 ) -> Result<Ledger, CoreError> {
     let graph = conn.graph()?;
-    let id = enc(&webinar.id);
+    let id = segment(&webinar.id);
     let host = &webinar.host;
     let mut sessions = Vec::new();
     for s in &webinar.sessions {
-        let sid = enc(&s.id);
+        let sid = segment(&s.id);
         let reports: Vec<AttendanceReport> = graph
             .get_all(Request::get(format!(
                 "{BASE}/{id}/sessions/{sid}/attendanceReports"
@@ -365,7 +365,7 @@ async fn ledger_with(
             let page: Vec<AttendanceRecord> = graph
                 .get_all(Request::get(format!(
                     "{BASE}/{id}/sessions/{sid}/attendanceReports/{}/attendanceRecords",
-                    enc(&r.id)
+                    segment(&r.id)
                 )))
                 .await
                 .map_err(|e| explain(conn, host, e))?;
@@ -461,7 +461,7 @@ pub async fn transition(conn: &Connection, id: &str, publish: bool) -> Result<()
     conn.graph()?
         .send(Request::new(
             reqwest::Method::POST,
-            format!("{BASE}/{}/{action}", enc(id)),
+            format!("{BASE}/{}/{action}", segment(id)),
             None,
         ))
         .await
