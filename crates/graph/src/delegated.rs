@@ -161,6 +161,13 @@ const PAGE_NOT_OURS: &str = "<!doctype html><html lang=\"en\"><head><meta charse
 /// How long one connection may take to send its request line.
 const READ_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Connections served at once per address; a browser opens a few.
+const MAX_CONNECTIONS: usize = 16;
+
+/// The wait after a failed accept, doubled while it keeps failing.
+const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(20);
+const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
+
 impl Loopback {
     /// Bind an ephemeral port on 127.0.0.1 and the same port on [::1]. When the IPv6 half is taken
     /// (another process got there first), try another port; when the system has no IPv6, 127.0.0.1
@@ -226,12 +233,32 @@ impl Loopback {
         for listener in self.listeners {
             let (tx, expected) = (tx.clone(), expected_state.to_string());
             tasks.spawn(async move {
+                // At most MAX_CONNECTIONS at once, the oldest dropped for a newcomer: idle local
+                // connections cannot use up the process's files or keep the browser's answer out.
+                let mut open = std::collections::VecDeque::<tokio::task::AbortHandle>::new();
+                let mut pause = ACCEPT_BACKOFF_MIN;
                 loop {
-                    let Ok((stream, _)) = listener.accept().await else {
-                        continue;
+                    let stream = match listener.accept().await {
+                        Ok((stream, _)) => {
+                            pause = ACCEPT_BACKOFF_MIN;
+                            stream
+                        }
+                        Err(e) => {
+                            // Out of files, say: wait instead of spinning on the same error.
+                            tracing::warn!("loopback listener: accept failed ({e}); waiting {pause:?}");
+                            tokio::time::sleep(pause).await;
+                            pause = (pause * 2).min(ACCEPT_BACKOFF_MAX);
+                            continue;
+                        }
                     };
+                    open.retain(|h| !h.is_finished());
+                    if open.len() >= MAX_CONNECTIONS {
+                        if let Some(oldest) = open.pop_front() {
+                            oldest.abort();
+                        }
+                    }
                     let (tx, expected) = (tx.clone(), expected.clone());
-                    tokio::spawn(serve(stream, expected, tx));
+                    open.push_back(tokio::spawn(serve(stream, expected, tx)).abort_handle());
                 }
             });
         }
