@@ -45,11 +45,13 @@ fn assert_inert(html: &str) {
         .select(&sel("meta[http-equiv=\"Content-Security-Policy\"]"))
         .next()
         .expect("a CSP meta tag");
-    assert!(csp
-        .value()
-        .attr("content")
-        .unwrap()
-        .starts_with("default-src 'none'"));
+    let policy = csp.value().attr("content").unwrap();
+    assert!(policy.starts_with("default-src 'none'"));
+    assert!(policy.contains("form-action 'none'") && policy.contains("base-uri 'none'"));
+    assert!(
+        !html.contains('\u{202E}') && !html.contains('\u{2066}'),
+        "no bidi override or isolate from a name"
+    );
     assert!(!html.contains("url("), "no CSS url()");
 }
 
@@ -71,7 +73,7 @@ async fn the_report_equals_the_export_and_is_inert() {
         .find(|w| w.sessions.len() >= 2)
         .cloned()
         .expect("a series with two sessions");
-    series.webinar.subject = "<script>alert(1)</script> & \"friends\"".into();
+    series.webinar.subject = "<script>alert(1)</script> & \"friends\" \u{202E}gnp.exe".into();
     series.sessions[0].attendees[0].name = "<img src=x onerror=alert(1)>".into();
     let zone = "Europe/Berlin";
 
@@ -81,7 +83,8 @@ async fn the_report_equals_the_export_and_is_inert() {
     let doc = Html::parse_document(&html);
     assert_eq!(
         text(doc.select(&sel("h1")).next().unwrap()),
-        series.webinar.subject
+        series.webinar.subject.replace('\u{202E}', ""),
+        "the subject, without its bidi override"
     );
     assert_eq!(doc.select(&sel("svg")).count(), 2, "timeline and histogram");
     let dir = std::env::temp_dir().join(format!("rollcall-report-{}", uuid::Uuid::new_v4()));

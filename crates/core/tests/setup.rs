@@ -313,6 +313,10 @@ async fn reports_hold_every_step_and_never_a_secret() {
         html.contains("&lt;b&gt;x&lt;/b&gt;@northwind.example") && !html.contains("<b>x</b>"),
         "HTML is escaped"
     );
+    assert!(
+        html.contains("content=\"default-src 'none'; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'\""),
+        "the set-up report carries the reports' content policy"
+    );
 }
 
 #[tokio::test]

@@ -132,7 +132,8 @@ pub fn fence(s: &str) -> String {
 pub fn report_html(c: &Checklist, generated: &str) -> String {
     let e = html_escape;
     let mut out = format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Teams integration set-up report</title><style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.45}}.passed{{color:#1f7a3d}}.failed{{color:#b42318}}.warning{{color:#9a6200}}.waiting,.cannotCheck{{color:#5b6675}}pre{{background:#f3f4f6;padding:.75rem;overflow:auto}}code{{font-family:ui-monospace,monospace}}</style></head><body><h1>Teams integration set-up report</h1><ul><li>Profile: {}{}</li><li>Tenant: {}</li><li>App (client) ID: {}</li><li>Auth mode: {}</li><li>Participant information: {}</li><li>Generated: {}</li></ul>",
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">{}<title>Teams integration set-up report</title><style>body{{font-family:system-ui,sans-serif;max-width:52rem;margin:2rem auto;line-height:1.45}}.passed{{color:#1f7a3d}}.failed{{color:#b42318}}.warning{{color:#9a6200}}.waiting,.cannotCheck{{color:#5b6675}}pre{{background:#f3f4f6;padding:.75rem;overflow:auto}}code{{font-family:ui-monospace,monospace}}</style></head><body><h1>Teams integration set-up report</h1><ul><li>Profile: {}{}</li><li>Tenant: {}</li><li>App (client) ID: {}</li><li>Auth mode: {}</li><li>Participant information: {}</li><li>Generated: {}</li></ul>",
+        crate::support::html::csp_meta(),
         e(&c.profile),
         if c.demo { " (DEMO tenant)" } else { "" },
         e(&c.tenant),

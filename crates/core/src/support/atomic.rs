@@ -31,6 +31,7 @@ fn write_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), CoreError>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
+    sweep_stale(dir, &name);
     let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let result = (|| {
         let mut f = if private {
@@ -65,6 +66,7 @@ pub fn via_temporary<T>(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "export".into());
+    sweep_stale(dir, &name);
     let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
     let result = write(&tmp).and_then(|v| {
         std::fs::rename(&tmp, path)
@@ -77,6 +79,32 @@ pub fn via_temporary<T>(
     result
 }
 
+/// A temporary file untouched for this long belongs to a write that was interrupted (killed, power
+/// cut); one being written is touched with every buffer it gets.
+const STALE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Remove what interrupted writes of `name` left in `dir` (`.NAME.*.tmp`, `.NAME.*.partial`),
+/// so they do not pile up beside the user's file. Best effort: a file that cannot be removed stays.
+fn sweep_stale(dir: &Path, name: &str) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let prefix = format!(".{name}.");
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().into_owned();
+        let ours = file.starts_with(&prefix) && (file.ends_with(".tmp") || file.ends_with(".partial"));
+        let stale = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > STALE);
+        if ours && stale {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -87,6 +115,30 @@ mod tests {
         super::write(&p, b"two").unwrap();
         assert_eq!(std::fs::read(&p).unwrap(), b"two");
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn what_an_interrupted_write_left_is_cleared_by_the_next_one() {
+        let dir = std::env::temp_dir().join(format!("rollcall-atomic-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        let left = |n: &str| {
+            let p = dir.join(n);
+            let f = std::fs::File::create(&p).unwrap();
+            f.set_modified(old).unwrap();
+            p
+        };
+        let stale_tmp = left(".a.json.0123.tmp");
+        let stale_partial = left(".export.csv.0123.partial");
+        let other = left(".b.json.0123.tmp");
+        let fresh = dir.join(".export.csv.4567.partial");
+        std::fs::write(&fresh, b"being written").unwrap();
+        super::write(&dir.join("a.json"), b"x").unwrap();
+        super::via_temporary(&dir.join("export.csv"), |t| super::write(t, b"y"), |e| crate::CoreError::internal(e.to_string())).unwrap();
+        assert!(!stale_tmp.exists() && !stale_partial.exists(), "stale leftovers removed");
+        assert!(other.exists(), "another file's leftovers are its own next write's business");
+        assert!(fresh.exists(), "a write still under way is left alone");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
