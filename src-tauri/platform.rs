@@ -22,3 +22,7 @@ fn has_gpu_render_node() -> bool {
             .any(|e| e.file_name().to_string_lossy().starts_with("renderD"))
     })
 }
+
+/// Whether the notification server reads the body as markup: on Linux the freedesktop spec allows
+/// it (and GNOME, KDE, dunst do); Windows and macOS show text as it is.
+pub const NOTIFICATION_BODY_IS_MARKUP: bool = cfg!(target_os = "linux");

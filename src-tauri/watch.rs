@@ -89,7 +89,11 @@ async fn tick(app: &AppHandle) {
             .notification()
             .builder()
             .title(&n.title)
-            .body(&n.body)
+            .body(if crate::platform::NOTIFICATION_BODY_IS_MARKUP {
+                notices::markup_escaped(&n.body)
+            } else {
+                n.body.clone()
+            })
             .show()
         {
             // No notification service (a bare session): Settings still lists it.

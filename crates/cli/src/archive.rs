@@ -1,6 +1,7 @@
 //! `rollcall sync`: the nightly job that brings the local attendance archive up to date; and
 //! `rollcall archive recover`, for a damaged one.
 
+use crate::term::{say, tell};
 use rollcall_core::archive::history::{ItemStatus, RunOutcome, Trigger};
 use rollcall_core::{CoreError, ErrorCode};
 
@@ -109,31 +110,31 @@ pub async fn sync(
         cancel,
     )
     .await?;
-    eprintln!();
+    tell!();
     if json {
         crate::print_json(&s);
     } else {
-        println!(
+        say!(
             "{} webinars, {} meetings: {} reports fetched ({} changed copies kept as new versions), {} already archived, {} settled (not asked again), {} records; {} requests ({} batched steps), {} throttled waits{}",
             s.webinars, s.meetings, s.fetched, s.new_versions, s.unchanged, s.settled, s.records, s.requests, s.sub_requests, s.throttled_waits,
             if s.cancelled { " — cancelled" } else { "" }
         );
         if s.late_reports > 0 {
-            println!(
+            say!(
                 "  {} report(s) came after the LMS stopped polling: `rollcall late` lists the credits it missed.",
                 s.late_reports
             );
         }
         for (w, why) in &s.unavailable {
-            println!("  not available: {w}: {why}");
+            say!("  not available: {w}: {why}");
         }
         for (w, why) in &s.failed {
-            println!("  not archived this time: {w}: {why}");
+            say!("  not archived this time: {w}: {why}");
         }
         for p in &s.hosts_failed {
-            println!("  host not read: {}: {}", p.host, p.error.user_message());
+            say!("  host not read: {}: {}", p.host, p.error.user_message());
         }
-        eprintln!("rollcall: archive {}", path.display());
+        tell!("rollcall: archive {}", path.display());
     }
     if let Some(p) = s.hosts_failed.first().filter(|_| !s.cancelled) {
         // A partial sync exits with the code of what kept a host out (77 refused, 69 unavailable …).
@@ -196,7 +197,7 @@ pub fn history(
         return Ok(());
     }
     if runs.is_empty() {
-        println!("No syncs recorded yet in {}.", path.display());
+        say!("No syncs recorded yet in {}.", path.display());
         return Ok(());
     }
     for r in &runs {
@@ -211,7 +212,7 @@ pub fn history(
             Trigger::Cli => "command line",
             Trigger::Scheduled => "scheduled",
         };
-        println!(
+        say!(
             "#{:<4} {mark} {}  {trigger:<12} {} → {}  fetched {}, settled {}, failed {}{}",
             r.id,
             r.started_at,
@@ -228,7 +229,7 @@ pub fn history(
     }
     if let Some(n) = newest {
         for it in n.items.iter().filter(|i| i.status != ItemStatus::Ok) {
-            println!(
+            say!(
                 "  {} {} ({}): {}{}",
                 if it.status == ItemStatus::Failed {
                     "failed     "
@@ -295,11 +296,11 @@ pub fn late(
     let credits = late::missed_credits(&list, possibly);
     if let Some(out) = out {
         let n = late::export(out, &credits, &range.zone_name)?;
-        eprintln!("rollcall: {n} credit(s) written to {}", out.display());
+        tell!("rollcall: {n} credit(s) written to {}", out.display());
         return Ok(());
     }
     if credits.is_empty() {
-        println!(
+        say!(
             "No credits missed: every archived report from {} to {} came within the LMS's {window}-minute window{}.",
             period.from,
             period.to,
@@ -316,17 +317,17 @@ pub fn late(
             c.verdict.as_str()
         );
         if head != current {
-            println!("{head}: report first seen {}", c.report_first_seen);
+            say!("{head}: report first seen {}", c.report_first_seen);
             current = head;
         }
-        println!(
+        say!(
             "  {:<28} {:<34} {:>5.1}%",
             c.name,
             c.email.as_deref().unwrap_or("-"),
             c.share * 100.0
         );
     }
-    println!("{} credit(s) the LMS missed.", credits.len());
+    say!("{} credit(s) the LMS missed.", credits.len());
     Ok(())
 }
 
@@ -389,7 +390,7 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                     .filter(|d| !d.is_empty()),
             };
             os::install(&data, &job)?;
-            println!(
+            say!(
                 "Installed {} \"{}\": every day at {} it runs {} {}",
                 job.scheduler.describe(),
                 job.label(),
@@ -397,7 +398,7 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                 job.program,
                 job.args().join(" ")
             );
-            println!("No secret is in the job: the keychain serves it when the job runs. `rollcall sync --history` shows its runs.");
+            say!("No secret is in the job: the keychain serves it when the job runs. `rollcall sync --history` shows its runs.");
             Ok(())
         }
         ScheduleAction::List { json } => {
@@ -405,10 +406,10 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
             if json {
                 crate::print_json(&jobs);
             } else if jobs.is_empty() {
-                println!("No nightly job installed from this computer.");
+                say!("No nightly job installed from this computer.");
             } else {
                 for j in &jobs {
-                    println!(
+                    say!(
                         "{}  at {}  {}  ({})",
                         j.profile.as_deref().unwrap_or("demo tenant"),
                         j.at,
@@ -425,7 +426,7 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
         }
         ScheduleAction::Remove { profile, demo: _ } => {
             if os::remove(&data, profile.as_deref())? {
-                println!("Removed the nightly job.");
+                say!("Removed the nightly job.");
                 Ok(())
             } else {
                 Err(CoreError::new(

@@ -2,6 +2,7 @@
 //! cleanly or a workbook, the period as an HTML report to share (both from Graph or the local
 //! archive), and the Teams client's own download into the archive.
 
+use crate::term::tell;
 use rollcall_core::{CoreError, ErrorCode};
 
 use crate::archive::archive_path;
@@ -89,13 +90,13 @@ fn partial(
     what: String,
 ) -> Result<(), CoreError> {
     for n in &got.notes {
-        eprintln!("rollcall: note: {n}");
+        tell!("rollcall: note: {n}");
     }
     let Some(p) = got.unread.first() else {
         return Ok(());
     };
     for p in &got.unread {
-        eprintln!(
+        tell!(
             "rollcall: host not read: {}: {}",
             p.host,
             p.error.user_message()
@@ -171,7 +172,7 @@ pub async fn registrations(
     let (found, problems) = ledgers(&c, &c.hosts.clone(), range.from, range.to, threshold).await?;
     if let Some(path) = out {
         let rows = export::write(path, &found, &range.zone_name)?;
-        eprintln!("rollcall: {rows} row(s) written to {}", path.display());
+        tell!("rollcall: {rows} row(s) written to {}", path.display());
     }
     if json {
         crate::print_json(&found);
@@ -204,7 +205,7 @@ pub async fn registrations(
                         l.webinar.host, l.subject
                     )
                 };
-                if writeln!(o, "{line}").is_err() {
+                if writeln!(o, "{}", crate::term::clean(&line)).is_err() {
                     return Ok(());
                 }
             }

@@ -1,6 +1,8 @@
 //! `rollcall emulator`: serve the demo tenant (identity platform + Graph) until killed, after
 //! printing its one JSON line (`authority`, `graph`, `tenantId`, `clientId`, `clientSecret`, …).
 
+use crate::term::{say, tell};
+
 /// Start the emulator on `listen` and serve until Ctrl+C.
 pub async fn serve(
     listen: &str,
@@ -22,16 +24,16 @@ pub async fn serve(
     let running = match rollcall_emulator::start(listen, config).await {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("rollcall emulator: {e}");
+            tell!("rollcall emulator: {e}");
             return std::process::ExitCode::from(64);
         }
     };
     match serde_json::to_string(&running.info) {
-        Ok(line) => println!("{line}"),
-        Err(e) => eprintln!("rollcall emulator: {e}"),
+        Ok(line) => say!("{line}"),
+        Err(e) => tell!("rollcall emulator: {e}"),
     }
     if !running.addr.ip().is_loopback() {
-        eprintln!(
+        tell!(
             "rollcall emulator: warning: listening on {}, so every computer that can reach this one can use the demo tenant and its client secret (printed above). Use --listen 127.0.0.1:0 unless you mean to share it.",
             running.addr
         );

@@ -7,9 +7,11 @@ mod connection;
 mod emulator;
 mod setup;
 mod signin;
+mod term;
 mod webinars;
 
 use clap::{Parser, Subcommand};
+use term::{say, tell};
 
 #[derive(Parser)]
 #[command(
@@ -254,14 +256,14 @@ enum Command {
 
 /// Report an error on stderr and turn it into the documented exit code.
 pub(crate) fn fail(e: &rollcall_core::CoreError) -> std::process::ExitCode {
-    eprintln!("rollcall: {}", e.user_message());
+    tell!("rollcall: {}", e.user_message());
     std::process::ExitCode::from(e.exit_code())
 }
 
 pub(crate) fn print_json(v: &impl serde::Serialize) {
     match serde_json::to_string_pretty(v) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("rollcall: {e}"),
+        Ok(s) => println!("{}", term::json_escaped(&s)),
+        Err(e) => tell!("rollcall: {e}"),
     }
 }
 
@@ -295,7 +297,7 @@ fn main() -> std::process::ExitCode {
     {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("rollcall: cannot start the async runtime: {e}");
+            tell!("rollcall: cannot start the async runtime: {e}");
             return std::process::ExitCode::from(70);
         }
     };
@@ -360,7 +362,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                     archive: file,
                     conn,
                 },
-        } => done(archive::recover(&conn, file).map(|msg| println!("{msg}"))),
+        } => done(archive::recover(&conn, file).map(|msg| say!("{msg}"))),
         Command::Export {
             conn,
             period,
@@ -390,7 +392,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             .await;
             done(
                 written
-                    .map(|rows| eprintln!("rollcall: {rows} row(s) written to {}", out.display())),
+                    .map(|rows| tell!("rollcall: {rows} row(s) written to {}", out.display())),
             )
         }
         Command::Report {
@@ -415,7 +417,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             )
             .await
             .map(|o| {
-                eprintln!(
+                tell!(
                     "rollcall: report of {} webinar(s), {} session(s) written to {}",
                     o.webinars,
                     o.sessions,
@@ -451,7 +453,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         } => done(
             attendance::organizer(&conn)
                 .and_then(|host| attendance::import(&conn, &file, &host, time_zone, archive))
-                .map(|msg| println!("{msg}")),
+                .map(|msg| say!("{msg}")),
         ),
         Command::Login { conn, no_browser } => done(
             signin::login(&conn, no_browser)

@@ -1,6 +1,7 @@
 //! `rollcall check` and `rollcall summary`: the set-up checklist (exit codes 0 all passed, 1 a step
 //! failed, 2 could not run) and the tenant summary.
 
+use crate::term::tell;
 use crate::connection::ConnectionArgs;
 use crate::{fail, print_json};
 
@@ -26,7 +27,7 @@ pub async fn check(
 ) -> std::process::ExitCode {
     use rollcall_core::setup;
     let could_not_run = |e: &rollcall_core::CoreError| {
-        eprintln!("rollcall: {}", e.user_message());
+        tell!("rollcall: {}", e.user_message());
         std::process::ExitCode::from(2)
     };
     let (conn, _emulator) = match args.resolve().await {
@@ -45,7 +46,7 @@ pub async fn check(
         if let Err(e) = setup::write_report(&list, &path) {
             return could_not_run(&e);
         }
-        eprintln!("rollcall: report written to {}", path.display());
+        tell!("rollcall: report written to {}", path.display());
     }
     if json {
         print_json(&list);

@@ -1,6 +1,7 @@
 //! `rollcall login`, `whoami` and `logout`: the user sign-in of delegated mode in the system browser,
 //! who Rollcall acts as, and forgetting a signed-in user.
 
+use crate::term::tell;
 use crate::connection::{self, ConnectionArgs};
 use crate::{fail, print_json};
 
@@ -30,7 +31,7 @@ pub fn logout(conn: &ConnectionArgs) -> std::process::ExitCode {
     });
     match result {
         Ok(()) => {
-            eprintln!("rollcall: signed out");
+            tell!("rollcall: signed out");
             std::process::ExitCode::SUCCESS
         }
         Err(e) => fail(&e),
@@ -52,10 +53,10 @@ pub async fn login(
     let attempt = SignInAttempt::begin(&profile).await?;
     let opened = !no_browser && opener_from_env().open(&attempt.url).is_ok();
     if opened {
-        eprintln!("rollcall: continue in the browser window that opened (waiting up to 5 minutes; Ctrl+C cancels)");
+        tell!("rollcall: continue in the browser window that opened (waiting up to 5 minutes; Ctrl+C cancels)");
     } else {
-        eprintln!("rollcall: open this address in a browser to sign in (waiting up to 5 minutes; Ctrl+C cancels):");
-        eprintln!("{}", attempt.url);
+        tell!("rollcall: open this address in a browser to sign in (waiting up to 5 minutes; Ctrl+C cancels):");
+        tell!("{}", attempt.url);
     }
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -1,6 +1,7 @@
 //! `rollcall webinars list|create|cancel`: the calendar from scripts. Dates are read in `--time-zone`
 //! (default: the zone chosen in the app's Settings, else this computer's) and printed in it; JSON keeps UTC instants.
 
+use crate::term::{say, tell};
 use jiff::Timestamp;
 use rollcall_core::webinars::{self, NewWebinar, RecurrenceInput, Repeat};
 use rollcall_core::{CoreError, ErrorCode};
@@ -129,8 +130,7 @@ pub async fn run(action: Action) -> Result<(), CoreError> {
                     };
                     let end = local(&w.end);
                     // A closed pipe (`| head`) ends the listing quietly.
-                    let written = writeln!(
-                        out,
+                    let line = format!(
                         "{}–{}  {}  {}{}{}  [{}]{}",
                         local(&w.start),
                         end.get(11..).unwrap_or_default(),
@@ -163,14 +163,14 @@ pub async fn run(action: Action) -> Result<(), CoreError> {
                             .map(|u| format!("  {u}"))
                             .unwrap_or_default(),
                     );
-                    if written.is_err() {
+                    if writeln!(out, "{}", crate::term::clean(&line)).is_err() {
                         return Ok(());
                     }
                 }
                 for p in &range.problems {
-                    eprintln!("rollcall: {}: {}", p.host, p.error.user_message());
+                    tell!("rollcall: {}: {}", p.host, p.error.user_message());
                 }
-                eprintln!("rollcall: {} webinar(s)", range.webinars.len());
+                tell!("rollcall: {} webinar(s)", range.webinars.len());
             }
             if range.problems.is_empty() {
                 Ok(())
@@ -226,14 +226,14 @@ pub async fn run(action: Action) -> Result<(), CoreError> {
             if json {
                 crate::print_json(&created);
             } else {
-                println!("{}\n{}", created.id, created.join_url.unwrap_or_default());
+                say!("{}\n{}", created.id, created.join_url.unwrap_or_default());
             }
             Ok(())
         }
         Action::Cancel { conn, id, message } => {
             let (c, _emulator) = conn.resolve().await?;
             webinars::cancel(&c, &one_host(&c)?, &id, &message).await?;
-            eprintln!("rollcall: cancelled");
+            tell!("rollcall: cancelled");
             Ok(())
         }
     }

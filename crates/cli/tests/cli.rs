@@ -317,7 +317,8 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
                 "webinars",
                 "create",
                 "--subject",
-                "Night \"shift\" Q&A",
+                // An escape sequence that would retitle the terminal, as a tenant's title may hold.
+                "Night \"shift\" Q&A\u{1b}]0;owned\u{7}",
                 "--start",
                 &start,
                 "--duration",
@@ -364,10 +365,11 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         text.contains(&format!(
-            "{eve} 23:30–03:30  megan.bowen@northwind.example  Night \"shift\" Q&A  [upcoming]"
+            "{eve} 23:30–03:30  megan.bowen@northwind.example  Night \"shift\" Q&A\u{FFFD}]0;owned\u{FFFD}  [upcoming]"
         )),
         "{text}"
     );
+    assert!(!text.contains('\u{1b}'), "the terminal is shown the title, not told to act on it");
 
     let out = emu.run(
         &[

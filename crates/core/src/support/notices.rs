@@ -143,6 +143,15 @@ impl NoticeLog {
     }
 }
 
+/// A notice's body for a notification server that reads markup (the freedesktop Desktop
+/// Notifications spec lets the body carry `<b>`, `<a href>`, `<img>`): `& < >` escaped, so a
+/// webinar's title or a profile's name shows as written and cannot add a link or an image.
+pub fn markup_escaped(body: &str) -> String {
+    body.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,5 +181,13 @@ mod tests {
         assert_eq!(log.recent().len(), 1);
         assert!(late_notice("P", Some(4), 0).is_none());
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_body_for_a_markup_server_shows_names_as_written() {
+        assert_eq!(
+            super::markup_escaped("\"<a href='x'>R&D</a>\" <img src=y>"),
+            "\"&lt;a href='x'&gt;R&amp;D&lt;/a&gt;\" &lt;img src=y&gt;"
+        );
     }
 }
