@@ -91,12 +91,17 @@ pub async fn sync(
     let cancel = async {
         let _ = tokio::signal::ctrl_c().await;
     };
+    // Another sync of this archive (the app's, the nightly job's) is waited for, and named.
+    if let Some(h) = rollcall_core::archive::lock::holder(&path) {
+        tell!("rollcall: waiting for the sync by {} to finish", h.describe());
+    }
     let opts = rollcall_core::archive::sync::SyncOptions {
         trigger: if scheduled {
             Trigger::Scheduled
         } else {
             Trigger::Cli
         },
+        lock_wait: std::time::Duration::from_secs(if scheduled { 2 * 3600 } else { 30 * 60 }),
         ..Default::default()
     };
     let s = rollcall_core::archive::sync::sync_with(

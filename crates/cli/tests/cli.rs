@@ -1033,3 +1033,58 @@ fn registrations_and_the_format_field_from_the_command_line() {
     assert!(rows.iter().any(|w| w["format"] == "meeting"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// The app's background sync and the nightly job overlap: two processes syncing one new archive
+/// both end well — the second waits for the first (and says for whom), nothing is stored twice,
+/// and "locked" is never called damage.
+#[test]
+fn two_syncs_of_one_archive_at_once_both_end_well() {
+    let emu = Emulator::start();
+    let dir = std::env::temp_dir().join(format!("rollcall-two-{}", uuid_like()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let archive = dir.join("shared.sqlite");
+    let (from, to) = (day(-60), day(0));
+    let args = [
+        "sync",
+        "--from",
+        &from,
+        "--to",
+        &to,
+        "--time-zone",
+        "UTC",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--host",
+        "megan.bowen@northwind.example",
+        "--host",
+        "maria.ortiz@northwind.example",
+        "--json",
+    ];
+    // Both start on an archive that does not exist yet: they race on creating its tables too.
+    let spawn = || {
+        emu.command(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (a.wait_with_output().unwrap(), b.wait_with_output().unwrap());
+    let mut fetched = 0;
+    for out in [&a, &b] {
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(!err.contains("damaged") && !err.contains("recover"), "{err}");
+        let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        fetched += s["fetched"].as_u64().unwrap();
+    }
+    let stored = rollcall_core::archive::Archive::open(&archive).unwrap();
+    assert!(stored.integrity_ok().unwrap());
+    let (sessions, _, _) = stored.counts().unwrap();
+    assert!(sessions > 0);
+    assert_eq!(fetched, sessions as u64, "each report fetched and stored once between the two");
+    let runs = stored.runs(10).unwrap();
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r.outcome == rollcall_core::archive::history::RunOutcome::Ok));
+    std::fs::remove_dir_all(dir).unwrap();
+}

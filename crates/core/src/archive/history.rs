@@ -237,7 +237,7 @@ impl Archive {
     /// Record a run and its items in one transaction; keep the newest [`RUNS_KEPT`].
     pub fn record_run(&self, run: &Run) -> Result<i64, CoreError> {
         let mut db = self.db();
-        let tx = db.transaction().map_err(db_err)?;
+        let tx = super::write_tx(&mut db)?;
         tx.execute(
             "INSERT INTO runs (started_at, finished_at, trigger, from_at, to_at, hosts, outcome, error, summary_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![

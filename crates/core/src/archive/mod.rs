@@ -8,6 +8,7 @@
 
 pub mod history;
 pub mod job;
+pub mod lock;
 pub mod read_through;
 pub mod recover;
 pub mod sync;
@@ -228,7 +229,35 @@ fn write_session(
 }
 
 fn db_err(e: rusqlite::Error) -> CoreError {
+    if is_busy(&e) {
+        return busy();
+    }
     CoreError::new(ErrorCode::Internal, format!("The attendance archive could not be used: {e}"), Some("If this persists, make a copy of the archive file first (it may hold sessions older than Graph's one year), then run `rollcall archive recover`, which keeps every session that can still be read.".into()))
+}
+
+/// A write transaction that takes the write lock when it begins (`BEGIN IMMEDIATE`), so the busy
+/// timeout applies; a deferred one that upgrades from reading fails at once when another process
+/// writes ("database is locked" in 0.6 s).
+fn write_tx(db: &mut Db) -> Result<rusqlite::Transaction<'_>, CoreError> {
+    db.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db_err)
+}
+
+/// SQLite's "database is locked" (another process writes and the busy timeout ran out): the
+/// archive is fine, it is only in use.
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn busy() -> CoreError {
+    CoreError::new(
+        ErrorCode::Unavailable,
+        "The attendance archive is in use by another Rollcall (the app, a sync or the nightly job) and stayed busy for 10 seconds.",
+        Some("Nothing is wrong with it: try again when the other one has finished.".into()),
+    )
 }
 
 fn kind_str(k: ParticipantKind) -> &'static str {
@@ -282,7 +311,7 @@ impl Archive {
     ) -> Result<Saved, CoreError> {
         let hash = ledger_hash(s);
         let mut db = self.db();
-        let tx = db.transaction().map_err(db_err)?;
+        let tx = write_tx(&mut db)?;
         let latest: Option<(i64, String)> = tx
             .query_row(
                 "SELECT version, content_hash FROM event_sessions WHERE webinar_id = ?1 AND session_id = ?2 ORDER BY version DESC LIMIT 1",
@@ -397,23 +426,32 @@ impl Archive {
                 CoreError::internal(format!("could not create {}: {e}", dir.display()))
             })?;
         }
-        let mut db = Db::open(path).map_err(|e| recover::damaged(path, &e.to_string()))?;
+        let mut db = Db::open(path).map_err(|e| {
+            if is_busy(&e) {
+                busy()
+            } else {
+                recover::damaged(path, &e.to_string())
+            }
+        })?;
+        // Before anything reads: another process may be writing (a sync, the nightly job).
+        db.busy_timeout(std::time::Duration::from_secs(10))
+            .map_err(db_err)?;
         // Names and e-mails: the user's alone (SQLite gives its -wal and -shm files the same mode).
         crate::support::private::restrict_file(path).map_err(|e| {
             CoreError::internal(format!("could not make {} private: {e}", path.display()))
         })?;
         // A damaged file is said to be damaged, with the way to keep what it holds; it is not
         // written to (a sync into it could lose more).
-        if let Some(problem) = recover::integrity_problem(&db) {
-            return Err(recover::damaged(path, &problem));
+        match recover::integrity_problem(&db) {
+            Some(recover::Problem::Busy) => return Err(busy()),
+            Some(recover::Problem::Damaged(problem)) => return Err(recover::damaged(path, &problem)),
+            None => {}
         }
         db.pragma_update(None, "journal_mode", "WAL")
             .map_err(db_err)?;
         db.pragma_update(None, "synchronous", "NORMAL")
             .map_err(db_err)?;
         db.pragma_update(None, "foreign_keys", "ON")
-            .map_err(db_err)?;
-        db.busy_timeout(std::time::Duration::from_secs(10))
             .map_err(db_err)?;
         let version: i64 = db
             .pragma_query_value(None, "user_version", |r| r.get(0))
@@ -438,11 +476,18 @@ impl Archive {
                 Some("Update Rollcall to read it.".into()),
             ));
         }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = db.transaction().map_err(db_err)?;
-            tx.execute_batch(sql).map_err(db_err)?;
-            tx.pragma_update(None, "user_version", i as i64 + 1)
+        if version < SCHEMA_VERSION {
+            // Under the write lock, and the version read again inside it: two first runs on a new
+            // archive do not both create the tables; the second finds them made.
+            let tx = write_tx(&mut db)?;
+            let current: i64 = tx
+                .pragma_query_value(None, "user_version", |r| r.get(0))
                 .map_err(db_err)?;
+            for (i, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+                tx.execute_batch(sql).map_err(db_err)?;
+                tx.pragma_update(None, "user_version", i as i64 + 1)
+                    .map_err(db_err)?;
+            }
             tx.commit().map_err(db_err)?;
         }
         Ok(Archive {
@@ -507,7 +552,7 @@ impl Archive {
     /// Write a session in one transaction: new, unchanged, or a new version beside the old one.
     pub fn save_session(&self, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
         let mut db = self.db();
-        let tx = db.transaction().map_err(db_err)?;
+        let tx = write_tx(&mut db)?;
         let saved = write_session(&tx, join_url, s)?;
         tx.commit().map_err(db_err)?;
         Ok(saved)
@@ -711,7 +756,7 @@ impl Archive {
         };
         let mut db = self.db();
         // One transaction: a failure leaves neither a webinar without sessions nor half a session.
-        let tx = db.transaction().map_err(db_err)?;
+        let tx = write_tx(&mut db)?;
         let existing: Option<String> = tx
             .query_row(
                 "SELECT join_url FROM webinars WHERE subject = ?1 AND start_at >= ?2 AND start_at <= ?3 AND join_url IS NOT NULL LIMIT 1",

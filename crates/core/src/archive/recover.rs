@@ -49,17 +49,31 @@ pub fn damaged(path: &Path, problem: &str) -> CoreError {
     )
 }
 
+/// What `quick_check` found wrong.
+pub(super) enum Problem {
+    /// Another process holds the file (not damage).
+    Busy,
+    Damaged(String),
+}
+
 /// `quick_check`'s verdict: `None` when the database is sound, else its first complaint.
-pub(super) fn integrity_problem(db: &Db) -> Option<String> {
+pub(super) fn integrity_problem(db: &Db) -> Option<Problem> {
+    let judged = |e: rusqlite::Error| {
+        if super::is_busy(&e) {
+            Problem::Busy
+        } else {
+            Problem::Damaged(e.to_string())
+        }
+    };
     let mut q = match db.prepare("PRAGMA quick_check(1)") {
         Ok(q) => q,
-        Err(e) => return Some(e.to_string()),
+        Err(e) => return Some(judged(e)),
     };
     let first: Result<String, _> = q.query_row([], |r| r.get(0));
     match first {
         Ok(s) if s == "ok" => None,
-        Ok(s) => Some(s),
-        Err(e) => Some(e.to_string()),
+        Ok(s) => Some(Problem::Damaged(s)),
+        Err(e) => Some(judged(e)),
     }
 }
 

@@ -93,6 +93,9 @@ pub struct SyncOptions {
     /// Send every GET as a step of a `$batch` ([`rollcall_graph::batch::Batcher`]).
     pub batch: bool,
     pub trigger: Trigger,
+    /// How long to wait for another sync of the same archive to finish (the archive's
+    /// [`super::lock`]) before saying who holds it.
+    pub lock_wait: std::time::Duration,
 }
 
 impl Default for SyncOptions {
@@ -101,6 +104,7 @@ impl Default for SyncOptions {
             in_flight: BATCHED_IN_FLIGHT,
             batch: true,
             trigger: Trigger::App,
+            lock_wait: std::time::Duration::ZERO,
         }
     }
 }
@@ -112,7 +116,7 @@ impl SyncOptions {
         SyncOptions {
             in_flight: MEETINGS_IN_FLIGHT,
             batch: false,
-            trigger: Trigger::App,
+            ..Default::default()
         }
     }
 }
@@ -545,6 +549,19 @@ pub async fn sync_with(
     progress: impl Fn(&SyncProgress) + Send + Sync,
     cancel: impl Future<Output = ()>,
 ) -> Result<SyncSummary, CoreError> {
+    // One sync per archive at a time, whichever process runs it; held until this returns.
+    let who = match opts.trigger {
+        Trigger::App => "the Rollcall app",
+        Trigger::Cli => "rollcall sync",
+        Trigger::Scheduled => "the nightly job",
+    };
+    let _lock = super::lock::acquire(
+        archive.path(),
+        super::lock::Holder::now(who),
+        opts.lock_wait,
+        |h| tracing::info!(holder = %h.describe(), "waiting for another sync of this archive"),
+    )
+    .await?;
     let started_at = Timestamp::now();
     let graph = conn.graph()?;
     let base = graph.counters();
