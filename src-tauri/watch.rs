@@ -64,13 +64,8 @@ async fn tick(app: &AppHandle) {
             }
         }
     }
-    if let Ok(runs) = state.hub.runs(10) {
-        if let Some(r) = runs
-            .iter()
-            .find(|r| r.trigger == rollcall_core::archive::history::Trigger::Scheduled)
-        {
-            due.extend(notices::run_notice(&name, r));
-        }
+    for r in rollcall_core::schedule::ledger::recent(&state.data_dir, 5) {
+        due.extend(notices::scheduled_notice(&r));
     }
     let today = Timestamp::now()
         .to_zoned(jiff::tz::TimeZone::system())

@@ -6,7 +6,6 @@ use rollcall_core::attendance::export::Format;
 use rollcall_core::attendance::late::MissedCredit;
 use rollcall_core::schedule::{self, os, Job};
 use rollcall_core::support::notices::{Notice, NoticeLog};
-use rollcall_core::{CoreError, ErrorCode};
 use tauri::State;
 
 use crate::commands::attendance::Exported;
@@ -93,53 +92,27 @@ pub async fn late_export(
 #[tauri::command]
 #[specta::specta]
 pub async fn schedule_get(state: State<'_, AppState>) -> Result<Option<Job>, IpcError> {
-    let profile = state.hub.profile_name()?;
+    let key = schedule::key_for(state.hub.job_profile()?.map(|p| p.1).as_deref());
     Ok(schedule::installed(&state.data_dir)
         .into_iter()
-        .find(|j| j.profile == profile))
+        .find(|j| j.key() == key))
 }
 
-/// Install (or move) the active connection's nightly job at `at` (HH:MM, local time).
+/// Install (or move) the active connection's nightly job at `at` (HH:MM, local time): it runs
+/// the `rollcall` command installed beside the app.
 #[tauri::command]
 #[specta::specta]
 pub async fn schedule_install(state: State<'_, AppState>, at: String) -> Result<Job, IpcError> {
-    schedule::parse_at(&at)?;
-    let profile = state.hub.profile_name()?;
-    // The job runs the `rollcall` command installed beside the app.
-    let exe = std::env::current_exe().map_err(|e| CoreError::internal(e.to_string()))?;
-    let program = exe.with_file_name(if cfg!(windows) {
-        "rollcall.exe"
-    } else {
-        "rollcall"
-    });
-    if !program.exists() {
-        return Err(CoreError::new(
-            ErrorCode::NotFound,
-            format!("The rollcall command is not installed beside the app ({}).", program.display()),
-            Some("Install the command-line tool with the app, or run `rollcall schedule install` where it is.".into()),
-        )
-        .into());
-    }
-    let job = Job {
-        profile,
-        at,
-        hosts: Vec::new(),
-        program: program.display().to_string(),
-        scheduler: os::available()?,
-        data_dir: std::env::var("ROLLCALL_DATA_DIR")
-            .ok()
-            .filter(|d| !d.is_empty()),
-    };
-    os::install(&state.data_dir, &job)?;
-    Ok(job)
+    let program = os::cli_beside_this_program()?;
+    Ok(os::install_job(&state.data_dir, &program, state.hub.job_profile()?, at, Vec::new())?)
 }
 
 /// Remove the active connection's nightly job.
 #[tauri::command]
 #[specta::specta]
 pub async fn schedule_remove(state: State<'_, AppState>) -> Result<bool, IpcError> {
-    let profile = state.hub.profile_name()?;
-    Ok(os::remove(&state.data_dir, profile.as_deref())?)
+    let key = schedule::key_for(state.hub.job_profile()?.map(|p| p.1).as_deref());
+    Ok(os::remove(&state.data_dir, &key)?)
 }
 
 /// The desktop notifications shown lately, newest first.

@@ -175,6 +175,40 @@ pub async fn sync(
     Ok(())
 }
 
+/// `rollcall sync --scheduled` (what the nightly job runs): the run is on record in the data
+/// folder from its first moment ([`rollcall_core::schedule::ledger`]), and its end with its exit
+/// code, whatever stops it, so a failure before the archive is reached is not lost.
+pub async fn scheduled(
+    conn: &ConnectionArgs,
+    period: &SyncPeriod,
+    archive: Option<std::path::PathBuf>,
+    json: bool,
+) -> std::process::ExitCode {
+    use rollcall_core::schedule::ledger;
+    let key = match &conn.profile {
+        Some(p) if !conn.demo => rollcall_core::tenant::profile::file_key(p),
+        _ => "demo".to_string(),
+    };
+    let started = rollcall_core::tenant::profile::data_dir()
+        .and_then(|d| ledger::start(&d, &key))
+        .map_err(|e| tell!("rollcall: the run could not be recorded: {}", e.user_message()))
+        .ok();
+    let result = sync(conn, period, archive, json, true).await;
+    let (code, message) = match &result {
+        Ok(()) => (0, None),
+        Err(e) => (i32::from(e.exit_code()), Some(e.user_message())),
+    };
+    if let Some(s) = started {
+        if let Err(e) = s.finish(code, message) {
+            tell!("rollcall: the run's end could not be recorded: {}", e.user_message());
+        }
+    }
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => crate::fail(&e),
+    }
+}
+
 /// `rollcall sync --history`: the last runs, newest first, like a CI history; the newest with its
 /// meetings that were not OK.
 pub fn history(
@@ -364,11 +398,18 @@ pub enum ScheduleAction {
         #[arg(long, conflicts_with = "profile")]
         demo: bool,
     },
+    /// Get the profile's credential and stop (what `install` runs in the scheduler's
+    /// environment to prove the job can sign in there).
+    #[command(hide = true)]
+    Probe {
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
 }
 
 /// `rollcall schedule …`.
-pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
-    use rollcall_core::schedule::{self, os, Job};
+pub async fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
+    use rollcall_core::schedule::{self, ledger, os, Job};
     let data = rollcall_core::tenant::profile::data_dir()?;
     match action {
         ScheduleAction::Install {
@@ -377,24 +418,20 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
             at,
             hosts,
         } => {
-            schedule::parse_at(&at)?;
-            if let Some(p) = &profile {
-                // The profile must exist now, not fail every night.
-                crate::connection::ConnectionArgs::profiles()?.find(p)?;
-            }
+            // The profile must exist now, not fail every night; the job names it by id.
+            let found = match &profile {
+                Some(p) => Some(crate::connection::ConnectionArgs::profiles()?.find(p)?),
+                None => None,
+            };
             let program = std::env::current_exe()
                 .map_err(|e| CoreError::internal(format!("where rollcall is: {e}")))?;
-            let job = Job {
-                profile,
+            let job = os::install_job(
+                &data,
+                &program,
+                found.as_ref().map(|p| (p.name.clone(), p.id.clone())),
                 at,
                 hosts,
-                program: program.display().to_string(),
-                scheduler: os::available()?,
-                data_dir: std::env::var("ROLLCALL_DATA_DIR")
-                    .ok()
-                    .filter(|d| !d.is_empty()),
-            };
-            os::install(&data, &job)?;
+            )?;
             say!(
                 "Installed {} \"{}\": every day at {} it runs {} {}",
                 job.scheduler.describe(),
@@ -403,11 +440,23 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                 job.program,
                 job.args().join(" ")
             );
-            say!("No secret is in the job: the keychain serves it when the job runs. `rollcall sync --history` shows its runs.");
+            say!("No secret is in the job: the keychain serves it when the job runs (checked just now, as the scheduler will run it). `rollcall schedule list` shows its runs.");
+            let own_proxy = found.as_ref().and_then(|p| p.proxy.as_deref()).is_some_and(|p| !p.trim().is_empty());
+            let shell_proxy: Vec<&str> = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+                .into_iter()
+                .filter(|v| std::env::var_os(v).is_some())
+                .collect();
+            if !own_proxy && !shell_proxy.is_empty() {
+                say!(
+                    "Note: this shell sets {} but the job does not get it. If the tenant is reached through that proxy, set it on the profile (Settings → Connections → Proxy): the job uses the profile's proxy.",
+                    shell_proxy.join(", ")
+                );
+            }
             Ok(())
         }
         ScheduleAction::List { json } => {
             let jobs = schedule::installed(&data);
+            let runs = ledger::recent(&data, 10);
             if json {
                 crate::print_json(&jobs);
             } else if jobs.is_empty() {
@@ -427,10 +476,43 @@ pub fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                     );
                 }
             }
+            if !json && !runs.is_empty() {
+                say!("\nLast scheduled runs (newest first):");
+                for r in &runs {
+                    let how = match r.state {
+                        ledger::RunState::Running => "running".to_string(),
+                        ledger::RunState::DidNotFinish => "did not finish".to_string(),
+                        ledger::RunState::Finished => match r.record.exit_code {
+                            Some(0) => "ok".to_string(),
+                            Some(c) => format!("failed (exit {c})"),
+                            None => "failed".to_string(),
+                        },
+                    };
+                    say!(
+                        "  {}  {}  {how}{}",
+                        r.record.started_at,
+                        r.record.job,
+                        r.record.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+                    );
+                }
+            }
             Ok(())
         }
+        ScheduleAction::Probe { conn } => conn.resolve().await.map(|_| ()),
         ScheduleAction::Remove { profile, demo: _ } => {
-            if os::remove(&data, profile.as_deref())? {
+            // By the profile's id when it still exists, else by the name the job was installed for.
+            let key = match profile.as_deref() {
+                None => "demo".to_string(),
+                Some(p) => match crate::connection::ConnectionArgs::profiles().and_then(|ps| ps.find(p)) {
+                    Ok(found) => rollcall_core::tenant::profile::file_key(&found.id),
+                    Err(_) => schedule::installed(&data)
+                        .iter()
+                        .find(|j| j.profile.as_deref() == Some(p))
+                        .map(Job::key)
+                        .unwrap_or_default(),
+                },
+            };
+            if os::remove(&data, &key)? {
                 say!("Removed the nightly job.");
                 Ok(())
             } else {

@@ -22,6 +22,10 @@ use term::{say, tell};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The data folder (profiles, archives, logs, jobs) instead of the app's; the same as
+    /// ROLLCALL_DATA_DIR. The nightly job passes it this way (not every scheduler passes variables).
+    #[arg(long, global = true, value_name = "FOLDER")]
+    data_dir: Option<std::path::PathBuf>,
 }
 
 /// The emulator's scenarios as clap's possible values, each with its one-line help.
@@ -291,6 +295,10 @@ fn main() -> std::process::ExitCode {
         )
         .init();
     let cli = Cli::parse();
+    if let Some(d) = &cli.data_dir {
+        // Before the runtime starts any thread; everything reads the folder from here.
+        std::env::set_var("ROLLCALL_DATA_DIR", d);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -339,9 +347,16 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             period,
             archive: file,
             json,
-            scheduled,
+            scheduled: true,
             ..
-        } => done(archive::sync(&conn, &period, file, json, scheduled).await),
+        } => archive::scheduled(&conn, &period, file, json).await,
+        Command::Sync {
+            conn,
+            period,
+            archive: file,
+            json,
+            ..
+        } => done(archive::sync(&conn, &period, file, json, false).await),
         Command::Late {
             conn,
             period,
@@ -355,7 +370,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             possibly,
             threshold,
         )),
-        Command::Schedule { action } => done(archive::schedule(action)),
+        Command::Schedule { action } => done(archive::schedule(action).await),
         Command::Archive {
             action:
                 archive::Action::Recover {

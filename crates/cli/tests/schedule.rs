@@ -16,6 +16,7 @@ fn job(profile: Option<&str>) -> Job {
         program: env!("CARGO_BIN_EXE_rollcall").into(),
         scheduler: Scheduler::SystemdUser,
         data_dir: Some("/tmp/a data dir".into()),
+        profile_id: profile.map(|_| "0b3c9e2a-profile".into()),
     }
 }
 
@@ -253,7 +254,8 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
         eprintln!("shifted clock: the real scheduler run is the unshifted suite's");
         return;
     }
-    let data = temp("real");
+    // A data folder that does not exist yet: `schedule install` is the first to create it.
+    let data = temp("real").join("data");
     let rollcall = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_rollcall"))
             .args(args)
@@ -301,6 +303,12 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&data), 0o700, "the data folder install created");
+        assert_eq!(mode(&data.join("schedules.json")), 0o600);
+    }
     let listed = String::from_utf8_lossy(&rollcall(&["schedule", "list"]).stdout).into_owned();
     assert!(listed.contains(&hhmm), "{listed}");
     if systemd {
@@ -357,4 +365,130 @@ impl Drop for Daemon {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
+}
+
+/// Every scheduled run is on record from its start: one that fails before it reaches the archive
+/// (its profile is gone: 66) with its exit code and message, one that is killed as "did not
+/// finish" — the next time anyone looks (`rollcall schedule list`).
+#[test]
+fn a_failing_or_killed_scheduled_run_is_on_record() {
+    let data = temp("ledger");
+    let bin = env!("CARGO_BIN_EXE_rollcall");
+    let d = data.to_str().unwrap();
+    let gone = Command::new(bin)
+        .args(["sync", "--scheduled", "--days", "7", "--profile", "Renamed since", "--data-dir", d])
+        .output()
+        .unwrap();
+    assert_eq!(gone.status.code(), Some(66), "{}", String::from_utf8_lossy(&gone.stderr));
+    // Killed as soon as it is on record (long before a demo sync could end).
+    let runs = data.join("scheduled-runs");
+    let before = std::fs::read_dir(&runs).unwrap().count();
+    let mut child = Command::new(bin)
+        .args(["sync", "--scheduled", "--days", "7", "--demo", "--data-dir", d])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::fs::read_dir(&runs).unwrap().count() == before {
+        assert!(std::time::Instant::now() < deadline, "the run was not recorded at its start");
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let list = Command::new(bin).args(["schedule", "list", "--data-dir", d]).output().unwrap();
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(text.contains("did not finish"), "{text}");
+    assert!(text.contains("failed (exit 66): No saved profile is called \"Renamed since\""), "{text}");
+    let recent = rollcall_core::schedule::ledger::recent(&data, 10);
+    let notices: Vec<_> = recent.iter().filter_map(rollcall_core::support::notices::scheduled_notice).collect();
+    assert_eq!(notices.len(), 2, "both are told on the desktop: {notices:?}");
+}
+
+/// `schedule install` proves the job can get its credential where the scheduler runs it. Under
+/// cron there is no session bus: a profile whose secret is in the keychain cannot be read there,
+/// so nothing is installed and the reason is said. (With a systemd user manager the bus is there
+/// and the job is installed; this machine's scheduler decides which half runs.)
+#[cfg(target_os = "linux")]
+#[test]
+fn install_refuses_a_job_that_could_not_reach_the_keychain_under_cron() {
+    use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+    use rollcall_core::tenant::secrets::{KeyringSecrets, SecretKind, SecretStore};
+    if std::env::var_os("FAKETIME").is_some()
+        || rollcall_core::schedule::os::available().ok() != Some(Scheduler::Cron)
+    {
+        return;
+    }
+    let data = temp("probe");
+    let p = Profile {
+        id: format!("probe-{}", std::process::id()),
+        name: "Nightly probe".into(),
+        cloud: Cloud::Global,
+        authority: None,
+        graph: None,
+        tenant: "00000000-0000-0000-0000-000000000001".into(),
+        client_id: "00000000-0000-0000-0000-000000000002".into(),
+        mode: AuthMode::Application,
+        portal_domain: String::new(),
+        participant_info: true,
+        teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
+        hosts: vec![],
+        secret_hint: None,
+        secret_expires: None,
+        signed_in_as: None,
+        proxy: None,
+        proxy_user: None,
+    };
+    Profiles::in_dir(&data).upsert(p.clone()).unwrap();
+    let store = KeyringSecrets::default();
+    if store.set(&p.id, SecretKind::ClientSecret, &rollcall_graph::Secret::new("probe-value")).is_err() {
+        // No keychain in this test run either (plain `cargo test` without a Secret Service).
+        return;
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["schedule", "install", "--profile", "Nightly probe", "--data-dir", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let _ = store.delete(&p.id, SecretKind::ClientSecret);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(69), "{err}");
+    assert!(err.contains("could not get its credential where a crontab line would run it"), "{err}");
+    assert!(err.contains("no session bus"), "{err}");
+    assert!(rollcall_core::schedule::installed(&data).is_empty(), "nothing installed");
+    let table = Command::new("crontab").arg("-l").output().unwrap();
+    assert!(!String::from_utf8_lossy(&table.stdout).contains(&p.id));
+}
+
+/// A `rollcall` in the temporary folder (which another user can recreate after a restart) is
+/// not scheduled.
+#[cfg(unix)]
+#[test]
+fn install_refuses_a_program_in_the_temporary_folder() {
+    let dir = temp("tmp-program");
+    let copy = dir.join("rollcall");
+    std::fs::copy(env!("CARGO_BIN_EXE_rollcall"), &copy).unwrap();
+    let out = Command::new(&copy)
+        .args(["schedule", "install", "--demo", "--data-dir", dir.join("data").to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(64), "{err}");
+    assert!(err.contains("temporary folder") && err.contains("~/.local/bin"), "{err}");
+}
+
+/// The task definition and the data folder it creates are the user's alone.
+#[cfg(unix)]
+#[test]
+fn the_job_registry_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let data = temp("private").join("fresh");
+    let mut j = job(None);
+    j.scheduler = Scheduler::TaskScheduler; // writes nothing outside the data folder but the XML
+    let _ = rollcall_core::schedule::os::install(&data, &j);
+    let xml = data.join(format!("{}.task.xml", j.key()));
+    assert!(xml.exists(), "the task XML is written before schtasks is asked");
+    assert_eq!(std::fs::metadata(&xml).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
 }

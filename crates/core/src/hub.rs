@@ -154,4 +154,14 @@ impl Hub {
         let conn = self.connection()?;
         Ok((!conn.demo).then_some(conn.profile))
     }
+
+    /// The active profile's name and id, `None` on the demo tenant (what a nightly job names).
+    pub fn job_profile(&self) -> Result<Option<(String, String)>, CoreError> {
+        let conn = self.connection()?;
+        Ok(conn
+            .profile_id
+            .clone()
+            .filter(|_| !conn.demo)
+            .map(|id| (conn.profile.clone(), id)))
+    }
 }

@@ -489,7 +489,8 @@ async scheduleGet() : Promise<Result<Job | null, IpcError>> {
 }
 },
 /**
- * Install (or move) the active connection's nightly job at `at` (HH:MM, local time).
+ * Install (or move) the active connection's nightly job at `at` (HH:MM, local time): it runs
+ * the `rollcall` command installed beside the app.
  */
 async scheduleInstall(at: string) : Promise<Result<Job, IpcError>> {
     try {
@@ -889,9 +890,14 @@ export type ItemStatus = "ok" | "unavailable" | "failed"
  */
 export type Job = { 
 /**
- * The profile's name, or `None` for the demo tenant.
+ * The profile's name when the job was installed (for people), or `None` for the demo tenant.
  */
 profile: string | null; 
+/**
+ * The profile's id: what the job runs and is keyed by (`None` in a job of an older
+ * Rollcall, keyed by name).
+ */
+profileId?: string | null; 
 /**
  * Local time of day, `HH:MM`.
  */

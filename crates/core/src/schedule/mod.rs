@@ -1,12 +1,15 @@
 //! The nightly sync as a job of the OS's own scheduler: a systemd user timer on Linux (a crontab
 //! line where there is no systemd), a LaunchAgent on macOS, a Task Scheduler task on Windows.
 //!
-//! The job runs `rollcall sync --profile NAME --days N --scheduled [--host …]`: no secret is in its
-//! definition — the keychain serves the client secret (or refresh token) at run time, as it does
+//! The job runs `rollcall sync --profile ID --days N --scheduled [--data-dir D] [--host …]`,
+//! keyed by the profile's id (a rename does not break it; two names that look alike are two
+//! jobs), the data folder an argument (every scheduler passes arguments; not all pass an
+//! environment). No secret is in its definition — the keychain serves the client secret (or refresh token) at run time, as it does
 //! for any `rollcall` command. Owns the definitions (pure text, generated and tested on every OS)
 //! and `schedules.json` in the data folder, the list of jobs installed; the calls to the
 //! scheduler itself are in [`os`], the one place that knows which OS this is.
 
+pub mod ledger;
 pub mod os;
 
 use std::path::{Path, PathBuf};
@@ -24,8 +27,12 @@ pub const DAYS: u32 = 7;
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]
 pub struct Job {
-    /// The profile's name, or `None` for the demo tenant.
+    /// The profile's name when the job was installed (for people), or `None` for the demo tenant.
     pub profile: Option<String>,
+    /// The profile's id: what the job runs and is keyed by (`None` in a job of an older
+    /// Rollcall, keyed by name).
+    #[serde(default)]
+    pub profile_id: Option<String>,
     /// Local time of day, `HH:MM`.
     pub at: String,
     /// Hosts to sync instead of the profile's (empty: the profile's).
@@ -60,6 +67,11 @@ impl Scheduler {
     }
 }
 
+/// The key of a profile's job by the profile's id (`None`: the demo tenant's), as [`Job::key`].
+pub fn key_for(profile_id: Option<&str>) -> String {
+    profile_id.map_or_else(|| "demo".into(), crate::tenant::profile::file_key)
+}
+
 /// `HH:MM` (24-hour) as hour and minute.
 pub fn parse_at(at: &str) -> Result<(u8, u8), CoreError> {
     let bad = || {
@@ -78,11 +90,29 @@ pub fn parse_at(at: &str) -> Result<(u8, u8), CoreError> {
 }
 
 impl Job {
-    /// A file-name-safe key of the job (the profile's, or `demo`).
+    /// A file-name-safe key of the job (the profile's id, or `demo`).
     pub fn key(&self) -> String {
-        match &self.profile {
-            None => "demo".into(),
-            Some(p) => crate::tenant::profile::file_key(p),
+        match (&self.profile_id, &self.profile) {
+            (Some(id), _) => crate::tenant::profile::file_key(id),
+            (None, None) => "demo".into(),
+            (None, Some(p)) => crate::tenant::profile::file_key(p),
+        }
+    }
+
+    /// Refuse what no scheduler can carry: a line break in an argument (a crontab line or a
+    /// unit's `ExecStart=` ends there; a newline in the data folder once injected a crontab line).
+    pub fn check(&self) -> Result<(), CoreError> {
+        let bad = std::iter::once(self.program.as_str())
+            .chain(self.data_dir.as_deref())
+            .chain(self.hosts.iter().map(String::as_str))
+            .find(|w| w.contains(['\n', '\r', '\0']));
+        match bad {
+            Some(w) => Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("\"{}\" contains a line break, which a scheduled job cannot hold.", w.escape_debug()),
+                Some("Use a data folder and a Rollcall location whose names have no line breaks.".into()),
+            )),
+            None => Ok(()),
         }
     }
 
@@ -94,7 +124,7 @@ impl Job {
     /// The command's arguments after the program.
     pub fn args(&self) -> Vec<String> {
         let mut a = vec!["sync".to_string()];
-        match &self.profile {
+        match self.profile_id.as_ref().or(self.profile.as_ref()) {
             None => a.push("--demo".into()),
             Some(p) => {
                 a.push("--profile".into());
@@ -102,6 +132,10 @@ impl Job {
             }
         }
         a.extend(["--days".into(), DAYS.to_string(), "--scheduled".into()]);
+        if let Some(d) = &self.data_dir {
+            a.push("--data-dir".into());
+            a.push(d.clone());
+        }
         for h in &self.hosts {
             a.push("--host".into());
             a.push(h.clone());
@@ -126,7 +160,6 @@ impl Job {
                     '\\' => q.push_str("\\\\"),
                     '%' => q.push_str("%%"),
                     '$' => q.push_str("$$"),
-                    '\n' | '\r' => q.push(' '),
                     c => q.push(c),
                 }
             }
@@ -142,18 +175,15 @@ impl Job {
             .as_deref()
             .unwrap_or("demo tenant")
             .replace(['\n', '\r'], " ");
-        let env = self
-            .data_dir
-            .as_deref()
-            .map(|d| format!("Environment={}\n", quote(&format!("ROLLCALL_DATA_DIR={d}"))))
-            .unwrap_or_default();
         let service = format!(
-            "[Unit]\nDescription=Rollcall nightly attendance sync ({who})\n\n[Service]\nType=oneshot\n{env}ExecStart={}\n",
+            "[Unit]\nDescription=Rollcall nightly attendance sync ({})\n\n[Service]\nType=oneshot\nExecStart={}\n",
+            who.replace('%', "%%"),
             exec.join(" ")
         );
         let (h, m) = self.time();
         let timer = format!(
-            "[Unit]\nDescription=Rollcall nightly attendance sync ({who}) at {h:02}:{m:02}\n\n[Timer]\nOnCalendar=*-*-* {h:02}:{m:02}:00\nPersistent=true\nUnit={}.service\n\n[Install]\nWantedBy=timers.target\n",
+            "[Unit]\nDescription=Rollcall nightly attendance sync ({}) at {h:02}:{m:02}\n\n[Timer]\nOnCalendar=*-*-* {h:02}:{m:02}:00\nPersistent=true\nUnit={}.service\n\n[Install]\nWantedBy=timers.target\n",
+            who.replace('%', "%%"),
             self.systemd_name()
         );
         (service, timer)
@@ -163,21 +193,21 @@ impl Job {
         format!("rollcall-sync-{}", self.key())
     }
 
-    /// cron: one line, words in single quotes, `%` escaped (crontab(5) turns it into a newline),
-    /// marked with the job's label so it can be found and removed.
+    /// cron: one line, marked with the job's label so it can be found and removed. crontab(5):
+    /// an unescaped `%` ends the command, and cron drops the `\\` of `\\%`; so each word is
+    /// single-quoted for sh with every `%` written *outside* the quotes as `\\%` (`'a'\\%'b'`),
+    /// where no backslash of the word can stand before it. ([`Job::check`] refuses line breaks.)
     pub fn cron_line(&self) -> String {
-        let quote = |w: &str| format!("'{}'", w.replace('\'', "'\\''").replace('%', "\\%"));
+        let quote = |w: &str| {
+            let inner = w.replace('\'', "'\\''").replace('%', "'\\%'");
+            format!("'{inner}'")
+        };
         let (h, m) = self.time();
         let cmd: Vec<String> = std::iter::once(self.program.as_str())
             .chain(self.args().iter().map(String::as_str))
-            .map(|w| quote(&w.replace(['\n', '\r'], " ")))
+            .map(quote)
             .collect();
-        let env = self
-            .data_dir
-            .as_deref()
-            .map(|d| format!("ROLLCALL_DATA_DIR={} ", quote(d)))
-            .unwrap_or_default();
-        format!("{m} {h} * * * {env}{} # {}", cmd.join(" "), self.label())
+        format!("{m} {h} * * * {} # {}", cmd.join(" "), self.label())
     }
 
     /// launchd: a LaunchAgent property list (launchd.plist(5): `ProgramArguments`,
@@ -190,13 +220,8 @@ impl Job {
             args.push_str(&format!("    <string>{}</string>\n", x(&a)));
         }
         let log = x(&log.display().to_string());
-        let env = self
-            .data_dir
-            .as_deref()
-            .map(|d| format!("  <key>EnvironmentVariables</key>\n  <dict>\n    <key>ROLLCALL_DATA_DIR</key>\n    <string>{}</string>\n  </dict>\n", x(d)))
-            .unwrap_or_default();
         format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n<dict>\n  <key>Label</key>\n  <string>{}</string>\n  <key>ProgramArguments</key>\n  <array>\n{args}  </array>\n  <key>StartCalendarInterval</key>\n  <dict>\n    <key>Hour</key>\n    <integer>{h}</integer>\n    <key>Minute</key>\n    <integer>{m}</integer>\n  </dict>\n{env}  <key>RunAtLoad</key>\n  <false/>\n  <key>StandardOutPath</key>\n  <string>{log}</string>\n  <key>StandardErrorPath</key>\n  <string>{log}</string>\n</dict>\n</plist>\n",
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<!DOCTYPE plist PUBLIC \"-//Apple//DTD PLIST 1.0//EN\" \"http://www.apple.com/DTDs/PropertyList-1.0.dtd\">\n<plist version=\"1.0\">\n<dict>\n  <key>Label</key>\n  <string>{}</string>\n  <key>ProgramArguments</key>\n  <array>\n{args}  </array>\n  <key>StartCalendarInterval</key>\n  <dict>\n    <key>Hour</key>\n    <integer>{h}</integer>\n    <key>Minute</key>\n    <integer>{m}</integer>\n  </dict>\n  <key>RunAtLoad</key>\n  <false/>\n  <key>StandardOutPath</key>\n  <string>{log}</string>\n  <key>StandardErrorPath</key>\n  <string>{log}</string>\n</dict>\n</plist>\n",
             x(&self.label())
         )
     }
@@ -263,7 +288,7 @@ pub fn installed(data_dir: &Path) -> Vec<Job> {
 
 pub(crate) fn save(data_dir: &Path, jobs: &[Job]) -> Result<(), CoreError> {
     let bytes = serde_json::to_vec_pretty(jobs).map_err(|e| CoreError::internal(e.to_string()))?;
-    crate::support::atomic::write(&registry(data_dir), &bytes)
+    crate::support::atomic::write_private(&registry(data_dir), &bytes)
 }
 
 #[cfg(test)]
@@ -278,7 +303,80 @@ mod tests {
             program: "/opt/Roll Call/rollcall".into(),
             scheduler: Scheduler::SystemdUser,
             data_dir: None,
+            profile_id: profile.map(|_| "6f1c2a".to_string()),
         }
+    }
+
+    /// What `sh -c` makes of a crontab line's command after cron(8) took its `%`s (Vixie cron's
+    /// rule: `\%` is a `%`, an unescaped `%` ends the command, any other `\` stays).
+    fn as_cron_runs(line: &str) -> Vec<String> {
+        let cmd = line.splitn(6, ' ').nth(5).unwrap();
+        let cmd = &cmd[..cmd.rfind(" # ").unwrap()];
+        let mut out = String::new();
+        let mut escaped = false;
+        for c in cmd.chars() {
+            if escaped {
+                if c != '%' {
+                    out.push('\\');
+                }
+                out.push(c);
+                escaped = false;
+            } else if c == '\\' {
+                escaped = true;
+            } else if c == '%' {
+                break;
+            } else {
+                out.push(c);
+            }
+        }
+        let sh = std::process::Command::new("sh")
+            .args(["-c", &format!("for w in {out}; do printf '%s\\0' \"$w\"; done")])
+            .output()
+            .unwrap();
+        String::from_utf8(sh.stdout)
+            .unwrap()
+            .split('\0')
+            .filter(|w| !w.is_empty())
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn a_cron_line_runs_every_word_as_written() {
+        let mut j = job(Some("North \\% wind"));
+        j.hosts = vec!["a%b@x.example".into()];
+        j.data_dir = Some("/data/it's \\%d $HOME 100%".into());
+        let words = as_cron_runs(&j.cron_line());
+        let mut want = vec![j.program.clone()];
+        want.extend(j.args());
+        assert_eq!(words, want);
+        assert!(want.contains(&"/data/it's \\%d $HOME 100%".to_string()));
+    }
+
+    #[test]
+    fn jobs_are_keyed_by_profile_id_and_refuse_line_breaks() {
+        let a = job(Some("North wind"));
+        let mut b = job(Some("North_wind"));
+        b.profile_id = Some("9d04e1".into());
+        assert_ne!(a.key(), b.key(), "two profiles, two jobs");
+        assert!(a.args().windows(2).any(|w| w == ["--profile", "6f1c2a"]));
+        let mut c = job(Some("x"));
+        c.data_dir = Some("/data\n* * * * * touch /tmp/owned".into());
+        assert!(c.check().is_err());
+        assert!(job(Some("x")).check().is_ok());
+    }
+
+    #[test]
+    fn a_systemd_unit_keeps_dollars_and_the_data_folder() {
+        let mut j = job(Some("Cost $5 100%"));
+        j.data_dir = Some("/srv/$data".into());
+        let (service, _) = j.systemd_units();
+        assert!(!service.contains("Environment="), "{service}");
+        assert!(service.contains("\"--data-dir\" \"/srv/$$data\""), "{service}");
+        assert!(service.contains("(Cost $5 100%%)"), "{service}");
+        let xml = j.task_xml();
+        assert!(xml.contains("--data-dir /srv/$data"), "the Windows task passes it too: {xml}");
     }
 
     #[test]
@@ -295,18 +393,16 @@ mod tests {
         let j = job(Some("North \"wind\" 100%"));
         let (service, timer) = j.systemd_units();
         assert!(service.contains(
-            "ExecStart=\"/opt/Roll Call/rollcall\" \"sync\" \"--profile\" \"North \\\"wind\\\" 100%%\""
-        ));
+            "ExecStart=\"/opt/Roll Call/rollcall\" \"sync\" \"--profile\" \"6f1c2a\""
+        ), "{service}");
+        assert!(service.contains("(North \"wind\" 100%%)"), "{service}");
         assert!(timer.contains("OnCalendar=*-*-* 02:30:00"));
         let line = j.cron_line();
-        assert!(line.starts_with(
-            "30 2 * * * '/opt/Roll Call/rollcall' 'sync' '--profile' 'North \"wind\" 100\\%'"
-        ));
+        assert!(line.starts_with("30 2 * * * '/opt/Roll Call/rollcall' 'sync' '--profile' '6f1c2a'"), "{line}");
         assert!(line.ends_with(&format!("# {}", j.label())));
         let xml = j.task_xml();
-        assert!(
-            xml.contains("<Arguments>sync --profile &quot;North \\&quot;wind\\&quot; 100%&quot;")
-        );
+        assert!(xml.contains("<Arguments>sync --profile 6f1c2a --days"), "{xml}");
+        assert!(xml.contains("(North &quot;wind&quot; 100%)"), "{xml}");
         for d in [
             service,
             timer,

@@ -77,17 +77,47 @@ fn run(cmd: &mut Command, what: &str) -> Result<String, CoreError> {
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// A definition in the scheduler's folder (created for the user alone when missing).
 fn write(path: &Path, text: &str) -> Result<(), CoreError> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| {
-            CoreError::new(
-                ErrorCode::InvalidInput,
-                format!("Could not create {}: {e}", dir.display()),
-                None,
-            )
-        })?;
+    crate::support::atomic::write_private(path, text.as_bytes())
+}
+
+/// Refuse to schedule a `rollcall` that another user could replace before the job runs: one in
+/// the temporary folder (emptied at restart, when anyone may create the same path) or in any
+/// folder others may write to.
+pub fn check_program(program: &Path) -> Result<(), CoreError> {
+    let refuse = |why: String| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("The nightly job would run {}, {why}.", program.display()),
+            Some("Run `rollcall schedule install` from an installed Rollcall (the installer puts `rollcall` beside the app), or copy `rollcall` to a folder of your own such as ~/.local/bin, and install the job from there.".into()),
+        )
+    };
+    let temp = std::env::temp_dir();
+    let temp = temp.canonicalize().unwrap_or(temp);
+    let real = program.canonicalize().unwrap_or_else(|_| program.to_path_buf());
+    if real.starts_with(&temp) {
+        return Err(refuse(format!(
+            "which is in the temporary folder ({})",
+            temp.display()
+        )));
     }
-    crate::support::atomic::write(path, text.as_bytes())
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        for dir in real.ancestors().skip(1) {
+            let Ok(meta) = std::fs::metadata(dir) else {
+                continue;
+            };
+            if meta.permissions().mode() & 0o002 != 0 {
+                return Err(refuse(format!(
+                    "which is in {}, a folder other users can write to",
+                    dir.display()
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The crontab without the job's line.
@@ -146,8 +176,139 @@ fn launchd_unload(job: &Job) -> Result<String, CoreError> {
     Ok(uid)
 }
 
+/// Prove, before a job is installed, that it can get its credential where the scheduler will
+/// run it: `rollcall schedule probe` in that scheduler's environment — cron gives a bare one (no
+/// session bus, so no Secret Service; no proxy variables; `PATH=/usr/bin:/bin`), a systemd user
+/// manager keeps the session bus, launchd a bare one in the user's session; Task Scheduler runs
+/// in the user's logged-on session. What is missing is said, and nothing is installed.
+pub fn probe(job: &Job) -> Result<(), CoreError> {
+    let mut args = vec!["schedule".to_string(), "probe".to_string()];
+    match job.profile_id.as_ref().or(job.profile.as_ref()) {
+        Some(p) => args.extend(["--profile".to_string(), p.clone()]),
+        None => args.push("--demo".into()),
+    }
+    if let Some(d) = &job.data_dir {
+        args.extend(["--data-dir".to_string(), d.clone()]);
+    }
+    let mut cmd = Command::new(&job.program);
+    cmd.args(&args);
+    if job.scheduler != Scheduler::TaskScheduler {
+        cmd.env_clear();
+        for k in ["HOME", "USER", "LOGNAME", "LANG", "TMPDIR"] {
+            if let Some(v) = std::env::var_os(k) {
+                cmd.env(k, v);
+            }
+        }
+        let path = match job.scheduler {
+            Scheduler::SystemdUser => "/usr/local/bin:/usr/bin:/bin",
+            Scheduler::Launchd => "/usr/bin:/bin:/usr/sbin:/sbin",
+            _ => "/usr/bin:/bin",
+        };
+        cmd.env("PATH", path);
+        if job.scheduler == Scheduler::SystemdUser {
+            for k in ["DBUS_SESSION_BUS_ADDRESS", "XDG_RUNTIME_DIR"] {
+                if let Some(v) = std::env::var_os(k) {
+                    cmd.env(k, v);
+                }
+            }
+        }
+    }
+    let out = cmd.output().map_err(|e| {
+        CoreError::new(
+            ErrorCode::Unavailable,
+            format!("Could not run {} to check the job: {e}", job.program),
+            None,
+        )
+    })?;
+    if out.status.success() {
+        return Ok(());
+    }
+    let said = String::from_utf8_lossy(&out.stderr)
+        .trim()
+        .trim_start_matches("rollcall: ")
+        .to_string();
+    let keychain = out.status.code() == Some(78);
+    let hint = match (job.scheduler, keychain) {
+        (Scheduler::Cron, true) => "Under cron the job has no session bus, so it cannot reach the keychain (Secret Service) that holds the client secret. Install the job from a desktop session with systemd (`loginctl enable-linger` keeps its timers running while you are logged out), or run `rollcall sync --profile NAME --days 7 --scheduled` from a scheduler that runs inside your session.".to_string(),
+        (_, true) => format!("The job would run where the keychain cannot be reached ({}). Log in to a desktop session and install it from there.", job.scheduler.describe()),
+        _ => "Fix what it says, then install the job again.".to_string(),
+    };
+    Err(CoreError::new(
+        ErrorCode::Unavailable,
+        format!(
+            "The nightly job could not get its credential where {} would run it: {said}",
+            job.scheduler.describe()
+        ),
+        Some(hint),
+    ))
+}
+
+/// The user's crontab; none yet (`crontab -l` says "no crontab for USER") is an empty one.
+fn current_crontab() -> Result<String, CoreError> {
+    let out = Command::new("crontab").arg("-l").output().map_err(|e| {
+        CoreError::new(ErrorCode::Unavailable, format!("Could not run crontab: {e}"), None)
+    })?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    let err = String::from_utf8_lossy(&out.stderr);
+    if out.status.success() || err.contains("no crontab") {
+        Ok(text)
+    } else {
+        Err(CoreError::new(
+            ErrorCode::Unavailable,
+            format!("crontab -l refused: {}", err.trim()),
+            None,
+        ))
+    }
+}
+
+/// The `rollcall` command installed beside the running program (the desktop app's installers put
+/// it there: `/usr/bin`, `Rollcall.app/Contents/MacOS`, the Windows install folder).
+pub fn cli_beside_this_program() -> Result<PathBuf, CoreError> {
+    let exe = std::env::current_exe().map_err(|e| CoreError::internal(e.to_string()))?;
+    let program = exe.with_file_name(if cfg!(windows) { "rollcall.exe" } else { "rollcall" });
+    if !program.exists() {
+        return Err(CoreError::new(
+            ErrorCode::NotFound,
+            format!("The rollcall command is not installed beside the app ({}).", program.display()),
+            Some("Reinstall Rollcall from its installer (it ships the command), or run `rollcall schedule install` where the command is.".into()),
+        ));
+    }
+    Ok(program)
+}
+
+/// Build the nightly job of a profile (`(name, id)`, `None` for the demo tenant) running
+/// `program`, check it can run where the scheduler will start it ([`check_program`],
+/// [`Job::check`], [`probe`]), and install it. The data folder is `ROLLCALL_DATA_DIR`'s when set.
+pub fn install_job(
+    data_dir: &Path,
+    program: &Path,
+    profile: Option<(String, String)>,
+    at: String,
+    hosts: Vec<String>,
+) -> Result<Job, CoreError> {
+    super::parse_at(&at)?;
+    check_program(program)?;
+    let (profile, profile_id) = profile.unzip();
+    let job = Job {
+        profile,
+        profile_id,
+        at,
+        hosts,
+        program: program.display().to_string(),
+        scheduler: available()?,
+        data_dir: std::env::var("ROLLCALL_DATA_DIR")
+            .ok()
+            .filter(|d| !d.is_empty()),
+    };
+    job.check()?;
+    probe(&job)?;
+    install(data_dir, &job)?;
+    Ok(job)
+}
+
 /// Register the job (replacing one for the same profile) and record it.
 pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
+    job.check()?;
     match job.scheduler {
         Scheduler::SystemdUser => {
             let dir = systemd_dir()?;
@@ -170,11 +331,7 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
             )?;
         }
         Scheduler::Cron => {
-            let current = Command::new("crontab")
-                .arg("-l")
-                .output()
-                .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
-                .unwrap_or_default();
+            let current = current_crontab()?;
             let mut table = crontab_without(&current, &job.label());
             table.push_str(&job.cron_line());
             table.push('\n');
@@ -182,7 +339,12 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
         }
         Scheduler::Launchd => {
             let plist = launch_agents()?.join(format!("{}.plist", job.label()));
-            let log = crate::support::logging::log_dir_in(data_dir).join("scheduled-sync.log");
+            let logs = crate::support::logging::log_dir_in(data_dir);
+            // launchd opens the log itself and does not create its folder.
+            crate::support::private::create_dir(&logs).map_err(|e| {
+                CoreError::internal(format!("could not create {}: {e}", logs.display()))
+            })?;
+            let log = logs.join("scheduled-sync.log");
             write(&plist, &job.launchd_plist(&log))?;
             // Replace a loaded copy.
             let uid = launchd_unload(job)?;
@@ -202,7 +364,7 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
             for u in job.task_xml().encode_utf16() {
                 bytes.extend(u.to_le_bytes());
             }
-            crate::support::atomic::write(&xml, &bytes)?;
+            crate::support::atomic::write_private(&xml, &bytes)?;
             run(
                 Command::new("schtasks").args([
                     "/Create",
@@ -224,14 +386,10 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
     save(data_dir, &jobs)
 }
 
-/// Unregister the job of a profile (`None`: the demo's). `false` when there was none.
-pub fn remove(data_dir: &Path, profile: Option<&str>) -> Result<bool, CoreError> {
+/// Unregister the job whose [`Job::key`] is `key`. `false` when there was none.
+pub fn remove(data_dir: &Path, key: &str) -> Result<bool, CoreError> {
     let jobs = installed(data_dir);
-    let key_of = |p: Option<&str>| match p {
-        None => "demo".to_string(),
-        Some(p) => crate::tenant::profile::file_key(p),
-    };
-    let Some(job) = jobs.iter().find(|j| j.key() == key_of(profile)).cloned() else {
+    let Some(job) = jobs.iter().find(|j| j.key() == key).cloned() else {
         return Ok(false);
     };
     match job.scheduler {
@@ -249,8 +407,12 @@ pub fn remove(data_dir: &Path, profile: Option<&str>) -> Result<bool, CoreError>
                 .output();
         }
         Scheduler::Cron => {
-            let current = run(Command::new("crontab").arg("-l"), "crontab -l")?;
-            set_crontab(&crontab_without(&current, &job.label()))?;
+            // The user's crontab may be gone already: then there is nothing to take out.
+            let current = current_crontab()?;
+            let rest = crontab_without(&current, &job.label());
+            if rest != current {
+                set_crontab(&rest)?;
+            }
         }
         Scheduler::Launchd => {
             launchd_unload(&job)?;

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::archive::history::{Run, RunOutcome, Trigger};
+use crate::schedule::ledger::{RunState, ScheduledRun};
 use crate::error::CoreError;
 
 /// Days before the secret expires at which a notice is due.
@@ -53,23 +53,21 @@ pub fn secret_notice(profile: &str, expires: Option<Date>, today: Date) -> Optio
     })
 }
 
-/// A failed or partial scheduled run, once per run.
-pub fn run_notice(profile: &str, run: &Run) -> Option<Notice> {
-    if run.trigger != Trigger::Scheduled
-        || !matches!(run.outcome, RunOutcome::Failed | RunOutcome::Partial)
-    {
+/// A scheduled run that failed, was partial, or never finished: once per run. It comes from the
+/// runs' own record ([`crate::schedule::ledger`]), so a run that stopped before it reached the
+/// archive (a profile gone, no keychain, killed) is told too.
+pub fn scheduled_notice(run: &ScheduledRun) -> Option<Notice> {
+    if !run.went_wrong() {
         return None;
     }
-    let body = match &run.error {
-        Some(e) => format!("The nightly sync at {} failed: {e}", run.started_at),
-        None => format!(
-            "The nightly sync at {} could not read {} webinar(s); the next run tries again. Settings → Sync history has the details.",
-            run.started_at,
-            run.summary.failed + run.summary.hosts_failed
-        ),
+    let at = &run.record.started_at;
+    let body = match (&run.state, &run.record.message) {
+        (RunState::DidNotFinish, _) => format!("The nightly sync started at {at} did not finish: it was stopped (or the computer was) before it could record how it ended. The next run catches up."),
+        (_, Some(m)) => format!("The nightly sync at {at} failed: {m}"),
+        (_, None) => format!("The nightly sync at {at} ended with exit code {}. `rollcall sync --history` has the details.", run.record.exit_code.unwrap_or(-1)),
     };
     Some(Notice {
-        key: format!("run:{profile}:{}", run.id),
+        key: format!("scheduled:{}", run.id),
         title: "The nightly sync did not complete".into(),
         body,
         shown_at: None,
@@ -133,7 +131,7 @@ impl NoticeLog {
         shown.recent.truncate(20);
         let bytes =
             serde_json::to_vec_pretty(&shown).map_err(|e| CoreError::internal(e.to_string()))?;
-        crate::support::atomic::write(&self.path, &bytes)?;
+        crate::support::atomic::write_private(&self.path, &bytes)?;
         Ok(fresh)
     }
 
