@@ -104,7 +104,13 @@ pub async fn schedule_get(state: State<'_, AppState>) -> Result<Option<Job>, Ipc
 #[specta::specta]
 pub async fn schedule_install(state: State<'_, AppState>, at: String) -> Result<Job, IpcError> {
     let program = os::cli_beside_this_program()?;
-    Ok(os::install_job(&state.data_dir, &program, state.hub.job_profile()?, at, Vec::new())?)
+    Ok(os::install_job(
+        &state.data_dir,
+        &program,
+        state.hub.job_profile()?,
+        at,
+        Vec::new(),
+    )?)
 }
 
 /// Remove the active connection's nightly job.

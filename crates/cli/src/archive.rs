@@ -93,7 +93,10 @@ pub async fn sync(
     };
     // Another sync of this archive (the app's, the nightly job's) is waited for, and named.
     if let Some(h) = rollcall_core::archive::lock::holder(&path) {
-        tell!("rollcall: waiting for the sync by {} to finish", h.describe());
+        tell!(
+            "rollcall: waiting for the sync by {} to finish",
+            h.describe()
+        );
     }
     let opts = rollcall_core::archive::sync::SyncOptions {
         trigger: if scheduled {
@@ -191,7 +194,12 @@ pub async fn scheduled(
     };
     let started = rollcall_core::tenant::profile::data_dir()
         .and_then(|d| ledger::start(&d, &key))
-        .map_err(|e| tell!("rollcall: the run could not be recorded: {}", e.user_message()))
+        .map_err(|e| {
+            tell!(
+                "rollcall: the run could not be recorded: {}",
+                e.user_message()
+            )
+        })
         .ok();
     let result = sync(conn, period, archive, json, true).await;
     let (code, message) = match &result {
@@ -200,7 +208,10 @@ pub async fn scheduled(
     };
     if let Some(s) = started {
         if let Err(e) = s.finish(code, message) {
-            tell!("rollcall: the run's end could not be recorded: {}", e.user_message());
+            tell!(
+                "rollcall: the run's end could not be recorded: {}",
+                e.user_message()
+            );
         }
     }
     match result {
@@ -441,11 +452,21 @@ pub async fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                 job.args().join(" ")
             );
             say!("No secret is in the job: the keychain serves it when the job runs (checked just now, as the scheduler will run it). `rollcall schedule list` shows its runs.");
-            let own_proxy = found.as_ref().and_then(|p| p.proxy.as_deref()).is_some_and(|p| !p.trim().is_empty());
-            let shell_proxy: Vec<&str> = ["HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
-                .into_iter()
-                .filter(|v| std::env::var_os(v).is_some())
-                .collect();
+            let own_proxy = found
+                .as_ref()
+                .and_then(|p| p.proxy.as_deref())
+                .is_some_and(|p| !p.trim().is_empty());
+            let shell_proxy: Vec<&str> = [
+                "HTTPS_PROXY",
+                "https_proxy",
+                "HTTP_PROXY",
+                "http_proxy",
+                "ALL_PROXY",
+                "all_proxy",
+            ]
+            .into_iter()
+            .filter(|v| std::env::var_os(v).is_some())
+            .collect();
             if !own_proxy && !shell_proxy.is_empty() {
                 say!(
                     "Note: this shell sets {} but the job does not get it. If the tenant is reached through that proxy, set it on the profile (Settings → Connections → Proxy): the job uses the profile's proxy.",
@@ -492,7 +513,11 @@ pub async fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
                         "  {}  {}  {how}{}",
                         r.record.started_at,
                         r.record.job,
-                        r.record.message.as_deref().map(|m| format!(": {m}")).unwrap_or_default()
+                        r.record
+                            .message
+                            .as_deref()
+                            .map(|m| format!(": {m}"))
+                            .unwrap_or_default()
                     );
                 }
             }
@@ -503,14 +528,16 @@ pub async fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
             // By the profile's id when it still exists, else by the name the job was installed for.
             let key = match profile.as_deref() {
                 None => "demo".to_string(),
-                Some(p) => match crate::connection::ConnectionArgs::profiles().and_then(|ps| ps.find(p)) {
-                    Ok(found) => rollcall_core::tenant::profile::file_key(&found.id),
-                    Err(_) => schedule::installed(&data)
-                        .iter()
-                        .find(|j| j.profile.as_deref() == Some(p))
-                        .map(Job::key)
-                        .unwrap_or_default(),
-                },
+                Some(p) => {
+                    match crate::connection::ConnectionArgs::profiles().and_then(|ps| ps.find(p)) {
+                        Ok(found) => rollcall_core::tenant::profile::file_key(&found.id),
+                        Err(_) => schedule::installed(&data)
+                            .iter()
+                            .find(|j| j.profile.as_deref() == Some(p))
+                            .map(Job::key)
+                            .unwrap_or_default(),
+                    }
+                }
             };
             if os::remove(&data, &key)? {
                 say!("Removed the nightly job.");

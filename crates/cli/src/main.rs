@@ -405,10 +405,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 from_archive,
             )
             .await;
-            done(
-                written
-                    .map(|rows| tell!("rollcall: {rows} row(s) written to {}", out.display())),
-            )
+            done(written.map(|rows| tell!("rollcall: {rows} row(s) written to {}", out.display())))
         }
         Command::Report {
             conn,

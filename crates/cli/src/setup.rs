@@ -1,8 +1,8 @@
 //! `rollcall check` and `rollcall summary`: the set-up checklist (exit codes 0 all passed, 1 a step
 //! failed, 2 could not run) and the tenant summary.
 
-use crate::term::tell;
 use crate::connection::ConnectionArgs;
+use crate::term::tell;
 use crate::{fail, print_json};
 
 /// `rollcall summary`: the same tenant summary as the app's Setup page.

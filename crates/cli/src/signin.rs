@@ -1,8 +1,8 @@
 //! `rollcall login`, `whoami` and `logout`: the user sign-in of delegated mode in the system browser,
 //! who Rollcall acts as, and forgetting a signed-in user.
 
-use crate::term::tell;
 use crate::connection::{self, ConnectionArgs};
+use crate::term::tell;
 use crate::{fail, print_json};
 
 /// `rollcall whoami`: sign in now and describe the token.

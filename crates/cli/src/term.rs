@@ -60,7 +60,8 @@ mod tests {
             super::clean("\u{1b}]0;owned\u{7}Title\u{9b}2J\r\u{202E}x"),
             "\u{FFFD}]0;owned\u{FFFD}Title\u{FFFD}2J\u{FFFD}\u{FFFD}x"
         );
-        let json = serde_json::to_string(&serde_json::json!({"t": "a\u{9b}b\u{202E}c\u{1b}"})).unwrap();
+        let json =
+            serde_json::to_string(&serde_json::json!({"t": "a\u{9b}b\u{202E}c\u{1b}"})).unwrap();
         let escaped = super::json_escaped(&json);
         assert!(!escaped.chars().any(super::unsafe_char), "{escaped}");
         let back: serde_json::Value = serde_json::from_str(&escaped).unwrap();

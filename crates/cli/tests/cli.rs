@@ -369,7 +369,10 @@ fn webinars_create_list_and_cancel_from_the_command_line() {
         )),
         "{text}"
     );
-    assert!(!text.contains('\u{1b}'), "the terminal is shown the title, not told to act on it");
+    assert!(
+        !text.contains('\u{1b}'),
+        "the terminal is shown the title, not told to act on it"
+    );
 
     let out = emu.run(
         &[
@@ -1074,7 +1077,10 @@ fn two_syncs_of_one_archive_at_once_both_end_well() {
     for out in [&a, &b] {
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{err}");
-        assert!(!err.contains("damaged") && !err.contains("recover"), "{err}");
+        assert!(
+            !err.contains("damaged") && !err.contains("recover"),
+            "{err}"
+        );
         let s: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
         fetched += s["fetched"].as_u64().unwrap();
     }
@@ -1082,9 +1088,14 @@ fn two_syncs_of_one_archive_at_once_both_end_well() {
     assert!(stored.integrity_ok().unwrap());
     let (sessions, _, _) = stored.counts().unwrap();
     assert!(sessions > 0);
-    assert_eq!(fetched, sessions as u64, "each report fetched and stored once between the two");
+    assert_eq!(
+        fetched, sessions as u64,
+        "each report fetched and stored once between the two"
+    );
     let runs = stored.runs(10).unwrap();
     assert_eq!(runs.len(), 2);
-    assert!(runs.iter().all(|r| r.outcome == rollcall_core::archive::history::RunOutcome::Ok));
+    assert!(runs
+        .iter()
+        .all(|r| r.outcome == rollcall_core::archive::history::RunOutcome::Ok));
     std::fs::remove_dir_all(dir).unwrap();
 }

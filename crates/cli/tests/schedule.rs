@@ -376,33 +376,71 @@ fn a_failing_or_killed_scheduled_run_is_on_record() {
     let bin = env!("CARGO_BIN_EXE_rollcall");
     let d = data.to_str().unwrap();
     let gone = Command::new(bin)
-        .args(["sync", "--scheduled", "--days", "7", "--profile", "Renamed since", "--data-dir", d])
+        .args([
+            "sync",
+            "--scheduled",
+            "--days",
+            "7",
+            "--profile",
+            "Renamed since",
+            "--data-dir",
+            d,
+        ])
         .output()
         .unwrap();
-    assert_eq!(gone.status.code(), Some(66), "{}", String::from_utf8_lossy(&gone.stderr));
+    assert_eq!(
+        gone.status.code(),
+        Some(66),
+        "{}",
+        String::from_utf8_lossy(&gone.stderr)
+    );
     // Killed as soon as it is on record (long before a demo sync could end).
     let runs = data.join("scheduled-runs");
     let before = std::fs::read_dir(&runs).unwrap().count();
     let mut child = Command::new(bin)
-        .args(["sync", "--scheduled", "--days", "7", "--demo", "--data-dir", d])
+        .args([
+            "sync",
+            "--scheduled",
+            "--days",
+            "7",
+            "--demo",
+            "--data-dir",
+            d,
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     while std::fs::read_dir(&runs).unwrap().count() == before {
-        assert!(std::time::Instant::now() < deadline, "the run was not recorded at its start");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the run was not recorded at its start"
+        );
         std::thread::sleep(std::time::Duration::from_millis(2));
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    let list = Command::new(bin).args(["schedule", "list", "--data-dir", d]).output().unwrap();
+    let list = Command::new(bin)
+        .args(["schedule", "list", "--data-dir", d])
+        .output()
+        .unwrap();
     let text = String::from_utf8_lossy(&list.stdout);
     assert!(text.contains("did not finish"), "{text}");
-    assert!(text.contains("failed (exit 66): No saved profile is called \"Renamed since\""), "{text}");
+    assert!(
+        text.contains("failed (exit 66): No saved profile is called \"Renamed since\""),
+        "{text}"
+    );
     let recent = rollcall_core::schedule::ledger::recent(&data, 10);
-    let notices: Vec<_> = recent.iter().filter_map(rollcall_core::support::notices::scheduled_notice).collect();
-    assert_eq!(notices.len(), 2, "both are told on the desktop: {notices:?}");
+    let notices: Vec<_> = recent
+        .iter()
+        .filter_map(rollcall_core::support::notices::scheduled_notice)
+        .collect();
+    assert_eq!(
+        notices.len(),
+        2,
+        "both are told on the desktop: {notices:?}"
+    );
 }
 
 /// `schedule install` proves the job can get its credential where the scheduler runs it. Under
@@ -443,20 +481,40 @@ fn install_refuses_a_job_that_could_not_reach_the_keychain_under_cron() {
     };
     Profiles::in_dir(&data).upsert(p.clone()).unwrap();
     let store = KeyringSecrets::default();
-    if store.set(&p.id, SecretKind::ClientSecret, &rollcall_graph::Secret::new("probe-value")).is_err() {
+    if store
+        .set(
+            &p.id,
+            SecretKind::ClientSecret,
+            &rollcall_graph::Secret::new("probe-value"),
+        )
+        .is_err()
+    {
         // No keychain in this test run either (plain `cargo test` without a Secret Service).
         return;
     }
     let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
-        .args(["schedule", "install", "--profile", "Nightly probe", "--data-dir", data.to_str().unwrap()])
+        .args([
+            "schedule",
+            "install",
+            "--profile",
+            "Nightly probe",
+            "--data-dir",
+            data.to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let _ = store.delete(&p.id, SecretKind::ClientSecret);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(69), "{err}");
-    assert!(err.contains("could not get its credential where a crontab line would run it"), "{err}");
+    assert!(
+        err.contains("could not get its credential where a crontab line would run it"),
+        "{err}"
+    );
     assert!(err.contains("no session bus"), "{err}");
-    assert!(rollcall_core::schedule::installed(&data).is_empty(), "nothing installed");
+    assert!(
+        rollcall_core::schedule::installed(&data).is_empty(),
+        "nothing installed"
+    );
     let table = Command::new("crontab").arg("-l").output().unwrap();
     assert!(!String::from_utf8_lossy(&table.stdout).contains(&p.id));
 }
@@ -470,12 +528,21 @@ fn install_refuses_a_program_in_the_temporary_folder() {
     let copy = dir.join("rollcall");
     std::fs::copy(env!("CARGO_BIN_EXE_rollcall"), &copy).unwrap();
     let out = Command::new(&copy)
-        .args(["schedule", "install", "--demo", "--data-dir", dir.join("data").to_str().unwrap()])
+        .args([
+            "schedule",
+            "install",
+            "--demo",
+            "--data-dir",
+            dir.join("data").to_str().unwrap(),
+        ])
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(64), "{err}");
-    assert!(err.contains("temporary folder") && err.contains("~/.local/bin"), "{err}");
+    assert!(
+        err.contains("temporary folder") && err.contains("~/.local/bin"),
+        "{err}"
+    );
 }
 
 /// The task definition and the data folder it creates are the user's alone.
@@ -488,7 +555,16 @@ fn the_job_registry_is_private() {
     j.scheduler = Scheduler::TaskScheduler; // writes nothing outside the data folder but the XML
     let _ = rollcall_core::schedule::os::install(&data, &j);
     let xml = data.join(format!("{}.task.xml", j.key()));
-    assert!(xml.exists(), "the task XML is written before schtasks is asked");
-    assert_eq!(std::fs::metadata(&xml).unwrap().permissions().mode() & 0o777, 0o600);
-    assert_eq!(std::fs::metadata(&data).unwrap().permissions().mode() & 0o777, 0o700);
+    assert!(
+        xml.exists(),
+        "the task XML is written before schtasks is asked"
+    );
+    assert_eq!(
+        std::fs::metadata(&xml).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
 }

@@ -145,7 +145,10 @@ mod tests {
         // Graph ids are base64 (`+`, `/`, `=`); a form encoder would turn a space into `+`.
         assert_eq!(super::segment("AAMk+a/b=="), "AAMk%2Ba%2Fb%3D%3D");
         assert_eq!(super::segment("a b?c#d"), "a%20b%3Fc%23d");
-        assert_eq!(super::segment("MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ_-.~"), "MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ_-.~");
+        assert_eq!(
+            super::segment("MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ_-.~"),
+            "MSo1N2Y5ZGFjYy03MWJmLTQ3NDMtYjQxMy01M2EdFGkdRWHJlQ_-.~"
+        );
         assert_eq!(super::segment("é"), "%C3%A9");
     }
 }

@@ -245,7 +245,9 @@ impl Loopback {
                         }
                         Err(e) => {
                             // Out of files, say: wait instead of spinning on the same error.
-                            tracing::warn!("loopback listener: accept failed ({e}); waiting {pause:?}");
+                            tracing::warn!(
+                                "loopback listener: accept failed ({e}); waiting {pause:?}"
+                            );
                             tokio::time::sleep(pause).await;
                             pause = (pause * 2).min(ACCEPT_BACKOFF_MAX);
                             continue;

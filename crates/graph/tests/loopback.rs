@@ -23,22 +23,32 @@ async fn idle_connections_neither_exhaust_the_files_nor_keep_the_answer_out() {
     let limit = open_files() + IDLE as u64 + 30;
     // util-linux's prlimit on this very process (the workspace forbids unsafe code).
     let set = std::process::Command::new("prlimit")
-        .args(["--pid", &std::process::id().to_string(), &format!("--nofile={limit}:{limit}")])
+        .args([
+            "--pid",
+            &std::process::id().to_string(),
+            &format!("--nofile={limit}:{limit}"),
+        ])
         .status()
         .unwrap();
     assert!(set.success());
-    let waiting = tokio::spawn(lb.wait("the-state", Duration::from_secs(20), std::future::pending()));
+    let waiting =
+        tokio::spawn(lb.wait("the-state", Duration::from_secs(20), std::future::pending()));
     let flood = tokio::task::spawn_blocking(move || {
         let mut idle = Vec::new();
         for _ in 0..IDLE {
-            idle.push(std::net::TcpStream::connect(("127.0.0.1", port)).expect("an idle connection"));
+            idle.push(
+                std::net::TcpStream::connect(("127.0.0.1", port)).expect("an idle connection"),
+            );
         }
         std::thread::sleep(Duration::from_millis(300));
-        let mut browser = std::net::TcpStream::connect(("127.0.0.1", port)).expect("the browser's connection");
+        let mut browser =
+            std::net::TcpStream::connect(("127.0.0.1", port)).expect("the browser's connection");
         browser
             .write_all(b"GET /?code=the-code&state=the-state HTTP/1.1\r\nHost: localhost\r\n\r\n")
             .unwrap();
-        browser.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        browser
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         let mut page = String::new();
         let _ = browser.read_to_string(&mut page);
         drop(idle);

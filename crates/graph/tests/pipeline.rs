@@ -515,8 +515,13 @@ async fn a_batch_whose_every_step_comes_back_424_gives_up_within_the_retry_caps(
 async fn a_dot_segment_never_reaches_another_resource() {
     let (_emu, g, _) = client(Faults::default()).await;
     for id in ["..", ".", "%2e%2E", ".%2e"] {
-        let r = g.send(Request::get(format!("/users/u1/events/{id}/cancel"))).await;
-        assert!(matches!(r, Err(GraphError::Config(ref m)) if m.contains("'.' or '..'")), "{id}: {r:?}");
+        let r = g
+            .send(Request::get(format!("/users/u1/events/{id}/cancel")))
+            .await;
+        assert!(
+            matches!(r, Err(GraphError::Config(ref m)) if m.contains("'.' or '..'")),
+            "{id}: {r:?}"
+        );
     }
     // Dots inside a segment are ordinary characters.
     assert!(g.resolve("/users/a.b@c.example/events/x..y").is_ok());

@@ -149,19 +149,34 @@ mod tests {
     async fn a_second_sync_waits_then_names_the_holder() {
         let dir = std::env::temp_dir().join(format!("rollcall-lock-{}", uuid::Uuid::new_v4()));
         let archive = dir.join("archive-x.sqlite");
-        let first = acquire(&archive, Holder::now("the nightly job"), Duration::ZERO, |_| {})
-            .await
-            .unwrap();
+        let first = acquire(
+            &archive,
+            Holder::now("the nightly job"),
+            Duration::ZERO,
+            |_| {},
+        )
+        .await
+        .unwrap();
         assert_eq!(holder(&archive).unwrap().who, "the nightly job");
         let mut seen = None;
-        let e = acquire(&archive, Holder::now("the app"), Duration::from_millis(600), |h| {
-            seen = Some(h.clone())
-        })
+        let e = acquire(
+            &archive,
+            Holder::now("the app"),
+            Duration::from_millis(600),
+            |h| seen = Some(h.clone()),
+        )
         .await
         .unwrap_err();
         assert_eq!(seen.unwrap().who, "the nightly job");
-        assert!(e.message.contains("the nightly job (process"), "{}", e.message);
-        assert!(!e.user_message().contains("recover"), "being busy is not damage");
+        assert!(
+            e.message.contains("the nightly job (process"),
+            "{}",
+            e.message
+        );
+        assert!(
+            !e.user_message().contains("recover"),
+            "being busy is not damage"
+        );
         drop(first);
         assert!(holder(&archive).is_none());
         let again = acquire(&archive, Holder::now("the app"), Duration::ZERO, |_| {}).await;

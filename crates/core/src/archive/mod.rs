@@ -444,7 +444,9 @@ impl Archive {
         // written to (a sync into it could lose more).
         match recover::integrity_problem(&db) {
             Some(recover::Problem::Busy) => return Err(busy()),
-            Some(recover::Problem::Damaged(problem)) => return Err(recover::damaged(path, &problem)),
+            Some(recover::Problem::Damaged(problem)) => {
+                return Err(recover::damaged(path, &problem))
+            }
             None => {}
         }
         db.pragma_update(None, "journal_mode", "WAL")

@@ -26,7 +26,7 @@ use tokio::sync::Semaphore;
 use crate::archive::history::{ItemStatus, Run, RunCounts, RunItem, RunOutcome, Trigger};
 use crate::archive::{Archive, Saved};
 use crate::attendance::session_of;
-use crate::directory::{segment, find_mailbox, meeting_by_join_url, Mailbox};
+use crate::directory::{find_mailbox, meeting_by_join_url, segment, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{self, Webinar, WebinarState};

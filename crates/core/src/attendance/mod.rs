@@ -24,7 +24,7 @@ use rollcall_graph::models::{AttendanceInterval, AttendanceRecord, AttendanceRep
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{segment, find_mailbox, meeting_by_join_url, Mailbox};
+use crate::directory::{find_mailbox, meeting_by_join_url, segment, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{Webinar, WebinarState};

@@ -197,12 +197,18 @@ mod tests {
         assert_eq!(recent(&dir, 10)[0].state, RunState::DidNotFinish);
         assert!(recent(&dir, 10)[0].went_wrong());
         std::thread::sleep(std::time::Duration::from_millis(5));
-        start(&dir, "demo").unwrap().finish(66, Some("No saved profile".into())).unwrap();
+        start(&dir, "demo")
+            .unwrap()
+            .finish(66, Some("No saved profile".into()))
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_millis(5));
         start(&dir, "demo").unwrap().finish(0, None).unwrap();
         let runs = recent(&dir, 10);
         assert_eq!(runs.len(), 3);
-        assert_eq!((runs[0].record.exit_code, runs[0].went_wrong()), (Some(0), false));
+        assert_eq!(
+            (runs[0].record.exit_code, runs[0].went_wrong()),
+            (Some(0), false)
+        );
         assert_eq!(runs[1].record.message.as_deref(), Some("No saved profile"));
         assert!(runs[1].went_wrong());
         std::fs::remove_dir_all(dir).unwrap();

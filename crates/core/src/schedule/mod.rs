@@ -109,8 +109,14 @@ impl Job {
         match bad {
             Some(w) => Err(CoreError::new(
                 ErrorCode::InvalidInput,
-                format!("\"{}\" contains a line break, which a scheduled job cannot hold.", w.escape_debug()),
-                Some("Use a data folder and a Rollcall location whose names have no line breaks.".into()),
+                format!(
+                    "\"{}\" contains a line break, which a scheduled job cannot hold.",
+                    w.escape_debug()
+                ),
+                Some(
+                    "Use a data folder and a Rollcall location whose names have no line breaks."
+                        .into(),
+                ),
             )),
             None => Ok(()),
         }
@@ -330,7 +336,10 @@ mod tests {
             }
         }
         let sh = std::process::Command::new("sh")
-            .args(["-c", &format!("for w in {out}; do printf '%s\\0' \"$w\"; done")])
+            .args([
+                "-c",
+                &format!("for w in {out}; do printf '%s\\0' \"$w\"; done"),
+            ])
             .output()
             .unwrap();
         String::from_utf8(sh.stdout)
@@ -373,10 +382,16 @@ mod tests {
         j.data_dir = Some("/srv/$data".into());
         let (service, _) = j.systemd_units();
         assert!(!service.contains("Environment="), "{service}");
-        assert!(service.contains("\"--data-dir\" \"/srv/$$data\""), "{service}");
+        assert!(
+            service.contains("\"--data-dir\" \"/srv/$$data\""),
+            "{service}"
+        );
         assert!(service.contains("(Cost $5 100%%)"), "{service}");
         let xml = j.task_xml();
-        assert!(xml.contains("--data-dir /srv/$data"), "the Windows task passes it too: {xml}");
+        assert!(
+            xml.contains("--data-dir /srv/$data"),
+            "the Windows task passes it too: {xml}"
+        );
     }
 
     #[test]
@@ -392,16 +407,25 @@ mod tests {
     fn definitions_carry_the_command_and_no_secret() {
         let j = job(Some("North \"wind\" 100%"));
         let (service, timer) = j.systemd_units();
-        assert!(service.contains(
-            "ExecStart=\"/opt/Roll Call/rollcall\" \"sync\" \"--profile\" \"6f1c2a\""
-        ), "{service}");
+        assert!(
+            service.contains(
+                "ExecStart=\"/opt/Roll Call/rollcall\" \"sync\" \"--profile\" \"6f1c2a\""
+            ),
+            "{service}"
+        );
         assert!(service.contains("(North \"wind\" 100%%)"), "{service}");
         assert!(timer.contains("OnCalendar=*-*-* 02:30:00"));
         let line = j.cron_line();
-        assert!(line.starts_with("30 2 * * * '/opt/Roll Call/rollcall' 'sync' '--profile' '6f1c2a'"), "{line}");
+        assert!(
+            line.starts_with("30 2 * * * '/opt/Roll Call/rollcall' 'sync' '--profile' '6f1c2a'"),
+            "{line}"
+        );
         assert!(line.ends_with(&format!("# {}", j.label())));
         let xml = j.task_xml();
-        assert!(xml.contains("<Arguments>sync --profile 6f1c2a --days"), "{xml}");
+        assert!(
+            xml.contains("<Arguments>sync --profile 6f1c2a --days"),
+            "{xml}"
+        );
         assert!(xml.contains("(North &quot;wind&quot; 100%)"), "{xml}");
         for d in [
             service,

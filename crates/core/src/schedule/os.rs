@@ -95,7 +95,9 @@ pub fn check_program(program: &Path) -> Result<(), CoreError> {
     };
     let temp = std::env::temp_dir();
     let temp = temp.canonicalize().unwrap_or(temp);
-    let real = program.canonicalize().unwrap_or_else(|_| program.to_path_buf());
+    let real = program
+        .canonicalize()
+        .unwrap_or_else(|_| program.to_path_buf());
     if real.starts_with(&temp) {
         return Err(refuse(format!(
             "which is in the temporary folder ({})",
@@ -246,7 +248,11 @@ pub fn probe(job: &Job) -> Result<(), CoreError> {
 /// The user's crontab; none yet (`crontab -l` says "no crontab for USER") is an empty one.
 fn current_crontab() -> Result<String, CoreError> {
     let out = Command::new("crontab").arg("-l").output().map_err(|e| {
-        CoreError::new(ErrorCode::Unavailable, format!("Could not run crontab: {e}"), None)
+        CoreError::new(
+            ErrorCode::Unavailable,
+            format!("Could not run crontab: {e}"),
+            None,
+        )
     })?;
     let text = String::from_utf8_lossy(&out.stdout).into_owned();
     let err = String::from_utf8_lossy(&out.stderr);
@@ -265,7 +271,11 @@ fn current_crontab() -> Result<String, CoreError> {
 /// it there: `/usr/bin`, `Rollcall.app/Contents/MacOS`, the Windows install folder).
 pub fn cli_beside_this_program() -> Result<PathBuf, CoreError> {
     let exe = std::env::current_exe().map_err(|e| CoreError::internal(e.to_string()))?;
-    let program = exe.with_file_name(if cfg!(windows) { "rollcall.exe" } else { "rollcall" });
+    let program = exe.with_file_name(if cfg!(windows) {
+        "rollcall.exe"
+    } else {
+        "rollcall"
+    });
     if !program.exists() {
         return Err(CoreError::new(
             ErrorCode::NotFound,

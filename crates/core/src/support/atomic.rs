@@ -92,7 +92,8 @@ fn sweep_stale(dir: &Path, name: &str) {
     let prefix = format!(".{name}.");
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        let ours = file.starts_with(&prefix) && (file.ends_with(".tmp") || file.ends_with(".partial"));
+        let ours =
+            file.starts_with(&prefix) && (file.ends_with(".tmp") || file.ends_with(".partial"));
         let stale = entry
             .metadata()
             .and_then(|m| m.modified())
@@ -135,9 +136,20 @@ mod tests {
         let fresh = dir.join(".export.csv.4567.partial");
         std::fs::write(&fresh, b"being written").unwrap();
         super::write(&dir.join("a.json"), b"x").unwrap();
-        super::via_temporary(&dir.join("export.csv"), |t| super::write(t, b"y"), |e| crate::CoreError::internal(e.to_string())).unwrap();
-        assert!(!stale_tmp.exists() && !stale_partial.exists(), "stale leftovers removed");
-        assert!(other.exists(), "another file's leftovers are its own next write's business");
+        super::via_temporary(
+            &dir.join("export.csv"),
+            |t| super::write(t, b"y"),
+            |e| crate::CoreError::internal(e.to_string()),
+        )
+        .unwrap();
+        assert!(
+            !stale_tmp.exists() && !stale_partial.exists(),
+            "stale leftovers removed"
+        );
+        assert!(
+            other.exists(),
+            "another file's leftovers are its own next write's business"
+        );
         assert!(fresh.exists(), "a write still under way is left alone");
         std::fs::remove_dir_all(dir).unwrap();
     }

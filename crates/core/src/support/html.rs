@@ -40,8 +40,14 @@ pub fn escape(s: &str) -> String {
 mod tests {
     #[test]
     fn markup_and_bidi_controls_never_pass() {
-        assert_eq!(super::escape("<b>\"x\" & 'y'</b>"), "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;");
-        assert_eq!(super::escape("Ann\u{202E}evil\u{2066}x\u{2069}"), "Annevilx");
+        assert_eq!(
+            super::escape("<b>\"x\" & 'y'</b>"),
+            "&lt;b&gt;&quot;x&quot; &amp; &#39;y&#39;&lt;/b&gt;"
+        );
+        assert_eq!(
+            super::escape("Ann\u{202E}evil\u{2066}x\u{2069}"),
+            "Annevilx"
+        );
         assert!(super::csp_meta().contains("form-action 'none'; base-uri 'none'"));
     }
 }

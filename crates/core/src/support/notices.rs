@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 
-use crate::schedule::ledger::{RunState, ScheduledRun};
 use crate::error::CoreError;
+use crate::schedule::ledger::{RunState, ScheduledRun};
 
 /// Days before the secret expires at which a notice is due.
 pub const SECRET_WARNINGS: [i64; 4] = [30, 14, 7, 1];

@@ -20,7 +20,7 @@ use rollcall_graph::models::{
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 
-use crate::directory::{segment, find_mailbox};
+use crate::directory::{find_mailbox, segment};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::tenant::profile::AuthMode;

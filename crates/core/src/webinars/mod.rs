@@ -17,7 +17,7 @@ use rollcall_graph::Request;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
-use crate::directory::{enc, segment, find_mailbox, meeting_by_join_url, Mailbox};
+use crate::directory::{enc, find_mailbox, meeting_by_join_url, segment, Mailbox};
 use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::tenant::profile::{is_email, FieldError};
@@ -580,7 +580,12 @@ pub async fn create(conn: &Connection, w: &NewWebinar) -> Result<Webinar, CoreEr
 pub async fn get(conn: &Connection, host: &str, id: &str) -> Result<Webinar, CoreError> {
     let graph = conn.graph()?;
     let user = host_user(conn, host).await?;
-    let url = format!("{}/events/{}?$select={}", user.base, segment(id), enc(SELECT));
+    let url = format!(
+        "{}/events/{}?$select={}",
+        user.base,
+        segment(id),
+        enc(SELECT)
+    );
     let event: Event = graph
         .get_json(Request::get(url).mailbox(&user.id))
         .await
