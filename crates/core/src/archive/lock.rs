@@ -141,6 +141,52 @@ pub async fn acquire(
     Ok(SyncLock { file })
 }
 
+/// Run `f` (opening the archive: its journal mode, its migrations) while holding the archive's
+/// open lock (`ARCHIVE.open-lock`), so two processes opening a new archive at once do not race
+/// on switching it to WAL or creating its tables (SQLite answers such a race "database is
+/// locked" at once, without waiting). Held for milliseconds; waited for up to 30 seconds.
+pub fn while_opening<T>(
+    archive: &Path,
+    f: impl FnOnce() -> Result<T, CoreError>,
+) -> Result<T, CoreError> {
+    let mut name = archive.file_name().unwrap_or_default().to_os_string();
+    name.push(".open-lock");
+    let path = archive.with_file_name(name);
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .map_err(|e| CoreError::internal(format!("could not open {}: {e}", path.display())))?;
+    let _ = crate::support::private::restrict_file(&path);
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(std::fs::TryLockError::WouldBlock) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(CoreError::new(
+                    ErrorCode::Unavailable,
+                    "Another Rollcall has been opening this archive for 30 seconds.",
+                    Some("Try again in a moment; if it persists, close the other Rollcall windows and commands.".into()),
+                ))
+            }
+            Err(std::fs::TryLockError::Error(e)) => {
+                return Err(CoreError::internal(format!(
+                    "could not lock {}: {e}",
+                    path.display()
+                )))
+            }
+        }
+    }
+    let out = f();
+    let _ = file.unlock();
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -426,6 +426,10 @@ impl Archive {
                 CoreError::internal(format!("could not create {}: {e}", dir.display()))
             })?;
         }
+        lock::while_opening(path, || Self::open_unlocked(path))
+    }
+
+    fn open_unlocked(path: &Path) -> Result<Self, CoreError> {
         let mut db = Db::open(path).map_err(|e| {
             if is_busy(&e) {
                 busy()
