@@ -382,6 +382,90 @@ pub fn late(
 }
 
 #[derive(clap::Subcommand)]
+pub enum CertificateAction {
+    /// Make a key pair and certificate for the profile (replacing its old one): the private key
+    /// stays in the data folder, readable by you alone; upload the .cer file in the Entra admin
+    /// centre (App registrations → the app → Certificates & secrets → Certificates → Upload).
+    Create {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Where the profile's certificate is, its thumbprint and expiry.
+    Show {
+        #[arg(long)]
+        profile: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete the profile's key and certificate (then remove the certificate in Entra too).
+    Remove {
+        #[arg(long)]
+        profile: String,
+    },
+}
+
+/// `rollcall certificate …`.
+pub fn certificate(action: CertificateAction) -> Result<(), CoreError> {
+    use rollcall_core::tenant::certificate as cert;
+    let data = rollcall_core::tenant::profile::data_dir()?;
+    let profiles = crate::connection::ConnectionArgs::profiles()?;
+    let show = |f: &cert::Files, json: bool| {
+        if json {
+            crate::print_json(f);
+        } else {
+            say!("Certificate: {}", f.certificate.display());
+            say!("Private key: {} (readable by you alone; never upload or copy it)", f.key.display());
+            say!("Thumbprint (SHA-256): {}", f.thumbprint_s256);
+            say!("Valid until: {}", f.expires);
+        }
+    };
+    match action {
+        CertificateAction::Create { profile, json } => {
+            let p = profiles.find(&profile)?;
+            if p.mode != rollcall_core::tenant::profile::AuthMode::Application {
+                return Err(CoreError::new(
+                    ErrorCode::InvalidInput,
+                    format!("\"{}\" signs in as a user; a certificate is for application-mode profiles.", p.name),
+                    None,
+                ));
+            }
+            let f = cert::create(&data, &p)?;
+            show(&f, json);
+            if !json {
+                say!(
+                    "\nUpload {} in the Entra admin centre: App registrations → the app {} → Certificates & secrets → Certificates → Upload certificate. From then on the `rollcall` command (and the nightly job) signs in with it instead of the client secret, so the LMS's secret can be renewed without touching the job.",
+                    f.certificate.display(),
+                    p.client_id
+                );
+            }
+            Ok(())
+        }
+        CertificateAction::Show { profile, json } => {
+            let p = profiles.find(&profile)?;
+            match cert::describe(&data, &p.id)? {
+                Some(f) => {
+                    show(&f, json);
+                    Ok(())
+                }
+                None => Err(CoreError::new(
+                    ErrorCode::NotFound,
+                    format!("\"{}\" has no certificate of Rollcall's.", p.name),
+                    Some("`rollcall certificate create --profile NAME` makes one.".into()),
+                )),
+            }
+        }
+        CertificateAction::Remove { profile } => {
+            let p = profiles.find(&profile)?;
+            cert::remove(&data, &p.id);
+            say!("Removed. Remove the certificate from the app registration in Entra too (Certificates & secrets).");
+            Ok(())
+        }
+    }
+}
+
+#[derive(clap::Subcommand)]
 pub enum ScheduleAction {
     /// Register the nightly sync of a profile with this computer's scheduler (replaces its job).
     Install {

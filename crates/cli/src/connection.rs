@@ -178,6 +178,14 @@ impl ConnectionArgs {
                             Some("Secrets are never passed as arguments. Or save the connection in the app and use --profile.".into()),
                         ))
                     }
+                    // Rollcall's own certificate, when the profile has one, needs no keychain:
+                    // what lets the nightly job run under cron.
+                    (AuthMode::Application, None) => {
+                        match rollcall_core::tenant::certificate::load(&data_dir()?, &p.id)? {
+                            Some(cert) => Connection::from_profile_with_certificate(&p, Self::secrets(), cert)?,
+                            None => Connection::from_profile(&p, Self::secrets())?,
+                        }
+                    }
                     _ => Connection::from_profile(&p, Self::secrets())?,
                 };
                 let mut conn = conn;

@@ -240,6 +240,12 @@ enum Command {
         #[arg(long)]
         threshold: Option<f64>,
     },
+    /// Rollcall's own certificate for a profile: what the nightly job signs in with where no
+    /// keychain answers (cron). Upload its .cer file to the app registration.
+    Certificate {
+        #[command(subcommand)]
+        action: archive::CertificateAction,
+    },
     /// The nightly sync as a job of this computer's scheduler (systemd user timer, cron,
     /// launchd LaunchAgent, Windows Task Scheduler). No secret goes into the job.
     Schedule {
@@ -371,6 +377,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             threshold,
         )),
         Command::Schedule { action } => done(archive::schedule(action).await),
+        Command::Certificate { action } => done(archive::certificate(action)),
         Command::Archive {
             action:
                 archive::Action::Recover {

@@ -17,6 +17,10 @@ pub fn admin_routes() -> Router<Arc<Shared>> {
         .route("/_emulator/stats", get(get_stats).delete(reset_stats))
         .route("/_emulator/bulk", post(add_bulk))
         .route(
+            "/_emulator/applications/{app_id}/certificates",
+            post(upload_certificate),
+        )
+        .route(
             "/_emulator/report-delay",
             axum::routing::put(put_report_delay),
         )
@@ -28,6 +32,27 @@ async fn add_bulk(
 ) -> Json<serde_json::Value> {
     let added = crate::seed::bulk_webinars(&mut s.world(), &spec, jiff::Timestamp::now());
     Json(serde_json::json!({ "added": added }))
+}
+
+/// What an administrator does in the Entra admin centre (App registrations → Certificates &
+/// secrets → Upload certificate): the body is the certificate, PEM or base64 DER.
+async fn upload_certificate(
+    State(s): State<Arc<Shared>>,
+    Path(app_id): Path<String>,
+    body: String,
+) -> (axum::http::StatusCode, Json<serde_json::Value>) {
+    use axum::http::StatusCode;
+    let cert = match crate::certificates::parse_upload(&body) {
+        Ok(c) => c,
+        Err(e) => return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": e }))),
+    };
+    let mut world = s.world();
+    let Some(app) = world.app_mut(&app_id) else {
+        return (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": format!("no application {app_id}") })));
+    };
+    let key_id = cert.key_id.clone();
+    app.certificates.push(cert);
+    (StatusCode::CREATED, Json(serde_json::json!({ "keyId": key_id })))
 }
 
 /// `{"minutes": N}`: reports appear N minutes after their session ends (0: at once).

@@ -634,7 +634,18 @@ async fn token(
                     None,
                 );
             }
-            if let Err(r) = check_secret(&app, secret.as_deref(), now) {
+            // A certificate's assertion stands in for the secret (certificate-credentials.md).
+            let checked = match form.get("client_assertion") {
+                Some(assertion) if secret.is_none() => crate::certificates::check_assertion(
+                    &app,
+                    form.get("client_assertion_type").map(String::as_str),
+                    assertion,
+                    &[format!("{}/{tenant}/oauth2/v2.0/token", s.base)],
+                    now,
+                ),
+                _ => check_secret(&app, secret.as_deref(), now),
+            };
+            if let Err(r) = checked {
                 return r;
             }
             let lifetime = s.faults.config().token_lifetime_secs as i64;

@@ -9,6 +9,7 @@
 #![recursion_limit = "256"]
 
 pub mod admin;
+pub mod certificates;
 pub mod faults;
 pub mod graph;
 mod guard;

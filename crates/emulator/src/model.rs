@@ -102,6 +102,18 @@ impl PasswordCredential {
     }
 }
 
+/// A certificate uploaded under "Certificates & secrets" (Graph's `keyCredential` of type
+/// `AsymmetricX509Cert`, usage `Verify`): what a client assertion is checked against.
+#[derive(Clone, Debug)]
+pub struct KeyCredential {
+    pub key_id: String,
+    /// The certificate's subject, as the portal names it.
+    pub display_name: String,
+    pub der: Vec<u8>,
+    pub start: Timestamp,
+    pub end: Timestamp,
+}
+
 #[derive(Clone, Debug)]
 pub struct AppRegistration {
     pub app_id: String,
@@ -109,6 +121,7 @@ pub struct AppRegistration {
     pub sp_id: String,
     pub display_name: String,
     pub secrets: Vec<PasswordCredential>,
+    pub certificates: Vec<KeyCredential>,
     pub redirects: Vec<Redirect>,
     /// Application permissions configured under "API permissions".
     pub app_roles: BTreeSet<String>,

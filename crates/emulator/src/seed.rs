@@ -78,6 +78,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         sp_id: rng.guid(),
         display_name: "LMS Teams webinars".into(),
         secrets: vec![soon, later],
+        certificates: Vec::new(),
         redirects: vec![
             Redirect {
                 uri: PORTAL_REDIRECT.into(),

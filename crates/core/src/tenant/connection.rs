@@ -183,6 +183,59 @@ impl Connection {
         })
     }
 
+    /// A saved application-mode profile that signs in with Rollcall's own certificate (its key
+    /// in the data folder, [`crate::tenant::certificate`]) instead of the keychain's secret: what
+    /// the nightly job uses, so it runs where no keychain answers (cron) and the LMS's secret can
+    /// be renewed without touching it.
+    pub fn from_profile_with_certificate(
+        p: &Profile,
+        store: Arc<dyn SecretStore>,
+        cert: crate::tenant::certificate::Loaded,
+    ) -> Result<Self, CoreError> {
+        if p.mode != AuthMode::Application {
+            return Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                format!("\"{}\" signs in as a user; a certificate signs in as the application.", p.name),
+                Some("Certificates are for application-mode profiles.".into()),
+            ));
+        }
+        let http = http_client(ProxySetting::of(p, store.as_ref())?.as_ref())?;
+        let endpoints = p.endpoints();
+        let tokens = rollcall_graph::ClientCertificate::new(
+            http.clone(),
+            &endpoints.authority,
+            &p.tenant,
+            &p.client_id,
+            cert.key_pem,
+            cert.cert_der,
+            &endpoints.resource(),
+        );
+        let (tokens, graph) = shared_client(&http, &endpoints, Arc::new(tokens))?;
+        let mut c = Connection {
+            endpoints,
+            tenant: p.tenant.trim().to_string(),
+            client_id: p.client_id.trim().to_string(),
+            mode: AuthMode::Application,
+            hosts: p.hosts.clone(),
+            demo: false,
+            profile: p.name.clone(),
+            profile_id: None,
+            participant_info: true,
+            teams_webinars: false,
+            lms_window_minutes: crate::attendance::late::DEFAULT_LMS_WINDOW_MINUTES,
+            recheck_hours: crate::attendance::late::DEFAULT_RECHECK_HOURS,
+            portal_redirect_uri: None,
+            secret_hint: None,
+            secret_expires: None,
+            proxy: None,
+            graph,
+            tokens,
+            http,
+        };
+        c.apply_profile(p);
+        Ok(c)
+    }
+
     /// A saved profile, with its secret or refresh token from the keychain.
     pub fn from_profile(p: &Profile, store: Arc<dyn SecretStore>) -> Result<Self, CoreError> {
         let mut c = match p.mode {
@@ -360,10 +413,16 @@ impl ProxySetting {
         let Some(url) = p.proxy.as_deref().map(str::trim).filter(|u| !u.is_empty()) else {
             return Ok(None);
         };
-        let password = store.get_bound(&p.id, SecretKind::ProxyPassword, &proxy_binding(url))?;
+        let user = p.proxy_user.clone().filter(|u| !u.trim().is_empty());
+        // Only a proxy that asks for a user has a password; the keychain is not asked otherwise
+        // (the nightly job may run where no keychain answers).
+        let password = match user {
+            Some(_) => store.get_bound(&p.id, SecretKind::ProxyPassword, &proxy_binding(url))?,
+            None => None,
+        };
         Ok(Some(ProxySetting {
             url: url.to_string(),
-            user: p.proxy_user.clone().filter(|u| !u.trim().is_empty()),
+            user,
             password,
         }))
     }

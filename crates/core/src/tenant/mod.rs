@@ -7,6 +7,7 @@
 
 pub mod advice;
 pub mod browser;
+pub mod certificate;
 pub mod connection;
 pub mod connections;
 pub mod permissions;

@@ -1180,7 +1180,11 @@ fn app_json(a: &AppRegistration) -> Value {
             "customKeyIdentifier": null, "displayName": c.display_name, "endDateTime": tz::offset(c.end),
             "hint": c.hint(), "keyId": c.key_id, "secretText": null, "startDateTime": tz::offset(c.start),
         })).collect::<Vec<_>>(),
-        "keyCredentials": [],
+        "keyCredentials": a.certificates.iter().map(|c| json!({
+            "customKeyIdentifier": base64::engine::general_purpose::STANDARD.encode(crate::certificates::sha1_thumbprint(&c.der)),
+            "displayName": c.display_name, "endDateTime": tz::offset(c.end), "key": null, "keyId": c.key_id,
+            "startDateTime": tz::offset(c.start), "type": "AsymmetricX509Cert", "usage": "Verify",
+        })).collect::<Vec<_>>(),
         "web": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::Web).map(|r| r.uri.clone()).collect::<Vec<_>>()},
         "publicClient": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::InstalledClient).map(|r| r.uri.clone()).collect::<Vec<_>>()},
         "spa": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::Spa).map(|r| r.uri.clone()).collect::<Vec<_>>()},
