@@ -303,6 +303,15 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // A real (test) profile against a tenant of its own, signing in with Rollcall's certificate:
+    // the job runs where the scheduler puts it (under cron: no session bus, no keychain).
+    let (_tenant, profile) = profile_with_uploaded_certificate(&data);
+    let out = rollcall(&["schedule", "install", "--profile", &profile, "--at", &hhmm]);
+    assert!(
+        out.status.success(),
+        "the probe in the scheduler's environment signs in with the certificate: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
@@ -342,6 +351,30 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
     };
     assert_eq!(run["outcome"], "ok", "{run}");
     assert!(run["summary"]["meetings"].as_u64().unwrap() > 0);
+    // The profile's job: on record from its start, finished with exit 0, its run in its archive.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+    let key = rollcall_core::schedule::installed(&data)
+        .iter()
+        .find(|j| j.profile.as_deref() == Some(profile.as_str()))
+        .map(rollcall_core::schedule::Job::key)
+        .unwrap();
+    loop {
+        let runs = rollcall_core::schedule::ledger::recent(&data, 10);
+        if let Some(r) = runs.iter().find(|r| r.record.job == key && r.record.finished_at.is_some()) {
+            assert_eq!(r.record.exit_code, Some(0), "{r:?}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the profile's job did not run: {runs:?}");
+        std::thread::sleep(std::time::Duration::from_secs(3));
+    }
+    let history = rollcall(&["sync", "--profile", &profile, "--history", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
+    assert!(
+        v["runs"].as_array().unwrap().iter().any(|r| r["trigger"] == "scheduled" && r["outcome"] == "ok"),
+        "{v}"
+    );
+    let out = rollcall(&["schedule", "remove", "--profile", &profile]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let out = rollcall(&["schedule", "remove", "--demo"]);
     assert!(
         out.status.success(),
@@ -567,4 +600,67 @@ fn the_job_registry_is_private() {
         std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
         0o700
     );
+}
+
+/// A tenant (an emulator process, kept until the guard drops) and a saved application-mode
+/// profile for it in `data`, with Rollcall's certificate made by `rollcall certificate create`
+/// and uploaded to the app as an administrator would. No client secret is saved anywhere.
+#[cfg(target_os = "linux")]
+fn profile_with_uploaded_certificate(data: &std::path::Path) -> (Daemon, String) {
+    use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .arg("emulator")
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let info: serde_json::Value = serde_json::from_str(&line).unwrap();
+    let s = |k: &str| info[k].as_str().unwrap().to_string();
+    let name = "Nightly (certificate)".to_string();
+    Profiles::in_dir(data)
+        .upsert(Profile {
+            id: format!("cert-{}", std::process::id()),
+            name: name.clone(),
+            cloud: Cloud::Custom,
+            authority: Some(s("authority")),
+            graph: Some(s("graph")),
+            tenant: s("tenantId"),
+            client_id: s("clientId"),
+            mode: AuthMode::Application,
+            portal_domain: String::new(),
+            participant_info: true,
+            teams_webinars: false,
+            lms_window_minutes: None,
+            recheck_hours: None,
+            hosts: vec![info["hosts"][0].as_str().unwrap().to_string()],
+            secret_hint: None,
+            secret_expires: None,
+            signed_in_as: None,
+            proxy: None,
+            proxy_user: None,
+        })
+        .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args(["certificate", "create", "--profile", &name, "--json"])
+        .env("ROLLCALL_DATA_DIR", data)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let der = std::fs::read(files["certificate"].as_str().unwrap()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        let r = reqwest::Client::new()
+            .post(format!("{}/applications/{}/certificates", s("admin"), s("clientId")))
+            .body(rollcall_graph::certificate::cert_pem(&der))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 201);
+    });
+    (Daemon(child), name)
 }
