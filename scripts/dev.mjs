@@ -7,7 +7,7 @@
 // it cannot.
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -218,6 +218,23 @@ if (task === "demo") {
     } else {
       withKeyring(cmd[0], cmd.slice(1), opts);
     }
+  }
+  // The installers (once per run, Linux as root: dpkg): the .deb `npm run tauri build` makes,
+  // installed and used as a user would — the `rollcall` command beside the app, the job scheduled
+  // from the installed app. macOS and Windows CI build their bundles in their own jobs.
+  if (isLinux && process.getuid?.() === 0 && has("dpkg", ["--version"])) {
+    run("node", [join(root, "scripts", "tauri.mjs"), "build", "--bundles", "deb"]);
+    const debDir = join(targetDir, "release", "bundle", "deb");
+    const deb = readdirSync(debDir)
+      .filter((f) => f.endsWith(".deb"))
+      .map((f) => join(debDir, f))
+      .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs)[0];
+    const pkg = ["node", "--test", "--test-reporter=spec", join("tests", "package")];
+    const pkgEnv = { env: { ...env, ROLLCALL_DEB: deb, ROLLCALL_APP: "/usr/bin/rollcall-desktop", ROLLCALL_TAURI_DRIVER: driver } };
+    if (!process.env.DISPLAY) withKeyring("xvfb-run", ["-a", "-s", "-screen 0 1280x860x24", ...pkg], pkgEnv);
+    else withKeyring(pkg[0], pkg.slice(1), pkgEnv);
+  } else {
+    console.error("\nNote: the installed-package test needs Linux, root and dpkg; skipped here.");
   }
   console.error("\n✔ all tests passed");
 } else {

@@ -50,6 +50,8 @@ test("the release builds Windows MSI/NSIS and a universal macOS DMG with the Tau
   assert.match(text, /--bundles msi,nsis/);
   assert.match(text, /--target universal-apple-darwin/);
   assert.match(text, /aarch64-apple-darwin,x86_64-apple-darwin/);
+  // Through our wrapper, which ships the `rollcall` command in every bundle.
+  assert.match(text, /tauriScript: node scripts\/tauri\.mjs/);
   for (const secret of ["APPLE_CERTIFICATE", "APPLE_SIGNING_IDENTITY", "WINDOWS_CERTIFICATE"]) {
     assert.match(text, new RegExp(`secrets\\.${secret}\\b`));
   }

@@ -416,7 +416,10 @@ pub fn certificate(action: CertificateAction) -> Result<(), CoreError> {
             crate::print_json(f);
         } else {
             say!("Certificate: {}", f.certificate.display());
-            say!("Private key: {} (readable by you alone; never upload or copy it)", f.key.display());
+            say!(
+                "Private key: {} (readable by you alone; never upload or copy it)",
+                f.key.display()
+            );
             say!("Thumbprint (SHA-256): {}", f.thumbprint_s256);
             say!("Valid until: {}", f.expires);
         }

@@ -360,21 +360,35 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
         .unwrap();
     loop {
         let runs = rollcall_core::schedule::ledger::recent(&data, 10);
-        if let Some(r) = runs.iter().find(|r| r.record.job == key && r.record.finished_at.is_some()) {
+        if let Some(r) = runs
+            .iter()
+            .find(|r| r.record.job == key && r.record.finished_at.is_some())
+        {
             assert_eq!(r.record.exit_code, Some(0), "{r:?}");
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the profile's job did not run: {runs:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the profile's job did not run: {runs:?}"
+        );
         std::thread::sleep(std::time::Duration::from_secs(3));
     }
     let history = rollcall(&["sync", "--profile", &profile, "--history", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
     assert!(
-        v["runs"].as_array().unwrap().iter().any(|r| r["trigger"] == "scheduled" && r["outcome"] == "ok"),
+        v["runs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["trigger"] == "scheduled" && r["outcome"] == "ok"),
         "{v}"
     );
     let out = rollcall(&["schedule", "remove", "--profile", &profile]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = rollcall(&["schedule", "remove", "--demo"]);
     assert!(
         out.status.success(),
@@ -649,13 +663,24 @@ fn profile_with_uploaded_certificate(data: &std::path::Path) -> (Daemon, String)
         .env("ROLLCALL_DATA_DIR", data)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let files: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let der = std::fs::read(files["certificate"].as_str().unwrap()).unwrap();
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         let r = reqwest::Client::new()
-            .post(format!("{}/applications/{}/certificates", s("admin"), s("clientId")))
+            .post(format!(
+                "{}/applications/{}/certificates",
+                s("admin"),
+                s("clientId")
+            ))
             .body(rollcall_graph::certificate::cert_pem(&der))
             .send()
             .await

@@ -44,15 +44,26 @@ async fn upload_certificate(
     use axum::http::StatusCode;
     let cert = match crate::certificates::parse_upload(&body) {
         Ok(c) => c,
-        Err(e) => return (StatusCode::BAD_REQUEST, Json(serde_json::json!({ "error": e }))),
+        Err(e) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                Json(serde_json::json!({ "error": e })),
+            )
+        }
     };
     let mut world = s.world();
     let Some(app) = world.app_mut(&app_id) else {
-        return (StatusCode::NOT_FOUND, Json(serde_json::json!({ "error": format!("no application {app_id}") })));
+        return (
+            StatusCode::NOT_FOUND,
+            Json(serde_json::json!({ "error": format!("no application {app_id}") })),
+        );
     };
     let key_id = cert.key_id.clone();
     app.certificates.push(cert);
-    (StatusCode::CREATED, Json(serde_json::json!({ "keyId": key_id })))
+    (
+        StatusCode::CREATED,
+        Json(serde_json::json!({ "keyId": key_id })),
+    )
 }
 
 /// `{"minutes": N}`: reports appear N minutes after their session ends (0: at once).

@@ -37,9 +37,12 @@ pub fn parse_upload(text: &str) -> Result<KeyCredential, String> {
     let der = base64::engine::general_purpose::STANDARD
         .decode(body.trim())
         .map_err(|e| format!("not a certificate (PEM or base64 DER): {e}"))?;
-    let cert = x509_cert::Certificate::from_der(&der).map_err(|e| format!("not an X.509 certificate: {e}"))?;
+    let cert = x509_cert::Certificate::from_der(&der)
+        .map_err(|e| format!("not an X.509 certificate: {e}"))?;
     let v = &cert.tbs_certificate.validity;
-    let t = |d: std::time::Duration| Timestamp::from_second(d.as_secs() as i64).unwrap_or(Timestamp::UNIX_EPOCH);
+    let t = |d: std::time::Duration| {
+        Timestamp::from_second(d.as_secs() as i64).unwrap_or(Timestamp::UNIX_EPOCH)
+    };
     Ok(KeyCredential {
         key_id: uuid::Uuid::new_v4().to_string(),
         display_name: cert.tbs_certificate.subject.to_string(),
@@ -60,7 +63,13 @@ fn s256(der: &[u8]) -> String {
 }
 
 fn invalid_client(code: u32, message: &str) -> Response {
-    aad_error(StatusCode::UNAUTHORIZED, "invalid_client", code, message, None)
+    aad_error(
+        StatusCode::UNAUTHORIZED,
+        "invalid_client",
+        code,
+        message,
+        None,
+    )
 }
 
 /// Check a client assertion for `app` at this tenant's token endpoint (`token_urls`: the
@@ -83,16 +92,27 @@ pub fn check_assertion(
     }
     let malformed = || invalid_client(50027, "JWT token is invalid or malformed.");
     let header = jsonwebtoken::decode_header(assertion).map_err(|_| malformed())?;
-    if !matches!(header.alg, jsonwebtoken::Algorithm::PS256 | jsonwebtoken::Algorithm::RS256) {
+    if !matches!(
+        header.alg,
+        jsonwebtoken::Algorithm::PS256 | jsonwebtoken::Algorithm::RS256
+    ) {
         return Err(malformed());
     }
     // The certificate the header names, by its SHA-256 thumbprint (or the older SHA-1 `x5t`).
     let named = app.certificates.iter().find(|c| {
         header.x5t_s256.as_deref() == Some(s256(&c.der).as_str())
             || header.x5t.as_deref()
-                == Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sha1_thumbprint(&c.der)).as_str())
+                == Some(
+                    base64::engine::general_purpose::URL_SAFE_NO_PAD
+                        .encode(sha1_thumbprint(&c.der))
+                        .as_str(),
+                )
     });
-    let thumb = header.x5t_s256.clone().or(header.x5t.clone()).unwrap_or_default();
+    let thumb = header
+        .x5t_s256
+        .clone()
+        .or(header.x5t.clone())
+        .unwrap_or_default();
     let Some(cert) = named else {
         return Err(invalid_client(700027, &format!("Client assertion failed signature validation. [Reason - The key was not found., Thumbprint of key used by client: '{thumb}'. Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see configured keys for app Id '{}'.]", app.app_id)));
     };
@@ -120,17 +140,29 @@ pub fn check_assertion(
         .claims;
     let text = |k: &str| claims[k].as_str().unwrap_or_default().to_string();
     if text("iss") != app.app_id || text("sub") != app.app_id {
-        return Err(invalid_client(700021, "Client assertion application identifier doesn't match 'client_id' parameter."));
+        return Err(invalid_client(
+            700021,
+            "Client assertion application identifier doesn't match 'client_id' parameter.",
+        ));
     }
     if !token_urls.iter().any(|u| *u == text("aud")) {
-        return Err(invalid_client(700023, "Client assertion audience claim does not match Realm issuer."));
+        return Err(invalid_client(
+            700023,
+            "Client assertion audience claim does not match Realm issuer.",
+        ));
     }
-    let (Some(exp), Some(nbf)) = (claims["exp"].as_i64(), claims["nbf"].as_i64().or(claims["iat"].as_i64())) else {
+    let (Some(exp), Some(nbf)) = (
+        claims["exp"].as_i64(),
+        claims["nbf"].as_i64().or(claims["iat"].as_i64()),
+    ) else {
         return Err(malformed());
     };
     let t = now.as_second();
     if exp + SKEW_SECS <= t || nbf - SKEW_SECS > t {
-        return Err(invalid_client(700024, "Client assertion is not within its valid time range."));
+        return Err(invalid_client(
+            700024,
+            "Client assertion is not within its valid time range.",
+        ));
     }
     Ok(())
 }

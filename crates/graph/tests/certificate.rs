@@ -27,7 +27,10 @@ async fn post(i: &rollcall_emulator::Info, a: &str) -> serde_json::Value {
             ("grant_type", "client_credentials"),
             ("client_id", i.client_id.as_str()),
             ("scope", "https://graph.microsoft.com/.default"),
-            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
             ("client_assertion", a),
         ])
         .send()
@@ -52,7 +55,10 @@ async fn a_certificate_signs_in_once_uploaded_and_is_checked_as_entra_checks_it(
     );
     // Not uploaded yet: the key is not the app's.
     let e = provider.token(true).await.unwrap_err();
-    assert!(matches!(&e, GraphError::Token(aad) if aad.error_codes.contains(&700027)), "{e:?}");
+    assert!(
+        matches!(&e, GraphError::Token(aad) if aad.error_codes.contains(&700027)),
+        "{e:?}"
+    );
     upload(&i.admin, &i.client_id, &made.cert_der).await;
     let t = provider.token(true).await.unwrap();
     assert!(!t.value.expose().is_empty());
@@ -60,7 +66,10 @@ async fn a_certificate_signs_in_once_uploaded_and_is_checked_as_entra_checks_it(
     // The app shows the certificate as Graph's keyCredential.
     let graph = reqwest::Client::new();
     let app: serde_json::Value = graph
-        .get(format!("{}/applications?$filter=appId eq '{}'", i.graph, i.client_id))
+        .get(format!(
+            "{}/applications?$filter=appId eq '{}'",
+            i.graph, i.client_id
+        ))
         .bearer_auth(t.value.expose())
         .send()
         .await
@@ -74,15 +83,43 @@ async fn a_certificate_signs_in_once_uploaded_and_is_checked_as_entra_checks_it(
 
     let token_url = format!("{}/{}/oauth2/v2.0/token", i.authority, i.tenant_id);
     let now = jiff::Timestamp::now();
-    let stale = assertion(&made.key_pem, &made.cert_der, &i.client_id, &token_url, now - jiff::SignedDuration::from_hours(1)).unwrap();
+    let stale = assertion(
+        &made.key_pem,
+        &made.cert_der,
+        &i.client_id,
+        &token_url,
+        now - jiff::SignedDuration::from_hours(1),
+    )
+    .unwrap();
     assert!(post(&i, stale.expose()).await["error_codes"][0] == 700024);
-    let elsewhere = assertion(&made.key_pem, &made.cert_der, &i.client_id, "https://login.example/x/oauth2/v2.0/token", now).unwrap();
+    let elsewhere = assertion(
+        &made.key_pem,
+        &made.cert_der,
+        &i.client_id,
+        "https://login.example/x/oauth2/v2.0/token",
+        now,
+    )
+    .unwrap();
     assert!(post(&i, elsewhere.expose()).await["error_codes"][0] == 700023);
-    let other_client = assertion(&made.key_pem, &made.cert_der, "someone-else", &token_url, now).unwrap();
+    let other_client = assertion(
+        &made.key_pem,
+        &made.cert_der,
+        "someone-else",
+        &token_url,
+        now,
+    )
+    .unwrap();
     assert!(post(&i, other_client.expose()).await["error_codes"][0] == 700021);
     // Signed by another key that claims the uploaded certificate's thumbprint.
     let other = make("Impostor", 30).unwrap();
-    let forged = assertion(&other.key_pem, &made.cert_der, &i.client_id, &token_url, now).unwrap();
+    let forged = assertion(
+        &other.key_pem,
+        &made.cert_der,
+        &i.client_id,
+        &token_url,
+        now,
+    )
+    .unwrap();
     assert!(post(&i, forged.expose()).await["error_codes"][0] == 700027);
     assert!(post(&i, "not.a.jwt").await["error_codes"][0] == 50027);
 }

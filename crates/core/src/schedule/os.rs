@@ -231,8 +231,8 @@ pub fn probe(job: &Job) -> Result<(), CoreError> {
         .to_string();
     let keychain = out.status.code() == Some(78);
     let hint = match (job.scheduler, keychain) {
-        (Scheduler::Cron, true) => "Under cron the job has no session bus, so it cannot reach the keychain (Secret Service) that holds the client secret. Install the job from a desktop session with systemd (`loginctl enable-linger` keeps its timers running while you are logged out), or run `rollcall sync --profile NAME --days 7 --scheduled` from a scheduler that runs inside your session.".to_string(),
-        (_, true) => format!("The job would run where the keychain cannot be reached ({}). Log in to a desktop session and install it from there.", job.scheduler.describe()),
+        (Scheduler::Cron, true) => "Under cron the job has no session bus, so it cannot reach the keychain (Secret Service) that holds the client secret. Give the profile Rollcall's own certificate, which needs no keychain: `rollcall certificate create --profile NAME`, upload the .cer file it names in the Entra admin centre (App registrations → the app → Certificates & secrets → Certificates), then install the job again.".to_string(),
+        (_, true) => format!("The job would run where the keychain cannot be reached ({}). Give the profile Rollcall's own certificate (`rollcall certificate create --profile NAME`, then upload its .cer file in Entra), or log in to a desktop session and install the job from there.", job.scheduler.describe()),
         _ => "Fix what it says, then install the job again.".to_string(),
     };
     Err(CoreError::new(

@@ -42,7 +42,10 @@ pub struct Files {
 fn paths(data_dir: &Path, profile_id: &str) -> (PathBuf, PathBuf) {
     let dir = data_dir.join("credentials");
     let key = file_key(profile_id);
-    (dir.join(format!("{key}.key.pem")), dir.join(format!("{key}.cer")))
+    (
+        dir.join(format!("{key}.key.pem")),
+        dir.join(format!("{key}.cer")),
+    )
 }
 
 /// Make a key pair and certificate for a profile, replacing any it had.
@@ -51,8 +54,9 @@ pub fn create(data_dir: &Path, profile: &Profile) -> Result<Files, CoreError> {
 }
 
 fn create_for(data_dir: &Path, profile_id: &str, name: &str) -> Result<Files, CoreError> {
-    let made = rollcall_graph::certificate::make(&format!("Rollcall nightly job {name}"), VALID_DAYS)
-        .map_err(CoreError::internal)?;
+    let made =
+        rollcall_graph::certificate::make(&format!("Rollcall nightly job {name}"), VALID_DAYS)
+            .map_err(CoreError::internal)?;
     let (key, certificate) = paths(data_dir, profile_id);
     // The certificate first: a key without its certificate is of no use to anyone.
     crate::support::atomic::write_private(&certificate, &made.cert_der)?;
@@ -61,14 +65,16 @@ fn create_for(data_dir: &Path, profile_id: &str, name: &str) -> Result<Files, Co
         key,
         certificate,
         thumbprint_s256: rollcall_graph::certificate::thumbprint_s256(&made.cert_der),
-        expires: rollcall_graph::certificate::not_after(&made.cert_der).map_err(CoreError::internal)?,
+        expires: rollcall_graph::certificate::not_after(&made.cert_der)
+            .map_err(CoreError::internal)?,
     })
 }
 
 /// The profile's certificate, if it has one.
 pub fn load(data_dir: &Path, profile_id: &str) -> Result<Option<Loaded>, CoreError> {
     let (key, certificate) = paths(data_dir, profile_id);
-    let (Ok(key_pem), Ok(cert_der)) = (std::fs::read_to_string(&key), std::fs::read(&certificate)) else {
+    let (Ok(key_pem), Ok(cert_der)) = (std::fs::read_to_string(&key), std::fs::read(&certificate))
+    else {
         return Ok(None);
     };
     if rollcall_graph::certificate::not_after(&cert_der).is_err() {
@@ -94,7 +100,8 @@ pub fn describe(data_dir: &Path, profile_id: &str) -> Result<Option<Files>, Core
         key,
         certificate,
         thumbprint_s256: rollcall_graph::certificate::thumbprint_s256(&l.cert_der),
-        expires: rollcall_graph::certificate::not_after(&l.cert_der).map_err(CoreError::internal)?,
+        expires: rollcall_graph::certificate::not_after(&l.cert_der)
+            .map_err(CoreError::internal)?,
     }))
 }
 
@@ -117,7 +124,13 @@ mod tests {
         assert_eq!(mode(f.key.parent().unwrap()), 0o700);
         let l = super::load(&dir, "p1").unwrap().unwrap();
         assert!(l.key_pem.expose().contains("BEGIN PRIVATE KEY"));
-        assert_eq!(super::describe(&dir, "p1").unwrap().unwrap().thumbprint_s256, f.thumbprint_s256);
+        assert_eq!(
+            super::describe(&dir, "p1")
+                .unwrap()
+                .unwrap()
+                .thumbprint_s256,
+            f.thumbprint_s256
+        );
         super::remove(&dir, "p1");
         assert!(super::load(&dir, "p1").unwrap().is_none());
         std::fs::remove_dir_all(dir).unwrap();

@@ -195,7 +195,10 @@ impl Connection {
         if p.mode != AuthMode::Application {
             return Err(CoreError::new(
                 ErrorCode::InvalidInput,
-                format!("\"{}\" signs in as a user; a certificate signs in as the application.", p.name),
+                format!(
+                    "\"{}\" signs in as a user; a certificate signs in as the application.",
+                    p.name
+                ),
                 Some("Certificates are for application-mode profiles.".into()),
             ));
         }
