@@ -6,13 +6,13 @@
 // WebKitGTK, Xvfb and WebDriver packages; tauri-driver via cargo) and says exactly what to run where
 // it cannot.
 import { spawn, spawnSync } from "node:child_process";
-import { createHash } from "node:crypto";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
 import { homedir, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { libfaketime } from "./at.mjs";
 import { instants } from "./instants.mjs";
+import { ensureNpmPackages } from "./npm-packages.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const ui = join(root, "ui");
@@ -57,20 +57,6 @@ function ensureLinuxPackages(pkgs) {
     console.error(`Missing Debian/Ubuntu packages. Run:\n  sudo apt-get install -y ${missing.join(" ")}\nthen run this command again.`);
     process.exit(2);
   }
-}
-
-/**
- * `npm ci` in `dir` unless its node_modules was installed from the lock file as it is now: a
- * node_modules left by an older checkout (a pull that changed the lock) is installed again.
- */
-function ensureNpmPackages(dir) {
-  const lock = readFileSync(join(dir, "package-lock.json"));
-  const want = createHash("sha256").update(lock).digest("hex");
-  const stamp = join(dir, "node_modules", ".rollcall-lock-sha256");
-  const installed = existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : "";
-  if (installed === want && existsSync(join(dir, "node_modules", ".package-lock.json"))) return;
-  run("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir });
-  writeFileSync(stamp, `${want}\n`);
 }
 
 /** Test-only packages of the repository root (oauth2-mock-server for the interop test, the Tauri CLI). */

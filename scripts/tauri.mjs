@@ -12,6 +12,7 @@ import { copyFileSync, mkdirSync } from "node:fs";
 import { homedir, platform } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureNpmPackages } from "./npm-packages.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const isWin = platform() === "win32";
@@ -38,6 +39,8 @@ function hostTriple() {
 
 const tauri = join(root, "node_modules", ".bin", isWin ? "tauri.cmd" : "tauri");
 if (args[0] === "build") {
+  // The window's build (beforeBuildCommand) needs the UI's packages.
+  ensureNpmPackages(join(root, "ui"));
   // The bundle's target (`--target T`), else this machine's; a universal macOS bundle needs a
   // universal `rollcall` (both architectures joined by lipo), named as Tauri looks for it.
   const at = args.indexOf("--target");
