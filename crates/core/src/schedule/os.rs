@@ -254,17 +254,38 @@ fn current_crontab() -> Result<String, CoreError> {
             None,
         )
     })?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned();
-    let err = String::from_utf8_lossy(&out.stderr);
-    if out.status.success() || err.contains("no crontab") {
-        Ok(text)
+    crontab_listed(
+        out.status.success(),
+        &String::from_utf8_lossy(&out.stdout),
+        &String::from_utf8_lossy(&out.stderr),
+    )
+}
+
+/// What `crontab -l` answered, as the table: a user without one has an empty table (so removing
+/// a job still works once the crontab itself is gone).
+fn crontab_listed(ok: bool, stdout: &str, stderr: &str) -> Result<String, CoreError> {
+    if ok || stderr.contains("no crontab") {
+        Ok(if ok {
+            stdout.to_string()
+        } else {
+            String::new()
+        })
     } else {
         Err(CoreError::new(
             ErrorCode::Unavailable,
-            format!("crontab -l refused: {}", err.trim()),
+            format!("crontab -l refused: {}", stderr.trim()),
             None,
         ))
     }
+}
+
+/// The LaunchAgent's log file in the data folder, its folder created (private): launchd opens
+/// the file itself and does not create a missing folder, so the job's output would be lost.
+fn launchd_log(data_dir: &Path) -> Result<PathBuf, CoreError> {
+    let logs = crate::support::logging::log_dir_in(data_dir);
+    crate::support::private::create_dir(&logs)
+        .map_err(|e| CoreError::internal(format!("could not create {}: {e}", logs.display())))?;
+    Ok(logs.join("scheduled-sync.log"))
 }
 
 /// The `rollcall` command installed beside the running program (the desktop app's installers put
@@ -349,12 +370,7 @@ pub fn install(data_dir: &Path, job: &Job) -> Result<(), CoreError> {
         }
         Scheduler::Launchd => {
             let plist = launch_agents()?.join(format!("{}.plist", job.label()));
-            let logs = crate::support::logging::log_dir_in(data_dir);
-            // launchd opens the log itself and does not create its folder.
-            crate::support::private::create_dir(&logs).map_err(|e| {
-                CoreError::internal(format!("could not create {}: {e}", logs.display()))
-            })?;
-            let log = logs.join("scheduled-sync.log");
+            let log = launchd_log(data_dir)?;
             write(&plist, &job.launchd_plist(&log))?;
             // Replace a loaded copy.
             let uid = launchd_unload(job)?;
@@ -447,6 +463,27 @@ pub fn remove(data_dir: &Path, key: &str) -> Result<bool, CoreError> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_user_without_a_crontab_has_an_empty_one() {
+        assert_eq!(
+            super::crontab_listed(false, "", "no crontab for ann\n").unwrap(),
+            ""
+        );
+        assert_eq!(
+            super::crontab_listed(true, "0 1 * * * x\n", "").unwrap(),
+            "0 1 * * * x\n"
+        );
+        assert!(super::crontab_listed(false, "", "crontab: permission denied").is_err());
+    }
+
+    #[test]
+    fn the_launch_agents_log_folder_exists_before_launchd_opens_it() {
+        let data = std::env::temp_dir().join(format!("rollcall-launchd-{}", uuid::Uuid::new_v4()));
+        let log = super::launchd_log(&data).unwrap();
+        assert!(log.parent().unwrap().is_dir());
+        std::fs::remove_dir_all(data).unwrap();
+    }
+
     #[test]
     fn a_crontab_loses_only_the_jobs_line() {
         let t = "MAILTO=x\n0 1 * * * other\n30 2 * * * 'r' 'sync' # app.rollcall.sync.demo\n";

@@ -188,4 +188,24 @@ mod tests {
             "\"&lt;a href='x'&gt;R&amp;D&lt;/a&gt;\" &lt;img src=y&gt;"
         );
     }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_notice_log_is_the_users_alone() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("rollcall-notices-{}", uuid::Uuid::new_v4()));
+        let n = super::Notice {
+            key: "k".into(),
+            title: "t".into(),
+            body: "b".into(),
+            shown_at: None,
+        };
+        super::NoticeLog::in_dir(&dir).take_new(vec![n]).unwrap();
+        let mode = std::fs::metadata(dir.join("notices.json"))
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
 }
