@@ -294,7 +294,7 @@ export const t = {
   },
   nightly: {
     title: "Nightly sync",
-    intro: "Your computer's own scheduler runs the sync every night, also when Rollcall is closed. No secret goes into the job: the keychain serves it when the job runs.",
+    intro: "Your computer's own scheduler runs the sync every night, also when Rollcall is closed. No secret goes into the job: it signs in when it runs, with the keychain's secret or, where no keychain answers (cron on Linux), with Rollcall's own certificate (rollcall certificate create). Scheduling first checks that the job can sign in where it will run.",
     none: "No nightly job for this connection yet.",
     installed: (at: string, how: string) => `Runs every day at ${at} (${how}).`,
     schedulers: { systemdUser: "a systemd user timer", cron: "a crontab line", launchd: "a launchd LaunchAgent", taskScheduler: "Windows Task Scheduler" } as Record<string, string>,
