@@ -77,7 +77,17 @@ pub struct ClientCredentials {
     /// `Err` when the authority is not a URL: said on the first request, like any other failure.
     client: Result<EntraClient, String>,
     scope: String,
+    /// With the app's own certificate instead of a secret: each request signs a fresh assertion.
+    certificate: Option<AssertionKey>,
     cache: Mutex<Option<AccessToken>>,
+}
+
+/// What a certificate's client assertion is made from ([`crate::certificate::assertion`]).
+struct AssertionKey {
+    key_pem: Secret,
+    cert_der: Vec<u8>,
+    client_id: String,
+    token_url: String,
 }
 
 impl ClientCredentials {
@@ -94,6 +104,33 @@ impl ClientCredentials {
             http,
             client: TenantAuthority::new(authority, tenant).client(client_id, Some(&secret), None),
             scope: format!("{}/.default", resource.trim_end_matches('/')),
+            certificate: None,
+            cache: Mutex::new(None),
+        }
+    }
+
+    /// Application tokens with the app's own certificate (a key and its certificate, DER) instead
+    /// of a secret: for jobs that run where no keychain answers (cron).
+    pub fn with_certificate(
+        http: reqwest::Client,
+        authority: &str,
+        tenant: &str,
+        client_id: &str,
+        key_pem: Secret,
+        cert_der: Vec<u8>,
+        resource: &str,
+    ) -> Self {
+        let entra = TenantAuthority::new(authority, tenant);
+        ClientCredentials {
+            http,
+            client: entra.client(client_id, None, None),
+            scope: format!("{}/.default", resource.trim_end_matches('/')),
+            certificate: Some(AssertionKey {
+                key_pem,
+                cert_der,
+                client_id: client_id.to_string(),
+                token_url: entra.token_url,
+            }),
             cache: Mutex::new(None),
         }
     }
@@ -113,91 +150,28 @@ impl TokenProvider for ClientCredentials {
                 .as_ref()
                 .map_err(|e| GraphError::Config(e.clone()))?;
             let transport = Transport::new(&self.http);
-            let result = client
+            let mut request = client
                 .exchange_client_credentials()
-                .add_scope(oauth2::Scope::new(self.scope.clone()))
-                .request_async(&transport)
-                .await;
-            let token = transport.finish(result)?.access;
-            tracing::debug!(expires_at = %token.expires_at, "application token issued");
-            *cache = Some(token.clone());
-            Ok(token)
-        })
-    }
-}
-
-/// Application tokens with the app's own certificate instead of a client secret: each token
-/// request carries a fresh signed assertion ([`crate::certificate::assertion`]). For jobs that
-/// run where no keychain answers (cron): the key is read from a file only the user can read.
-pub struct ClientCertificate {
-    http: reqwest::Client,
-    client: Result<EntraClient, String>,
-    token_url: String,
-    client_id: String,
-    key_pem: Secret,
-    cert_der: Vec<u8>,
-    scope: String,
-    cache: Mutex<Option<AccessToken>>,
-}
-
-impl ClientCertificate {
-    pub fn new(
-        http: reqwest::Client,
-        authority: &str,
-        tenant: &str,
-        client_id: &str,
-        key_pem: Secret,
-        cert_der: Vec<u8>,
-        resource: &str,
-    ) -> Self {
-        let entra = TenantAuthority::new(authority, tenant);
-        ClientCertificate {
-            http,
-            token_url: entra.token_url.clone(),
-            client: entra.client(client_id, None, None),
-            client_id: client_id.to_string(),
-            key_pem,
-            cert_der,
-            scope: format!("{}/.default", resource.trim_end_matches('/')),
-            cache: Mutex::new(None),
-        }
-    }
-}
-
-impl TokenProvider for ClientCertificate {
-    fn token(&self, force: bool) -> TokenFuture<'_> {
-        Box::pin(async move {
-            let mut cache = self.cache.lock().await;
-            if !force {
-                if let Some(t) = cache.as_ref().filter(|t| t.fresh(Timestamp::now())) {
-                    return Ok(t.clone());
-                }
-            }
-            let client = self
-                .client
-                .as_ref()
-                .map_err(|e| GraphError::Config(e.clone()))?;
-            let assertion = crate::certificate::assertion(
-                &self.key_pem,
-                &self.cert_der,
-                &self.client_id,
-                &self.token_url,
-                Timestamp::now(),
-            )
-            .map_err(GraphError::Config)?;
-            let transport = Transport::new(&self.http);
-            let result = client
-                .exchange_client_credentials()
-                .add_scope(oauth2::Scope::new(self.scope.clone()))
-                .add_extra_param(
-                    "client_assertion_type",
-                    "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                .add_scope(oauth2::Scope::new(self.scope.clone()));
+            if let Some(k) = &self.certificate {
+                let assertion = crate::certificate::assertion(
+                    &k.key_pem,
+                    &k.cert_der,
+                    &k.client_id,
+                    &k.token_url,
+                    Timestamp::now(),
                 )
-                .add_extra_param("client_assertion", assertion.expose().to_string())
-                .request_async(&transport)
-                .await;
+                .map_err(GraphError::Config)?;
+                request = request
+                    .add_extra_param(
+                        "client_assertion_type",
+                        "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    )
+                    .add_extra_param("client_assertion", assertion.expose().to_string());
+            }
+            let result = request.request_async(&transport).await;
             let token = transport.finish(result)?.access;
-            tracing::debug!(expires_at = %token.expires_at, "application token issued (certificate)");
+            tracing::debug!(expires_at = %token.expires_at, certificate = self.certificate.is_some(), "application token issued");
             *cache = Some(token.clone());
             Ok(token)
         })

@@ -19,7 +19,7 @@ pub mod secret;
 pub mod tls;
 pub mod zones;
 
-pub use auth::{AccessToken, ClientCertificate, ClientCredentials, TokenProvider};
+pub use auth::{AccessToken, ClientCredentials, TokenProvider};
 pub use client::{Endpoints, GraphClient, Request};
 pub use error::{AadError, GraphError};
 pub use secret::Secret;

@@ -7,7 +7,7 @@
 
 use rollcall_emulator::{start, Config};
 use rollcall_graph::certificate::{assertion, cert_pem, make};
-use rollcall_graph::{ClientCertificate, GraphError, TokenProvider};
+use rollcall_graph::{ClientCredentials, GraphError, TokenProvider};
 
 async fn upload(admin: &str, app: &str, cert_der: &[u8]) {
     let r = reqwest::Client::new()
@@ -44,7 +44,7 @@ async fn a_certificate_signs_in_once_uploaded_and_is_checked_as_entra_checks_it(
     let emu = start("127.0.0.1:0", Config::default()).await.unwrap();
     let i = emu.info.clone();
     let made = make("Rollcall nightly job test", 30).unwrap();
-    let provider = ClientCertificate::new(
+    let provider = ClientCredentials::with_certificate(
         reqwest::Client::new(),
         &i.authority,
         &i.tenant_id,

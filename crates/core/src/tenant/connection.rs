@@ -159,6 +159,27 @@ impl Connection {
             secret.clone(),
             &endpoints.resource(),
         );
+        Self::application_with(
+            http,
+            endpoints,
+            tenant,
+            client_id,
+            tokens,
+            Some(secret.hint()),
+            hosts,
+        )
+    }
+
+    /// An application-mode connection over its token provider (a secret's or a certificate's).
+    fn application_with(
+        http: reqwest::Client,
+        endpoints: Endpoints,
+        tenant: &str,
+        client_id: &str,
+        tokens: ClientCredentials,
+        secret_hint: Option<String>,
+        hosts: Vec<String>,
+    ) -> Result<Self, CoreError> {
         let (tokens, graph) = shared_client(&http, &endpoints, Arc::new(tokens))?;
         Ok(Connection {
             endpoints,
@@ -174,7 +195,7 @@ impl Connection {
             lms_window_minutes: crate::attendance::late::DEFAULT_LMS_WINDOW_MINUTES,
             recheck_hours: crate::attendance::late::DEFAULT_RECHECK_HOURS,
             portal_redirect_uri: None,
-            secret_hint: Some(secret.hint()),
+            secret_hint,
             secret_expires: None,
             proxy: None,
             graph,
@@ -204,7 +225,7 @@ impl Connection {
         }
         let http = http_client(ProxySetting::of(p, store.as_ref())?.as_ref())?;
         let endpoints = p.endpoints();
-        let tokens = rollcall_graph::ClientCertificate::new(
+        let tokens = ClientCredentials::with_certificate(
             http.clone(),
             &endpoints.authority,
             &p.tenant,
@@ -213,28 +234,15 @@ impl Connection {
             cert.cert_der,
             &endpoints.resource(),
         );
-        let (tokens, graph) = shared_client(&http, &endpoints, Arc::new(tokens))?;
-        let mut c = Connection {
-            endpoints,
-            tenant: p.tenant.trim().to_string(),
-            client_id: p.client_id.trim().to_string(),
-            mode: AuthMode::Application,
-            hosts: p.hosts.clone(),
-            demo: false,
-            profile: p.name.clone(),
-            profile_id: None,
-            participant_info: true,
-            teams_webinars: false,
-            lms_window_minutes: crate::attendance::late::DEFAULT_LMS_WINDOW_MINUTES,
-            recheck_hours: crate::attendance::late::DEFAULT_RECHECK_HOURS,
-            portal_redirect_uri: None,
-            secret_hint: None,
-            secret_expires: None,
-            proxy: None,
-            graph,
-            tokens,
+        let mut c = Self::application_with(
             http,
-        };
+            endpoints,
+            &p.tenant,
+            &p.client_id,
+            tokens,
+            None,
+            p.hosts.clone(),
+        )?;
         c.apply_profile(p);
         Ok(c)
     }
