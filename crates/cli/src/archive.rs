@@ -496,8 +496,8 @@ pub enum ScheduleAction {
         #[arg(long, conflicts_with = "profile")]
         demo: bool,
     },
-    /// Get the profile's credential and stop (what `install` runs in the scheduler's
-    /// environment to prove the job can sign in there).
+    /// Get the profile's credential and a token with it, and stop (what `install` runs in the
+    /// scheduler's environment to prove the job can sign in there).
     #[command(hide = true)]
     Probe {
         #[command(flatten)]
@@ -610,7 +610,14 @@ pub async fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
             }
             Ok(())
         }
-        ScheduleAction::Probe { conn } => conn.resolve().await.map(|_| ()),
+        // The credential read as the job will read it, then a token from the tenant with it: a
+        // certificate not uploaded yet is found now, not at night.
+        ScheduleAction::Probe { conn } => {
+            let (c, _demo) = conn.resolve().await?;
+            rollcall_core::tenant::session::status(&c, false)
+                .await
+                .map(|_| ())
+        }
         ScheduleAction::Remove { profile, demo: _ } => {
             // By the profile's id when it still exists, else by the name the job was installed for.
             let key = match profile.as_deref() {

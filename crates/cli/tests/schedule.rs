@@ -621,6 +621,12 @@ fn the_job_registry_is_private() {
 /// and uploaded to the app as an administrator would. No client secret is saved anywhere.
 #[cfg(target_os = "linux")]
 fn profile_with_uploaded_certificate(data: &std::path::Path) -> (Daemon, String) {
+    profile_with_certificate(data, true)
+}
+
+/// [`profile_with_uploaded_certificate`], the upload left to the caller (`upload: false`).
+#[cfg(target_os = "linux")]
+fn profile_with_certificate(data: &std::path::Path, upload: bool) -> (Daemon, String) {
     use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
@@ -670,6 +676,9 @@ fn profile_with_uploaded_certificate(data: &std::path::Path) -> (Daemon, String)
     );
     let files: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let der = std::fs::read(files["certificate"].as_str().unwrap()).unwrap();
+    if !upload {
+        return (Daemon(child), name);
+    }
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -688,4 +697,39 @@ fn profile_with_uploaded_certificate(data: &std::path::Path) -> (Daemon, String)
         assert_eq!(r.status(), 201);
     });
     (Daemon(child), name)
+}
+
+/// The probe asks the tenant for a token too: a certificate made but not uploaded yet is found at
+/// install, not at night, and nothing is installed.
+#[cfg(target_os = "linux")]
+#[test]
+fn install_refuses_a_certificate_the_app_registration_does_not_have() {
+    if rollcall_core::schedule::os::available().is_err() {
+        return;
+    }
+    let data = temp("not-uploaded").join("data");
+    let (_tenant, profile) = profile_with_certificate(&data, false);
+    let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
+        .args([
+            "schedule",
+            "install",
+            "--profile",
+            &profile,
+            "--at",
+            "03:00",
+        ])
+        .env("ROLLCALL_DATA_DIR", &data)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(69), "{err}");
+    assert!(err.contains("could not get its credential"), "{err}");
+    assert!(
+        err.contains("does not accept Rollcall's certificate") && err.contains("Upload"),
+        "{err}"
+    );
+    assert!(
+        rollcall_core::schedule::installed(&data).is_empty(),
+        "nothing installed"
+    );
 }

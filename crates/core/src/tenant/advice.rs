@@ -71,6 +71,17 @@ pub fn explain_aad(aad: &AadError, ctx: &AdviceContext) -> CoreError {
             "The client secret is not valid.".into(),
             "Paste the secret's Value, not its Secret ID (the GUID beside it). The Value is shown only once, when the secret is created: if it is lost, create a new secret.".into(),
         ),
+        // Rollcall's own certificate (certificate-credentials.md; reference-error-codes.md).
+        Some(700027) => (
+            ErrorCode::InvalidSecret,
+            "The app registration does not accept Rollcall's certificate: it was not uploaded there, was removed, or has expired.".into(),
+            format!("Upload the .cer file that `rollcall certificate show --profile NAME` names in {SECRETS_PATH} → Certificates → Upload certificate, or make a new one with `rollcall certificate create`."),
+        ),
+        Some(700024) => (
+            ErrorCode::InvalidSecret,
+            "Entra refused the certificate's assertion as outside its valid time: this computer's clock is off.".into(),
+            "Set the computer's clock to the right time (turn on automatic time), then try again.".into(),
+        ),
         Some(7000218) => (
             ErrorCode::InvalidSecret,
             "This app registration requires a client secret for this sign-in.".into(),
@@ -490,7 +501,7 @@ mod tests {
             7000215, 7000222, 700016, 90002, 50011, 500113, 65001, 65004, 90094, 90095, 50105,
             70008, 700082, 700084, 50173, 54005, 501481, 70011, 700022, 28000, 28003, 50076, 50079,
             50058, 53003, 50126, 50020, 50194, 7000218, 700025, 9002327, 900144, 90014, 500011,
-            650057, 7000112, 1002012,
+            650057, 7000112, 1002012, 700027, 700024,
         ];
         let fallback = explain_aad(&aad(1), &ctx).hint;
         for c in reference {
