@@ -2,9 +2,11 @@
 // available, with reasons); the nightly job is scheduled with this computer's scheduler and
 // removed again; the desktop notices (here: the demo secret expiring) are listed in Settings;
 // Attendance's period shows "Credits the LMS missed" with the possibly-late reports. axe-core on
-// Settings.
+// Settings. A nightly run that was killed before it could record its end (started here from the
+// CLI and killed) is notified as "did not finish".
 import assert from "node:assert/strict";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -16,6 +18,18 @@ let saveDir;
 before(async () => {
   const data = mkdtempSync(join(tmpdir(), "rollcall-e2e-history-"));
   saveDir = mkdtempSync(join(tmpdir(), "rollcall-e2e-history-save-"));
+  // A scheduled run killed as soon as it is on record, as a shutdown or the OOM killer would.
+  assert.ok(process.env.ROLLCALL_CLI, "ROLLCALL_CLI names the rollcall command");
+  const job = spawn(process.env.ROLLCALL_CLI, ["sync", "--scheduled", "--days", "7", "--demo", "--data-dir", data], { stdio: "ignore" });
+  const runs = join(data, "scheduled-runs");
+  // Polled tightly: a demo sync ends within a second.
+  const deadline = Date.now() + 20000;
+  while (!(existsSync(runs) && readdirSync(runs).length > 0)) {
+    assert.ok(Date.now() < deadline, "the scheduled run was not on record at its start");
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  job.kill("SIGKILL");
+  await new Promise((r) => job.on("exit", r));
   // The watcher runs its first check 3 s after start (a background sync and the notices).
   s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_SAVE_DIR: saveDir, ROLLCALL_TEST_WATCH_SECS: "3" } });
 });
@@ -30,6 +44,7 @@ test("a sync's run is in the history, the nightly job is scheduled and removed, 
   // 14 days, so that notice is listed in Settings once the check is done.
   await s.click('[data-page="settings"]');
   assert.match(await s.waitText('[data-testid="notices"]', /client secret/, "the secret notice", 120000), /expires/);
+  assert.match(await s.waitText('[data-testid="notices"]', /did not finish/, "the killed nightly run's notice"), /nightly sync/);
   await s.click('[data-page="attendance"]');
   await waitFor(() => s.find('[data-testid="attendance-webinar"]'), "the webinars", 60000);
   // The watcher's own sync may be running: wait until the button is free, then sync the period.
