@@ -235,7 +235,7 @@ impl Loopback {
             tasks.spawn(async move {
                 // At most MAX_CONNECTIONS at once, the oldest dropped for a newcomer: idle local
                 // connections cannot use up the process's files or keep the browser's answer out.
-                let mut open = std::collections::VecDeque::<tokio::task::AbortHandle>::new();
+                let mut open = std::collections::VecDeque::<tokio::task::JoinHandle<()>>::new();
                 let mut pause = ACCEPT_BACKOFF_MIN;
                 loop {
                     let stream = match listener.accept().await {
@@ -257,10 +257,12 @@ impl Loopback {
                     if open.len() >= MAX_CONNECTIONS {
                         if let Some(oldest) = open.pop_front() {
                             oldest.abort();
+                            // Closed before the next is taken: the cap holds however busy we are.
+                            let _ = oldest.await;
                         }
                     }
                     let (tx, expected) = (tx.clone(), expected.clone());
-                    open.push_back(tokio::spawn(serve(stream, expected, tx)).abort_handle());
+                    open.push_back(tokio::spawn(serve(stream, expected, tx)));
                 }
             });
         }

@@ -20,7 +20,7 @@ async fn idle_connections_neither_exhaust_the_files_nor_keep_the_answer_out() {
     let port = lb.port();
     // Room for our own 100 idle client sockets and what the listener may keep, not for the
     // listener to hold one file per idle connection too.
-    let limit = open_files() + IDLE as u64 + 30;
+    let limit = open_files() + IDLE as u64 + 40;
     // util-linux's prlimit on this very process (the workspace forbids unsafe code).
     let set = std::process::Command::new("prlimit")
         .args([
