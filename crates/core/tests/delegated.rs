@@ -209,3 +209,20 @@ async fn the_emulator_refuses_delegated_calls_graph_refuses() {
         .unwrap();
     assert_eq!(r.status(), 400);
 }
+
+/// Who is a member and who a guest comes from the tenant's verified domains where the connection
+/// may read them (`/organization`, User.Read when signed in): the initial `*.onmicrosoft.com`
+/// domain counts though no host's address uses it. An app without Organization.Read.All (the
+/// LMS's) falls back to the hosts' domains, as it must in a tenant.
+#[tokio::test]
+async fn members_are_told_by_the_tenants_verified_domains() {
+    let emu = common::emulator(&[]).await;
+    let signed_in = signed_in_as_adele(&emu).await;
+    let home = attendance::home_of(&signed_in).await;
+    assert_eq!(
+        home.domains,
+        ["northwind.example", "northwindacademy.onmicrosoft.com"]
+    );
+    let app = common::app_conn(&emu, &[ADELE.to_string()]);
+    assert_eq!(attendance::home_of(&app).await.domains, ["northwind.example"]);
+}

@@ -351,14 +351,27 @@ fn pkce() -> (String, String) {
 }
 
 async fn authorize(t: &T, redirect: &str, challenge: &str, hint: &str) -> reqwest::Response {
+    authorize_for(t, redirect, challenge, hint, "offline_access openid profile https://graph.microsoft.com/Calendars.ReadWrite https://graph.microsoft.com/OnlineMeetingArtifact.Read.All").await
+}
+
+async fn authorize_for(
+    t: &T,
+    redirect: &str,
+    challenge: &str,
+    hint: &str,
+    scope: &str,
+) -> reqwest::Response {
     let i = &t.emu.info;
     t.http
-        .get(format!("{}/{}/oauth2/v2.0/authorize", i.authority, i.tenant_id))
+        .get(format!(
+            "{}/{}/oauth2/v2.0/authorize",
+            i.authority, i.tenant_id
+        ))
         .query(&[
             ("client_id", i.client_id.as_str()),
             ("response_type", "code"),
             ("redirect_uri", redirect),
-            ("scope", "offline_access openid profile https://graph.microsoft.com/Calendars.ReadWrite https://graph.microsoft.com/OnlineMeetingArtifact.Read.All"),
+            ("scope", scope),
             ("state", "s-123"),
             ("code_challenge", challenge),
             ("code_challenge_method", "S256"),
@@ -1473,4 +1486,68 @@ async fn online_meetings_have_a_per_app_limit_not_the_mailbox_one() {
         .parse()
         .unwrap();
     assert!((1..=10).contains(&wait));
+}
+
+/// `/organization` as Graph serves it (organization-list.md, organization-get.md): the app needs
+/// Organization.Read.All or Directory.Read.All (the LMS's app has neither: 403); a signed-in user
+/// with User.Read reads `id`, `displayName` and `verifiedDomains` only, the rest null.
+#[tokio::test]
+async fn organization_lists_the_verified_domains_for_those_allowed() {
+    let t = T::new(&[]).await;
+    let i = t.emu.info.clone();
+    let (s, b, _) = t
+        .get(
+            &t.app_token().await,
+            "/organization?$select=verifiedDomains",
+        )
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (403, Some("Authorization_RequestDenied"))
+    );
+    let (verifier, challenge) = pkce();
+    let redirect = "http://localhost:53124/";
+    let scope = "openid https://graph.microsoft.com/User.Read";
+    let (code, _) = code_from(&authorize_for(&t, redirect, &challenge, &t.host(0), scope).await);
+    let (s, tok) = t
+        .token_form(&[
+            ("client_id", &i.client_id),
+            ("code", &code),
+            ("redirect_uri", redirect),
+            ("grant_type", "authorization_code"),
+            ("code_verifier", &verifier),
+        ])
+        .await;
+    assert_eq!(s, 200, "{tok}");
+    let user = tok["access_token"].as_str().unwrap().to_string();
+    let (s, b, _) = t.get(&user, "/organization").await;
+    assert_eq!(s, 200, "{b}");
+    let org = &b["value"][0];
+    let names: Vec<&str> = org["verifiedDomains"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["northwindacademy.onmicrosoft.com", "northwind.example"]
+    );
+    assert_eq!(org["verifiedDomains"][0]["isInitial"], true);
+    assert_eq!(org["verifiedDomains"][1]["isDefault"], true);
+    assert!(
+        org["tenantType"].is_null(),
+        "User.Read reads three properties only"
+    );
+    let (s, one, _) = t
+        .get(
+            &user,
+            &format!("/organization/{}", org["id"].as_str().unwrap()),
+        )
+        .await;
+    assert_eq!((s, &one["displayName"]), (200, &org["displayName"]));
+    let (s, _, _) = t
+        .get(&user, "/organization/00000000-0000-0000-0000-000000000000")
+        .await;
+    assert_eq!(s, 404);
 }

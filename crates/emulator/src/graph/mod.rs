@@ -545,6 +545,7 @@ pub fn dispatch(
         ("GET", "users") if segs.len() == 1 => list_users(s, ctx, &q),
         (_, "users") if segs.len() >= 2 => user_routes(s, ctx, method, &segs, via_me, &q, body),
         ("GET", "applications") => applications(s, ctx, None, seg(1), &q),
+        ("GET", "organization") if segs.len() <= 2 => organization(s, ctx, seg(1), &q),
         (_, "solutions") if seg(1) == Some("virtualEvents") && seg(2) == Some("webinars") => {
             virtual_events::route(s, ctx, method, &segs[3..], &q, body)
         }
@@ -1150,6 +1151,69 @@ fn collection(context: impl Into<String>, value: Vec<Value>) -> Value {
         ("@odata.context".to_string(), Value::String(context.into())),
         ("value".to_string(), Value::Array(value)),
     ]))
+}
+
+/// `GET /organization` (a collection of one) and `GET /organization/{id}`: the tenant, with its
+/// verified domains (microsoft-graph-docs-contrib: api-reference/v1.0/api/organization-list.md,
+/// organization-get.md). Application: Organization.Read.All or Directory.Read.All (or their
+/// ReadWrite); delegated: User.Read and up, which reads only `id`, `displayName` and
+/// `verifiedDomains` ("All other properties will return with null values").
+fn organization(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    id: Option<&str>,
+    q: &HashMap<String, String>,
+) -> GResp {
+    let full = [
+        "Organization.Read.All",
+        "Directory.Read.All",
+        "Organization.ReadWrite.All",
+        "Directory.ReadWrite.All",
+    ];
+    if !ctx.caller.has(
+        &full,
+        &[
+            "User.Read",
+            "Organization.Read.All",
+            "Directory.Read.All",
+            "Organization.ReadWrite.All",
+            "Directory.ReadWrite.All",
+        ],
+    ) {
+        return denied_directory(ctx);
+    }
+    let basic_only = !ctx.caller.has(&full, &full);
+    let world = s.world();
+    let t = &world.tenant;
+    if id.is_some_and(|i| !i.eq_ignore_ascii_case(&t.id)) {
+        return graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{}' does not exist or one of its queried reference-property objects are not present.", id.unwrap_or_default()));
+    }
+    // The initial *.onmicrosoft.com domain first; the school's own domain is the default one.
+    let domains: Vec<Value> = t
+        .domains
+        .iter()
+        .enumerate()
+        .map(|(i, d)| json!({
+            "capabilities": if i == 0 { "Email, OfficeCommunicationsOnline" } else { "Email" },
+            "isDefault": i == 1 || t.domains.len() == 1, "isInitial": i == 0, "name": d, "type": "Managed",
+        }))
+        .collect();
+    let hidden = |v: Value| if basic_only { Value::Null } else { v };
+    let org = json!({
+        "id": t.id, "deletedDateTime": null, "displayName": t.display_name, "verifiedDomains": domains,
+        "tenantType": hidden(json!("AAD")), "countryLetterCode": hidden(json!("NL")),
+        "preferredLanguage": hidden(json!("en")), "city": null, "country": null, "postalCode": null,
+        "state": null, "street": null, "onPremisesSyncEnabled": null, "onPremisesLastSyncDateTime": null,
+        "createdDateTime": hidden(json!(tz::offset(world.apps.first().map(|a| a.created).unwrap_or(jiff::Timestamp::UNIX_EPOCH)))),
+        "businessPhones": [], "marketingNotificationEmails": [], "technicalNotificationMails": [],
+        "securityComplianceNotificationMails": [], "securityComplianceNotificationPhones": [],
+        "assignedPlans": [], "provisionedPlans": [],
+    });
+    let org = select(org, q.get("$select"));
+    match id {
+        Some(_) => GResp::ok(org),
+        None => GResp::ok(collection(format!("{META}#organization"), vec![org])),
+    }
 }
 
 fn can_read_apps(ctx: &Ctx) -> bool {
