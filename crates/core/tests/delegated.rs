@@ -224,5 +224,8 @@ async fn members_are_told_by_the_tenants_verified_domains() {
         ["northwind.example", "northwindacademy.onmicrosoft.com"]
     );
     let app = common::app_conn(&emu, &[ADELE.to_string()]);
-    assert_eq!(attendance::home_of(&app).await.domains, ["northwind.example"]);
+    assert_eq!(
+        attendance::home_of(&app).await.domains,
+        ["northwind.example"]
+    );
 }

@@ -18,6 +18,7 @@ pub mod jwt;
 pub mod model;
 pub mod rng;
 pub mod scenarios;
+pub mod schema;
 pub mod seed;
 pub mod state;
 pub mod tz;

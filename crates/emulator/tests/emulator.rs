@@ -1551,3 +1551,106 @@ async fn organization_lists_the_verified_domains_for_those_allowed() {
         .await;
     assert_eq!(s, 404);
 }
+
+/// Event writes are checked against Graph's description (crates/emulator/src/schema.rs) over
+/// HTTP: a body Graph refuses gets its 400 and nothing is created; the cancel action reads its
+/// body (`comment`, any case) and refuses one that is not JSON or names another parameter.
+#[tokio::test]
+async fn event_writes_graph_refuses_are_refused_and_cancel_reads_its_body() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    let base = json!({
+        "subject": "Checked", "start": {"dateTime": "2031-01-06T10:00:00", "timeZone": "UTC"},
+        "end": {"dateTime": "2031-01-06T11:00:00", "timeZone": "UTC"},
+    });
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (body, want) in [
+        (with("subject", json!(123)), "Edm.String"),
+        (with("isOnlineMeeting", json!("yes")), "Edm.Boolean"),
+        (
+            with(
+                "attendees",
+                json!([{"type": "mandatory", "emailAddress": {"address": "a@b.c"}}]),
+            ),
+            "attendeeType",
+        ),
+        (
+            with(
+                "start",
+                json!({"dateTime": "2031-01-06T10:00:00", "timeZone": "UTC", "offset": 1}),
+            ),
+            "dateTimeTimeZone",
+        ),
+    ] {
+        let (s, b) = t
+            .send(
+                &token,
+                reqwest::Method::POST,
+                &format!("/users/{id}/events"),
+                Some(body.clone()),
+            )
+            .await;
+        assert_eq!(
+            (s, b["error"]["code"].as_str()),
+            (400, Some("RequestBodyRead")),
+            "{body}"
+        );
+        assert!(
+            b["error"]["message"].as_str().unwrap().contains(want),
+            "{b}"
+        );
+    }
+    let (s, b) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("/users/{id}/events"),
+            Some(base.clone()),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    let event = b["id"].as_str().unwrap().to_string();
+    let path = format!("/users/{id}/events/{event}");
+    let (s, _) = t
+        .send(
+            &token,
+            reqwest::Method::PATCH,
+            &path,
+            Some(json!({"showAs": "sometimes"})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    let raw = t
+        .http
+        .post(format!("{}{path}/cancel", t.emu.info.graph))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(raw.status(), 400);
+    let (s, _) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("{path}/cancel"),
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!(s, 400);
+    let (s, _) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("{path}/cancel"),
+            Some(json!({"Comment": "Moved"})),
+        )
+        .await;
+    assert_eq!(s, 202);
+}
