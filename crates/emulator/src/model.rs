@@ -219,6 +219,39 @@ pub struct Event {
     pub location: Option<String>,
     /// Occurrences of a series edited on their own (`type: exception`), by original start.
     pub overrides: BTreeMap<i64, OccurrenceOverride>,
+    pub settings: EventSettings,
+}
+
+/// What a client may write on an event and must read back as written (event resource:
+/// categories, importance, sensitivity, showAs, isReminderOn, reminderMinutesBeforeStart,
+/// allowNewTimeProposals, responseRequested, hideAttendees). Defaults are Outlook's.
+#[derive(Clone, Debug)]
+pub struct EventSettings {
+    pub categories: Vec<String>,
+    pub importance: String,
+    pub sensitivity: String,
+    pub show_as: String,
+    pub is_reminder_on: bool,
+    pub reminder_minutes: i64,
+    pub allow_new_time_proposals: bool,
+    pub response_requested: bool,
+    pub hide_attendees: bool,
+}
+
+impl Default for EventSettings {
+    fn default() -> Self {
+        EventSettings {
+            categories: Vec::new(),
+            importance: "normal".into(),
+            sensitivity: "normal".into(),
+            show_as: "busy".into(),
+            is_reminder_on: true,
+            reminder_minutes: 15,
+            allow_new_time_proposals: true,
+            response_requested: true,
+            hide_attendees: false,
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -619,6 +619,7 @@ fn add_teams_event(
             change: 1,
             location: Some("Microsoft Teams Meeting".into()),
             overrides: Default::default(),
+            settings: Default::default(),
         },
     );
     if let Some(mut m) = meeting {

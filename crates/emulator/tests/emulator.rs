@@ -1654,3 +1654,50 @@ async fn event_writes_graph_refuses_are_refused_and_cancel_reads_its_body() {
         .await;
     assert_eq!(s, 202);
 }
+
+/// What a client writes on an event is what it reads back (event.md, event-update.md): Rollcall
+/// sends `allowNewTimeProposals: false`; a PATCH of location, importance, sensitivity, showAs,
+/// isReminderOn and categories is applied, not answered 200 with the old values.
+#[tokio::test]
+async fn event_writes_are_applied_and_read_back() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    let (s, b) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("/users/{id}/events"),
+            Some(json!({
+                "subject": "Applied", "allowNewTimeProposals": false, "importance": "High",
+                "start": {"dateTime": "2031-01-07T10:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2031-01-07T11:00:00", "timeZone": "UTC"},
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    assert_eq!(
+        (&b["allowNewTimeProposals"], &b["importance"]),
+        (&json!(false), &json!("high"))
+    );
+    let path = format!("/users/{id}/events/{}", b["id"].as_str().unwrap());
+    let patch = json!({
+        "location": {"displayName": "Room 101"}, "importance": "low", "sensitivity": "private",
+        "showAs": "tentative", "isReminderOn": false, "categories": ["Webinar", "LMS"],
+    });
+    let (s, b) = t
+        .send(&token, reqwest::Method::PATCH, &path, Some(patch))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (s, again, _) = t.get(&token, &path).await;
+    assert_eq!(s, 200);
+    for got in [&b, &again] {
+        assert_eq!(got["location"]["displayName"], "Room 101");
+        assert_eq!(got["importance"], "low");
+        assert_eq!(got["sensitivity"], "private");
+        assert_eq!(got["showAs"], "tentative");
+        assert_eq!(got["isReminderOn"], false);
+        assert_eq!(got["categories"], json!(["Webinar", "LMS"]));
+        assert_eq!(got["allowNewTimeProposals"], false, "kept from the create");
+    }
+}

@@ -235,32 +235,32 @@ fn render(
         "createdDateTime": tz::offset(e.created),
         "lastModifiedDateTime": tz::offset(e.modified),
         "changeKey": format!("DwAAABYAAAD{:016X}", e.change),
-        "categories": [],
+        "categories": e.settings.categories,
         "transactionId": e.transaction_id,
         "originalStartTimeZone": e.original_tz,
         "originalEndTimeZone": e.original_tz,
         "iCalUId": e.ical_uid,
-        "reminderMinutesBeforeStart": 15,
-        "isReminderOn": true,
+        "reminderMinutesBeforeStart": e.settings.reminder_minutes,
+        "isReminderOn": e.settings.is_reminder_on,
         "hasAttachments": false,
         "subject": subject,
         "bodyPreview": preview,
-        "importance": "normal",
-        "sensitivity": "normal",
+        "importance": e.settings.importance,
+        "sensitivity": e.settings.sensitivity,
         "isAllDay": false,
         "isCancelled": cancelled,
         "isOrganizer": is_organizer,
-        "responseRequested": true,
+        "responseRequested": e.settings.response_requested,
         "seriesMasterId": series_master,
-        "showAs": if cancelled { "free" } else { "busy" },
+        "showAs": if cancelled { "free" } else { e.settings.show_as.as_str() },
         "type": kind,
         "webLink": web_link(&id),
         "onlineMeetingUrl": null,
         "isOnlineMeeting": e.is_online,
         "onlineMeetingProvider": if e.is_online { "teamsForBusiness" } else { "unknown" },
-        "allowNewTimeProposals": true,
+        "allowNewTimeProposals": e.settings.allow_new_time_proposals,
         "isDraft": false,
-        "hideAttendees": false,
+        "hideAttendees": e.settings.hide_attendees,
         "recurrence": recurrence,
         "responseStatus": {"response": if is_organizer { "organizer" } else { "accepted" }, "time": "0001-01-01T00:00:00Z"},
         "body": {"contentType": "html", "content": e.body_html},
@@ -698,6 +698,57 @@ fn checked_body(
     Ok(v)
 }
 
+/// The writable settings in a body (already checked against the description), over `base`: each
+/// property given is applied, as Graph applies it (enum values as Graph spells them).
+fn settings_from(v: &Value, base: EventSettings) -> EventSettings {
+    let text = |k: &str| get_ci(v, k).and_then(Value::as_str);
+    let flag = |k: &str| get_ci(v, k).and_then(Value::as_bool);
+    let member = |k: &str, members: &[&str]| {
+        text(k).and_then(|t| {
+            members
+                .iter()
+                .find(|m| m.eq_ignore_ascii_case(t))
+                .map(|m| m.to_string())
+        })
+    };
+    EventSettings {
+        categories: get_ci(v, "categories")
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or(base.categories),
+        importance: member("importance", &["low", "normal", "high"]).unwrap_or(base.importance),
+        sensitivity: member(
+            "sensitivity",
+            &["normal", "personal", "private", "confidential"],
+        )
+        .unwrap_or(base.sensitivity),
+        show_as: member(
+            "showAs",
+            &[
+                "free",
+                "tentative",
+                "busy",
+                "oof",
+                "workingElsewhere",
+                "unknown",
+            ],
+        )
+        .unwrap_or(base.show_as),
+        is_reminder_on: flag("isReminderOn").unwrap_or(base.is_reminder_on),
+        reminder_minutes: get_ci(v, "reminderMinutesBeforeStart")
+            .and_then(Value::as_i64)
+            .unwrap_or(base.reminder_minutes),
+        allow_new_time_proposals: flag("allowNewTimeProposals")
+            .unwrap_or(base.allow_new_time_proposals),
+        response_requested: flag("responseRequested").unwrap_or(base.response_requested),
+        hide_attendees: flag("hideAttendees").unwrap_or(base.hide_attendees),
+    }
+}
+
 /// Outlook refuses properties `event` does not declare, though the description calls it open.
 const EVENT_WRITE: crate::schema::Rules = crate::schema::Rules { closed_top: true };
 
@@ -833,6 +884,7 @@ fn create(s: &Arc<Shared>, ctx: &Ctx, user: &User, body: &[u8]) -> GResp {
                     .map(|_| "Microsoft Teams Meeting".to_string())
             }),
         overrides: Default::default(),
+        settings: settings_from(&v, EventSettings::default()),
     };
     if let Some(m) = meeting {
         world.meetings.push(m);
@@ -949,6 +1001,13 @@ fn update(s: &Arc<Shared>, ctx: &Ctx, user: &User, item: ItemId, body: &[u8]) ->
             if let Some(a) = attendees {
                 e.attendees = a;
             }
+            if let Some(l) = get_ci(&v, "location") {
+                e.location = get_ci(l, "displayName")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .filter(|d| !d.is_empty());
+            }
+            e.settings = settings_from(&v, e.settings.clone());
         }
     }
     e.modified = Timestamp::now();
