@@ -31,7 +31,6 @@ fn write_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), CoreError>
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    sweep_stale(dir, &name);
     let tmp = dir.join(format!(".{name}.{}.tmp", uuid::Uuid::new_v4().simple()));
     let result = (|| {
         let mut f = if private {
@@ -42,6 +41,7 @@ fn write_with(path: &Path, bytes: &[u8], private: bool) -> Result<(), CoreError>
         f.write_all(bytes)?;
         f.sync_all()?;
         drop(f);
+        sweep_stale(dir, &name, &tmp);
         std::fs::rename(&tmp, path)
     })();
     result.map_err(|e| {
@@ -66,9 +66,9 @@ pub fn via_temporary<T>(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| "export".into());
-    sweep_stale(dir, &name);
     let tmp = dir.join(format!(".{name}.{}.partial", uuid::Uuid::new_v4().simple()));
     let result = write(&tmp).and_then(|v| {
+        sweep_stale(dir, &name, &tmp);
         std::fs::rename(&tmp, path)
             .map(|()| v)
             .map_err(rename_failed)
@@ -84,23 +84,28 @@ pub fn via_temporary<T>(
 const STALE: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 
 /// Remove what interrupted writes of `name` left in `dir` (`.NAME.*.tmp`, `.NAME.*.partial`),
-/// so they do not pile up beside the user's file. Best effort: a file that cannot be removed stays.
-fn sweep_stale(dir: &Path, name: &str) {
+/// so they do not pile up beside the user's file. Ages are measured against `ours`, the temporary
+/// file this write just made: both times come from the file system's clock, whatever this
+/// process's clock says. Best effort: a file that cannot be removed stays.
+fn sweep_stale(dir: &Path, name: &str, ours: &Path) {
+    let Ok(now) = std::fs::metadata(ours).and_then(|m| m.modified()) else {
+        return;
+    };
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
     let prefix = format!(".{name}.");
     for entry in entries.flatten() {
         let file = entry.file_name().to_string_lossy().into_owned();
-        let ours =
+        let leftover =
             file.starts_with(&prefix) && (file.ends_with(".tmp") || file.ends_with(".partial"));
         let stale = entry
             .metadata()
             .and_then(|m| m.modified())
             .ok()
-            .and_then(|t| t.elapsed().ok())
+            .and_then(|t| now.duration_since(t).ok())
             .is_some_and(|age| age > STALE);
-        if ours && stale {
+        if leftover && stale && entry.path() != ours {
             let _ = std::fs::remove_file(entry.path());
         }
     }
@@ -123,7 +128,13 @@ mod tests {
     fn what_an_interrupted_write_left_is_cleared_by_the_next_one() {
         let dir = std::env::temp_dir().join(format!("rollcall-atomic-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
-        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        // An hour before the file system's own "now" (not this process's clock, which the
+        // suite's shifted-date runs move).
+        let probe = dir.join("probe");
+        std::fs::write(&probe, b"").unwrap();
+        let fs_now = std::fs::metadata(&probe).unwrap().modified().unwrap();
+        std::fs::remove_file(&probe).unwrap();
+        let old = fs_now - std::time::Duration::from_secs(3600);
         let left = |n: &str| {
             let p = dir.join(n);
             let f = std::fs::File::create(&p).unwrap();
