@@ -179,11 +179,18 @@ pub struct Attendee {
 
 #[derive(Clone, Debug)]
 pub struct Recurrence {
-    /// `daily` or `weekly`.
+    /// recurrencePatternType: `daily`, `weekly`, `absoluteMonthly`, `relativeMonthly`,
+    /// `absoluteYearly`, `relativeYearly`.
     pub pattern_type: String,
     pub interval: u32,
     pub days_of_week: Vec<String>,
     pub first_day_of_week: String,
+    /// absoluteMonthly / absoluteYearly: the day of the month (1–31).
+    pub day_of_month: u8,
+    /// absoluteYearly / relativeYearly: the month (1–12).
+    pub month: u8,
+    /// relativeMonthly / relativeYearly: which of the days (`first` … `fourth`, `last`).
+    pub index: String,
     /// Range: start date (YYYY-MM-DD), end date, time zone as given.
     pub start_date: String,
     pub end_date: Option<String>,
@@ -509,6 +516,57 @@ impl World {
 }
 
 /// All occurrence starts of a recurring event (at most 500), in its recurrence time zone.
+/// Whether `day` is an occurrence of a monthly or yearly pattern starting on `start`
+/// (microsoft-graph-docs-contrib: api-reference/v1.0/resources/recurrencepattern.md). An
+/// absolute day past the month's end falls on its last day, as Outlook schedules it.
+fn patterned_day(r: &Recurrence, start: jiff::civil::Date, day: jiff::civil::Date) -> bool {
+    let yearly = r.pattern_type.ends_with("Yearly");
+    let years = i32::from(day.year()) - i32::from(start.year());
+    let months = years * 12 + (i32::from(day.month()) - i32::from(start.month()));
+    let interval = r.interval.max(1) as i32;
+    let due = if yearly {
+        years % interval == 0 && day.month() == r.month as i8
+    } else {
+        months % interval == 0
+    };
+    if day < start || !due {
+        return false;
+    }
+    if r.pattern_type.starts_with("absolute") {
+        let last = day.days_in_month();
+        return day.day() == (r.day_of_month as i8).clamp(1, last);
+    }
+    let named = |d: jiff::civil::Date| {
+        let n = format!("{:?}", d.weekday()).to_ascii_lowercase();
+        r.days_of_week.iter().any(|x| x.eq_ignore_ascii_case(&n))
+            || (r
+                .days_of_week
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case("weekday"))
+                && d.weekday().to_monday_one_offset() <= 5)
+    };
+    if !named(day) {
+        return false;
+    }
+    let in_month = |d: &jiff::civil::Date| d.month() == day.month() && d.year() == day.year();
+    let before = (1..day.day())
+        .filter_map(|n| day.with().day(n).build().ok())
+        .filter(|d| named(*d))
+        .count();
+    let later = ((day.day() + 1)..=day.days_in_month())
+        .filter_map(|n| day.with().day(n).build().ok())
+        .filter(|d| in_month(d) && named(*d))
+        .count();
+    match r.index.as_str() {
+        "first" => before == 0,
+        "second" => before == 1,
+        "third" => before == 2,
+        "fourth" => before == 3,
+        "last" => later == 0,
+        _ => false,
+    }
+}
+
 pub fn occurrence_starts(e: &Event) -> Vec<Timestamp> {
     let Some(r) = &e.recurrence else {
         return vec![e.start];
@@ -534,13 +592,23 @@ pub fn occurrence_starts(e: &Event) -> Vec<Timestamp> {
     let first_week = day
         .checked_sub(jiff::Span::new().days(day.weekday().to_monday_zero_offset() as i64))
         .unwrap_or(day);
+    let first_day = day;
     let mut guard = 0;
-    while out.len() < limit && guard < 5000 {
+    // Yearly patterns need years of days to reach their count.
+    let days = if r.pattern_type.ends_with("Yearly") {
+        40_000
+    } else {
+        5000
+    };
+    while out.len() < limit && guard < days {
         guard += 1;
         if end_date.is_some_and(|e| day > e) {
             break;
         }
         let matches = match r.pattern_type.as_str() {
+            "absoluteMonthly" | "relativeMonthly" | "absoluteYearly" | "relativeYearly" => {
+                patterned_day(r, first_day, day)
+            }
             "daily" => {
                 (day - r.start_date.parse::<jiff::civil::Date>().unwrap_or(day)).get_days() as i64
                     % interval

@@ -1701,3 +1701,83 @@ async fn event_writes_are_applied_and_read_back() {
         assert_eq!(got["allowNewTimeProposals"], false, "kept from the create");
     }
 }
+
+/// Monthly and yearly recurrences are accepted and expanded as recurrencepattern.md describes
+/// (an absolute day past a month's end falls on its last day, as Outlook schedules it).
+#[tokio::test]
+async fn monthly_and_yearly_recurrences_expand() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    let starts = |pattern: Value, first: &str, count: u32| {
+        let t = &t;
+        let token = token.clone();
+        let id = id.clone();
+        let first = first.to_string();
+        async move {
+            let body = json!({
+                "subject": "Recurring",
+                "start": {"dateTime": format!("{first}T09:00:00"), "timeZone": "UTC"},
+                "end": {"dateTime": format!("{first}T10:00:00"), "timeZone": "UTC"},
+                "recurrence": {"pattern": pattern, "range": {"type": "numbered", "startDate": first, "numberOfOccurrences": count, "recurrenceTimeZone": "UTC"}},
+            });
+            let (s, b) = t
+                .send(
+                    &token,
+                    reqwest::Method::POST,
+                    &format!("/users/{id}/events"),
+                    Some(body),
+                )
+                .await;
+            assert_eq!(s, 201, "{b}");
+            let master = b["id"].as_str().unwrap().to_string();
+            let (s, v, _) = t
+                .get(&token, &format!("/users/{id}/calendarView?startDateTime=2031-01-01T00:00:00Z&endDateTime=2040-01-01T00:00:00Z&$top=1000"))
+                .await;
+            assert_eq!(s, 200);
+            let mut out: Vec<String> = v["value"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["seriesMasterId"] == master.as_str())
+                .map(|e| e["start"]["dateTime"].as_str().unwrap()[..10].to_string())
+                .collect();
+            out.sort();
+            out
+        }
+    };
+    assert_eq!(
+        starts(
+            json!({"type": "absoluteMonthly", "interval": 1, "dayOfMonth": 31}),
+            "2031-01-31",
+            4
+        )
+        .await,
+        ["2031-01-31", "2031-02-28", "2031-03-31", "2031-04-30"]
+    );
+    assert_eq!(
+        starts(json!({"type": "relativeMonthly", "interval": 2, "daysOfWeek": ["friday"], "index": "last"}), "2031-01-01", 3).await,
+        ["2031-01-31", "2031-03-28", "2031-05-30"]
+    );
+    assert_eq!(
+        starts(
+            json!({"type": "absoluteYearly", "interval": 1, "dayOfMonth": 29, "month": 2}),
+            "2032-02-29",
+            2
+        )
+        .await,
+        ["2032-02-29", "2033-02-28"]
+    );
+    assert_eq!(
+        starts(json!({"type": "relativeYearly", "interval": 1, "daysOfWeek": ["monday"], "index": "first", "month": 9}), "2031-01-01", 2).await,
+        ["2031-09-01", "2032-09-06"]
+    );
+    let (s, b) = t
+        .send(&token, reqwest::Method::POST, &format!("/users/{id}/events"), Some(json!({
+            "subject": "No day", "start": {"dateTime": "2031-01-05T09:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2031-01-05T10:00:00", "timeZone": "UTC"},
+            "recurrence": {"pattern": {"type": "absoluteMonthly", "interval": 1}, "range": {"type": "noEnd", "startDate": "2031-01-05"}},
+        })))
+        .await;
+    assert_eq!(s, 400, "{b}");
+}

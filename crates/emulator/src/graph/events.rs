@@ -223,7 +223,7 @@ fn render(
     let loc = json!({"displayName": location, "locationType": "default", "uniqueId": location, "uniqueIdType": "private"});
     let recurrence = match (kind, &e.recurrence) {
         ("seriesMaster", Some(r)) => json!({
-            "pattern": {"type": r.pattern_type, "interval": r.interval, "month": 0, "dayOfMonth": 0, "daysOfWeek": r.days_of_week, "firstDayOfWeek": r.first_day_of_week, "index": "first"},
+            "pattern": {"type": r.pattern_type, "interval": r.interval, "month": r.month, "dayOfMonth": r.day_of_month, "daysOfWeek": r.days_of_week, "firstDayOfWeek": r.first_day_of_week, "index": r.index},
             "range": {"type": r.range_type, "startDate": r.start_date, "endDate": r.end_date.clone().unwrap_or_else(|| "0001-01-01".into()), "recurrenceTimeZone": r.recurrence_time_zone, "numberOfOccurrences": r.number_of_occurrences.unwrap_or(0)},
         }),
         _ => Value::Null,
@@ -599,18 +599,43 @@ fn recurrence_of(ctx: &Ctx, v: &Value) -> Result<Option<Recurrence>, GResp> {
     };
     let pattern = get_ci(r, "pattern").cloned().unwrap_or(Value::Null);
     let range = get_ci(r, "range").cloned().unwrap_or(Value::Null);
+    // As the enum spells it (the body was checked against it, case-insensitively).
     let pattern_type = get_ci(&pattern, "type")
         .and_then(Value::as_str)
+        .and_then(|t| {
+            [
+                "daily",
+                "weekly",
+                "absoluteMonthly",
+                "relativeMonthly",
+                "absoluteYearly",
+                "relativeYearly",
+            ]
+            .into_iter()
+            .find(|m| m.eq_ignore_ascii_case(t))
+        })
         .unwrap_or_default()
         .to_string();
-    if !["daily", "weekly"].contains(&pattern_type.as_str()) {
+    // Each pattern type's required properties (resources/recurrencepattern.md, "Properties").
+    let num = |k: &str| get_ci(&pattern, k).and_then(Value::as_u64).unwrap_or(0);
+    let has_days = get_ci(&pattern, "daysOfWeek")
+        .and_then(Value::as_array)
+        .is_some_and(|d| !d.is_empty());
+    let missing = match pattern_type.as_str() {
+        "daily" => None,
+        "weekly" | "relativeMonthly" if !has_days => Some("daysOfWeek"),
+        "absoluteMonthly" if !(1..=31).contains(&num("dayOfMonth")) => Some("dayOfMonth"),
+        "absoluteYearly" if !(1..=31).contains(&num("dayOfMonth")) => Some("dayOfMonth"),
+        "absoluteYearly" | "relativeYearly" if !(1..=12).contains(&num("month")) => Some("month"),
+        "relativeYearly" if !has_days => Some("daysOfWeek"),
+        _ => None,
+    };
+    if let Some(p) = missing {
         return Err(graph_error(
             ctx,
             400,
             "ErrorInvalidRequest",
-            &format!(
-                "The recurrence pattern type '{pattern_type}' is not supported by this emulator."
-            ),
+            &format!("Your request can't be completed. The recurrence pattern '{pattern_type}' requires '{p}'."),
         ));
     }
     let recurrence_time_zone = get_ci(&range, "recurrenceTimeZone")
@@ -654,6 +679,12 @@ fn recurrence_of(ctx: &Ctx, v: &Value) -> Result<Option<Recurrence>, GResp> {
         first_day_of_week: get_ci(&pattern, "firstDayOfWeek")
             .and_then(Value::as_str)
             .unwrap_or("sunday")
+            .to_ascii_lowercase(),
+        day_of_month: num("dayOfMonth").min(31) as u8,
+        month: num("month").min(12) as u8,
+        index: get_ci(&pattern, "index")
+            .and_then(Value::as_str)
+            .unwrap_or("first")
             .to_ascii_lowercase(),
         start_date,
         end_date: if range_type == "endDate" {
