@@ -1781,3 +1781,28 @@ async fn monthly_and_yearly_recurrences_expand() {
         .await;
     assert_eq!(s, 400, "{b}");
 }
+
+/// A next page is the same query (paging.md: the nextLink "contains all the query parameters"):
+/// `$select` and `$filter` survive on users, events and calendarView.
+#[tokio::test]
+async fn next_links_keep_the_query() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    for first in [
+        "/users?$top=2&$select=id,mail".to_string(),
+        format!("/users/{id}/events?$top=1&$select=subject"),
+        format!("/users/{id}/calendarView?startDateTime=2000-01-01T00:00:00Z&endDateTime=2100-01-01T00:00:00Z&$top=1&$select=subject"),
+    ] {
+        let (s, b, _) = t.get(&token, &first).await;
+        assert_eq!(s, 200, "{first}: {b}");
+        let next = b["@odata.nextLink"].as_str().unwrap_or_else(|| panic!("{first}: a second page")).to_string();
+        let rest = next.strip_prefix(&t.emu.info.graph).unwrap().to_string();
+        let (s, page, _) = t.get(&token, &rest).await;
+        assert_eq!(s, 200, "{next}");
+        for item in page["value"].as_array().unwrap() {
+            let keys: Vec<&String> = item.as_object().unwrap().keys().filter(|k| !k.starts_with('@') && *k != "id").collect();
+            assert!(keys.iter().all(|k| ["mail", "subject"].contains(&k.as_str())), "{next}: {keys:?}");
+        }
+    }
+}

@@ -429,9 +429,7 @@ fn calendar_view(
             encode(to),
             skip + top
         );
-        if let Some(sel) = q.get("$select") {
-            link.push_str(&format!("&%24select={}", encode(sel)));
-        }
+        link.push_str(&super::carried(q));
         body["@odata.nextLink"] = json!(link);
     }
     let mut r = GResp::ok(body);
@@ -490,10 +488,11 @@ fn list_events(
     let mut body = super::collection(format!("{META}#users('{}')/events", user.id), page);
     if skip + top < items.len() {
         body["@odata.nextLink"] = json!(format!(
-            "{}/users/{}/events?%24top={top}&%24skip={}",
+            "{}/users/{}/events?%24top={top}&%24skip={}{}",
             ctx.base,
             user.id,
-            skip + top
+            skip + top,
+            super::carried(q)
         ));
     }
     GResp::ok(body)

@@ -479,6 +479,18 @@ fn parse_eq_filter(filter: &str) -> Option<Vec<(String, String)>> {
     }
 }
 
+/// The query options a next page keeps (Graph's nextLink carries the request's `$select`,
+/// `$filter`, `$orderby`, `$count`: paging.md "the URL … contains all the query parameters").
+fn carried(q: &HashMap<String, String>) -> String {
+    ["$select", "$filter", "$orderby", "$count"]
+        .iter()
+        .filter_map(|k| {
+            q.get(*k)
+                .map(|v| format!("&{}={}", k.replace('$', "%24"), encode(v)))
+        })
+        .collect()
+}
+
 fn select(value: Value, select: Option<&String>) -> Value {
     let (Some(sel), Value::Object(map)) = (select, &value) else {
         return value;
@@ -690,10 +702,12 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
         .collect();
     let mut body = collection(format!("{META}#users"), page);
     if skip + top < users.len() {
-        let mut link = format!("{}/users?$top={top}&$skiptoken={}", ctx.base, skip + top);
-        if let Some(f) = q.get("$filter") {
-            link.push_str(&format!("&$filter={}", encode(f)));
-        }
+        let link = format!(
+            "{}/users?$top={top}&$skiptoken={}{}",
+            ctx.base,
+            skip + top,
+            carried(q)
+        );
         body["@odata.nextLink"] = json!(link);
     }
     GResp::ok(body)
