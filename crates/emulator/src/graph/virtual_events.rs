@@ -221,6 +221,35 @@ pub fn route(
     let rest: Vec<&str> = segs.iter().map(String::as_str).collect();
     let base = "solutions/virtualEvents/webinars";
     match (method.as_str(), rest.as_slice()) {
+        // Every webinar of the tenant (virtualeventsroot-list-webinars.md): "only webinars whose
+        // organizer has been assigned an application access policy" — so an app without the
+        // policy gets an empty list, not an error (the quiet failure Setup must see through).
+        ("GET", []) => {
+            if !ctx.caller.has(
+                &["VirtualEvent.Read.All"],
+                &["VirtualEvent.Read", "VirtualEvent.ReadWrite"],
+            ) {
+                return forbidden(ctx);
+            }
+            let value: Vec<Value> = world
+                .virtual_webinars
+                .iter()
+                .filter(|w| {
+                    world
+                        .user(&w.organizer_id)
+                        .is_some_and(|u| u.policy_covered)
+                })
+                .filter(|w| !world.webinars_disabled_for.contains(&w.organizer_id))
+                .map(|w| webinar_json(w, &world))
+                .collect();
+            let mut body = json!({"@odata.context": format!("{META}#solutions/virtualEvents/webinars"), "value": value});
+            if q.get("$count")
+                .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+            {
+                body["@odata.count"] = json!(body["value"].as_array().map_or(0, Vec::len));
+            }
+            GResp::ok(body)
+        }
         ("GET", [f]) if f.starts_with("getByUserIdAndRole") || f.starts_with("getByUserRole") => {
             let Some(args) = function_args(f, "getByUserIdAndRole")
                 .or_else(|| function_args(f, "getByUserRole"))
