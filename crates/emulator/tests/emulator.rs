@@ -1813,12 +1813,23 @@ async fn next_links_keep_the_query() {
 #[tokio::test]
 async fn the_tenants_webinars_are_listed_only_under_the_access_policy() {
     let t = T::new(&[]).await;
-    let (s, b, _) = t.get(&t.app_token().await, "/solutions/virtualEvents/webinars?$count=true").await;
+    let (s, b, _) = t
+        .get(
+            &t.app_token().await,
+            "/solutions/virtualEvents/webinars?$count=true",
+        )
+        .await;
     assert_eq!(s, 200, "{b}");
     let n = b["value"].as_array().unwrap().len();
     assert!(n > 0, "{b}");
     assert_eq!(b["@odata.count"], n);
     let t = T::new(&["missing-access-policy"]).await;
-    let (s, b, _) = t.get(&t.app_token().await, "/solutions/virtualEvents/webinars").await;
-    assert_eq!((s, b["value"].as_array().map(Vec::len)), (200, Some(0)), "{b}");
+    let (s, b, _) = t
+        .get(&t.app_token().await, "/solutions/virtualEvents/webinars")
+        .await;
+    assert_eq!(
+        (s, b["value"].as_array().map(Vec::len)),
+        (200, Some(0)),
+        "{b}"
+    );
 }

@@ -387,7 +387,17 @@ fn no_report(
     let (a, why) = match (state, end) {
         (WebinarState::Upcoming, _) => (Availability::NoReportYet, "The webinar has not started yet."),
         (WebinarState::Live, _) => (Availability::NoReportYet, "The webinar is running: Teams writes the report when everyone has left."),
-        (_, Some(e)) if now.duration_since(e) < SignedDuration::from_hours(24) => (Availability::NoReportYet, "The report is not ready yet: Teams can take some hours after a meeting ends."),
+        // Graph counts a meeting as going on until its scheduled end; after it, a report can take
+        // hours (users-and-peers.md pain point 7): say how long it has been, never "nobody came".
+        (_, Some(e)) if now.duration_since(e) < SignedDuration::from_hours(24) => {
+            let mins = now.duration_since(e).as_mins().max(0);
+            let since = if mins < 60 {
+                format!("{mins} min")
+            } else {
+                format!("{} h {} min", mins / 60, mins % 60)
+            };
+            return (Availability::NoReportYet, format!("The report is not ready yet: the webinar's scheduled end was {since} ago, and Teams can take some hours after a meeting ends to write it. Look again later."));
+        }
         (_, Some(e)) if now.duration_since(e) > SignedDuration::from_hours(24 * 365) => (Availability::NotAvailable, "Teams keeps attendance for one year; this webinar is older."),
         _ => (Availability::NotAvailable, "Teams has no report for this session: nobody joined, or attendance reports are turned off by the organizer or the Teams meeting policy."),
     };
@@ -778,6 +788,28 @@ pub async fn home_of(conn: &Connection) -> Home {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn no_report_yet_says_how_long_since_the_scheduled_end() {
+        use jiff::{SignedDuration, Timestamp};
+        let end = Timestamp::from_second(1_900_000_000).unwrap();
+        let (a, why) = super::no_report(
+            crate::webinars::WebinarState::Ended,
+            Some(end),
+            end + SignedDuration::from_mins(130),
+        );
+        assert_eq!(a, super::Availability::NoReportYet);
+        assert!(why.contains("2 h 10 min ago"), "{why}");
+        let (_, why) = super::no_report(
+            crate::webinars::WebinarState::Ended,
+            Some(end),
+            end + SignedDuration::from_mins(5),
+        );
+        assert!(
+            why.contains("5 min ago") && !why.contains("nobody"),
+            "{why}"
+        );
+    }
+
     use super::*;
 
     fn t(s: &str) -> Timestamp {
