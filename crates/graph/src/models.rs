@@ -284,6 +284,10 @@ pub struct AttendanceReport {
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Identity {
+    /// The derived type (`#microsoft.graph.communicationsUserIdentity`,
+    /// `#microsoft.graph.azureCommunicationServicesUserIdentity`, …): what kind of participant.
+    #[serde(default, rename = "@odata.type")]
+    pub odata_type: Option<String>,
     #[serde(default)]
     pub id: Option<String>,
     #[serde(default)]

@@ -245,9 +245,22 @@ fn classify(r: &AttendanceRecord, home: &Home) -> ParticipantKind {
         .and_then(|i| i.display_name.as_deref())
         .unwrap_or("");
     let tenant = r.identity.as_ref().and_then(|i| i.tenant_id.as_deref());
+    // The identity's type says what kind of participant this is (attendancerecord.md: a
+    // communicationsUserIdentity or an azureCommunicationServicesUserIdentity). An empty e-mail
+    // alone is no dial-in: ACS users and, in 2021, ordinary attendees came back with ""
+    // (microsoftgraph/microsoft-graph-docs#13629).
+    let kind = r
+        .identity
+        .as_ref()
+        .and_then(|i| i.odata_type.as_deref())
+        .unwrap_or_default();
+    if kind.ends_with("azureCommunicationServicesUserIdentity") {
+        // Joined through an Azure Communication Services app: not signed in to any tenant.
+        return ParticipantKind::Anonymous;
+    }
     let looks_like_phone = name.trim_start().starts_with('+')
         && name.chars().filter(char::is_ascii_digit).count() >= 6;
-    if email.is_empty() && (looks_like_phone || r.email_address.as_deref() == Some("")) {
+    if email.is_empty() && looks_like_phone {
         return ParticipantKind::Phone;
     }
     if !email.is_empty() {
@@ -788,6 +801,50 @@ pub async fn home_of(conn: &Connection) -> Home {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_identitys_type_not_an_empty_email_decides_the_kind() {
+        let home = super::Home {
+            tenant: "t1".into(),
+            domains: vec!["northwind.example".into()],
+        };
+        let record = |v: serde_json::Value| -> rollcall_graph::models::AttendanceRecord {
+            serde_json::from_value(v).unwrap()
+        };
+        let kind = |v| super::classify(&record(v), &home);
+        let user = "#microsoft.graph.communicationsUserIdentity";
+        let acs = "#microsoft.graph.azureCommunicationServicesUserIdentity";
+        assert_eq!(
+            kind(
+                serde_json::json!({"emailAddress": "", "identity": {"@odata.type": acs, "id": "8:acs:1", "displayName": "Kiosk"}})
+            ),
+            super::ParticipantKind::Anonymous
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"emailAddress": "", "identity": {"@odata.type": user, "displayName": "Ann Lee", "tenantId": "t1"}})
+            ),
+            super::ParticipantKind::Member
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"emailAddress": "", "identity": {"@odata.type": user, "displayName": "Ann Lee", "tenantId": null}})
+            ),
+            super::ParticipantKind::Unknown
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"emailAddress": "", "identity": {"@odata.type": user, "displayName": "+1 425 555 0100"}})
+            ),
+            super::ParticipantKind::Phone
+        );
+        assert_eq!(
+            kind(
+                serde_json::json!({"emailAddress": "ann@northwind.example", "identity": {"@odata.type": user, "displayName": "Ann"}})
+            ),
+            super::ParticipantKind::Member
+        );
+    }
+
     #[test]
     fn no_report_yet_says_how_long_since_the_scheduled_end() {
         use jiff::{SignedDuration, Timestamp};
