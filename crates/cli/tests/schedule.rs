@@ -497,7 +497,7 @@ fn a_failing_or_killed_scheduled_run_is_on_record() {
 #[cfg(target_os = "linux")]
 #[test]
 fn install_refuses_a_job_that_could_not_reach_the_keychain_under_cron() {
-    use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+    use rollcall_core::tenant::profile::Profiles;
     use rollcall_core::tenant::secrets::{KeyringSecrets, SecretKind, SecretStore};
     if std::env::var_os("FAKETIME").is_some()
         || rollcall_core::schedule::os::available().ok() != Some(Scheduler::Cron)
@@ -505,27 +505,13 @@ fn install_refuses_a_job_that_could_not_reach_the_keychain_under_cron() {
         return;
     }
     let data = temp("probe");
-    let p = Profile {
-        id: format!("probe-{}", std::process::id()),
-        name: "Nightly probe".into(),
-        cloud: Cloud::Global,
-        authority: None,
-        graph: None,
-        tenant: "00000000-0000-0000-0000-000000000001".into(),
-        client_id: "00000000-0000-0000-0000-000000000002".into(),
-        mode: AuthMode::Application,
-        portal_domain: String::new(),
-        participant_info: true,
-        teams_webinars: false,
-        lms_window_minutes: None,
-        recheck_hours: None,
-        hosts: vec![],
-        secret_hint: None,
-        secret_expires: None,
-        signed_in_as: None,
-        proxy: None,
-        proxy_user: None,
-    };
+    let p = app_profile(
+        &format!("probe-{}", std::process::id()),
+        "Nightly probe",
+        "00000000-0000-0000-0000-000000000001",
+        "00000000-0000-0000-0000-000000000002",
+        None,
+    );
     Profiles::in_dir(&data).upsert(p.clone()).unwrap();
     let store = KeyringSecrets::default();
     if store
@@ -627,7 +613,7 @@ fn profile_with_uploaded_certificate(data: &std::path::Path) -> (Daemon, String)
 /// [`profile_with_uploaded_certificate`], the upload left to the caller (`upload: false`).
 #[cfg(target_os = "linux")]
 fn profile_with_certificate(data: &std::path::Path, upload: bool) -> (Daemon, String) {
-    use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile, Profiles};
+    use rollcall_core::tenant::profile::Profiles;
     use std::io::BufRead;
     let mut child = Command::new(env!("CARGO_BIN_EXE_rollcall"))
         .arg("emulator")
@@ -641,29 +627,15 @@ fn profile_with_certificate(data: &std::path::Path, upload: bool) -> (Daemon, St
     let info: serde_json::Value = serde_json::from_str(&line).unwrap();
     let s = |k: &str| info[k].as_str().unwrap().to_string();
     let name = "Nightly (certificate)".to_string();
-    Profiles::in_dir(data)
-        .upsert(Profile {
-            id: format!("cert-{}", std::process::id()),
-            name: name.clone(),
-            cloud: Cloud::Custom,
-            authority: Some(s("authority")),
-            graph: Some(s("graph")),
-            tenant: s("tenantId"),
-            client_id: s("clientId"),
-            mode: AuthMode::Application,
-            portal_domain: String::new(),
-            participant_info: true,
-            teams_webinars: false,
-            lms_window_minutes: None,
-            recheck_hours: None,
-            hosts: vec![info["hosts"][0].as_str().unwrap().to_string()],
-            secret_hint: None,
-            secret_expires: None,
-            signed_in_as: None,
-            proxy: None,
-            proxy_user: None,
-        })
-        .unwrap();
+    let mut p = app_profile(
+        &format!("cert-{}", std::process::id()),
+        &name,
+        &s("tenantId"),
+        &s("clientId"),
+        Some((s("authority"), s("graph"))),
+    );
+    p.hosts = vec![info["hosts"][0].as_str().unwrap().to_string()];
+    Profiles::in_dir(data).upsert(p).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_rollcall"))
         .args(["certificate", "create", "--profile", &name, "--json"])
         .env("ROLLCALL_DATA_DIR", data)
@@ -732,4 +704,42 @@ fn install_refuses_a_certificate_the_app_registration_does_not_have() {
         rollcall_core::schedule::installed(&data).is_empty(),
         "nothing installed"
     );
+}
+
+/// A saved application-mode profile for these tests; `endpoints` (authority, Graph) for a tenant
+/// of the emulator's, else the global cloud.
+#[cfg(target_os = "linux")]
+fn app_profile(
+    id: &str,
+    name: &str,
+    tenant: &str,
+    client_id: &str,
+    endpoints: Option<(String, String)>,
+) -> rollcall_core::tenant::profile::Profile {
+    use rollcall_core::tenant::profile::{AuthMode, Cloud, Profile};
+    let (cloud, authority, graph) = match endpoints {
+        Some((a, g)) => (Cloud::Custom, Some(a), Some(g)),
+        None => (Cloud::Global, None, None),
+    };
+    Profile {
+        id: id.into(),
+        name: name.into(),
+        cloud,
+        authority,
+        graph,
+        tenant: tenant.into(),
+        client_id: client_id.into(),
+        mode: AuthMode::Application,
+        portal_domain: String::new(),
+        participant_info: true,
+        teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
+        hosts: vec![],
+        secret_hint: None,
+        secret_expires: None,
+        signed_in_as: None,
+        proxy: None,
+        proxy_user: None,
+    }
 }
