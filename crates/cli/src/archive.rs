@@ -188,10 +188,7 @@ pub async fn scheduled(
     json: bool,
 ) -> std::process::ExitCode {
     use rollcall_core::schedule::ledger;
-    let key = match &conn.profile {
-        Some(p) if !conn.demo => rollcall_core::tenant::profile::file_key(p),
-        _ => "demo".to_string(),
-    };
+    let key = rollcall_core::schedule::key_for(conn.profile.as_deref().filter(|_| !conn.demo));
     let started = rollcall_core::tenant::profile::data_dir()
         .and_then(|d| ledger::start(&d, &key))
         .map_err(|e| {
@@ -621,10 +618,10 @@ pub async fn schedule(action: ScheduleAction) -> Result<(), CoreError> {
         ScheduleAction::Remove { profile, demo: _ } => {
             // By the profile's id when it still exists, else by the name the job was installed for.
             let key = match profile.as_deref() {
-                None => "demo".to_string(),
+                None => schedule::key_for(None),
                 Some(p) => {
                     match crate::connection::ConnectionArgs::profiles().and_then(|ps| ps.find(p)) {
-                        Ok(found) => rollcall_core::tenant::profile::file_key(&found.id),
+                        Ok(found) => schedule::key_for(Some(&found.id)),
                         Err(_) => schedule::installed(&data)
                             .iter()
                             .find(|j| j.profile.as_deref() == Some(p))

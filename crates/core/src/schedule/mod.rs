@@ -1,7 +1,7 @@
 //! The nightly sync as a job of the OS's own scheduler: a systemd user timer on Linux (a crontab
 //! line where there is no systemd), a LaunchAgent on macOS, a Task Scheduler task on Windows.
 //!
-//! The job runs `rollcall sync --profile ID --days N --scheduled [--data-dir D] [--host …]`,
+//! The job runs `rollcall sync --profile ID [--data-dir D] --days N --scheduled [--host …]`,
 //! keyed by the profile's id (a rename does not break it; two names that look alike are two
 //! jobs), the data folder an argument (every scheduler passes arguments; not all pass an
 //! environment). No secret is in its definition — the keychain serves the client secret (or refresh token) at run time, as it does
@@ -92,11 +92,26 @@ pub fn parse_at(at: &str) -> Result<(u8, u8), CoreError> {
 impl Job {
     /// A file-name-safe key of the job (the profile's id, or `demo`).
     pub fn key(&self) -> String {
-        match (&self.profile_id, &self.profile) {
-            (Some(id), _) => crate::tenant::profile::file_key(id),
-            (None, None) => "demo".into(),
-            (None, Some(p)) => crate::tenant::profile::file_key(p),
+        key_for(self.named())
+    }
+
+    /// What the job names its profile by: the id (a job of an older Rollcall: the name);
+    /// `None` for the demo tenant.
+    fn named(&self) -> Option<&str> {
+        self.profile_id.as_deref().or(self.profile.as_deref())
+    }
+
+    /// The arguments that say which connection and data folder a command of this job uses
+    /// (`--profile ID` or `--demo`, `--data-dir`): the job's sync and the install-time probe.
+    pub fn connection_args(&self) -> Vec<String> {
+        let mut a = match self.named() {
+            None => vec!["--demo".to_string()],
+            Some(p) => vec!["--profile".to_string(), p.to_string()],
+        };
+        if let Some(d) = &self.data_dir {
+            a.extend(["--data-dir".to_string(), d.clone()]);
         }
+        a
     }
 
     /// Refuse what no scheduler can carry: a line break in an argument (a crontab line or a
@@ -130,18 +145,8 @@ impl Job {
     /// The command's arguments after the program.
     pub fn args(&self) -> Vec<String> {
         let mut a = vec!["sync".to_string()];
-        match self.profile_id.as_ref().or(self.profile.as_ref()) {
-            None => a.push("--demo".into()),
-            Some(p) => {
-                a.push("--profile".into());
-                a.push(p.clone());
-            }
-        }
+        a.extend(self.connection_args());
         a.extend(["--days".into(), DAYS.to_string(), "--scheduled".into()]);
-        if let Some(d) = &self.data_dir {
-            a.push("--data-dir".into());
-            a.push(d.clone());
-        }
         for h in &self.hosts {
             a.push("--host".into());
             a.push(h.clone());

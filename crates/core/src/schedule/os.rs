@@ -184,16 +184,8 @@ fn launchd_unload(job: &Job) -> Result<String, CoreError> {
 /// manager keeps the session bus, launchd a bare one in the user's session; Task Scheduler runs
 /// in the user's logged-on session. What is missing is said, and nothing is installed.
 pub fn probe(job: &Job) -> Result<(), CoreError> {
-    let mut args = vec!["schedule".to_string(), "probe".to_string()];
-    match job.profile_id.as_ref().or(job.profile.as_ref()) {
-        Some(p) => args.extend(["--profile".to_string(), p.clone()]),
-        None => args.push("--demo".into()),
-    }
-    if let Some(d) = &job.data_dir {
-        args.extend(["--data-dir".to_string(), d.clone()]);
-    }
     let mut cmd = Command::new(&job.program);
-    cmd.args(&args);
+    cmd.args(["schedule", "probe"]).args(job.connection_args());
     if job.scheduler != Scheduler::TaskScheduler {
         cmd.env_clear();
         for k in ["HOME", "USER", "LOGNAME", "LANG", "TMPDIR"] {
