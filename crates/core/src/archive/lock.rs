@@ -6,13 +6,14 @@
 //! Owns the lock file; what a sync does under it is [`super::sync`]'s.
 
 use std::fs::File;
-use std::io::{Read, Seek, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, ErrorCode};
+use crate::support::lockfile;
 
 /// Who holds the lock, written into the lock file.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,18 +58,22 @@ impl Drop for SyncLock {
     }
 }
 
+/// A file beside the archive, named after it (`archive-x.sqlite.sync-lock`).
+fn beside(archive: &Path, suffix: &str) -> PathBuf {
+    let mut name = archive.file_name().unwrap_or_default().to_os_string();
+    name.push(suffix);
+    archive.with_file_name(name)
+}
+
 /// The lock file of an archive.
 pub fn path_of(archive: &Path) -> PathBuf {
-    let mut name = archive.file_name().unwrap_or_default().to_os_string();
-    name.push(".sync-lock");
-    archive.with_file_name(name)
+    beside(archive, ".sync-lock")
 }
 
 /// The current holder, if the lock is held (read without taking it).
 pub fn holder(archive: &Path) -> Option<Holder> {
     let mut f = File::open(path_of(archive)).ok()?;
-    if f.try_lock_shared().is_ok() {
-        let _ = f.unlock();
+    if !lockfile::held(&f) {
         return None;
     }
     let mut text = String::new();
@@ -89,17 +94,7 @@ pub async fn acquire(
         crate::support::private::create_dir(dir)
             .map_err(|e| CoreError::internal(format!("could not create {}: {e}", dir.display())))?;
     }
-    let open = || {
-        std::fs::OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
-            .map_err(|e| CoreError::internal(format!("could not open {}: {e}", path.display())))
-    };
-    let file = open()?;
-    let _ = crate::support::private::restrict_file(&path);
+    let mut file = lockfile::open(&path)?;
     let deadline = tokio::time::Instant::now() + wait;
     let mut told = Some(waiting);
     loop {
@@ -130,14 +125,9 @@ pub async fn acquire(
             }
         }
     }
-    let mut file = file;
     let text = serde_json::to_string(&me).map_err(|e| CoreError::internal(e.to_string()))?;
-    let written = file
-        .set_len(0)
-        .and_then(|()| file.rewind())
-        .and_then(|()| file.write_all(text.as_bytes()))
-        .and_then(|()| file.flush());
-    written.map_err(|e| CoreError::internal(format!("could not write {}: {e}", path.display())))?;
+    lockfile::rewrite(&mut file, text.as_bytes())
+        .map_err(|e| CoreError::internal(format!("could not write {}: {e}", path.display())))?;
     Ok(SyncLock { file })
 }
 
@@ -149,17 +139,8 @@ pub fn while_opening<T>(
     archive: &Path,
     f: impl FnOnce() -> Result<T, CoreError>,
 ) -> Result<T, CoreError> {
-    let mut name = archive.file_name().unwrap_or_default().to_os_string();
-    name.push(".open-lock");
-    let path = archive.with_file_name(name);
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .map_err(|e| CoreError::internal(format!("could not open {}: {e}", path.display())))?;
-    let _ = crate::support::private::restrict_file(&path);
+    let path = beside(archive, ".open-lock");
+    let file = lockfile::open(&path)?;
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         match file.try_lock() {

@@ -9,7 +9,6 @@
 //! [`crate::support::notices`].
 
 use std::fs::File;
-use std::io::{Seek, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -116,11 +115,7 @@ impl Started {
     fn write(&mut self) -> Result<(), CoreError> {
         let text =
             serde_json::to_vec(&self.record).map_err(|e| CoreError::internal(e.to_string()))?;
-        let f = &mut self.file;
-        f.set_len(0)
-            .and_then(|()| f.rewind())
-            .and_then(|()| f.write_all(&text))
-            .and_then(|()| f.sync_all())
+        crate::support::lockfile::rewrite(&mut self.file, &text)
             .map_err(|e| CoreError::internal(format!("could not record the run: {e}")))
     }
 
@@ -153,9 +148,8 @@ pub fn recent(data_dir: &Path, limit: usize) -> Vec<ScheduledRun> {
             let record: Record = serde_json::from_reader(&file).ok()?;
             let state = if record.finished_at.is_some() {
                 RunState::Finished
-            } else if file.try_lock_shared().is_ok() {
+            } else if !crate::support::lockfile::held(&file) {
                 // Nobody holds it: the run is gone without saying how it ended.
-                let _ = file.unlock();
                 RunState::DidNotFinish
             } else {
                 RunState::Running

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod diagnostics;
 pub mod files;
 pub mod html;
+pub mod lockfile;
 pub mod logging;
 pub mod notices;
 pub mod preferences;
