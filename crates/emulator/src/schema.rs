@@ -176,6 +176,18 @@ impl Schema {
         self.types.contains_key(ty)
     }
 
+    /// A literal of an enum type as the description spells the member (`High` → `high`), or
+    /// `None` when it is not one: what Graph stores and answers.
+    pub fn member(&self, enum_type: &str, literal: &str) -> Option<&str> {
+        match &self.types.get(enum_type)?.kind {
+            Kind::Enum { members, .. } => members
+                .iter()
+                .find(|m| m.eq_ignore_ascii_case(literal.trim()))
+                .map(String::as_str),
+            Kind::Structured { .. } => None,
+        }
+    }
+
     /// The declared properties of a structured type and its bases.
     fn props_of(&self, ty: &str) -> Vec<&Prop> {
         let mut out = Vec::new();
@@ -398,6 +410,22 @@ mod tests {
             "@odata.type": "#microsoft.graph.event",
         });
         s.check_write("event", &good, CLOSED).unwrap();
+    }
+
+    #[test]
+    fn enum_literals_take_the_descriptions_spelling() {
+        let s = schema();
+        assert_eq!(s.member("importance", "HIGH"), Some("high"));
+        assert_eq!(
+            s.member("freeBusyStatus", "workingelsewhere"),
+            Some("workingElsewhere")
+        );
+        assert_eq!(
+            s.member("recurrencePatternType", "absolutemonthly"),
+            Some("absoluteMonthly")
+        );
+        assert_eq!(s.member("importance", "urgent"), None);
+        assert_eq!(s.member("event", "x"), None);
     }
 
     #[test]

@@ -601,18 +601,7 @@ fn recurrence_of(ctx: &Ctx, v: &Value) -> Result<Option<Recurrence>, GResp> {
     // As the enum spells it (the body was checked against it, case-insensitively).
     let pattern_type = get_ci(&pattern, "type")
         .and_then(Value::as_str)
-        .and_then(|t| {
-            [
-                "daily",
-                "weekly",
-                "absoluteMonthly",
-                "relativeMonthly",
-                "absoluteYearly",
-                "relativeYearly",
-            ]
-            .into_iter()
-            .find(|m| m.eq_ignore_ascii_case(t))
-        })
+        .and_then(|t| crate::schema::schema().member("recurrencePatternType", t))
         .unwrap_or_default()
         .to_string();
     // Each pattern type's required properties (resources/recurrencepattern.md, "Properties").
@@ -733,13 +722,11 @@ fn checked_body(
 fn settings_from(v: &Value, base: EventSettings) -> EventSettings {
     let text = |k: &str| get_ci(v, k).and_then(Value::as_str);
     let flag = |k: &str| get_ci(v, k).and_then(Value::as_bool);
-    let member = |k: &str, members: &[&str]| {
-        text(k).and_then(|t| {
-            members
-                .iter()
-                .find(|m| m.eq_ignore_ascii_case(t))
-                .map(|m| m.to_string())
-        })
+    // Enum values as the description spells them (the body was checked against it).
+    let member = |k: &str, enum_type: &str| {
+        text(k)
+            .and_then(|t| crate::schema::schema().member(enum_type, t))
+            .map(str::to_string)
     };
     EventSettings {
         categories: get_ci(v, "categories")
@@ -750,24 +737,9 @@ fn settings_from(v: &Value, base: EventSettings) -> EventSettings {
                     .collect()
             })
             .unwrap_or(base.categories),
-        importance: member("importance", &["low", "normal", "high"]).unwrap_or(base.importance),
-        sensitivity: member(
-            "sensitivity",
-            &["normal", "personal", "private", "confidential"],
-        )
-        .unwrap_or(base.sensitivity),
-        show_as: member(
-            "showAs",
-            &[
-                "free",
-                "tentative",
-                "busy",
-                "oof",
-                "workingElsewhere",
-                "unknown",
-            ],
-        )
-        .unwrap_or(base.show_as),
+        importance: member("importance", "importance").unwrap_or(base.importance),
+        sensitivity: member("sensitivity", "sensitivity").unwrap_or(base.sensitivity),
+        show_as: member("showAs", "freeBusyStatus").unwrap_or(base.show_as),
         is_reminder_on: flag("isReminderOn").unwrap_or(base.is_reminder_on),
         reminder_minutes: get_ci(v, "reminderMinutesBeforeStart")
             .and_then(Value::as_i64)
