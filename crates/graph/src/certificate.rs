@@ -59,8 +59,7 @@ pub fn make(common_name: &str, days: u32) -> Result<Made, String> {
         }
     ))
     .map_err(|e| err("certificate name", e))?;
-    let serial: [u8; 16] = *uuid::Uuid::new_v4().as_bytes();
-    let mut serial = serial;
+    let mut serial: [u8; 16] = *uuid::Uuid::new_v4().as_bytes();
     serial[0] &= 0x7f; // a positive integer
     let validity = Validity::from_now(std::time::Duration::from_secs(u64::from(days) * 86_400))
         .map_err(|e| err("validity", e))?;
