@@ -559,7 +559,14 @@ fn install_refuses_a_job_that_could_not_reach_the_keychain_under_cron() {
 fn install_refuses_a_program_in_the_temporary_folder() {
     let dir = temp("tmp-program");
     let copy = dir.join("rollcall");
-    std::fs::copy(env!("CARGO_BIN_EXE_rollcall"), &copy).unwrap();
+    // `cp` writes the copy in its own process: a copy written here could still be open for
+    // writing in a child another test thread forks at that instant ("Text file busy").
+    let copied = Command::new("cp")
+        .arg(env!("CARGO_BIN_EXE_rollcall"))
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(copied.success());
     let out = Command::new(&copy)
         .args([
             "schedule",
