@@ -20,6 +20,7 @@ pub async fn serve(
         },
         now: None,
         public_url,
+        ..Default::default()
     };
     let running = match rollcall_emulator::start(listen, config).await {
         Ok(r) => r,

@@ -297,6 +297,8 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
         at += jiff::SignedDuration::from_secs(60);
     }
     let hhmm = format!("{:02}:{:02}", at.hour(), at.minute());
+    // Whatever this test installs is removed however it ends (a failed assertion included).
+    let _installed = Uninstall(data.clone());
     let out = rollcall(&["schedule", "install", "--demo", "--at", &hhmm]);
     assert!(
         out.status.success(),
@@ -400,6 +402,19 @@ fn the_nightly_job_is_run_by_the_scheduler_and_its_run_is_in_the_history() {
         assert!(!String::from_utf8_lossy(&table.stdout).contains("app.rollcall.sync.demo"));
     }
     drop(cron_daemon);
+}
+
+/// The jobs installed for a data folder: removed from the OS scheduler when dropped.
+#[cfg(target_os = "linux")]
+struct Uninstall(std::path::PathBuf);
+
+#[cfg(target_os = "linux")]
+impl Drop for Uninstall {
+    fn drop(&mut self) {
+        for job in rollcall_core::schedule::installed(&self.0) {
+            let _ = rollcall_core::schedule::os::remove(&self.0, &job.key());
+        }
+    }
 }
 
 /// A daemon this test started: stopped however the test ends (a failed assertion included).

@@ -45,6 +45,10 @@ pub struct Config {
     /// terminator, a TLS-inspecting proxy): used in discovery, token issuers, links and the JSON
     /// line. `None`: its own `http://` address.
     pub public_url: Option<String>,
+    /// Check every successful Graph answer against Microsoft's description (`schema`) and answer
+    /// 500 `EmulatorDeviation` instead of one that does not match, so a test that meets it fails.
+    /// On in debug builds (every test), off in release builds (the demo a user runs).
+    pub check_answers: bool,
 }
 
 impl Default for Config {
@@ -55,6 +59,7 @@ impl Default for Config {
             faults: Faults::default(),
             now: None,
             public_url: None,
+            check_answers: cfg!(debug_assertions),
         }
     }
 }
@@ -115,9 +120,18 @@ impl Running {
 }
 
 impl Drop for Running {
+    /// Stops serving; and fails the test that ran it when an answer did not match Graph's
+    /// description (the client may have swallowed the 500 it got instead).
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        let deviations = self.shared.deviations();
+        if !deviations.is_empty() && !std::thread::panicking() {
+            panic!(
+                "the emulator answered otherwise than Graph's description says:\n{}",
+                deviations.join("\n")
+            );
         }
     }
 }
@@ -158,6 +172,8 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
         keys: jwt::Keys::demo(),
         base: base.clone(),
         creds: creds.clone(),
+        check_answers: config.check_answers,
+        deviations: Mutex::new(Vec::new()),
     });
     if config.scenarios.iter().any(|s| s == "refresh-inactive") {
         shared.faults.set_refresh_inactive(true);

@@ -21,6 +21,32 @@ use serde_json::Value;
 
 const CSDL: &str = include_str!("../data/graph-v1.0-csdl-subset.xml");
 
+/// Properties Graph's answers carry that the description does not declare: (type, property, the
+/// page that shows them). An open type may carry any, as OData allows; the emulator serves only
+/// those a page shows.
+pub const READ_EXCEPTIONS: &[(&str, &str, &str)] = &[
+    (
+        "identity",
+        "tenantId",
+        "microsoft-graph-docs-contrib: api-reference/v1.0/api/onlinemeeting-get.md, example 2's answer (`participants.organizer.identity.user`; `identity` is open)",
+    ),
+    (
+        "identity",
+        "identityProvider",
+        "microsoft-graph-docs-contrib: api-reference/v1.0/api/onlinemeeting-get.md, example 2's answer (`\"identityProvider\": \"AAD\"`; `identity` is open)",
+    ),
+    (
+        "meetingParticipants",
+        "producers",
+        "microsoft-graph-docs-contrib: api-reference/v1.0/api/onlinemeeting-get.md, example 2's answer (`\"producers\": []`)",
+    ),
+    (
+        "meetingParticipants",
+        "contributors",
+        "microsoft-graph-docs-contrib: api-reference/v1.0/api/onlinemeeting-get.md, example 2's answer (`\"contributors\": []`)",
+    ),
+];
+
 /// Where Graph answers otherwise than its description says.
 pub const EXCEPTIONS: &[(&str, &str)] = &[
     (
@@ -51,14 +77,29 @@ struct Type {
     base: Option<String>,
     kind: Kind,
     props: Vec<Prop>,
+    /// Navigation properties: how a URL goes on from an entity of this type (`events`).
+    navs: Vec<Prop>,
+}
+
+/// What a successful answer to a request path carries, as the description resolves the path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    /// The entity type (`event`).
+    pub ty: String,
+    /// A collection (`{"value": [...]}`) rather than one entity.
+    pub collection: bool,
 }
 
 /// The parsed description.
 #[derive(Debug)]
 pub struct Schema {
     types: HashMap<String, Type>,
+    /// Entity sets (collections) and singletons by name: their type.
+    roots: HashMap<String, Answer>,
     /// Bound actions by (binding type, action name, lower case): their parameters.
     actions: HashMap<(String, String), Vec<Prop>>,
+    /// Bound functions by (binding type, bound to its collection, name): what they return.
+    functions: HashMap<(String, bool, String), Answer>,
 }
 
 fn strip(ty: &str) -> String {
@@ -76,11 +117,13 @@ fn parse(text: &str) -> Schema {
         .unwrap_or_else(|e| panic!("the bundled CSDL does not parse: {e}"));
     let mut types = HashMap::new();
     let mut actions = HashMap::new();
+    let mut roots = HashMap::new();
+    let mut functions = HashMap::new();
     for n in doc.descendants().filter(|n| n.is_element()) {
         let name = n.attribute("Name").unwrap_or_default().to_string();
-        let props = |n: roxmltree::Node| -> Vec<Prop> {
+        let children = |n: roxmltree::Node, tags: &[&str]| -> Vec<Prop> {
             n.children()
-                .filter(|c| c.has_tag_name("Property") || c.has_tag_name("Parameter"))
+                .filter(|c| tags.iter().any(|t| c.has_tag_name(*t)))
                 .map(|c| Prop {
                     name: c.attribute("Name").unwrap_or_default().to_string(),
                     ty: c.attribute("Type").unwrap_or_default().to_string(),
@@ -88,6 +131,7 @@ fn parse(text: &str) -> Schema {
                 })
                 .collect()
         };
+        let props = |n| children(n, &["Property", "Parameter"]);
         match n.tag_name().name() {
             "EntityType" | "ComplexType" => {
                 types.insert(
@@ -98,6 +142,20 @@ fn parse(text: &str) -> Schema {
                             open: n.attribute("OpenType") == Some("true"),
                         },
                         props: props(n),
+                        navs: children(n, &["NavigationProperty"]),
+                    },
+                );
+            }
+            "EntitySet" | "Singleton" => {
+                let ty = n
+                    .attribute("EntityType")
+                    .or(n.attribute("Type"))
+                    .unwrap_or_default();
+                roots.insert(
+                    name,
+                    Answer {
+                        ty: ty.trim_start_matches("microsoft.graph.").to_string(),
+                        collection: n.has_tag_name("EntitySet"),
                     },
                 );
             }
@@ -116,6 +174,7 @@ fn parse(text: &str) -> Schema {
                             flags: n.attribute("IsFlags") == Some("true"),
                         },
                         props: Vec::new(),
+                        navs: Vec::new(),
                     },
                 );
             }
@@ -134,10 +193,36 @@ fn parse(text: &str) -> Schema {
                     );
                 }
             }
+            "Function" if n.attribute("IsBound") == Some("true") => {
+                let params = props(n);
+                let returns = n
+                    .children()
+                    .find(|c| c.has_tag_name("ReturnType"))
+                    .and_then(|r| r.attribute("Type"));
+                if let (Some(binding), Some(returns)) = (
+                    params.first().filter(|p| p.name == "bindingParameter"),
+                    returns,
+                ) {
+                    let (ty, many) = collection_of(&binding.ty);
+                    let (ret, ret_many) = collection_of(returns);
+                    functions.insert(
+                        (ty, many, name.to_ascii_lowercase()),
+                        Answer {
+                            ty: ret,
+                            collection: ret_many,
+                        },
+                    );
+                }
+            }
             _ => {}
         }
     }
-    Schema { types, actions }
+    Schema {
+        types,
+        roots,
+        actions,
+        functions,
+    }
 }
 
 /// How to check a body.
@@ -145,6 +230,22 @@ fn parse(text: &str) -> Schema {
 pub struct Rules {
     /// Refuse undeclared properties at the top even when the description calls the type open.
     pub closed_top: bool,
+}
+
+/// `Collection(graph.event)` → (`event`, true); `graph.event` → (`event`, false).
+fn collection_of(ty: &str) -> (String, bool) {
+    match ty.strip_prefix("Collection(").and_then(|t| t.strip_suffix(')')) {
+        Some(inner) => (strip(inner), true),
+        None => (strip(ty), false),
+    }
+}
+
+/// `servicePrincipals(appId='…')` → (`servicePrincipals`, a key); `users` → (`users`, none).
+fn split_key(seg: &str) -> (&str, bool) {
+    match seg.split_once('(') {
+        Some((name, _)) => (name, true),
+        None => (seg, false),
+    }
 }
 
 fn qualified(ty: &str) -> String {
@@ -212,7 +313,128 @@ impl Schema {
 
     /// Check a request body for a write of an entity of type `ty`: `Err` is Graph's message.
     pub fn check_write(&self, ty: &str, body: &Value, rules: Rules) -> Result<(), String> {
-        self.check_object(ty, body, !rules.closed_top)
+        self.check_object(ty, body, !rules.closed_top, false)
+    }
+
+    /// What a successful answer to a request path (the segments after `/v1.0/`, decoded) carries,
+    /// found as OData resolves a URL: an entity set or singleton, then keys, navigation
+    /// properties and casts. `Ok(None)`: nothing to check (a bound action, `$count`, `$batch`, whose
+    /// inner answers are checked one by one). `Err`: the description has no such path.
+    pub fn answer_of(&self, segments: &[&str]) -> Result<Option<Answer>, String> {
+        let Some((first, rest)) = segments.split_first() else {
+            return Err("the service root is not served".into());
+        };
+        if *first == "$batch" {
+            return Ok(None);
+        }
+        let (name, key) = split_key(first);
+        let mut cur = self
+            .roots
+            .get(name)
+            .cloned()
+            .ok_or_else(|| format!("the description has no entity set or singleton '{name}'"))?;
+        if key {
+            cur.collection = false;
+        }
+        for seg in rest {
+            if seg.starts_with('$') {
+                return Ok(None);
+            }
+            let (name, key) = split_key(seg);
+            let function = (cur.ty.clone(), cur.collection, name.to_ascii_lowercase());
+            if let Some(returns) = self.functions.get(&function) {
+                cur = returns.clone();
+                continue;
+            }
+            if cur.collection {
+                cur.collection = false; // the segment is a key
+                continue;
+            }
+            if let Some(cast) = name.strip_prefix("microsoft.graph.") {
+                if !self.derives(cast, &cur.ty) {
+                    return Err(format!("'{cast}' does not derive from '{}'", cur.ty));
+                }
+                cur.ty = cast.to_string();
+                continue;
+            }
+            let step = self
+                .navs_of(&cur.ty)
+                .into_iter()
+                .chain(self.props_of(&cur.ty))
+                .find(|p| p.name == name);
+            if let Some(p) = step {
+                let inner = p.ty.strip_prefix("Collection(").and_then(|t| t.strip_suffix(')'));
+                cur = Answer {
+                    ty: strip(inner.unwrap_or(&p.ty)),
+                    collection: inner.is_some() && !key,
+                };
+                continue;
+            }
+            if self.action_of(&cur.ty, name).is_some() {
+                return Ok(None);
+            }
+            return Err(format!(
+                "the type '{}' has no navigation property, property or action '{name}'",
+                cur.ty
+            ));
+        }
+        Ok(Some(cur))
+    }
+
+    /// Check a successful answer against the description: every property declared (or listed in
+    /// [`READ_EXCEPTIONS`]) and spelled as declared, every value of its declared type, enum
+    /// literals members as spelled, no `null` where the property is not nullable, `@odata.type`
+    /// naming the type or one derived from it.
+    pub fn check_answer(&self, answer: &Answer, body: &Value) -> Result<(), String> {
+        if !answer.collection {
+            return self.check_object(&answer.ty, body, false, true);
+        }
+        let Value::Object(map) = body else {
+            return Err("a collection answer is not a JSON object".into());
+        };
+        let Some(Value::Array(items)) = map.get("value") else {
+            return Err("a collection answer has no `value` array".into());
+        };
+        if let Some(k) = map.keys().find(|k| *k != "value" && !k.starts_with("@odata.")) {
+            return Err(format!("a collection answer has '{k}' beside `value`"));
+        }
+        items
+            .iter()
+            .try_for_each(|i| self.check_object(&answer.ty, i, false, true))
+    }
+
+    /// Whether `ty` is `base` or derives from it.
+    fn derives(&self, ty: &str, base: &str) -> bool {
+        let mut cur = Some(ty.to_string());
+        while let Some(t) = cur {
+            if t == base {
+                return true;
+            }
+            cur = self.types.get(&t).and_then(|x| x.base.clone());
+        }
+        false
+    }
+
+    fn navs_of(&self, ty: &str) -> Vec<&Prop> {
+        let mut out = Vec::new();
+        let mut cur = Some(ty.to_string());
+        while let Some(t) = cur.and_then(|t| self.types.get(&t)) {
+            out.extend(t.navs.iter());
+            cur = t.base.clone();
+        }
+        out
+    }
+
+    /// A bound action on `ty` or one of its bases.
+    fn action_of(&self, ty: &str, action: &str) -> Option<&Vec<Prop>> {
+        let mut cur = Some(ty.to_string());
+        while let Some(t) = cur {
+            if let Some(a) = self.actions.get(&(t.clone(), action.to_ascii_lowercase())) {
+                return Some(a);
+            }
+            cur = self.types.get(&t).and_then(|x| x.base.clone());
+        }
+        None
     }
 
     /// Check an action's body (`POST …/{action}`) bound to `binding`.
@@ -235,23 +457,64 @@ impl Schema {
                     "The parameter '{k}' in the request payload is not a valid parameter for the operation '{action}'."
                 ));
             };
-            self.check_value(&p.ty, &p.name, p.nullable, v)?;
+            self.check_value(&p.ty, &p.name, p.nullable, v, false)?;
         }
         Ok(())
     }
 
-    fn check_object(&self, ty: &str, v: &Value, allow_open: bool) -> Result<(), String> {
+    /// One object of type `ty`. `read`: an answer (names and enum members as spelled, navigation
+    /// properties may be expanded, undeclared ones refused even on open types).
+    fn check_object(&self, ty: &str, v: &Value, allow_open: bool, read: bool) -> Result<(), String> {
         let Value::Object(map) = v else {
             return Err("An unexpected 'PrimitiveValue' node was found when reading from the JSON reader. A 'StartObject' node was expected.".into());
         };
+        let mut ty = ty.to_string();
+        if let Some(named) = map.get("@odata.type") {
+            let derived = named
+                .as_str()
+                .map(|n| n.trim_start_matches('#').trim_start_matches("microsoft.graph."))
+                .filter(|n| self.derives(n, &ty));
+            match derived {
+                Some(d) => ty = d.to_string(),
+                None => {
+                    return Err(format!(
+                        "'@odata.type' {named} is not '{}' or a type derived from it",
+                        qualified(&ty)
+                    ))
+                }
+            }
+        }
+        let ty = ty.as_str();
         let props = self.props_of(ty);
+        let navs = if read { self.navs_of(ty) } else { Vec::new() };
         for (k, val) in map {
             if k.starts_with('@') || k.contains("@odata.") {
                 continue;
             }
-            match props.iter().find(|p| p.name.eq_ignore_ascii_case(k)) {
-                Some(p) => self.check_value(&p.ty, &p.name, p.nullable, val)?,
+            let same = |p: &&&Prop| {
+                if read {
+                    p.name == *k
+                } else {
+                    p.name.eq_ignore_ascii_case(k)
+                }
+            };
+            if let Some(p) = navs.iter().find(same) {
+                self.check_value(&p.ty, &p.name, true, val, read)?;
+                continue;
+            }
+            match props.iter().find(same) {
+                Some(p) => self.check_value(&p.ty, &p.name, p.nullable, val, read)?,
                 None if allow_open && self.is_open(ty) => {}
+                None if read
+                    && READ_EXCEPTIONS
+                        .iter()
+                        .any(|(t, p, _)| self.derives(ty, t) && p == k) => {}
+                None if read => {
+                    return Err(format!(
+                        "'{k}' is not a property of '{}' (as spelled)",
+                        qualified(ty)
+                    ))
+                }
                 None => {
                     return Err(format!(
                         "The property '{k}' does not exist on type '{}'. Make sure to only use property names that are defined by the type or mark the type as open type.",
@@ -263,7 +526,14 @@ impl Schema {
         Ok(())
     }
 
-    fn check_value(&self, ty: &str, name: &str, nullable: bool, v: &Value) -> Result<(), String> {
+    fn check_value(
+        &self,
+        ty: &str,
+        name: &str,
+        nullable: bool,
+        v: &Value,
+        read: bool,
+    ) -> Result<(), String> {
         if v.is_null() {
             return if nullable {
                 Ok(())
@@ -280,7 +550,7 @@ impl Schema {
             };
             return items
                 .iter()
-                .try_for_each(|i| self.check_value(inner, name, false, i));
+                .try_for_each(|i| self.check_value(inner, name, false, i, read));
         }
         let ok = match ty {
             "Edm.String" => v.is_string(),
@@ -307,14 +577,22 @@ impl Schema {
                 let t = strip(t);
                 match self.types.get(&t).map(|x| &x.kind) {
                     Some(Kind::Enum { members, flags }) => v.as_str().is_some_and(|s| {
-                        let is = |m: &str| members.iter().any(|x| x.eq_ignore_ascii_case(m.trim()));
+                        let is = |m: &str| {
+                            members.iter().any(|x| {
+                                if read {
+                                    x == m.trim()
+                                } else {
+                                    x.eq_ignore_ascii_case(m.trim())
+                                }
+                            })
+                        };
                         if *flags {
                             s.split(',').all(is)
                         } else {
                             is(s)
                         }
                     }),
-                    Some(Kind::Structured { .. }) => return self.check_object(&t, v, true),
+                    Some(Kind::Structured { .. }) => return self.check_object(&t, v, !read, read),
                     None => true,
                 }
             }
@@ -442,5 +720,97 @@ mod tests {
             .check_action("event", "cancel", &json!({"comment": 5}))
             .is_err());
         assert!(s.check_action("event", "cancel", &json!("text")).is_err());
+    }
+
+    #[test]
+    fn request_paths_resolve_to_their_answers_type() {
+        let s = schema();
+        let of = |p: &str| {
+            let segs: Vec<&str> = p.split('/').collect();
+            s.answer_of(&segs)
+        };
+        let one = |ty: &str| {
+            Ok(Some(Answer {
+                ty: ty.into(),
+                collection: false,
+            }))
+        };
+        let many = |ty: &str| {
+            Ok(Some(Answer {
+                ty: ty.into(),
+                collection: true,
+            }))
+        };
+        assert_eq!(of("users"), many("user"));
+        assert_eq!(of("users/u1/calendar/events"), many("event"));
+        assert_eq!(of("me/calendarView"), many("event"));
+        assert_eq!(of("users/u1/events/e1/instances"), many("event"));
+        assert_eq!(
+            of("users/u1/onlineMeetings/m1/attendanceReports/r1/attendanceRecords"),
+            many("attendanceRecord")
+        );
+        assert_eq!(of("servicePrincipals(appId='x')"), one("servicePrincipal"));
+        assert_eq!(
+            of("servicePrincipals/s1/appRoleAssignedTo"),
+            many("appRoleAssignment")
+        );
+        assert_eq!(
+            of("solutions/virtualEvents/webinars/w1/registrationConfiguration"),
+            one("virtualEventWebinarRegistrationConfiguration")
+        );
+        assert_eq!(of("users/u1/events/e1/cancel"), Ok(None));
+        assert_eq!(
+            of("solutions/virtualEvents/webinars/getByUserIdAndRole(userId='u',role='organizer')"),
+            many("virtualEventWebinar")
+        );
+        assert_eq!(of("users/$count"), Ok(None));
+        assert!(of("users/u1/lunch").is_err());
+        assert!(of("groups").is_err());
+    }
+
+    #[test]
+    fn answers_that_deviate_are_found() {
+        let s = schema();
+        let event = Answer {
+            ty: "event".into(),
+            collection: false,
+        };
+        let good = json!({"@odata.context": "x", "id": "e", "subject": "S", "importance": "high",
+            "isOnlineMeeting": true, "start": {"dateTime": "2026-01-05T10:00:00.0000000", "timeZone": "UTC"},
+            "attendees": [], "categories": []});
+        s.check_answer(&event, &good).unwrap();
+        let bad = [
+            (json!({"importance": "High"}), "'High'"),
+            (json!({"subject": 5}), "'5'"),
+            (json!({"mood": "calm"}), "'mood' is not a property"),
+            (json!({"Subject": "S"}), "'Subject' is not a property"),
+            (json!({"cancelledOccurrences": null}), "does not allow null"),
+            (json!({"start": {"dateTime": "x", "zone": "UTC"}}), "'zone'"),
+            (json!({"@odata.type": "#microsoft.graph.user"}), "'@odata.type'"),
+        ];
+        for (body, want) in bad {
+            let e = s.check_answer(&event, &body).expect_err(&body.to_string());
+            assert!(e.contains(want), "{body}: {e}");
+        }
+        let list = Answer {
+            ty: "user".into(),
+            collection: true,
+        };
+        s.check_answer(&list, &json!({"@odata.nextLink": "x", "value": [{"id": "u"}]}))
+            .unwrap();
+        assert!(s.check_answer(&list, &json!({"value": {}})).is_err());
+        assert!(s
+            .check_answer(&list, &json!({"value": [], "next": "x"}))
+            .is_err());
+        // Open types carry only what a page shows; a derived type by `@odata.type`.
+        let record = Answer {
+            ty: "attendanceRecord".into(),
+            collection: false,
+        };
+        s.check_answer(&record, &json!({"identity": {"@odata.type": "#microsoft.graph.azureCommunicationServicesUserIdentity", "id": "8:acs:x", "azureCommunicationServicesResourceId": "r"}}))
+            .unwrap();
+        assert!(s
+            .check_answer(&record, &json!({"identity": {"id": "x", "azureCommunicationServicesResourceId": "r"}}))
+            .is_err());
     }
 }

@@ -13,6 +13,11 @@ pub struct Shared {
     /// Base URL (`http://127.0.0.1:port`), known once the listener is bound.
     pub base: String,
     pub creds: seed::DemoCredentials,
+    /// Check every successful Graph answer against Microsoft's description before it is sent
+    /// (`Config::check_answers`).
+    pub check_answers: bool,
+    /// Answers that did not match the description: each turned into a 500 and kept here.
+    pub deviations: Mutex<Vec<String>>,
 }
 
 impl Shared {
@@ -20,6 +25,13 @@ impl Shared {
     /// lock, so a poisoned guard is recovered.
     pub fn world(&self) -> MutexGuard<'_, model::World> {
         self.world.lock().unwrap_or_else(|e| e.into_inner())
+    }
+    /// The answers so far that did not match Graph's description.
+    pub fn deviations(&self) -> Vec<String> {
+        self.deviations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
     pub fn graph_base(&self) -> String {
         format!("{}/v1.0", self.base)

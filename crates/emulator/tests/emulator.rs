@@ -1833,3 +1833,41 @@ async fn the_tenants_webinars_are_listed_only_under_the_access_policy() {
         "{b}"
     );
 }
+
+/// The layer that holds every answer to Graph's description fails the test that meets a
+/// deviation: an event whose stored importance is not a member of `importance` is answered 500
+/// `EmulatorDeviation` (not served), and the emulator panics when dropped.
+#[tokio::test]
+#[should_panic(expected = "the emulator answered otherwise than Graph's description says")]
+async fn an_answer_that_deviates_from_the_description_fails_the_test() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    let (s, b) = t
+        .send(
+            &token,
+            reqwest::Method::POST,
+            &format!("/users/{id}/events"),
+            Some(json!({
+                "subject": "Deviates",
+                "start": {"dateTime": "2031-01-07T10:00:00", "timeZone": "UTC"},
+                "end": {"dateTime": "2031-01-07T11:00:00", "timeZone": "UTC"},
+            })),
+        )
+        .await;
+    assert_eq!(s, 201, "{b}");
+    for e in t.emu.shared.world().events.values_mut() {
+        if e.subject == "Deviates" {
+            e.settings.importance = "urgent".into();
+        }
+    }
+    let path = format!("/users/{id}/events/{}", b["id"].as_str().unwrap());
+    let (s, b, _) = t.get(&token, &path).await;
+    assert_eq!(s, 500, "{b}");
+    assert_eq!(b["error"]["code"], "EmulatorDeviation");
+    assert!(
+        b["error"]["message"].as_str().unwrap().contains("'urgent'"),
+        "{b}"
+    );
+    assert_eq!(t.emu.shared.deviations().len(), 1);
+}

@@ -508,7 +508,60 @@ fn select(value: Value, select: Option<&String>) -> Value {
     Value::Object(out)
 }
 
+/// One request to its handler; with `check_answers`, a successful answer is first held to
+/// Microsoft's description of the path's type (`schema::check_answer`), and one that deviates is
+/// replaced by a 500 naming the deviation (and kept in `Shared::deviations`).
 pub fn dispatch(
+    s: &Arc<Shared>,
+    ctx: &Ctx,
+    method: &Method,
+    path: &str,
+    query: &str,
+    body: &[u8],
+) -> GResp {
+    let resp = route(s, ctx, method, path, query, body);
+    if !s.check_answers || !(200..300).contains(&resp.status) {
+        return resp;
+    }
+    let Some(answer) = &resp.body else {
+        return resp;
+    };
+    match check_answer(method, path, answer) {
+        Ok(()) => resp,
+        Err(why) => {
+            let what = format!("{method} /v1.0/{path}: {why}");
+            tracing::error!(deviation = %what, "emulator answer deviates from Graph's description");
+            s.deviations
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(what.clone());
+            graph_error(ctx, 500, "EmulatorDeviation", &what)
+        }
+    }
+}
+
+/// An answer held to the description of the type its path resolves to (a POST to a collection
+/// answers the entity it created).
+pub fn check_answer(method: &Method, path: &str, answer: &Value) -> Result<(), String> {
+    let segs: Vec<String> = path
+        .split('/')
+        .filter(|x| !x.is_empty())
+        .map(decode_segment)
+        .collect();
+    let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
+    let schema = crate::schema::schema();
+    match schema.answer_of(&segs)? {
+        Some(mut of) => {
+            if *method == Method::POST {
+                of.collection = false;
+            }
+            schema.check_answer(&of, answer)
+        }
+        None => Ok(()),
+    }
+}
+
+fn route(
     s: &Arc<Shared>,
     ctx: &Ctx,
     method: &Method,
@@ -1269,8 +1322,51 @@ fn app_json(a: &AppRegistration) -> Value {
         "requiredResourceAccess": [{
             "resourceAppId": GRAPH_APP_ID,
             "resourceAccess": a.app_roles.iter().filter_map(|r| app_role_id(r).map(|id| json!({"id": id, "type": "Role"})))
-                .chain(a.delegated.iter().map(|d| json!({"id": d, "type": "Scope"}))).collect::<Vec<_>>(),
+                .chain(a.delegated.iter().filter_map(|d| scope_id(d).map(|id| json!({"id": id, "type": "Scope"})))).collect::<Vec<_>>(),
         }],
+        "api": {"acceptMappedClaims": null, "knownClientApplications": [], "oauth2PermissionScopes": [], "preAuthorizedApplications": [], "requestedAccessTokenVersion": null},
+        "appRoles": [],
+        "identifierUris": [],
+        "isFallbackPublicClient": false,
+        "publisherDomain": null,
+        "tags": [],
+        "deletedDateTime": null,
+    })
+}
+
+/// An app's service principal (its "Enterprise application"), with the properties
+/// servicePrincipal.md declares that a tenant's own app has.
+fn sp_json(a: &AppRegistration, tenant: &str) -> Value {
+    json!({
+        "id": a.sp_id, "appId": a.app_id, "displayName": a.display_name, "appDisplayName": a.display_name,
+        "servicePrincipalType": "Application", "accountEnabled": true, "appOwnerOrganizationId": tenant,
+        "appRoleAssignmentRequired": false, "servicePrincipalNames": [a.app_id], "signInAudience": "AzureADMultipleOrgs",
+        "tags": ["WindowsAzureActiveDirectoryIntegratedApp"], "appRoles": [], "oauth2PermissionScopes": [],
+        "passwordCredentials": [], "keyCredentials": [], "replyUrls": a.redirects.iter().map(|r| r.uri.clone()).collect::<Vec<_>>(),
+        "deletedDateTime": null,
+    })
+}
+
+/// Microsoft Graph's own service principal in the tenant: the `appRoles` (application
+/// permissions) and `oauth2PermissionScopes` (delegated) a client maps permission names to ids
+/// with (api-reference/v1.0/api/serviceprincipal-get.md; the ids as permissions-reference.md
+/// lists them).
+fn graph_sp_json(sp_id: &str) -> Value {
+    json!({
+        "id": sp_id, "appId": GRAPH_APP_ID, "displayName": "Microsoft Graph", "appDisplayName": "Microsoft Graph",
+        "servicePrincipalType": "Application", "accountEnabled": true,
+        "appOwnerOrganizationId": "f8cdef31-a31e-4b4a-93e4-5f571e91255a", "appRoleAssignmentRequired": false,
+        "servicePrincipalNames": [GRAPH_APP_ID, "https://graph.microsoft.com"], "signInAudience": "AzureADMultipleOrgs",
+        "tags": [], "passwordCredentials": [], "keyCredentials": [], "replyUrls": [], "deletedDateTime": null,
+        "appRoles": APP_ROLES.iter().map(|(name, id)| json!({
+            "allowedMemberTypes": ["Application"], "description": format!("Allows the app to use {name} without a signed-in user."),
+            "displayName": name, "id": id, "isEnabled": true, "origin": "Application", "value": name,
+        })).collect::<Vec<_>>(),
+        "oauth2PermissionScopes": DELEGATED_SCOPES.iter().map(|(name, id, kind)| json!({
+            "adminConsentDescription": format!("Allows the app to use {name} on behalf of the signed-in user."),
+            "adminConsentDisplayName": name, "id": id, "isEnabled": true, "origin": "Application", "type": kind,
+            "userConsentDescription": null, "userConsentDisplayName": null, "value": name,
+        })).collect::<Vec<_>>(),
     })
 }
 
@@ -1336,10 +1432,20 @@ fn service_principals(
     q: &HashMap<String, String>,
 ) -> GResp {
     let world = s.world();
-    let sp_json = |a: &AppRegistration| json!({"id": a.sp_id, "appId": a.app_id, "displayName": a.display_name, "servicePrincipalType": "Application"});
+    let tenant = world.tenant.id.clone();
+    let sp_json = |a: &AppRegistration| sp_json(a, &tenant);
+    let graph_sp = world.tenant.graph_sp_id.clone();
     // An app may always read its own service principal.
     let own = |a: &AppRegistration| a.app_id.eq_ignore_ascii_case(ctx.caller.app_id());
+    let is_graph = |id: &str| id.eq_ignore_ascii_case(GRAPH_APP_ID);
     if let Some(app_id) = by_app_id {
+        if is_graph(app_id) {
+            return if can_read_apps(ctx) {
+                GResp::ok(select(graph_sp_json(&graph_sp), q.get("$select")))
+            } else {
+                denied_directory(ctx)
+            };
+        }
         return match world.app(app_id) {
             Some(a) if own(a) || can_read_apps(ctx) => GResp::ok(select(sp_json(a), q.get("$select"))),
             Some(_) => denied_directory(ctx),
@@ -1349,23 +1455,31 @@ fn service_principals(
     match rest {
         [] => {
             let Some(f) = q.get("$filter") else {
-                return if can_read_apps(ctx) { GResp::ok(json!({"value": world.apps.iter().map(sp_json).collect::<Vec<_>>()})) } else { denied_directory(ctx) };
+                let mut all: Vec<Value> = world.apps.iter().map(|a| select(sp_json(a), q.get("$select"))).collect();
+                all.push(select(graph_sp_json(&graph_sp), q.get("$select")));
+                return if can_read_apps(ctx) { GResp::ok(collection(format!("{META}#servicePrincipals"), all)) } else { denied_directory(ctx) };
             };
             let Some(clauses) = parse_eq_filter(f).filter(|c| c.iter().all(|(p, _)| p.eq_ignore_ascii_case("appId"))) else {
                 return graph_error(ctx, 400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'appId' of resource 'ServicePrincipal'.");
             };
             let found: Vec<&AppRegistration> = world.apps.iter().filter(|a| clauses.iter().any(|(_, v)| a.app_id.eq_ignore_ascii_case(v))).collect();
-            if !can_read_apps(ctx) && !found.iter().all(|a| own(a)) {
+            let wants_graph = clauses.iter().any(|(_, v)| is_graph(v));
+            if !can_read_apps(ctx) && (wants_graph || !found.iter().all(|a| own(a))) {
                 return denied_directory(ctx);
             }
             let context = match q.get("$select") {
                 Some(sel) => format!("{META}#servicePrincipals({sel})"),
                 None => format!("{META}#servicePrincipals"),
             };
-            GResp::ok(json!({"@odata.context": context, "value": found.iter().map(|a| select(sp_json(a), q.get("$select"))).collect::<Vec<_>>()}))
+            let mut value: Vec<Value> = found.iter().map(|a| select(sp_json(a), q.get("$select"))).collect();
+            if wants_graph {
+                value.push(select(graph_sp_json(&graph_sp), q.get("$select")));
+            }
+            GResp::ok(collection(context, value))
         }
+        [id] if id.eq_ignore_ascii_case(&graph_sp) => if can_read_apps(ctx) { GResp::ok(select(graph_sp_json(&graph_sp), q.get("$select"))) } else { denied_directory(ctx) },
         [id] => match world.apps.iter().find(|a| a.sp_id == *id) {
-            Some(a) if own(a) || can_read_apps(ctx) => GResp::ok(sp_json(a)),
+            Some(a) if own(a) || can_read_apps(ctx) => GResp::ok(select(sp_json(a), q.get("$select"))),
             Some(_) => denied_directory(ctx),
             None => graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present.")),
         },
