@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The part of Microsoft's Graph v1.0 description (CSDL) that the emulator serves: every entity,
 // complex and enum type reachable from ROOTS through properties and base types, and the bound
-// actions on those entity types, the complex types derived from kept complex types (an answer's
+// actions on the kept types, the complex types derived from kept complex types (an answer's
 // `@odata.type` names them: `communicationsUserIdentity`), and the entity sets and singletons in
 // SETS (so a request path resolves to its answer's type through navigation properties, which are
 // kept in the text but not followed).
@@ -71,7 +71,7 @@ const functions = [...schema.matchAll(/<Function Name="[^"]+" IsBound="true"[^>]
   .map((m) => m[0])
   .filter((f) => {
     const binding = /<Parameter Name="bindingParameter" Type="(?:Collection\()?graph\.([A-Za-z0-9_]+)/.exec(f);
-    return binding && ROOTS.includes(binding[1]);
+    return binding && keep.has(binding[1]);
   });
 
 const container = xml.slice(xml.indexOf("<EntityContainer"), xml.indexOf("</EntityContainer>"));
@@ -85,7 +85,7 @@ const actions = [...schema.matchAll(/<Action Name="[^"]+" IsBound="true"[^>]*>[\
   .map((m) => m[0])
   .filter((a) => {
     const binding = /<Parameter Name="bindingParameter" Type="(?:Collection\()?graph\.([A-Za-z0-9_]+)/.exec(a);
-    return binding && ROOTS.includes(binding[1]);
+    return binding && keep.has(binding[1]);
   });
 
 const names = [...keep].sort();

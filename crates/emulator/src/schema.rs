@@ -439,10 +439,7 @@ impl Schema {
 
     /// Check an action's body (`POST …/{action}`) bound to `binding`.
     pub fn check_action(&self, binding: &str, action: &str, body: &Value) -> Result<(), String> {
-        let Some(params) = self
-            .actions
-            .get(&(binding.to_string(), action.to_ascii_lowercase()))
-        else {
+        let Some(params) = self.action_of(binding, action) else {
             return Ok(());
         };
         let Value::Object(map) = body else {
@@ -811,6 +808,31 @@ mod tests {
             .unwrap();
         assert!(s
             .check_answer(&record, &json!({"identity": {"id": "x", "azureCommunicationServicesResourceId": "r"}}))
+            .is_err());
+    }
+
+    #[test]
+    fn webinar_bodies_are_held_to_the_description() {
+        let s = schema();
+        let good = json!({"displayName": "Intro", "audience": "organization",
+            "startDateTime": {"dateTime": "2026-01-05T10:00:00", "timeZone": "UTC"},
+            "endDateTime": {"dateTime": "2026-01-05T11:00:00", "timeZone": "UTC"},
+            "description": {"contentType": "text", "content": "x"}});
+        s.check_write("virtualEventWebinar", &good, CLOSED).unwrap();
+        for (body, want) in [
+            (json!({"audience": "students"}), "'students'"),
+            (json!({"displayName": ["a"]}), "Edm.String"),
+            (json!({"title": "x"}), "'title' does not exist"),
+        ] {
+            let e = s
+                .check_write("virtualEventWebinar", &body, CLOSED)
+                .expect_err(&body.to_string());
+            assert!(e.contains(want), "{body}: {e}");
+        }
+        s.check_action("virtualEventWebinar", "publish", &json!({}))
+            .unwrap();
+        assert!(s
+            .check_action("virtualEventWebinar", "publish", &json!({"when": "now"}))
             .is_err());
     }
 }

@@ -696,7 +696,7 @@ fn recurrence_of(ctx: &Ctx, v: &Value) -> Result<Option<Recurrence>, GResp> {
 
 /// A request body as JSON, checked against Graph's description ([`crate::schema`]); `Err` is the
 /// 400 Graph answers. An empty body is an empty object (an action with no parameters given).
-fn checked_body(
+pub(super) fn checked_body(
     ctx: &Ctx,
     body: &[u8],
     check: impl FnOnce(&crate::schema::Schema, &Value) -> Result<(), String>,

@@ -323,13 +323,17 @@ pub fn route(
                     "The organizer's Teams events policy does not allow webinars.",
                 );
             }
-            let Ok(input) = serde_json::from_slice::<Value>(body) else {
-                return graph_error(
-                    ctx,
-                    400,
-                    "BadRequest",
-                    "The request body is not valid JSON.",
-                );
+            // The body as Graph's reader takes it (virtualeventwebinar-post.md; the description's
+            // virtualEventWebinar): unknown properties, wrong types and enum literals refused.
+            let input = match super::events::checked_body(ctx, body, |s, v| {
+                s.check_write(
+                    "virtualEventWebinar",
+                    v,
+                    crate::schema::Rules { closed_top: true },
+                )
+            }) {
+                Ok(v) => v,
+                Err(refused) => return refused,
             };
             let name = input["displayName"]
                 .as_str()
@@ -420,6 +424,12 @@ pub fn route(
                     GResp::ok(v)
                 }
                 ("POST", [action @ ("publish" | "cancel")]) => {
+                    // Neither action takes parameters (virtualevent-publish.md, -cancel.md).
+                    if let Err(refused) = super::events::checked_body(ctx, body, |s, v| {
+                        s.check_action("virtualEventWebinar", action, v)
+                    }) {
+                        return refused;
+                    }
                     let next = if *action == "publish" {
                         "published"
                     } else {
