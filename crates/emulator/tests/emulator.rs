@@ -560,10 +560,70 @@ async fn users_licences_and_me_follow_the_reference() {
         )
         .await;
     assert_eq!((s, b["value"].as_array().unwrap().len()), (200, 0));
-    let (s, b, _) = t.get(&token, "/users?$filter=startswith(mail,'a')").await;
+    // The documented forms (user-list.md, aad-advanced-queries.md): startsWith by default,
+    // endsWith and $count only as advanced queries (ConsistencyLevel: eventual and $count=true),
+    // $orderby by displayName by default but not beside a $filter.
+    let host = t.host(0);
+    let prefix = &host[..3];
+    let (s, b, _) = t
+        .get(&token, &format!("/users?$filter=startswith(mail,'{prefix}')"))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let found = b["value"].as_array().unwrap();
+    assert!(!found.is_empty());
+    assert!(found.iter().all(|u| u["mail"]
+        .as_str()
+        .unwrap()
+        .to_lowercase()
+        .starts_with(&prefix.to_lowercase())));
+    let domain = host.split('@').nth(1).unwrap();
+    let ends = format!("/users?$filter=endswith(mail,'@{domain}')&$count=true");
+    let (s, b, _) = t.get(&token, &ends).await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
-        (400, Some("Request_UnsupportedQuery"))
+        (400, Some("Request_BadRequest")),
+        "{b}"
+    );
+    let (s, b, _) = t
+        .get(&token, &format!("/users?$filter=endswith(mail,'@{domain}')"))
+        .await;
+    assert_eq!(
+        (s, b["error"]["code"].as_str()),
+        (400, Some("Request_UnsupportedQuery")),
+        "{b}"
+    );
+    assert!(b["error"]["message"].as_str().unwrap().contains("ConsistencyLevel"));
+    let r = t
+        .http
+        .get(format!("{}{ends}", t.emu.info.graph))
+        .bearer_auth(&token)
+        .header("ConsistencyLevel", "eventual")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let b: Value = r.json().await.unwrap();
+    let n = b["value"].as_array().unwrap().len();
+    let count = b["@odata.count"].as_u64().unwrap_or(0) as usize;
+    assert!(n > 0 && count >= n, "{n} of {count}");
+    let (s, b, _) = t.get(&token, "/users?$orderby=displayName desc&$top=999").await;
+    assert_eq!(s, 200, "{b}");
+    let names: Vec<String> = b["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["displayName"].as_str().unwrap().to_lowercase())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    sorted.reverse();
+    assert_eq!(names, sorted);
+    let (s, b, _) = t
+        .get(&token, &format!("/users?$filter=startswith(mail,'{prefix}')&$orderby=displayName"))
+        .await;
+    assert_eq!(
+        (s, b["error"]["message"].as_str()),
+        (400, Some("Sorting not supported for current query."))
     );
     let (s, _, _) = t.get(&token, "/users?$top=1000").await;
     assert_eq!(s, 400);

@@ -100,6 +100,8 @@ pub struct Ctx<'a> {
     client_request_id: String,
     prefer_tz: String,
     base: String,
+    /// `ConsistencyLevel: eventual`: directory advanced queries allowed (aad-advanced-queries.md).
+    eventual: bool,
 }
 
 fn graph_error(ctx: &Ctx, status: u16, code: &str, message: &str) -> GResp {
@@ -187,6 +189,7 @@ async fn handle(
                     client_request_id: client_request_id.clone(),
                     prefer_tz: "UTC".into(),
                     base: s.graph_base(),
+                    eventual: false,
                 };
                 let mut r = graph_error(&ctx, 401, "InvalidAuthenticationToken", &msg);
                 r.headers.push((
@@ -207,6 +210,10 @@ async fn handle(
             client_request_id: client_request_id.clone(),
             prefer_tz: prefer_tz(&headers),
             base: s.graph_base(),
+            eventual: headers
+                .get("ConsistencyLevel")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
         };
         // A batch is only an envelope: each sub-request meets the limits on its own
         // (concepts/json-batching.md, "Batch size limitations"; concepts/throttling.md).
@@ -479,6 +486,140 @@ fn parse_eq_filter(filter: &str) -> Option<Vec<(String, String)>> {
     }
 }
 
+/// User properties `$filter` takes (user.md: `eq`, `startsWith` by default on these).
+const USER_FILTERABLE: &[&str] = &[
+    "mail",
+    "userprincipalname",
+    "id",
+    "displayname",
+    "givenname",
+    "surname",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum FilterOp {
+    Eq,
+    StartsWith,
+    EndsWith,
+}
+
+struct Clause {
+    prop: String,
+    op: FilterOp,
+    value: String,
+}
+
+/// Clauses joined by `or` (any may match) or by `and` (all must).
+struct UserFilter {
+    any: Vec<Clause>,
+    all: bool,
+}
+
+impl UserFilter {
+    fn matches(&self, u: &User) -> bool {
+        let one = |c: &Clause| {
+            let got = match c.prop.to_ascii_lowercase().as_str() {
+                "mail" => u.mail.clone().unwrap_or_default(),
+                "userprincipalname" => u.upn.clone(),
+                "id" => u.id.clone(),
+                "givenname" => u.given_name.clone(),
+                "surname" => u.surname.clone(),
+                _ => u.display_name.clone(),
+            }
+            .to_lowercase();
+            let want = c.value.to_lowercase();
+            if u.mail.is_none() && c.prop.eq_ignore_ascii_case("mail") {
+                return false;
+            }
+            match c.op {
+                FilterOp::Eq => got == want,
+                FilterOp::StartsWith => got.starts_with(&want),
+                FilterOp::EndsWith => got.ends_with(&want),
+            }
+        };
+        if self.all {
+            self.any.iter().all(one)
+        } else {
+            self.any.iter().any(one)
+        }
+    }
+}
+
+/// `prop eq 'v'`, `startswith(prop,'v')`, `endswith(prop,'v')`, joined by `or` or by `and`.
+fn parse_user_filter(filter: &str) -> Option<UserFilter> {
+    let mut any = Vec::new();
+    let mut joins = Vec::new();
+    let mut rest = filter.trim();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let (clause, after) = if let Some(call) = ["startswith(", "endswith("]
+            .iter()
+            .find(|f| lower.starts_with(**f))
+        {
+            let inner = &rest[call.len()..];
+            let (prop, tail) = inner.split_once(',')?;
+            let (value, tail) = quoted(tail.trim_start())?;
+            let tail = tail.trim_start().strip_prefix(')')?;
+            let op = if *call == "startswith(" {
+                FilterOp::StartsWith
+            } else {
+                FilterOp::EndsWith
+            };
+            (
+                Clause {
+                    prop: prop.trim().to_string(),
+                    op,
+                    value,
+                },
+                tail,
+            )
+        } else {
+            let (prop, tail) = rest.split_once(" eq ")?;
+            let (value, tail) = quoted(tail.trim_start())?;
+            (
+                Clause {
+                    prop: prop.trim().to_string(),
+                    op: FilterOp::Eq,
+                    value,
+                },
+                tail,
+            )
+        };
+        any.push(clause);
+        rest = after.trim();
+        if rest.is_empty() {
+            break;
+        }
+        let (join, tail) = rest.split_once(' ')?;
+        joins.push(join.to_ascii_lowercase());
+        rest = tail.trim_start();
+    }
+    let all = joins.first().is_some_and(|j| j == "and");
+    if joins.iter().any(|j| j != if all { "and" } else { "or" }) {
+        return None;
+    }
+    Some(UserFilter { any, all })
+}
+
+/// A single-quoted OData string literal (`''` is a quote) and what follows it.
+fn quoted(s: &str) -> Option<(String, &str)> {
+    let body = s.strip_prefix('\'')?;
+    let mut out = String::new();
+    let mut chars = body.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c == '\'' {
+            if chars.peek().map(|x| x.1) == Some('\'') {
+                out.push('\'');
+                chars.next();
+                continue;
+            }
+            return Some((out, &body[i + 1..]));
+        }
+        out.push(c);
+    }
+    None
+}
+
 /// The query options a next page keeps (Graph's nextLink carries the request's `$select`,
 /// `$filter`, `$orderby`, `$count`: paging.md "the URL … contains all the query parameters").
 fn carried(q: &HashMap<String, String>) -> String {
@@ -718,27 +859,62 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
     };
     let world = s.world();
     let mut users: Vec<&User> = world.users.iter().collect();
+    // Advanced queries (endsWith, $count, $orderby beside $filter, $orderby on other properties)
+    // need `ConsistencyLevel: eventual` and `$count=true`; without them Graph refuses with these
+    // answers (aad-advanced-queries.md; Microsoft365DSC#3518 for the endsWith message; the
+    // Microsoft 365 Developer Blog, 2020-05-19, for sorting).
+    let counted = q.get("$count").is_some_and(|c| c.eq_ignore_ascii_case("true"));
+    let advanced = ctx.eventual && counted;
+    if counted && !ctx.eventual {
+        return graph_error(ctx, 400, "Request_BadRequest", "$count is not currently supported.");
+    }
     if let Some(filter) = q.get("$filter") {
-        let Some(clauses) = parse_eq_filter(filter) else {
+        let Some(clauses) = parse_user_filter(filter) else {
             return graph_error(ctx, 400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'mail' of resource 'User'.");
         };
-        for (prop, _) in &clauses {
-            if !["mail", "userprincipalname", "id", "displayname"]
-                .contains(&prop.to_ascii_lowercase().as_str())
+        for c in &clauses.any {
+            if !USER_FILTERABLE.contains(&c.prop.to_ascii_lowercase().as_str())
+                || (c.op != FilterOp::Eq && c.prop.eq_ignore_ascii_case("id"))
             {
-                return graph_error(ctx, 400, "Request_UnsupportedQuery", &format!("Unsupported or invalid query filter clause specified for property '{prop}' of resource 'User'."));
+                return graph_error(ctx, 400, "Request_UnsupportedQuery", &format!("Unsupported or invalid query filter clause specified for property '{}' of resource 'User'.", c.prop));
+            }
+            if c.op == FilterOp::EndsWith && !advanced {
+                return graph_error(ctx, 400, "Request_UnsupportedQuery", "Operator 'endsWith' is not supported because the 'ConsistencyLevel:eventual' header is missing. Refer to https://aka.ms/graph-docs/advanced-queries for more information");
             }
         }
-        users.retain(|u| {
-            clauses
-                .iter()
-                .any(|(p, v)| match p.to_ascii_lowercase().as_str() {
-                    "mail" => u.mail.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(v)),
-                    "userprincipalname" => u.upn.eq_ignore_ascii_case(v),
-                    "id" => u.id.eq_ignore_ascii_case(v),
-                    _ => u.display_name == *v,
-                })
-        });
+        users.retain(|u| clauses.matches(u));
+    }
+    if let Some(order) = q.get("$orderby") {
+        let (prop, desc) = match order.trim().rsplit_once(' ') {
+            Some((p, dir)) if dir.eq_ignore_ascii_case("desc") => (p.trim(), true),
+            Some((p, dir)) if dir.eq_ignore_ascii_case("asc") => (p.trim(), false),
+            _ => (order.trim(), false),
+        };
+        let by_default = ["displayName", "userPrincipalName"]
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(prop));
+        if !advanced && (q.contains_key("$filter") || !by_default) {
+            return graph_error(ctx, 400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+        }
+        let key = |u: &User| -> String {
+            match prop.to_ascii_lowercase().as_str() {
+                "displayname" => u.display_name.to_lowercase(),
+                "userprincipalname" => u.upn.to_lowercase(),
+                "mail" => u.mail.clone().unwrap_or_default().to_lowercase(),
+                "givenname" => u.given_name.to_lowercase(),
+                "surname" => u.surname.to_lowercase(),
+                _ => u.id.clone(),
+            }
+        };
+        if !["displayname", "userprincipalname", "mail", "givenname", "surname", "id"]
+            .contains(&prop.to_ascii_lowercase().as_str())
+        {
+            return graph_error(ctx, 400, "Request_UnsupportedQuery", &format!("Order by '{prop}' is not supported."));
+        }
+        users.sort_by_key(|u| key(u));
+        if desc {
+            users.reverse();
+        }
     }
     let skip: usize = q
         .get("$skiptoken")
@@ -754,6 +930,9 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
         .map(|u| select(user_json(u, wants_plans), q.get("$select")))
         .collect();
     let mut body = collection(format!("{META}#users"), page);
+    if counted {
+        body["@odata.count"] = json!(users.len());
+    }
     if skip + top < users.len() {
         let link = format!(
             "{}/users?$top={top}&$skiptoken={}{}",
@@ -1601,6 +1780,15 @@ async fn batch(s: &Arc<Shared>, ctx: &Ctx<'_>, body: &[u8]) -> GResp {
                 client_request_id,
                 prefer_tz,
                 base,
+                // A step's own headers, as for a direct request.
+                eventual: r["headers"]
+                    .as_object()
+                    .and_then(|h| {
+                        h.iter()
+                            .find(|(k, _)| k.eq_ignore_ascii_case("ConsistencyLevel"))
+                    })
+                    .and_then(|(_, v)| v.as_str())
+                    .is_some_and(|v| v.eq_ignore_ascii_case("eventual")),
             };
             let id = r["id"].as_str().unwrap_or_default().to_string();
             let mut failed_dep = false;
