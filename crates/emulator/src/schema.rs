@@ -277,6 +277,14 @@ impl Schema {
         self.types.contains_key(ty)
     }
 
+    /// The declared type of a structural property of `ty` (or its bases), by name in any case.
+    pub fn property_type(&self, ty: &str, name: &str) -> Option<&str> {
+        self.props_of(ty)
+            .into_iter()
+            .find(|p| p.name.eq_ignore_ascii_case(name))
+            .map(|p| p.ty.as_str())
+    }
+
     /// A literal of an enum type as the description spells the member (`High` → `high`), or
     /// `None` when it is not one: what Graph stores and answers.
     pub fn member(&self, enum_type: &str, literal: &str) -> Option<&str> {

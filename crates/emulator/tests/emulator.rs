@@ -1931,3 +1931,56 @@ async fn an_answer_that_deviates_from_the_description_fails_the_test() {
     );
     assert_eq!(t.emu.shared.deviations().len(), 1);
 }
+
+/// `$orderby` and `$count` on events and calendarView are applied, not ignored
+/// (query-parameters.md; event-list.md), and a property events do not have is refused.
+#[tokio::test]
+async fn event_listings_are_ordered_and_counted() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let id = t.user_id(&token, &t.host(0)).await;
+    let starts = |b: &Value| -> Vec<String> {
+        b["value"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["start"]["dateTime"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (s, b, _) = t
+        .get(
+            &token,
+            &format!("/users/{id}/events?$orderby=start/dateTime%20desc&$count=true&$top=5"),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let got = starts(&b);
+    let mut want = got.clone();
+    want.sort();
+    want.reverse();
+    assert_eq!(got, want);
+    assert!(b["@odata.count"].as_u64().unwrap() as usize >= got.len());
+    let window = "startDateTime=2020-01-01T00:00:00Z&endDateTime=2040-01-01T00:00:00Z";
+    let (s, b, _) = t
+        .get(
+            &token,
+            &format!("/users/{id}/calendarView?{window}&$orderby=subject&$count=true&$top=10"),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let subjects: Vec<String> = b["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["subject"].as_str().unwrap().to_lowercase())
+        .collect();
+    let mut sorted = subjects.clone();
+    sorted.sort();
+    assert_eq!(subjects, sorted);
+    assert!(b["@odata.count"].as_u64().is_some());
+    let (s, b, _) = t
+        .get(&token, &format!("/users/{id}/events?$orderby=mood"))
+        .await;
+    assert_eq!(s, 400);
+    assert!(b["error"]["message"].as_str().unwrap().contains("'mood'"));
+}

@@ -407,19 +407,34 @@ fn calendar_view(
     };
     let world = s.world();
     let all = instances(&world, user, user_index, from_ts, to_ts);
-    let page: Vec<Value> = all
-        .iter()
+    let rendered = |(_, item, occ): &(_, ItemId, _)| {
+        let e = world.events.get(&item.key)?;
+        Some(render(&world, e, user, *item, *occ, &ctx.prefer_tz))
+    };
+    // Sorting needs every item rendered; without `$orderby` only the page is.
+    let page: Vec<Value> = if q.contains_key("$orderby") {
+        let every: Vec<Value> = all.iter().filter_map(rendered).collect();
+        match ordered(ctx, every, q) {
+            Ok(v) => v,
+            Err(e) => return e,
+        }
+        .into_iter()
         .skip(skip)
         .take(top)
-        .filter_map(|(_, item, occ)| {
-            let e = world.events.get(&item.key)?;
-            Some(project(
-                render(&world, e, user, *item, *occ, &ctx.prefer_tz),
-                q.get("$select"),
-            ))
-        })
-        .collect();
+        .map(|v| project(v, q.get("$select")))
+        .collect()
+    } else {
+        all.iter()
+            .skip(skip)
+            .take(top)
+            .filter_map(rendered)
+            .map(|v| project(v, q.get("$select")))
+            .collect()
+    };
     let mut body = super::collection(format!("{META}#users('{}')/calendarView", user.id), page);
+    if counted(q) {
+        body["@odata.count"] = json!(all.len());
+    }
     if skip + top < all.len() {
         let mut link = format!(
             "{}/users/{}/calendarView?startDateTime={}&endDateTime={}&%24top={top}&%24skip={}",
@@ -438,6 +453,59 @@ fn calendar_view(
         format!("outlook.timezone=\"{}\"", ctx.prefer_tz),
     ));
     r
+}
+
+/// `$count=true`: the answer carries `@odata.count`, the size of the whole collection
+/// (query-parameters.md, "count parameter"; Outlook needs no ConsistencyLevel header).
+fn counted(q: &HashMap<String, String>) -> bool {
+    q.get("$count").is_some_and(|c| c.eq_ignore_ascii_case("true"))
+}
+
+/// `$orderby=prop[/sub] [asc|desc][, …]` over rendered events, as Outlook sorts them (e.g.
+/// `start/dateTime`, event-list.md's example 2 orders by `createdDateTime`). A property the
+/// event does not have is refused as Outlook refuses it.
+fn ordered(ctx: &Ctx, mut items: Vec<Value>, q: &HashMap<String, String>) -> Result<Vec<Value>, GResp> {
+    let Some(order) = q.get("$orderby") else {
+        return Ok(items);
+    };
+    let mut keys = Vec::new();
+    for part in order.split(',') {
+        let part = part.trim();
+        let (path, desc) = match part.rsplit_once(' ') {
+            Some((p, d)) if d.eq_ignore_ascii_case("desc") => (p.trim(), true),
+            Some((p, d)) if d.eq_ignore_ascii_case("asc") => (p.trim(), false),
+            _ => (part, false),
+        };
+        let top = path.split('/').next().unwrap_or_default();
+        if crate::schema::schema().property_type("event", top).is_none() {
+            return Err(graph_error(
+                ctx,
+                400,
+                "RequestBroker--ParseUri",
+                &format!("Could not find a property named '{top}' on type 'Microsoft.OutlookServices.Event'."),
+            ));
+        }
+        keys.push((format!("/{path}"), desc));
+    }
+    let text = |v: &Value, pointer: &str| match v.pointer(pointer) {
+        Some(Value::String(s)) => s.to_lowercase(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    };
+    items.sort_by(|a, b| {
+        keys.iter()
+            .map(|(p, desc)| {
+                let o = text(a, p).cmp(&text(b, p));
+                if *desc {
+                    o.reverse()
+                } else {
+                    o
+                }
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    Ok(items)
 }
 
 fn list_events(
@@ -479,6 +547,10 @@ fn list_events(
             )
         })
         .collect();
+    let items = match ordered(ctx, items, q) {
+        Ok(v) => v,
+        Err(e) => return e,
+    };
     let page: Vec<Value> = items
         .iter()
         .skip(skip)
@@ -486,6 +558,9 @@ fn list_events(
         .map(|v| project(v.clone(), q.get("$select")))
         .collect();
     let mut body = super::collection(format!("{META}#users('{}')/events", user.id), page);
+    if counted(q) {
+        body["@odata.count"] = json!(items.len());
+    }
     if skip + top < items.len() {
         body["@odata.nextLink"] = json!(format!(
             "{}/users/{}/events?%24top={top}&%24skip={}{}",

@@ -4,7 +4,7 @@
 //! Every request goes through one dispatcher (`dispatch`), so `$batch` inner requests get exactly
 //! the same permission checks and shapes as direct ones, and each meets the service's limits
 //! (`serve_one`) on its own. Not covered: beta, change notifications, delta queries,
-//! `$orderby`/`$search`.
+//! `$search`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
