@@ -21,7 +21,7 @@ function big(n: number): Session {
     intervals: [{ join: "2026-11-20T10:00:00Z", leave: "2026-11-20T11:00:00Z", seconds: 3600 }],
     status: i % 3600 >= 2880 ? "completed" : "partial",
   }));
-  return { reportId: "r", start: "2026-11-20T10:00:00Z", end: "2026-11-20T11:00:00Z", scheduledSeconds: 3600, participantCount: n, attendees, counts: { completed: 0, partial: 0, noShow: 0 }, arrival: null };
+  return { reportId: "r", start: "2026-11-20T10:00:00Z", end: "2026-11-20T11:00:00Z", scheduledSeconds: 3600, participantCount: n, attendees, counts: { completed: 0, partial: 0, noShow: 0, unknown: 0 }, arrival: null, timesHidden: false };
 }
 
 describe("Session table", () => {

@@ -451,3 +451,58 @@ async fn short_join_urls_resolve_like_long_ones() {
         );
     }
 }
+
+/// A meeting policy that hides attendance times ("Attendance summary"): Teams lists who came with
+/// no intervals and no durations. Completion is unknown and said so, never 0 % for everyone.
+#[tokio::test]
+async fn hidden_attendance_times_make_completion_unknown_not_zero() {
+    for hidden in [true, false] {
+        let scenarios: &[&str] = if hidden {
+            &["attendance-summary-hidden"]
+        } else {
+            &[]
+        };
+        let emu = common::emulator(scenarios).await;
+        let host = emu.info.hosts[0].clone();
+        let conn = common::app_conn(&emu, std::slice::from_ref(&host));
+        let range = webinars::list(
+            &conn,
+            std::slice::from_ref(&host),
+            Timestamp::now() - SignedDuration::from_hours(24 * 200),
+            Timestamp::now(),
+            true,
+        )
+        .await
+        .unwrap();
+        let mut seen = 0;
+        for w in range.webinars.iter().filter(|w| w.host.eq_ignore_ascii_case(&host)) {
+            let wa = attendance::for_webinar(&conn, w, 0.8).await.unwrap();
+            for s in wa.sessions.iter().filter(|s| !s.attendees.is_empty()) {
+                seen += 1;
+                assert_eq!(s.times_hidden, hidden, "{}", w.subject);
+                if hidden {
+                    assert!(s
+                        .attendees
+                        .iter()
+                        .all(|a| a.status == attendance::Completion::Unknown));
+                    assert_eq!(s.counts.unknown as usize, s.attendees.len());
+                    assert_eq!(s.counts.completed + s.counts.partial, 0);
+                    let mut csv = Vec::new();
+                    export::write_csv(
+                        &mut csv,
+                        std::slice::from_ref(&wa),
+                        Level::Attendee,
+                        &CsvOptions::excel("UTC"),
+                    )
+                    .unwrap();
+                    let rows = read_csv(&csv, b',');
+                    assert!(!rows.is_empty());
+                    assert!(rows.iter().all(|r| r.iter().any(|c| c == "unknown")));
+                } else {
+                    assert_eq!(s.counts.unknown, 0);
+                }
+            }
+        }
+        assert!(seen > 0, "the first host has sessions with attendees");
+    }
+}

@@ -247,6 +247,7 @@ fn a_changed_copy_is_kept_beside_the_old_one() {
         attendees: vec![att(seconds)],
         counts: Counts::default(),
         arrival: None,
+        times_hidden: false,
     };
     assert_eq!(
         arch.save_session("join", &s(100)).unwrap(),

@@ -77,6 +77,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "attendance reports appear 90 minutes after a session ends, after an LMS polling for one hour has stopped (PUT /_emulator/report-delay sets the minutes)",
     ),
     (
+        "attendance-summary-hidden",
+        "the first host's Teams meeting policy hides attendance times (\"Attendance summary\" not \"Show everything\"): their reports list who came with no join/leave intervals and no durations",
+    ),
+    (
         "refresh-inactive",
         "refresh tokens are rejected as inactive for 90 days (AADSTS700082)",
     ),
@@ -192,6 +196,17 @@ pub fn apply_scenario(
                     .iter_mut()
                     .filter(|r| r.uri == "http://localhost")
                     .for_each(|r| r.platform = crate::model::Platform::Spa);
+            }
+        }
+        "attendance-summary-hidden" => {
+            // MicrosoftDocs/OfficeDocs-SkypeForBusiness#10166: the "Attendance summary" setting
+            // controls whether join times, leave times and in-meeting duration are shown.
+            if let Some(host) = world.users.iter().find(|u| u.is_host).map(|u| u.id.clone()) {
+                for m in world.meetings.iter_mut().filter(|m| m.organizer_id == host) {
+                    for r in m.reports.iter_mut().flat_map(|r| r.records.iter_mut()) {
+                        r.intervals.clear();
+                    }
+                }
             }
         }
         "refresh-inactive" => {

@@ -728,7 +728,12 @@ export type Cloud = "global" |
  * Authority and Graph URLs typed in (e.g. the demo tenant or a test server).
  */
 "custom"
-export type Completion = "completed" | "partial" | "noShow"
+export type Completion = "completed" | "partial" | "noShow" | 
+/**
+ * Teams gave no join/leave times or durations for anyone (the meeting policy's "Attendance
+ * summary" hides them): present, but how long is not known.
+ */
+"unknown"
 /**
  * What the status line and `rollcall whoami` show. No token, no secret: only facts about them.
  */
@@ -754,7 +759,11 @@ secretDaysLeft: number | null; demo: boolean }
  */
 export type CopyValue = { label: string; value: string }
 export type CoreError = { code: ErrorCode; message: string; hint: string | null; requestId: string | null }
-export type Counts = { completed: number; partial: number; noShow: number }
+export type Counts = { completed: number; partial: number; noShow: number; 
+/**
+ * Present, time not known ([`Completion::Unknown`]).
+ */
+unknown: number }
 export type CsvOptions = { 
 /**
  * `,` (default) or `;`.
@@ -1337,7 +1346,13 @@ start: string; end: string; scheduledSeconds: number; participantCount: number; 
  * When Rollcall saw the report, and whether it came after the LMS stopped polling
  * ([`late`]); none for reports read live or archived before this was recorded.
  */
-arrival: Arrival | null }
+arrival: Arrival | null; 
+/**
+ * Teams listed who attended but no join/leave times or durations for anyone: the
+ * organizer's Teams meeting policy hides them ("Attendance summary": MicrosoftDocs/
+ * OfficeDocs-SkypeForBusiness#10166). Completion is then unknown, not 0 %.
+ */
+timesHidden?: boolean }
 /**
  * One session's ledger.
  */

@@ -180,7 +180,10 @@ export const t = {
     anyStatus: "All statuses",
     cols: { name: "Name", email: "E-mail", role: "Role", first: "First join", last: "Last leave", time: "Time", share: "Share", joins: "Joins", status: "Status", total: "Total" },
     kind: { member: "", guest: "guest", anonymous: "anonymous", phone: "phone", unknown: "member or guest: unknown" },
-    status: { completed: "Completed", partial: "Partial", noShow: "No-show" },
+    status: { completed: "Completed", partial: "Partial", noShow: "No-show", unknown: "Time unknown" },
+    timesHidden: (n: number) => `${n} attended · completion unknown: Teams gave no join or leave times`,
+    timesHiddenWhy:
+      "The organizer's Teams meeting policy hides attendance times (\"Attendance summary\"). Teams listed who came, not how long they stayed, so completion cannot be computed; it is not 0 %. An administrator can set Teams admin center → Meetings → Meeting policies → Attendance summary to \"Show everything\" for future meetings.",
     intervals: "Join and leave times",
     export: "Export…",
     exportPeriod: "Export the whole period…",

@@ -644,8 +644,10 @@ impl Archive {
                     }
                 }
             }
+            let times_hidden = crate::attendance::hide_unknown_times(&mut attendees);
             let counts = Counts::of(&attendees);
             out.push(Session {
+                times_hidden,
                 report_id,
                 start,
                 scheduled_seconds: scheduled,

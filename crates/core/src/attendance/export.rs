@@ -366,6 +366,7 @@ pub(crate) fn status_str(c: Completion) -> &'static str {
         Completion::Completed => "completed",
         Completion::Partial => "partial",
         Completion::NoShow => "no-show",
+        Completion::Unknown => "unknown",
     }
 }
 

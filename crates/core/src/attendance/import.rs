@@ -392,7 +392,7 @@ pub fn parse_teams_download(
         }
     }
     let scheduled = end.duration_since(start).as_secs().max(0);
-    let attendees: Vec<Attendee> = people
+    let mut attendees: Vec<Attendee> = people
         .into_iter()
         .map(|p| {
             let Person {
@@ -463,6 +463,7 @@ pub fn parse_teams_download(
             }
         })
         .collect();
+    let times_hidden = super::hide_unknown_times(&mut attendees);
     let counts = Counts::of(&attendees);
     let id = format!(
         "import-{:x}",
@@ -481,6 +482,7 @@ pub fn parse_teams_download(
             attendees,
             counts,
             arrival: None,
+            times_hidden,
         },
     })
 }

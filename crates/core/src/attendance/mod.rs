@@ -103,6 +103,9 @@ pub enum Completion {
     Completed,
     Partial,
     NoShow,
+    /// Teams gave no join/leave times or durations for anyone (the meeting policy's "Attendance
+    /// summary" hides them): present, but how long is not known.
+    Unknown,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -148,6 +151,8 @@ pub struct Counts {
     pub completed: u32,
     pub partial: u32,
     pub no_show: u32,
+    /// Present, time not known ([`Completion::Unknown`]).
+    pub unknown: u32,
 }
 
 impl Counts {
@@ -159,6 +164,7 @@ impl Counts {
                 Completion::Completed => c.completed += 1,
                 Completion::Partial => c.partial += 1,
                 Completion::NoShow => c.no_show += 1,
+                Completion::Unknown => c.unknown += 1,
             }
         }
         c
@@ -182,7 +188,15 @@ pub struct Session {
     /// When Rollcall saw the report, and whether it came after the LMS stopped polling
     /// ([`late`]); none for reports read live or archived before this was recorded.
     pub arrival: Option<late::Arrival>,
+    /// Teams listed who attended but no join/leave times or durations for anyone: the
+    /// organizer's Teams meeting policy hides them ("Attendance summary": MicrosoftDocs/
+    /// OfficeDocs-SkypeForBusiness#10166). Completion is then unknown, not 0 %.
+    #[serde(default)]
+    pub times_hidden: bool,
 }
+
+/// What a curator is told about a session whose times Teams hid.
+pub const TIMES_HIDDEN_NOTE: &str = "Teams listed who attended this session but gave no join or leave times: the organizer's Teams meeting policy hides them (Teams admin center → Meetings → Meeting policies → \"Attendance summary\": set \"Show everything\"). Completion cannot be computed, so it is shown as unknown, not as 0 %.";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
@@ -286,6 +300,23 @@ fn status_of(share: f64, threshold: f64) -> Completion {
     }
 }
 
+/// Whether Teams hid everyone's times (nobody has a merged or reported second: the meeting
+/// policy's "Attendance summary", not a session everyone left at once; microsoft-graph-docs-contrib
+/// #8572 reports null join/leave times too); if so every status becomes [`Completion::Unknown`].
+/// One rule for live reports, the archive and imports.
+pub fn hide_unknown_times(attendees: &mut [Attendee]) -> bool {
+    let hidden = !attendees.is_empty()
+        && attendees
+            .iter()
+            .all(|a| a.seconds == 0 && a.reported_seconds == 0);
+    if hidden {
+        for a in attendees.iter_mut() {
+            a.status = Completion::Unknown;
+        }
+    }
+    hidden
+}
+
 /// Turn one report's records into a session.
 pub fn session_of(
     report: &AttendanceReport,
@@ -353,6 +384,7 @@ pub fn session_of(
             }
         })
         .collect();
+    let times_hidden = hide_unknown_times(&mut attendees);
     attendees.sort_by(|a, b| b.seconds.cmp(&a.seconds).then_with(|| a.name.cmp(&b.name)));
     let counts = Counts::of(&attendees);
     Session {
@@ -370,6 +402,7 @@ pub fn session_of(
         attendees,
         counts,
         arrival: None,
+        times_hidden,
     }
 }
 

@@ -638,6 +638,7 @@ mod tests {
             counts: Counts::of(&attendees),
             arrival: None,
             attendees,
+            times_hidden: false,
         }
     }
 

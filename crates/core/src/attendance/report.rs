@@ -296,6 +296,7 @@ fn session_section(
                 Completion::Completed => "completed",
                 Completion::Partial => "partial",
                 Completion::NoShow => "noShow",
+                Completion::Unknown => "unknown",
             },
             super::export::status_str(a.status),
         );
