@@ -502,3 +502,29 @@ async fn the_mailbox_scope_step_recommends_least_privilege_and_verifies_it() {
     );
     assert!(p.error.hint.as_deref().unwrap().contains("Mailbox scope"));
 }
+
+/// An empty app-only webinar listing is suspect: where Graph answers an empty list instead of a
+/// 403 for a host the access policy does not cover, the Teams webinars step cross-checks with
+/// one of the host's meetings and names the likely cause; where the policy covers the host, it
+/// says the host has none or the Teams events policy forbids them.
+#[tokio::test]
+async fn an_empty_webinar_listing_is_cross_checked_with_a_meeting() {
+    for (scenario, want) in [
+        (
+            "missing-access-policy-quiet-webinars",
+            "most likely means the policy",
+        ),
+        ("webinars-disabled", "Teams events policy does not allow webinars"),
+    ] {
+        let emu = emulator(&[scenario]).await;
+        let hosts: Vec<&str> = emu.info.hosts.iter().map(String::as_str).collect();
+        let mut conn = app_conn(&emu, &hosts);
+        conn.teams_webinars = true;
+        let c = setup::check_all(&conn).await;
+        let s = step(&c, "teamsWebinars");
+        assert!(text(s).contains(want), "{scenario}: {}", text(s));
+        if scenario.starts_with("missing") {
+            assert_ne!(s.status, Status::Passed, "{scenario}: {}", text(s));
+        }
+    }
+}

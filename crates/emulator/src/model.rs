@@ -397,6 +397,10 @@ pub struct World {
     pub transactions: HashMap<(String, String), u64>,
     /// How Teams says "no application access policy" (Graph uses more than one shape).
     pub policy_error: PolicyError,
+    /// The app-only webinar listing of a host the access policy does not cover answers an empty
+    /// list instead of a 403: Graph's quiet failure, as admins report it (the listing looks
+    /// like a host without webinars).
+    pub quiet_webinar_listing: bool,
     /// The tenant lets users consent to apps themselves (Entra's default for low-risk permissions);
     /// off, the browser stops at "Need admin approval".
     pub user_consent: bool,

@@ -20,6 +20,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "no host is covered by an access policy, and Teams answers the documented body with HTTP 401",
     ),
     (
+        "missing-access-policy-quiet-webinars",
+        "no host is covered by an access policy, and the app-only Teams webinar listing answers an empty list instead of 403 (the quiet failure admins report)",
+    ),
+    (
         "mailbox-scoped",
         "Exchange limits the app to a mail-enabled group that leaves out the first host (Access to OData is disabled)",
     ),
@@ -112,6 +116,13 @@ pub fn apply_scenario(
             .users
             .iter_mut()
             .for_each(|u| u.policy_covered = false),
+        "missing-access-policy-quiet-webinars" => {
+            world
+                .users
+                .iter_mut()
+                .for_each(|u| u.policy_covered = false);
+            world.quiet_webinar_listing = true;
+        }
         "missing-access-policy-documented" | "missing-access-policy-401" => {
             world
                 .users

@@ -48,6 +48,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         next_key: 1,
         transactions: Default::default(),
         policy_error: PolicyError::default(),
+        quiet_webinar_listing: false,
         user_consent: true,
         large_tokens: false,
         report_delay_minutes: 0,

@@ -94,8 +94,12 @@ pub(super) async fn check(conn: &Connection, s: &mut Step) {
     // With the permission granted, a 403 for a host is the access policy (or, signed in, another
     // organizer): the access-policy step says that already, so here it is a warning.
     let (mut refused, mut failed) = (false, false);
+    let mut empty = Vec::new();
     for host in &conn.hosts {
         match crate::virtual_events::list_host(conn, host, from, to).await {
+            Ok(found) if found.is_empty() && conn.mode == AuthMode::Application => {
+                empty.push(host.clone())
+            }
             Ok(found) => s.detail.push(format!(
                 "{host}: {} Teams webinar(s) in the last 30 and next 60 days.",
                 found.len()
@@ -118,6 +122,40 @@ pub(super) async fn check(conn: &Connection, s: &mut Step) {
                     e.hint.map(|h| format!(" {h}")).unwrap_or_default()
                 ));
             }
+        }
+    }
+    // An empty app-only listing is suspect: Graph can answer an empty list where the access
+    // policy is missing. Cross-check with one of the host's own meetings.
+    if !empty.is_empty() {
+        let mut scratch = super::step("", "", "", "");
+        for (host, user) in super::found_hosts(conn, &mut scratch).await {
+            if !empty.contains(&host) {
+                continue;
+            }
+            match super::policy::probe_policy(conn, &mut scratch, &user.id).await {
+                super::policy::Probe::NotCovered => {
+                    refused = true;
+                    s.detail.push(format!(
+                        "{host}: Graph listed no Teams webinars, but it refuses this host's meetings for the missing application access policy — so the empty list most likely means the policy, not a host without webinars (see the access-policy step)."
+                    ));
+                }
+                super::policy::Probe::Covered => s.detail.push(format!(
+                    "{host}: no Teams webinars in the last 30 and next 60 days. The access policy does cover this host (one of their meetings was readable), so either they have none or their Teams events policy does not allow webinars (the script below)."
+                )),
+                super::policy::Probe::PermissionMissing | super::policy::Probe::Failed(_) => {
+                    s.detail.push(format!(
+                        "{host}: no Teams webinars listed, and Rollcall could not tell why (the host's meetings could not be read to cross-check): an empty list can also mean a missing access policy."
+                    ))
+                }
+            }
+        }
+        let unchecked: Vec<String> = empty
+            .iter()
+            .filter(|h| !s.detail.iter().any(|d| d.starts_with(h.as_str())))
+            .cloned()
+            .collect();
+        for host in unchecked {
+            s.detail.push(format!("{host}: no Teams webinars listed (the host was not found in the directory to cross-check)."));
         }
     }
     s.status = if failed {

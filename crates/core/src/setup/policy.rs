@@ -77,31 +77,17 @@ pub(super) async fn check_access_policy(conn: &Connection, s: &mut Step) {
     let mut covered = 0;
     for (host, user) in found_hosts(conn, s).await {
         let host = &host;
-        // Probe with one of the host's own meetings: what Graph answers for a made-up join URL
-        // is undocumented (users report 400 "1026" and 404), and the onlineMeeting resource says
-        // not to rely on the URL's format. The policy gate comes first, so a "not found" style
-        // answer still means the policy let the call through.
-        let join = host_join_url(conn, &user.id).await.unwrap_or_else(|| {
-            "https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe".into()
-        });
-        let probe = meeting_by_join_url(&Mailbox::known(conn.mode, &user.id), &join);
-        match graph_get(conn, s, &probe, Some(&user.id)).await {
-            Ok(_)
-            | Err((
-                GraphError::Api {
-                    status: 400 | 404, ..
-                },
-                _,
-            )) => covered += 1,
-            Err((_, e)) if e.code == ErrorCode::AccessPolicyMissing => uncovered.push(host.clone()),
-            Err((_, e)) if e.code == ErrorCode::PermissionMissing => {
+        match probe_policy(conn, s, &user.id).await {
+            Probe::Covered => covered += 1,
+            Probe::NotCovered => uncovered.push(host.clone()),
+            Probe::PermissionMissing => {
                 s.status = Status::Waiting;
                 s.detail.push(
                     "Waits for the Permissions step: the app lacks OnlineMeetings.Read.All.".into(),
                 );
                 return;
             }
-            Err((_, e)) => s.detail.push(format!("{host}: {}", e.message)),
+            Probe::Failed(message) => s.detail.push(format!("{host}: {message}")),
         }
     }
     if uncovered.is_empty() && covered > 0 {
@@ -120,6 +106,38 @@ pub(super) async fn check_access_policy(conn: &Connection, s: &mut Step) {
         s.scripts = access_policy_scripts(&conn.client_id, &uncovered);
     } else {
         s.status = Status::CannotCheck;
+    }
+}
+
+/// What the access-policy probe found for one host.
+pub(super) enum Probe {
+    Covered,
+    NotCovered,
+    PermissionMissing,
+    Failed(String),
+}
+
+/// Whether the Teams application access policy lets this app read the host's meetings.
+/// Probe with one of the host's own meetings: what Graph answers for a made-up join URL is
+/// undocumented (users report 400 "1026" and 404), and the onlineMeeting resource says not to
+/// rely on the URL's format. The policy gate comes first, so a "not found" style answer still
+/// means the policy let the call through.
+pub(super) async fn probe_policy(conn: &Connection, s: &mut Step, user_id: &str) -> Probe {
+    let join = host_join_url(conn, user_id)
+        .await
+        .unwrap_or_else(|| "https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe".into());
+    let probe = meeting_by_join_url(&Mailbox::known(conn.mode, user_id), &join);
+    match graph_get(conn, s, &probe, Some(user_id)).await {
+        Ok(_)
+        | Err((
+            GraphError::Api {
+                status: 400 | 404, ..
+            },
+            _,
+        )) => Probe::Covered,
+        Err((_, e)) if e.code == ErrorCode::AccessPolicyMissing => Probe::NotCovered,
+        Err((_, e)) if e.code == ErrorCode::PermissionMissing => Probe::PermissionMissing,
+        Err((_, e)) => Probe::Failed(e.message),
     }
 }
 

@@ -286,6 +286,14 @@ pub fn route(
                 );
             };
             if let Some(denied) = gate(ctx, &world, &user, false) {
+                // The quiet failure: an empty list where the access policy is missing.
+                if world.quiet_webinar_listing
+                    && matches!(ctx.caller, Caller::App { .. })
+                    && !user.policy_covered
+                    && ctx.caller.has(&["VirtualEvent.Read.All"], &[])
+                {
+                    return GResp::ok(json!({"@odata.context": format!("{META}#Collection(microsoft.graph.virtualEventWebinar)"), "value": []}));
+                }
                 return denied;
             }
             let value: Vec<Value> = world
