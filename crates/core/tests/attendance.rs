@@ -475,7 +475,11 @@ async fn hidden_attendance_times_make_completion_unknown_not_zero() {
         .await
         .unwrap();
         let mut seen = 0;
-        for w in range.webinars.iter().filter(|w| w.host.eq_ignore_ascii_case(&host)) {
+        for w in range
+            .webinars
+            .iter()
+            .filter(|w| w.host.eq_ignore_ascii_case(&host))
+        {
             let wa = attendance::for_webinar(&conn, w, 0.8).await.unwrap();
             for s in wa.sessions.iter().filter(|s| !s.attendees.is_empty()) {
                 seen += 1;

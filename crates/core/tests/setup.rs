@@ -514,7 +514,10 @@ async fn an_empty_webinar_listing_is_cross_checked_with_a_meeting() {
             "missing-access-policy-quiet-webinars",
             "most likely means the policy",
         ),
-        ("webinars-disabled", "Teams events policy does not allow webinars"),
+        (
+            "webinars-disabled",
+            "Teams events policy does not allow webinars",
+        ),
     ] {
         let emu = emulator(&[scenario]).await;
         let hosts: Vec<&str> = emu.info.hosts.iter().map(String::as_str).collect();

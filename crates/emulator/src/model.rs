@@ -60,23 +60,55 @@ pub const APP_ROLES: &[(&str, &str)] = &[
 /// concepts/permissions-reference.md, each permission's "Identifier" row), and whether only an
 /// administrator may consent (`Admin`) or a user too (`User`).
 pub const DELEGATED_SCOPES: &[(&str, &str, &str)] = &[
-    ("offline_access", "7427e0e9-2fba-42fe-b0c0-848c9e6a8182", "User"),
+    (
+        "offline_access",
+        "7427e0e9-2fba-42fe-b0c0-848c9e6a8182",
+        "User",
+    ),
     ("openid", "37f7f235-527c-4136-accd-4a02d197296e", "User"),
     ("profile", "14dad69e-099b-42c9-810b-d002981feec1", "User"),
     ("email", "64a6cdd6-aab1-4aaf-94b8-3cc8405e90d0", "User"),
     ("User.Read", "e1fe6dd8-ba31-4d61-89e7-88639da4683d", "User"),
-    ("Calendars.Read", "465a38f9-76ea-45b9-9f34-9e8b0d4b0b42", "User"),
-    ("Calendars.ReadWrite", "1ec239c2-d7c9-4623-a91a-a9775856bb36", "User"),
-    ("OnlineMeetings.Read", "9be106e1-f4e3-4df5-bdff-e4bc531cbe43", "User"),
-    ("OnlineMeetings.ReadWrite", "a65f2972-a4f8-4f5e-afd7-69ccb046d5dc", "User"),
+    (
+        "Calendars.Read",
+        "465a38f9-76ea-45b9-9f34-9e8b0d4b0b42",
+        "User",
+    ),
+    (
+        "Calendars.ReadWrite",
+        "1ec239c2-d7c9-4623-a91a-a9775856bb36",
+        "User",
+    ),
+    (
+        "OnlineMeetings.Read",
+        "9be106e1-f4e3-4df5-bdff-e4bc531cbe43",
+        "User",
+    ),
+    (
+        "OnlineMeetings.ReadWrite",
+        "a65f2972-a4f8-4f5e-afd7-69ccb046d5dc",
+        "User",
+    ),
     (
         "OnlineMeetingArtifact.Read.All",
         "110e5abb-a10c-4b59-8b55-9b4daa4ef743",
         "Admin",
     ),
-    ("VirtualEvent.ReadWrite", "d38d189c-e29b-4344-8b3b-829bfa81380b", "Admin"),
-    ("Directory.Read.All", "06da0dbc-49e2-44d2-8312-53f166ab848a", "Admin"),
-    ("Organization.Read.All", "4908d5b9-3fb2-4b1e-9336-1888b7937185", "Admin"),
+    (
+        "VirtualEvent.ReadWrite",
+        "d38d189c-e29b-4344-8b3b-829bfa81380b",
+        "Admin",
+    ),
+    (
+        "Directory.Read.All",
+        "06da0dbc-49e2-44d2-8312-53f166ab848a",
+        "Admin",
+    ),
+    (
+        "Organization.Read.All",
+        "4908d5b9-3fb2-4b1e-9336-1888b7937185",
+        "Admin",
+    ),
 ];
 
 /// A delegated permission's id (`User.Read` → `e1fe6dd8-…`).

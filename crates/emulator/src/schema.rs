@@ -234,7 +234,10 @@ pub struct Rules {
 
 /// `Collection(graph.event)` → (`event`, true); `graph.event` → (`event`, false).
 fn collection_of(ty: &str) -> (String, bool) {
-    match ty.strip_prefix("Collection(").and_then(|t| t.strip_suffix(')')) {
+    match ty
+        .strip_prefix("Collection(")
+        .and_then(|t| t.strip_suffix(')'))
+    {
         Some(inner) => (strip(inner), true),
         None => (strip(ty), false),
     }
@@ -336,11 +339,10 @@ impl Schema {
             return Ok(None);
         }
         let (name, key) = split_key(first);
-        let mut cur = self
-            .roots
-            .get(name)
-            .cloned()
-            .ok_or_else(|| format!("the description has no entity set or singleton '{name}'"))?;
+        let mut cur =
+            self.roots.get(name).cloned().ok_or_else(|| {
+                format!("the description has no entity set or singleton '{name}'")
+            })?;
         if key {
             cur.collection = false;
         }
@@ -371,7 +373,9 @@ impl Schema {
                 .chain(self.props_of(&cur.ty))
                 .find(|p| p.name == name);
             if let Some(p) = step {
-                let inner = p.ty.strip_prefix("Collection(").and_then(|t| t.strip_suffix(')'));
+                let inner =
+                    p.ty.strip_prefix("Collection(")
+                        .and_then(|t| t.strip_suffix(')'));
                 cur = Answer {
                     ty: strip(inner.unwrap_or(&p.ty)),
                     collection: inner.is_some() && !key,
@@ -403,7 +407,10 @@ impl Schema {
         let Some(Value::Array(items)) = map.get("value") else {
             return Err("a collection answer has no `value` array".into());
         };
-        if let Some(k) = map.keys().find(|k| *k != "value" && !k.starts_with("@odata.")) {
+        if let Some(k) = map
+            .keys()
+            .find(|k| *k != "value" && !k.starts_with("@odata."))
+        {
             return Err(format!("a collection answer has '{k}' beside `value`"));
         }
         items
@@ -469,7 +476,13 @@ impl Schema {
 
     /// One object of type `ty`. `read`: an answer (names and enum members as spelled, navigation
     /// properties may be expanded, undeclared ones refused even on open types).
-    fn check_object(&self, ty: &str, v: &Value, allow_open: bool, read: bool) -> Result<(), String> {
+    fn check_object(
+        &self,
+        ty: &str,
+        v: &Value,
+        allow_open: bool,
+        read: bool,
+    ) -> Result<(), String> {
         let Value::Object(map) = v else {
             return Err("An unexpected 'PrimitiveValue' node was found when reading from the JSON reader. A 'StartObject' node was expected.".into());
         };
@@ -477,7 +490,10 @@ impl Schema {
         if let Some(named) = map.get("@odata.type") {
             let derived = named
                 .as_str()
-                .map(|n| n.trim_start_matches('#').trim_start_matches("microsoft.graph."))
+                .map(|n| {
+                    n.trim_start_matches('#')
+                        .trim_start_matches("microsoft.graph.")
+                })
                 .filter(|n| self.derives(n, &ty));
             match derived {
                 Some(d) => ty = d.to_string(),
@@ -791,7 +807,10 @@ mod tests {
             (json!({"Subject": "S"}), "'Subject' is not a property"),
             (json!({"cancelledOccurrences": null}), "does not allow null"),
             (json!({"start": {"dateTime": "x", "zone": "UTC"}}), "'zone'"),
-            (json!({"@odata.type": "#microsoft.graph.user"}), "'@odata.type'"),
+            (
+                json!({"@odata.type": "#microsoft.graph.user"}),
+                "'@odata.type'",
+            ),
         ];
         for (body, want) in bad {
             let e = s.check_answer(&event, &body).expect_err(&body.to_string());
@@ -801,8 +820,11 @@ mod tests {
             ty: "user".into(),
             collection: true,
         };
-        s.check_answer(&list, &json!({"@odata.nextLink": "x", "value": [{"id": "u"}]}))
-            .unwrap();
+        s.check_answer(
+            &list,
+            &json!({"@odata.nextLink": "x", "value": [{"id": "u"}]}),
+        )
+        .unwrap();
         assert!(s.check_answer(&list, &json!({"value": {}})).is_err());
         assert!(s
             .check_answer(&list, &json!({"value": [], "next": "x"}))
@@ -815,7 +837,10 @@ mod tests {
         s.check_answer(&record, &json!({"identity": {"@odata.type": "#microsoft.graph.azureCommunicationServicesUserIdentity", "id": "8:acs:x", "azureCommunicationServicesResourceId": "r"}}))
             .unwrap();
         assert!(s
-            .check_answer(&record, &json!({"identity": {"id": "x", "azureCommunicationServicesResourceId": "r"}}))
+            .check_answer(
+                &record,
+                &json!({"identity": {"id": "x", "azureCommunicationServicesResourceId": "r"}})
+            )
             .is_err());
     }
 

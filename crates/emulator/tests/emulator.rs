@@ -566,7 +566,10 @@ async fn users_licences_and_me_follow_the_reference() {
     let host = t.host(0);
     let prefix = &host[..3];
     let (s, b, _) = t
-        .get(&token, &format!("/users?$filter=startswith(mail,'{prefix}')"))
+        .get(
+            &token,
+            &format!("/users?$filter=startswith(mail,'{prefix}')"),
+        )
         .await;
     assert_eq!(s, 200, "{b}");
     let found = b["value"].as_array().unwrap();
@@ -585,14 +588,20 @@ async fn users_licences_and_me_follow_the_reference() {
         "{b}"
     );
     let (s, b, _) = t
-        .get(&token, &format!("/users?$filter=endswith(mail,'@{domain}')"))
+        .get(
+            &token,
+            &format!("/users?$filter=endswith(mail,'@{domain}')"),
+        )
         .await;
     assert_eq!(
         (s, b["error"]["code"].as_str()),
         (400, Some("Request_UnsupportedQuery")),
         "{b}"
     );
-    assert!(b["error"]["message"].as_str().unwrap().contains("ConsistencyLevel"));
+    assert!(b["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("ConsistencyLevel"));
     let r = t
         .http
         .get(format!("{}{ends}", t.emu.info.graph))
@@ -606,7 +615,9 @@ async fn users_licences_and_me_follow_the_reference() {
     let n = b["value"].as_array().unwrap().len();
     let count = b["@odata.count"].as_u64().unwrap_or(0) as usize;
     assert!(n > 0 && count >= n, "{n} of {count}");
-    let (s, b, _) = t.get(&token, "/users?$orderby=displayName desc&$top=999").await;
+    let (s, b, _) = t
+        .get(&token, "/users?$orderby=displayName desc&$top=999")
+        .await;
     assert_eq!(s, 200, "{b}");
     let names: Vec<String> = b["value"]
         .as_array()
@@ -619,7 +630,10 @@ async fn users_licences_and_me_follow_the_reference() {
     sorted.reverse();
     assert_eq!(names, sorted);
     let (s, b, _) = t
-        .get(&token, &format!("/users?$filter=startswith(mail,'{prefix}')&$orderby=displayName"))
+        .get(
+            &token,
+            &format!("/users?$filter=startswith(mail,'{prefix}')&$orderby=displayName"),
+        )
         .await;
     assert_eq!(
         (s, b["error"]["message"].as_str()),

@@ -123,9 +123,9 @@ pub(super) enum Probe {
 /// rely on the URL's format. The policy gate comes first, so a "not found" style answer still
 /// means the policy let the call through.
 pub(super) async fn probe_policy(conn: &Connection, s: &mut Step, user_id: &str) -> Probe {
-    let join = host_join_url(conn, user_id)
-        .await
-        .unwrap_or_else(|| "https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe".into());
+    let join = host_join_url(conn, user_id).await.unwrap_or_else(|| {
+        "https://teams.microsoft.com/l/meetup-join/rollcall-policy-probe".into()
+    });
     let probe = meeting_by_join_url(&Mailbox::known(conn.mode, user_id), &join);
     match graph_get(conn, s, &probe, Some(user_id)).await {
         Ok(_)

@@ -458,13 +458,18 @@ fn calendar_view(
 /// `$count=true`: the answer carries `@odata.count`, the size of the whole collection
 /// (query-parameters.md, "count parameter"; Outlook needs no ConsistencyLevel header).
 fn counted(q: &HashMap<String, String>) -> bool {
-    q.get("$count").is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    q.get("$count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
 }
 
 /// `$orderby=prop[/sub] [asc|desc][, …]` over rendered events, as Outlook sorts them (e.g.
 /// `start/dateTime`, event-list.md's example 2 orders by `createdDateTime`). A property the
 /// event does not have is refused as Outlook refuses it.
-fn ordered(ctx: &Ctx, mut items: Vec<Value>, q: &HashMap<String, String>) -> Result<Vec<Value>, GResp> {
+fn ordered(
+    ctx: &Ctx,
+    mut items: Vec<Value>,
+    q: &HashMap<String, String>,
+) -> Result<Vec<Value>, GResp> {
     let Some(order) = q.get("$orderby") else {
         return Ok(items);
     };
@@ -477,7 +482,10 @@ fn ordered(ctx: &Ctx, mut items: Vec<Value>, q: &HashMap<String, String>) -> Res
             _ => (part, false),
         };
         let top = path.split('/').next().unwrap_or_default();
-        if crate::schema::schema().property_type("event", top).is_none() {
+        if crate::schema::schema()
+            .property_type("event", top)
+            .is_none()
+        {
             return Err(graph_error(
                 ctx,
                 400,

@@ -863,10 +863,17 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
     // need `ConsistencyLevel: eventual` and `$count=true`; without them Graph refuses with these
     // answers (aad-advanced-queries.md; Microsoft365DSC#3518 for the endsWith message; the
     // Microsoft 365 Developer Blog, 2020-05-19, for sorting).
-    let counted = q.get("$count").is_some_and(|c| c.eq_ignore_ascii_case("true"));
+    let counted = q
+        .get("$count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"));
     let advanced = ctx.eventual && counted;
     if counted && !ctx.eventual {
-        return graph_error(ctx, 400, "Request_BadRequest", "$count is not currently supported.");
+        return graph_error(
+            ctx,
+            400,
+            "Request_BadRequest",
+            "$count is not currently supported.",
+        );
     }
     if let Some(filter) = q.get("$filter") {
         let Some(clauses) = parse_user_filter(filter) else {
@@ -894,7 +901,12 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
             .iter()
             .any(|p| p.eq_ignore_ascii_case(prop));
         if !advanced && (q.contains_key("$filter") || !by_default) {
-            return graph_error(ctx, 400, "Request_UnsupportedQuery", "Sorting not supported for current query.");
+            return graph_error(
+                ctx,
+                400,
+                "Request_UnsupportedQuery",
+                "Sorting not supported for current query.",
+            );
         }
         let key = |u: &User| -> String {
             match prop.to_ascii_lowercase().as_str() {
@@ -906,10 +918,22 @@ fn list_users(s: &Arc<Shared>, ctx: &Ctx, q: &HashMap<String, String>) -> GResp 
                 _ => u.id.clone(),
             }
         };
-        if !["displayname", "userprincipalname", "mail", "givenname", "surname", "id"]
-            .contains(&prop.to_ascii_lowercase().as_str())
+        if ![
+            "displayname",
+            "userprincipalname",
+            "mail",
+            "givenname",
+            "surname",
+            "id",
+        ]
+        .contains(&prop.to_ascii_lowercase().as_str())
         {
-            return graph_error(ctx, 400, "Request_UnsupportedQuery", &format!("Order by '{prop}' is not supported."));
+            return graph_error(
+                ctx,
+                400,
+                "Request_UnsupportedQuery",
+                &format!("Order by '{prop}' is not supported."),
+            );
         }
         users.sort_by_key(|u| key(u));
         if desc {

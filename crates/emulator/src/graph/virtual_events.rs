@@ -292,7 +292,9 @@ pub fn route(
                     && !user.policy_covered
                     && ctx.caller.has(&["VirtualEvent.Read.All"], &[])
                 {
-                    return GResp::ok(json!({"@odata.context": format!("{META}#Collection(microsoft.graph.virtualEventWebinar)"), "value": []}));
+                    return GResp::ok(
+                        json!({"@odata.context": format!("{META}#Collection(microsoft.graph.virtualEventWebinar)"), "value": []}),
+                    );
                 }
                 return denied;
             }
