@@ -93,6 +93,7 @@ pub fn session(n: usize) -> WebinarAttendance {
             attendees,
             counts: Counts::default(),
             arrival: None,
+            times_hidden: false,
         }],
         selected: Some(0),
         availability: Availability::Ready,
