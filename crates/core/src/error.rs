@@ -29,6 +29,9 @@ pub enum ErrorCode {
     Network,
     /// Input the user gave is not valid.
     InvalidInput,
+    /// A file's dates read two ways (day or month first) and nothing in it tells which: the user
+    /// says (`--date-order`, or the app's choice between the two readings).
+    AmbiguousDates,
     /// No OS keychain answered (locked, missing Secret Service); nothing was stored elsewhere.
     KeychainUnavailable,
     /// The saved sign-in is missing or no longer valid: sign in again.
@@ -79,7 +82,7 @@ impl CoreError {
     /// Process exit codes for scripts (sysexits-style).
     pub fn exit_code(&self) -> u8 {
         match self.code {
-            ErrorCode::InvalidInput => 64,
+            ErrorCode::InvalidInput | ErrorCode::AmbiguousDates => 64,
             ErrorCode::TenantNotFound
             | ErrorCode::AppNotFound
             | ErrorCode::InvalidSecret

@@ -87,9 +87,18 @@ fn a_malformed_download_names_the_line_and_writes_nothing() {
         "Attendee\r\nAnn Lee\t3/14/24, 10:35:00 AM\r\nX\t3/14/24, 10:35",
     );
     let e = parse_teams_download(short_row.as_bytes(), &tz, "", 0.8).unwrap_err();
-    assert!(e.message.contains("columns"), "{}", e.message);
+    assert!(
+        e.message.starts_with("Line 17:") && e.message.contains("not a date and time"),
+        "{}",
+        e.message
+    );
     let e = parse_teams_download(b"Name\tEmail\nAnn\ta@b.example\n", &tz, "", 0.8).unwrap_err();
-    assert!(e.message.contains("1. Summary"));
+    assert!(
+        e.message
+            .contains("does not start like any Teams attendance file"),
+        "{}",
+        e.message
+    );
     let e = parse_teams_download(&[0xFF, 0xFE, 0x41], &tz, "", 0.8).unwrap_err();
     assert!(e.message.contains("cut off"));
 }
