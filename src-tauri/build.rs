@@ -33,6 +33,7 @@ const COMMANDS: &[&str] = &[
     "attendance_get",
     "attendance_archived",
     "attendance_import",
+    "attendance_import_again",
     "attendance_export",
     "attendance_export_range",
     "attendance_pictures",

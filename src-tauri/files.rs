@@ -82,6 +82,49 @@ pub async fn open(
     rollcall_core::support::files::read_capped(&path, cap, what).map(Some)
 }
 
+/// Ask for several files to open; their paths (`None` when the user cancels). The test seam's
+/// answer file holds one path per line.
+pub async fn choose_many(
+    app: &tauri::AppHandle,
+    formats: &[Format],
+) -> Result<Option<Vec<PathBuf>>, CoreError> {
+    #[cfg(feature = "test-seams")]
+    if let Some(answer) = std::env::var_os("ROLLCALL_TEST_OPEN_ANSWER").filter(|d| !d.is_empty()) {
+        let paths: Vec<PathBuf> = std::fs::read_to_string(answer)
+            .unwrap_or_default()
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(PathBuf::from)
+            .collect();
+        return Ok(Some(paths).filter(|p| !p.is_empty()));
+    }
+    let mut dialog = app.dialog().file();
+    for f in formats {
+        dialog = dialog.add_filter(f.name, f.extensions);
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.pick_files(move |chosen| {
+        let _ = tx.send(chosen);
+    });
+    let Some(chosen) = rx.await.ok().flatten() else {
+        return Ok(None);
+    };
+    chosen
+        .into_iter()
+        .map(|c| {
+            c.into_path().map_err(|e| {
+                CoreError::new(
+                    ErrorCode::InvalidInput,
+                    format!("A file chosen is not on this computer: {e}."),
+                    Some("Copy it to a local or network drive first.".into()),
+                )
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Some)
+}
+
 async fn choose_open(
     app: &tauri::AppHandle,
     formats: &[Format],

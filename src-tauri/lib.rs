@@ -41,6 +41,7 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::attendance::attendance_get,
         commands::attendance::attendance_archived,
         commands::attendance::attendance_import,
+        commands::attendance::attendance_import_again,
         commands::attendance::attendance_export,
         commands::attendance::attendance_export_range,
         commands::attendance::attendance_pictures,

@@ -22,6 +22,9 @@ pub struct AppState {
     /// The LMS participant list opened last, so a session can be matched again (after a manual
     /// match, or on another session) without asking for the file again.
     pub roster: Mutex<Option<Vec<u8>>>,
+    /// The attendance files chosen in the last import, so one can be imported again with the
+    /// date order the user picked without the webview ever naming a path.
+    pub import_batch: Mutex<Vec<std::path::PathBuf>>,
 }
 
 #[derive(Clone, Debug, Serialize, specta::Type)]
@@ -58,6 +61,7 @@ impl AppState {
             data_dir,
             emulator: Mutex::new(None),
             roster: Mutex::new(None),
+            import_batch: Mutex::new(Vec::new()),
         })
     }
 

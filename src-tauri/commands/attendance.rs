@@ -44,8 +44,70 @@ pub async fn attendance_archived(
         .archived_attendance(&state.hub.connections, &webinar, threshold)?)
 }
 
-/// Import a Teams attendance download into the archive: the open dialog asks for the file here
-/// (read in Rust, capped), so it never crosses the IPC. `null` when the user cancels.
+/// One file of an import: its name, and what it came to — imported (the line and what was
+/// assumed), or refused (why; and, when its dates read two ways, the two readings to choose
+/// from).
+#[derive(serde::Serialize, specta::Type)]
+#[serde(rename_all = "camelCase")]
+pub struct ImportedFile {
+    /// Its place in the batch (for importing it again with a date order).
+    pub index: u32,
+    pub name: String,
+    pub outcome: Option<rollcall_core::archive::read_through::ImportOutcome>,
+    pub error: Option<IpcError>,
+    /// (day first, month first), when the file's dates read both ways.
+    pub readings: Option<(String, String)>,
+}
+
+fn import_one(
+    state: &AppState,
+    index: usize,
+    path: &std::path::Path,
+    host: &str,
+    time_zone: &str,
+    date_order: Option<rollcall_core::attendance::import::DateOrder>,
+) -> ImportedFile {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let bytes = rollcall_core::support::files::read_capped(
+        path,
+        rollcall_core::attendance::import::MAX_DOWNLOAD_BYTES,
+        "a Teams attendance file",
+    );
+    let result = bytes.as_ref().map_err(Clone::clone).and_then(|b| {
+        state.hub.reads.import_download(
+            &state.hub.connections,
+            b,
+            host,
+            time_zone,
+            date_order,
+            Some(name.clone()),
+        )
+    });
+    let readings = match (&result, &bytes) {
+        (Err(e), Ok(b)) if e.code == rollcall_core::ErrorCode::AmbiguousDates => {
+            rollcall_core::attendance::import::ambiguous_readings(b)
+        }
+        _ => None,
+    };
+    let (outcome, error) = match result {
+        Ok(o) => (Some(o), None),
+        Err(e) => (None, Some(IpcError::from(e))),
+    };
+    ImportedFile {
+        index: index as u32,
+        name,
+        outcome,
+        error,
+        readings,
+    }
+}
+
+/// Import Teams attendance files into the archive: the open dialog asks for them here (read in
+/// Rust, capped), so no path or byte crosses the IPC. Each file is its own transaction; a refused
+/// one does not stop the others. `null` when the user cancels.
 #[tauri::command]
 #[specta::specta]
 pub async fn attendance_import(
@@ -53,23 +115,59 @@ pub async fn attendance_import(
     state: State<'_, AppState>,
     host: String,
     time_zone: String,
-) -> Result<Option<String>, IpcError> {
-    let Some(bytes) = files::open(
-        &app,
-        files::TEAMS_DOWNLOAD,
-        rollcall_core::attendance::import::MAX_DOWNLOAD_BYTES,
-        "a Teams attendance download",
-    )
-    .await?
-    else {
+) -> Result<Option<Vec<ImportedFile>>, IpcError> {
+    let Some(paths) = files::choose_many(&app, files::TEAMS_DOWNLOAD).await? else {
         return Ok(None);
     };
-    Ok(Some(state.hub.reads.import_download(
-        &state.hub.connections,
-        &bytes,
+    let out = paths
+        .iter()
+        .enumerate()
+        .map(|(i, p)| import_one(&state, i, p, &host, &time_zone, None))
+        .collect();
+    *state.import_batch.lock().unwrap_or_else(|e| e.into_inner()) = paths;
+    Ok(Some(out))
+}
+
+/// Import one file of the last batch again, its dates read in the order the user chose
+/// (`dmy`, `mdy` or `ymd`).
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_import_again(
+    state: State<'_, AppState>,
+    index: u32,
+    host: String,
+    time_zone: String,
+    date_order: String,
+) -> Result<ImportedFile, IpcError> {
+    let order =
+        rollcall_core::attendance::import::DateOrder::parse(&date_order).ok_or_else(|| {
+            rollcall_core::CoreError::new(
+                rollcall_core::ErrorCode::InvalidInput,
+                format!("\"{date_order}\" is not a date order (dmy, mdy or ymd)."),
+                None,
+            )
+        })?;
+    let path = state
+        .import_batch
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(index as usize)
+        .cloned()
+        .ok_or_else(|| {
+            rollcall_core::CoreError::new(
+                rollcall_core::ErrorCode::InvalidInput,
+                "That file is no longer in the list: choose the files again.",
+                None,
+            )
+        })?;
+    Ok(import_one(
+        &state,
+        index as usize,
+        &path,
         &host,
         &time_zone,
-    )?))
+        Some(order),
+    ))
 }
 
 /// A file written where the user chose in the save dialog.

@@ -92,10 +92,26 @@ test("a Teams attendance download is imported into the archive", async () => {
   const text = "1. Summary\r\nMeeting title\tOld seminar from last year\r\nStart time\t3/14/24, 9:58:12 AM\r\nEnd time\t3/14/24, 11:00:00 AM\r\n\r\n2. Participants\r\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:50:00 AM\t50m\tann.lee@northwind.example\tann.lee@northwind.example\tAttendee\r\n";
   const file = join(saveDir, "Attendance report.csv");
   writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, "utf16le")]));
+  // A dash-separated list whose every date reads both ways: the app asks.
+  const list = "Full Name\tUser Action\tTimestamp\r\nAnn Lee\tJoined\t03-04-2021 10:00:00\r\nAnn Lee\tLeft\t03-04-2021 10:45:00\r\n";
+  const ambiguous = join(saveDir, "meetingAttendanceList.csv");
+  writeFileSync(ambiguous, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(list, "utf16le")]));
+  // A real Polish report, and the same report re-saved by Excel in Windows-1250 (refused).
+  const corpus = (name) => new URL(`../corpus/teams-downloads/${name}`, import.meta.url).pathname;
   await s.click(".import summary");
-  pick(file);
+  writeFileSync(answer, [file, corpus("ok-real-report-pl-mlodyjesienin.csv"), corpus("refused-real-report-pl-cp1250-excel-mlodyjesienin.csv"), ambiguous].join("\n"));
   await s.click('[data-testid="import-file"]');
-  assert.match(await s.waitText('[data-testid="import-done"]', /imported/, "the import result"), /^Old seminar from last year: 1 participants imported\.$/);
+  assert.equal(await s.waitText('[data-testid="import-done"]', /Imported/, "the import result"), "Imported 2 of 4 files.");
+  const results = await s.exec("return [...document.querySelectorAll('[data-testid=import-file-result]')].map((e) => [e.dataset.ok, e.textContent])");
+  assert.match(results[0][1], /Old seminar from last year \(2024-03-14T\d\d:58:12Z\): 1 participants imported/);
+  assert.match(results[1][1], /Nazwa przedmiotu - lab 3 .*7 participants imported.*month\/day\/year/);
+  assert.equal(results[2][0], "no");
+  assert.match(results[2][1], /code page/);
+  assert.match(results[3][1], /read two ways/);
+  await s.shot("attendance-import.png");
+  await s.click('[data-testid="import-day-first"]');
+  assert.equal(await s.waitText('[data-testid="import-done"]', /Imported 3/, "the file read day first"), "Imported 3 of 4 files.");
+  assert.match(await s.text('[data-testid="import-files"]'), /meetingAttendanceList \(in-meeting attendance list\) \(2021-04-03T/);
 });
 
 test("the series view lists every session and the roster shows who never joined", async () => {

@@ -93,6 +93,7 @@ export function fake(over: Partial<Backend> = {}): Backend {
     attendanceGet: none,
     attendanceArchived: async () => null,
     attendanceImport: none,
+    attendanceImportAgain: none,
     attendanceExport: none,
     attendanceExportRange: none,
     attendancePictures: none,

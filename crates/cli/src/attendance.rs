@@ -2,7 +2,7 @@
 //! cleanly or a workbook, the period as an HTML report to share (both from Graph or the local
 //! archive), and the Teams client's own download into the archive.
 
-use crate::term::tell;
+use crate::term::{say, tell};
 use rollcall_core::{CoreError, ErrorCode};
 
 use crate::archive::archive_path;
@@ -238,33 +238,69 @@ pub fn organizer(conn: &ConnectionArgs) -> Result<String, CoreError> {
     }
 }
 
+/// Import each file in its own transaction: a line per file (`TITLE (START-UTC): N
+/// participants imported`, what was assumed beneath it), a refused file's reason on stderr, and
+/// `imported K of N files` at the end. Exit 0 only when every file went in; otherwise the first
+/// refusal's code.
 pub fn import(
     conn: &ConnectionArgs,
-    file: &std::path::Path,
+    files: &[std::path::PathBuf],
     host: &str,
     time_zone: Option<String>,
+    date_order: Option<String>,
     archive: Option<std::path::PathBuf>,
-) -> Result<String, CoreError> {
-    let (_, tz) = tz_of(&time_zone)?;
-    let bytes = rollcall_core::support::files::read_capped(
-        file,
-        rollcall_core::attendance::import::MAX_DOWNLOAD_BYTES,
-        "a Teams attendance download",
-    )?;
-    let (imported, saved) =
-        rollcall_core::archive::read_through::import_teams_download(&bytes, host, &tz, || {
-            rollcall_core::archive::Archive::open(&archive_path(conn, archive)?)
-                .map(std::sync::Arc::new)
-        })?;
-    Ok(format!(
-        "{} ({}): {} participants {}",
-        imported.title,
-        imported.start,
-        imported.session.participant_count,
-        match saved {
-            rollcall_core::archive::Saved::New => "imported",
-            rollcall_core::archive::Saved::Unchanged => "already in the archive",
-            rollcall_core::archive::Saved::NewVersion => "imported as a new version",
+) -> std::process::ExitCode {
+    use rollcall_core::attendance::import::{DateOrder, Options};
+    let chosen = time_zone.is_some() || crate::args::preferences().time_zone.is_some();
+    let (zone, tz) = match tz_of(&time_zone) {
+        Ok(z) => z,
+        Err(e) => return crate::fail(&e),
+    };
+    let mut options = Options::new(tz, "");
+    options.zone = zone;
+    options.zone_chosen = chosen;
+    options.date_order = date_order.as_deref().and_then(DateOrder::parse);
+    let path = match archive_path(conn, archive) {
+        Ok(p) => p,
+        Err(e) => return crate::fail(&e),
+    };
+    let mut first_failure: Option<u8> = None;
+    let mut imported = 0usize;
+    for file in files {
+        let mut o = options.clone();
+        o.file_name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+        let outcome = rollcall_core::support::files::read_capped(
+            file,
+            rollcall_core::attendance::import::MAX_DOWNLOAD_BYTES,
+            "a Teams attendance file",
+        )
+        .and_then(|bytes| {
+            rollcall_core::archive::read_through::import_teams_download(&bytes, host, &o, || {
+                rollcall_core::archive::Archive::open(&path).map(std::sync::Arc::new)
+            })
+        });
+        match outcome {
+            Ok((imp, saved)) => {
+                imported += 1;
+                say!(
+                    "{}",
+                    rollcall_core::archive::read_through::import_line(&imp, saved)
+                );
+                for n in &imp.notes {
+                    say!("  note: {n}");
+                }
+            }
+            Err(e) => {
+                first_failure.get_or_insert(e.exit_code());
+                tell!("{}: {}", file.display(), e.user_message());
+            }
         }
-    ))
+    }
+    if files.len() > 1 {
+        say!("imported {imported} of {} files", files.len());
+    }
+    match first_failure {
+        None => std::process::ExitCode::SUCCESS,
+        Some(code) => std::process::ExitCode::from(code),
+    }
 }

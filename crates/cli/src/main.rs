@@ -181,16 +181,24 @@ enum Command {
         #[arg(long)]
         threshold: Option<f64>,
     },
-    /// Import the Teams client's attendance download (Attendance → Download in Teams) into the local
-    /// archive, for meetings whose report Graph no longer serves. Nothing is written if the file is
-    /// malformed; the error names the line.
+    /// Import attendance files Teams wrote (the report from Attendance → Download, or the
+    /// meeting's in-meeting "Download attendance list") into the local archive, for meetings
+    /// whose report Graph no longer serves. Each file is its own transaction: one that is not
+    /// understood is refused with the reason and changes nothing, and the others still go in.
+    /// Exit 0 only when every file went in.
     Import {
-        /// The downloaded file (tab-separated, UTF-16 or UTF-8). Give the organizer the meeting
-        /// belongs to with `--host EMAIL` (once).
-        file: std::path::PathBuf,
-        /// The zone the file's local times are in (default: the app's Settings, else this computer's zone).
+        /// The files, as Teams downloaded them (any of its formats and languages Rollcall
+        /// reads). Give the organizer the meetings belong to with `--host EMAIL` (once).
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<std::path::PathBuf>,
+        /// The zone the files' local times are in (default: the app's Settings, else this
+        /// computer's zone, which is then said beside each import).
         #[arg(long)]
         time_zone: Option<String>,
+        /// How the files' dates are written, when a file cannot show it (every date could be
+        /// day or month first): dmy, mdy or ymd.
+        #[arg(long, value_parser = ["dmy", "mdy", "ymd"])]
+        date_order: Option<String>,
         /// The archive file (default: the profile's archive).
         #[arg(long)]
         archive: Option<std::path::PathBuf>,
@@ -465,15 +473,15 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             .await,
         ),
         Command::Import {
-            file,
+            files,
             time_zone,
+            date_order,
             archive,
             conn,
-        } => done(
-            attendance::organizer(&conn)
-                .and_then(|host| attendance::import(&conn, &file, &host, time_zone, archive))
-                .map(|msg| say!("{msg}")),
-        ),
+        } => match attendance::organizer(&conn) {
+            Ok(host) => attendance::import(&conn, &files, &host, time_zone, date_order, archive),
+            Err(e) => fail(&e),
+        },
         Command::Login { conn, no_browser } => done(
             signin::login(&conn, no_browser)
                 .await

@@ -319,12 +319,25 @@ async attendanceArchived(webinar: Webinar, threshold: number) : Promise<Result<W
 }
 },
 /**
- * Import a Teams attendance download into the archive: the open dialog asks for the file here
- * (read in Rust, capped), so it never crosses the IPC. `null` when the user cancels.
+ * Import Teams attendance files into the archive: the open dialog asks for them here (read in
+ * Rust, capped), so no path or byte crosses the IPC. Each file is its own transaction; a refused
+ * one does not stop the others. `null` when the user cancels.
  */
-async attendanceImport(host: string, timeZone: string) : Promise<Result<string | null, IpcError>> {
+async attendanceImport(host: string, timeZone: string) : Promise<Result<ImportedFile[] | null, IpcError>> {
     try {
     return { status: "ok", data: await TAURI_INVOKE("attendance_import", { host, timeZone }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Import one file of the last batch again, its dates read in the order the user chose
+ * (`dmy`, `mdy` or `ymd`).
+ */
+async attendanceImportAgain(index: number, host: string, timeZone: string, dateOrder: string) : Promise<Result<ImportedFile, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_import_again", { index, host, timeZone, dateOrder }) };
 } catch (e) {
     if(e instanceof Error) throw e;
     else return { status: "error", error: e  as any };
@@ -822,6 +835,11 @@ export type ErrorCode =
  */
 "invalidInput" | 
 /**
+ * A file's dates read two ways (day or month first) and nothing in it tells which: the user
+ * says (`--date-order`, or the app's choice between the two readings).
+ */
+"ambiguousDates" | 
+/**
  * No OS keychain answered (locked, missing Secret Service); nothing was stored elsewhere.
  */
 "keychainUnavailable" | 
@@ -887,6 +905,24 @@ recent: WebinarBrief[];
  * Why the host could not be read, in the user's words.
  */
 problem: string | null }
+/**
+ * What one imported file came to, for the app.
+ */
+export type ImportOutcome = { line: string; notes: string[] }
+/**
+ * One file of an import: its name, and what it came to — imported (the line and what was
+ * assumed), or refused (why; and, when its dates read two ways, the two readings to choose
+ * from).
+ */
+export type ImportedFile = { 
+/**
+ * Its place in the batch (for importing it again with a date order).
+ */
+index: number; name: string; outcome: ImportOutcome | null; error: IpcError | null; 
+/**
+ * (day first, month first), when the file's dates read both ways.
+ */
+readings: [string, string] | null }
 export type Interval = { 
 /**
  * RFC 3339 UTC; `None` when Teams has no join/leave data (e.g. some dial-ins).

@@ -10,6 +10,7 @@ import {
   type Exported,
   type Format,
   type FieldError,
+  type ImportedFile,
   type Level,
   type NewWebinar,
   type Ledger,
@@ -36,6 +37,7 @@ import {
 } from "./bindings";
 
 export type {
+  ImportedFile,
   AppStatus,
   EventStatus,
   JoinedBy,
@@ -132,8 +134,10 @@ export interface Backend {
   webinarJoin(url: string): Promise<void>;
   attendanceGet(webinar: Webinar, threshold: number): Promise<WebinarAttendance>;
   attendanceArchived(webinar: Webinar, threshold: number): Promise<WebinarAttendance | null>;
-  /** Import a Teams attendance download: the open dialog asks for the file in the backend; null when cancelled. */
-  attendanceImport(host: string, timeZone: string): Promise<string | null>;
+  /** Import Teams attendance files: the open dialog asks for them in the backend; each file's outcome; null when cancelled. */
+  attendanceImport(host: string, timeZone: string): Promise<ImportedFile[] | null>;
+  /** Import one file of the last batch again, its dates read in the order chosen (`dmy`, `mdy`). */
+  attendanceImportAgain(index: number, host: string, timeZone: string, dateOrder: string): Promise<ImportedFile>;
   /** Export as CSV where the user chooses (the save dialog opens in the backend, named `suggestedName`); null when cancelled. */
   attendanceExport(webinarId: string, session: number | null, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
   attendanceExportRange(from: string, to: string, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
@@ -222,6 +226,7 @@ export const tauriBackend: Backend = {
   attendanceGet: async (w, t) => unwrap(await commands.attendanceGet(w, t)),
   attendanceArchived: async (w, t) => unwrap(await commands.attendanceArchived(w, t)),
   attendanceImport: async (host, zone) => unwrap(await commands.attendanceImport(host, zone)),
+  attendanceImportAgain: async (index, host, zone, order) => unwrap(await commands.attendanceImportAgain(index, host, zone, order)),
   attendanceExport: async (id, session, format, level, options, name) => unwrap(await commands.attendanceExport(id, session, format, level, options, name)),
   attendanceExportRange: async (from, to, format, level, options, name) => unwrap(await commands.attendanceExportRange(from, to, format, level, options, name)),
   attendancePictures: async (id) => unwrap(await commands.attendancePictures(id)),

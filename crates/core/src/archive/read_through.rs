@@ -363,8 +363,10 @@ impl Reads {
         bytes: &[u8],
         host: &str,
         time_zone: &str,
-    ) -> Result<String, CoreError> {
-        import_download(conns, bytes, host, time_zone)
+        date_order: Option<attendance::import::DateOrder>,
+        file_name: Option<String>,
+    ) -> Result<ImportOutcome, CoreError> {
+        import_download(conns, bytes, host, time_zone, date_order, file_name)
     }
 
     // The calendar.
@@ -543,30 +545,48 @@ pub async fn webinars(
     }
 }
 
-/// Import a Teams attendance download (the file's bytes): the whole file is parsed first (local
-/// times read in `tz`, the organizer's domain from `host`), and only then is the archive opened and
-/// the session stored in one transaction, so a malformed file changes nothing. The CLI and the
+/// Import a Teams attendance file (its bytes): the whole file is parsed first (as `options`
+/// say, the organizer's domain from `host`), and only then is the archive opened and the session
+/// stored in one transaction, so a file that is not understood changes nothing. The CLI and the
 /// desktop word the outcome each in their own way.
 pub fn import_teams_download(
     bytes: &[u8],
     host: &str,
-    tz: &jiff::tz::TimeZone,
+    options: &attendance::import::Options,
     open_archive: impl FnOnce() -> Result<std::sync::Arc<Archive>, CoreError>,
 ) -> Result<(Imported, Saved), CoreError> {
-    let domain = host.rsplit('@').next().unwrap_or_default();
-    let imported =
-        attendance::import::parse_teams_download(bytes, tz, domain, attendance::DEFAULT_THRESHOLD)?;
+    let mut o = options.clone();
+    o.home_domain = host.rsplit('@').next().unwrap_or_default().to_string();
+    let imported = attendance::import::parse(bytes, &o)?;
     let saved = open_archive()?.import(&imported, host)?;
     Ok((imported, saved))
 }
 
-/// [`import_teams_download`] for the desktop: the zone by name, a one-line summary.
+/// One file's outcome in a line: `TITLE (START-UTC): N participants imported`.
+pub fn import_line(imported: &Imported, saved: Saved) -> String {
+    format!(
+        "{} ({}): {} participants {}",
+        imported.title,
+        imported.start,
+        imported.session.participant_count,
+        match saved {
+            Saved::New => "imported",
+            Saved::Unchanged => "already in the archive",
+            Saved::NewVersion => "imported as a new version",
+        }
+    )
+}
+
+/// [`import_teams_download`] for the desktop: the zone by name, the date order when the user
+/// chose one, the file's name; the outcome line and what was assumed.
 pub fn import_download(
     conns: &Connections,
     bytes: &[u8],
     host: &str,
     time_zone: &str,
-) -> Result<String, CoreError> {
+    date_order: Option<attendance::import::DateOrder>,
+    file_name: Option<String>,
+) -> Result<ImportOutcome, CoreError> {
     let tz = jiff::tz::TimeZone::get(time_zone).map_err(|_| {
         CoreError::new(
             ErrorCode::InvalidInput,
@@ -574,15 +594,21 @@ pub fn import_download(
             None,
         )
     })?;
-    let (imported, saved) = import_teams_download(bytes, host, &tz, || Archive::active(conns))?;
-    Ok(format!(
-        "{}: {} participants {}.",
-        imported.title,
-        imported.session.participant_count,
-        match saved {
-            Saved::New => "imported",
-            Saved::Unchanged => "were already in the archive",
-            Saved::NewVersion => "imported as a new version",
-        }
-    ))
+    let mut o = attendance::import::Options::new(tz, "");
+    o.date_order = date_order;
+    o.file_name = file_name;
+    let (imported, saved) = import_teams_download(bytes, host, &o, || Archive::active(conns))?;
+    Ok(ImportOutcome {
+        line: import_line(&imported, saved),
+        notes: imported.notes,
+    })
+}
+
+/// What one imported file came to, for the app.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ImportOutcome {
+    pub line: String,
+    pub notes: Vec<String>,
 }

@@ -90,14 +90,11 @@ fn refuse(message: String, hint: &str) -> CoreError {
 
 const DOWNLOAD_AGAIN: &str = "Download the attendance file from Teams again.";
 
-/// Parse a whole file; anything not understood is reported with its line.
-pub fn parse(bytes: &[u8], o: &Options) -> Result<Imported, CoreError> {
+/// The file taken apart, and every date-time cell read into its parts.
+fn read(bytes: &[u8]) -> Result<(formats::Raw, Vec<(String, Stamp)>), CoreError> {
     let text = decode(bytes)?;
     let rows = text::rows(&text);
     let raw = formats::read(&rows)?;
-    let lang = raw.language;
-
-    // Every date-time cell, read into its parts; then one order for the file.
     let mut cells: Vec<&formats::Cell> = Vec::new();
     cells.extend(raw.start.iter().chain(raw.end.iter()));
     for p in &raw.people {
@@ -117,6 +114,24 @@ pub fn parse(bytes: &[u8], o: &Options) -> Result<Imported, CoreError> {
         })?;
         stamps.push((cell.clone(), s));
     }
+    Ok((raw, stamps))
+}
+
+/// A file whose dates read two ways: the first such cell's two readings, (day first, month
+/// first), for the app to offer side by side. `None` when the file proves its order or cannot be
+/// read at all.
+pub fn ambiguous_readings(bytes: &[u8]) -> Option<(String, String)> {
+    let (_, stamps) = read(bytes).ok()?;
+    match infer_order(&stamps, None) {
+        Err(OrderProblem::Ambiguous(cell)) => when::both_readings(&cell),
+        _ => None,
+    }
+}
+
+/// Parse a whole file; anything not understood is reported with its line.
+pub fn parse(bytes: &[u8], o: &Options) -> Result<Imported, CoreError> {
+    let (raw, stamps) = read(bytes)?;
+    let lang = raw.language;
     let (order, why) = match infer_order(&stamps, o.date_order) {
         Ok(x) => x,
         Err(OrderProblem::Ambiguous(cell)) => {
