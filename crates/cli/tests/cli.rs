@@ -790,6 +790,110 @@ fn import_as_documented_files_the_download_under_the_host() {
     assert!(String::from_utf8_lossy(&missing.stderr).contains("--host EMAIL"));
 }
 
+/// `rollcall import FILE...`: real files of every format, each in its own transaction, a line
+/// each, `imported K of N files`, and exit 0 only when all went in; a file whose dates read both
+/// ways names `--date-order`, and goes in with it.
+#[test]
+fn import_takes_many_files_and_says_what_each_came_to() {
+    let data = std::env::temp_dir().join(format!("rollcall-import-many-{}", uuid_like()));
+    std::fs::create_dir_all(&data).unwrap();
+    let corpus = |n: &str| {
+        format!(
+            "{}/../../tests/corpus/teams-downloads/{n}",
+            env!("CARGO_MANIFEST_DIR")
+        )
+    };
+    let ambiguous = data.join("meetingAttendanceList.csv");
+    std::fs::write(
+        &ambiguous,
+        "Full Name\tUser Action\tTimestamp\r\nAnn Lee\tJoined\t03-04-2021 10:00:00\r\nAnn Lee\tLeft\t03-04-2021 10:45:00\r\n",
+    )
+    .unwrap();
+    let archive = data.join("archive.sqlite");
+    let files = [
+        corpus("ok-real-list-pt-renatojardimparducci.csv"),
+        corpus("ok-real-report2021-fr-necrelox.csv"),
+        corpus("ok-real-report-pl-mlodyjesienin.csv"),
+        corpus("refused-real-report-pl-cp1250-excel-mlodyjesienin.csv"),
+        ambiguous.to_str().unwrap().to_string(),
+    ];
+    let mut args = vec!["import".to_string()];
+    args.extend(files.iter().cloned());
+    args.extend(
+        [
+            "--demo",
+            "--host",
+            "maria.ortiz@northwind.example",
+            "--time-zone",
+            "Europe/Warsaw",
+            "--archive",
+            archive.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let out = rollcall_in(&data, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    );
+    assert_eq!(out.status.code(), Some(64), "{stdout}{stderr}");
+    assert!(stdout.contains("ok-real-list-pt-renatojardimparducci (in-meeting attendance list) (2021-03-30T19:15:48Z): 38 participants imported"), "{stdout}");
+    assert!(
+        stdout.contains("(2021-04-13T07:01:31Z): 6 participants imported"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("Nazwa przedmiotu - lab 3 (2025-03-10T07:00:48Z): 7 participants imported"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("note: dates read as month/day/year"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("imported 3 of 5 files"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("code page"), "{stderr}");
+    assert!(stderr.contains("--date-order dmy"), "{stderr}");
+    // The same files again: already in the archive; the ambiguous one with its order.
+    let mut again = vec!["import".to_string(), files[4].clone(), files[0].clone()];
+    again.extend(
+        [
+            "--demo",
+            "--host",
+            "maria.ortiz@northwind.example",
+            "--time-zone",
+            "Europe/Warsaw",
+            "--date-order",
+            "dmy",
+            "--archive",
+            archive.to_str().unwrap(),
+        ]
+        .map(String::from),
+    );
+    let out = rollcall_in(&data, &again.iter().map(String::as_str).collect::<Vec<_>>());
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("(2021-04-03T08:00:00Z): 1 participants imported"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("38 participants already in the archive"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.trim_end().ends_with("imported 2 of 2 files"),
+        "{stdout}"
+    );
+}
+
 /// Listening beyond loopback serves the demo secret to the network: the emulator says so.
 #[test]
 fn the_emulator_warns_when_it_listens_beyond_this_computer() {
