@@ -52,6 +52,22 @@ const E: &[Expect] = &[
         person: None,
     },
     Expect {
+        file: "ok-real-list-en-us-arabic-names-mohamed-mahdy7.csv",
+        format: Format::InMeetingList,
+        language: "English",
+        day: "2026-02-07",
+        people: 7,
+        person: Some(("Sami", 6440, "2026-02-07T20:05:06")),
+    },
+    Expect {
+        file: "ok-real-list-en-us-guests-masif411.csv",
+        format: Format::InMeetingList,
+        language: "English",
+        day: "2020-11-18",
+        people: 40,
+        person: Some(("QURBAN.ALI.EE.353 (Guest)", 1348, "2020-11-18T13:01:43")),
+    },
+    Expect {
         file: "ok-real-list-en-us-2digit-shravani764.csv",
         format: Format::InMeetingList,
         language: "English",
