@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod retry;
 pub mod secret;
 pub mod tls;
+pub mod token;
 pub mod zones;
 
 pub use auth::{AccessToken, ClientCredentials, TokenProvider};

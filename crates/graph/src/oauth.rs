@@ -27,9 +27,9 @@ use oauth2::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::auth::AccessToken;
 use crate::error::{AadError, GraphError};
 use crate::secret::Secret;
+use crate::token::AccessToken;
 
 impl std::fmt::Display for AadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

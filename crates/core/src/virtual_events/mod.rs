@@ -28,87 +28,22 @@ pub use ledger::{JoinedBy, LedgerCounts, LedgerRow, RegistrationStatus, Standing
 
 const BASE: &str = "/solutions/virtualEvents/webinars";
 
-/// A Teams webinar's state (virtualEventStatus).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub enum EventStatus {
-    Draft,
-    Published,
-    Canceled,
-    Other,
-}
-
-impl EventStatus {
-    pub fn parse(s: &str) -> Self {
-        match s {
-            "draft" => Self::Draft,
-            "published" => Self::Published,
-            "canceled" => Self::Canceled,
-            _ => Self::Other,
-        }
-    }
-}
+pub use crate::webinars::teams::{EventSession, EventStatus, RegistrationCounts, TeamsWebinar};
 
 /// Registrations by status.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct RegistrationCounts {
-    pub registered: u32,
-    pub canceled: u32,
-    pub waitlisted: u32,
-    pub pending: u32,
-    pub rejected: u32,
-}
-
-impl RegistrationCounts {
-    pub fn of(regs: &[VirtualEventRegistration]) -> Self {
-        let mut c = RegistrationCounts::default();
-        for r in regs {
-            match RegistrationStatus::parse(r.status.as_deref().unwrap_or("")) {
-                RegistrationStatus::Registered => c.registered += 1,
-                RegistrationStatus::Canceled => c.canceled += 1,
-                RegistrationStatus::Waitlisted => c.waitlisted += 1,
-                RegistrationStatus::PendingApproval => c.pending += 1,
-                RegistrationStatus::RejectedByOrganizer => c.rejected += 1,
-                RegistrationStatus::Other => {}
-            }
+pub fn registration_counts(regs: &[VirtualEventRegistration]) -> RegistrationCounts {
+    let mut c = RegistrationCounts::default();
+    for r in regs {
+        match RegistrationStatus::parse(r.status.as_deref().unwrap_or("")) {
+            RegistrationStatus::Registered => c.registered += 1,
+            RegistrationStatus::Canceled => c.canceled += 1,
+            RegistrationStatus::Waitlisted => c.waitlisted += 1,
+            RegistrationStatus::PendingApproval => c.pending += 1,
+            RegistrationStatus::RejectedByOrganizer => c.rejected += 1,
+            RegistrationStatus::Other => {}
         }
-        c
     }
-}
-
-/// What the calendar shows of a Teams webinar.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct TeamsWebinar {
-    pub id: String,
-    /// The host (as configured) who organizes it.
-    pub host: String,
-    pub status: EventStatus,
-    pub registration_url: Option<String>,
-    pub capacity: Option<u32>,
-    pub registrations: RegistrationCounts,
-    /// The LMS course key (`externalEventInformation.externalEventId`).
-    pub course_key: Option<String>,
-    /// `everyone` or `organization`.
-    pub audience: Option<String>,
-    pub sessions: Vec<EventSession>,
-}
-
-/// One session of a Teams webinar.
-#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
-#[cfg_attr(feature = "specta", derive(specta::Type))]
-#[serde(rename_all = "camelCase")]
-pub struct EventSession {
-    pub id: String,
-    pub subject: String,
-    /// RFC 3339 UTC.
-    pub start: String,
-    pub end: String,
-    pub join_url: Option<String>,
+    c
 }
 
 fn instant(dt: &Option<rollcall_graph::models::DateTimeTimeZone>) -> Option<Timestamp> {
@@ -212,7 +147,7 @@ pub async fn list_host(
                 status: EventStatus::parse(w.status.as_deref().unwrap_or("")),
                 registration_url: config.registration_web_url,
                 capacity: config.capacity.and_then(|c| u32::try_from(c).ok()),
-                registrations: RegistrationCounts::of(&regs),
+                registrations: registration_counts(&regs),
                 course_key: w
                     .external_event_information
                     .iter()

@@ -259,7 +259,7 @@ fn list(rows: &[Row]) -> Result<Raw, CoreError> {
 }
 
 /// Key/value summary lines until a blank line or a section: (line, key, value).
-fn summary<'a>(rows: &'a [Row], from: usize) -> (Vec<(usize, &'a str, &'a str)>, usize) {
+fn summary(rows: &[Row], from: usize) -> (Vec<(usize, &str, &str)>, usize) {
     let mut out = Vec::new();
     let mut i = from;
     while let Some((line, cells)) = rows.get(i) {
@@ -401,13 +401,12 @@ fn report(rows: &[Row]) -> Result<Raw, CoreError> {
         let get = |w| cols.get(cells, w).unwrap_or("");
         // The participants table has one row per person (addresses may be blank or, in a
         // pseudonymised file, all the same).
-        people.push(Person {
+        let mut p = Person {
             name: get(L::Name).to_string(),
             email: Some(get(L::Email).to_string()).filter(|e| e.contains('@')),
             upn: Some(get(L::Upn).to_string()).filter(|u| u.contains('@')),
             ..Default::default()
-        });
-        let p = people.last_mut().expect("just pushed");
+        };
         p.total = Some((*line, get(L::Duration).into()));
         if let (Some(j), Some(l)) = (cols.get(cells, L::FirstJoin), cols.get(cells, L::LastLeave)) {
             p.first_last = Some(((*line, j.into()), (*line, l.into())));
@@ -415,6 +414,7 @@ fn report(rows: &[Row]) -> Result<Raw, CoreError> {
         if !get(L::Role).is_empty() {
             p.role = Some(lang.role(get(L::Role)));
         }
+        people.push(p);
     }
     let mut unmatched = 0usize;
     if let Some((_, (aline, aheader), activities)) = tables.iter().find(|(n, _, _)| *n == 3) {

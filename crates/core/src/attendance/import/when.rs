@@ -77,7 +77,7 @@ impl Stamp {
             .map(|c| if c.is_whitespace() { ' ' } else { c })
             .collect();
         // The date: three numbers with one separator.
-        let date_end = s.find(|c: char| c == ' ' || c == ',' || c == 'T')?;
+        let date_end = s.find([' ', ',', 'T'])?;
         let (date, rest) = s.split_at(date_end);
         let sep = date.chars().find(|c| matches!(c, '/' | '.' | '-'))?;
         let nums: Vec<&str> = date.trim_end_matches('.').split(sep).collect();
@@ -257,7 +257,7 @@ pub fn infer_order(
         (None, Some((b, _))) => return Ok((DateOrder::Mdy, OrderWhy::Evidence(b.clone()))),
         (None, None) => {}
     }
-    let Some((first, stamp)) = cells.first() else {
+    let Some((first, _)) = cells.first() else {
         return Ok((DateOrder::Dmy, OrderWhy::Dots));
     };
     // Nothing over 12: the separator and the clock are the locale's pattern.
@@ -272,7 +272,6 @@ pub fn infer_order(
             c => (DateOrder::Dmy, OrderWhy::Clock(c)),
         });
     }
-    let _ = stamp;
     Err(OrderProblem::Ambiguous(first.clone()))
 }
 
