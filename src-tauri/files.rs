@@ -82,29 +82,55 @@ pub async fn open(
     rollcall_core::support::files::read_capped(&path, cap, what).map(Some)
 }
 
-/// Ask for several files to open; their paths (`None` when the user cancels). The test seam's
-/// answer file holds one path per line.
-pub async fn choose_many(
-    app: &tauri::AppHandle,
-    formats: &[Format],
-) -> Result<Option<Vec<PathBuf>>, CoreError> {
-    #[cfg(feature = "test-seams")]
-    if let Some(answer) = std::env::var_os("ROLLCALL_TEST_OPEN_ANSWER").filter(|d| !d.is_empty()) {
-        let paths: Vec<PathBuf> = std::fs::read_to_string(answer)
+/// The test seam's answer to an open dialog: the paths in the file `ROLLCALL_TEST_OPEN_ANSWER`
+/// names, one per line (`Some(empty)`: the "user" cancelled); `None` without the seam.
+#[cfg(feature = "test-seams")]
+fn seam_answer() -> Option<Vec<PathBuf>> {
+    let answer = std::env::var_os("ROLLCALL_TEST_OPEN_ANSWER").filter(|d| !d.is_empty())?;
+    Some(
+        std::fs::read_to_string(answer)
             .unwrap_or_default()
             .lines()
             .map(str::trim)
             .filter(|l| !l.is_empty())
             .map(PathBuf::from)
-            .collect();
-        return Ok(Some(paths).filter(|p| !p.is_empty()));
-    }
+            .collect(),
+    )
+}
+
+fn open_dialog(
+    app: &tauri::AppHandle,
+    formats: &[Format],
+) -> tauri_plugin_dialog::FileDialogBuilder<tauri::Wry> {
     let mut dialog = app.dialog().file();
     for f in formats {
         dialog = dialog.add_filter(f.name, f.extensions);
     }
+    dialog
+}
+
+/// A chosen file as a path on this computer (a dialog can answer with a URI elsewhere).
+fn local(chosen: tauri_plugin_dialog::FilePath) -> Result<PathBuf, CoreError> {
+    chosen.into_path().map_err(|e| {
+        CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("A file chosen is not on this computer: {e}."),
+            Some("Copy it to a local or network drive first.".into()),
+        )
+    })
+}
+
+/// Ask for several files to open; their paths (`None` when the user cancels).
+pub async fn choose_many(
+    app: &tauri::AppHandle,
+    formats: &[Format],
+) -> Result<Option<Vec<PathBuf>>, CoreError> {
+    #[cfg(feature = "test-seams")]
+    if let Some(paths) = seam_answer() {
+        return Ok(Some(paths).filter(|p| !p.is_empty()));
+    }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    dialog.pick_files(move |chosen| {
+    open_dialog(app, formats).pick_files(move |chosen| {
         let _ = tx.send(chosen);
     });
     let Some(chosen) = rx.await.ok().flatten() else {
@@ -112,15 +138,7 @@ pub async fn choose_many(
     };
     chosen
         .into_iter()
-        .map(|c| {
-            c.into_path().map_err(|e| {
-                CoreError::new(
-                    ErrorCode::InvalidInput,
-                    format!("A file chosen is not on this computer: {e}."),
-                    Some("Copy it to a local or network drive first.".into()),
-                )
-            })
-        })
+        .map(local)
         .collect::<Result<Vec<_>, _>>()
         .map(Some)
 }
@@ -130,28 +148,17 @@ async fn choose_open(
     formats: &[Format],
 ) -> Result<Option<PathBuf>, CoreError> {
     #[cfg(feature = "test-seams")]
-    if let Some(answer) = std::env::var_os("ROLLCALL_TEST_OPEN_ANSWER").filter(|d| !d.is_empty()) {
-        let path = std::fs::read_to_string(answer).unwrap_or_default();
-        return Ok(Some(PathBuf::from(path.trim())).filter(|p| !p.as_os_str().is_empty()));
-    }
-    let mut dialog = app.dialog().file();
-    for f in formats {
-        dialog = dialog.add_filter(f.name, f.extensions);
+    if let Some(paths) = seam_answer() {
+        return Ok(paths.into_iter().next());
     }
     let (tx, rx) = tokio::sync::oneshot::channel();
-    dialog.pick_file(move |chosen| {
+    open_dialog(app, formats).pick_file(move |chosen| {
         let _ = tx.send(chosen);
     });
     let Some(chosen) = rx.await.ok().flatten() else {
         return Ok(None);
     };
-    chosen.into_path().map(Some).map_err(|e| {
-        CoreError::new(
-            ErrorCode::InvalidInput,
-            format!("The file chosen is not on this computer: {e}."),
-            Some("Copy it to a local or network drive first.".into()),
-        )
-    })
+    local(chosen).map(Some)
 }
 
 /// Ask where to save `suggested`; `None` when the user cancels.

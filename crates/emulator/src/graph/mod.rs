@@ -449,41 +449,13 @@ fn parse_query(q: &str) -> HashMap<String, String> {
 
 /// `$filter=prop eq 'value' [or prop eq 'value']`; `None` when the clause is not of that form.
 fn parse_eq_filter(filter: &str) -> Option<Vec<(String, String)>> {
-    let mut out = Vec::new();
-    let mut rest = filter.trim();
-    loop {
-        let (prop, after) = rest.split_once(" eq ")?;
-        let after = after.trim_start();
-        let mut chars = after.char_indices();
-        if chars.next()?.1 != '\'' {
-            return None;
-        }
-        let mut value = String::new();
-        let mut end = None;
-        let bytes: Vec<(usize, char)> = after.char_indices().skip(1).collect();
-        let mut i = 0;
-        while i < bytes.len() {
-            let (pos, c) = bytes[i];
-            if c == '\'' {
-                if bytes.get(i + 1).map(|b| b.1) == Some('\'') {
-                    value.push('\'');
-                    i += 2;
-                    continue;
-                }
-                end = Some(pos + 1);
-                break;
-            }
-            value.push(c);
-            i += 1;
-        }
-        let end = end?;
-        out.push((prop.trim().to_string(), value));
-        rest = after[end..].trim();
-        if rest.is_empty() {
-            return Some(out);
-        }
-        rest = rest.strip_prefix("or ")?.trim();
-    }
+    let f = parse_user_filter(filter)?;
+    (!f.all || f.any.len() == 1).then_some(()).and_then(|()| {
+        f.any
+            .into_iter()
+            .map(|c| (c.op == FilterOp::Eq).then_some((c.prop, c.value)))
+            .collect()
+    })
 }
 
 /// User properties `$filter` takes (user.md: `eq`, `startsWith` by default on these).
