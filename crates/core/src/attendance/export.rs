@@ -12,7 +12,7 @@ use jiff::tz::TimeZone;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use crate::attendance::{Completion, ParticipantKind, Session, WebinarAttendance};
+use crate::attendance::WebinarAttendance;
 use crate::error::{CoreError, ErrorCode};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -355,76 +355,8 @@ impl Cells {
     }
 }
 
-/// The participant column's word (also the workbook's).
-pub(crate) fn kind_str(k: ParticipantKind) -> &'static str {
-    k.as_str()
-}
-
-/// The status column's word (also the workbook's).
-pub(crate) fn status_str(c: Completion) -> &'static str {
-    match c {
-        Completion::Completed => "completed",
-        Completion::Partial => "partial",
-        Completion::NoShow => "no-show",
-        Completion::Unknown => "unknown",
-    }
-}
-
-pub const ATTENDEE_HEADER: [&str; 21] = [
-    "webinar",
-    "host",
-    "session_start_utc",
-    "session_end_utc",
-    "session_start_local",
-    "scheduled_seconds",
-    "name",
-    "email",
-    "participant",
-    "role",
-    "first_join_utc",
-    "last_leave_utc",
-    "first_join_local",
-    "last_leave_local",
-    "seconds",
-    "duration",
-    "share_percent",
-    "joins",
-    "status",
-    "threshold_percent",
-    "time_zone",
-];
-pub const INTERVAL_HEADER: [&str; 14] = [
-    "webinar",
-    "host",
-    "session_start_utc",
-    "name",
-    "email",
-    "participant",
-    "role",
-    "join_utc",
-    "leave_utc",
-    "join_local",
-    "leave_local",
-    "seconds",
-    "duration",
-    "time_zone",
-];
-pub const SUMMARY_HEADER: [&str; 14] = [
-    "webinar",
-    "host",
-    "session_start_utc",
-    "session_end_utc",
-    "session_start_local",
-    "session_end_local",
-    "scheduled_seconds",
-    "participants",
-    "completed",
-    "partial",
-    "no_show",
-    "attendee_seconds",
-    "average_share_percent",
-    "time_zone",
-];
+use super::rows::{self, Value};
+pub use super::rows::{status_str, ATTENDEE_HEADER, INTERVAL_HEADER, SUMMARY_HEADER};
 
 /// A CSV export in progress: the header is written on creation, then webinars one at a time, so
 /// memory stays bounded by one webinar however many rows the export has.
@@ -434,6 +366,12 @@ pub struct CsvExport<W: Write> {
     level: Level,
     zone: String,
     rows: usize,
+    /// One record and one scratch buffer reused for every row: no allocation per cell.
+    rec: csv::ByteRecord,
+    buf: String,
+    /// Per column, the last local instant formatted (the instant and its text): a session's
+    /// times repeat on each of its rows and are formatted once.
+    local: Vec<(String, String)>,
 }
 
 impl<W: Write> CsvExport<W> {
@@ -460,24 +398,57 @@ impl<W: Write> CsvExport<W> {
             level,
             zone: o.time_zone.clone(),
             rows: 0,
+            rec: csv::ByteRecord::with_capacity(512, ATTENDEE_HEADER.len()),
+            buf: String::with_capacity(64),
+            local: vec![(String::new(), String::new()); ATTENDEE_HEADER.len()],
         })
     }
 
     /// Append every session of one webinar.
     pub fn write(&mut self, wa: &WebinarAttendance) -> Result<(), CoreError> {
-        let subject = neutralise(&wa.webinar.subject).into_owned();
-        let host = neutralise(&wa.webinar.host).into_owned();
+        let zone = self.zone.as_str();
         for s in &wa.sessions {
-            self.rows += write_session(
-                &mut self.w,
-                &self.cells,
-                self.level,
-                &subject,
-                &host,
-                s,
-                wa.threshold,
-                &self.zone,
-            )?;
+            match self.level {
+                Level::Summary => {
+                    write_row(
+                        &mut self.w,
+                        &mut self.rec,
+                        &mut self.buf,
+                        &mut self.local,
+                        &self.cells,
+                        &rows::summary(wa, s, zone),
+                    )?;
+                    self.rows += 1;
+                }
+                Level::Attendee => {
+                    for a in &s.attendees {
+                        write_row(
+                            &mut self.w,
+                            &mut self.rec,
+                            &mut self.buf,
+                            &mut self.local,
+                            &self.cells,
+                            &rows::attendee(wa, s, a, zone),
+                        )?;
+                    }
+                    self.rows += s.attendees.len();
+                }
+                Level::Interval => {
+                    for a in &s.attendees {
+                        for i in &a.intervals {
+                            write_row(
+                                &mut self.w,
+                                &mut self.rec,
+                                &mut self.buf,
+                                &mut self.local,
+                                &self.cells,
+                                &rows::interval(wa, s, a, i, zone),
+                            )?;
+                            self.rows += 1;
+                        }
+                    }
+                }
+            }
         }
         Ok(())
     }
@@ -508,123 +479,54 @@ pub fn write_csv<W: Write>(
     Ok(e.finish()?.0)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_session<W: Write>(
+/// One typed row as CSV text: outside text neutralised, instants and numbers formatted into the
+/// reused buffer (the export's hot path allocates nothing per cell).
+fn write_row<W: Write>(
     w: &mut csv::Writer<W>,
+    rec: &mut csv::ByteRecord,
+    buf: &mut String,
+    local: &mut [(String, String)],
     c: &Cells,
-    level: Level,
-    subject: &str,
-    host: &str,
-    s: &Session,
-    threshold: f64,
-    zone: &str,
-) -> Result<usize, CoreError> {
-    let start_utc = c.utc(Some(&s.start));
-    match level {
-        Level::Summary => {
-            let total: i64 = s.attendees.iter().map(|a| a.seconds).sum();
-            let avg = if s.attendees.is_empty() {
-                0.0
-            } else {
-                s.attendees.iter().map(|a| a.share).sum::<f64>() / s.attendees.len() as f64
-            };
-            w.write_record([
-                subject,
-                host,
-                &start_utc,
-                &c.utc(Some(&s.end)),
-                &c.local(Some(&s.start)),
-                &c.local(Some(&s.end)),
-                &s.scheduled_seconds.to_string(),
-                &s.participant_count.to_string(),
-                &s.counts.completed.to_string(),
-                &s.counts.partial.to_string(),
-                &s.counts.no_show.to_string(),
-                &total.to_string(),
-                &c.percent(avg),
-                zone,
-            ])
-            .map_err(csv_err)?;
-            Ok(1)
-        }
-        Level::Attendee => {
-            let (end_utc, start_local, sched, thr) = (
-                c.utc(Some(&s.end)),
-                c.local(Some(&s.start)),
-                s.scheduled_seconds.to_string(),
-                c.percent(threshold),
-            );
-            // One record and one scratch buffer reused for every row: no allocation per cell.
-            let mut rec = csv::ByteRecord::with_capacity(512, ATTENDEE_HEADER.len());
-            let mut buf = String::with_capacity(64);
-            let field = |rec: &mut csv::ByteRecord, buf: &mut String, f: &dyn Fn(&mut String)| {
-                buf.clear();
-                f(buf);
-                rec.push_field(buf.as_bytes());
-            };
-            for a in &s.attendees {
-                rec.clear();
-                for v in [subject, host, &start_utc, &end_utc, &start_local, &sched] {
-                    rec.push_field(v.as_bytes());
-                }
-                rec.push_field(neutralise(&a.name).as_bytes());
-                rec.push_field(neutralise(a.email.as_deref().unwrap_or("")).as_bytes());
-                rec.push_field(kind_str(a.kind).as_bytes());
-                rec.push_field(neutralise(&a.role).as_bytes());
-                field(&mut rec, &mut buf, &|b| {
-                    c.utc_into(a.first_join.as_deref(), b)
-                });
-                field(&mut rec, &mut buf, &|b| {
-                    c.utc_into(a.last_leave.as_deref(), b)
-                });
-                field(&mut rec, &mut buf, &|b| {
-                    c.local_into(a.first_join.as_deref(), b)
-                });
-                field(&mut rec, &mut buf, &|b| {
-                    c.local_into(a.last_leave.as_deref(), b)
-                });
-                field(&mut rec, &mut buf, &|b| push_int(b, a.seconds.max(0)));
-                field(&mut rec, &mut buf, &|b| hms_into(a.seconds, b));
-                field(&mut rec, &mut buf, &|b| c.percent_into(a.share, b));
-                field(&mut rec, &mut buf, &|b| push_int(b, i64::from(a.joins)));
-                rec.push_field(status_str(a.status).as_bytes());
-                rec.push_field(thr.as_bytes());
-                rec.push_field(zone.as_bytes());
-                w.write_byte_record(&rec).map_err(csv_err)?;
+    row: &[Value<'_>],
+) -> Result<(), CoreError> {
+    rec.clear();
+    for (n, v) in row.iter().enumerate() {
+        buf.clear();
+        match *v {
+            Value::Local(Some(iso)) if local.get(n).is_some_and(|(k, _)| k == iso) => {
+                rec.push_field(local[n].1.as_bytes());
+                continue;
             }
-            Ok(s.attendees.len())
-        }
-        Level::Interval => {
-            let mut n = 0;
-            for a in &s.attendees {
-                let (name, email) = (
-                    neutralise(&a.name),
-                    neutralise(a.email.as_deref().unwrap_or("")),
-                );
-                for i in &a.intervals {
-                    w.write_record([
-                        subject,
-                        host,
-                        &start_utc,
-                        &name,
-                        &email,
-                        kind_str(a.kind),
-                        &neutralise(&a.role),
-                        &c.utc(i.join.as_deref()),
-                        &c.utc(i.leave.as_deref()),
-                        &c.local(i.join.as_deref()),
-                        &c.local(i.leave.as_deref()),
-                        &i.seconds.to_string(),
-                        &hms(i.seconds),
-                        zone,
-                    ])
-                    .map_err(csv_err)?;
-                    n += 1;
-                }
+            Value::Local(Some(iso)) if n < local.len() => {
+                c.local_into(Some(iso), buf);
+                let (k, text) = &mut local[n];
+                k.clear();
+                k.push_str(iso);
+                text.clear();
+                text.push_str(buf);
             }
-            Ok(n)
+            Value::Text(t) => {
+                rec.push_field(neutralise(t).as_bytes());
+                continue;
+            }
+            Value::Word(word) => {
+                rec.push_field(word.as_bytes());
+                continue;
+            }
+            Value::Utc(iso) => c.utc_into(iso, buf),
+            Value::Local(iso) => c.local_into(iso, buf),
+            Value::Int(n) => {
+                if n < 0 {
+                    buf.push('-');
+                }
+                push_int(buf, n);
+            }
+            Value::Duration(secs) => hms_into(secs, buf),
+            Value::Share(x) => c.percent_into(x, buf),
         }
+        rec.push_field(buf.as_bytes());
     }
+    w.write_byte_record(rec).map_err(csv_err)
 }
 
 fn io(e: std::io::Error) -> CoreError {

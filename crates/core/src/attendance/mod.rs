@@ -13,6 +13,7 @@ pub mod late;
 pub mod pictures;
 pub mod report;
 pub mod roster;
+pub mod rows;
 pub mod table;
 pub mod xlsx;
 

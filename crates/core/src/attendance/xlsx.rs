@@ -17,9 +17,8 @@ use rust_xlsxwriter::{
     Worksheet, XlsxError,
 };
 
-use super::export::{
-    kind_str, status_str, Cells, CsvOptions, ATTENDEE_HEADER, INTERVAL_HEADER, SUMMARY_HEADER,
-};
+use super::export::{Cells, CsvOptions};
+use super::rows::{self, Value, ATTENDEE_HEADER, INTERVAL_HEADER, SUMMARY_HEADER};
 use super::WebinarAttendance;
 use crate::error::{CoreError, ErrorCode};
 
@@ -94,17 +93,6 @@ fn table_head(ws: &mut Worksheet, header: &[&str], f: &Formats) -> Result<(), Xl
     Ok(())
 }
 
-/// One typed cell of a CSV column.
-enum Value<'a> {
-    Text(&'a str),
-    /// An instant, RFC 3339, shown in UTC or in the export's zone.
-    Utc(Option<&'a str>),
-    Local(Option<&'a str>),
-    Number(f64),
-    Duration(i64),
-    Share(f64),
-}
-
 fn put(
     ws: &mut Worksheet,
     row: u32,
@@ -116,7 +104,7 @@ fn put(
     let serial = |secs: i64| secs as f64 / 86_400.0 + UNIX_EPOCH_SERIAL;
     match v {
         Value::Text("") => Ok(()),
-        Value::Text(s) => {
+        Value::Text(s) | Value::Word(s) => {
             let s = if s.len() > MAX_TEXT {
                 cut(s, MAX_TEXT)
             } else {
@@ -136,7 +124,7 @@ fn put(
                 .map(|_| ()),
             None => Ok(()),
         },
-        Value::Number(n) => ws.write_number(row, col, n).map(|_| ()),
+        Value::Int(n) => ws.write_number(row, col, n as f64).map(|_| ()),
         Value::Duration(secs) => ws
             .write_number_with_format(row, col, secs.max(0) as f64 / 86_400.0, &f.duration)
             .map(|_| ()),
@@ -144,6 +132,20 @@ fn put(
             .write_number_with_format(row, col, if s.is_finite() { s } else { 0.0 }, &f.percent)
             .map(|_| ()),
     }
+}
+
+/// A typed row from column 0.
+fn put_row(
+    ws: &mut Worksheet,
+    row: u32,
+    cells: &[Value<'_>],
+    c: &Cells,
+    f: &Formats,
+) -> Result<(), CoreError> {
+    for (i, v) in cells.iter().enumerate() {
+        put(ws, row, i as u16, *v, c, f).map_err(xlsx_err)?;
+    }
+    Ok(())
 }
 
 /// `s` cut to at most `max` bytes on a character boundary.
@@ -293,37 +295,20 @@ impl XlsxExport {
 
     /// One row per session: the CSV's summary columns, then the threshold and when it was made.
     fn write_summary(&mut self, wa: &WebinarAttendance) -> Result<(), CoreError> {
+        let (c, f, zone, generated) = (
+            &self.cells,
+            &self.f,
+            self.zone.as_str(),
+            self.generated.as_str(),
+        );
+        let ws = self.wb.worksheet_from_index(SUMMARY).map_err(xlsx_err)?;
+        let row = &mut self.rows[SUMMARY];
         for s in &wa.sessions {
-            let r = next_row(&mut self.rows[SUMMARY], "Summary")?;
-            let total: i64 = s.attendees.iter().map(|a| a.seconds).sum();
-            let avg = if s.attendees.is_empty() {
-                0.0
-            } else {
-                s.attendees.iter().map(|a| a.share).sum::<f64>() / s.attendees.len() as f64
-            };
-            let cells = [
-                Value::Text(&wa.webinar.subject),
-                Value::Text(&wa.webinar.host),
-                Value::Utc(Some(&s.start)),
-                Value::Utc(Some(&s.end)),
-                Value::Local(Some(&s.start)),
-                Value::Local(Some(&s.end)),
-                Value::Number(s.scheduled_seconds as f64),
-                Value::Number(f64::from(s.participant_count)),
-                Value::Number(f64::from(s.counts.completed)),
-                Value::Number(f64::from(s.counts.partial)),
-                Value::Number(f64::from(s.counts.no_show)),
-                Value::Number(total as f64),
-                Value::Share(avg),
-                Value::Text(&self.zone),
-                Value::Share(wa.threshold),
-                Value::Utc(Some(&self.generated)),
-            ];
-            let (c, f) = (&self.cells, &self.f);
-            let ws = self.wb.worksheet_from_index(SUMMARY).map_err(xlsx_err)?;
-            for (i, v) in cells.into_iter().enumerate() {
-                put(ws, r, i as u16, v, c, f).map_err(xlsx_err)?;
-            }
+            let r = next_row(row, "Summary")?;
+            put_row(ws, r, &rows::summary(wa, s, zone), c, f)?;
+            let width = SUMMARY_HEADER.len() as u16;
+            put(ws, r, width, Value::Share(wa.threshold), c, f).map_err(xlsx_err)?;
+            put(ws, r, width + 1, Value::Utc(Some(generated)), c, f).map_err(xlsx_err)?;
         }
         Ok(())
     }
@@ -336,32 +321,7 @@ impl XlsxExport {
         for s in &wa.sessions {
             for a in &s.attendees {
                 let r = next_row(row, "Attendees")?;
-                let cells = [
-                    Value::Text(&wa.webinar.subject),
-                    Value::Text(&wa.webinar.host),
-                    Value::Utc(Some(&s.start)),
-                    Value::Utc(Some(&s.end)),
-                    Value::Local(Some(&s.start)),
-                    Value::Number(s.scheduled_seconds as f64),
-                    Value::Text(&a.name),
-                    Value::Text(a.email.as_deref().unwrap_or("")),
-                    Value::Text(kind_str(a.kind)),
-                    Value::Text(&a.role),
-                    Value::Utc(a.first_join.as_deref()),
-                    Value::Utc(a.last_leave.as_deref()),
-                    Value::Local(a.first_join.as_deref()),
-                    Value::Local(a.last_leave.as_deref()),
-                    Value::Number(a.seconds.max(0) as f64),
-                    Value::Duration(a.seconds),
-                    Value::Share(a.share),
-                    Value::Number(f64::from(a.joins)),
-                    Value::Text(status_str(a.status)),
-                    Value::Share(wa.threshold),
-                    Value::Text(zone),
-                ];
-                for (i, v) in cells.into_iter().enumerate() {
-                    put(ws, r, i as u16, v, c, f).map_err(xlsx_err)?;
-                }
+                put_row(ws, r, &rows::attendee(wa, s, a, zone), c, f)?;
             }
         }
         Ok(())
@@ -376,25 +336,7 @@ impl XlsxExport {
             for a in &s.attendees {
                 for i in &a.intervals {
                     let r = next_row(row, "Intervals")?;
-                    let cells = [
-                        Value::Text(&wa.webinar.subject),
-                        Value::Text(&wa.webinar.host),
-                        Value::Utc(Some(&s.start)),
-                        Value::Text(&a.name),
-                        Value::Text(a.email.as_deref().unwrap_or("")),
-                        Value::Text(kind_str(a.kind)),
-                        Value::Text(&a.role),
-                        Value::Utc(i.join.as_deref()),
-                        Value::Utc(i.leave.as_deref()),
-                        Value::Local(i.join.as_deref()),
-                        Value::Local(i.leave.as_deref()),
-                        Value::Number(i.seconds as f64),
-                        Value::Duration(i.seconds),
-                        Value::Text(zone),
-                    ];
-                    for (n, v) in cells.into_iter().enumerate() {
-                        put(ws, r, n as u16, v, c, f).map_err(xlsx_err)?;
-                    }
+                    put_row(ws, r, &rows::interval(wa, s, a, i, zone), c, f)?;
                 }
             }
         }
