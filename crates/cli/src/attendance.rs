@@ -22,7 +22,8 @@ pub async fn export(
     threshold: f64,
     from_archive: bool,
 ) -> Result<usize, CoreError> {
-    use rollcall_core::attendance::export::{write_file, CsvOptions, ExportAs, Format, Level};
+    use rollcall_core::attendance::export::{CsvOptions, ExportAs, Format, Level};
+    use rollcall_core::attendance::write_file;
     let level: Level = level.parse()?;
     let workbook = match format {
         Some(f) => f == "xlsx",

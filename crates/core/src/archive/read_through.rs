@@ -129,7 +129,7 @@ impl Reads {
         path: &std::path::Path,
     ) -> Result<u32, CoreError> {
         let wa = self.fetched(conns, webinar_id, session)?;
-        export::write_file(path, std::slice::from_ref(&wa), how).map(|n| n as u32)
+        attendance::write_file(path, std::slice::from_ref(&wa), how).map(|n| n as u32)
     }
     /// Export every session of the hosts' ended webinars in `[from, to)` (RFC 3339); returns the rows
     /// written and notes on webinars whose attendance was not available.
@@ -151,7 +151,7 @@ impl Reads {
             attendance::DEFAULT_THRESHOLD,
         )
         .await?;
-        let rows = export::write_file(path, &got.webinars, how)?;
+        let rows = attendance::write_file(path, &got.webinars, how)?;
         // A host that could not be read is said first: the file is missing its webinars.
         let mut notes: Vec<String> = got
             .unread

@@ -60,19 +60,6 @@ pub struct ExportAs<'a> {
     pub options: &'a CsvOptions,
 }
 
-/// Write `data` to `path` as `how` says (whole or not at all); the rows of the CSV's level, or of
-/// the workbook's Attendees sheet.
-pub fn write_file(
-    path: &Path,
-    data: &[WebinarAttendance],
-    how: &ExportAs<'_>,
-) -> Result<usize, CoreError> {
-    match how.format {
-        Format::Csv => export_to_file(path, data, how.level, how.options),
-        Format::Xlsx => super::xlsx::export_xlsx(path, data, &how.options.time_zone),
-    }
-}
-
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[cfg_attr(feature = "specta", derive(specta::Type))]
 #[serde(rename_all = "camelCase")]

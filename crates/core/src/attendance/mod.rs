@@ -37,6 +37,20 @@ use crate::error::{CoreError, ErrorCode};
 use crate::tenant::connection::Connection;
 use crate::webinars::{Webinar, WebinarState};
 
+/// Write `data` to `path` as `how` says (whole or not at all): a CSV at one level
+/// ([`export`]) or the workbook with every level ([`xlsx`]); the rows of the CSV's level, or of
+/// the workbook's Attendees sheet. Here, so that neither writer depends on the other.
+pub fn write_file(
+    path: &std::path::Path,
+    data: &[WebinarAttendance],
+    how: &export::ExportAs<'_>,
+) -> Result<usize, CoreError> {
+    match how.format {
+        export::Format::Csv => export::export_to_file(path, data, how.level, how.options),
+        export::Format::Xlsx => xlsx::export_xlsx(path, data, &how.options.time_zone),
+    }
+}
+
 /// Default completion threshold: 80 % of the scheduled duration.
 pub const DEFAULT_THRESHOLD: f64 = 0.8;
 /// Graph lists at most this many reports per meeting.
