@@ -348,17 +348,72 @@ pub use super::rows::{status_str, ATTENDEE_HEADER, INTERVAL_HEADER, SUMMARY_HEAD
 /// A CSV export in progress: the header is written on creation, then webinars one at a time, so
 /// memory stays bounded by one webinar however many rows the export has.
 pub struct CsvExport<W: Write> {
-    w: csv::Writer<W>,
-    cells: Cells,
+    out: RowWriter<W>,
     level: Level,
     zone: String,
     rows: usize,
-    /// One record and one scratch buffer reused for every row: no allocation per cell.
+}
+
+/// Typed rows to CSV text, with what the hot path reuses: one record and one scratch buffer for
+/// every row (no allocation per cell), and per column the last local instant formatted (a
+/// session's times repeat on each of its rows and are formatted once).
+struct RowWriter<W: Write> {
+    w: csv::Writer<W>,
+    cells: Cells,
     rec: csv::ByteRecord,
     buf: String,
-    /// Per column, the last local instant formatted (the instant and its text): a session's
-    /// times repeat on each of its rows and are formatted once.
     local: Vec<(String, String)>,
+}
+
+impl<W: Write> RowWriter<W> {
+    /// One row: outside text neutralised, instants and numbers formatted into the buffer.
+    fn row(&mut self, row: &[Value<'_>]) -> Result<(), CoreError> {
+        let RowWriter {
+            w,
+            cells: c,
+            rec,
+            buf,
+            local,
+        } = self;
+        rec.clear();
+        for (n, v) in row.iter().enumerate() {
+            buf.clear();
+            match *v {
+                Value::Local(Some(iso)) if local.get(n).is_some_and(|(k, _)| k == iso) => {
+                    rec.push_field(local[n].1.as_bytes());
+                    continue;
+                }
+                Value::Local(Some(iso)) if n < local.len() => {
+                    c.local_into(Some(iso), buf);
+                    let (k, text) = &mut local[n];
+                    k.clear();
+                    k.push_str(iso);
+                    text.clear();
+                    text.push_str(buf);
+                }
+                Value::Text(t) => {
+                    rec.push_field(neutralise(t).as_bytes());
+                    continue;
+                }
+                Value::Word(word) => {
+                    rec.push_field(word.as_bytes());
+                    continue;
+                }
+                Value::Utc(iso) => c.utc_into(iso, buf),
+                Value::Local(iso) => c.local_into(iso, buf),
+                Value::Int(n) => {
+                    if n < 0 {
+                        buf.push('-');
+                    }
+                    push_int(buf, n);
+                }
+                Value::Duration(secs) => hms_into(secs, buf),
+                Value::Share(x) => c.percent_into(x, buf),
+            }
+            rec.push_field(buf.as_bytes());
+        }
+        w.write_byte_record(rec).map_err(csv_err)
+    }
 }
 
 impl<W: Write> CsvExport<W> {
@@ -380,14 +435,16 @@ impl<W: Write> CsvExport<W> {
         };
         w.write_record(header).map_err(csv_err)?;
         Ok(CsvExport {
-            w,
-            cells,
+            out: RowWriter {
+                w,
+                cells,
+                rec: csv::ByteRecord::with_capacity(512, ATTENDEE_HEADER.len()),
+                buf: String::with_capacity(64),
+                local: vec![(String::new(), String::new()); ATTENDEE_HEADER.len()],
+            },
             level,
             zone: o.time_zone.clone(),
             rows: 0,
-            rec: csv::ByteRecord::with_capacity(512, ATTENDEE_HEADER.len()),
-            buf: String::with_capacity(64),
-            local: vec![(String::new(), String::new()); ATTENDEE_HEADER.len()],
         })
     }
 
@@ -397,40 +454,19 @@ impl<W: Write> CsvExport<W> {
         for s in &wa.sessions {
             match self.level {
                 Level::Summary => {
-                    write_row(
-                        &mut self.w,
-                        &mut self.rec,
-                        &mut self.buf,
-                        &mut self.local,
-                        &self.cells,
-                        &rows::summary(wa, s, zone),
-                    )?;
+                    self.out.row(&rows::summary(wa, s, zone))?;
                     self.rows += 1;
                 }
                 Level::Attendee => {
                     for a in &s.attendees {
-                        write_row(
-                            &mut self.w,
-                            &mut self.rec,
-                            &mut self.buf,
-                            &mut self.local,
-                            &self.cells,
-                            &rows::attendee(wa, s, a, zone),
-                        )?;
+                        self.out.row(&rows::attendee(wa, s, a, zone))?;
                     }
                     self.rows += s.attendees.len();
                 }
                 Level::Interval => {
                     for a in &s.attendees {
                         for i in &a.intervals {
-                            write_row(
-                                &mut self.w,
-                                &mut self.rec,
-                                &mut self.buf,
-                                &mut self.local,
-                                &self.cells,
-                                &rows::interval(wa, s, a, i, zone),
-                            )?;
+                            self.out.row(&rows::interval(wa, s, a, i, zone))?;
                             self.rows += 1;
                         }
                     }
@@ -442,9 +478,10 @@ impl<W: Write> CsvExport<W> {
 
     /// Flush; returns the number of data rows and the writer.
     pub fn finish(mut self) -> Result<(usize, W), CoreError> {
-        self.w.flush().map_err(io)?;
+        self.out.w.flush().map_err(io)?;
         let rows = self.rows;
         let out = self
+            .out
             .w
             .into_inner()
             .map_err(|e| io(std::io::Error::other(e.to_string())))?;
@@ -464,56 +501,6 @@ pub fn write_csv<W: Write>(
         e.write(wa)?;
     }
     Ok(e.finish()?.0)
-}
-
-/// One typed row as CSV text: outside text neutralised, instants and numbers formatted into the
-/// reused buffer (the export's hot path allocates nothing per cell).
-fn write_row<W: Write>(
-    w: &mut csv::Writer<W>,
-    rec: &mut csv::ByteRecord,
-    buf: &mut String,
-    local: &mut [(String, String)],
-    c: &Cells,
-    row: &[Value<'_>],
-) -> Result<(), CoreError> {
-    rec.clear();
-    for (n, v) in row.iter().enumerate() {
-        buf.clear();
-        match *v {
-            Value::Local(Some(iso)) if local.get(n).is_some_and(|(k, _)| k == iso) => {
-                rec.push_field(local[n].1.as_bytes());
-                continue;
-            }
-            Value::Local(Some(iso)) if n < local.len() => {
-                c.local_into(Some(iso), buf);
-                let (k, text) = &mut local[n];
-                k.clear();
-                k.push_str(iso);
-                text.clear();
-                text.push_str(buf);
-            }
-            Value::Text(t) => {
-                rec.push_field(neutralise(t).as_bytes());
-                continue;
-            }
-            Value::Word(word) => {
-                rec.push_field(word.as_bytes());
-                continue;
-            }
-            Value::Utc(iso) => c.utc_into(iso, buf),
-            Value::Local(iso) => c.local_into(iso, buf),
-            Value::Int(n) => {
-                if n < 0 {
-                    buf.push('-');
-                }
-                push_int(buf, n);
-            }
-            Value::Duration(secs) => hms_into(secs, buf),
-            Value::Share(x) => c.percent_into(x, buf),
-        }
-        rec.push_field(buf.as_bytes());
-    }
-    w.write_byte_record(rec).map_err(csv_err)
 }
 
 fn io(e: std::io::Error) -> CoreError {
