@@ -179,9 +179,20 @@ test("the charts: present over time, lanes linked to the table, the threshold dr
   await s.waitText('[data-testid="completion-counts"]', new RegExp(`^${done} completed · ${partial} partial`), "the table's counts at 30 %", 10000).catch(async (e) => {
     throw new Error(`${e.message}: the chart says "${live}", the table "${await s.text('[data-testid="completion-counts"]')}"`);
   });
+  // A threshold changed while reading one session is that view's: the saved default (which the
+  // command line and the nightly job use too) is untouched until the user makes it the default.
+  const prefsFile = join(data, "preferences.json");
+  const savedThreshold = () => (existsSync(prefsFile) ? JSON.parse(readFileSync(prefsFile, "utf8")).threshold : undefined);
+  assert.notEqual(savedThreshold(), 0.3, "dragging the threshold must not rewrite the default");
+  assert.match(await s.text('[data-testid="threshold-view-only"]'), /30 % applies to this view only; the default is 80 %/);
+  await s.exec(`document.querySelector('[data-testid="threshold-view-only"]').scrollIntoView({ block: "center" })`);
+  await s.shot("attendance-threshold-view-only.png");
   await s.exec(`document.querySelector('[data-testid="session-charts"]').scrollIntoView()`);
   await s.shot("attendance-charts-session.png");
   await s.assertAccessible("Attendance: a session's charts");
+  await s.click('[data-testid="threshold-make-default"]');
+  await waitFor(() => savedThreshold() === 0.3, "the default saved when asked");
+  await waitFor(async () => !(await s.exec(`return !!document.querySelector('[data-testid="threshold-view-only"]')`)), "the note gone once it is the default");
 
   // A report of the session: one self-contained HTML file, charts inline, nothing that runs.
   await s.click('[data-testid="save-report"]');

@@ -166,6 +166,8 @@ export const t = {
     later: "Later",
     loading: "Reading attendance from Teams…",
     threshold: "Completion threshold (% of the scheduled time)",
+    thresholdViewOnly: (view: number, saved: number) => `${view} % applies to this view only; the default is ${saved} %.`,
+    thresholdMakeDefault: (view: number) => `Make ${view} % the default (Settings, the command line and the nightly job)`,
     counts: (c: number, p: number, n: number) => `${c} completed · ${p} partial · ${n} no-show`,
     attendees: (n: number) => `${n} attendees`,
     session: (i: number, when: string) => `Session ${i} · ${when}`,
