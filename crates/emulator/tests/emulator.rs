@@ -1998,3 +1998,67 @@ async fn event_listings_are_ordered_and_counted() {
     assert_eq!(s, 400);
     assert!(b["error"]["message"].as_str().unwrap().contains("'mood'"));
 }
+
+/// An app's `requiredResourceAccess` holds permission ids (GUIDs), which a client maps to names
+/// through Microsoft Graph's own service principal (`appRoles`, `oauth2PermissionScopes`), as in a
+/// tenant (serviceprincipal-get.md, application resource); declared properties come with
+/// `$select`.
+#[tokio::test]
+async fn permission_ids_map_through_graphs_service_principal() {
+    let t = T::new(&[]).await;
+    let token = t.app_token().await;
+    let i = t.emu.info.clone();
+    let (s, app, _) = t
+        .get(
+            &token,
+            &format!("/applications(appId='{}')?$select=requiredResourceAccess,appRoles,api,identifierUris", i.client_id),
+        )
+        .await;
+    assert_eq!(s, 200, "{app}");
+    assert!(app["appRoles"].is_array() && app["api"]["oauth2PermissionScopes"].is_array());
+    let access = app["requiredResourceAccess"][0]["resourceAccess"]
+        .as_array()
+        .unwrap();
+    assert!(access
+        .iter()
+        .all(|a| uuid::Uuid::parse_str(a["id"].as_str().unwrap()).is_ok()));
+    let (s, graph, _) = t
+        .get(
+            &token,
+            "/servicePrincipals(appId='00000003-0000-0000-c000-000000000000')?$select=appRoles,oauth2PermissionScopes,displayName",
+        )
+        .await;
+    assert_eq!(s, 200, "{graph}");
+    assert_eq!(graph["displayName"], "Microsoft Graph");
+    let name_of = |id: &str, kind: &str| -> Option<String> {
+        let list = if kind == "Role" {
+            &graph["appRoles"]
+        } else {
+            &graph["oauth2PermissionScopes"]
+        };
+        list.as_array()?
+            .iter()
+            .find(|p| p["id"] == id)
+            .and_then(|p| p["value"].as_str().map(str::to_string))
+    };
+    let names: Vec<String> = access
+        .iter()
+        .map(|a| {
+            name_of(a["id"].as_str().unwrap(), a["type"].as_str().unwrap())
+                .unwrap_or_else(|| panic!("unmapped {a}"))
+        })
+        .collect();
+    assert!(names.iter().any(|n| n == "OnlineMeetingArtifact.Read.All"));
+    assert!(names.iter().any(|n| n == "User.Read"));
+    let (s, b, _) = t
+        .get(
+            &token,
+            "/servicePrincipals?$filter=appId%20eq%20'00000003-0000-0000-c000-000000000000'&$select=id,appRoles",
+        )
+        .await;
+    assert_eq!(
+        (s, b["value"].as_array().map(Vec::len)),
+        (200, Some(1)),
+        "{b}"
+    );
+}
