@@ -429,6 +429,15 @@ impl Drop for Daemon {
     }
 }
 
+/// The run records in the ledger's folder (a record being written is not one yet).
+fn records(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().extension().is_some_and(|x| x == "json"))
+        .count()
+}
+
 /// Every scheduled run is on record from its start: one that fails before it reaches the archive
 /// (its profile is gone: 66) with its exit code and message, one that is killed as "did not
 /// finish" — the next time anyone looks (`rollcall schedule list`).
@@ -458,7 +467,7 @@ fn a_failing_or_killed_scheduled_run_is_on_record() {
     );
     // Killed as soon as it is on record (long before a demo sync could end).
     let runs = data.join("scheduled-runs");
-    let before = std::fs::read_dir(&runs).unwrap().count();
+    let before = records(&runs);
     let mut child = Command::new(bin)
         .args([
             "sync",
@@ -474,7 +483,7 @@ fn a_failing_or_killed_scheduled_run_is_on_record() {
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while std::fs::read_dir(&runs).unwrap().count() == before {
+    while records(&runs) == before {
         assert!(
             std::time::Instant::now() < deadline,
             "the run was not recorded at its start"

@@ -91,13 +91,16 @@ pub fn start(data_dir: &Path, job: &str) -> Result<Started, CoreError> {
         now.strftime("%Y%m%dT%H%M%S%.3fZ"),
         uuid::Uuid::new_v4().simple()
     );
-    let path = dir.join(name);
+    let path = dir.join(&name);
+    // Written under another name and renamed when whole: a run killed in its first instant leaves
+    // no empty record that the list would skip (the lock travels with the open file).
+    let partial = dir.join(format!("{name}.partial"));
     let file = crate::support::private::new_file_options()
         .read(true)
-        .open(&path)
-        .map_err(|e| CoreError::internal(format!("could not create {}: {e}", path.display())))?;
+        .open(&partial)
+        .map_err(|e| CoreError::internal(format!("could not create {}: {e}", partial.display())))?;
     file.lock()
-        .map_err(|e| CoreError::internal(format!("could not lock {}: {e}", path.display())))?;
+        .map_err(|e| CoreError::internal(format!("could not lock {}: {e}", partial.display())))?;
     let mut started = Started {
         file,
         record: Record {
@@ -108,6 +111,8 @@ pub fn start(data_dir: &Path, job: &str) -> Result<Started, CoreError> {
         },
     };
     started.write()?;
+    std::fs::rename(&partial, &path)
+        .map_err(|e| CoreError::internal(format!("could not record the run: {e}")))?;
     Ok(started)
 }
 
