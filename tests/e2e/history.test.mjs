@@ -24,7 +24,8 @@ before(async () => {
   const runs = join(data, "scheduled-runs");
   // Polled tightly: a demo sync ends within a second.
   const deadline = Date.now() + 20000;
-  while (!(existsSync(runs) && readdirSync(runs).length > 0)) {
+  // A record being written (".partial") is not on record yet: it becomes "….json" when whole.
+  while (!(existsSync(runs) && readdirSync(runs).some((f) => f.endsWith(".json")))) {
     assert.ok(Date.now() < deadline, "the scheduled run was not on record at its start");
     await new Promise((r) => setTimeout(r, 2));
   }
