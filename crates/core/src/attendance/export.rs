@@ -332,14 +332,6 @@ impl Cells {
         out.push(if self.decimal_comma { ',' } else { '.' });
         push_int(out, tenths.abs() % 10);
     }
-    pub fn percent(&self, share: f64) -> String {
-        let s = format!("{:.1}", share * 100.0);
-        if self.decimal_comma {
-            s.replace('.', ",")
-        } else {
-            s
-        }
-    }
 }
 
 use super::rows::{self, Value};

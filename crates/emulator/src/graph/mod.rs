@@ -656,11 +656,7 @@ pub fn dispatch(
 /// An answer held to the description of the type its path resolves to (a POST to a collection
 /// answers the entity it created).
 pub fn check_answer(method: &Method, path: &str, answer: &Value) -> Result<(), String> {
-    let segs: Vec<String> = path
-        .split('/')
-        .filter(|x| !x.is_empty())
-        .map(decode_segment)
-        .collect();
+    let segs = segments(path);
     let segs: Vec<&str> = segs.iter().map(String::as_str).collect();
     let schema = crate::schema::schema();
     match schema.answer_of(&segs)? {
@@ -674,6 +670,14 @@ pub fn check_answer(method: &Method, path: &str, answer: &Value) -> Result<(), S
     }
 }
 
+/// A request path's segments, percent-decoded (the dispatcher's and the answer check's).
+fn segments(path: &str) -> Vec<String> {
+    path.split('/')
+        .filter(|x| !x.is_empty())
+        .map(decode_segment)
+        .collect()
+}
+
 fn route(
     s: &Arc<Shared>,
     ctx: &Ctx,
@@ -683,11 +687,7 @@ fn route(
     body: &[u8],
 ) -> GResp {
     let q = parse_query(query);
-    let mut segs: Vec<String> = path
-        .split('/')
-        .filter(|x| !x.is_empty())
-        .map(decode_segment)
-        .collect();
+    let mut segs = segments(path);
     let via_me = segs.first().map(String::as_str) == Some("me");
     if via_me {
         match ctx.caller {
