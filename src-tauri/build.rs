@@ -34,6 +34,8 @@ const COMMANDS: &[&str] = &[
     "attendance_archived",
     "attendance_import",
     "attendance_import_again",
+    "attendance_import_dropped",
+    "files_drop_wait",
     "attendance_export",
     "attendance_export_range",
     "attendance_pictures",

@@ -1,6 +1,7 @@
 //! The desktop shell: builder, managed state and commands. No domain logic lives here.
 
 pub mod commands;
+mod drops;
 pub mod error;
 mod files;
 mod platform;
@@ -42,6 +43,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::attendance::attendance_archived,
         commands::attendance::attendance_import,
         commands::attendance::attendance_import_again,
+        commands::attendance::attendance_import_dropped,
+        commands::attendance::files_drop_wait,
         commands::attendance::attendance_export,
         commands::attendance::attendance_export_range,
         commands::attendance::attendance_pictures,
@@ -174,9 +177,17 @@ pub fn run() {
         .plugin(tauri_plugin_notification::init())
         .manage(app_state)
         .invoke_handler(builder.invoke_handler())
+        .on_window_event(|window, event| {
+            window
+                .state::<state::AppState>()
+                .drops
+                .on_window_event(event);
+        })
         .setup(move |app| {
             builder.mount_events(app);
             watch::start(app.handle().clone());
+            #[cfg(feature = "test-seams")]
+            drops::start_seam(app.handle().clone());
             if demo {
                 let state = app.state::<state::AppState>();
                 tauri::async_runtime::block_on(start_demo(&state))?;

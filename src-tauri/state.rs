@@ -25,6 +25,8 @@ pub struct AppState {
     /// The attendance files chosen in the last import, so one can be imported again with the
     /// date order the user picked without the webview ever naming a path.
     pub import_batch: Mutex<Vec<std::path::PathBuf>>,
+    /// Files dragged onto the window (kept in Rust; the webview learns only that they came).
+    pub drops: crate::drops::Drops,
 }
 
 #[derive(Clone, Debug, Serialize, specta::Type)]
@@ -62,6 +64,7 @@ impl AppState {
             emulator: Mutex::new(None),
             roster: Mutex::new(None),
             import_batch: Mutex::new(Vec::new()),
+            drops: Default::default(),
         })
     }
 

@@ -119,13 +119,52 @@ pub async fn attendance_import(
     let Some(paths) = files::choose_many(&app, files::TEAMS_DOWNLOAD).await? else {
         return Ok(None);
     };
+    Ok(Some(import_batch(&state, paths, &host, &time_zone)))
+}
+
+fn import_batch(
+    state: &AppState,
+    paths: Vec<std::path::PathBuf>,
+    host: &str,
+    time_zone: &str,
+) -> Vec<ImportedFile> {
     let out = paths
         .iter()
         .enumerate()
-        .map(|(i, p)| import_one(&state, i, p, &host, &time_zone, None))
+        .map(|(i, p)| import_one(state, i, p, host, time_zone, None))
         .collect();
     *state.import_batch.lock().unwrap_or_else(|e| e.into_inner()) = paths;
-    Ok(Some(out))
+    out
+}
+
+/// Wait (up to 30 s) for files to come over the window or be dropped on it: the news as soon as
+/// it differs from `seen` (at once when `seen` is `null`).
+#[tauri::command]
+#[specta::specta]
+pub async fn files_drop_wait(
+    state: State<'_, AppState>,
+    seen: Option<crate::drops::DropNews>,
+) -> Result<crate::drops::DropNews, IpcError> {
+    Ok(state
+        .drops
+        .wait(seen, std::time::Duration::from_secs(30))
+        .await)
+}
+
+/// Import the files of drop number `drop` (as `attendance_import` does for chosen ones); `null`
+/// when that drop is no longer the last, or was imported already.
+#[tauri::command]
+#[specta::specta]
+pub async fn attendance_import_dropped(
+    state: State<'_, AppState>,
+    drop: u32,
+    host: String,
+    time_zone: String,
+) -> Result<Option<Vec<ImportedFile>>, IpcError> {
+    let Some(paths) = state.drops.take(drop) else {
+        return Ok(None);
+    };
+    Ok(Some(import_batch(&state, paths, &host, &time_zone)))
 }
 
 /// Import one file of the last batch again, its dates read in the order the user chose

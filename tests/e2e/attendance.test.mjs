@@ -13,6 +13,7 @@ let s;
 let saveDir;
 let data;
 let answer;
+let dropTrigger;
 
 /** The file the open dialog answers with next. */
 const pick = (path) => writeFileSync(answer, path);
@@ -21,7 +22,8 @@ before(async () => {
   data = mkdtempSync(join(tmpdir(), "rollcall-e2e-att-"));
   saveDir = mkdtempSync(join(tmpdir(), "rollcall-e2e-save-"));
   answer = join(data, "open-answer.txt");
-  s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_SAVE_DIR: saveDir, ROLLCALL_TEST_OPEN_ANSWER: answer } });
+  dropTrigger = join(data, "drop.txt");
+  s = await openApp({ args: ["--demo"], env: { ROLLCALL_DATA_DIR: data, ROLLCALL_TEST_SAVE_DIR: saveDir, ROLLCALL_TEST_OPEN_ANSWER: answer, ROLLCALL_TEST_DROP: dropTrigger } });
 });
 
 after(async () => {
@@ -112,6 +114,23 @@ test("a Teams attendance download is imported into the archive", async () => {
   await s.click('[data-testid="import-day-first"]');
   assert.equal(await s.waitText('[data-testid="import-done"]', /Imported 3/, "the file read day first"), "Imported 3 of 4 files.");
   assert.match(await s.text('[data-testid="import-files"]'), /meetingAttendanceList \(in-meeting attendance list\) \(2021-04-03T/);
+});
+
+test("Teams files dropped on the page are imported, each with its outcome", async () => {
+  // WebDriver cannot drag from the desktop: the test seam ROLLCALL_TEST_DROP hands these paths to
+  // the same handler as the window's drag-and-drop event (files over the window, then dropped).
+  const corpus = (name) => new URL(`../corpus/teams-downloads/${name}`, import.meta.url).pathname;
+  const files = ["ok-real-list-es-restevean-0218.csv", "ok-real-list-es-restevean-0225.csv", "refused-real-list-header-only-cognizance-amrita.csv"];
+  writeFileSync(dropTrigger, files.map(corpus).join("\n"));
+  await s.waitText('[data-testid="drop-hint"]', /Drop Teams attendance files/, "the hint while files are over the window");
+  await s.shot("attendance-drop.png");
+  assert.equal(await s.waitText('[data-testid="import-done"]', /of 3 files/, "the dropped files' import"), "Imported 2 of 3 files.");
+  const results = await s.exec("return [...document.querySelectorAll('[data-testid=import-file-result]')].map((e) => [e.dataset.ok, e.textContent])");
+  assert.match(results[0][1], /ok-real-list-es-restevean-0218 \(in-meeting attendance list\) \(2021-02-18T.*14 participants imported/);
+  assert.match(results[1][1], /\(2021-02-25T.*15 participants imported/);
+  assert.deepEqual(results[2].slice(0, 1), ["no"]);
+  assert.match(results[2][1], /no entries/);
+  assert.equal(await s.exec("return document.querySelector('[data-testid=drop-hint]') === null"), true, "the hint is gone after the drop");
 });
 
 test("the series view lists every session and the roster shows who never joined", async () => {

@@ -94,6 +94,9 @@ export function fake(over: Partial<Backend> = {}): Backend {
     attendanceArchived: async () => null,
     attendanceImport: none,
     attendanceImportAgain: none,
+    // No drags in unit tests: the first answer is the start, and nothing ever changes after it.
+    filesDropWait: (seen) => (seen ? new Promise(() => {}) : Promise.resolve({ hovering: false, drop: 0, files: 0 })),
+    attendanceImportDropped: async () => null,
     attendanceExport: none,
     attendanceExportRange: none,
     attendancePictures: none,

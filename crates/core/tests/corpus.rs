@@ -135,6 +135,32 @@ const E: &[Expect] = &[
         people: 38,
         person: Some(("Igor de Oliveira Martins", 5783, "2021-03-30T21:21:35")),
     },
+    // Spain: day first, no comma, 24-hour. Saray joins and never leaves: present to the end.
+    Expect {
+        file: "ok-real-list-es-restevean-0218.csv",
+        format: Format::InMeetingList,
+        language: "Spanish",
+        day: "2021-02-18",
+        people: 14,
+        person: Some(("SARAY GOMEZ ROMAN", 20991, "2021-02-18T08:36:48")),
+    },
+    Expect {
+        file: "ok-real-list-es-restevean-0223.csv",
+        format: Format::InMeetingList,
+        language: "Spanish",
+        day: "2021-02-23",
+        people: 15,
+        person: Some(("ANDREA LOPEZ RIBES", 11490, "2021-02-23T08:30:33")),
+    },
+    // "Se unió antes" (joined before): present from the list's first entry.
+    Expect {
+        file: "ok-real-list-es-restevean-0225.csv",
+        format: Format::InMeetingList,
+        language: "Spanish",
+        day: "2021-02-25",
+        people: 15,
+        person: Some(("ANDREA LOPEZ RIBES", 14555, "2021-02-25T08:31:06")),
+    },
     Expect {
         file: "ok-real-report2021-en-us-crlf-raikonif-0425.csv",
         format: Format::Report2021,
@@ -299,12 +325,13 @@ fn real_files_rollcall_refuses_say_why() {
 
 #[test]
 fn an_unknown_language_and_an_unprovable_date_order_are_named() {
-    let es =
-        "Nombre completo\tAcción del usuario\tMarca de tiempo\r\nAna\tUnido\t18/2/2021 8:36:48\r\n";
-    let e = parse(es.as_bytes(), &Options::new(TimeZone::UTC, "")).unwrap_err();
+    // Words no language table holds (not claimed to be what Teams writes in any language).
+    let unknown = "Nama lengkap\tTindakan\tWaktu\r\nAna\tX\t18/2/2021 8:36:48\r\n";
+    let e = parse(unknown.as_bytes(), &Options::new(TimeZone::UTC, "")).unwrap_err();
     assert!(
-        e.message.contains("Nombre completo")
-            && e.message.contains("English, French, Polish and Portuguese"),
+        e.message.contains("Nama lengkap")
+            && e.message
+                .contains("English, French, Polish, Portuguese and Spanish"),
         "{}",
         e.message
     );

@@ -344,6 +344,30 @@ async attendanceImportAgain(index: number, host: string, timeZone: string, dateO
 }
 },
 /**
+ * Import the files of drop number `drop` (as `attendance_import` does for chosen ones); `null`
+ * when that drop is no longer the last, or was imported already.
+ */
+async attendanceImportDropped(drop: number, host: string, timeZone: string) : Promise<Result<ImportedFile[] | null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("attendance_import_dropped", { drop, host, timeZone }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Wait (up to 30 s) for files to come over the window or be dropped on it: the news as soon as
+ * it differs from `seen` (at once when `seen` is `null`).
+ */
+async filesDropWait(seen: DropNews | null) : Promise<Result<DropNews, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("files_drop_wait", { seen }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Write one session (or, without `session`, all of them) as CSV or a workbook: the save dialog opens here
  * (named `suggested_name`), so the window never names a path. `null` when the user cancels.
  */
@@ -790,6 +814,19 @@ bom: boolean;
  * IANA zone for the local-time columns.
  */
 timeZone: string }
+/**
+ * What the webview may know of the drags: whether files are over the window, and the last
+ * drop by its number and size.
+ */
+export type DropNews = { hovering: boolean; 
+/**
+ * Counts the drops since start-up; 0 before the first.
+ */
+drop: number; 
+/**
+ * How many files the last drop carried.
+ */
+files: number }
 /**
  * The closed set of error codes (mirrored in `ui/src/ipc/`). Add one only when a consumer needs it.
  */

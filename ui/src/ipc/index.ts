@@ -7,6 +7,7 @@ import {
   type CoreError,
   type CsvOptions,
   commands,
+  type DropNews,
   type Exported,
   type Format,
   type FieldError,
@@ -37,6 +38,7 @@ import {
 } from "./bindings";
 
 export type {
+  DropNews,
   ImportedFile,
   AppStatus,
   EventStatus,
@@ -138,6 +140,10 @@ export interface Backend {
   attendanceImport(host: string, timeZone: string): Promise<ImportedFile[] | null>;
   /** Import one file of the last batch again, its dates read in the order chosen (`dmy`, `mdy`). */
   attendanceImportAgain(index: number, host: string, timeZone: string, dateOrder: string): Promise<ImportedFile>;
+  /** Wait (≤ 30 s) for files to come over the window or be dropped: the news once it differs from `seen` (at once for null). */
+  filesDropWait(seen: DropNews | null): Promise<DropNews>;
+  /** Import the files of drop number `drop`, like `attendanceImport`; null when that drop is gone or imported already. */
+  attendanceImportDropped(drop: number, host: string, timeZone: string): Promise<ImportedFile[] | null>;
   /** Export as CSV where the user chooses (the save dialog opens in the backend, named `suggestedName`); null when cancelled. */
   attendanceExport(webinarId: string, session: number | null, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
   attendanceExportRange(from: string, to: string, format: Format, level: Level, options: CsvOptions, suggestedName: string): Promise<Exported | null>;
@@ -227,6 +233,8 @@ export const tauriBackend: Backend = {
   attendanceArchived: async (w, t) => unwrap(await commands.attendanceArchived(w, t)),
   attendanceImport: async (host, zone) => unwrap(await commands.attendanceImport(host, zone)),
   attendanceImportAgain: async (index, host, zone, order) => unwrap(await commands.attendanceImportAgain(index, host, zone, order)),
+  filesDropWait: async (seen) => unwrap(await commands.filesDropWait(seen)),
+  attendanceImportDropped: async (drop, host, zone) => unwrap(await commands.attendanceImportDropped(drop, host, zone)),
   attendanceExport: async (id, session, format, level, options, name) => unwrap(await commands.attendanceExport(id, session, format, level, options, name)),
   attendanceExportRange: async (from, to, format, level, options, name) => unwrap(await commands.attendanceExportRange(from, to, format, level, options, name)),
   attendancePictures: async (id) => unwrap(await commands.attendancePictures(id)),

@@ -158,7 +158,7 @@ fn header_language(
                 quoted(header),
                 super::labels::known()
             ),
-            "Open the file in Teams' language as English (Teams → Settings → Language) and download it again, or tell us which language it is so we can add it from a real file.",
+            "Set Teams' language to English (Teams → Settings → Language), download the file again and import that one; or tell us which language this is, so we can add it from a real file.",
         )),
     }
 }

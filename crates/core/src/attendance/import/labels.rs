@@ -143,6 +143,21 @@ pub const LANGUAGES: &[Language] = &[
         acts: &[("Entrou", Act::Joined), ("Saiu", Act::Left)],
         roles: &[],
     },
+    Language {
+        name: "Spanish",
+        sources: &["2020 list: restevean/asistenciacsv fixtures/2021-02-23.csv, fixtures/2021-02-25.csv, file.csv (2021-02-18)"],
+        labels: &[
+            ("Nombre completo", L::Name),
+            ("Acción del usuario", L::Action),
+            ("Marca de tiempo", L::Timestamp),
+        ],
+        acts: &[
+            ("Unido", Act::Joined),
+            ("Se unió antes", Act::JoinedBefore),
+            ("Abandonó", Act::Left),
+        ],
+        roles: &[],
+    },
 ];
 
 /// A label as compared: trimmed, without the `*` the French summary heading starts with, in
@@ -187,7 +202,7 @@ pub fn language_of_best(cells: &[&str]) -> Option<&'static Language> {
         .filter(|lang| score(lang) * 2 >= cells.len() && score(lang) > 0)
 }
 
-/// The languages read, for messages: "English, French, Polish and Portuguese".
+/// The languages read, for messages: "English, French, Polish, Portuguese and Spanish".
 pub fn known() -> String {
     let names: Vec<&str> = LANGUAGES.iter().map(|l| l.name).collect();
     match names.split_last() {
@@ -213,8 +228,10 @@ mod tests {
         );
         assert_eq!(
             name(&["Nombre completo", "Acción del usuario", "Marca de tiempo"]),
-            None
+            Some("Spanish")
         );
+        // A header in none of them (Indonesian, from a real file edited by hand).
+        assert_eq!(name(&["Nama", "Waktu", "Kegiatan"]), None);
         assert_eq!(
             name(&[
                 "Name",
@@ -228,6 +245,6 @@ mod tests {
             ]),
             Some("English")
         );
-        assert_eq!(known(), "English, French, Polish and Portuguese");
+        assert_eq!(known(), "English, French, Polish, Portuguese and Spanish");
     }
 }
