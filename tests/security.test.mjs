@@ -24,7 +24,7 @@ test("every command the UI can invoke is in the app manifest and granted by name
 
 test("the window gets no default core, dialog, file system or shell permission", () => {
   const plugin = capability.permissions.filter((p) => p.includes(":"));
-  assert.deepEqual(plugin, ["core:webview:allow-set-webview-zoom"], "only the zoom the Appearance setting uses");
+  assert.deepEqual(plugin, ["core:webview:allow-set-webview-zoom", "core:window:allow-set-theme"], "only the zoom and the theme the Appearance setting uses");
 });
 
 test("the CSP forbids form posts, plugins, framing and any script not shipped with the app; the prototype is frozen", () => {

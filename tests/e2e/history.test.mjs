@@ -54,12 +54,16 @@ test("a sync's run is in the history, the nightly job is scheduled and removed, 
   await s.waitText('[data-testid="sync-done"]', /./, "the sync's summary", 120000);
 
   // Credits the LMS missed: the demo's reports were first seen by these syncs, after the LMS's
-  // window, with no earlier look: possibly late, listed when asked for.
-  await s.click('[data-testid="period-overview-open"]');
+  // window, with no earlier look: possibly late. The picker's button counts them; opened, they show
+  // at once (marked "possibly late"), not behind a checkbox that hid them.
+  const button = await s.waitText('[data-testid="missed-open"]', /with reports that may have been late/, "the missed credits' count", 30000);
+  const possible = Number(button.match(/\((\d+) with reports/)[1]);
+  assert.ok(possible > 0, button);
+  await s.click('[data-testid="missed-open"]');
   await waitFor(() => s.find('[data-testid="missed-credits"]'), "Credits the LMS missed", 30000);
-  await waitFor(() => s.exec(`return !!document.querySelector('[data-testid="missed-none"], [data-testid="missed-row"]')`), "the credits");
-  await s.click('[data-testid="missed-possibly"]');
   await waitFor(() => s.find('[data-testid="missed-row"]'), "possibly-late credits", 30000);
+  assert.equal(await s.exec(`return document.querySelector('[data-testid="missed-possibly"]').checked`), true);
+  assert.equal(await s.exec(`return document.querySelectorAll('[data-testid="missed-row"]').length`), possible);
   await s.click('[data-testid="missed-export-xlsx"]');
   await s.waitText('[data-testid="missed-saved"]', /row\(s\) saved/, "the export");
   const saved = readdirSync(saveDir).filter((f) => f.endsWith(".xlsx"));

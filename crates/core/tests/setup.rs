@@ -479,6 +479,20 @@ async fn the_mailbox_scope_step_recommends_least_privilege_and_verifies_it() {
         )));
         assert!(rbac.contains("'maria.ortiz@northwind.example'"));
         assert!(s.scripts[1].value.contains("New-ApplicationAccessPolicy"));
+        // The saved report carries the scripts of a warning as of a failure.
+        let list = Checklist {
+            steps: vec![s.clone()],
+            ..setup::plan(&app_conn(&emu, &hosts))
+        };
+        let md = setup::report_markdown(&list, "2026-11-26T10:00:00Z");
+        let html = setup::report_html(&list, "2026-11-26T10:00:00Z");
+        for r in [&md, &html] {
+            assert_eq!(
+                r.contains("New-ManagementRoleAssignment"),
+                status != Status::Passed,
+                "{scenario}: the report's scripts"
+            );
+        }
     }
     // A calendar call for a host outside the scope says so in the user's words.
     let emu = emulator(&["mailbox-scoped"]).await;

@@ -928,7 +928,11 @@ export type FieldError = { field: string; message: string }
  * The file an export writes: CSV at one level, or the Excel workbook with every level.
  */
 export type Format = "csv" | "xlsx"
-export type HostProblem = { host: string; error: CoreError }
+export type HostProblem = { host: string; error: CoreError; 
+/**
+ * The Setup step that owns the cause, when it is known (`accessPolicy`, `permissions`).
+ */
+step: string | null }
 export type HostSummary = { email: string; displayName: string | null; userPrincipalName: string | null; 
 /**
  * `enabled`, `disabled`, `none` or `unknown`.
@@ -1630,7 +1634,12 @@ format?: WebinarFormat;
 /**
  * For a Teams webinar: its status, registration page, capacity and registrations.
  */
-event?: TeamsWebinar | null }
+event?: TeamsWebinar | null; 
+/**
+ * A Teams channel meeting (by its join link): Graph files every meeting of the channel
+ * under one, so its attendance cannot be read per meeting.
+ */
+channel?: boolean }
 export type WebinarAttendance = { webinar: Webinar; meetingId: string | null; 
 /**
  * All sessions of the online meeting (a series has one per occurrence), oldest first.

@@ -6,11 +6,18 @@ export type Page = "welcome" | "setup" | "calendar" | "attendance" | "settings";
 /** The pages of the main navigation, in shortcut order (Ctrl/⌘ + 1…4). */
 export const mainPages = ["setup", "calendar", "attendance", "settings"] as const;
 
-export const nav = $state<{ page: Page; openWebinar: Webinar | null; connect: boolean }>({
+export const nav = $state<{ page: Page; openWebinar: Webinar | null; connect: boolean; step: string | null }>({
   page: "setup",
   openWebinar: null,
   connect: false,
+  step: null,
 });
+
+/** Open Setup at one step (the one that owns a problem shown elsewhere). */
+export function openSetupStep(id: string): void {
+  nav.step = id;
+  nav.page = "setup";
+}
 
 /** Show the attendance of a webinar (from the calendar's details panel). */
 export function openAttendance(w: Webinar): void {
@@ -28,3 +35,16 @@ export function startConnecting(): void {
 export function goWelcome(): void {
   nav.page = "welcome";
 }
+
+/**
+ * Where Calendar and Attendance were when the user left them, for this run of the app: coming
+ * back finds the same view, week and webinar. Hosts' problems dismissed stay dismissed.
+ */
+export const place = $state<{
+  calendarView: string;
+  calendarDate: Date | null;
+  /** The first day of the week last shown in Week view (Month → Week returns to it). */
+  calendarWeek: Date | null;
+  dismissed: string[];
+  attendance: Webinar | null;
+}>({ calendarView: "timeGridWeek", calendarDate: null, calendarWeek: null, dismissed: [], attendance: null });

@@ -3,6 +3,7 @@
 // the CLI reads too). The window keeps a snapshot, loaded once before the first paint, so reads are
 // synchronous; each change is saved at once.
 import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { getCurrentWindow } from "@tauri-apps/api/window";
 import { backend, type Preferences } from "../ipc";
 
 export type Theme = "system" | "light" | "dark";
@@ -56,6 +57,12 @@ export async function setThresholdPercent(p: number): Promise<void> {
 export function applyTheme(t: Theme = theme()): void {
   if (t === "system") delete document.documentElement.dataset.theme;
   else document.documentElement.dataset.theme = t;
+  // Native parts (a dropdown's open list is the OS's menu) follow the window's theme, not CSS.
+  if ("__TAURI_INTERNALS__" in window) {
+    getCurrentWindow()
+      .setTheme(t === "system" ? null : t)
+      .catch(() => {});
+  }
 }
 
 export async function setTheme(t: Theme): Promise<void> {

@@ -74,6 +74,12 @@ export const t = {
     refresh: "Refresh",
     loading: "Loading webinars…",
     hostFailed: (host: string) => `${host} could not be read:`,
+    hostWhy: "Why?",
+    hostFix: "Open the Setup step",
+    hostDismiss: (host: string) => `Dismiss the note about ${host}`,
+    created: (subject: string, when: string) => `Created “${subject}” — ${when}. It is highlighted below.`,
+    saved: (subject: string, when: string) => `Saved “${subject}” — ${when}.`,
+    cancelledNotice: (subject: string) => `Cancelled “${subject}”; the attendees were told.`,
     views: {
       month: "Month",
       week: "Week",
@@ -108,6 +114,7 @@ export const t = {
       close: "Close",
       save: "Save changes",
       openAttendance: "Attendance of this session",
+      channelMeeting: "A Teams channel meeting: Graph files the attendance of every meeting in the channel together, so Rollcall cannot show this one. Download its attendance in Teams and import it on the Attendance page.",
     },
     event: {
       title: "Teams webinar",
@@ -189,6 +196,8 @@ export const t = {
     intervals: "Join and leave times",
     export: "Export…",
     exportPeriod: "Export the whole period…",
+    missedButton: (late: number, possibly: number) =>
+      `Credits the LMS missed: ${late}${possibly > late ? ` (${possibly} with reports that may have been late)` : ""}`,
     sync: "Save the period to the archive",
     syncing: (done: number, total: number, reports: number, records: number, waits: number) =>
       `Archiving: ${done}/${total} meetings · ${reports} reports · ${records} records${waits ? ` · ${waits} throttled waits` : ""}`,
@@ -197,6 +206,12 @@ export const t = {
       (failed ? ` ${failed} webinar(s) could not be read from Graph this time: save the period again later to fetch them.` : ""),
     hostsNotRead: (hosts: string[]) => `Not archived — these hosts could not be read: ${hosts.join(", ")}.`,
     cancelSync: "Cancel",
+    skipToMain: "Skip to the attendance",
+    listLabel: "Ended webinars",
+    mainLabel: "Attendance",
+    hideList: "Hide the webinar list",
+    showList: (n: number) => `Show the webinar list (${n})`,
+    exportAll: (all: number, shown: number) => `The export writes all ${all} attendees; the filter (${shown} shown) only narrows this screen.`,
     importFile: "Import Teams attendance files…",
     importHost: "Organizer of the imported meeting",
     importChoose: "Choose the files…",
@@ -208,7 +223,7 @@ export const t = {
     importMonthFirst: (d: string) => `${d} (month first)`,
     notes: (n: number) => `${n} webinar(s) had no attendance to export`,
     level: { attendee: "One row per attendee", interval: "One row per join/leave", summary: "One row per session" },
-    preset: { excel: "Excel (comma, UTF-8 with BOM)", excelComma: "Excel, comma decimal (semicolon)", plain: "Plain UTF-8 CSV (no BOM)", xlsx: "Excel workbook (.xlsx, every level)" },
+    preset: { excel: "CSV for Excel (comma-separated, UTF-8 with BOM)", excelComma: "CSV for Excel with decimal commas (semicolon-separated)", plain: "Plain CSV (UTF-8, no BOM)", xlsx: "Excel workbook (.xlsx, every level)" },
     exported: (n: number, path: string) => `${n} rows written to ${path}`,
     roster: "Compare with the LMS participant list (CSV)…",
     noShows: (n: number) => `Registered but never joined (${n})`,
@@ -227,7 +242,7 @@ export const t = {
       filterHint: "Click a bar to list only those people.",
       show: "Show",
       everyone: "Everyone",
-      csv: "CSV (Excel, UTF-8 with BOM)",
+      csv: "CSV for Excel (UTF-8 with BOM)",
       xlsx: "Excel workbook (.xlsx)",
       tableLabel: "Registrations and attendance (scroll with the arrow keys)",
       cols: ["Name", "E-mail", "Standing", "Registered", "Time", "Share", "Completion", "Joined by"],
@@ -319,7 +334,13 @@ export const t = {
     noRuns: "No syncs recorded yet.",
     triggers: { app: "App", cli: "Command line", scheduled: "Nightly job" } as Record<string, string>,
     outcomes: { ok: "OK", partial: "Partly", failed: "Failed", cancelled: "Cancelled" } as Record<string, string>,
-    counts: (fetched: number, settled: number, failed: number) => `${fetched} fetched · ${settled} settled · ${failed} failed`,
+    // "OK · 0 fetched" read as if nothing worked: say what a quiet run found.
+    counts: (r: { fetched: number; unchanged: number; settled: number; webinars: number }, failed: number) =>
+      [
+        r.fetched > 0 ? `${r.fetched} new report${r.fetched === 1 ? "" : "s"}` : r.unchanged > 0 ? `nothing new (${r.unchanged} already archived)` : r.webinars > 0 ? "no reports yet" : "no webinars in the period",
+        ...(r.settled > 0 ? [`${r.settled} settled`] : []),
+        ...(failed > 0 ? [`${failed} failed`] : []),
+      ].join(" · "),
     details: "Details",
     itemStatus: { ok: "OK", unavailable: "Not available", failed: "Failed" } as Record<string, string>,
     requestId: (id: string) => `request-id ${id}`,
@@ -334,6 +355,7 @@ export const t = {
     title: "Credits the LMS missed",
     intro: "Attendees who reached the completion threshold in reports Teams produced after the LMS stopped polling. Enter them in the LMS by hand, or export the list.",
     includePossibly: "Include reports that may have been late",
+    morePossibly: (n: number) => ` (${n} more credit${n === 1 ? "" : "s"})`,
     none: "No credits missed in this period.",
     show: "Show credits the LMS missed",
     count: (n: number) => `${n} credit(s)`,
@@ -383,7 +405,7 @@ export const t = {
     copy: "Copy",
     copied: "Copied",
     signedInAs: "Signed in as",
-    validUntil: "token valid until",
+    validUntil: "the sign-in token is valid until",
     permissions: "Permissions in the token",
     notSignedIn: "Nobody signed in",
     mode: { application: "Application-level", delegated: "User-delegated" },
@@ -393,7 +415,8 @@ export const t = {
     } as Partial<Record<string, string>>,
     secretState: (hint: string | null | undefined, expires: string | null | undefined) =>
       hint ? `Saved: ${hint}…${expires ? ` · expires ${expires}` : ""}` : "No secret saved",
-    daysLeft: (n: number) => (n < 0 ? `expired ${-n} days ago` : `${n} days left`),
+    // The secret's life, named as the secret's: never read as the token's.
+    daysLeft: (n: number) => (n < 0 ? `the client secret expired ${-n} days ago` : `the client secret expires in ${n} days`),
     form: {
       titleNew: "New connection",
       titleEdit: "Edit connection",

@@ -82,6 +82,7 @@ pub fn session(n: usize) -> WebinarAttendance {
             web_link: None,
             format: Default::default(),
             event: None,
+            channel: false,
         },
         meeting_id: None,
         sessions: vec![Session {

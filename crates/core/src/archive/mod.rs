@@ -114,6 +114,9 @@ fn stored_webinar(
 ) -> Webinar {
     let now = jiff::Timestamp::now().to_string();
     Webinar {
+        channel: join_url
+            .as_deref()
+            .is_some_and(crate::webinars::is_channel_meeting),
         id,
         host,
         subject,

@@ -539,6 +539,7 @@ pub async fn webinars(
                         format!("{} Showing the webinars in the local archive.", e.message),
                         e.hint,
                     ),
+                    step: None,
                 }],
             })
         }

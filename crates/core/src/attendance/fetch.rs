@@ -339,12 +339,7 @@ pub async fn for_range(
     })
 }
 
-/// A Teams channel meeting, by its join URL: the chat thread is the channel's (`@thread.tacv2`,
-/// percent-encoded in the URL), not a meeting's own (`19:meeting_…@thread.v2`).
-pub fn is_channel_meeting(join_url: &str) -> bool {
-    let u = join_url.to_ascii_lowercase();
-    u.contains("%40thread.tacv2") || u.contains("@thread.tacv2")
-}
+pub use crate::webinars::is_channel_meeting;
 
 /// Meetings read at once over a range, by attendance and sync alike: enough to keep every host's
 /// 4 concurrent requests busy across a handful of hosts, no more.

@@ -189,6 +189,7 @@ fn an_overview_buckets_sessions_by_monday_in_the_zone() {
         web_link: None,
         format: Default::default(),
         event: None,
+        channel: false,
     };
     let wa = WebinarAttendance {
         webinar: w,

@@ -40,7 +40,8 @@ pub fn report_markdown(c: &Checklist, generated: &str) -> String {
         for v in &s.values {
             out.push_str(&format!("\n- {}: {}\n", md(&v.label), code(&v.value)));
         }
-        if s.status == Status::Failed {
+        // A warning says "run the PowerShell below" as a failure does: the script goes with it.
+        if s.status != Status::Passed {
             for sc in &s.scripts {
                 let f = fence(&sc.value);
                 let body = if sc.value.ends_with('\n') {
@@ -172,7 +173,8 @@ pub fn report_html(c: &Checklist, generated: &str) -> String {
                 e(&v.value)
             ));
         }
-        if s.status == Status::Failed {
+        // A warning says "run the PowerShell below" as a failure does: the script goes with it.
+        if s.status != Status::Passed {
             for sc in &s.scripts {
                 out.push_str(&format!(
                     "<p>{}:</p><pre><code>{}</code></pre>",

@@ -87,6 +87,42 @@ fn explain(conn: &Connection, host: &str, e: GraphError) -> CoreError {
     out
 }
 
+/// A host whose Teams webinars were refused, with the Setup step that owns the cause: when the
+/// token carries the permission, the permission is not the cause (in application mode the
+/// access policy is; in delegated mode only the organizer sees a webinar).
+async fn problem(
+    conn: &Connection,
+    host: String,
+    mut error: CoreError,
+) -> crate::webinars::HostProblem {
+    let mut step = None;
+    if error.code == ErrorCode::PermissionMissing {
+        let perm = crate::tenant::permissions::virtual_events(conn.mode);
+        let granted = conn
+            .token(false)
+            .await
+            .is_ok_and(|t| t.permissions().iter().any(|p| p == perm));
+        step = Some(
+            if granted {
+                "accessPolicy"
+            } else {
+                "permissions"
+            }
+            .to_string(),
+        );
+        if granted {
+            error.hint = Some(match conn.mode {
+                AuthMode::Application => format!("The app has {perm}, so the Teams application access policy is what is missing for {host}: Setup → \"Teams application access policy\" shows the PowerShell that adds it (Grant-CsApplicationAccessPolicy)."),
+                AuthMode::Delegated => format!("Graph shows a Teams webinar only to its organizer: sign in as {host} to see theirs."),
+            });
+            if conn.mode == AuthMode::Delegated {
+                step = None;
+            }
+        }
+    }
+    crate::webinars::HostProblem { host, error, step }
+}
+
 /// The host's Teams webinars that overlap `[from, to)`, with registration set-up and counts.
 pub async fn list_host(
     conn: &Connection,
@@ -197,6 +233,7 @@ pub fn as_webinar(l: Listed, now: Timestamp) -> crate::webinars::Webinar {
         web_link: l.event.registration_url.clone(),
         format: WebinarFormat::Webinar,
         event: Some(l.event),
+        channel: false,
     }
 }
 
@@ -221,9 +258,9 @@ pub async fn add_to(
                 .webinars
                 .extend(found.into_iter().map(|l| as_webinar(l, now))),
             // A host whose calendar already failed is named once.
-            Err(error) if !range.problems.iter().any(|p| p.host == host) => range
-                .problems
-                .push(crate::webinars::HostProblem { host, error }),
+            Err(error) if !range.problems.iter().any(|p| p.host == host) => {
+                range.problems.push(problem(conn, host, error).await)
+            }
             Err(_) => {}
         }
     }
@@ -337,10 +374,7 @@ pub async fn ledgers(
         let listed = match list_host(conn, host, from, to).await {
             Ok(l) => l,
             Err(error) => {
-                problems.push(crate::webinars::HostProblem {
-                    host: host.clone(),
-                    error,
-                });
+                problems.push(problem(conn, host.clone(), error).await);
                 continue;
             }
         };

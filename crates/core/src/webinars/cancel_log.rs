@@ -92,6 +92,7 @@ impl CancelLog {
                 web_link: None,
                 format: Default::default(),
                 event: None,
+                channel: false,
             });
         }
         range.webinars.sort_by(|a, b| a.start.cmp(&b.start));

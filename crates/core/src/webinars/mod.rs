@@ -81,6 +81,10 @@ pub struct Webinar {
     /// For a Teams webinar: its status, registration page, capacity and registrations.
     #[serde(default)]
     pub event: Option<teams::TeamsWebinar>,
+    /// A Teams channel meeting (by its join link): Graph files every meeting of the channel
+    /// under one, so its attendance cannot be read per meeting.
+    #[serde(default)]
+    pub channel: bool,
 }
 
 /// What kind of Teams event a webinar is.
@@ -110,6 +114,8 @@ pub struct WebinarRange {
 pub struct HostProblem {
     pub host: String,
     pub error: CoreError,
+    /// The Setup step that owns the cause, when it is known (`accessPolicy`, `permissions`).
+    pub step: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -391,12 +397,21 @@ async fn host_user(conn: &Connection, host: &str) -> Result<Mailbox, CoreError> 
 
 const SELECT: &str = "id,subject,start,end,isOnlineMeeting,onlineMeetingProvider,onlineMeeting,isCancelled,isOrganizer,type,seriesMasterId,organizer,attendees,webLink";
 
+/// A Teams channel meeting, by its join URL: the chat thread is the channel's (`@thread.tacv2`,
+/// percent-encoded in the URL), not a meeting's own (`19:meeting_…@thread.v2`).
+pub fn is_channel_meeting(join_url: &str) -> bool {
+    let u = join_url.to_ascii_lowercase();
+    u.contains("%40thread.tacv2") || u.contains("@thread.tacv2")
+}
+
 fn webinar_of(host: &str, e: Event, now: Timestamp) -> Option<Webinar> {
     let start = e.start.to_utc()?;
     let end = e.end.to_utc()?;
     let state = WebinarState::at(&start, &end, &now);
     let teams = e.is_teams();
+    let join_url = e.online_meeting.and_then(|m| m.join_url);
     Some(Webinar {
+        channel: join_url.as_deref().is_some_and(is_channel_meeting),
         id: e.id,
         host: host.to_string(),
         subject: e.subject.unwrap_or_default(),
@@ -413,7 +428,7 @@ fn webinar_of(host: &str, e: Event, now: Timestamp) -> Option<Webinar> {
         }
         .into(),
         series_id: e.series_master_id,
-        join_url: e.online_meeting.and_then(|m| m.join_url),
+        join_url,
         organizer: e.organizer.and_then(|o| o.email_address.address),
         is_organizer: e.is_organizer.unwrap_or(false),
         invitees: e
@@ -489,11 +504,43 @@ pub async fn list(
     for (_, host, r) in results {
         match r {
             Ok(mut w) => webinars.append(&mut w),
-            Err(error) => problems.push(HostProblem { host, error }),
+            Err(error) => problems.push(HostProblem {
+                host,
+                error,
+                step: None,
+            }),
         }
     }
     webinars.sort_by(|a, b| a.start.cmp(&b.start));
-    Ok(WebinarRange { webinars, problems })
+    Ok(WebinarRange {
+        webinars: one_per_meeting(webinars),
+        problems,
+    })
+}
+
+/// A meeting in several chosen hosts' calendars (the organizer's and an invitee's copy, same join
+/// link and start) is listed once: the organizer's copy, the one whose attendance can be read.
+fn one_per_meeting(webinars: Vec<Webinar>) -> Vec<Webinar> {
+    let mut out: Vec<Webinar> = Vec::with_capacity(webinars.len());
+    let mut seen: std::collections::HashMap<(String, String), usize> = Default::default();
+    for w in webinars {
+        let Some(key) = w.join_url.clone().map(|u| (u, w.start.clone())) else {
+            out.push(w);
+            continue;
+        };
+        match seen.get(&key) {
+            Some(&i) => {
+                if w.is_organizer && !out[i].is_organizer {
+                    out[i] = w;
+                }
+            }
+            None => {
+                seen.insert(key, out.len());
+                out.push(w);
+            }
+        }
+    }
+    out
 }
 
 fn body_of(description: &str, html: bool) -> serde_json::Value {

@@ -95,3 +95,48 @@ fn validation_names_each_field() {
     )
     .is_empty());
 }
+
+#[test]
+fn a_meeting_in_two_hosts_calendars_is_listed_once_as_the_organizers() {
+    let copy = |host: &str, organizer: bool, join: Option<&str>| Webinar {
+        id: format!("{host}-id"),
+        host: host.into(),
+        subject: "Methods".into(),
+        start: "2026-03-02T10:00:00Z".into(),
+        end: "2026-03-02T11:00:00Z".into(),
+        teams: join.is_some(),
+        cancelled: false,
+        state: WebinarState::Ended,
+        kind: "singleInstance".into(),
+        series_id: None,
+        join_url: join.map(String::from),
+        organizer: Some("maria@contoso.example".into()),
+        is_organizer: organizer,
+        invitees: vec![],
+        web_link: None,
+        format: WebinarFormat::Meeting,
+        event: None,
+        channel: false,
+    };
+    let link = Some("https://teams.microsoft.com/l/meetup-join/19%3ameeting_a%40thread.v2/0");
+    let out = one_per_meeting(vec![
+        copy("adele@contoso.example", false, link),
+        copy("maria@contoso.example", true, link),
+        // Not Teams meetings: nothing to tell them apart by, both stay.
+        copy("adele@contoso.example", false, None),
+        copy("maria@contoso.example", false, None),
+    ]);
+    assert_eq!(out.len(), 3);
+    assert_eq!(out[0].host, "maria@contoso.example");
+    assert!(out[0].is_organizer);
+}
+
+#[test]
+fn a_channel_meeting_is_known_by_its_join_link() {
+    assert!(is_channel_meeting(
+        "https://teams.microsoft.com/l/meetup-join/19%3aabc%40thread.tacv2/1?context=%7b%7d"
+    ));
+    assert!(!is_channel_meeting(
+        "https://teams.microsoft.com/l/meetup-join/19%3ameeting_x%40thread.v2/0"
+    ));
+}
