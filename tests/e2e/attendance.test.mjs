@@ -66,8 +66,9 @@ test("open a webinar, read the attendee count, export the CSV and check the file
   await s.setValue('[data-testid="export-format"]', "xlsx");
   await s.click('[data-testid="export-csv"]');
   const book = await s.waitText('[data-testid="export-done"]', /\.xlsx/, "the workbook export");
-  assert.match(book, new RegExp(`^${count} rows written to .*Weekly methods seminar\\.xlsx$`));
-  const xlsx = readFileSync(join(saveDir, "Weekly methods seminar.xlsx"));
+  // Named with the session's date, so a series' sessions do not overwrite each other.
+  assert.match(book, new RegExp(`^${count} rows written to .*Weekly methods seminar - \\d{4}-\\d{2}-\\d{2}\\.xlsx$`));
+  const xlsx = readFileSync(join(saveDir, readdirSync(saveDir).find((f) => /^Weekly methods seminar - .*\.xlsx$/.test(f))));
   assert.equal(xlsx.subarray(0, 2).toString(), "PK", "a zip package");
   assert.ok(xlsx.includes(Buffer.from("xl/worksheets/sheet4.xml")), "four sheets");
   await s.setValue('[data-testid="export-format"]', "excel");

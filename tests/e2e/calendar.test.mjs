@@ -50,10 +50,13 @@ test("the month view shows the demo series and the agenda lists it", async () =>
   // while the shown month holds today, so it is clicked only when it can act).
   await s.click(".fc-dayGridMonth-button");
   if (await s.exec("return !document.querySelector('.fc-today-button').disabled")) await s.click(".fc-today-button");
-  await waitFor(async () => (await s.text('[data-testid="calendar"]')).includes("Weekly methods seminar"), "the series in the month view");
+  // The rendered text (WebKitWebDriver's element text leaves out a month block event's lines after
+  // its time; the screenshot shows them).
+  const shown = () => s.exec("return document.querySelector('[data-testid=calendar]').innerText");
+  await waitFor(async () => (await shown()).includes("Weekly methods seminar"), "the series in the month view");
   await s.shot("calendar-month.png");
   await s.click(".fc-listMonth-button");
-  await waitFor(async () => (await s.text('[data-testid="calendar"]')).includes("Weekly methods seminar"), "the agenda");
+  await waitFor(async () => (await shown()).includes("Weekly methods seminar"), "the agenda");
 
   // From an ended session's details straight to its attendance. Early in a month no session of the
   // series may have ended yet: then the previous month's agenda has them.

@@ -61,7 +61,7 @@ test("application-level: a profile with a secret connects, and an expired secret
   await s.clickWhenReady('[data-testid="test-connection"]', "the Test connection button");
   const status = await s.waitText('[data-testid="connection-status"]', /Signed in as/, "the status line");
   assert.match(status, /LMS Teams webinars/);
-  assert.match(status, /token valid until/);
+  assert.match(status, /token is valid until/);
   assert.match(await s.waitText('[data-testid="tenant-line"]', /Northwind app/, "the header"), /Northwind app/);
   await s.shot("connections-valid.png");
 

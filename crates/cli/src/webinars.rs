@@ -175,7 +175,12 @@ pub async fn run(action: Action) -> Result<(), CoreError> {
             if range.problems.is_empty() {
                 Ok(())
             } else {
-                Err(range.problems[0].error.clone())
+                let p = &range.problems[0];
+                let mut e = p.error.clone();
+                if !e.message.contains(&p.host) {
+                    e.message = format!("{}: {}", p.host, e.message);
+                }
+                Err(e)
             }
         }
         Action::Create {

@@ -12,10 +12,11 @@ export function tabStops(root: HTMLElement): HTMLElement[] {
 /**
  * Svelte action: on mount, focus the first element matching `first` (else the first tab stop);
  * with `trap`, Tab and Shift+Tab cycle inside the node (an `aria-modal` dialog); on destroy, focus
- * returns to what had it before (the button that opened it), when that is still on the page.
+ * returns to `returnTo` (the control that opens it: a click does not focus a button everywhere),
+ * else to what had focus before, when that is still on the page.
  */
-export function holdFocus(node: HTMLElement, opts: { first?: string; trap?: boolean } = {}) {
-  const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+export function holdFocus(node: HTMLElement, opts: { first?: string; trap?: boolean; returnTo?: string } = {}) {
+  const before = document.activeElement instanceof HTMLElement && document.activeElement !== document.body ? document.activeElement : null;
   queueMicrotask(() => {
     const start = (opts.first ? node.querySelector<HTMLElement>(opts.first) : null) ?? tabStops(node)[0] ?? node;
     if (start === node && !node.hasAttribute("tabindex")) node.setAttribute("tabindex", "-1");
@@ -46,7 +47,8 @@ export function holdFocus(node: HTMLElement, opts: { first?: string; trap?: bool
     destroy() {
       node.removeEventListener("keydown", onKey);
       document.removeEventListener("focusin", onFocusIn);
-      if (opener?.isConnected) opener.focus();
+      const back = (opts.returnTo ? document.querySelector<HTMLElement>(opts.returnTo) : null) ?? before;
+      if (back?.isConnected) back.focus();
     },
   };
 }

@@ -79,7 +79,8 @@ fn explain(conn: &Connection, host: &str, e: GraphError) -> CoreError {
             ),
         };
         out.code = ErrorCode::PermissionMissing;
-        out.message = format!("Teams webinars of {host} were refused (403).");
+        // The host is named beside the message wherever a host's problem is shown.
+        out.message = "Teams webinars were refused (403).".to_string();
         out.hint = Some(format!(
             "The app registration needs {perm} with admin consent, and {how}. Or turn off \"Teams webinars\" for this connection (Settings → Connections)."
         ));
