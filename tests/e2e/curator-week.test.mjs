@@ -96,6 +96,11 @@ for (const l of LOOKS) {
     if (await s.exec("return document.querySelector('aside.picker').hidden")) await jsClick('[data-testid="list-toggle"]');
     await clickWhenThere('[data-testid="period-overview-open"]');
     await waitFor(() => count('[data-testid="overview-webinars"] tbody tr'), "the period's webinars", 60000);
+    if (l.zoom > 1) {
+      // Narrow: the list folds away and the overview starts on screen, not below the list.
+      assert.equal(await s.exec("return document.querySelector('aside.picker').hidden"), true);
+      assert.ok(await s.exec("return document.querySelector('[data-testid=period-overview]').getBoundingClientRect().top < window.innerHeight / 2"), "the overview is on screen");
+    }
     const rows = await s.exec(`
       const t = document.querySelector('[data-testid=overview-webinars]');
       const line = parseFloat(getComputedStyle(t.querySelector('td')).lineHeight) || 20;
