@@ -48,7 +48,7 @@ test("Connect leads into Setup with the connection form; Explore starts the demo
   await s.click('[data-page="welcome"]');
   await s.clickWhenReady('[data-testid="explore-demo"]', "Explore the demo tenant");
   assert.equal(await s.waitText('[data-testid="demo-badge"]', /DEMO/, "the DEMO badge"), "DEMO");
-  await s.waitText('[data-testid="setup-counts"]', /^4 passed · 2 failed · 2 warnings$/, "the checklist on the demo tenant");
+  await s.waitText('[data-testid="setup-counts"]', /^5 passed · 2 failed · 2 warnings$/, "the checklist on the demo tenant");
   assert.match(await s.text('[data-testid="page-context"]'), /^DEMO · Demo tenant · .* · Application-level · participant information on$/);
   assert.match(await s.title(), /^Rollcall — DEMO · Demo tenant/);
   await s.assertAccessible("Setup");

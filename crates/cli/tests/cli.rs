@@ -135,7 +135,7 @@ fn check_exits_1_on_a_failure_0_when_all_pass_and_2_when_it_cannot_run() {
     );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
-        text.contains("✖ 6. Teams application access policy — failed"),
+        text.contains("✖ 7. Teams application access policy — failed"),
         "{text}"
     );
     assert!(text.contains("Grant-CsApplicationAccessPolicy"));
@@ -166,8 +166,8 @@ fn check_exits_1_on_a_failure_0_when_all_pass_and_2_when_it_cannot_run() {
     assert_eq!(
         statuses,
         [
-            "passed", "passed", "warning", "passed", "passed", "passed", "passed", "waiting",
-            "passed", "waiting"
+            "passed", "passed", "warning", "passed", "passed", "passed", "passed", "passed",
+            "waiting", "passed", "waiting"
         ],
         "the demo secret expires in 10 days: a warning, not a failure; its Teams webinars are readable"
     );

@@ -47,6 +47,7 @@ async fn all_good_passes_every_step_in_the_articles_order() {
             "tenant",
             "credentials",
             "secret",
+            "audience",
             "permissions",
             "consent",
             "accessPolicy",
@@ -308,7 +309,7 @@ async fn reports_hold_every_step_and_never_a_secret() {
         assert!(r.contains("Teams application access policy"));
         assert!(r.contains("Grant-CsApplicationAccessPolicy"));
     }
-    assert!(md.contains("## 6. Teams application access policy — failed"));
+    assert!(md.contains("## 7. Teams application access policy — failed"));
     assert!(
         html.contains("&lt;b&gt;x&lt;/b&gt;@northwind.example") && !html.contains("<b>x</b>"),
         "HTML is escaped"
@@ -370,6 +371,7 @@ async fn delegated_mode_checks_redirect_uris_and_its_own_permission_list() {
             "tenant",
             "credentials",
             "secret",
+            "audience",
             "redirect",
             "permissions",
             "consent",
@@ -378,6 +380,10 @@ async fn delegated_mode_checks_redirect_uris_and_its_own_permission_list() {
         ],
         "delegated: redirect URIs, no access policy"
     );
+    // The signed-in host may not read the app registration (no Application.Read.All): said so.
+    let a = step(&c, "audience");
+    assert_eq!(a.status, Status::CannotCheck, "{}", text(a));
+    assert!(text(a).contains("Supported account types"), "{}", text(a));
     let r = step(&c, "redirect");
     assert_eq!(r.status, Status::CannotCheck, "{}", text(r));
     assert!(text(r).contains("came back through it"));
@@ -543,5 +549,32 @@ async fn an_empty_webinar_listing_is_cross_checked_with_a_meeting() {
         if scenario.starts_with("missing") {
             assert_ne!(s.status, Status::Passed, "{scenario}: {}", text(s));
         }
+    }
+}
+
+/// The article's account types pass; work accounts only warn (personal accounts are turned away);
+/// this tenant only warns for application-level sign-in (its own endpoint still works). Read from
+/// the registration as Graph lists it (signInAudience).
+#[tokio::test]
+async fn the_account_types_are_checked_against_the_article() {
+    for (scenario, status, says) in [
+        (
+            "secret-renewed",
+            Status::Passed,
+            "as the article prescribes",
+        ),
+        ("work-accounts-only", Status::Warning, "personal account"),
+        ("single-tenant-app", Status::Warning, "AADSTS50194"),
+    ] {
+        let emu = emulator(&[scenario]).await;
+        let s = setup::check(&app_conn(&emu, &GOOD_HOSTS), "audience")
+            .await
+            .unwrap();
+        assert_eq!(s.status, status, "{scenario}: {}", text(&s));
+        assert!(text(&s).contains(says), "{scenario}: {}", text(&s));
+        assert!(s
+            .evidence
+            .iter()
+            .any(|e| e.request.contains("/applications")));
     }
 }

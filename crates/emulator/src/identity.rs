@@ -264,6 +264,15 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
             "This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.",
         );
     };
+    // A single-tenant app cannot be reached through /common or /organizations: AADSTS50194 with
+    // Entra's own wording (as quoted on learn.microsoft.com/en-us/answers/a/982308).
+    if generic && app.sign_in_audience == "AzureADMyOrg" {
+        return error_page(
+            50194,
+            &format!("Application '{client_id}'({}) is not configured as a multi-tenant application. Usage of the /common endpoint is not supported for such applications created after '10/15/2018'. Use a tenant-specific endpoint or configure the application to be multi-tenant.", app.display_name),
+            "Use a tenant-specific endpoint or configure the application to be multi-tenant.",
+        );
+    }
     let redirect_uri = q.get("redirect_uri").cloned().unwrap_or_default();
     if app.redirects.is_empty() {
         return error_page(

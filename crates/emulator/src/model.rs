@@ -194,6 +194,13 @@ pub struct AppRegistration {
     /// Whether an administrator granted tenant-wide consent.
     pub admin_consent: bool,
     pub created: Timestamp,
+    /// "Supported account types" (`signInAudience`); the LMS article prescribes
+    /// `AzureADandPersonalMicrosoftAccount`.
+    pub sign_in_audience: &'static str,
+    /// Authentication → "Implicit grant and hybrid flows": the ID tokens and access tokens
+    /// checkboxes (`web.implicitGrantSettings`), which the article asks to tick.
+    pub id_token_issuance: bool,
+    pub access_token_issuance: bool,
 }
 
 impl AppRegistration {

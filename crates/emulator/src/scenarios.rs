@@ -57,6 +57,18 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "users may not consent to apps: without admin consent the browser stops at \"Need admin approval\" (AADSTS90094)",
     ),
     (
+        "single-tenant-app",
+        "the app registration accepts accounts of its own tenant only (signInAudience AzureADMyOrg): sign-in through /common fails with AADSTS50194",
+    ),
+    (
+        "work-accounts-only",
+        "the app registration accepts work and school accounts of any tenant but no personal Microsoft accounts (signInAudience AzureADMultipleOrgs)",
+    ),
+    (
+        "token-checkboxes-off",
+        "Authentication → Implicit grant and hybrid flows: neither ID tokens nor access tokens is ticked",
+    ),
+    (
         "redirect-under-spa",
         "http://localhost is registered as a single-page application: redeeming the code fails with AADSTS9002327",
     ),
@@ -112,6 +124,21 @@ pub fn apply_scenario(
         .map(|a| a.app_id.clone())
         .unwrap_or_default();
     match name {
+        "single-tenant-app" | "work-accounts-only" => {
+            if let Some(a) = world.apps.first_mut() {
+                a.sign_in_audience = if name == "single-tenant-app" {
+                    "AzureADMyOrg"
+                } else {
+                    "AzureADMultipleOrgs"
+                };
+            }
+        }
+        "token-checkboxes-off" => {
+            if let Some(a) = world.apps.first_mut() {
+                a.id_token_issuance = false;
+                a.access_token_issuance = false;
+            }
+        }
         "missing-access-policy" => world
             .users
             .iter_mut()

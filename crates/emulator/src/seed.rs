@@ -117,6 +117,9 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         .collect(),
         admin_consent: true,
         created: now - SignedDuration::from_hours(24 * 400),
+        sign_in_audience: "AzureADandPersonalMicrosoftAccount",
+        id_token_issuance: true,
+        access_token_issuance: true,
     };
     let client_id = app.app_id.clone();
     world.apps.push(app);

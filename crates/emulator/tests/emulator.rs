@@ -508,6 +508,66 @@ async fn redirect_uri_mismatch_is_an_error_page_not_a_redirect_but_the_loopback_
     assert!(page.text().await.unwrap().contains("Pick an account"));
 }
 
+/// A single-tenant registration is not reached through /common (AADSTS50194, Entra's wording as
+/// quoted on learn.microsoft.com/en-us/answers/a/982308); its own tenant's endpoint still works.
+/// The registration lists its audience and token checkboxes as application.md declares them.
+#[tokio::test]
+async fn a_single_tenant_app_refuses_the_common_endpoint() {
+    let t = T::new(&["single-tenant-app"]).await;
+    let i = &t.emu.info;
+    let (_, challenge) = pkce();
+    let common = t
+        .http
+        .get(format!("{}/common/oauth2/v2.0/authorize", i.authority))
+        .query(&[
+            ("client_id", i.client_id.as_str()),
+            ("response_type", "code"),
+            ("redirect_uri", "http://localhost:5000/"),
+            ("scope", "openid"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(common.status(), 400);
+    let page = common.text().await.unwrap();
+    assert!(
+        page.contains("AADSTS50194")
+            && page.contains("is not configured as a multi-tenant application"),
+        "{page}"
+    );
+    let own = authorize(&t, "http://localhost:5000/", &challenge, &t.host(0)).await;
+    assert!(
+        own.status().is_redirection(),
+        "the tenant's own endpoint: {}",
+        own.status()
+    );
+
+    let path =
+        |id: &str| format!("/applications?$filter=appId%20eq%20'{id}'&$select=signInAudience,web");
+    let token = t.app_token().await;
+    let (status, apps, _) = t.get(&token, &path(&i.client_id)).await;
+    assert_eq!(status, 200, "{apps}");
+    let app = &apps["value"][0];
+    assert_eq!(app["signInAudience"], "AzureADMyOrg");
+    assert_eq!(
+        app["web"]["implicitGrantSettings"]["enableIdTokenIssuance"],
+        true
+    );
+    let off = T::new(&["token-checkboxes-off"]).await;
+    let token = off.app_token().await;
+    let (_, apps, _) = off.get(&token, &path(&off.emu.info.client_id)).await;
+    assert_eq!(
+        apps["value"][0]["signInAudience"],
+        "AzureADandPersonalMicrosoftAccount"
+    );
+    assert_eq!(
+        apps["value"][0]["web"]["implicitGrantSettings"],
+        serde_json::json!({"enableAccessTokenIssuance": false, "enableIdTokenIssuance": false})
+    );
+}
+
 #[tokio::test]
 async fn refresh_tokens_inactive_for_90_days_fail_with_700082() {
     let t = T::new(&[]).await;

@@ -1,5 +1,6 @@
-//! The client secret's expiry (from the app's `passwordCredentials`, else the date the admin
-//! entered) and the redirect URIs the LMS and the loopback sign-in need.
+//! What the app registration itself says: the client secret's expiry (from the app's
+//! `passwordCredentials`, else the date the admin entered), its account types and token
+//! checkboxes, and the redirect URIs the LMS and the loopback sign-in need.
 
 use super::*;
 
@@ -128,6 +129,64 @@ pub(super) async fn check_redirect(conn: &Connection, s: &mut Step) {
     };
 }
 
+/// The account types (`signInAudience`) against the article's, and for the user-delegated LMS
+/// the Web platform's "ID tokens" and "Access tokens" checkboxes (`web.implicitGrantSettings`).
+pub(super) async fn check_audience(conn: &Connection, s: &mut Step) {
+    let body = match graph_get(conn, s, &app_path(conn), None).await {
+        Ok(b) => b,
+        Err((GraphError::Api { status: 403, .. }, _)) => {
+            s.status = Status::CannotCheck;
+            s.detail.push("Rollcall cannot read the app registration (that needs Application.Read.All): check Authentication → Supported account types in the Entra admin center.".into());
+            return;
+        }
+        Err((_, e)) => {
+            s.status = Status::CannotCheck;
+            s.detail.push(e.message);
+            return;
+        }
+    };
+    let app: AppRedirects = first_value(&body)
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    let delegated = conn.mode == AuthMode::Delegated;
+    let (status, line) = audience_finding(app.sign_in_audience.as_deref(), delegated);
+    s.status = status;
+    s.detail.push(line);
+    if delegated {
+        let (status, line) = token_finding(&app.web.implicit_grant_settings.unwrap_or_default());
+        raise(&mut s.status, status);
+        s.detail.push(line);
+    }
+}
+
+/// The Web platform's "ID tokens" and "Access tokens" checkboxes against the article's "enable
+/// token selection checkboxes".
+pub(super) fn token_finding(g: &ImplicitGrant) -> (Status, String) {
+    let id = g.enable_id_token_issuance.unwrap_or(false);
+    let access = g.enable_access_token_issuance.unwrap_or(false);
+    if id && access {
+        return (Status::Passed, "Authentication → Web: \"ID tokens\" and \"Access tokens\" are ticked, as the article asks.".into());
+    }
+    let missing: Vec<&str> = [(!id, "ID tokens"), (!access, "Access tokens")]
+        .into_iter()
+        .filter_map(|(m, n)| m.then_some(n))
+        .collect();
+    (Status::Warning, format!("Authentication → Web → Implicit grant and hybrid flows: {} not ticked. The article asks for both; an LMS that asks the browser for an ID token is refused with AADSTS700054 (\"response_type 'id_token' is not enabled for the application\").", missing.join(" and ")))
+}
+
+/// What an account type means for the LMS, and the step's status for it.
+pub(super) fn audience_finding(audience: Option<&str>, delegated: bool) -> (Status, String) {
+    match audience {
+        Some(ARTICLE_AUDIENCE) => (Status::Passed, "Supported account types: any organization's accounts and personal Microsoft accounts, as the article prescribes.".into()),
+        Some("AzureADMultipleOrgs") => (Status::Warning, "Supported account types: work and school accounts of any organization, but no personal Microsoft accounts. People who sign in to the LMS with a personal account (Outlook.com, Skype, Xbox) are turned away; the article prescribes personal accounts too.".into()),
+        Some("AzureADMyOrg") if delegated => (Status::Failed, "Supported account types: this organization only. A sign-in the LMS sends through Microsoft's common endpoint fails with AADSTS50194 (\"not configured as a multi-tenant application\"), and no one from outside this tenant can sign in.".into()),
+        Some("AzureADMyOrg") => (Status::Warning, "Supported account types: this organization only. Application-level sign-in still works (it uses this tenant's endpoint), but a switch to user-delegated sign-in through the common endpoint would fail with AADSTS50194; the article prescribes any organization and personal accounts.".into()),
+        Some("PersonalMicrosoftAccount") => (Status::Failed, "Supported account types: personal Microsoft accounts only. No work or school account of this tenant can sign in or get a token for it: choose \"Accounts in any organizational directory and personal Microsoft accounts\".".into()),
+        Some(other) => (Status::Warning, format!("Supported account types: {other}, which the article does not describe; it prescribes {ARTICLE_AUDIENCE}.")),
+        None => (Status::CannotCheck, "Graph did not say which account types the app accepts (signInAudience).".into()),
+    }
+}
+
 /// Whether the desktop sign-in's redirect is registered where it must be, and the sentence.
 pub(super) fn loopback_finding(app: &AppRedirects) -> (bool, String) {
     let registered = |l: &RedirectList| l.redirect_uris.iter().any(|r| is_loopback(r));
@@ -153,4 +212,51 @@ pub(super) fn loopback_finding(app: &AppRedirects) -> (bool, String) {
 pub fn is_loopback(uri: &str) -> bool {
     url::Url::parse(uri)
         .is_ok_and(|u| u.scheme() == "http" && u.host_str() == Some("localhost") && u.path() == "/")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn account_types_and_token_checkboxes_say_what_breaks() {
+        assert_eq!(
+            audience_finding(Some(ARTICLE_AUDIENCE), true).0,
+            Status::Passed
+        );
+        assert_eq!(
+            audience_finding(Some("AzureADMultipleOrgs"), true).0,
+            Status::Warning
+        );
+        let (status, line) = audience_finding(Some("AzureADMyOrg"), true);
+        assert_eq!(status, Status::Failed);
+        assert!(line.contains("AADSTS50194"), "{line}");
+        // Application-level sign-in uses the tenant's own endpoint: a warning, not a failure.
+        assert_eq!(
+            audience_finding(Some("AzureADMyOrg"), false).0,
+            Status::Warning
+        );
+        assert_eq!(
+            audience_finding(Some("PersonalMicrosoftAccount"), false).0,
+            Status::Failed
+        );
+        assert_eq!(audience_finding(None, false).0, Status::CannotCheck);
+        let both = ImplicitGrant {
+            enable_access_token_issuance: Some(true),
+            enable_id_token_issuance: Some(true),
+        };
+        assert_eq!(token_finding(&both).0, Status::Passed);
+        let (status, line) = token_finding(&ImplicitGrant {
+            enable_access_token_issuance: Some(true),
+            enable_id_token_issuance: Some(false),
+        });
+        assert_eq!(status, Status::Warning);
+        assert!(
+            line.contains("ID tokens not ticked") && line.contains("AADSTS700054"),
+            "{line}"
+        );
+        assert!(token_finding(&ImplicitGrant::default())
+            .1
+            .contains("ID tokens and Access tokens not ticked"));
+    }
 }

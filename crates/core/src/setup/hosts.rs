@@ -12,17 +12,6 @@ pub(super) async fn check_hosts(conn: &Connection, s: &mut Step) {
     }
     let Ok(graph) = conn.graph() else { return };
     let mut worst = Status::Passed;
-    let raise = |w: &mut Status, to: Status| {
-        let rank = |s: Status| match s {
-            Status::Passed => 0,
-            Status::Warning => 1,
-            Status::CannotCheck | Status::Waiting => 2,
-            Status::Failed => 3,
-        };
-        if rank(to) > rank(*w) {
-            *w = to;
-        }
-    };
     // User-delegated: each host signs in for themselves, so the host to check is the signed-in user
     // (a user token may not read other users).
     let lookups: Vec<(String, Result<Option<User>, CoreError>)> = if delegated {

@@ -15,7 +15,7 @@ pub mod results;
 pub mod summary;
 
 pub use credentials::is_loopback;
-use credentials::{check_redirect, check_secret};
+use credentials::{check_audience, check_redirect, check_secret};
 use hosts::{check_hosts, smoke_test};
 pub use policy::access_policy_scripts;
 use policy::check_access_policy;
@@ -124,6 +124,10 @@ impl Checklist {
 pub const SECRET_WARN_DAYS: i64 = 30;
 /// The policy name the generated script creates.
 pub const POLICY_NAME: &str = "LMS-Teams-Webinars";
+
+/// The account types the LMS article prescribes ("Accounts in any organizational directory … and
+/// personal Microsoft accounts"), as Graph's `signInAudience` names them (application.md).
+pub const ARTICLE_AUDIENCE: &str = "AzureADandPersonalMicrosoftAccount";
 /// High privileges the integration never needs: flagged when granted.
 const HIGH_PRIVILEGE: [&str; 10] = [
     "Directory.ReadWrite.All",
@@ -209,6 +213,23 @@ pub fn plan(conn: &Connection) -> Checklist {
     s.todo = vec![
         format!("Before it expires: Certificates & secrets → New client secret, paste its Value into the LMS (and Rollcall). Rollcall warns {SECRET_WARN_DAYS} days ahead."),
     ];
+    steps.push(s);
+
+    let mut s = step(
+        "audience",
+        "Supported account types and token settings",
+        "The article registers the app for any organization's accounts and personal Microsoft accounts: the LMS signs people in through Microsoft's common endpoint, which turns away the accounts an app does not accept.",
+        if delegated {
+            "Reads the app registration's signInAudience and its Web platform's token checkboxes (web.implicitGrantSettings) from Graph."
+        } else {
+            "Reads the app registration's signInAudience from Graph."
+        },
+    );
+    s.todo = vec!["App registrations → your app → Authentication → Supported account types: \"Accounts in any organizational directory and personal Microsoft accounts\", then Save.".into()];
+    if delegated {
+        s.todo.push("Authentication → Web → Implicit grant and hybrid flows: tick \"Access tokens\" and \"ID tokens\", then Save.".into());
+    }
+    s.values = vec![value("signInAudience", ARTICLE_AUDIENCE)];
     steps.push(s);
 
     if delegated {
@@ -338,6 +359,7 @@ pub async fn check(conn: &Connection, id: &str) -> Result<Step, CoreError> {
         "credentials" => check_credentials(conn, &mut s).await,
         "secret" => with_token(conn, &mut s, check_secret).await,
         "redirect" => with_token(conn, &mut s, check_redirect).await,
+        "audience" => with_token(conn, &mut s, check_audience).await,
         "permissions" => with_token(conn, &mut s, check_permissions).await,
         "consent" => with_token(conn, &mut s, check_consent).await,
         "accessPolicy" => with_token(conn, &mut s, check_access_policy).await,
@@ -570,6 +592,8 @@ fn clone_graph_error(e: &GraphError) -> GraphError {
 #[serde(rename_all = "camelCase")]
 pub(super) struct AppRedirects {
     #[serde(default)]
+    sign_in_audience: Option<String>,
+    #[serde(default)]
     web: RedirectList,
     #[serde(default)]
     public_client: RedirectList,
@@ -582,13 +606,37 @@ pub(super) struct AppRedirects {
 pub(super) struct RedirectList {
     #[serde(default)]
     redirect_uris: Vec<String>,
+    #[serde(default)]
+    implicit_grant_settings: Option<ImplicitGrant>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct ImplicitGrant {
+    #[serde(default)]
+    enable_access_token_issuance: Option<bool>,
+    #[serde(default)]
+    enable_id_token_issuance: Option<bool>,
 }
 
 fn app_path(conn: &Connection) -> String {
     format!(
-        "/applications?$filter={}&$select=id,appId,displayName,passwordCredentials,web,publicClient",
+        "/applications?$filter={}&$select=id,appId,displayName,passwordCredentials,web,publicClient,spa,signInAudience",
         enc(&format!("appId eq '{}'", odata_quote(&conn.client_id)))
     )
+}
+
+/// Make `w` at least as bad as `to` (passed < warning < cannot check < failed).
+pub(super) fn raise(w: &mut Status, to: Status) {
+    let rank = |s: Status| match s {
+        Status::Passed => 0,
+        Status::Warning => 1,
+        Status::CannotCheck | Status::Waiting => 2,
+        Status::Failed => 3,
+    };
+    if rank(to) > rank(*w) {
+        *w = to;
+    }
 }
 
 fn first_value(body: &serde_json::Value) -> Option<serde_json::Value> {
@@ -691,70 +739,4 @@ async fn check_consent(conn: &Connection, s: &mut Step) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn powershell_has_the_exact_app_id_and_cmdlets() {
-        let app = "be10091b-c10c-42c0-9e3a-d8cf4f12b075";
-        let s = access_policy_scripts(
-            app,
-            &[
-                "megan@contoso.example".into(),
-                "o'brien$x@contoso.example".into(),
-                "a\u{201E};Remove-Item C:\\*\u{2019}@contoso.example".into(),
-            ],
-        );
-        assert_eq!(s.len(), 3);
-        let global = &s[0].value;
-        assert!(global.contains("Connect-MicrosoftTeams\n"));
-        assert!(global.contains(&format!("New-CsApplicationAccessPolicy -Identity 'LMS-Teams-Webinars' -AppIds '{app}' -Description")));
-        assert!(global.contains(
-            "Grant-CsApplicationAccessPolicy -PolicyName 'LMS-Teams-Webinars' -Global\n"
-        ));
-        let per_host = &s[1].value;
-        assert!(per_host.contains("Grant-CsApplicationAccessPolicy -PolicyName 'LMS-Teams-Webinars' -Identity 'megan@contoso.example'\n"));
-        assert!(
-            per_host.contains("-Identity 'o''brien$x@contoso.example'\n"),
-            "a verbatim string: $ stays text, the quote is doubled"
-        );
-        assert!(
-            per_host.contains(
-                "-Identity 'a\u{201E};Remove-Item C:\\*\u{2019}\u{2019}@contoso.example'\n"
-            ),
-            "„ cannot end a verbatim string; ’ is a single quote to PowerShell and is doubled"
-        );
-        assert!(!per_host.contains("-Global"));
-        let existing = &s[2].value;
-        assert!(existing.contains(&format!("Set-CsApplicationAccessPolicy -Identity '<name of the existing policy>' -AppIds @{{Add='{app}'}}\n")));
-        assert!(!existing.contains("New-CsApplicationAccessPolicy"));
-    }
-
-    #[test]
-    fn the_redirect_step_accepts_exactly_what_the_client_sends() {
-        let app = |public: &[&str], spa: &[&str]| AppRedirects {
-            web: RedirectList::default(),
-            public_client: RedirectList {
-                redirect_uris: public.iter().map(|s| s.to_string()).collect(),
-            },
-            spa: RedirectList {
-                redirect_uris: spa.iter().map(|s| s.to_string()).collect(),
-            },
-        };
-        assert!(credentials::loopback_finding(&app(&["http://localhost"], &[])).0);
-        let (ok, line) = credentials::loopback_finding(&app(&[], &["http://localhost"]));
-        assert!(!ok && line.contains("Single-page application") && line.contains("AADSTS9002327"));
-        let (ok, line) = credentials::loopback_finding(&app(&["http://127.0.0.1"], &[]));
-        assert!(!ok && line.contains("AADSTS50011"), "{line}");
-    }
-
-    #[test]
-    fn loopback_uris() {
-        assert!(is_loopback("http://localhost"));
-        assert!(is_loopback("http://localhost:5000/"));
-        // Only what the client sends: 127.0.0.1 registered alone fails sign-in with AADSTS50011.
-        assert!(!is_loopback("http://127.0.0.1"));
-        assert!(!is_loopback("https://localhost"));
-        assert!(!is_loopback("http://localhost/callback"));
-    }
-}
+mod tests;

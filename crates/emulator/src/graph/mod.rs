@@ -1481,7 +1481,7 @@ fn app_json(a: &AppRegistration) -> Value {
         "appId": a.app_id,
         "displayName": a.display_name,
         "createdDateTime": tz::offset(a.created),
-        "signInAudience": "AzureADMultipleOrgs",
+        "signInAudience": a.sign_in_audience,
         "passwordCredentials": a.secrets.iter().map(|c| json!({
             "customKeyIdentifier": null, "displayName": c.display_name, "endDateTime": tz::offset(c.end),
             "hint": c.hint(), "keyId": c.key_id, "secretText": null, "startDateTime": tz::offset(c.start),
@@ -1491,7 +1491,11 @@ fn app_json(a: &AppRegistration) -> Value {
             "displayName": c.display_name, "endDateTime": tz::offset(c.end), "key": null, "keyId": c.key_id,
             "startDateTime": tz::offset(c.start), "type": "AsymmetricX509Cert", "usage": "Verify",
         })).collect::<Vec<_>>(),
-        "web": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::Web).map(|r| r.uri.clone()).collect::<Vec<_>>()},
+        "web": {
+            "homePageUrl": null, "logoutUrl": null,
+            "redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::Web).map(|r| r.uri.clone()).collect::<Vec<_>>(),
+            "implicitGrantSettings": {"enableAccessTokenIssuance": a.access_token_issuance, "enableIdTokenIssuance": a.id_token_issuance},
+        },
         "publicClient": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::InstalledClient).map(|r| r.uri.clone()).collect::<Vec<_>>()},
         "spa": {"redirectUris": a.redirects.iter().filter(|r| r.platform == Platform::Spa).map(|r| r.uri.clone()).collect::<Vec<_>>()},
         "requiredResourceAccess": [{
