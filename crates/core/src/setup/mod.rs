@@ -217,7 +217,11 @@ pub fn plan(conn: &Connection) -> Checklist {
 
     let mut s = step(
         "audience",
-        "Supported account types and token settings",
+        if delegated {
+            "Supported account types and token settings"
+        } else {
+            "Supported account types"
+        },
         "The article registers the app for any organization's accounts and personal Microsoft accounts: the LMS signs people in through Microsoft's common endpoint, which turns away the accounts an app does not accept.",
         if delegated {
             "Reads the app registration's signInAudience and its Web platform's token checkboxes (web.implicitGrantSettings) from Graph."
