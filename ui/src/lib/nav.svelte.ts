@@ -46,5 +46,7 @@ export const place = $state<{
   /** The first day of the week last shown in Week view (Month → Week returns to it). */
   calendarWeek: Date | null;
   dismissed: string[];
+  /** The webinar open in Attendance, and the connection it belongs to (another one does not reopen it). */
   attendance: Webinar | null;
-}>({ calendarView: "timeGridWeek", calendarDate: null, calendarWeek: null, dismissed: [], attendance: null });
+  attendanceOf: string;
+}>({ calendarView: "timeGridWeek", calendarDate: null, calendarWeek: null, dismissed: [], attendance: null, attendanceOf: "" });

@@ -82,28 +82,45 @@ pub(super) async fn check_secret(conn: &Connection, s: &mut Step) {
     }
 }
 
-pub(super) async fn check_redirect(conn: &Connection, s: &mut Step) {
-    let body = match graph_get(conn, s, &app_path(conn), None).await {
-        Ok(b) => b,
+/// The app registration as Graph lists it; `None` (the step "cannot check", with `forbidden`'s
+/// lines when the caller may not read applications) when it cannot be read.
+async fn read_app(
+    conn: &Connection,
+    s: &mut Step,
+    forbidden: impl FnOnce(&mut Step),
+) -> Option<AppRedirects> {
+    match graph_get(conn, s, &app_path(conn), None).await {
+        Ok(body) => Some(
+            first_value(&body)
+                .and_then(|v| serde_json::from_value(v).ok())
+                .unwrap_or_default(),
+        ),
         Err((GraphError::Api { status: 403, .. }, _)) => {
             s.status = Status::CannotCheck;
-            // Reaching this step means a user signed in through the loopback redirect.
-            s.detail.push("http://localhost (Mobile and desktop applications) is registered: Rollcall's sign-in came back through it.".into());
-            match &conn.portal_redirect_uri {
-                Some(u) => s.detail.push(format!("The portal URI {u} cannot be read with your permissions (that needs Application.Read.All): check it under Authentication → Web, or sign in on the portal — AADSTS50011 names a missing URI.")),
-                None => s.detail.push("Enter the LMS portal domain in Settings → Connections to get the portal's redirect URI.".into()),
-            }
-            return;
+            forbidden(s);
+            None
         }
         Err((_, e)) => {
             s.status = Status::CannotCheck;
             s.detail.push(e.message);
-            return;
+            None
         }
+    }
+}
+
+pub(super) async fn check_redirect(conn: &Connection, s: &mut Step) {
+    let Some(app) = read_app(conn, s, |s| {
+        // Reaching this step means a user signed in through the loopback redirect.
+        s.detail.push("http://localhost (Mobile and desktop applications) is registered: Rollcall's sign-in came back through it.".into());
+        match &conn.portal_redirect_uri {
+            Some(u) => s.detail.push(format!("The portal URI {u} cannot be read with your permissions (that needs Application.Read.All): check it under Authentication → Web, or sign in on the portal — AADSTS50011 names a missing URI.")),
+            None => s.detail.push("Enter the LMS portal domain in Settings → Connections to get the portal's redirect URI.".into()),
+        }
+    })
+    .await
+    else {
+        return;
     };
-    let app: AppRedirects = first_value(&body)
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
     let mut missing = false;
     match &conn.portal_redirect_uri {
         Some(u) if app.web.redirect_uris.iter().any(|r| r == u) => s.detail.push(format!("The portal URI {u} is registered under Web.")),
@@ -132,22 +149,13 @@ pub(super) async fn check_redirect(conn: &Connection, s: &mut Step) {
 /// The account types (`signInAudience`) against the article's, and for the user-delegated LMS
 /// the Web platform's "ID tokens" and "Access tokens" checkboxes (`web.implicitGrantSettings`).
 pub(super) async fn check_audience(conn: &Connection, s: &mut Step) {
-    let body = match graph_get(conn, s, &app_path(conn), None).await {
-        Ok(b) => b,
-        Err((GraphError::Api { status: 403, .. }, _)) => {
-            s.status = Status::CannotCheck;
-            s.detail.push("Rollcall cannot read the app registration (that needs Application.Read.All): check Authentication → Supported account types in the Entra admin center.".into());
-            return;
-        }
-        Err((_, e)) => {
-            s.status = Status::CannotCheck;
-            s.detail.push(e.message);
-            return;
-        }
+    let Some(app) = read_app(conn, s, |s| {
+        s.detail.push("Rollcall cannot read the app registration (that needs Application.Read.All): check Authentication → Supported account types in the Entra admin center.".into());
+    })
+    .await
+    else {
+        return;
     };
-    let app: AppRedirects = first_value(&body)
-        .and_then(|v| serde_json::from_value(v).ok())
-        .unwrap_or_default();
     let delegated = conn.mode == AuthMode::Delegated;
     let (status, line) = audience_finding(app.sign_in_audience.as_deref(), delegated);
     s.status = status;
