@@ -18,3 +18,8 @@ export function formatTime(iso: string, zone?: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   return new Intl.DateTimeFormat(undefined, { timeStyle: "medium", timeZone: zone }).format(d);
 }
+
+/** Whether a host's problem already names its host (most do not: the host is shown beside them). */
+export function namesHost(p: { host: string; error: { message: string } }): boolean {
+  return p.error.message.includes(p.host);
+}

@@ -73,7 +73,6 @@ export const t = {
     newWebinar: "New webinar",
     refresh: "Refresh",
     loading: "Loading webinars…",
-    hostFailed: (host: string) => `${host} could not be read:`,
     hostWhy: "Why?",
     hostFix: "Open the Setup step",
     hostDismiss: (host: string) => `Dismiss the note about ${host}`,

@@ -96,32 +96,34 @@ async fn problem(
     host: String,
     mut error: CoreError,
 ) -> crate::webinars::HostProblem {
-    let mut step = None;
-    if error.code == ErrorCode::PermissionMissing {
-        let perm = crate::tenant::permissions::virtual_events(conn.mode);
-        let granted = conn
-            .token(false)
-            .await
-            .is_ok_and(|t| t.permissions().iter().any(|p| p == perm));
-        step = Some(
-            if granted {
-                "accessPolicy"
-            } else {
-                "permissions"
-            }
-            .to_string(),
-        );
-        if granted {
-            error.hint = Some(match conn.mode {
-                AuthMode::Application => format!("The app has {perm}, so the Teams application access policy is what is missing for {host}: Setup → \"Teams application access policy\" shows the PowerShell that adds it (Grant-CsApplicationAccessPolicy)."),
-                AuthMode::Delegated => format!("Graph shows a Teams webinar only to its organizer: sign in as {host} to see theirs."),
-            });
-            if conn.mode == AuthMode::Delegated {
-                step = None;
-            }
-        }
+    if error.code != ErrorCode::PermissionMissing {
+        return crate::webinars::HostProblem {
+            host,
+            error,
+            step: None,
+        };
     }
-    crate::webinars::HostProblem { host, error, step }
+    let perm = crate::tenant::permissions::virtual_events(conn.mode);
+    let granted = conn
+        .token(false)
+        .await
+        .is_ok_and(|t| t.permissions().iter().any(|p| p == perm));
+    let step = match (granted, conn.mode) {
+        (false, _) => Some("permissions"),
+        (true, AuthMode::Application) => {
+            error.hint = Some(format!("The app has {perm}, so the Teams application access policy is what is missing for {host}: Setup → \"Teams application access policy\" shows the PowerShell that adds it (Grant-CsApplicationAccessPolicy)."));
+            Some("accessPolicy")
+        }
+        (true, AuthMode::Delegated) => {
+            error.hint = Some(format!("Graph shows a Teams webinar only to its organizer: sign in as {host} to see theirs."));
+            None
+        }
+    };
+    crate::webinars::HostProblem {
+        host,
+        error,
+        step: step.map(String::from),
+    }
 }
 
 /// The host's Teams webinars that overlap `[from, to)`, with registration set-up and counts.
