@@ -14,11 +14,15 @@ const ROOTS = [
   "event", "user", "onlineMeeting", "meetingAttendanceReport", "attendanceRecord", "application",
   "servicePrincipal", "appRoleAssignment", "organization", "licenseDetails", "virtualEventWebinar",
   "virtualEventSession", "virtualEventRegistration", "virtualEventWebinarRegistrationConfiguration",
-  "calendar", "solutionsRoot", "virtualEventsRoot",
+  "calendar", "solutionsRoot", "virtualEventsRoot", "directoryRole", "oAuth2PermissionGrant",
+  "policyRoot", "tenantAppManagementPolicy",
 ];
 
 /** The URL roots the emulator serves. */
-const SETS = ["users", "me", "applications", "servicePrincipals", "organization", "solutions"];
+const SETS = [
+  "users", "me", "applications", "servicePrincipals", "organization", "solutions",
+  "oauth2PermissionGrants", "policies",
+];
 
 const [file, source] = process.argv.slice(2);
 if (!file || !source) {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use rollcall_core::tenant::connection::Connection;
 use rollcall_core::tenant::profile::{data_dir, AuthMode, Cloud, Profile, Profiles};
-use rollcall_core::tenant::secrets::{KeyringSecrets, SecretStore};
+use rollcall_core::tenant::secrets::{KeyringSecrets, SecretKind, SecretStore};
 use rollcall_core::{CoreError, ErrorCode};
 use rollcall_graph::Secret;
 
@@ -170,6 +170,18 @@ impl ConnectionArgs {
                         c.apply_profile(&p);
                         c.secret_hint = hint;
                         c
+                    }
+                    // A secret renewed for these flags (`rollcall secret renew`) is in the
+                    // keychain under the pair; otherwise the environment must name one.
+                    (AuthMode::Application, None)
+                        if p.id.starts_with("cli-")
+                            && Self::secrets()
+                                .get_bound(&p.id, SecretKind::ClientSecret, &p.binding())
+                                .ok()
+                                .flatten()
+                                .is_some() =>
+                    {
+                        Connection::from_profile(&p, Self::secrets())?
                     }
                     (AuthMode::Application, None) if p.id.starts_with("cli-") => {
                         return Err(CoreError::new(

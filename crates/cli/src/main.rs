@@ -5,6 +5,7 @@ mod args;
 mod attendance;
 mod connection;
 mod emulator;
+mod repair;
 mod setup;
 mod signin;
 mod term;
@@ -97,6 +98,17 @@ enum Command {
         /// Write the set-up report to this file (.md for Markdown, .html for HTML).
         #[arg(long)]
         report: Option<std::path::PathBuf>,
+    },
+    /// Repair the set-up as an administrator (`setup fix`) and list what Rollcall changed in a
+    /// tenant (`setup changes`).
+    Setup {
+        #[command(subcommand)]
+        action: repair::SetupAction,
+    },
+    /// Renew the app registration's client secret without downtime, then retire the old one.
+    Secret {
+        #[command(subcommand)]
+        action: repair::SecretAction,
     },
     /// The hosts' Teams webinars (Outlook calendar events): list, create, cancel.
     Webinars {
@@ -348,6 +360,8 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             report,
         } => setup::check(&conn, json, smoke, report).await,
         Command::Webinars { action } => done(webinars::run(action).await),
+        Command::Setup { action } => repair::run_setup(action).await,
+        Command::Secret { action } => repair::run_secret(action).await,
         Command::Sync {
             conn,
             archive: file,

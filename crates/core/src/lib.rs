@@ -17,6 +17,7 @@ pub mod attendance;
 pub mod directory;
 pub mod error;
 pub mod hub;
+pub mod repair;
 pub mod schedule;
 pub mod setup;
 pub mod support;

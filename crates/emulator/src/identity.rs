@@ -342,10 +342,10 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
     let key = (app.app_id.clone(), user.id.clone());
     let already = world.user_consents.get(&key).cloned().unwrap_or_default();
     let wanted: BTreeSet<String> = graph_scopes.iter().cloned().collect();
-    let consented = app.admin_consent
-        || wanted
-            .iter()
-            .all(|w| already.iter().any(|a| a.eq_ignore_ascii_case(w)));
+    let consented = wanted.iter().all(|w| {
+        already.iter().any(|a| a.eq_ignore_ascii_case(w))
+            || app.granted_scopes.iter().any(|g| g.eq_ignore_ascii_case(w))
+    });
     let clicked_accept = q.get("action").map(String::as_str) == Some("consent");
     if !consented {
         // Only `prompt=none` comes back with `consent_required`; otherwise Entra shows its consent
@@ -360,7 +360,10 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
                 ("state", &state),
             ]);
         }
-        if !world.user_consent || wanted.iter().any(|w| needs_admin(w)) {
+        // An administrator (a directory role that may grant consent) may consent to admin-only
+        // scopes for themself (entra-docs: docs/identity/enterprise-apps/grant-admin-consent.md).
+        let admin = !user.directory_roles.is_empty();
+        if !admin && (!world.user_consent || wanted.iter().any(|w| needs_admin(w))) {
             return error_page(90094, "Need admin approval.", &format!("{} needs permission to access resources in your organization that only an admin can grant. Please ask an admin to grant permission to this app before you can use it.", app.display_name));
         }
         if !clicked_accept {
@@ -468,14 +471,7 @@ fn consent_page(
 
 /// Delegated permissions that only an administrator can consent to.
 fn needs_admin(scope: &str) -> bool {
-    [
-        "User.Read.All",
-        "Application.Read.All",
-        "Directory.Read.All",
-        "User.ReadWrite.All",
-    ]
-    .iter()
-    .any(|a| a.eq_ignore_ascii_case(scope))
+    crate::model::needs_admin_scope(scope)
 }
 
 fn sign_in_page(
@@ -658,7 +654,7 @@ async fn token(
                 return r;
             }
             let lifetime = s.faults.config().token_lifetime_secs as i64;
-            let roles = app.granted_roles();
+            let roles = app.token_roles();
             let tid = s.world().tenant.id.clone();
             let mut claims = json!({
                 "aud": "https://graph.microsoft.com",
@@ -885,12 +881,29 @@ fn issue_delegated(
             None,
         );
     };
-    // Only configured (and, for admin-only ones, consented) permissions reach the token.
+    // Only configured (and, for admin-only ones, consented) permissions reach the token; a
+    // first-party client asks for any Graph scope (dynamic consent), and an administrator's own
+    // consent covers admin-only scopes for that administrator alone.
+    let own = world
+        .user_consents
+        .get(&(app.app_id.clone(), user.id.clone()))
+        .cloned()
+        .unwrap_or_default();
     let granted: Vec<String> = requested
         .iter()
         .filter(|sc| !OIDC.contains(&sc.as_str()))
-        .filter(|sc| app.delegated.iter().any(|d| d.eq_ignore_ascii_case(sc)))
-        .filter(|sc| app.admin_consent || !needs_admin(sc))
+        .filter(|sc| {
+            app.delegated.iter().any(|d| d.eq_ignore_ascii_case(sc))
+                || (app.first_party && crate::model::scope_id(sc).is_some())
+        })
+        .filter(|sc| {
+            !needs_admin(sc)
+                || app
+                    .granted_scopes
+                    .iter()
+                    .any(|g| g.eq_ignore_ascii_case(sc))
+                || own.iter().any(|g| g.eq_ignore_ascii_case(sc))
+        })
         .cloned()
         .collect::<BTreeSet<_>>()
         .into_iter()
@@ -1073,7 +1086,13 @@ fn admin_consent(
         );
     }
     if let Some(a) = world.app_mut(&client_id) {
-        a.admin_consent = true;
+        a.granted_roles = a.app_roles.clone();
+        a.granted_scopes = a
+            .delegated
+            .iter()
+            .filter(|d| !OIDC.contains(&d.as_str()))
+            .cloned()
+            .collect();
     }
     let scope: String = app
         .app_roles

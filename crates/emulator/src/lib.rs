@@ -90,8 +90,11 @@ pub struct Info {
     pub hosts: Vec<String>,
     /// The runtime admin API (scenarios, faults, stats).
     pub admin: String,
-    /// The tenant administrator who can grant consent.
+    /// The tenant's Global Administrator (may make every change "Fix it for me" offers).
     pub admin_user: String,
+    /// A Cloud Application Administrator (may change registrations and grant delegated
+    /// permissions, not Microsoft Graph's application permissions).
+    pub app_admin_user: String,
     pub portal_redirect_uri: String,
     pub scenarios: Vec<String>,
     /// The address it listens on (`127.0.0.1:port`): where a front forwards to when
@@ -189,6 +192,7 @@ pub async fn start(addr: &str, config: Config) -> Result<Running, Error> {
         hosts: creds.hosts.clone(),
         admin: format!("{base}/_emulator"),
         admin_user: creds.admin.clone(),
+        app_admin_user: creds.app_admin.clone(),
         portal_redirect_uri: seed::PORTAL_REDIRECT.to_string(),
         scenarios: config.scenarios.clone(),
         listen: local.to_string(),

@@ -94,6 +94,38 @@ pub const DELEGATED_SCOPES: &[(&str, &str, &str)] = &[
         "110e5abb-a10c-4b59-8b55-9b4daa4ef743",
         "Admin",
     ),
+    // The administrator's sign-in (Rollcall's "Fix it for me"): ids as Microsoft Graph's service
+    // principal lists them (concepts/permissions-reference.md).
+    (
+        "Application.Read.All",
+        "c79f8feb-a9db-4090-85f9-90d820caa0eb",
+        "Admin",
+    ),
+    (
+        "Application.ReadWrite.All",
+        "bdfbf15f-ee85-4955-8675-146e8e5296b5",
+        "Admin",
+    ),
+    (
+        "AppRoleAssignment.ReadWrite.All",
+        "84bccea3-f856-4a8a-967b-dbe0a3d53a64",
+        "Admin",
+    ),
+    (
+        "DelegatedPermissionGrant.Read.All",
+        "a197cdc4-a8e8-4d49-9d35-4ca7c83887b4",
+        "Admin",
+    ),
+    (
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "41ce6ca6-6826-4807-84f1-1c82854f7ee5",
+        "Admin",
+    ),
+    (
+        "Policy.Read.All",
+        "572fea84-0151-49b2-9301-11cb16974376",
+        "Admin",
+    ),
     (
         "VirtualEvent.ReadWrite",
         "d38d189c-e29b-4344-8b3b-829bfa81380b",
@@ -108,6 +140,28 @@ pub const DELEGATED_SCOPES: &[(&str, &str, &str)] = &[
         "Organization.Read.All",
         "4908d5b9-3fb2-4b1e-9336-1888b7937185",
         "Admin",
+    ),
+];
+
+/// Built-in directory roles an administrator's writes depend on: (display name, role template id)
+/// as Entra lists them (entra-docs: docs/identity/role-based-access-control/permissions-reference.md).
+pub const GLOBAL_ADMINISTRATOR: &str = "Global Administrator";
+pub const PRIVILEGED_ROLE_ADMINISTRATOR: &str = "Privileged Role Administrator";
+pub const CLOUD_APPLICATION_ADMINISTRATOR: &str = "Cloud Application Administrator";
+pub const APPLICATION_ADMINISTRATOR: &str = "Application Administrator";
+pub const DIRECTORY_ROLES: &[(&str, &str)] = &[
+    (GLOBAL_ADMINISTRATOR, "62e90394-69f5-4237-9190-012177145e10"),
+    (
+        PRIVILEGED_ROLE_ADMINISTRATOR,
+        "e8611ab8-c189-46e8-94e1-60213ab1f814",
+    ),
+    (
+        CLOUD_APPLICATION_ADMINISTRATOR,
+        "158c047a-c907-4556-b7ef-446551a6b5f7",
+    ),
+    (
+        APPLICATION_ADMINISTRATOR,
+        "9b895d92-2cd3-44c7-9d02-a6ac2d5ea5c3",
     ),
 ];
 
@@ -191,8 +245,23 @@ pub struct AppRegistration {
     pub app_roles: BTreeSet<String>,
     /// Delegated permissions configured under "API permissions".
     pub delegated: BTreeSet<String>,
-    /// Whether an administrator granted tenant-wide consent.
-    pub admin_consent: bool,
+    /// Application permissions granted (app role assignments to Microsoft Graph's service
+    /// principal): what reaches an app-only token, whether or not still configured.
+    pub granted_roles: BTreeSet<String>,
+    /// Delegated permissions granted for all users (the `AllPrincipals` oauth2PermissionGrant).
+    pub granted_scopes: BTreeSet<String>,
+    /// A Microsoft first-party public client (Microsoft Graph Command Line Tools): not one of the
+    /// tenant's registrations; any Graph scope may be asked for (dynamic consent).
+    pub first_party: bool,
+    /// Has its service principal ("Enterprise application") in the tenant: a registration made
+    /// through `POST /applications` has none until `POST /servicePrincipals`.
+    pub has_sp: bool,
+    /// `api.requestedAccessTokenVersion` (`None` = null, which Entra reads as 1).
+    pub token_version: Option<i64>,
+    /// Until when a new object is not yet visible to reads (directory replication).
+    pub replicating_until: Option<std::time::Instant>,
+    /// Until when its new service principal is not yet visible.
+    pub sp_replicating_until: Option<std::time::Instant>,
     pub created: Timestamp,
     /// "Supported account types" (`signInAudience`); the LMS article prescribes
     /// `AzureADandPersonalMicrosoftAccount`.
@@ -204,14 +273,48 @@ pub struct AppRegistration {
 }
 
 impl AppRegistration {
-    /// Application permissions that actually reach a token: only consented ones.
-    pub fn granted_roles(&self) -> Vec<String> {
-        if self.admin_consent {
-            self.app_roles.iter().cloned().collect()
-        } else {
-            Vec::new()
-        }
+    /// Application permissions that actually reach a token: the granted ones.
+    pub fn token_roles(&self) -> Vec<String> {
+        self.granted_roles.iter().cloned().collect()
     }
+    /// Tenant-wide consent covers everything configured (the portal's green ticks).
+    pub fn fully_consented(&self) -> bool {
+        self.app_roles.is_subset(&self.granted_roles)
+            && self
+                .delegated
+                .iter()
+                .filter(|d| needs_admin_scope(d))
+                .all(|d| self.granted_scopes.contains(d))
+    }
+    /// Not yet replicated: reads by id answer 404 for a few seconds after creation.
+    pub fn replicating(&self) -> bool {
+        self.replicating_until
+            .is_some_and(|t| std::time::Instant::now() < t)
+    }
+    pub fn sp_replicating(&self) -> bool {
+        !self.has_sp
+            || self
+                .sp_replicating_until
+                .is_some_and(|t| std::time::Instant::now() < t)
+    }
+}
+
+/// Delegated permissions that only an administrator can consent to (the directory-wide ones; the
+/// administrator's own sign-in asks for the last five).
+pub fn needs_admin_scope(scope: &str) -> bool {
+    [
+        "User.Read.All",
+        "Application.Read.All",
+        "Directory.Read.All",
+        "User.ReadWrite.All",
+        "Application.ReadWrite.All",
+        "AppRoleAssignment.ReadWrite.All",
+        "DelegatedPermissionGrant.Read.All",
+        "DelegatedPermissionGrant.ReadWrite.All",
+        "Policy.Read.All",
+    ]
+    .iter()
+    .any(|a| a.eq_ignore_ascii_case(scope))
 }
 
 #[derive(Clone, Debug)]
@@ -238,6 +341,9 @@ pub struct User {
     /// application access policy) and this user is outside the scope.
     pub mailbox_out_of_scope: bool,
     pub is_admin: bool,
+    /// Directory roles, by display name ("Global Administrator", …): what an administrator's
+    /// delegated writes are allowed by, beside the token's scopes.
+    pub directory_roles: Vec<&'static str>,
     pub is_host: bool,
 }
 
@@ -456,6 +562,12 @@ pub struct World {
     /// Hosts whose Teams events policy does not allow webinars (`CsTeamsEventsPolicy
     /// -AllowWebinars Disabled`): Graph answers their webinars with 403.
     pub webinars_disabled_for: BTreeSet<String>,
+    /// The tenant's default app management policy: the longest a new client secret may live, in
+    /// days (`passwordLifetime` restriction), when one is set.
+    pub secret_max_days: Option<i64>,
+    /// How long a new application or service principal stays invisible to reads by id (Entra's
+    /// directory replication; the client must ride it out).
+    pub replication_delay: std::time::Duration,
 }
 
 /// A Teams webinar (a virtual event, resources/virtualeventwebinar.md): its sessions carry the

@@ -41,6 +41,14 @@ pub const SCENARIOS: &[(&str, &str)] = &[
     ),
     ("expired-secret", "the demo client secret expired yesterday"),
     (
+        "secret-lifetime-policy",
+        "the tenant's app management policy allows client secrets of at most 6 months",
+    ),
+    (
+        "lms-redirect-missing",
+        "the LMS's web redirect URI is not registered",
+    ),
+    (
         "secret-renewed",
         "the demo client secret is valid for another 18 months (by default it expires in 10 days)",
     ),
@@ -131,6 +139,9 @@ pub fn apply_scenario(
                 } else {
                     "AzureADMultipleOrgs"
                 };
+                // Made for work accounts, so its tokens are v1 (null): changing the audience back
+                // needs `api.requestedAccessTokenVersion` 2 in the same change.
+                a.token_version = None;
             }
         }
         "token-checkboxes-off" => {
@@ -173,13 +184,20 @@ pub fn apply_scenario(
             .for_each(|u| u.mailbox_out_of_scope = true),
         "missing-permission" => {
             if let Some(app) = world.app_mut(&app_id) {
-                app.app_roles.remove("OnlineMeetingArtifact.Read.All");
-                app.delegated.remove("OnlineMeetingArtifact.Read.All");
+                for set in [
+                    &mut app.app_roles,
+                    &mut app.delegated,
+                    &mut app.granted_roles,
+                    &mut app.granted_scopes,
+                ] {
+                    set.remove("OnlineMeetingArtifact.Read.All");
+                }
             }
         }
         "no-admin-consent" => {
             if let Some(app) = world.app_mut(&app_id) {
-                app.admin_consent = false;
+                app.granted_roles.clear();
+                app.granted_scopes.clear();
             }
         }
         "expired-secret" => {
@@ -214,13 +232,24 @@ pub fn apply_scenario(
             }
         }
         "user-consent-disabled" => world.user_consent = false,
+        // The tenant's default app management policy limits new client secrets to 6 months
+        // (resources/tenantappmanagementpolicy.md, `passwordLifetime`).
+        "secret-lifetime-policy" => world.secret_max_days = Some(180),
+        "lms-redirect-missing" => {
+            if let Some(app) = world.app_mut(&app_id) {
+                app.redirects
+                    .retain(|r| r.uri != crate::seed::PORTAL_REDIRECT);
+            }
+        }
         "large-tokens" => world.large_tokens = true,
         "town-hall" => crate::seed::town_hall(world, 20_000, now),
         "late-reports" => world.report_delay_minutes = 90,
         "no-virtual-events-permission" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.app_roles.remove("VirtualEvent.Read.All");
+                app.granted_roles.remove("VirtualEvent.Read.All");
                 app.delegated.remove("VirtualEvent.ReadWrite");
+                app.granted_scopes.remove("VirtualEvent.ReadWrite");
             }
         }
         "webinars-disabled" => {

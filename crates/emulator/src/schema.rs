@@ -356,15 +356,16 @@ impl Schema {
                 cur = returns.clone();
                 continue;
             }
-            if cur.collection {
-                cur.collection = false; // the segment is a key
-                continue;
-            }
+            // A cast keeps a collection a collection (`memberOf/microsoft.graph.directoryRole`).
             if let Some(cast) = name.strip_prefix("microsoft.graph.") {
                 if !self.derives(cast, &cur.ty) {
                     return Err(format!("'{cast}' does not derive from '{}'", cur.ty));
                 }
                 cur.ty = cast.to_string();
+                continue;
+            }
+            if cur.collection {
+                cur.collection = false; // the segment is a key
                 continue;
             }
             let step = self

@@ -24,6 +24,8 @@ pub struct DemoCredentials {
     pub client_id: String,
     pub client_secret: String,
     pub admin: String,
+    /// The Cloud Application Administrator.
+    pub app_admin: String,
     pub hosts: Vec<String>,
 }
 
@@ -55,6 +57,8 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         virtual_webinars: Vec::new(),
         virtual_event_gets: Default::default(),
         webinars_disabled_for: Default::default(),
+        secret_max_days: None,
+        replication_delay: std::time::Duration::from_millis(1500),
     };
 
     // The LMS app registration: two secrets, the one handed out expires within 14 days.
@@ -73,7 +77,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         end: now + SignedDuration::from_hours(24 * 180),
     };
     let client_secret = soon.value.clone();
-    let app = AppRegistration {
+    let mut app = AppRegistration {
         app_id: rng.guid(),
         object_id: rng.guid(),
         sp_id: rng.guid(),
@@ -115,14 +119,28 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         .into_iter()
         .map(String::from)
         .collect(),
-        admin_consent: true,
+        granted_roles: Default::default(),
+        granted_scopes: Default::default(),
+        first_party: false,
+        has_sp: true,
+        token_version: Some(2),
+        replicating_until: None,
+        sp_replicating_until: None,
         created: now - SignedDuration::from_hours(24 * 400),
         sign_in_audience: "AzureADandPersonalMicrosoftAccount",
         id_token_issuance: true,
         access_token_issuance: true,
     };
+    app.granted_roles = app.app_roles.clone();
+    app.granted_scopes = app
+        .delegated
+        .iter()
+        .filter(|d| !["offline_access", "openid", "profile", "email"].contains(&d.as_str()))
+        .cloned()
+        .collect();
     let client_id = app.app_id.clone();
     world.apps.push(app);
+    world.apps.push(graph_command_line_tools(now));
 
     // Hosts and the administrator.
     // (given, surname, UPN local part, mail local part if different, Teams plan status, policy-covered)
@@ -188,6 +206,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             policy_covered: covered,
             mailbox_out_of_scope: false,
             is_admin: false,
+            directory_roles: vec![],
             is_host: true,
         });
     }
@@ -205,6 +224,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
         policy_covered: true,
         mailbox_out_of_scope: false,
         is_admin: true,
+        directory_roles: vec![GLOBAL_ADMINISTRATOR],
         is_host: false,
     });
     // Students and staff of the directory (attendees), including a user without a mailbox.
@@ -238,6 +258,7 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
             policy_covered: false,
             mailbox_out_of_scope: false,
             is_admin: false,
+            directory_roles: vec![],
             is_host: false,
         });
     }
@@ -257,13 +278,67 @@ pub fn demo(seed: u64, now: Timestamp) -> (World, DemoCredentials) {
 
     seed_webinars(&mut world, &mut rng, now);
     seed_virtual_webinars(&mut world, &mut rng, now);
+    // A second administrator who may manage app registrations and grant delegated permissions but
+    // not Microsoft Graph's application permissions (added last: the world above is unchanged).
+    let app_admin = format!("apps.admin@{TENANT_DOMAIN}");
+    world.users.push(User {
+        id: rng.guid(),
+        upn: app_admin.clone(),
+        mail: Some(format!("apps.admin@{MAIL_DOMAIN}")),
+        display_name: "Cal Cloudapps".into(),
+        given_name: "Cal".into(),
+        surname: "Cloudapps".into(),
+        job_title: Some("Application administrator".into()),
+        has_mailbox: true,
+        teams_plan: Some("Success"),
+        teams_entries: vec![],
+        policy_covered: false,
+        mailbox_out_of_scope: false,
+        is_admin: true,
+        directory_roles: vec![CLOUD_APPLICATION_ADMINISTRATOR],
+        is_host: false,
+    });
     let creds = DemoCredentials {
         client_id,
         client_secret,
         admin,
+        app_admin,
         hosts,
     };
     (world, creds)
+}
+
+/// Microsoft Graph Command Line Tools, the first-party public client an administrator signs in
+/// through (Microsoft Graph PowerShell's `Connect-MgGraph`): multitenant, `http://localhost` as a
+/// "Mobile and desktop" redirect, any Graph scope asked for at sign-in.
+pub const GRAPH_COMMAND_LINE_TOOLS: &str = "14d82eec-204b-4c2f-b7e8-296a70dab67e";
+
+fn graph_command_line_tools(now: Timestamp) -> AppRegistration {
+    AppRegistration {
+        app_id: GRAPH_COMMAND_LINE_TOOLS.into(),
+        object_id: "5c7d1b2e-0f3a-4b6c-9d8e-1a2b3c4d5e6f".into(),
+        sp_id: "8f1e2d3c-4b5a-4968-8776-a5b4c3d2e1f0".into(),
+        display_name: "Microsoft Graph Command Line Tools".into(),
+        secrets: vec![],
+        certificates: vec![],
+        redirects: vec![Redirect {
+            uri: "http://localhost".into(),
+            platform: Platform::InstalledClient,
+        }],
+        app_roles: BTreeSet::new(),
+        delegated: BTreeSet::new(),
+        granted_roles: BTreeSet::new(),
+        granted_scopes: BTreeSet::new(),
+        first_party: true,
+        has_sp: true,
+        token_version: Some(2),
+        replicating_until: None,
+        sp_replicating_until: None,
+        created: now - SignedDuration::from_hours(24 * 900),
+        sign_in_audience: "AzureADandPersonalMicrosoftAccount",
+        id_token_issuance: false,
+        access_token_issuance: false,
+    }
 }
 
 fn ascii_fold(s: &str) -> String {
@@ -1194,6 +1269,7 @@ pub fn bulk_webinars(world: &mut World, spec: &Bulk, now: Timestamp) -> usize {
             policy_covered: true,
             mailbox_out_of_scope: false,
             is_admin: false,
+            directory_roles: vec![],
             is_host: true,
         });
     }

@@ -582,7 +582,7 @@ fn list_events(
 }
 
 /// Read `{dateTime, timeZone}` from a request body (property names case-insensitive, as Outlook is).
-fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
+pub(super) fn get_ci<'a>(v: &'a Value, name: &str) -> Option<&'a Value> {
     v.as_object()?
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))

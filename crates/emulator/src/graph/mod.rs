@@ -26,6 +26,7 @@ use crate::rng::Rng;
 use crate::tz;
 use crate::Shared;
 
+mod directory;
 mod events;
 mod virtual_events;
 
@@ -705,16 +706,21 @@ fn route(
             }
         }
     }
+    if let Some(r) = directory::route(s, ctx, method, &segs, &q, body) {
+        return r;
+    }
     let seg = |i: usize| segs.get(i).map(String::as_str);
     let head = seg(0).unwrap_or_default();
     if let Some(app_id) = head
         .strip_prefix("applications(appId='")
+        .filter(|_| *method == Method::GET)
         .and_then(|r| r.strip_suffix("')"))
     {
         return applications(s, ctx, Some(app_id), None, &q);
     }
     if let Some(app_id) = head
         .strip_prefix("servicePrincipals(appId='")
+        .filter(|_| *method == Method::GET)
         .and_then(|r| r.strip_suffix("')"))
     {
         return service_principals(s, ctx, &[], Some(app_id), &q);
@@ -1503,7 +1509,7 @@ fn app_json(a: &AppRegistration) -> Value {
             "resourceAccess": a.app_roles.iter().filter_map(|r| app_role_id(r).map(|id| json!({"id": id, "type": "Role"})))
                 .chain(a.delegated.iter().filter_map(|d| scope_id(d).map(|id| json!({"id": id, "type": "Scope"})))).collect::<Vec<_>>(),
         }],
-        "api": {"acceptMappedClaims": null, "knownClientApplications": [], "oauth2PermissionScopes": [], "preAuthorizedApplications": [], "requestedAccessTokenVersion": null},
+        "api": {"acceptMappedClaims": null, "knownClientApplications": [], "oauth2PermissionScopes": [], "preAuthorizedApplications": [], "requestedAccessTokenVersion": a.token_version},
         "appRoles": [],
         "identifierUris": [],
         "isFallbackPublicClient": false,
@@ -1560,14 +1566,15 @@ fn applications(
         return denied_directory(ctx);
     }
     let world = s.world();
+    let visible = |a: &&AppRegistration| !a.first_party && !a.replicating();
     if let Some(app_id) = by_app_id {
-        return match world.app(app_id) {
+        return match world.app(app_id).filter(visible) {
             Some(a) => GResp::ok(select(app_json(a), q.get("$select"))),
             None => graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{app_id}' does not exist or one of its queried reference-property objects are not present.")),
         };
     }
     if let Some(obj) = by_object {
-        return match world.apps.iter().find(|a| a.object_id == obj) {
+        return match world.apps.iter().filter(visible).find(|a| a.object_id == obj) {
             Some(a) => GResp::ok(select(app_json(a), q.get("$select"))),
             None => graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{obj}' does not exist or one of its queried reference-property objects are not present.")),
         };
@@ -1582,6 +1589,7 @@ fn applications(
             world
                 .apps
                 .iter()
+                .filter(visible)
                 .filter(|a| {
                     clauses
                         .iter()
@@ -1593,6 +1601,7 @@ fn applications(
         None => world
             .apps
             .iter()
+            .filter(visible)
             .map(|a| select(app_json(a), q.get("$select")))
             .collect(),
     };
@@ -1625,7 +1634,7 @@ fn service_principals(
                 denied_directory(ctx)
             };
         }
-        return match world.app(app_id) {
+        return match world.app(app_id).filter(|a| a.has_sp && !a.sp_replicating()) {
             Some(a) if own(a) || can_read_apps(ctx) => GResp::ok(select(sp_json(a), q.get("$select"))),
             Some(_) => denied_directory(ctx),
             None => graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{app_id}' does not exist or one of its queried reference-property objects are not present.")),
@@ -1634,14 +1643,14 @@ fn service_principals(
     match rest {
         [] => {
             let Some(f) = q.get("$filter") else {
-                let mut all: Vec<Value> = world.apps.iter().map(|a| select(sp_json(a), q.get("$select"))).collect();
+                let mut all: Vec<Value> = world.apps.iter().filter(|a| a.has_sp && !a.sp_replicating()).map(|a| select(sp_json(a), q.get("$select"))).collect();
                 all.push(select(graph_sp_json(&graph_sp), q.get("$select")));
                 return if can_read_apps(ctx) { GResp::ok(collection(format!("{META}#servicePrincipals"), all)) } else { denied_directory(ctx) };
             };
             let Some(clauses) = parse_eq_filter(f).filter(|c| c.iter().all(|(p, _)| p.eq_ignore_ascii_case("appId"))) else {
                 return graph_error(ctx, 400, "Request_UnsupportedQuery", "Unsupported or invalid query filter clause specified for property 'appId' of resource 'ServicePrincipal'.");
             };
-            let found: Vec<&AppRegistration> = world.apps.iter().filter(|a| clauses.iter().any(|(_, v)| a.app_id.eq_ignore_ascii_case(v))).collect();
+            let found: Vec<&AppRegistration> = world.apps.iter().filter(|a| a.has_sp && !a.sp_replicating()).filter(|a| clauses.iter().any(|(_, v)| a.app_id.eq_ignore_ascii_case(v))).collect();
             let wants_graph = clauses.iter().any(|(_, v)| is_graph(v));
             if !can_read_apps(ctx) && (wants_graph || !found.iter().all(|a| own(a))) {
                 return denied_directory(ctx);
@@ -1657,7 +1666,7 @@ fn service_principals(
             GResp::ok(collection(context, value))
         }
         [id] if id.eq_ignore_ascii_case(&graph_sp) => if can_read_apps(ctx) { GResp::ok(select(graph_sp_json(&graph_sp), q.get("$select"))) } else { denied_directory(ctx) },
-        [id] => match world.apps.iter().find(|a| a.sp_id == *id) {
+        [id] => match world.apps.iter().filter(|a| a.has_sp && !a.sp_replicating()).find(|a| a.sp_id == *id) {
             Some(a) if own(a) || can_read_apps(ctx) => GResp::ok(select(sp_json(a), q.get("$select"))),
             Some(_) => denied_directory(ctx),
             None => graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present.")),
@@ -1666,18 +1675,14 @@ fn service_principals(
             if !can_read_apps(ctx) {
                 return denied_directory(ctx);
             }
-            let Some(a) = world.apps.iter().find(|a| a.sp_id == *id) else {
+            let Some(a) = world.apps.iter().filter(|a| a.has_sp && !a.sp_replicating()).find(|a| a.sp_id == *id) else {
                 return graph_error(ctx, 404, "Request_ResourceNotFound", &format!("Resource '{id}' does not exist or one of its queried reference-property objects are not present."));
             };
             let value: Vec<Value> = a
-                .granted_roles()
+                .granted_roles
                 .iter()
-                .filter_map(|r| app_role_id(r).map(|rid| (r, rid)))
-                .map(|(_, rid)| json!({
-                    "id": format!("{}{}", &a.sp_id[..8], &rid[..8]), "deletedDateTime": null, "createdDateTime": tz::offset(a.created),
-                    "appRoleId": rid, "principalDisplayName": a.display_name, "principalId": a.sp_id, "principalType": "ServicePrincipal",
-                    "resourceDisplayName": "Microsoft Graph", "resourceId": world.tenant.graph_sp_id,
-                }))
+                .filter_map(|r| app_role_id(r))
+                .map(|rid| directory::assignment_json(a, rid, &world.tenant.graph_sp_id))
                 .collect();
             GResp::ok(json!({"@odata.context": format!("{META}#appRoleAssignments"), "value": value}))
         }
