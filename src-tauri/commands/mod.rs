@@ -4,6 +4,7 @@ pub mod attendance;
 pub mod connections;
 pub mod history;
 pub mod preferences;
+pub mod repair;
 pub mod setup;
 pub mod tenant;
 pub mod webinars;

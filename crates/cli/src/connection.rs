@@ -62,6 +62,14 @@ impl ConnectionArgs {
         Arc::new(KeyringSecrets::default())
     }
 
+    /// The `--mode` flag as core's mode.
+    pub fn auth_mode(&self) -> AuthMode {
+        match self.mode {
+            Mode::Application => AuthMode::Application,
+            Mode::Delegated => AuthMode::Delegated,
+        }
+    }
+
     pub fn profiles() -> Result<Profiles, CoreError> {
         Ok(Profiles::in_dir(&data_dir()?))
     }

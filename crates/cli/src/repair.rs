@@ -83,25 +83,6 @@ fn confirm(question: &str, yes: bool) -> Result<bool, CoreError> {
     Ok(matches!(line.trim(), "y" | "Y" | "yes" | "Yes"))
 }
 
-/// The scopes the chosen steps need (reads only with `dry_run`).
-fn scopes_for(steps: &[String], mode: AuthMode, dry_run: bool) -> Vec<&'static str> {
-    let mut s = vec![if dry_run {
-        "Application.Read.All"
-    } else {
-        "Application.ReadWrite.All"
-    }];
-    if steps.iter().any(|x| x == "consent") {
-        s.push(match (mode, dry_run) {
-            (AuthMode::Application, false) => "AppRoleAssignment.ReadWrite.All",
-            (AuthMode::Application, true) => "Application.Read.All",
-            (AuthMode::Delegated, false) => "DelegatedPermissionGrant.ReadWrite.All",
-            (AuthMode::Delegated, true) => "DelegatedPermissionGrant.Read.All",
-        });
-    }
-    s.dedup();
-    s
-}
-
 fn step_line(s: &setup::Step) -> String {
     let mark = match s.status {
         Status::Passed => "✔",
@@ -188,7 +169,12 @@ async fn fix_inner(
         .filter(|s| repair::REPAIRABLE.contains(&s.as_str()))
         .cloned()
         .collect();
-    let session = sign_in(&conn, admin, &scopes_for(&wanted, conn.mode, dry_run)).await?;
+    let session = sign_in(
+        &conn,
+        admin,
+        &repair::scopes_for(&wanted, conn.mode, dry_run),
+    )
+    .await?;
     let mut plan = repair::plan(&conn, &session, &steps).await?;
     for n in &plan.notes {
         tell!("rollcall: {n}");
@@ -472,6 +458,31 @@ pub enum SetupAction {
         #[arg(long)]
         json: bool,
     },
+    /// Create the LMS's app registration from nothing, as the article prescribes for --mode and
+    /// --participant-info: name, account types, the LMS's redirect URI with ID tokens, the
+    /// permissions, admin consent and a client secret; prints what to paste into the LMS and saves
+    /// a Rollcall profile for it (--tenant, or --demo; --client-id is not needed).
+    Create {
+        #[command(flatten)]
+        conn: ConnectionArgs,
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The LMS portal's domain (lms.example.edu).
+        #[arg(long)]
+        domain: String,
+        /// "Receive webinar participant information from Teams": the attendance permissions too.
+        #[arg(long)]
+        participant_info: bool,
+        /// The registration's (and the profile's) name.
+        #[arg(long, default_value = "LMS Teams integration")]
+        name: String,
+        /// The client secret's lifetime in months.
+        #[arg(long, default_value_t = 6)]
+        months: u32,
+        /// Confirm without asking.
+        #[arg(long)]
+        yes: bool,
+    },
     /// Every change Rollcall made in a tenant: when, who, what, Graph's request-id.
     Changes {
         #[command(flatten)]
@@ -518,6 +529,15 @@ pub enum SecretAction {
 
 pub async fn run_setup(action: SetupAction) -> std::process::ExitCode {
     match action {
+        SetupAction::Create {
+            conn,
+            admin,
+            domain,
+            participant_info,
+            name,
+            months,
+            yes,
+        } => create(&conn, &admin, &domain, participant_info, &name, months, yes).await,
         SetupAction::Fix {
             conn,
             admin,
@@ -544,5 +564,91 @@ pub async fn run_secret(action: SecretAction) -> std::process::ExitCode {
             yes,
         } => renew(&conn, &admin, months, yes).await,
         SecretAction::Retire { conn, admin, yes } => retire(&conn, &admin, yes).await,
+    }
+}
+
+/// `rollcall setup create`.
+async fn create(
+    args: &ConnectionArgs,
+    admin: &AdminArgs,
+    domain: &str,
+    participant_info: bool,
+    name: &str,
+    months: u32,
+    yes: bool,
+) -> std::process::ExitCode {
+    use rollcall_core::repair::create::{self, NewRegistration};
+    use rollcall_core::tenant::profile::{Cloud, Profile, Profiles};
+    let result = async {
+        let mode = args.auth_mode();
+        // Only the tenant and cloud matter: the registration does not exist yet.
+        let (conn, _emulator) = if args.demo {
+            args.resolve().await?
+        } else {
+            let Some(tenant) = args.tenant.clone() else {
+                return Err(CoreError::new(ErrorCode::InvalidInput, "Which tenant? Pass --tenant (its ID or domain), or --demo.", None));
+            };
+            let endpoints = rollcall_graph::Endpoints { authority: args.authority.clone(), graph: args.graph.clone() };
+            (Connection::application(endpoints, &tenant, "00000000-0000-0000-0000-000000000000", rollcall_graph::Secret::new(String::new()), vec![])?, None)
+        };
+        let redirect = create::portal_redirect(domain)?;
+        say!("A new app registration \"{name}\" in tenant {}:", conn.tenant);
+        say!("  account types: any organization's accounts and personal Microsoft accounts");
+        say!("  redirect URI (Web, ID and access tokens): {redirect}");
+        let perms = rollcall_core::tenant::permissions::required(mode, participant_info);
+        say!("  {} permissions with admin consent: {}", if mode == AuthMode::Delegated { "delegated" } else { "application" }, perms.join(", "));
+        say!("  a client secret of {months} months");
+        if !confirm("Create it?", yes)? {
+            say!("Nothing was changed.");
+            return Ok(());
+        }
+        let session = sign_in(&conn, admin, &create::create_scopes(mode)).await?;
+        let spec = NewRegistration { name: name.to_string(), domain: domain.to_string(), mode, participant_info, months };
+        let made = create::create(&conn, &session, &spec, &log()?).await?;
+        for m in &made.made {
+            say!("✔ {} (request-id {})", m.title, m.request_id.as_deref().unwrap_or("-"));
+        }
+        let mut profile_name = None;
+        if !args.demo {
+            let p = Profile {
+                id: rollcall_core::tenant::profile::new_profile_id(),
+                name: name.to_string(),
+                cloud: Cloud::Custom,
+                authority: Some(args.authority.clone()),
+                graph: Some(args.graph.clone()),
+                tenant: conn.tenant.clone(),
+                client_id: made.app_id.clone(),
+                mode,
+                portal_domain: domain.trim().trim_start_matches("https://").trim_end_matches('/').to_string(),
+                participant_info,
+                teams_webinars: false,
+                lms_window_minutes: None,
+                recheck_hours: None,
+                hosts: args.hosts.clone(),
+                secret_hint: Some(made.secret_hint.clone()),
+                secret_expires: Some(made.secret_expires),
+                signed_in_as: None,
+                proxy: None,
+                proxy_user: None,
+            };
+            ConnectionArgs::secret_store().set_bound(&p.id, SecretKind::ClientSecret, &p.binding(), &made.secret)?;
+            Profiles::in_dir(&data_dir()?).upsert(p)?;
+            profile_name = Some(name.to_string());
+        }
+        say!("Paste into the LMS (Integrations → Microsoft Teams):");
+        for v in &made.handoff {
+            say!("  {}: {}", v.label, v.value);
+        }
+        say!("Client secret (shown once; expires {}):", made.secret_expires);
+        println!("{}", made.secret.expose());
+        if let Some(n) = profile_name {
+            say!("Saved as the Rollcall profile \"{n}\" (the secret is in the keychain): rollcall check --profile \"{n}\"");
+        }
+        Ok(())
+    }
+    .await;
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => fail(&e),
     }
 }

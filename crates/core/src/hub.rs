@@ -28,6 +28,8 @@ pub struct Hub {
     pub setup: setup::results::Results,
     /// Attendance and the calendar, read through the archive.
     pub reads: Reads,
+    /// "Fix it for me": the administrator signed in for this session, the plan last previewed.
+    pub repair: crate::repair::desk::RepairDesk,
 }
 
 impl Hub {
@@ -38,6 +40,7 @@ impl Hub {
             sync: SyncJob::default(),
             setup: setup::results::Results::default(),
             reads: Reads::default(),
+            repair: Default::default(),
         }
     }
 

@@ -226,3 +226,79 @@ async fn a_secret_is_renewed_within_the_policy_proven_stored_and_the_old_one_ret
     assert!(e.message.contains("already retired"), "{e:?}");
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[tokio::test]
+async fn user_sign_in_mode_gets_its_redirects_checkboxes_and_delegated_consent() {
+    let emu = common::emulator(&[
+        "lms-redirect-missing",
+        "redirect-under-spa",
+        "token-checkboxes-off",
+        "no-admin-consent",
+    ])
+    .await;
+    let mut p = common::delegated_profile(&emu, &emu.info.hosts);
+    p.portal_domain = "lms.northwind.example".into();
+    let store: Arc<dyn rollcall_core::tenant::secrets::SecretStore> =
+        Arc::new(rollcall_core::tenant::secrets::MemorySecrets::default());
+    // Nobody is signed in to the integration yet: the plan and the changes need only the admin.
+    let conn = Connection::delegated(&p, Secret::new("none".to_string()), None, store).unwrap();
+    let portal = conn.portal_redirect_uri.clone().unwrap();
+    let session = admin(
+        &conn,
+        &emu.info.admin_user,
+        &[
+            "Application.ReadWrite.All",
+            "DelegatedPermissionGrant.ReadWrite.All",
+        ],
+    )
+    .await;
+    let plan = repair::plan(&conn, &session, &[]).await.unwrap();
+    let ids: Vec<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "redirect-web",
+            "redirect-desktop",
+            "token-checkboxes",
+            "consent-scopes"
+        ],
+        "{plan:#?}"
+    );
+    assert!(plan.changes[0].after.contains(&portal));
+    assert!(plan.changes[1].title.contains("Single-page application"));
+    assert_eq!(plan.changes[2].before, "ID tokens off, access tokens off");
+    let (log, dir) = temp_log();
+    let applied = repair::apply(&conn, &session, &plan, &log).await.unwrap();
+    assert!(applied.failed.is_none(), "{:?}", applied.failed);
+    assert_eq!(applied.made.len(), 4);
+    assert!(
+        repair::plan(&conn, &session, &[])
+            .await
+            .unwrap()
+            .changes
+            .is_empty(),
+        "everything repaired"
+    );
+    // A user of the tenant now signs in without a consent screen (the grant covers everyone).
+    let dir2 = std::env::temp_dir().join(format!("rollcall-repair-u-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir2).unwrap();
+    rollcall_core::tenant::profile::Profiles::in_dir(&dir2)
+        .upsert(p.clone())
+        .unwrap();
+    let (user_conn, _) = common::sign_in(
+        &p,
+        &dir2,
+        Arc::new(rollcall_core::tenant::secrets::MemorySecrets::default()),
+        "adele.vance@northwind.example",
+    )
+    .await;
+    let granted = user_conn.token(false).await.unwrap().permissions();
+    assert!(
+        granted
+            .iter()
+            .any(|g| g == "OnlineMeetingArtifact.Read.All"),
+        "{granted:?}"
+    );
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(dir2).ok();
+}

@@ -268,6 +268,32 @@ async fn an_unlicensed_host_and_a_disabled_teams_plan_fail_the_hosts_step() {
     );
 }
 
+/// The article's licence "in which Teams and OneDrive services are available": Office for the web
+/// alone (also reported as the service "SharePoint") is not OneDrive.
+#[tokio::test]
+async fn a_host_without_onedrive_fails_the_hosts_step() {
+    let emu = emulator(&["host-without-onedrive"]).await;
+    let hosts = [
+        "megan.bowen@northwind.example",
+        "adele.vance@northwind.example",
+    ];
+    let s = setup::check(&app_conn(&emu, &hosts), "hosts")
+        .await
+        .unwrap();
+    assert_eq!(s.status, Status::Failed);
+    let t = text(&s);
+    assert!(t.contains("megan.bowen@northwind.example (Megan Bowen): Teams licensed; has no licence that includes OneDrive"), "{t}");
+    assert!(
+        t.contains("Adele Vance): Teams licensed; OneDrive licensed"),
+        "{t}"
+    );
+    let fine = emulator(&[]).await;
+    let s = setup::check(&app_conn(&fine, &hosts[..1]), "hosts")
+        .await
+        .unwrap();
+    assert_eq!(s.status, Status::Passed, "{}", text(&s));
+}
+
 #[tokio::test]
 async fn a_host_typed_with_the_sign_in_name_gets_the_mail_to_use() {
     let emu = emulator(&["secret-renewed"]).await;
@@ -403,7 +429,7 @@ async fn delegated_mode_checks_redirect_uris_and_its_own_permission_list() {
     let h = step(&c, "hosts");
     assert_eq!(h.status, Status::Passed, "{}", text(h));
     assert!(text(h).contains(
-        "megan.bowen@northwind.example (Megan Bowen): Teams licensed; calendar readable."
+        "megan.bowen@northwind.example (Megan Bowen): Teams licensed; OneDrive licensed; calendar readable."
     ));
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -342,10 +342,16 @@ fn authorize(s: Arc<Shared>, tenant: String, q: HashMap<String, String>) -> Resp
     let key = (app.app_id.clone(), user.id.clone());
     let already = world.user_consents.get(&key).cloned().unwrap_or_default();
     let wanted: BTreeSet<String> = graph_scopes.iter().cloned().collect();
-    let consented = wanted.iter().all(|w| {
-        already.iter().any(|a| a.eq_ignore_ascii_case(w))
-            || app.granted_scopes.iter().any(|g| g.eq_ignore_ascii_case(w))
-    });
+    // Tenant-wide consent to everything configured lets the sign-in through (a scope beyond it
+    // then simply does not reach the token); otherwise each scope needs a grant or the user's own
+    // consent.
+    let tenant_consented =
+        app.fully_consented() && !(app.granted_scopes.is_empty() && app.granted_roles.is_empty());
+    let consented = tenant_consented
+        || wanted.iter().all(|w| {
+            already.iter().any(|a| a.eq_ignore_ascii_case(w))
+                || app.granted_scopes.iter().any(|g| g.eq_ignore_ascii_case(w))
+        });
     let clicked_accept = q.get("action").map(String::as_str) == Some("consent");
     if !consented {
         // Only `prompt=none` comes back with `consent_required`; otherwise Entra shows its consent

@@ -328,6 +328,8 @@ pub struct User {
     pub job_title: Option<String>,
     /// Has an Exchange mailbox (calendar).
     pub has_mailbox: bool,
+    /// Has OneDrive (a SharePoint Online plan beside Office for the web in `assignedPlans`).
+    pub onedrive: bool,
     /// Teams service plan status: `None` = no Teams plan at all.
     pub teams_plan: Option<&'static str>,
     /// The user's `assignedPlans` for Teams when they are not the plain one TEAMS1 entry that

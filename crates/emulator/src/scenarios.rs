@@ -45,6 +45,10 @@ pub const SCENARIOS: &[(&str, &str)] = &[
         "the tenant's app management policy allows client secrets of at most 6 months",
     ),
     (
+        "host-without-onedrive",
+        "the first host's licence has Office for the web but no OneDrive (SharePoint Online)",
+    ),
+    (
         "lms-redirect-missing",
         "the LMS's web redirect URI is not registered",
     ),
@@ -218,6 +222,7 @@ pub fn apply_scenario(
             if let Some(u) = world.users.iter_mut().find(|u| u.is_host) {
                 u.teams_plan = None;
                 u.has_mailbox = false;
+                u.onedrive = false;
             }
         }
         "licence-states" => {
@@ -235,6 +240,11 @@ pub fn apply_scenario(
         // The tenant's default app management policy limits new client secrets to 6 months
         // (resources/tenantappmanagementpolicy.md, `passwordLifetime`).
         "secret-lifetime-policy" => world.secret_max_days = Some(180),
+        "host-without-onedrive" => {
+            if let Some(u) = world.users.iter_mut().find(|u| u.is_host) {
+                u.onedrive = false;
+            }
+        }
         "lms-redirect-missing" => {
             if let Some(app) = world.app_mut(&app_id) {
                 app.redirects

@@ -61,7 +61,49 @@ pub const TEAMS_PLANS: &[(&str, &str)] = &[
     ("TEAMS_AR_DOD", "fd500458-c24c-478e-856c-a6067a8376cd"),
 ];
 
-/// What a user's `assignedPlans` say about Teams.
+/// Service plans that give a user OneDrive for Business, the LMS article's other licence need
+/// (recordings and files of a meeting go to the organizer's OneDrive): OneDrive's own plans and
+/// the SharePoint Online plans OneDrive comes with, as MicrosoftDocs/entra-docs
+/// docs/identity/users/licensing-service-plan-reference.md names them. "Office for the web"
+/// (`SHAREPOINTWAC*`) also reports the service `SharePoint` but brings no OneDrive: not listed.
+pub const ONEDRIVE_PLANS: &[(&str, &str)] = &[
+    ("ONEDRIVESTANDARD", "13696edf-5a08-49f6-8134-03083ed8ba30"),
+    ("ONEDRIVEENTERPRISE", "afcafa6a-d966-4462-918c-ec0b4e0fe642"),
+    ("ONEDRIVE_BASIC", "da792a53-cbc0-4184-a10d-e544dd34b3c1"),
+    ("ONEDRIVE_BASIC_P2", "4495894f-534f-41ca-9d3b-0ebf1220a423"),
+    ("SHAREPOINTSTANDARD", "c7699d2e-19aa-44de-8edf-1736da088ca1"),
+    (
+        "SHAREPOINTENTERPRISE",
+        "5dbe027f-2339-4123-9542-606e4d348a72",
+    ),
+    (
+        "SHAREPOINTSTANDARD_EDU",
+        "0a4983bb-d3e5-4a09-95d8-b2d0127b3df5",
+    ),
+    (
+        "SHAREPOINTENTERPRISE_EDU",
+        "63038b2c-28d0-45f6-bc36-33062963b498",
+    ),
+    (
+        "SHAREPOINTENTERPRISE_MIDMARKET",
+        "6b5b6a67-fc72-4a1f-a2b5-beecf05de761",
+    ),
+    ("SHAREPOINTDESKLESS", "902b47e5-dcb2-4fdc-858b-c63a90a2bdb9"),
+    (
+        "SHAREPOINTENTERPRISE_GOV",
+        "153f85dd-d912-4762-af6c-d6e0fb4f6692",
+    ),
+];
+
+/// "Office for the web" plans: reported as the service `SharePoint`, with no OneDrive.
+pub const OFFICE_WEB_PLANS: &[(&str, &str)] = &[
+    ("SHAREPOINTWAC", "e95bec33-7c88-4a70-8e19-b10bd9d0c014"),
+    ("SHAREPOINTWAC_EDU", "e03c7e47-402c-463c-ab25-949079bedb21"),
+    ("SHAREPOINTWAC_GOV", "8f9f0f3b-ca90-406c-a842-95579171f8ec"),
+];
+
+/// What a user's `assignedPlans` say about Teams (and, through [`TeamsLicence::of_plans`], any
+/// service).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TeamsLicence {
     /// A Teams plan is `Enabled`.
@@ -83,12 +125,17 @@ impl TeamsLicence {
     /// live one, so the best status wins (`capabilityStatus` values from
     /// api-reference/v1.0/resources/assignedplan.md: Enabled, Warning, Suspended, Deleted, LockedOut).
     pub fn of(plans: &[AssignedPlan]) -> TeamsLicence {
+        Self::of_plans(plans, TEAMS_PLANS)
+    }
+
+    /// The same reading for another service's plans (OneDrive: [`ONEDRIVE_PLANS`]).
+    pub fn of_plans(plans: &[AssignedPlan], ids: &[(&str, &str)]) -> TeamsLicence {
         let teams: Vec<&str> = plans
             .iter()
             .filter(|p| {
                 p.service_plan_id
                     .as_deref()
-                    .is_some_and(|id| TEAMS_PLANS.iter().any(|(_, t)| t.eq_ignore_ascii_case(id)))
+                    .is_some_and(|id| ids.iter().any(|(_, t)| t.eq_ignore_ascii_case(id)))
             })
             .map(|p| p.capability_status.as_deref().unwrap_or_default())
             .collect();
@@ -363,6 +410,30 @@ mod tests {
             service: Some("TeamspaceAPI".into()),
             service_plan_id: Some(id.into()),
         }
+    }
+
+    #[test]
+    fn onedrive_comes_with_sharepoint_but_not_with_office_for_the_web() {
+        let sharepoint = |id: &str, st: &str| AssignedPlan {
+            capability_status: Some(st.into()),
+            service: Some("SharePoint".into()),
+            service_plan_id: Some(id.into()),
+        };
+        let wac_edu = sharepoint("e03c7e47-402c-463c-ab25-949079bedb21", "Enabled");
+        let sp_edu = sharepoint("0a4983bb-d3e5-4a09-95d8-b2d0127b3df5", "Enabled");
+        assert_eq!(
+            TeamsLicence::of_plans(std::slice::from_ref(&wac_edu), ONEDRIVE_PLANS),
+            TeamsLicence::None
+        );
+        assert_eq!(
+            TeamsLicence::of_plans(&[wac_edu, sp_edu], ONEDRIVE_PLANS),
+            TeamsLicence::Enabled
+        );
+        let off = sharepoint("c7699d2e-19aa-44de-8edf-1736da088ca1", "Deleted");
+        assert_eq!(
+            TeamsLicence::of_plans(&[off], ONEDRIVE_PLANS),
+            TeamsLicence::Off
+        );
     }
 
     #[test]

@@ -208,6 +208,107 @@ async setupReportSave() : Promise<Result<string | null, IpcError>> {
 }
 },
 /**
+ * Start an administrator's sign-in for `purpose` (`fix` with `steps`, or `secret`); the address
+ * the browser opens (shown in case none does).
+ */
+async adminSignInStart(purpose: string, steps: string[]) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_sign_in_start", { purpose, steps }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Wait for the administrator's sign-in; who they are and their directory roles.
+ */
+async adminSignInWait() : Promise<Result<AdminIdentity, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_sign_in_wait") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Stop waiting for the browser, or forget the signed-in administrator.
+ */
+async adminSignOut() : Promise<Result<null, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("admin_sign_out") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * The changes that would repair `steps`, before → after, and who may make them.
+ */
+async fixPlan(steps: string[]) : Promise<Result<Plan, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("fix_plan", { steps }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Make the previewed changes the administrator kept; the steps checked again.
+ */
+async fixApply(ids: string[]) : Promise<Result<Applied, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("fix_apply", { ids }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Add a client secret of `months` months, prove it and keep it for this connection; its value,
+ * shown once.
+ */
+async secretRenew(months: number) : Promise<Result<RenewedView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("secret_renew", { months }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Remove the secret the last renewal replaced.
+ */
+async secretRetire() : Promise<Result<ChangeRecord, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("secret_retire") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Every change Rollcall made in a tenant, oldest first.
+ */
+async changesList() : Promise<Result<ChangeRecord[], IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("changes_list") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Take back change `index` (0-based) with the signed-in administrator.
+ */
+async changeUndo(index: number) : Promise<Result<ChangeRecord, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("change_undo", { index }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Webinars of the hosts (default: the connection's) between two RFC 3339 instants.
  */
 async webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean) : Promise<Result<WebinarRange, IpcError>> {
@@ -673,6 +774,10 @@ async preferencesSet(preferences: Preferences) : Promise<Result<Preferences, Ipc
 
 /** user-defined types **/
 
+/**
+ * The role summary for a person: who they are and what that lets them do.
+ */
+export type AdminIdentity = { user: string; roles: string[] }
 export type AppStatus = { connected: boolean; demo: boolean; tenant: string | null; profile: string; 
 /**
  * `application` or `delegated`, when connected to a saved profile.
@@ -698,6 +803,22 @@ hosts: string[];
  * The connection reads Teams webinars (virtual events) too.
  */
 teamsWebinars: boolean }
+/**
+ * What [`apply`] did.
+ */
+export type Applied = { 
+/**
+ * The changes made, in order, with Graph's request-id.
+ */
+made: ChangeRecord[]; 
+/**
+ * The change that failed, and why, in the admin's words: what exists now and what to do.
+ */
+failed: [string, CoreError] | null; 
+/**
+ * The affected steps, checked again.
+ */
+rechecked: Step[] }
 /**
  * When Rollcall saw a session's report (absent from archives older than this release).
  */
@@ -745,6 +866,57 @@ export type Availability = "ready" |
  * Not available from Graph (retention, policy, not the organizer, channel meeting…).
  */
 "notAvailable"
+/**
+ * One change: what it touches and how, shown before anything is done.
+ */
+export type Change = { 
+/**
+ * `redirect-web`, `redirect-desktop`, `audience`, `token-checkboxes`, `permissions-add`,
+ * `permissions-remove`, `service-principal`, `consent-roles`, `consent-scopes`.
+ */
+id: string; 
+/**
+ * The set-up step it repairs (`redirect`, `audience`, `permissions`, `consent`).
+ */
+step: string; title: string; before: string; after: string; 
+/**
+ * Directory roles that may make it.
+ */
+needs: string[]; 
+/**
+ * The Graph scopes the administrator's sign-in needs for it.
+ */
+scopes: string[]; 
+/**
+ * Removes something (not undone from the log; shown apart).
+ */
+removes: boolean }
+export type ChangeRecord = { 
+/**
+ * RFC 3339 UTC.
+ */
+at: string; tenant: string; 
+/**
+ * The registration changed (its Application (client) ID).
+ */
+clientId: string; 
+/**
+ * Who signed in to make it ("ada@… (Global Administrator)").
+ */
+by: string; 
+/**
+ * The change's id (`redirect-web`, `consent-roles`, `secret-renew`, …) and set-up step.
+ */
+change: string; step: string; title: string; before: string; after: string; requestId: string | null; undo: Undo | null; 
+/**
+ * When it was undone (RFC 3339), if it was.
+ */
+undoneAt?: string | null; 
+/**
+ * For a secret renewal, the key it replaced (removed by `retire`); for a retirement, the key
+ * removed.
+ */
+retireKey?: string | null }
 /**
  * The whole checklist for one connection.
  */
@@ -1191,6 +1363,14 @@ export type Pictures = { sessions: SessionPicture[];
  * With two or more sessions.
  */
 series: SeriesPicture | null }
+/**
+ * The plan: the registration as read, and the changes that would repair the chosen steps.
+ */
+export type Plan = { appObjectId: string; appName: string; changes: Change[]; 
+/**
+ * Steps asked for that Graph cannot repair, and why (the access policy needs PowerShell).
+ */
+notes: string[] }
 export type Preferences = { 
 /**
  * `light` or `dark`; absent: follow the OS.
@@ -1311,6 +1491,11 @@ export type RegistrationStatus = "registered" | "canceled" | "waitlisted" | "pen
  * A value newer than this build knows (Graph's evolvable enums).
  */
 "other"
+/**
+ * A renewed secret as the window shows it: once, with what to paste where. The only secret that
+ * ever crosses to the window — the administrator must paste it into the LMS.
+ */
+export type RenewedView = { value: string; hint: string; keyId: string; expires: string; oldKeyId: string | null; handoff: CopyValue[]; policyMaxDays: number | null }
 export type Repeat = "daily" | "weekly"
 /**
  * One person of the LMS participant list.
@@ -1606,6 +1791,26 @@ permissions: string[]; hosts: HostSummary[] }
  * Who started a sync.
  */
 export type Trigger = "app" | "cli" | "scheduled"
+/**
+ * How an additive change is taken back.
+ */
+export type Undo = 
+/**
+ * PATCH the registration back to these values (the `before` of the properties changed).
+ */
+{ kind: "patchApplication"; object_id: string; body: string } | 
+/**
+ * DELETE this app role assignment.
+ */
+{ kind: "removeAssignment"; resource_id: string; assignment_id: string } | 
+/**
+ * PATCH the AllPrincipals grant's `scope` back (or DELETE it when `scope` is empty).
+ */
+{ kind: "restoreGrant"; grant_id: string; scope: string } | 
+/**
+ * Remove this client secret (a renewal whose new secret was never used).
+ */
+{ kind: "removeSecret"; object_id: string; key_id: string }
 export type Unmatched = { key: string; name: string; suggestions: string[] }
 /**
  * One calendar event (an occurrence, for a series) as the calendar shows it.

@@ -1,6 +1,11 @@
 // The one facade the UI talks to. Pages never import `bindings.ts` directly, so tests can swap the
 // backend (see `setBackend`) and the generated file stays an implementation detail.
 import {
+  type AdminIdentity,
+  type Applied,
+  type ChangeRecord,
+  type Plan,
+  type RenewedView,
   type AppStatus,
   type Checklist,
   type ConnectionStatus,
@@ -38,6 +43,12 @@ import {
 } from "./bindings";
 
 export type {
+  AdminIdentity,
+  Applied,
+  Change,
+  ChangeRecord,
+  Plan,
+  RenewedView,
   DropNews,
   ImportedFile,
   AppStatus,
@@ -125,6 +136,18 @@ export interface Backend {
   setupCheck(id: string): Promise<Step>;
   /** Save the set-up report where the user chooses (the dialog opens in the backend); the path, or null when cancelled. */
   setupReportSave(): Promise<string | null>;
+  /** An administrator's sign-in for `purpose` ("fix" with `steps`, or "secret"): the address the browser opens. */
+  adminSignInStart(purpose: "fix" | "secret", steps: string[]): Promise<string>;
+  adminSignInWait(): Promise<AdminIdentity>;
+  /** Stop waiting, or forget the administrator. */
+  adminSignOut(): Promise<void>;
+  fixPlan(steps: string[]): Promise<Plan>;
+  fixApply(ids: string[]): Promise<Applied>;
+  /** The new secret's value crosses to the window once, to be pasted into the LMS. */
+  secretRenew(months: number): Promise<RenewedView>;
+  secretRetire(): Promise<ChangeRecord>;
+  changesList(): Promise<ChangeRecord[]>;
+  changeUndo(index: number): Promise<ChangeRecord>;
   webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean): Promise<WebinarRange>;
   webinarsArchived(from: string, to: string, hosts: string[] | null): Promise<WebinarRange>;
   webinarValidate(w: NewWebinar): Promise<FieldError[]>;
@@ -217,6 +240,17 @@ export const tauriBackend: Backend = {
   setupPlan: async () => unwrap(await commands.setupPlan()),
   setupCheck: async (id) => unwrap(await commands.setupCheck(id)),
   setupReportSave: async () => unwrap(await commands.setupReportSave()),
+  adminSignInStart: async (purpose, steps) => unwrap(await commands.adminSignInStart(purpose, steps)),
+  adminSignInWait: async () => unwrap(await commands.adminSignInWait()),
+  adminSignOut: async () => {
+    unwrap(await commands.adminSignOut());
+  },
+  fixPlan: async (steps) => unwrap(await commands.fixPlan(steps)),
+  fixApply: async (ids) => unwrap(await commands.fixApply(ids)),
+  secretRenew: async (months) => unwrap(await commands.secretRenew(months)),
+  secretRetire: async () => unwrap(await commands.secretRetire()),
+  changesList: async () => unwrap(await commands.changesList()),
+  changeUndo: async (index) => unwrap(await commands.changeUndo(index)),
   webinarsList: async (from, to, hosts, teamsOnly) => unwrap(await commands.webinarsList(from, to, hosts, teamsOnly)),
   webinarsArchived: async (from, to, hosts) => unwrap(await commands.webinarsArchived(from, to, hosts)),
   webinarValidate: async (w) => unwrap(await commands.webinarValidate(w)),

@@ -139,11 +139,38 @@ impl AdminSignIn {
         scopes: &[&str],
         login_hint: Option<&str>,
     ) -> Result<Self, CoreError> {
+        Self::begin_at(
+            &conn.endpoints,
+            &conn.tenant,
+            conn.http(),
+            client_id,
+            scopes,
+            login_hint,
+        )
+        .await
+    }
+
+    /// [`AdminSignIn::begin`] where no registration exists yet: the tenant and cloud only.
+    pub async fn begin_at(
+        endpoints: &Endpoints,
+        tenant: &str,
+        http: &reqwest::Client,
+        client_id: &str,
+        scopes: &[&str],
+        login_hint: Option<&str>,
+    ) -> Result<Self, CoreError> {
+        let ctx = AdviceContext {
+            authority: endpoints.authority.clone(),
+            tenant: tenant.to_string(),
+            client_id: client_id.to_string(),
+            secret_expires: None,
+            redirect_uri: None,
+        };
         let loopback = Loopback::bind()
             .await
-            .map_err(|e| explain_interactive(&e, &advice(conn, client_id, None)))?;
+            .map_err(|e| explain_interactive(&e, &ctx))?;
         let redirect_uri = loopback.redirect_uri();
-        let resource = conn.endpoints.resource();
+        let resource = endpoints.resource();
         let mut all: Vec<String> = vec!["openid".into(), "offline_access".into()];
         for s in std::iter::once(&"User.Read").chain(scopes) {
             let full = format!("{}/{s}", resource.trim_end_matches('/'));
@@ -152,7 +179,7 @@ impl AdminSignIn {
             }
         }
         let pkce = Pkce::new();
-        let authority = TenantAuthority::new(&conn.endpoints.authority, &conn.tenant);
+        let authority = TenantAuthority::new(&endpoints.authority, tenant);
         let delegated::Authorize { url, state, nonce } = delegated::authorize_url(
             &authority,
             &AuthorizeRequest {
@@ -172,9 +199,9 @@ impl AdminSignIn {
             pkce,
             client_id: client_id.to_string(),
             scopes: all,
-            endpoints: conn.endpoints.clone(),
-            tenant: conn.tenant.clone(),
-            http: conn.http().clone(),
+            endpoints: endpoints.clone(),
+            tenant: tenant.to_string(),
+            http: http.clone(),
         })
     }
 
@@ -252,16 +279,6 @@ impl AdminSignIn {
             roles,
             scopes: granted,
         })
-    }
-}
-
-fn advice(conn: &Connection, client_id: &str, redirect: Option<String>) -> AdviceContext {
-    AdviceContext {
-        authority: conn.endpoints.authority.clone(),
-        tenant: conn.tenant.clone(),
-        client_id: client_id.to_string(),
-        secret_expires: None,
-        redirect_uri: redirect,
     }
 }
 

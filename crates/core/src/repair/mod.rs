@@ -10,6 +10,8 @@
 
 pub mod admin;
 mod apply;
+pub mod create;
+pub mod desk;
 pub mod log;
 mod registration;
 pub mod secret;
@@ -123,7 +125,12 @@ pub async fn plan(
         }
     }
     let wants = |id: &str| steps.is_empty() || steps.iter().any(|s| s == id);
-    let st = read_state(&session.graph, &conn.client_id).await?;
+    let st = read_state(
+        &session.graph,
+        &conn.client_id,
+        conn.mode == AuthMode::Delegated,
+    )
+    .await?;
     let delegated = conn.mode == AuthMode::Delegated;
     let mut changes = Vec::new();
     let mut notes = Vec::new();
@@ -273,16 +280,21 @@ pub async fn plan(
         if st.sp_id.is_none() {
             changes.push(change("service-principal", "consent", "Create the app's enterprise application (its service principal), which consent is recorded on".into(), "(none)".into(), "created".into()));
         }
+        // Tenant-wide grants: the AllPrincipals grant's scopes, or the app role assignments.
+        let granted: Vec<String> = if delegated {
+            st.grant.as_ref().map(|g| g.1.clone()).unwrap_or_default()
+        } else {
+            st.assigned.iter().map(|a| a.0.clone()).collect()
+        };
+        let missing: Vec<String> = need
+            .iter()
+            .filter(|n| !granted.iter().any(|g| g.eq_ignore_ascii_case(n)))
+            .cloned()
+            .collect();
+        let mut after = granted.clone();
+        after.extend(missing.iter().cloned());
         if delegated {
-            let granted = st.grant.as_ref().map(|g| g.1.clone()).unwrap_or_default();
-            let missing: Vec<String> = need
-                .iter()
-                .filter(|n| !granted.iter().any(|g| g.eq_ignore_ascii_case(n)))
-                .cloned()
-                .collect();
             if !missing.is_empty() {
-                let mut after = granted.clone();
-                after.extend(missing.iter().cloned());
                 let mut c = change(
                     "consent-scopes",
                     "consent",
@@ -297,15 +309,7 @@ pub async fn plan(
                 changes.push(c);
             }
         } else {
-            let granted: Vec<String> = st.assigned.iter().map(|a| a.0.clone()).collect();
-            let missing: Vec<String> = need
-                .iter()
-                .filter(|n| !granted.iter().any(|g| g.eq_ignore_ascii_case(n)))
-                .cloned()
-                .collect();
             if !missing.is_empty() {
-                let mut after = granted.clone();
-                after.extend(missing.iter().cloned());
                 let mut c = change(
                     "consent-roles",
                     "consent",
@@ -373,6 +377,26 @@ impl Plan {
         s.dedup();
         s
     }
+}
+
+/// The scopes an administrator's sign-in asks for to repair `steps` (to read only, with
+/// `dry_run`): the registration's, and the grants' of this mode when consent is among them.
+pub fn scopes_for(steps: &[String], mode: AuthMode, dry_run: bool) -> Vec<&'static str> {
+    let mut s = vec![if dry_run {
+        "Application.Read.All"
+    } else {
+        "Application.ReadWrite.All"
+    }];
+    if steps.is_empty() || steps.iter().any(|x| x == "consent") {
+        s.push(match (mode, dry_run) {
+            (AuthMode::Application, false) => "AppRoleAssignment.ReadWrite.All",
+            (AuthMode::Application, true) => "Application.Read.All",
+            (AuthMode::Delegated, false) => "DelegatedPermissionGrant.ReadWrite.All",
+            (AuthMode::Delegated, true) => "DelegatedPermissionGrant.Read.All",
+        });
+    }
+    s.dedup();
+    s
 }
 
 /// The scopes the planning reads need (the registration, Graph's permissions, the grants).

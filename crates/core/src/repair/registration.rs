@@ -98,7 +98,13 @@ pub(super) struct State {
 
 /// Read the registration, Graph's permission ids and the grants (with the administrator's
 /// session: the integration's own token usually cannot read them).
-pub(super) async fn read_state(g: &GraphClient, client_id: &str) -> Result<State, CoreError> {
+/// Application permissions are granted as app role assignments, delegated ones as the
+/// AllPrincipals grant: only the kind `delegated` says is read (each needs its own scope).
+pub(super) async fn read_state(
+    g: &GraphClient,
+    client_id: &str,
+    delegated: bool,
+) -> Result<State, CoreError> {
     let reg: Registration = retry_replication(|| {
         g.get_json(Request::get(format!(
             "/applications(appId='{client_id}')?$select=id,appId,displayName,signInAudience,web,publicClient,spa,api,requiredResourceAccess"
@@ -141,7 +147,7 @@ pub(super) async fn read_state(g: &GraphClient, client_id: &str) -> Result<State
         Err(e) => return Err(during("Reading the app's enterprise application", e)),
     };
     let (mut assigned, mut grant) = (Vec::new(), None);
-    if let Some(sp) = &sp_id {
+    if let Some(sp) = sp_id.as_ref().filter(|_| !delegated) {
         let list: Vec<Value> = g
             .get_all(Request::get(format!(
                 "/servicePrincipals/{sp}/appRoleAssignments"
@@ -160,6 +166,8 @@ pub(super) async fn read_state(g: &GraphClient, client_id: &str) -> Result<State
                 ));
             }
         }
+    }
+    if let Some(sp) = sp_id.as_ref().filter(|_| delegated) {
         let grants: Vec<Value> = g
             .get_all(Request::get(format!(
                 "/oauth2PermissionGrants?$filter=clientId eq '{sp}'"

@@ -48,13 +48,12 @@ async fn credentials(
     session: &AdminSession,
     client_id: &str,
 ) -> Result<(String, Vec<Credential>), CoreError> {
-    let v: Value = session
-        .graph
-        .get_json(Request::get(format!(
-            "/applications(appId='{client_id}')?$select=id,passwordCredentials"
-        )))
-        .await
-        .map_err(|e| during("Reading the app's client secrets", e))?;
+    let url = format!("/applications(appId='{client_id}')?$select=id,passwordCredentials");
+    let v: Value = super::registration::retry_replication(|| {
+        session.graph.get_json(Request::get(url.clone()))
+    })
+    .await
+    .map_err(|e| during("Reading the app's client secrets", e))?;
     let list = v["passwordCredentials"]
         .as_array()
         .into_iter()
@@ -210,7 +209,7 @@ pub async fn renew(
         handoff: vec![
             CopyValue { label: "Tenant ID".into(), value: conn.tenant.clone() },
             CopyValue { label: "Client ID".into(), value: conn.client_id.clone() },
-            CopyValue { label: "Where".into(), value: "LMS → Integrations → Microsoft Teams → Client secret: paste the new value, save, then run `rollcall secret retire`.".into() },
+            CopyValue { label: "Where".into(), value: "LMS → Integrations → Microsoft Teams → Client secret: paste the new value and save; then retire the old secret (Rollcall: Setup → Client secret, or `rollcall secret retire`).".into() },
         ],
         value,
         hint,

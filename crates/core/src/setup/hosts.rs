@@ -73,8 +73,8 @@ pub(super) async fn check_hosts(conn: &Connection, s: &mut Step) {
                 notes.push(format!("was found by its sign-in name (UPN), but its e-mail is {mail}: use {mail} as the host's e-mail in the LMS"));
             }
         }
-        // Teams licence with the Teams service plan enabled (assignedPlans: licenseDetails is not
-        // available to applications).
+        // Teams licence with the Teams service plan enabled (assignedPlans, which the user read
+        // already carries; licenseDetails would be one more request per host).
         let plans = user.assigned_plans.clone().unwrap_or_default();
         match TeamsLicence::of(&plans) {
             TeamsLicence::Enabled => notes.push("Teams licensed".into()),
@@ -97,6 +97,35 @@ pub(super) async fn check_hosts(conn: &Connection, s: &mut Step) {
             TeamsLicence::None => {
                 raise(&mut worst, Status::Failed);
                 notes.push("has no licence that includes Microsoft Teams".into());
+            }
+        }
+        // OneDrive: the article asks for a licence "in which Teams and OneDrive services are
+        // available" (recordings and shared files of a meeting go to the organizer's OneDrive).
+        let unknown_sharepoint = plans.iter().any(|p| {
+            let id = p.service_plan_id.as_deref().unwrap_or_default();
+            p.service.as_deref() == Some("SharePoint")
+                && p.capability_status.as_deref() == Some("Enabled")
+                && !OFFICE_WEB_PLANS
+                    .iter()
+                    .any(|(_, w)| w.eq_ignore_ascii_case(id))
+        });
+        match TeamsLicence::of_plans(&plans, ONEDRIVE_PLANS) {
+            TeamsLicence::Enabled => notes.push("OneDrive licensed".into()),
+            TeamsLicence::Grace => {
+                raise(&mut worst, Status::Warning);
+                notes.push("OneDrive licensed, but the subscription is in its grace period".into());
+            }
+            TeamsLicence::None if unknown_sharepoint => {
+                raise(&mut worst, Status::Warning);
+                notes.push("OneDrive could not be confirmed: the licence has a SharePoint plan Rollcall does not know (Office for the web alone brings no OneDrive); check Licenses → the licence → OneDrive/SharePoint".into());
+            }
+            TeamsLicence::None => {
+                raise(&mut worst, Status::Failed);
+                notes.push("has no licence that includes OneDrive (SharePoint Online), which the article requires beside Teams: meeting recordings and files are saved there".into());
+            }
+            _ => {
+                raise(&mut worst, Status::Failed);
+                notes.push("the OneDrive (SharePoint Online) service of the licence is off, suspended or locked out: turn it on under Licenses → the licence".into());
             }
         }
         // Mailbox: the calendar must be readable.

@@ -25,7 +25,7 @@ use scope::check_mailbox_scope;
 pub use scope::mailbox_scope_scripts;
 
 use jiff::{SignedDuration, Timestamp};
-use rollcall_graph::models::{Application, TeamsLicence, User};
+use rollcall_graph::models::{Application, TeamsLicence, User, OFFICE_WEB_PLANS, ONEDRIVE_PLANS};
 use rollcall_graph::{GraphError, Request};
 use serde::{Deserialize, Serialize};
 

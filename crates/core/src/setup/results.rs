@@ -32,6 +32,11 @@ impl Results {
         Ok(step)
     }
 
+    /// Remember a result checked elsewhere (a step checked again after a repair).
+    pub fn put(&self, conns: &Connections, step: Step) {
+        self.steps.insert(conns.generation(), step.id.clone(), step);
+    }
+
     /// The report of the latest results (`html` or Markdown), written atomically to `path`.
     pub fn save_report(
         &self,

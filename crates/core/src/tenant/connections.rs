@@ -237,6 +237,47 @@ impl Connections {
         Ok(())
     }
 
+    /// A client secret renewed for the active connection (`repair::secret::renew`): kept in the
+    /// keychain for its profile (the demo tenant's only for this run), and the connection rebuilt
+    /// on it, so nothing uses the old secret once it is retired.
+    pub fn secret_renewed(
+        &self,
+        value: &Secret,
+        expires: jiff::civil::Date,
+    ) -> Result<(), CoreError> {
+        let conn = self.connection()?;
+        match conn.profile_id.clone() {
+            Some(id) => {
+                let p = self.profiles.find(&id)?;
+                self.secrets
+                    .set_bound(&id, SecretKind::ClientSecret, &p.binding(), value)?;
+                self.profiles.update(&id, |p| {
+                    p.secret_hint = Some(value.hint());
+                    p.secret_expires = Some(expires);
+                })?;
+                self.reset_active();
+            }
+            None => {
+                let mut demo = Connection::application_via(
+                    conn.http().clone(),
+                    conn.endpoints.clone(),
+                    &conn.tenant,
+                    &conn.client_id,
+                    value.clone(),
+                    conn.hosts.clone(),
+                )?;
+                demo.demo = true;
+                demo.teams_webinars = conn.teams_webinars;
+                demo.profile = conn.profile.clone();
+                demo.portal_redirect_uri = conn.portal_redirect_uri.clone();
+                demo.secret_expires = Some(expires);
+                *lock(&self.demo) = Some(demo);
+                self.generation.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        Ok(())
+    }
+
     /// The active connection, built on first use and then kept (with its token cache).
     pub fn connection(&self) -> Result<Connection, CoreError> {
         if *lock(&self.demo_active) {

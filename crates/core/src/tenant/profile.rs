@@ -377,6 +377,11 @@ pub struct ProfilesFile {
 
 /// The app's data folder: `ROLLCALL_DATA_DIR`, else the OS data folder + the app identifier (the same
 /// folder Tauri's `app_data_dir` resolves to, so the CLI and the app share it).
+/// A new profile's id (random, as the app's Settings make them).
+pub fn new_profile_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
 pub fn data_dir() -> Result<PathBuf, CoreError> {
     if let Some(d) = std::env::var_os("ROLLCALL_DATA_DIR").filter(|d| !d.is_empty()) {
         return Ok(PathBuf::from(d));

@@ -127,6 +127,11 @@ fn allowed(s: &Shared, ctx: &Ctx, perms: &[&str], roles: &[&str]) -> Result<(), 
     Ok(())
 }
 
+/// A string property of a (schema-checked) body, `""` when absent.
+fn text<'a>(v: &'a Value, name: &str) -> &'a str {
+    get_ci(v, name).and_then(Value::as_str).unwrap_or_default()
+}
+
 fn not_found(ctx: &Ctx, id: &str) -> GResp {
     graph_error(
         ctx,
@@ -583,10 +588,7 @@ fn create_sp(s: &Arc<Shared>, ctx: &Ctx, body: &[u8]) -> GResp {
         Ok(v) => v,
         Err(r) => return r,
     };
-    let app_id = get_ci(&v, "appId")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
+    let app_id = text(&v, "appId").to_string();
     let mut world = s.world();
     let delay = world.replication_delay;
     let tenant = world.tenant.id.clone();
@@ -694,15 +696,9 @@ fn assigned_to(
                 Ok(v) => v,
                 Err(r) => return r,
             };
-            let principal = get_ci(&v, "principalId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let res = get_ci(&v, "resourceId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let role_id = get_ci(&v, "appRoleId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let principal = text(&v, "principalId");
+            let res = text(&v, "resourceId");
+            let role_id = text(&v, "appRoleId");
             if !res.eq_ignore_ascii_case(&graph_sp) {
                 return graph_error(
                     ctx,
@@ -864,19 +860,13 @@ fn grants(
                 Ok(v) => v,
                 Err(r) => return r,
             };
-            let client = get_ci(&v, "clientId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let resource = get_ci(&v, "resourceId")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let consent = get_ci(&v, "consentType")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
+            let client = text(&v, "clientId");
+            let resource = text(&v, "resourceId");
+            let consent = text(&v, "consentType");
             if consent != "AllPrincipals" || !resource.eq_ignore_ascii_case(&graph_sp) {
                 return graph_error(ctx, 400, "Request_BadRequest", "Invalid value specified for property 'consentType' of resource 'OAuth2PermissionGrant'.");
             }
-            let names = match scope_names(get_ci(&v, "scope").and_then(Value::as_str).unwrap_or_default()) {
+            let names = match scope_names(text(&v, "scope")) {
                 Ok(n) => n,
                 Err(unknown) => return graph_error(ctx, 400, "Request_BadRequest", &format!("Invalid value specified for property 'scope' of resource 'OAuth2PermissionGrant': '{unknown}'.")),
             };
@@ -923,7 +913,7 @@ fn grants(
             match v {
                 None => a.granted_scopes.clear(),
                 Some(v) => {
-                    match scope_names(get_ci(&v, "scope").and_then(Value::as_str).unwrap_or_default()) {
+                    match scope_names(text(&v, "scope")) {
                         Ok(n) => a.granted_scopes = n.into_iter().collect(),
                         Err(unknown) => return graph_error(ctx, 400, "Request_BadRequest", &format!("Invalid value specified for property 'scope' of resource 'OAuth2PermissionGrant': '{unknown}'.")),
                     }

@@ -784,6 +784,14 @@ fn assigned_plans(u: &User) -> Vec<Value> {
     if u.has_mailbox {
         plans.push(json!({"assignedDateTime": "2024-01-15T09:12:44Z", "capabilityStatus": "Enabled", "service": "exchange", "servicePlanId": EXCHANGE_PLAN}));
     }
+    // Office 365 A1 for faculty carries Office for the web (SHAREPOINTWAC_EDU) and SharePoint
+    // Plan 1 for Education, both reported as the service "SharePoint" (licensing-service-plan-reference.md).
+    if u.has_mailbox || u.onedrive {
+        plans.push(json!({"assignedDateTime": "2024-01-15T09:12:44Z", "capabilityStatus": "Enabled", "service": "SharePoint", "servicePlanId": "e03c7e47-402c-463c-ab25-949079bedb21"}));
+    }
+    if u.onedrive {
+        plans.push(json!({"assignedDateTime": "2024-01-15T09:12:44Z", "capabilityStatus": "Enabled", "service": "SharePoint", "servicePlanId": "0a4983bb-d3e5-4a09-95d8-b2d0127b3df5"}));
+    }
     plans
 }
 
