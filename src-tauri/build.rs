@@ -31,6 +31,8 @@ const COMMANDS: &[&str] = &[
     "secret_retire",
     "changes_list",
     "change_undo",
+    "registration_sign_in_start",
+    "registration_create",
     "webinars_list",
     "webinars_archived",
     "webinar_validate",

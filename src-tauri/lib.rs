@@ -40,6 +40,8 @@ pub fn specta_builder() -> tauri_specta::Builder<tauri::Wry> {
         commands::repair::secret_retire,
         commands::repair::changes_list,
         commands::repair::change_undo,
+        commands::repair::registration_sign_in_start,
+        commands::repair::registration_create,
         commands::webinars::webinars_list,
         commands::webinars::webinars_archived,
         commands::webinars::webinar_validate,

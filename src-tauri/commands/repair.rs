@@ -2,6 +2,7 @@
 //! changes, confirms the ones to make; renews and retires the client secret; the change log.
 
 use rollcall_core::repair::admin::{admin_client_id, AdminIdentity};
+use rollcall_core::repair::create::{create_scopes, profile_for, CreateRequest, CreatedView};
 use rollcall_core::repair::desk::RenewedView;
 use rollcall_core::repair::log::{ChangeLog, ChangeRecord};
 use rollcall_core::repair::{self, secret, Applied, Plan};
@@ -44,8 +45,7 @@ pub async fn admin_sign_in_start(
 #[tauri::command]
 #[specta::specta]
 pub async fn admin_sign_in_wait(state: State<'_, AppState>) -> Result<AdminIdentity, IpcError> {
-    let tenant = state.hub.connection()?.tenant;
-    Ok(state.hub.repair.finish(&tenant).await?)
+    Ok(state.hub.repair.finish().await?)
 }
 
 /// Stop waiting for the browser, or forget the signed-in administrator.
@@ -121,4 +121,60 @@ pub async fn change_undo(state: State<'_, AppState>, index: u32) -> Result<Chang
         .repair
         .undo(&conn, &log(&state), index as usize)
         .await?)
+}
+
+/// Start an administrator's sign-in to create a registration in `request.tenant`.
+#[tauri::command]
+#[specta::specta]
+pub async fn registration_sign_in_start(
+    state: State<'_, AppState>,
+    request: CreateRequest,
+) -> Result<String, IpcError> {
+    let conn = request.connection()?;
+    let url = state
+        .hub
+        .repair
+        .begin_at(&conn, &create_scopes(request.mode), &admin_client_id(None))
+        .await?;
+    if let Err(e) = opener_from_env().open(&url) {
+        tracing::warn!("no browser opened: {e}");
+    }
+    Ok(url)
+}
+
+/// Create the registration as the article prescribes, save its profile (the secret in the
+/// keychain) and show the values for the LMS, the secret once.
+#[tauri::command]
+#[specta::specta]
+pub async fn registration_create(
+    state: State<'_, AppState>,
+    request: CreateRequest,
+) -> Result<CreatedView, IpcError> {
+    let conn = request.connection()?;
+    let made = state
+        .hub
+        .repair
+        .create(&conn, &request.spec(), &log(&state))
+        .await?;
+    let profile = profile_for(
+        &request.spec(),
+        &made,
+        &conn.tenant,
+        &conn.endpoints,
+        request.hosts.clone(),
+    );
+    let id = profile.id.clone();
+    state
+        .hub
+        .connections
+        .save(profile, Some(made.secret.clone()))?;
+    Ok(CreatedView {
+        app_id: made.app_id,
+        secret: made.secret.expose().to_string(),
+        secret_hint: made.secret_hint,
+        secret_expires: made.secret_expires.to_string(),
+        handoff: made.handoff,
+        profile_id: id,
+        made: made.made,
+    })
 }

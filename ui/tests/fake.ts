@@ -91,6 +91,8 @@ export function fake(over: Partial<Backend> = {}): Backend {
     secretRetire: none,
     changesList: async () => [],
     changeUndo: none,
+    registrationSignInStart: none,
+    registrationCreate: none,
     webinarsList: async () => ({ webinars: [], problems: [] }),
     webinarsArchived: async () => ({ webinars: [], problems: [] }),
     webinarValidate: async () => [],

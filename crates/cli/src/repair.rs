@@ -578,7 +578,7 @@ async fn create(
     yes: bool,
 ) -> std::process::ExitCode {
     use rollcall_core::repair::create::{self, NewRegistration};
-    use rollcall_core::tenant::profile::{Cloud, Profile, Profiles};
+    use rollcall_core::tenant::profile::Profiles;
     let result = async {
         let mode = args.auth_mode();
         // Only the tenant and cloud matter: the registration does not exist yet.
@@ -589,7 +589,7 @@ async fn create(
                 return Err(CoreError::new(ErrorCode::InvalidInput, "Which tenant? Pass --tenant (its ID or domain), or --demo.", None));
             };
             let endpoints = rollcall_graph::Endpoints { authority: args.authority.clone(), graph: args.graph.clone() };
-            (Connection::application(endpoints, &tenant, "00000000-0000-0000-0000-000000000000", rollcall_graph::Secret::new(String::new()), vec![])?, None)
+            (create::tenant_connection(endpoints, &tenant)?, None)
         };
         let redirect = create::portal_redirect(domain)?;
         say!("A new app registration \"{name}\" in tenant {}:", conn.tenant);
@@ -610,27 +610,7 @@ async fn create(
         }
         let mut profile_name = None;
         if !args.demo {
-            let p = Profile {
-                id: rollcall_core::tenant::profile::new_profile_id(),
-                name: name.to_string(),
-                cloud: Cloud::Custom,
-                authority: Some(args.authority.clone()),
-                graph: Some(args.graph.clone()),
-                tenant: conn.tenant.clone(),
-                client_id: made.app_id.clone(),
-                mode,
-                portal_domain: domain.trim().trim_start_matches("https://").trim_end_matches('/').to_string(),
-                participant_info,
-                teams_webinars: false,
-                lms_window_minutes: None,
-                recheck_hours: None,
-                hosts: args.hosts.clone(),
-                secret_hint: Some(made.secret_hint.clone()),
-                secret_expires: Some(made.secret_expires),
-                signed_in_as: None,
-                proxy: None,
-                proxy_user: None,
-            };
+            let p = create::profile_for(&spec, &made, &conn.tenant, &conn.endpoints, args.hosts.clone());
             ConnectionArgs::secret_store().set_bound(&p.id, SecretKind::ClientSecret, &p.binding(), &made.secret)?;
             Profiles::in_dir(&data_dir()?).upsert(p)?;
             profile_name = Some(name.to_string());

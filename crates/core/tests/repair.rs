@@ -302,3 +302,53 @@ async fn user_sign_in_mode_gets_its_redirects_checkboxes_and_delegated_consent()
     std::fs::remove_dir_all(dir).ok();
     std::fs::remove_dir_all(dir2).ok();
 }
+
+#[tokio::test]
+async fn a_failure_between_two_writes_says_what_was_made_and_a_cancelled_sign_in_changes_nothing() {
+    let emu = common::emulator(&["single-tenant-app", "no-admin-consent"]).await;
+    let conn = common::app_conn(&emu, &emu.info.hosts);
+    // The administrator cancels in the browser: no session, nothing changed.
+    let attempt = AdminSignIn::begin(&conn, DEFAULT_ADMIN_CLIENT, &FIX_SCOPES, None)
+        .await
+        .unwrap();
+    let url = format!("{}&action=cancel", attempt.url);
+    let waiting = tokio::spawn(async move {
+        attempt
+            .finish(std::time::Duration::from_secs(30), std::future::pending())
+            .await
+    });
+    common::browser(&url, &emu.info.admin_user).await;
+    let e = waiting.await.unwrap().unwrap_err();
+    assert_eq!(e.code, ErrorCode::Cancelled, "{e:?}");
+    assert!(e.message.contains("Nothing was changed"), "{e:?}");
+
+    // A Cloud Application Administrator may change the audience but not grant Graph's application
+    // permissions: made in order, the first change stays, the second is refused by Graph, and the
+    // message says what exists now.
+    let session = admin(&conn, &emu.info.app_admin_user, &FIX_SCOPES).await;
+    let plan = repair::plan(&conn, &session, &["audience".into(), "consent".into()])
+        .await
+        .unwrap();
+    let ids: Vec<&str> = plan.changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["audience", "consent-roles"]);
+    let (log, dir) = temp_log();
+    let applied = repair::apply(&conn, &session, &plan, &log).await.unwrap();
+    assert_eq!(applied.made.len(), 1);
+    let (id, e) = applied.failed.unwrap();
+    assert_eq!(id, "consent-roles");
+    assert_eq!(e.code, ErrorCode::PermissionMissing, "{e:?}");
+    let hint = e.hint.unwrap();
+    assert!(
+        hint.starts_with("Made before it: Set the supported account types"),
+        "{hint}"
+    );
+    assert_eq!(log.read().unwrap().len(), 1, "only what was made is logged");
+    // The consent step was checked once (not waited on) and still fails.
+    let consent = applied
+        .rechecked
+        .iter()
+        .find(|s| s.id == "consent")
+        .unwrap();
+    assert_eq!(consent.status, Status::Failed);
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -309,6 +309,29 @@ async changeUndo(index: number) : Promise<Result<ChangeRecord, IpcError>> {
 }
 },
 /**
+ * Start an administrator's sign-in to create a registration in `request.tenant`.
+ */
+async registrationSignInStart(request: CreateRequest) : Promise<Result<string, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("registration_sign_in_start", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Create the registration as the article prescribes, save its profile (the secret in the
+ * keychain) and show the values for the LMS, the secret once.
+ */
+async registrationCreate(request: CreateRequest) : Promise<Result<CreatedView, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("registration_create", { request }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * Webinars of the hosts (default: the connection's) between two RFC 3339 instants.
  */
 async webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean) : Promise<Result<WebinarRange, IpcError>> {
@@ -973,6 +996,14 @@ export type Counts = { completed: number; partial: number; noShow: number;
  * Present, time not known ([`Completion::Unknown`]).
  */
 unknown: number }
+/**
+ * What the window asks for: the registration and where (the cloud, and for `Custom` its addresses).
+ */
+export type CreateRequest = { name: string; domain: string; mode: AuthMode; participantInfo: boolean; months: number; cloud: Cloud; authority: string | null; graph: string | null; tenant: string; hosts: string[] }
+/**
+ * A registration made in the window: the values for the LMS, the secret once, its new profile.
+ */
+export type CreatedView = { appId: string; secret: string; secretHint: string; secretExpires: string; handoff: CopyValue[]; profileId: string; made: ChangeRecord[] }
 export type CsvOptions = { 
 /**
  * `,` (default) or `;`.

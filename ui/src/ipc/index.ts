@@ -1,6 +1,8 @@
 // The one facade the UI talks to. Pages never import `bindings.ts` directly, so tests can swap the
 // backend (see `setBackend`) and the generated file stays an implementation detail.
 import {
+  type CreateRequest,
+  type CreatedView,
   type AdminIdentity,
   type Applied,
   type ChangeRecord,
@@ -43,6 +45,8 @@ import {
 } from "./bindings";
 
 export type {
+  CreateRequest,
+  CreatedView,
   AdminIdentity,
   Applied,
   Change,
@@ -148,6 +152,10 @@ export interface Backend {
   secretRetire(): Promise<ChangeRecord>;
   changesList(): Promise<ChangeRecord[]>;
   changeUndo(index: number): Promise<ChangeRecord>;
+  /** An administrator's sign-in to create the LMS's registration in `request.tenant`. */
+  registrationSignInStart(request: CreateRequest): Promise<string>;
+  /** Create it, save its profile; the secret crosses once, to be pasted into the LMS. */
+  registrationCreate(request: CreateRequest): Promise<CreatedView>;
   webinarsList(from: string, to: string, hosts: string[] | null, teamsOnly: boolean): Promise<WebinarRange>;
   webinarsArchived(from: string, to: string, hosts: string[] | null): Promise<WebinarRange>;
   webinarValidate(w: NewWebinar): Promise<FieldError[]>;
@@ -251,6 +259,8 @@ export const tauriBackend: Backend = {
   secretRetire: async () => unwrap(await commands.secretRetire()),
   changesList: async () => unwrap(await commands.changesList()),
   changeUndo: async (index) => unwrap(await commands.changeUndo(index)),
+  registrationSignInStart: async (r) => unwrap(await commands.registrationSignInStart(r)),
+  registrationCreate: async (r) => unwrap(await commands.registrationCreate(r)),
   webinarsList: async (from, to, hosts, teamsOnly) => unwrap(await commands.webinarsList(from, to, hosts, teamsOnly)),
   webinarsArchived: async (from, to, hosts) => unwrap(await commands.webinarsArchived(from, to, hosts)),
   webinarValidate: async (w) => unwrap(await commands.webinarValidate(w)),

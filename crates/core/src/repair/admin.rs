@@ -205,6 +205,11 @@ impl AdminSignIn {
         })
     }
 
+    /// The tenant this sign-in is for.
+    pub fn tenant(&self) -> &str {
+        &self.tenant
+    }
+
     /// Wait for the browser (or `cancel`), redeem the code and read the administrator's roles.
     pub async fn finish(
         self,
@@ -222,7 +227,14 @@ impl AdminSignIn {
             .loopback
             .wait(&self.state, timeout, cancel)
             .await
-            .map_err(|e| explain_interactive(&e, &ctx))?;
+            .map_err(|e| match &e {
+                // Declined or closed in the browser: the administrator chose not to; say so plainly.
+                delegated::InteractiveError::Cancelled => cancelled(),
+                delegated::InteractiveError::Refused { error, .. } if error == "access_denied" => {
+                    cancelled()
+                }
+                _ => explain_interactive(&e, &ctx),
+            })?;
         let authority = TenantAuthority::new(&self.endpoints.authority, &self.tenant);
         let tokens = delegated::redeem_code(
             &self.http,
@@ -280,6 +292,14 @@ impl AdminSignIn {
             scopes: granted,
         })
     }
+}
+
+fn cancelled() -> CoreError {
+    CoreError::new(
+        ErrorCode::Cancelled,
+        "The administrator's sign-in was cancelled. Nothing was changed.",
+        Some("Sign in again when you want Rollcall to make the change.".into()),
+    )
 }
 
 /// The signed-in user's directory roles: `/me/memberOf` (User.Read suffices), the directory roles

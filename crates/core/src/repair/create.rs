@@ -32,6 +32,57 @@ pub struct NewRegistration {
     pub months: u32,
 }
 
+/// What the window asks for: the registration and where (the cloud, and for `Custom` its addresses).
+#[derive(Clone, Debug, serde::Deserialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CreateRequest {
+    pub name: String,
+    pub domain: String,
+    pub mode: AuthMode,
+    pub participant_info: bool,
+    pub months: u32,
+    pub cloud: crate::tenant::profile::Cloud,
+    pub authority: Option<String>,
+    pub graph: Option<String>,
+    pub tenant: String,
+    pub hosts: Vec<String>,
+}
+
+impl CreateRequest {
+    pub fn spec(&self) -> NewRegistration {
+        NewRegistration {
+            name: self.name.clone(),
+            domain: self.domain.clone(),
+            mode: self.mode,
+            participant_info: self.participant_info,
+            months: self.months,
+        }
+    }
+    pub fn connection(&self) -> Result<Connection, CoreError> {
+        portal_redirect(&self.domain)?;
+        tenant_connection(
+            self.cloud
+                .endpoints(self.authority.as_deref(), self.graph.as_deref()),
+            &self.tenant,
+        )
+    }
+}
+
+/// A registration made in the window: the values for the LMS, the secret once, its new profile.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedView {
+    pub app_id: String,
+    pub secret: String,
+    pub secret_hint: String,
+    pub secret_expires: String,
+    pub handoff: Vec<CopyValue>,
+    pub profile_id: String,
+    pub made: Vec<ChangeRecord>,
+}
+
 /// What was created: the values for the LMS, the secret (shown once) and the log entries.
 #[derive(Debug)]
 pub struct Created {
@@ -58,6 +109,65 @@ pub fn create_scopes(mode: AuthMode) -> Vec<&'static str> {
             "DelegatedPermissionGrant.ReadWrite.All",
             "Policy.Read.All",
         ],
+    }
+}
+
+/// A connection to a tenant whose registration does not exist yet: only its endpoints, tenant and
+/// HTTP client are used (the sign-in, the reads and writes go through the administrator).
+pub fn tenant_connection(
+    endpoints: rollcall_graph::Endpoints,
+    tenant: &str,
+) -> Result<Connection, CoreError> {
+    let tenant = tenant.trim();
+    if tenant.is_empty() {
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "Which tenant? Give its ID or a verified domain (contoso.onmicrosoft.com).",
+            None,
+        ));
+    }
+    Connection::application(
+        endpoints,
+        tenant,
+        "00000000-0000-0000-0000-000000000000",
+        Secret::new(String::new()),
+        vec![],
+    )
+}
+
+/// The Rollcall profile for a registration just made: its values, the portal domain, the mode.
+pub fn profile_for(
+    spec: &NewRegistration,
+    made: &Created,
+    tenant: &str,
+    endpoints: &rollcall_graph::Endpoints,
+    hosts: Vec<String>,
+) -> crate::tenant::profile::Profile {
+    crate::tenant::profile::Profile {
+        id: crate::tenant::profile::new_profile_id(),
+        name: spec.name.trim().to_string(),
+        cloud: crate::tenant::profile::Cloud::Custom,
+        authority: Some(endpoints.authority.clone()),
+        graph: Some(endpoints.graph.clone()),
+        tenant: tenant.to_string(),
+        client_id: made.app_id.clone(),
+        mode: spec.mode,
+        portal_domain: spec
+            .domain
+            .trim()
+            .trim_start_matches("https://")
+            .trim_end_matches('/')
+            .to_string(),
+        participant_info: spec.participant_info,
+        teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
+        hosts,
+        secret_hint: Some(made.secret_hint.clone()),
+        secret_expires: Some(made.secret_expires),
+        signed_in_as: None,
+        proxy: None,
+        proxy_user: None,
     }
 }
 

@@ -58,8 +58,43 @@ impl RepairDesk {
         Ok(url)
     }
 
-    /// Wait for the browser; the administrator and their roles. Kept for `tenant` only.
-    pub async fn finish(&self, tenant: &str) -> Result<AdminIdentity, CoreError> {
+    /// [`RepairDesk::begin`] where no registration exists yet (creating one).
+    pub async fn begin_at(
+        &self,
+        conn: &Connection,
+        scopes: &[&str],
+        client_id: &str,
+    ) -> Result<String, CoreError> {
+        self.cancel();
+        let attempt = AdminSignIn::begin_at(
+            &conn.endpoints,
+            &conn.tenant,
+            conn.http(),
+            client_id,
+            scopes,
+            None,
+        )
+        .await?;
+        let url = attempt.url.clone();
+        let (tx, rx) = oneshot::channel();
+        *lock(&self.cancel) = Some(tx);
+        *self.pending.lock().await = Some((attempt, rx));
+        Ok(url)
+    }
+
+    /// Create the registration with the signed-in administrator; the secret is in `Created`.
+    pub async fn create(
+        &self,
+        conn: &Connection,
+        spec: &super::create::NewRegistration,
+        log: &ChangeLog,
+    ) -> Result<super::create::Created, CoreError> {
+        let session = self.session(conn)?;
+        super::create::create(conn, &session, spec, log).await
+    }
+
+    /// Wait for the browser; the administrator and their roles, kept for the sign-in's tenant only.
+    pub async fn finish(&self) -> Result<AdminIdentity, CoreError> {
         let (attempt, rx) = self.pending.lock().await.take().ok_or_else(|| {
             CoreError::new(
                 ErrorCode::InvalidInput,
@@ -67,6 +102,7 @@ impl RepairDesk {
                 None,
             )
         })?;
+        let tenant = attempt.tenant().to_string();
         let cancel = async {
             let _ = rx.await;
         };
@@ -74,7 +110,7 @@ impl RepairDesk {
             .finish(rollcall_graph::delegated::SIGN_IN_TIMEOUT, cancel)
             .await?;
         let who = session.identity();
-        *lock(&self.session) = Some((tenant.to_string(), session));
+        *lock(&self.session) = Some((tenant, session));
         Ok(who)
     }
 

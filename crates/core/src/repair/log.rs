@@ -103,6 +103,15 @@ impl ChangeLog {
         self.write(&all)
     }
 
+    /// A change that can no longer be undone safely (a renewal once the old secret is gone).
+    pub fn clear_undo(&self, index: usize) -> Result<(), CoreError> {
+        let mut all = self.read()?;
+        if let Some(r) = all.get_mut(index) {
+            r.undo = None;
+        }
+        self.write(&all)
+    }
+
     fn write(&self, all: &[ChangeRecord]) -> Result<(), CoreError> {
         let text = serde_json::to_vec_pretty(all)
             .map_err(|e| CoreError::internal(format!("the change log: {e}")))?;

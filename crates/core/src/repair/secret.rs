@@ -266,12 +266,13 @@ pub async fn retire(
         .filter(|r| r.change == "secret-retire")
         .filter_map(|r| r.retire_key.clone())
         .collect();
-    let Some(renewal) = all.iter().rev().find(|r| {
+    let found = all.iter().enumerate().rev().find(|(_, r)| {
         r.change == "secret-renew"
             && r.tenant == conn.tenant
             && r.client_id == conn.client_id
             && r.undone_at.is_none()
-    }) else {
+    });
+    let Some((renewal_index, renewal)) = found else {
         return Err(CoreError::new(
             ErrorCode::InvalidInput,
             "Rollcall has not renewed this app's secret, so there is no old secret to retire.",
@@ -308,8 +309,9 @@ pub async fn retire(
         change: "secret-retire".into(),
         step: "secret".into(),
         title: format!(
-            "Remove the old client secret (hint {}, expired {})",
-            c.hint, c.end
+            "Remove the old client secret (hint {}, valid until {})",
+            c.hint,
+            c.end.get(..10).unwrap_or(&c.end)
         ),
         before: format!("key {old}"),
         after: "(removed)".into(),
@@ -319,5 +321,7 @@ pub async fn retire(
         retire_key: Some(old),
     };
     log.append(rec.clone())?;
+    // The new secret is the only one now: removing it from the log's undo would cut the LMS off.
+    log.clear_undo(renewal_index)?;
     Ok(rec)
 }

@@ -118,9 +118,10 @@ pub fn cloud_limits(endpoints: &Endpoints) -> Option<&'static str> {
     )
 }
 
-impl Profile {
-    pub fn endpoints(&self) -> Endpoints {
-        match self.cloud {
+impl Cloud {
+    /// The sign-in and Graph addresses of this cloud (`Custom`: the ones typed in).
+    pub fn endpoints(self, authority: Option<&str>, graph: Option<&str>) -> Endpoints {
+        match self {
             Cloud::Global => Endpoints::global(),
             Cloud::UsGov => Endpoints {
                 authority: "https://login.microsoftonline.us".into(),
@@ -138,10 +139,17 @@ impl Profile {
                 graph: "https://microsoftgraph.chinacloudapi.cn/v1.0".into(),
             },
             Cloud::Custom => Endpoints {
-                authority: self.authority.clone().unwrap_or_default(),
-                graph: self.graph.clone().unwrap_or_default(),
+                authority: authority.unwrap_or_default().to_string(),
+                graph: graph.unwrap_or_default().to_string(),
             },
         }
+    }
+}
+
+impl Profile {
+    pub fn endpoints(&self) -> Endpoints {
+        self.cloud
+            .endpoints(self.authority.as_deref(), self.graph.as_deref())
     }
 
     /// The fingerprint of where this profile's secrets may go: the authority's and Graph's origins,
