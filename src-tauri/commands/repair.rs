@@ -16,6 +16,14 @@ fn log(state: &AppState) -> ChangeLog {
     ChangeLog::in_dir(&state.data_dir)
 }
 
+/// Open the sign-in address in the system browser; the address either way (the page shows it).
+fn opened(url: String) -> String {
+    if let Err(e) = opener_from_env().open(&url) {
+        tracing::warn!("no browser opened: {e}");
+    }
+    url
+}
+
 /// Start an administrator's sign-in for `purpose` (`fix` with `steps`, or `secret`); the address
 /// the browser opens (shown in case none does).
 #[tauri::command]
@@ -35,10 +43,7 @@ pub async fn admin_sign_in_start(
         .repair
         .begin(&conn, &admin_client_id(None), &scopes)
         .await?;
-    if let Err(e) = opener_from_env().open(&url) {
-        tracing::warn!("no browser opened: {e}");
-    }
-    Ok(url)
+    Ok(opened(url))
 }
 
 /// Wait for the administrator's sign-in; who they are and their directory roles.
@@ -136,10 +141,7 @@ pub async fn registration_sign_in_start(
         .repair
         .begin_at(&conn, &create_scopes(request.mode), &admin_client_id(None))
         .await?;
-    if let Err(e) = opener_from_env().open(&url) {
-        tracing::warn!("no browser opened: {e}");
-    }
-    Ok(url)
+    Ok(opened(url))
 }
 
 /// Create the registration as the article prescribes, save its profile (the secret in the

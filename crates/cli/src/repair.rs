@@ -32,6 +32,14 @@ pub struct AdminArgs {
     pub admin: Option<String>,
 }
 
+/// A command's outcome as its exit code (the error said on stderr).
+fn exit(result: Result<(), CoreError>) -> std::process::ExitCode {
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => fail(&e),
+    }
+}
+
 fn log() -> Result<ChangeLog, CoreError> {
     Ok(ChangeLog::in_dir(&data_dir()?))
 }
@@ -333,10 +341,7 @@ pub async fn changes(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
+    exit(result)
 }
 
 /// Where a renewed secret is kept: the profile's keychain entry (and its hint and expiry in
@@ -400,10 +405,7 @@ pub async fn renew(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
+    exit(result)
 }
 
 /// `rollcall secret retire`.
@@ -427,10 +429,7 @@ pub async fn retire(args: &ConnectionArgs, admin: &AdminArgs, yes: bool) -> std:
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
+    exit(result)
 }
 
 /// `rollcall setup …`.
@@ -627,8 +626,5 @@ async fn create(
         Ok(())
     }
     .await;
-    match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => fail(&e),
-    }
+    exit(result)
 }
