@@ -39,7 +39,9 @@ function has(cmd, args = ["--version"]) {
 }
 
 const DEBIAN_BUILD = ["libwebkit2gtk-4.1-dev", "libdbus-1-dev", "pkg-config", "build-essential", "libssl-dev"];
-const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils", "gnome-keyring", "dbus-daemon", "faketime", "cron"];
+// postgresql and openssl: the team archive's tests start a real PostgreSQL server with TLS
+// (crates/core/tests/common/pg.rs).
+const DEBIAN_TEST = ["xvfb", "xauth", "webkit2gtk-driver", "imagemagick", "x11-utils", "gnome-keyring", "dbus-daemon", "faketime", "cron", "postgresql", "openssl"];
 
 function missingDebianPackages(pkgs) {
   return pkgs.filter((p) => spawnSync("dpkg-query", ["-W", "-f=${Status}", p], { encoding: "utf8" }).stdout?.includes("install ok installed") !== true);
