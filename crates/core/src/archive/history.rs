@@ -4,10 +4,10 @@
 //!
 //! Owns these tables; the sync decides what to write, the shells how to show it.
 
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::{all, db_err, Archive};
+use super::db::{in_write_tx, p, Row, Sql};
+use super::Archive;
 use crate::error::CoreError;
 
 /// Runs kept; older ones (and their items) are dropped when a run is recorded.
@@ -151,37 +151,22 @@ fn status_of(s: &str) -> ItemStatus {
     }
 }
 
-type RunRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-);
-
-fn run_of(r: RunRow) -> Run {
-    let (id, started_at, finished_at, trigger, from, to, hosts, outcome, error, summary) = r;
-    Run {
-        id,
-        started_at,
-        finished_at,
-        trigger: Trigger::parse(&trigger),
-        from,
-        to,
-        hosts: serde_json::from_str(&hosts).unwrap_or_default(),
-        outcome: outcome_of(&outcome),
-        error,
-        summary: serde_json::from_str(&summary).unwrap_or_default(),
+/// A run's row, in [`RUN_COLUMNS`] order.
+fn run_of(r: &Row) -> Result<Run, CoreError> {
+    Ok(Run {
+        id: r.get(0)?,
+        started_at: r.get(1)?,
+        finished_at: r.get(2)?,
+        trigger: Trigger::parse(&r.get::<String>(3)?),
+        from: r.get(4)?,
+        to: r.get(5)?,
+        hosts: serde_json::from_str(&r.get::<String>(6)?).unwrap_or_default(),
+        outcome: outcome_of(&r.get::<String>(7)?),
+        error: r.get(8)?,
+        summary: serde_json::from_str(&r.get::<String>(9)?).unwrap_or_default(),
         items: Vec::new(),
-    }
+    })
 }
-
-type ItemRow = (String, String, String, Option<String>, Option<String>, u32);
 
 const RUN_COLUMNS: &str =
     "id, started_at, finished_at, trigger, from_at, to_at, hosts, outcome, error, summary_json";
@@ -190,13 +175,12 @@ impl Archive {
     /// When the meeting's reports were last looked at, and the end of its latest session then.
     pub fn checked(&self, join_url: &str) -> Result<Option<(String, String)>, CoreError> {
         self.db()
-            .query_row(
+            .row(
                 "SELECT checked_at, last_end FROM meeting_checks WHERE join_url = ?1",
-                [join_url],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db_err)
+                p![join_url],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
     }
 
     /// Record a complete look at a meeting's reports (the list read and every new report stored).
@@ -207,13 +191,12 @@ impl Archive {
         last_end: &str,
         reports: u32,
     ) -> Result<(), CoreError> {
-        self.db()
-            .execute(
-                "INSERT OR REPLACE INTO meeting_checks (join_url, checked_at, last_end, reports) VALUES (?1, ?2, ?3, ?4)",
-                params![join_url, checked_at, last_end, reports],
-            )
-            .map(|_| ())
-            .map_err(db_err)
+        self.db().run(
+            "INSERT INTO meeting_checks (join_url, checked_at, last_end, reports) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (join_url) DO UPDATE SET checked_at = excluded.checked_at, last_end = excluded.last_end, reports = excluded.reports",
+            p![join_url, checked_at, last_end, reports],
+        )?;
+        Ok(())
     }
 
     /// Note when a report was first seen and the last look that did not find it (kept from the
@@ -225,103 +208,91 @@ impl Archive {
         first_seen: &str,
         absent_at: Option<&str>,
     ) -> Result<(), CoreError> {
-        self.db()
-            .execute(
-                "INSERT OR IGNORE INTO report_seen (report_id, join_url, first_seen, absent_at) VALUES (?1, ?2, ?3, ?4)",
-                params![report_id, join_url, first_seen, absent_at],
-            )
-            .map(|_| ())
-            .map_err(db_err)
+        self.db().run(
+            "INSERT INTO report_seen (report_id, join_url, first_seen, absent_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (report_id) DO NOTHING",
+            p![report_id, join_url, first_seen, absent_at],
+        )?;
+        Ok(())
     }
 
     /// Record a run and its items in one transaction; keep the newest [`RUNS_KEPT`].
     pub fn record_run(&self, run: &Run) -> Result<i64, CoreError> {
-        let mut db = self.db();
-        let tx = super::write_tx(&mut db)?;
-        tx.execute(
-            "INSERT INTO runs (started_at, finished_at, trigger, from_at, to_at, hosts, outcome, error, summary_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![
-                run.started_at,
-                run.finished_at,
-                run.trigger.as_str(),
-                run.from,
-                run.to,
-                serde_json::to_string(&run.hosts).unwrap_or_default(),
-                outcome_str(run.outcome),
-                run.error,
-                serde_json::to_string(&run.summary).unwrap_or_default()
-            ],
-        )
-        .map_err(db_err)?;
-        let id = tx.last_insert_rowid();
-        {
-            let mut q = tx
-                .prepare("INSERT INTO run_items (run_id, seq, webinar, start_at, status, reason, request_id, reports) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)")
-                .map_err(db_err)?;
+        in_write_tx(&mut self.db(), |tx| {
+            let id: i64 = tx
+                .row(
+                    "INSERT INTO runs (started_at, finished_at, trigger, from_at, to_at, hosts, outcome, error, summary_json)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING id",
+                    p![
+                        &run.started_at,
+                        &run.finished_at,
+                        run.trigger.as_str(),
+                        &run.from,
+                        &run.to,
+                        serde_json::to_string(&run.hosts).unwrap_or_default(),
+                        outcome_str(run.outcome),
+                        &run.error,
+                        serde_json::to_string(&run.summary).unwrap_or_default()
+                    ],
+                )?
+                .map(|r| r.get(0))
+                .transpose()?
+                .unwrap_or_default();
             for (seq, it) in run.items.iter().enumerate() {
-                q.execute(params![
-                    id,
-                    seq as i64,
-                    it.webinar,
-                    it.start,
-                    status_str(it.status),
-                    it.reason,
-                    it.request_id,
-                    it.reports
-                ])
-                .map_err(db_err)?;
+                tx.run(
+                    "INSERT INTO run_items (run_id, seq, webinar, start_at, status, reason, request_id, reports) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    p![id, seq, &it.webinar, &it.start, status_str(it.status), &it.reason, &it.request_id, it.reports],
+                )?;
             }
-        }
-        tx.execute("DELETE FROM run_items WHERE run_id <= ?1", [id - RUNS_KEPT])
-            .map_err(db_err)?;
-        tx.execute("DELETE FROM runs WHERE id <= ?1", [id - RUNS_KEPT])
-            .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
-        Ok(id)
+            tx.run(
+                "DELETE FROM run_items WHERE run_id <= ?1",
+                p![id - RUNS_KEPT],
+            )?;
+            tx.run("DELETE FROM runs WHERE id <= ?1", p![id - RUNS_KEPT])?;
+            Ok(id)
+        })
     }
 
     /// The newest runs first, without their items.
     pub fn runs(&self, limit: u32) -> Result<Vec<Run>, CoreError> {
-        let db = self.db();
-        let mut q = db
-            .prepare(&format!(
-                "SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"
-            ))
-            .map_err(db_err)?;
-        let rows: Vec<RunRow> = all(&mut q, [limit], |r| r.try_into())?;
-        Ok(rows.into_iter().map(run_of).collect())
+        self.db()
+            .rows(
+                &format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"),
+                p![limit],
+            )?
+            .iter()
+            .map(run_of)
+            .collect()
     }
 
     /// One run with its items.
     pub fn run(&self, id: i64) -> Result<Option<Run>, CoreError> {
         let db = self.db();
-        let row: Option<RunRow> = db
-            .query_row(
-                &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
-                [id],
-                |r| r.try_into(),
-            )
-            .optional()
-            .map_err(db_err)?;
-        let Some(row) = row else { return Ok(None) };
-        let mut run = run_of(row);
-        let mut q = db
-            .prepare("SELECT webinar, start_at, status, reason, request_id, reports FROM run_items WHERE run_id = ?1 ORDER BY seq")
-            .map_err(db_err)?;
-        let items: Vec<ItemRow> = all(&mut q, [id], |r| r.try_into())?;
-        run.items = items
-            .into_iter()
-            .map(
-                |(webinar, start, status, reason, request_id, reports)| RunItem {
-                    webinar,
-                    start,
-                    status: status_of(&status),
-                    reason,
-                    request_id,
-                    reports,
-                },
-            )
-            .collect();
+        let Some(row) = db.row(
+            &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
+            p![id],
+        )?
+        else {
+            return Ok(None);
+        };
+        let mut run = run_of(&row)?;
+        run.items = db
+            .rows(
+                "SELECT webinar, start_at, status, reason, request_id, reports FROM run_items WHERE run_id = ?1 ORDER BY seq",
+                p![id],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(RunItem {
+                    webinar: r.get(0)?,
+                    start: r.get(1)?,
+                    status: status_of(&r.get::<String>(2)?),
+                    reason: r.get(3)?,
+                    request_id: r.get(4)?,
+                    reports: r.get(5)?,
+                })
+            })
+            .collect::<Result<_, CoreError>>()?;
         Ok(Some(run))
     }
 }

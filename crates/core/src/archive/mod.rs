@@ -6,6 +6,7 @@
 //! stored as the next version beside the old one. Schema changes are numbered migrations keyed by
 //! `PRAGMA user_version`. This file does not talk to Graph; [`sync`] does.
 
+mod db;
 pub mod history;
 pub mod job;
 pub mod lock;
@@ -17,7 +18,9 @@ pub mod sync;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use rusqlite::{params, Connection as Db, OptionalExtension};
+use rusqlite::Connection as Db;
+
+use db::{in_write_tx, p, Sql};
 use sha2::Digest;
 
 use crate::attendance::{
@@ -142,91 +145,45 @@ pub struct Archive {
     path: PathBuf,
 }
 
-/// Every row of a prepared query, mapped (`|r| r.try_into()` for a tuple of columns).
-fn all<T>(
-    q: &mut rusqlite::Statement<'_>,
-    params: impl rusqlite::Params,
-    f: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> Result<Vec<T>, CoreError> {
-    q.query_map(params, f)
-        .map_err(db_err)?
-        .collect::<Result<_, _>>()
-        .map_err(db_err)
-}
-
 /// A webinar's row (inserted, or its title and times updated).
-fn write_webinar(db: &rusqlite::Connection, w: &Webinar) -> Result<(), CoreError> {
-    db.execute(
+fn write_webinar(db: &impl Sql, w: &Webinar) -> Result<(), CoreError> {
+    db.run(
         "INSERT INTO webinars (id, host, subject, start_at, end_at, series_id, join_url, organizer, kind, fetched_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
          ON CONFLICT(id) DO UPDATE SET subject = excluded.subject, start_at = excluded.start_at, end_at = excluded.end_at, fetched_at = excluded.fetched_at",
-        params![w.id, w.host, w.subject, w.start, w.end, w.series_id, w.join_url, w.organizer, w.kind, jiff::Timestamp::now().to_string()],
-    )
-    .map(|_| ())
-    .map_err(db_err)
+        p![&w.id, &w.host, &w.subject, &w.start, &w.end, &w.series_id, &w.join_url, &w.organizer, &w.kind, jiff::Timestamp::now().to_string()],
+    )?;
+    Ok(())
 }
 
 /// A session's rows, inside the caller's transaction: new, unchanged, or a new version.
-fn write_session(
-    tx: &rusqlite::Transaction<'_>,
-    join_url: &str,
-    s: &Session,
-) -> Result<Saved, CoreError> {
+fn write_session(tx: &impl Sql, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
     let hash = content_hash(s);
-    let latest: Option<(i64, String)> = tx
-            .query_row("SELECT version, content_hash FROM sessions WHERE report_id = ?1 ORDER BY version DESC LIMIT 1", [&s.report_id], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(db_err)?;
+    let latest = tx.row(
+        "SELECT version, content_hash FROM sessions WHERE report_id = ?1 ORDER BY version DESC LIMIT 1",
+        p![&s.report_id],
+    )?;
     let (version, outcome) = match latest {
-        Some((_, h)) if h == hash => return Ok(Saved::Unchanged),
-        Some((v, _)) => (v + 1, Saved::NewVersion),
+        Some(r) if r.get::<String>(1)? == hash => return Ok(Saved::Unchanged),
+        Some(r) => (r.get::<i64>(0)? + 1, Saved::NewVersion),
         None => (1, Saved::New),
     };
     let now = jiff::Timestamp::now().to_string();
-    tx.execute(
-            "INSERT INTO sessions (report_id, version, join_url, start_at, end_at, scheduled_seconds, participant_count, content_hash, fetched_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-            params![s.report_id, version, join_url, s.start, s.end, s.scheduled_seconds, s.participant_count, hash, now],
-        )
-        .map_err(db_err)?;
-    {
-        let mut ins_a = tx
-                .prepare_cached("INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)")
-                .map_err(db_err)?;
-        let mut ins_i = tx
-                .prepare_cached("INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-                .map_err(db_err)?;
-        for (idx, a) in s.attendees.iter().enumerate() {
-            ins_a
-                .execute(params![
-                    s.report_id,
-                    version,
-                    idx as i64,
-                    a.key,
-                    a.name,
-                    a.email,
-                    kind_str(a.kind),
-                    a.role,
-                    a.seconds,
-                    a.reported_seconds,
-                    a.joins,
-                    a.first_join,
-                    a.last_leave
-                ])
-                .map_err(db_err)?;
-            for (seq, i) in a.intervals.iter().enumerate() {
-                ins_i
-                    .execute(params![
-                        s.report_id,
-                        version,
-                        idx as i64,
-                        seq as i64,
-                        i.join,
-                        i.leave,
-                        i.seconds
-                    ])
-                    .map_err(db_err)?;
-            }
+    tx.run(
+        "INSERT INTO sessions (report_id, version, join_url, start_at, end_at, scheduled_seconds, participant_count, content_hash, fetched_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        p![&s.report_id, version, join_url, &s.start, &s.end, s.scheduled_seconds, s.participant_count, hash, now],
+    )?;
+    for (idx, a) in s.attendees.iter().enumerate() {
+        tx.run(
+            "INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            p![&s.report_id, version, idx, &a.key, &a.name, &a.email, kind_str(a.kind), &a.role, a.seconds, a.reported_seconds, a.joins, &a.first_join, &a.last_leave],
+        )?;
+        for (seq, i) in a.intervals.iter().enumerate() {
+            tx.run(
+                "INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                p![&s.report_id, version, idx, seq, &i.join, &i.leave, i.seconds],
+            )?;
         }
     }
     Ok(outcome)
@@ -314,41 +271,35 @@ impl Archive {
         s: &crate::virtual_events::SessionLedger,
     ) -> Result<Saved, CoreError> {
         let hash = ledger_hash(s);
-        let mut db = self.db();
-        let tx = write_tx(&mut db)?;
-        let latest: Option<(i64, String)> = tx
-            .query_row(
+        in_write_tx(&mut self.db(), |tx| {
+            let latest = tx.row(
                 "SELECT version, content_hash FROM event_sessions WHERE webinar_id = ?1 AND session_id = ?2 ORDER BY version DESC LIMIT 1",
-                params![ledger.webinar.id, s.session.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db_err)?;
-        let (version, saved) = match latest {
-            Some((_, h)) if h == hash => return Ok(Saved::Unchanged),
-            Some((v, _)) => (v + 1, Saved::NewVersion),
-            None => (1, Saved::New),
-        };
-        tx.execute(
-            "INSERT INTO event_sessions (webinar_id, session_id, version, host, subject, start_at, end_at, content_hash, fetched_at, webinar_json, ledger_json)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                ledger.webinar.id,
-                s.session.id,
-                version,
-                ledger.webinar.host,
-                ledger.subject,
-                s.session.start,
-                s.session.end,
-                hash,
-                jiff::Timestamp::now().to_string(),
-                to_json(&ledger.webinar),
-                to_json(s),
-            ],
-        )
-        .map_err(db_err)?;
-        tx.commit().map_err(db_err)?;
-        Ok(saved)
+                p![&ledger.webinar.id, &s.session.id],
+            )?;
+            let (version, saved) = match latest {
+                Some(r) if r.get::<String>(1)? == hash => return Ok(Saved::Unchanged),
+                Some(r) => (r.get::<i64>(0)? + 1, Saved::NewVersion),
+                None => (1, Saved::New),
+            };
+            tx.run(
+                "INSERT INTO event_sessions (webinar_id, session_id, version, host, subject, start_at, end_at, content_hash, fetched_at, webinar_json, ledger_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                p![
+                    &ledger.webinar.id,
+                    &s.session.id,
+                    version,
+                    &ledger.webinar.host,
+                    &ledger.subject,
+                    &s.session.start,
+                    &s.session.end,
+                    &hash,
+                    jiff::Timestamp::now().to_string(),
+                    to_json(&ledger.webinar),
+                    to_json(s),
+                ],
+            )?;
+            Ok(saved)
+        })
     }
 
     /// The archived ledger of a Teams webinar (the latest version of each session, oldest
@@ -358,18 +309,18 @@ impl Archive {
         webinar_id: &str,
         threshold: f64,
     ) -> Result<Option<crate::virtual_events::Ledger>, CoreError> {
-        let db = self.db();
-        let mut q = db
-            .prepare(
+        let rows: Vec<(String, String, String)> = self
+            .db()
+            .rows(
                 "SELECT e.subject, e.webinar_json, e.ledger_json FROM event_sessions e
                  WHERE e.webinar_id = ?1 AND e.version = (SELECT MAX(version) FROM event_sessions f
                    WHERE f.webinar_id = e.webinar_id AND f.session_id = e.session_id)
                  ORDER BY e.start_at",
-            )
-            .map_err(db_err)?;
-        let rows: Vec<(String, String, String)> = all(&mut q, [webinar_id], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?;
+                p![webinar_id],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .collect::<Result<_, CoreError>>()?;
         let Some((subject, webinar, _)) = rows.last().cloned() else {
             return Ok(None);
         };
@@ -515,19 +466,18 @@ impl Archive {
     }
 
     pub fn save_webinar(&self, w: &Webinar) -> Result<(), CoreError> {
-        write_webinar(&self.db(), w)
+        write_webinar(&*self.db(), w)
     }
 
     /// The online meeting id and organizer id cached for a join URL.
     pub fn meeting(&self, join_url: &str) -> Result<Option<(String, String)>, CoreError> {
         self.db()
-            .query_row(
+            .row(
                 "SELECT meeting_id, user_id FROM meetings WHERE join_url = ?1",
-                [join_url],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()
-            .map_err(db_err)
+                p![join_url],
+            )?
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .transpose()
     }
 
     pub fn save_meeting(
@@ -537,54 +487,46 @@ impl Archive {
         user_id: &str,
         host: &str,
     ) -> Result<(), CoreError> {
-        self.db()
-            .execute(
-                "INSERT OR REPLACE INTO meetings (join_url, meeting_id, user_id, host, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![join_url, meeting_id, user_id, host, jiff::Timestamp::now().to_string()],
-            )
-            .map(|_| ())
-            .map_err(db_err)
+        self.db().run(
+            "INSERT INTO meetings (join_url, meeting_id, user_id, host, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (join_url) DO UPDATE SET meeting_id = excluded.meeting_id, user_id = excluded.user_id, host = excluded.host, fetched_at = excluded.fetched_at",
+            p![join_url, meeting_id, user_id, host, jiff::Timestamp::now().to_string()],
+        )?;
+        Ok(())
     }
 
     /// Whether a report is archived already (any version).
     pub fn has_report(&self, report_id: &str) -> Result<bool, CoreError> {
-        self.db()
-            .query_row(
+        Ok(self
+            .db()
+            .row(
                 "SELECT 1 FROM sessions WHERE report_id = ?1 LIMIT 1",
-                [report_id],
-                |_| Ok(()),
-            )
-            .optional()
-            .map(|o| o.is_some())
-            .map_err(db_err)
+                p![report_id],
+            )?
+            .is_some())
     }
 
     /// Write a session in one transaction: new, unchanged, or a new version beside the old one.
     pub fn save_session(&self, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
-        let mut db = self.db();
-        let tx = write_tx(&mut db)?;
-        let saved = write_session(&tx, join_url, s)?;
-        tx.commit().map_err(db_err)?;
-        Ok(saved)
+        in_write_tx(&mut self.db(), |tx| write_session(tx, join_url, s))
     }
 
     /// Manual roster matches: attendee key → roster e-mail.
     pub fn roster_matches(&self) -> Result<std::collections::HashMap<String, String>, CoreError> {
-        let db = self.db();
-        let mut q = db
-            .prepare("SELECT attendee_key, email FROM roster_matches")
-            .map_err(db_err)?;
-        Ok(all(&mut q, [], |r| r.try_into())?.into_iter().collect())
+        self.db()
+            .rows("SELECT attendee_key, email FROM roster_matches", p![])?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?)))
+            .collect()
     }
 
     pub fn remember_match(&self, attendee_key: &str, email: &str) -> Result<(), CoreError> {
-        self.db()
-            .execute(
-                "INSERT OR REPLACE INTO roster_matches (attendee_key, email) VALUES (?1, ?2)",
-                params![attendee_key, email],
-            )
-            .map(|_| ())
-            .map_err(db_err)
+        self.db().run(
+            "INSERT INTO roster_matches (attendee_key, email) VALUES (?1, ?2)
+             ON CONFLICT (attendee_key) DO UPDATE SET email = excluded.email",
+            p![attendee_key, email],
+        )?;
+        Ok(())
     }
 
     /// `PRAGMA integrity_check` says "ok".
@@ -606,10 +548,8 @@ impl Archive {
             "SELECT report_id || '|' || version || '|' || idx || '|' || key || '|' || seconds FROM attendees ORDER BY report_id, version, idx",
             "SELECT report_id || '|' || version || '|' || attendee_idx || '|' || seq || '|' || seconds FROM intervals ORDER BY report_id, version, attendee_idx, seq",
         ] {
-            let mut q = db.prepare(sql).map_err(db_err)?;
-            let mut rows = q.query([]).map_err(db_err)?;
-            while let Some(r) = rows.next().map_err(db_err)? {
-                h.update(r.get::<_, String>(0).map_err(db_err)?);
+            for r in db.rows(sql, p![])? {
+                h.update(r.get::<String>(0)?);
                 h.update(b"\n");
             }
         }
@@ -619,9 +559,11 @@ impl Archive {
     /// Counts for summaries and tests: (sessions, attendees, intervals) of the latest versions.
     pub fn counts(&self) -> Result<(i64, i64, i64), CoreError> {
         let db = self.db();
-        let one = |sql: &str| {
-            db.query_row(sql, [], |r| r.get::<_, i64>(0))
-                .map_err(db_err)
+        let one = |sql: &str| -> Result<i64, CoreError> {
+            db.row(sql, p![])?
+                .map(|r| r.get(0))
+                .transpose()
+                .map(Option::unwrap_or_default)
         };
         Ok((
             one("SELECT COUNT(*) FROM sessions")?,

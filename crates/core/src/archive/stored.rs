@@ -3,79 +3,83 @@
 //! imported Teams attendance file. Writing what Graph serves is the parent module's.
 
 use super::*;
+use db::{in_write_tx, p, Sql};
 
 impl Archive {
     /// The latest version of every archived session of a meeting, oldest first, with completion
     /// against `threshold`.
     pub fn sessions(&self, join_url: &str, threshold: f64) -> Result<Vec<Session>, CoreError> {
         let db = self.db();
-        let mut q = db
-            .prepare(
-                "SELECT s.report_id, s.version, s.start_at, s.end_at, s.scheduled_seconds, s.participant_count, rs.first_seen, rs.absent_at
-                 FROM sessions s LEFT JOIN report_seen rs ON rs.report_id = s.report_id
-                 WHERE s.join_url = ?1 AND s.version = (SELECT MAX(version) FROM sessions t WHERE t.report_id = s.report_id)
-                 ORDER BY s.start_at",
-            )
-            .map_err(db_err)?;
-        type Head = (
-            String,
-            i64,
-            String,
-            String,
-            i64,
-            i64,
-            Option<String>,
-            Option<String>,
-        );
-        let heads: Vec<Head> = all(&mut q, [join_url], |r| r.try_into())?;
-        let mut qa = db.prepare("SELECT idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave FROM attendees WHERE report_id = ?1 AND version = ?2 ORDER BY idx").map_err(db_err)?;
-        let mut qi = db.prepare("SELECT attendee_idx, join_at, leave_at, seconds FROM intervals WHERE report_id = ?1 AND version = ?2 ORDER BY attendee_idx, seq").map_err(db_err)?;
+        let heads = db.rows(
+            "SELECT s.report_id, s.version, s.start_at, s.end_at, s.scheduled_seconds, s.participant_count, rs.first_seen, rs.absent_at
+             FROM sessions s LEFT JOIN report_seen rs ON rs.report_id = s.report_id
+             WHERE s.join_url = ?1 AND s.version = (SELECT MAX(version) FROM sessions t WHERE t.report_id = s.report_id)
+             ORDER BY s.start_at",
+            p![join_url],
+        )?;
         let mut out = Vec::with_capacity(heads.len());
-        for (report_id, version, start, end, scheduled, count, first_seen, absent_at) in heads {
-            let mut intervals: Vec<(i64, Interval)> =
-                all(&mut qi, params![report_id, version], |r| {
+        for h in heads {
+            let (report_id, version): (String, i64) = (h.get(0)?, h.get(1)?);
+            let (start, end): (String, String) = (h.get(2)?, h.get(3)?);
+            let (scheduled, count): (i64, i64) = (h.get(4)?, h.get(5)?);
+            let (first_seen, absent_at): (Option<String>, Option<String>) = (h.get(6)?, h.get(7)?);
+            let mut intervals: Vec<(i64, Interval)> = db
+                .rows(
+                    "SELECT attendee_idx, join_at, leave_at, seconds FROM intervals WHERE report_id = ?1 AND version = ?2 ORDER BY attendee_idx, seq",
+                    p![&report_id, version],
+                )?
+                .iter()
+                .map(|r| {
                     Ok((
-                        r.get::<_, i64>(0)?,
+                        r.get::<i64>(0)?,
                         Interval {
                             join: r.get(1)?,
                             leave: r.get(2)?,
                             seconds: r.get(3)?,
                         },
                     ))
-                })?;
-            let mut attendees: Vec<Attendee> = all(&mut qa, params![report_id, version], |r| {
-                let seconds: i64 = r.get(6)?;
-                let share = if scheduled > 0 {
-                    seconds as f64 / scheduled as f64
-                } else {
-                    0.0
-                };
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    Attendee {
-                        key: r.get(1)?,
-                        name: r.get(2)?,
-                        email: r.get(3)?,
-                        kind: kind_of(&r.get::<_, String>(4)?),
-                        role: r.get(5)?,
-                        seconds,
-                        reported_seconds: r.get(7)?,
-                        share,
-                        joins: r.get(8)?,
-                        first_join: r.get(9)?,
-                        last_leave: r.get(10)?,
-                        intervals: Vec::new(),
-                        status: if share >= threshold {
-                            Completion::Completed
-                        } else {
-                            Completion::Partial
+                })
+                .collect::<Result<_, CoreError>>()?;
+            let rows = db.rows(
+                "SELECT idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave FROM attendees WHERE report_id = ?1 AND version = ?2 ORDER BY idx",
+                p![&report_id, version],
+            )?;
+            let mut attendees: Vec<Attendee> = rows
+                .iter()
+                .map(|r| {
+                    let seconds: i64 = r.get(6)?;
+                    let share = if scheduled > 0 {
+                        seconds as f64 / scheduled as f64
+                    } else {
+                        0.0
+                    };
+                    Ok((
+                        r.get::<i64>(0)?,
+                        Attendee {
+                            key: r.get(1)?,
+                            name: r.get(2)?,
+                            email: r.get(3)?,
+                            kind: kind_of(&r.get::<String>(4)?),
+                            role: r.get(5)?,
+                            seconds,
+                            reported_seconds: r.get(7)?,
+                            share,
+                            joins: r.get(8)?,
+                            first_join: r.get(9)?,
+                            last_leave: r.get(10)?,
+                            intervals: Vec::new(),
+                            status: if share >= threshold {
+                                Completion::Completed
+                            } else {
+                                Completion::Partial
+                            },
                         },
-                    },
-                ))
-            })?
-            .into_iter()
-            .map(|(_, a): (i64, Attendee)| a)
-            .collect();
+                    ))
+                })
+                .collect::<Result<Vec<(i64, Attendee)>, CoreError>>()?
+                .into_iter()
+                .map(|(_, a)| a)
+                .collect();
             // Intervals are ordered by attendee index; hand them out in one pass.
             intervals.reverse();
             for (idx, a) in attendees.iter_mut().enumerate() {
@@ -145,13 +149,21 @@ impl Archive {
         to: &str,
         threshold: f64,
     ) -> Result<Vec<WebinarAttendance>, CoreError> {
-        let rows: Vec<WebinarRow> = {
-            let db = self.db();
-            let mut q = db
-                .prepare("SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url FROM webinars w JOIN sessions s ON s.join_url = w.join_url WHERE s.start_at >= ?1 AND s.start_at < ?2 GROUP BY w.join_url ORDER BY MIN(s.start_at)")
-                .map_err(db_err)?;
-            all(&mut q, params![from, to], |r| r.try_into())?
-        };
+        // One row per meeting (its webinar's first row), ordered by its first session in range;
+        // written so that PostgreSQL's stricter GROUP BY reads it too.
+        let rows: Vec<WebinarRow> = self
+            .db()
+            .rows(
+                "SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url
+                 FROM webinars w JOIN (SELECT join_url, MIN(start_at) AS first FROM sessions
+                   WHERE start_at >= ?1 AND start_at < ?2 GROUP BY join_url) s ON s.join_url = w.join_url
+                 WHERE w.id = (SELECT MIN(v.id) FROM webinars v WHERE v.join_url = w.join_url)
+                 ORDER BY s.first",
+                p![from, to],
+            )?
+            .iter()
+            .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+            .collect::<Result<_, CoreError>>()?;
         let mut out = Vec::new();
         for (id, host, subject, start, end, series_id, join) in rows {
             if !hosts.is_empty() && !hosts.iter().any(|h| h.eq_ignore_ascii_case(&host)) {
@@ -203,39 +215,36 @@ impl Archive {
                 Some("Download the attendance report from Teams again.".into()),
             ));
         };
-        let mut db = self.db();
         // One transaction: a failure leaves neither a webinar without sessions nor half a session.
-        let tx = write_tx(&mut db)?;
-        let existing: Option<String> = tx
-            .query_row(
+        in_write_tx(&mut self.db(), |tx| {
+            let existing: Option<String> = tx
+            .row(
                 "SELECT join_url FROM webinars WHERE subject = ?1 AND start_at >= ?2 AND start_at <= ?3 AND join_url IS NOT NULL LIMIT 1",
-                params![imported.title, lo.to_string(), hi.to_string()],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(db_err)?;
-        let join = match existing {
-            Some(j) => j,
-            None => {
-                let join = format!("import:{}", imported.session.report_id);
-                let w = stored_webinar(
-                    imported.session.report_id.clone(),
-                    host.to_string(),
-                    imported.title.clone(),
-                    start.clone(),
-                    imported.end.to_string(),
-                    None,
-                    Some(join.clone()),
-                    Some(host.to_string()),
-                    "singleInstance".into(),
-                );
-                write_webinar(&tx, &w)?;
-                join
-            }
-        };
-        let saved = write_session(&tx, &join, &imported.session)?;
-        tx.commit().map_err(db_err)?;
-        Ok(saved)
+                p![&imported.title, lo.to_string(), hi.to_string()],
+            )?
+            .map(|r| r.get(0))
+            .transpose()?;
+            let join = match existing {
+                Some(j) => j,
+                None => {
+                    let join = format!("import:{}", imported.session.report_id);
+                    let w = stored_webinar(
+                        imported.session.report_id.clone(),
+                        host.to_string(),
+                        imported.title.clone(),
+                        start.clone(),
+                        imported.end.to_string(),
+                        None,
+                        Some(join.clone()),
+                        Some(host.to_string()),
+                        "singleInstance".into(),
+                    );
+                    write_webinar(tx, &w)?;
+                    join
+                }
+            };
+            write_session(tx, &join, &imported.session)
+        })
     }
 
     /// Archived webinars of these hosts starting in `[from, to)` (RFC 3339), as the calendar shows them.
@@ -245,23 +254,27 @@ impl Archive {
         from: &str,
         to: &str,
     ) -> Result<Vec<Webinar>, CoreError> {
-        let db = self.db();
-        let mut q = db
-            .prepare("SELECT id, host, subject, start_at, end_at, series_id, join_url, organizer, kind FROM webinars WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at")
-            .map_err(db_err)?;
-        let webinars: Vec<Webinar> = all(&mut q, params![from, to], |r| {
-            Ok(stored_webinar(
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-                r.get(6)?,
-                r.get(7)?,
-                r.get(8)?,
-            ))
-        })?;
+        let webinars: Vec<Webinar> = self
+            .db()
+            .rows(
+                "SELECT id, host, subject, start_at, end_at, series_id, join_url, organizer, kind FROM webinars WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at",
+                p![from, to],
+            )?
+            .iter()
+            .map(|r| {
+                Ok(stored_webinar(
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                    r.get(8)?,
+                ))
+            })
+            .collect::<Result<_, CoreError>>()?;
         Ok(webinars
             .into_iter()
             .filter(|w| hosts.is_empty() || hosts.iter().any(|h| h.eq_ignore_ascii_case(&w.host)))
