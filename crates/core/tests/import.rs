@@ -165,9 +165,7 @@ fn a_damaged_archive_is_recognised_and_its_readable_sessions_recovered() {
         *b = 0xA5;
     }
     std::fs::write(&path, &bytes).unwrap();
-    let e = Archive::open(&path)
-        .err()
-        .expect("the damage is noticed on open");
+    let e = Archive::open(&path).expect_err("the damage is noticed on open");
     assert!(e.message.contains("is damaged"), "{}", e.message);
     let hint = e.hint.clone().unwrap_or_default();
     assert!(hint.contains("Make a copy of the file first"), "{hint}");
@@ -203,7 +201,7 @@ fn a_file_that_is_no_archive_is_refused_whole() {
     let path =
         std::env::temp_dir().join(format!("rollcall-garbage-{}.sqlite", uuid::Uuid::new_v4()));
     std::fs::write(&path, vec![0x42u8; 10_000]).unwrap();
-    let e = Archive::open(&path).err().expect("refused");
+    let e = Archive::open(&path).expect_err("refused");
     assert!(e.message.contains("is damaged"), "{}", e.message);
     assert_eq!(
         std::fs::read(&path).unwrap(),

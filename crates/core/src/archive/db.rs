@@ -119,6 +119,10 @@ impl<T: FromV> FromV for Option<T> {
 }
 
 impl Row {
+    pub fn new(values: Vec<V>) -> Self {
+        Row(values)
+    }
+
     pub fn get<T: FromV>(&self, i: usize) -> Result<T, CoreError> {
         self.0.get(i).and_then(T::from_v).ok_or_else(|| {
             CoreError::new(
@@ -158,6 +162,24 @@ pub trait Sql {
     /// The first row, if any.
     fn row(&self, sql: &str, params: Vec<V>) -> Result<Option<Row>, CoreError> {
         Ok(self.rows(sql, params)?.into_iter().next())
+    }
+
+    /// Inside a write transaction: wait for other writers of `key` (one report, one ledger
+    /// session) until they commit. The file has one writer at a time already.
+    fn lock(&self, _key: &str) -> Result<(), CoreError> {
+        Ok(())
+    }
+}
+
+/// The file's connection held for a call, as a [`Sql`].
+pub struct Held<'a>(pub std::sync::MutexGuard<'a, Db>);
+
+impl Sql for Held<'_> {
+    fn run(&self, sql: &str, params: Vec<V>) -> Result<usize, CoreError> {
+        sqlite_execute(&self.0, sql, params)
+    }
+    fn rows(&self, sql: &str, params: Vec<V>) -> Result<Vec<Row>, CoreError> {
+        sqlite_query(&self.0, sql, params)
     }
 }
 
@@ -201,7 +223,7 @@ impl Sql for rusqlite::Transaction<'_> {
 /// Run `f` in one write transaction (committed when it returns `Ok`, rolled back otherwise).
 pub fn in_write_tx<T>(
     db: &mut Db,
-    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, CoreError>,
+    f: impl FnOnce(&dyn Sql) -> Result<T, CoreError>,
 ) -> Result<T, CoreError> {
     let tx = write_tx(db)?;
     let out = f(&tx)?;

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::db::{in_write_tx, p, Row, Sql};
+use super::db::{p, Row};
 use super::Archive;
 use crate::error::CoreError;
 
@@ -174,7 +174,7 @@ const RUN_COLUMNS: &str =
 impl Archive {
     /// When the meeting's reports were last looked at, and the end of its latest session then.
     pub fn checked(&self, join_url: &str) -> Result<Option<(String, String)>, CoreError> {
-        self.db()
+        self.db()?
             .row(
                 "SELECT checked_at, last_end FROM meeting_checks WHERE join_url = ?1",
                 p![join_url],
@@ -191,7 +191,7 @@ impl Archive {
         last_end: &str,
         reports: u32,
     ) -> Result<(), CoreError> {
-        self.db().run(
+        self.db()?.run(
             "INSERT INTO meeting_checks (join_url, checked_at, last_end, reports) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (join_url) DO UPDATE SET checked_at = excluded.checked_at, last_end = excluded.last_end, reports = excluded.reports",
             p![join_url, checked_at, last_end, reports],
@@ -208,7 +208,7 @@ impl Archive {
         first_seen: &str,
         absent_at: Option<&str>,
     ) -> Result<(), CoreError> {
-        self.db().run(
+        self.db()?.run(
             "INSERT INTO report_seen (report_id, join_url, first_seen, absent_at) VALUES (?1, ?2, ?3, ?4)
              ON CONFLICT (report_id) DO NOTHING",
             p![report_id, join_url, first_seen, absent_at],
@@ -218,7 +218,7 @@ impl Archive {
 
     /// Record a run and its items in one transaction; keep the newest [`RUNS_KEPT`].
     pub fn record_run(&self, run: &Run) -> Result<i64, CoreError> {
-        in_write_tx(&mut self.db(), |tx| {
+        self.write(|tx| {
             let id: i64 = tx
                 .row(
                     "INSERT INTO runs (started_at, finished_at, trigger, from_at, to_at, hosts, outcome, error, summary_json)
@@ -255,7 +255,7 @@ impl Archive {
 
     /// The newest runs first, without their items.
     pub fn runs(&self, limit: u32) -> Result<Vec<Run>, CoreError> {
-        self.db()
+        self.db()?
             .rows(
                 &format!("SELECT {RUN_COLUMNS} FROM runs ORDER BY id DESC LIMIT ?1"),
                 p![limit],
@@ -267,7 +267,7 @@ impl Archive {
 
     /// One run with its items.
     pub fn run(&self, id: i64) -> Result<Option<Run>, CoreError> {
-        let db = self.db();
+        let db = self.db()?;
         let Some(row) = db.row(
             &format!("SELECT {RUN_COLUMNS} FROM runs WHERE id = ?1"),
             p![id],

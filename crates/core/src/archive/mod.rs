@@ -10,6 +10,7 @@ mod db;
 pub mod history;
 pub mod job;
 pub mod lock;
+pub mod pg;
 pub mod read_through;
 pub mod recover;
 mod stored;
@@ -21,6 +22,7 @@ use std::sync::Mutex;
 use rusqlite::Connection as Db;
 
 use db::{in_write_tx, p, Sql};
+pub use pg::ServerAddress;
 use sha2::Digest;
 
 use crate::attendance::{
@@ -141,12 +143,28 @@ fn stored_webinar(
 }
 
 pub struct Archive {
-    db: Mutex<Db>,
+    store: Store,
+    /// The file; for a shared archive, its address (shown, never a password).
     path: PathBuf,
 }
 
+impl std::fmt::Debug for Archive {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Archive")
+            .field("at", &self.path)
+            .field("shared", &self.is_shared())
+            .finish()
+    }
+}
+
+/// Where the archive lives: the local SQLite file, or a shared PostgreSQL database.
+enum Store {
+    File(Mutex<Db>),
+    Server(pg::PgEngine),
+}
+
 /// A webinar's row (inserted, or its title and times updated).
-fn write_webinar(db: &impl Sql, w: &Webinar) -> Result<(), CoreError> {
+fn write_webinar(db: &dyn Sql, w: &Webinar) -> Result<(), CoreError> {
     db.run(
         "INSERT INTO webinars (id, host, subject, start_at, end_at, series_id, join_url, organizer, kind, fetched_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
@@ -157,8 +175,9 @@ fn write_webinar(db: &impl Sql, w: &Webinar) -> Result<(), CoreError> {
 }
 
 /// A session's rows, inside the caller's transaction: new, unchanged, or a new version.
-fn write_session(tx: &impl Sql, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
+fn write_session(tx: &dyn Sql, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
     let hash = content_hash(s);
+    tx.lock(&s.report_id)?;
     let latest = tx.row(
         "SELECT version, content_hash FROM sessions WHERE report_id = ?1 ORDER BY version DESC LIMIT 1",
         p![&s.report_id],
@@ -271,7 +290,8 @@ impl Archive {
         s: &crate::virtual_events::SessionLedger,
     ) -> Result<Saved, CoreError> {
         let hash = ledger_hash(s);
-        in_write_tx(&mut self.db(), |tx| {
+        self.write(|tx| {
+            tx.lock(&format!("{}|{}", ledger.webinar.id, s.session.id))?;
             let latest = tx.row(
                 "SELECT version, content_hash FROM event_sessions WHERE webinar_id = ?1 AND session_id = ?2 ORDER BY version DESC LIMIT 1",
                 p![&ledger.webinar.id, &s.session.id],
@@ -310,7 +330,7 @@ impl Archive {
         threshold: f64,
     ) -> Result<Option<crate::virtual_events::Ledger>, CoreError> {
         let rows: Vec<(String, String, String)> = self
-            .db()
+            .db()?
             .rows(
                 "SELECT e.subject, e.webinar_json, e.ledger_json FROM event_sessions e
                  WHERE e.webinar_id = ?1 AND e.version = (SELECT MAX(version) FROM event_sessions f
@@ -452,7 +472,7 @@ impl Archive {
             tx.commit().map_err(db_err)?;
         }
         Ok(Archive {
-            db: Mutex::new(db),
+            store: Store::File(Mutex::new(db)),
             path: path.to_path_buf(),
         })
     }
@@ -461,17 +481,60 @@ impl Archive {
         &self.path
     }
 
-    fn db(&self) -> std::sync::MutexGuard<'_, Db> {
-        self.db.lock().unwrap_or_else(|e| e.into_inner())
+    /// A connection for the statements of one call.
+    fn db(&self) -> Result<Box<dyn Sql + '_>, CoreError> {
+        Ok(match &self.store {
+            Store::File(db) => Box::new(db::Held(db.lock().unwrap_or_else(|e| e.into_inner()))),
+            Store::Server(engine) => Box::new(engine.conn()?),
+        })
+    }
+
+    /// Run `f` in one write transaction: committed when it returns `Ok`, else rolled back.
+    fn write<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T, CoreError>) -> Result<T, CoreError> {
+        match &self.store {
+            Store::File(db) => in_write_tx(&mut db.lock().unwrap_or_else(|e| e.into_inner()), f),
+            Store::Server(engine) => {
+                let tx = engine.begin()?;
+                match f(&tx) {
+                    Ok(v) => {
+                        tx.commit()?;
+                        Ok(v)
+                    }
+                    Err(e) => {
+                        let _ = tx.rollback();
+                        Err(e)
+                    }
+                }
+            }
+        }
+    }
+
+    /// A shared archive on a PostgreSQL server (12 or later): connected now, its tables made or
+    /// migrated (one machine at a time), the same schema as the file.
+    pub fn connect(
+        address: &ServerAddress,
+        password: Option<&rollcall_graph::Secret>,
+    ) -> Result<Self, CoreError> {
+        let engine = pg::PgEngine::connect(address, password)?;
+        engine.migrate(&pg::migrations(MIGRATIONS))?;
+        Ok(Archive {
+            path: PathBuf::from(&address.shown),
+            store: Store::Server(engine),
+        })
+    }
+
+    /// Whether it is a shared database (several machines write: keys decide, no file lock).
+    pub fn is_shared(&self) -> bool {
+        matches!(self.store, Store::Server(_))
     }
 
     pub fn save_webinar(&self, w: &Webinar) -> Result<(), CoreError> {
-        write_webinar(&*self.db(), w)
+        write_webinar(&*self.db()?, w)
     }
 
     /// The online meeting id and organizer id cached for a join URL.
     pub fn meeting(&self, join_url: &str) -> Result<Option<(String, String)>, CoreError> {
-        self.db()
+        self.db()?
             .row(
                 "SELECT meeting_id, user_id FROM meetings WHERE join_url = ?1",
                 p![join_url],
@@ -487,7 +550,7 @@ impl Archive {
         user_id: &str,
         host: &str,
     ) -> Result<(), CoreError> {
-        self.db().run(
+        self.db()?.run(
             "INSERT INTO meetings (join_url, meeting_id, user_id, host, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (join_url) DO UPDATE SET meeting_id = excluded.meeting_id, user_id = excluded.user_id, host = excluded.host, fetched_at = excluded.fetched_at",
             p![join_url, meeting_id, user_id, host, jiff::Timestamp::now().to_string()],
@@ -498,7 +561,7 @@ impl Archive {
     /// Whether a report is archived already (any version).
     pub fn has_report(&self, report_id: &str) -> Result<bool, CoreError> {
         Ok(self
-            .db()
+            .db()?
             .row(
                 "SELECT 1 FROM sessions WHERE report_id = ?1 LIMIT 1",
                 p![report_id],
@@ -508,12 +571,12 @@ impl Archive {
 
     /// Write a session in one transaction: new, unchanged, or a new version beside the old one.
     pub fn save_session(&self, join_url: &str, s: &Session) -> Result<Saved, CoreError> {
-        in_write_tx(&mut self.db(), |tx| write_session(tx, join_url, s))
+        self.write(|tx| write_session(tx, join_url, s))
     }
 
     /// Manual roster matches: attendee key → roster e-mail.
     pub fn roster_matches(&self) -> Result<std::collections::HashMap<String, String>, CoreError> {
-        self.db()
+        self.db()?
             .rows("SELECT attendee_key, email FROM roster_matches", p![])?
             .iter()
             .map(|r| Ok((r.get(0)?, r.get(1)?)))
@@ -521,7 +584,7 @@ impl Archive {
     }
 
     pub fn remember_match(&self, attendee_key: &str, email: &str) -> Result<(), CoreError> {
-        self.db().run(
+        self.db()?.run(
             "INSERT INTO roster_matches (attendee_key, email) VALUES (?1, ?2)
              ON CONFLICT (attendee_key) DO UPDATE SET email = excluded.email",
             p![attendee_key, email],
@@ -531,8 +594,13 @@ impl Archive {
 
     /// `PRAGMA integrity_check` says "ok".
     pub fn integrity_ok(&self) -> Result<bool, CoreError> {
-        let r: String = self
-            .db()
+        let Store::File(db) = &self.store else {
+            // The server keeps its own integrity (checksums, WAL); there is no file to check.
+            return Ok(true);
+        };
+        let r: String = db
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(db_err)?;
         Ok(r == "ok")
@@ -541,7 +609,7 @@ impl Archive {
     /// A digest of everything archived (sessions, attendees, intervals; not fetch times), to compare
     /// two archives.
     pub fn digest(&self) -> Result<String, CoreError> {
-        let db = self.db();
+        let db = self.db()?;
         let mut h = sha2::Sha256::new();
         for sql in [
             "SELECT report_id || '|' || version || '|' || join_url || '|' || start_at || '|' || content_hash FROM sessions ORDER BY report_id, version",
@@ -558,7 +626,7 @@ impl Archive {
 
     /// Counts for summaries and tests: (sessions, attendees, intervals) of the latest versions.
     pub fn counts(&self) -> Result<(i64, i64, i64), CoreError> {
-        let db = self.db();
+        let db = self.db()?;
         let one = |sql: &str| -> Result<i64, CoreError> {
             db.row(sql, p![])?
                 .map(|r| r.get(0))

@@ -3,13 +3,13 @@
 //! imported Teams attendance file. Writing what Graph serves is the parent module's.
 
 use super::*;
-use db::{in_write_tx, p, Sql};
+use db::p;
 
 impl Archive {
     /// The latest version of every archived session of a meeting, oldest first, with completion
     /// against `threshold`.
     pub fn sessions(&self, join_url: &str, threshold: f64) -> Result<Vec<Session>, CoreError> {
-        let db = self.db();
+        let db = self.db()?;
         let heads = db.rows(
             "SELECT s.report_id, s.version, s.start_at, s.end_at, s.scheduled_seconds, s.participant_count, rs.first_seen, rs.absent_at
              FROM sessions s LEFT JOIN report_seen rs ON rs.report_id = s.report_id
@@ -152,7 +152,7 @@ impl Archive {
         // One row per meeting (its webinar's first row), ordered by its first session in range;
         // written so that PostgreSQL's stricter GROUP BY reads it too.
         let rows: Vec<WebinarRow> = self
-            .db()
+            .db()?
             .rows(
                 "SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url
                  FROM webinars w JOIN (SELECT join_url, MIN(start_at) AS first FROM sessions
@@ -216,7 +216,7 @@ impl Archive {
             ));
         };
         // One transaction: a failure leaves neither a webinar without sessions nor half a session.
-        in_write_tx(&mut self.db(), |tx| {
+        self.write(|tx| {
             let existing: Option<String> = tx
             .row(
                 "SELECT join_url FROM webinars WHERE subject = ?1 AND start_at >= ?2 AND start_at <= ?3 AND join_url IS NOT NULL LIMIT 1",
@@ -255,7 +255,7 @@ impl Archive {
         to: &str,
     ) -> Result<Vec<Webinar>, CoreError> {
         let webinars: Vec<Webinar> = self
-            .db()
+            .db()?
             .rows(
                 "SELECT id, host, subject, start_at, end_at, series_id, join_url, organizer, kind FROM webinars WHERE start_at >= ?1 AND start_at < ?2 ORDER BY start_at",
                 p![from, to],

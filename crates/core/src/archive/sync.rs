@@ -555,13 +555,21 @@ pub async fn sync_with(
         Trigger::Cli => "rollcall sync",
         Trigger::Scheduled => "the nightly job",
     };
-    let _lock = super::lock::acquire(
-        archive.path(),
-        super::lock::Holder::now(who),
-        opts.lock_wait,
-        |h| tracing::info!(holder = %h.describe(), "waiting for another sync of this archive"),
-    )
-    .await?;
+    // A shared database takes several writers at once (its keys decide what is new), so only the
+    // file is locked.
+    let _lock = if archive.is_shared() {
+        None
+    } else {
+        Some(
+            super::lock::acquire(
+                archive.path(),
+                super::lock::Holder::now(who),
+                opts.lock_wait,
+                |h| tracing::info!(holder = %h.describe(), "waiting for another sync of this archive"),
+            )
+            .await?,
+        )
+    };
     let started_at = Timestamp::now();
     let graph = conn.graph()?;
     let base = graph.counters();

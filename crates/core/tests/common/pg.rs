@@ -235,6 +235,32 @@ impl PgCluster {
             );
             cluster.port = free_port();
         }
+        // Stopped however the test ends, a killed test too: a watchdog waits for this process to
+        // go, then stops the server and removes its folder.
+        let stop = format!(
+            "{} {} -D '{}' -m immediate stop",
+            if as_postgres {
+                "runuser -u postgres --"
+            } else {
+                ""
+            },
+            cluster.bin.join("pg_ctl").display(),
+            data.display()
+        );
+        // Its own session (setsid): a runner that kills the test's process group does not take it.
+        let _ = Command::new("setsid")
+            .args(["sh", "-c"])
+            .arg(format!(
+                "while kill -0 {} 2>/dev/null; do sleep 1; done; {stop} >/dev/null 2>&1; rm -rf '{}'",
+                std::process::id(),
+                dir.display()
+            ))
+            .env_remove("LD_PRELOAD")
+            .env_remove("FAKETIME")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
         let createdb = cluster
             .tool("createdb")
             .args(["-h"])
@@ -252,6 +278,25 @@ impl PgCluster {
         Some(cluster)
     }
 
+    /// The test CA's certificate file (for `sslrootcert=`).
+    pub fn ca_file(&self) -> PathBuf {
+        self.dir.join("ca.crt")
+    }
+
+    /// The archive address of `database` as `user`, TLS verified with the test CA.
+    pub fn address(&self, user: &str, database: &str) -> String {
+        format!(
+            "postgres://{user}@localhost:{}/{database}?sslmode=verify-full&sslrootcert={}",
+            self.port,
+            self.ca_file().display()
+        )
+    }
+
+    /// A new, empty database.
+    pub fn create_database(&self, name: &str) {
+        self.psql(&format!("CREATE DATABASE {name}"));
+    }
+
     /// A libpq-style address of the test database (no password: it comes from elsewhere).
     pub fn url(&self) -> String {
         format!(
@@ -260,8 +305,13 @@ impl PgCluster {
         )
     }
 
-    /// Run SQL as the cluster's superuser over its local socket.
+    /// Run SQL as the cluster's superuser over its local socket, in the test database.
     pub fn psql(&self, sql: &str) -> String {
+        self.psql_in(&self.database.clone(), sql)
+    }
+
+    /// Run SQL as the cluster's superuser in `database`.
+    pub fn psql_in(&self, database: &str, sql: &str) -> String {
         let out = ok(
             "psql",
             self.tool("psql")
@@ -273,7 +323,7 @@ impl PgCluster {
                     "-U",
                     &self.user,
                     "-d",
-                    &self.database,
+                    database,
                     "-v",
                     "ON_ERROR_STOP=1",
                     "-At",
