@@ -10,6 +10,27 @@ use crate::connection::ConnectionArgs;
 
 #[derive(clap::Subcommand)]
 pub enum Action {
+    /// Save the password of a shared archive's database user in the keychain (read from standard
+    /// input, one line): later commands with `--archive postgres://…` use it.
+    Password {
+        /// The shared archive: postgres://USER@HOST:PORT/DATABASE (no password in it).
+        #[arg(long)]
+        archive: String,
+    },
+    /// Print the SQL that makes the shared archive's least-privilege roles — a writer (the nightly
+    /// job, the admin) and a reader (curators) — or run it with --apply as the database's owner.
+    Roles {
+        /// The shared archive: postgres://OWNER@HOST:PORT/DATABASE.
+        #[arg(long)]
+        archive: String,
+        #[arg(long, default_value = "rollcall_writer")]
+        writer: String,
+        #[arg(long, default_value = "rollcall_reader")]
+        reader: String,
+        /// Run it now, signed in as --archive's user (the owner); else it is printed.
+        #[arg(long)]
+        apply: bool,
+    },
     /// Copy every row that can still be read from a damaged archive into a new archive beside it
     /// (NAME.recovered-TIME.sqlite). The damaged file is only read, never changed.
     Recover {
@@ -35,6 +56,84 @@ pub fn recover(
         r.unreadable,
         r.path.display(),
         path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    ))
+}
+
+/// Open the archive `--archive` names — a file, or a shared database (`postgres://…`, its password
+/// from ROLLCALL_ARCHIVE_PASSWORD or the keychain) — else the connection's file.
+pub fn open_archive(
+    conn: &ConnectionArgs,
+    explicit: Option<std::path::PathBuf>,
+) -> Result<std::sync::Arc<rollcall_core::archive::Archive>, CoreError> {
+    use rollcall_core::archive::{Archive, ServerAddress};
+    if let Some(addr) = explicit
+        .as_ref()
+        .and_then(|p| p.to_str())
+        .filter(|s| ServerAddress::is_address(s))
+    {
+        let a = ServerAddress::parse(addr)?;
+        return Ok(std::sync::Arc::new(Archive::connect(
+            &a,
+            archive_password(&a)?.as_ref(),
+        )?));
+    }
+    Ok(std::sync::Arc::new(Archive::open(&archive_path(
+        conn, explicit,
+    )?)?))
+}
+
+/// A shared archive's password: ROLLCALL_ARCHIVE_PASSWORD (for a script), else the keychain.
+fn archive_password(
+    a: &rollcall_core::archive::ServerAddress,
+) -> Result<Option<rollcall_graph::Secret>, CoreError> {
+    if let Ok(p) = std::env::var("ROLLCALL_ARCHIVE_PASSWORD") {
+        if !p.is_empty() {
+            return Ok(Some(rollcall_graph::Secret::new(p)));
+        }
+    }
+    ConnectionArgs::secret_store().get_bound(
+        &a.secret_key(),
+        rollcall_core::tenant::secrets::SecretKind::ArchivePassword,
+        &a.binding(),
+    )
+}
+
+/// `rollcall archive password`: one line from standard input into the keychain, checked first.
+pub fn save_password(archive: &str) -> Result<String, CoreError> {
+    use rollcall_core::archive::{Archive, ServerAddress};
+    let a = ServerAddress::parse(archive)?;
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| CoreError::internal(format!("reading the password: {e}")))?;
+    let pw = rollcall_graph::Secret::new(line.trim_end_matches(['\r', '\n']).to_string());
+    // Proven before it is kept: a wrong password is said now, not at 2 a.m.
+    Archive::connect(&a, Some(&pw))?;
+    ConnectionArgs::secret_store().set_bound(
+        &a.secret_key(),
+        rollcall_core::tenant::secrets::SecretKind::ArchivePassword,
+        &a.binding(),
+        &pw,
+    )?;
+    Ok(format!(
+        "Saved the password of {} in the keychain.",
+        a.shown
+    ))
+}
+
+/// `rollcall archive roles [--apply]`.
+pub fn roles(archive: &str, writer: &str, reader: &str, apply: bool) -> Result<String, CoreError> {
+    use rollcall_core::archive::{pg, Archive, ServerAddress};
+    let a = ServerAddress::parse(archive)?;
+    let sql = pg::roles_sql(&a.database, writer, reader);
+    if !apply {
+        return Ok(sql);
+    }
+    let arch = Archive::connect(&a, archive_password(&a)?.as_ref())?;
+    arch.apply_sql(&sql)?;
+    Ok(format!(
+        "Made the roles {writer} (writes) and {reader} (reads) on {}. Set their passwords with \\password in psql, then save each machine's with `rollcall archive password`.",
+        a.shown
     ))
 }
 
@@ -66,8 +165,7 @@ pub async fn sync(
 ) -> Result<(), CoreError> {
     let range = period.range()?;
     let (from, to) = (range.from, range.to);
-    let path = archive_path(conn, archive)?;
-    let archive = std::sync::Arc::new(rollcall_core::archive::Archive::open(&path)?);
+    let archive = open_archive(conn, archive)?;
     let (c, _emulator) = conn.resolve().await?;
     // A progress bar on a terminal; hidden (no escape codes in logs) when stderr is not one.
     let bar = indicatif::ProgressBar::new(0);
@@ -92,7 +190,11 @@ pub async fn sync(
         let _ = tokio::signal::ctrl_c().await;
     };
     // Another sync of this archive (the app's, the nightly job's) is waited for, and named.
-    if let Some(h) = rollcall_core::archive::lock::holder(&path) {
+    let path = archive.path().to_path_buf();
+    if let Some(h) = Some(&path)
+        .filter(|_| !archive.is_shared())
+        .and_then(|p| rollcall_core::archive::lock::holder(p))
+    {
         tell!(
             "rollcall: waiting for the sync by {} to finish",
             h.describe()

@@ -401,6 +401,18 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         Command::Schedule { action } => done(archive::schedule(action).await),
         Command::Certificate { action } => done(archive::certificate(action)),
         Command::Archive {
+            action: archive::Action::Password { archive: address },
+        } => done(archive::save_password(&address).map(|msg| say!("{msg}"))),
+        Command::Archive {
+            action:
+                archive::Action::Roles {
+                    archive: address,
+                    writer,
+                    reader,
+                    apply,
+                },
+        } => done(archive::roles(&address, &writer, &reader, apply).map(|msg| say!("{msg}"))),
+        Command::Archive {
             action:
                 archive::Action::Recover {
                     archive: file,

@@ -523,6 +523,18 @@ impl Archive {
         })
     }
 
+    /// Run a script on the shared database (the roles' SQL, as its owner); refused for a file.
+    pub fn apply_sql(&self, script: &str) -> Result<(), CoreError> {
+        match &self.store {
+            Store::Server(engine) => engine.apply(script),
+            Store::File(_) => Err(CoreError::new(
+                ErrorCode::InvalidInput,
+                "Roles are for a shared archive on PostgreSQL, not for a file.",
+                Some("Pass --archive postgres://OWNER@HOST:PORT/DATABASE.".into()),
+            )),
+        }
+    }
+
     /// Whether it is a shared database (several machines write: keys decide, no file lock).
     pub fn is_shared(&self) -> bool {
         matches!(self.store, Store::Server(_))

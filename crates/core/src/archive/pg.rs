@@ -109,6 +109,13 @@ impl ServerAddress {
     pub fn secret_key(&self) -> String {
         format!("archive:{}", self.shown)
     }
+
+    /// What a saved password is bound to: this exact user, server and database (a digest, as a
+    /// profile's binding is).
+    pub fn binding(&self) -> String {
+        use sha2::Digest;
+        format!("{:x}", sha2::Sha256::digest(self.shown.as_bytes()))
+    }
 }
 
 fn percent(s: &str) -> String {
@@ -585,6 +592,46 @@ impl Sql for PgConn<'_> {
             vec![V::Text(key.to_string())],
         )
         .map(|_| ())
+    }
+}
+
+/// The SQL that makes the shared archive's least-privilege roles: a writer (the nightly job, the
+/// admin: reads and adds rows, never drops or alters) and a reader (curators: reads only), for the
+/// archive's tables in `database`'s `public` schema, present and future. Passwords are set apart
+/// (`\password NAME` in psql), never written here.
+pub fn roles_sql(database: &str, writer: &str, reader: &str) -> String {
+    let q = |n: &str| format!("\"{}\"", n.replace('"', "\"\""));
+    let (db, w, r) = (q(database), q(writer), q(reader));
+    format!(
+        "-- Rollcall's shared archive: least-privilege roles (run as the database's owner).
+-- Then set each password with \\password in psql, and give each machine its address:
+--   writer: postgres://{writer}@HOST:5432/{database}   reader: postgres://{reader}@HOST:5432/{database}
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{wl}') THEN CREATE ROLE {w} LOGIN; END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '{rl}') THEN CREATE ROLE {r} LOGIN; END IF;
+END $$;
+REVOKE ALL ON DATABASE {db} FROM PUBLIC;
+GRANT CONNECT ON DATABASE {db} TO {w}, {r};
+GRANT USAGE ON SCHEMA public TO {w}, {r};
+-- The writer adds and updates rows (a newer report is a new version) and creates the tables on first use.
+GRANT CREATE ON SCHEMA public TO {w};
+GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {w};
+GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {w};
+GRANT SELECT ON ALL TABLES IN SCHEMA public TO {r};
+-- Tables the writer creates later (a newer Rollcall's migrations) follow the same rules.
+ALTER DEFAULT PRIVILEGES FOR ROLE {w} IN SCHEMA public GRANT SELECT ON TABLES TO {r};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {w};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {r};
+",
+        wl = writer.replace('\'', "''"),
+        rl = reader.replace('\'', "''"),
+    )
+}
+
+impl PgEngine {
+    /// Run a script (`rollcall archive roles --apply`, as the database's owner).
+    pub fn apply(&self, script: &str) -> Result<(), CoreError> {
+        self.conn()?.batch(script)
     }
 }
 

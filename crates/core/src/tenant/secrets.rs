@@ -34,6 +34,8 @@ pub enum SecretKind {
     RefreshToken,
     /// The password of the profile's own proxy.
     ProxyPassword,
+    /// The password of a shared archive's database user (keyed by its address).
+    ArchivePassword,
 }
 
 impl SecretKind {
@@ -42,6 +44,7 @@ impl SecretKind {
             SecretKind::ClientSecret => "client-secret",
             SecretKind::RefreshToken => "refresh-token",
             SecretKind::ProxyPassword => "proxy-password",
+            SecretKind::ArchivePassword => "archive-password",
         }
     }
 }
@@ -87,11 +90,13 @@ pub trait SecretStore: Send + Sync {
                     SecretKind::ClientSecret => "The saved client secret was entered for another cloud, tenant or app than this profile now names, so Rollcall does not send it.",
                     SecretKind::RefreshToken => "The saved sign-in belongs to another cloud, tenant or app than this profile now names, so Rollcall does not use it.",
                     SecretKind::ProxyPassword => "The saved proxy password was entered for another proxy than this profile now names, so Rollcall does not send it.",
+                    SecretKind::ArchivePassword => "The saved database password was entered for another archive server than this one, so Rollcall does not send it.",
                 },
                 Some(match kind {
                     SecretKind::ClientSecret => "Paste the client secret's Value again in Settings → Connections.".into(),
                     SecretKind::RefreshToken => "Sign in again in Settings → Connections (or `rollcall login`).".into(),
                     SecretKind::ProxyPassword => "Enter the proxy password again in Settings → Connections.".into(),
+                    SecretKind::ArchivePassword => "Save the password again: `rollcall archive password --archive ADDRESS`.".into(),
                 }),
             )),
         }
