@@ -290,45 +290,25 @@ impl ToSql for V {
 }
 
 fn row_of(r: &tokio_postgres::Row) -> Row {
+    /// Column `i` as `T`, `NULL` (or a value that does not read as `T`) as `None`.
+    fn col<'a, T: tokio_postgres::types::FromSql<'a>>(
+        r: &'a tokio_postgres::Row,
+        i: usize,
+    ) -> Option<T> {
+        r.try_get::<_, Option<T>>(i).ok().flatten()
+    }
     let v = (0..r.len())
         .map(|i| {
-            let ty = r.columns()[i].type_().clone();
-            match ty {
-                Type::INT2 => r
-                    .try_get::<_, Option<i16>>(i)
-                    .ok()
-                    .flatten()
-                    .map_or(V::Null, |x| V::Int(x.into())),
-                Type::INT4 => r
-                    .try_get::<_, Option<i32>>(i)
-                    .ok()
-                    .flatten()
-                    .map_or(V::Null, |x| V::Int(x.into())),
-                Type::INT8 => r
-                    .try_get::<_, Option<i64>>(i)
-                    .ok()
-                    .flatten()
-                    .map_or(V::Null, V::Int),
-                Type::FLOAT4 => r
-                    .try_get::<_, Option<f32>>(i)
-                    .ok()
-                    .flatten()
-                    .map_or(V::Null, |x| V::Real(x.into())),
-                Type::FLOAT8 => r
-                    .try_get::<_, Option<f64>>(i)
-                    .ok()
-                    .flatten()
-                    .map_or(V::Null, V::Real),
-                Type::BOOL => r
-                    .try_get::<_, Option<bool>>(i)
-                    .ok()
-                    .flatten()
-                    .map_or(V::Null, |b| V::Int(b.into())),
-                _ => r
-                    .try_get::<_, Option<String>>(i)
-                    .ok()
-                    .flatten()
-                    .map_or(V::Null, V::Text),
+            let int = |x: Option<i64>| x.map_or(V::Null, V::Int);
+            let real = |x: Option<f64>| x.map_or(V::Null, V::Real);
+            match *r.columns()[i].type_() {
+                Type::INT2 => int(col::<i16>(r, i).map(i64::from)),
+                Type::INT4 => int(col::<i32>(r, i).map(i64::from)),
+                Type::INT8 => int(col::<i64>(r, i)),
+                Type::FLOAT4 => real(col::<f32>(r, i).map(f64::from)),
+                Type::FLOAT8 => real(col::<f64>(r, i)),
+                Type::BOOL => int(col::<bool>(r, i).map(i64::from)),
+                _ => col::<String>(r, i).map_or(V::Null, V::Text),
             }
         })
         .collect();
