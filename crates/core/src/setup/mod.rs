@@ -301,9 +301,9 @@ pub fn plan(conn: &Connection) -> Checklist {
         steps.push(s);
     }
 
-    let mut s = step("hosts", "Hosts ready", "Webinars are created in these users' calendars; the LMS finds them by e-mail.", "Looks each host up by e-mail, reads their calendar, checks the Teams licence and compares the e-mail with the user's mail.");
+    let mut s = step("hosts", "Hosts ready", "Webinars are created in these users' calendars; the LMS finds them by e-mail.", "Looks each host up by e-mail, reads their calendar, checks the Teams and OneDrive licences and compares the e-mail with the user's mail.");
     s.todo = vec![
-        "Entra admin center → Users: each host exists and has a licence with Microsoft Teams (Licenses tab).".into(),
+        "Entra admin center → Users: each host exists and has a licence with Microsoft Teams and OneDrive (SharePoint Online) (Licenses tab).".into(),
         "The host's e-mail in the LMS must be the same as the user's e-mail (mail) in Entra.".into(),
     ];
     steps.push(s);
