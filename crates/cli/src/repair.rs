@@ -355,19 +355,15 @@ fn store_secret(
         // The demo tenant's secret lives only as long as the emulator.
         return Ok(());
     };
-    ConnectionArgs::secret_store().set_bound(
-        &p.id,
-        SecretKind::ClientSecret,
-        &p.binding(),
+    // A profile's entry, hint and expiry; for bare flags (no profile in the file, so nothing to
+    // update there) the keychain entry of the tenant and client id.
+    rollcall_core::tenant::session::keep_renewed_secret(
+        &ConnectionArgs::profiles()?,
+        ConnectionArgs::secret_store().as_ref(),
+        &p,
         value,
-    )?;
-    if !p.id.starts_with("cli-") {
-        ConnectionArgs::profiles()?.update(&p.id, |q| {
-            q.secret_hint = Some(value.hint());
-            q.secret_expires = Some(expires);
-        })?;
-    }
-    Ok(())
+        expires,
+    )
 }
 
 /// `rollcall secret renew`.

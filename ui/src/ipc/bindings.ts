@@ -907,10 +907,6 @@ step: string; title: string; before: string; after: string;
  */
 needs: string[]; 
 /**
- * The Graph scopes the administrator's sign-in needs for it.
- */
-scopes: string[]; 
-/**
  * Removes something (not undone from the log; shown apart).
  */
 removes: boolean }

@@ -74,7 +74,6 @@ pub struct AdminSession {
     /// `preferred_username` (their sign-in name).
     pub user: String,
     pub roles: Vec<String>,
-    pub scopes: Vec<String>,
 }
 
 impl std::fmt::Debug for AdminSession {
@@ -264,7 +263,6 @@ impl AdminSignIn {
                     .and_then(|c| c["upn"].as_str().map(str::to_string))
             })
             .unwrap_or_else(|| "the administrator".into());
-        let granted = tokens.access.permissions();
         let refresh = tokens
             .refresh
             .clone()
@@ -285,12 +283,7 @@ impl AdminSignIn {
         )?);
         let roles = read_roles(&graph).await?;
         tracing::info!(roles = ?roles, "administrator signed in for a tenant change");
-        Ok(AdminSession {
-            graph,
-            user,
-            roles,
-            scopes: granted,
-        })
+        Ok(AdminSession { graph, user, roles })
     }
 }
 

@@ -56,8 +56,6 @@ pub struct Change {
     pub after: String,
     /// Directory roles that may make it.
     pub needs: Vec<String>,
-    /// The Graph scopes the administrator's sign-in needs for it.
-    pub scopes: Vec<String>,
     /// Removes something (not undone from the log; shown apart).
     pub removes: bool,
 }
@@ -83,10 +81,6 @@ pub(crate) fn during(what: &str, e: GraphError) -> CoreError {
     let mut c = CoreError::from(e);
     c.message = format!("{what}: {}", c.message);
     c
-}
-
-fn graph_scope(name: &str) -> String {
-    name.to_string()
 }
 
 fn list(v: &[String]) -> String {
@@ -134,7 +128,6 @@ pub async fn plan(
     let delegated = conn.mode == AuthMode::Delegated;
     let mut changes = Vec::new();
     let mut notes = Vec::new();
-    let app_scopes = vec![graph_scope("Application.ReadWrite.All")];
     let manage: Vec<String> = MANAGES_APPS.iter().map(|s| s.to_string()).collect();
     let change = |id: &str, step: &str, title: String, before: String, after: String| Change {
         id: id.into(),
@@ -143,7 +136,6 @@ pub async fn plan(
         before,
         after,
         needs: manage.clone(),
-        scopes: app_scopes.clone(),
         removes: false,
     };
 
@@ -295,18 +287,13 @@ pub async fn plan(
         after.extend(missing.iter().cloned());
         if delegated {
             if !missing.is_empty() {
-                let mut c = change(
+                changes.push(change(
                     "consent-scopes",
                     "consent",
                     format!("Grant admin consent for all users: {}", missing.join(", ")),
                     list(&granted),
                     list(&after),
-                );
-                c.scopes = vec![
-                    graph_scope("DelegatedPermissionGrant.ReadWrite.All"),
-                    graph_scope("Application.Read.All"),
-                ];
-                changes.push(c);
+                ));
             }
         } else {
             if !missing.is_empty() {
@@ -321,10 +308,6 @@ pub async fn plan(
                     list(&after),
                 );
                 c.needs = GRANTS_GRAPH_ROLES.iter().map(|s| s.to_string()).collect();
-                c.scopes = vec![
-                    graph_scope("AppRoleAssignment.ReadWrite.All"),
-                    graph_scope("Application.Read.All"),
-                ];
                 changes.push(c);
             }
         }
@@ -370,13 +353,6 @@ impl Plan {
             })
             .collect()
     }
-    /// The scopes an administrator's sign-in needs for every change of this plan.
-    pub fn scopes(&self) -> Vec<String> {
-        let mut s: Vec<String> = self.changes.iter().flat_map(|c| c.scopes.clone()).collect();
-        s.sort();
-        s.dedup();
-        s
-    }
 }
 
 /// The scopes an administrator's sign-in asks for to repair `steps` (to read only, with
@@ -399,11 +375,6 @@ pub fn scopes_for(steps: &[String], mode: AuthMode, dry_run: bool) -> Vec<&'stat
     s
 }
 
-/// The scopes the planning reads need (the registration, Graph's permissions, the grants).
-pub const PLAN_SCOPES: [&str; 2] = [
-    "Application.Read.All",
-    "DelegatedPermissionGrant.ReadWrite.All",
-];
 /// Every scope "Fix it for me" may need, asked for once.
 pub const FIX_SCOPES: [&str; 3] = [
     "Application.ReadWrite.All",

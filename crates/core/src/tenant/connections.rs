@@ -249,12 +249,13 @@ impl Connections {
         match conn.profile_id.clone() {
             Some(id) => {
                 let p = self.profiles.find(&id)?;
-                self.secrets
-                    .set_bound(&id, SecretKind::ClientSecret, &p.binding(), value)?;
-                self.profiles.update(&id, |p| {
-                    p.secret_hint = Some(value.hint());
-                    p.secret_expires = Some(expires);
-                })?;
+                session::keep_renewed_secret(
+                    &self.profiles,
+                    self.secrets.as_ref(),
+                    &p,
+                    value,
+                    expires,
+                )?;
                 self.reset_active();
             }
             None => {

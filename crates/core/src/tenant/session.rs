@@ -200,6 +200,19 @@ pub fn sign_out(
 
 /// Save (or replace) a profile's client secret, bound to the profile's endpoints
 /// ([`Profile::binding`]). Only its hint goes into the profile.
+/// A client secret Rollcall itself just created (`repair::secret::renew`): kept like one pasted in,
+/// with its expiry, which Entra told us.
+pub fn keep_renewed_secret(
+    profiles: &Profiles,
+    store: &dyn SecretStore,
+    profile: &Profile,
+    value: &Secret,
+    expires: jiff::civil::Date,
+) -> Result<(), CoreError> {
+    set_client_secret(profiles, store, profile, value)?;
+    profiles.update(&profile.id, |p| p.secret_expires = Some(expires))
+}
+
 pub fn set_client_secret(
     profiles: &Profiles,
     store: &dyn SecretStore,
