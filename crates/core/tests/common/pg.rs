@@ -147,15 +147,19 @@ impl PgCluster {
         let ca_pem = std::fs::read(dir.join("ca.crt")).unwrap();
         let password = format!("pw-{}", uuid::Uuid::new_v4().simple());
         std::fs::write(dir.join("pwfile"), &password).unwrap();
-        if as_postgres {
-            ok(
-                "chown",
-                Command::new("chown")
-                    .args(["-R", "postgres:postgres"])
-                    .arg(&dir)
-                    .output(),
-            );
-        }
+        // The server's user owns its folder (again after root writes its configuration).
+        let own = || {
+            if as_postgres {
+                ok(
+                    "chown",
+                    Command::new("chown")
+                        .args(["-R", "postgres:postgres"])
+                        .arg(&dir)
+                        .output(),
+                );
+            }
+        };
+        own();
         let mut cluster = PgCluster {
             port: free_port(),
             ca_pem,
@@ -197,15 +201,7 @@ impl PgCluster {
             "local all all scram-sha-256\nhostssl all all 127.0.0.1/32 scram-sha-256\nhostnossl all all 0.0.0.0/0 reject\n",
         )
         .unwrap();
-        if as_postgres {
-            ok(
-                "chown",
-                Command::new("chown")
-                    .args(["-R", "postgres:postgres"])
-                    .arg(&dir)
-                    .output(),
-            );
-        }
+        own();
         ok(
             "chmod",
             Command::new("chmod")
