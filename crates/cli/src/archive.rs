@@ -5,6 +5,8 @@ use crate::term::{say, tell};
 use rollcall_core::archive::history::{ItemStatus, RunOutcome, Trigger};
 use rollcall_core::{CoreError, ErrorCode};
 
+use rollcall_core::archive::location::{self, Location};
+
 use crate::args::{Period, SyncPeriod};
 use crate::connection::ConnectionArgs;
 
@@ -30,6 +32,20 @@ pub enum Action {
         /// Run it now, signed in as --archive's user (the owner); else it is printed.
         #[arg(long)]
         apply: bool,
+    },
+    /// Copy every version, session, ledger, check and run from one archive into another, empty one
+    /// (a file or a shared database, either way), then verify it: each table's count and
+    /// checksum in both. The copy is one transaction: kept only when it is whole and verified.
+    Copy {
+        /// The archive to copy: a file, or postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long)]
+        from: String,
+        /// The empty archive to copy into: a new file, or an empty shared database.
+        #[arg(long)]
+        to: String,
+        /// Print the tables' counts and checksums as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Copy every row that can still be read from a damaged archive into a new archive beside it
     /// (NAME.recovered-TIME.sqlite). The damaged file is only read, never changed.
@@ -59,48 +75,60 @@ pub fn recover(
     ))
 }
 
-/// Open the archive `--archive` names — a file, or a shared database (`postgres://…`, its password
-/// from ROLLCALL_ARCHIVE_PASSWORD or the keychain) — else the connection's file.
+/// Where the archive `--archive` names lives — a file, or a shared database (`postgres://…`) —
+/// else the connection's profile's (its shared database, or its file in the data folder).
+pub fn location(
+    conn: &ConnectionArgs,
+    explicit: Option<std::path::PathBuf>,
+) -> Result<Location, CoreError> {
+    if let Some(p) = explicit {
+        return Location::parse(&p.to_string_lossy());
+    }
+    let data = rollcall_core::tenant::profile::data_dir()?;
+    match conn.target()? {
+        crate::connection::Target::Demo => Location::of_profile(&data, "demo", None),
+        crate::connection::Target::Profile(p) => {
+            Location::of_profile(&data, &p.id, p.archive.as_deref())
+        }
+    }
+}
+
+/// Open that archive for writing (a file is created when missing; a shared database's password
+/// comes from ROLLCALL_ARCHIVE_PASSWORD or the keychain).
 pub fn open_archive(
     conn: &ConnectionArgs,
     explicit: Option<std::path::PathBuf>,
 ) -> Result<std::sync::Arc<rollcall_core::archive::Archive>, CoreError> {
-    use rollcall_core::archive::{Archive, ServerAddress};
-    if let Some(addr) = explicit
-        .as_ref()
-        .and_then(|p| p.to_str())
-        .filter(|s| ServerAddress::is_address(s))
-    {
-        let a = ServerAddress::parse(addr)?;
-        return Ok(std::sync::Arc::new(Archive::connect(
-            &a,
-            archive_password(&a)?.as_ref(),
-        )?));
-    }
-    Ok(std::sync::Arc::new(Archive::open(&archive_path(
-        conn, explicit,
-    )?)?))
+    let at = location(conn, explicit)?;
+    Ok(std::sync::Arc::new(
+        at.open(ConnectionArgs::secret_store().as_ref())?,
+    ))
 }
 
-/// A shared archive's password: ROLLCALL_ARCHIVE_PASSWORD (for a script), else the keychain.
-fn archive_password(
-    a: &rollcall_core::archive::ServerAddress,
-) -> Result<Option<rollcall_graph::Secret>, CoreError> {
-    if let Ok(p) = std::env::var("ROLLCALL_ARCHIVE_PASSWORD") {
-        if !p.is_empty() {
-            return Ok(Some(rollcall_graph::Secret::new(p)));
+/// Open that archive to read it: a file that is not there yet is said, not created.
+pub fn open_existing(
+    conn: &ConnectionArgs,
+    explicit: Option<std::path::PathBuf>,
+    hint: &str,
+) -> Result<std::sync::Arc<rollcall_core::archive::Archive>, CoreError> {
+    let at = location(conn, explicit)?;
+    if let Location::File(path) = &at {
+        if !path.exists() {
+            return Err(CoreError::new(
+                ErrorCode::NotFound,
+                format!("No archive at {} yet.", path.display()),
+                Some(hint.into()),
+            ));
         }
     }
-    ConnectionArgs::secret_store().get_bound(
-        &a.secret_key(),
-        rollcall_core::tenant::secrets::SecretKind::ArchivePassword,
-        &a.binding(),
-    )
+    Ok(std::sync::Arc::new(
+        at.open(ConnectionArgs::secret_store().as_ref())?,
+    ))
 }
 
 /// `rollcall archive password`: one line from standard input into the keychain, checked first.
 pub fn save_password(archive: &str) -> Result<String, CoreError> {
-    use rollcall_core::archive::{Archive, ServerAddress};
+    use rollcall_core::archive::ServerAddress;
     let a = ServerAddress::parse(archive)?;
     let mut line = String::new();
     std::io::stdin()
@@ -108,13 +136,7 @@ pub fn save_password(archive: &str) -> Result<String, CoreError> {
         .map_err(|e| CoreError::internal(format!("reading the password: {e}")))?;
     let pw = rollcall_graph::Secret::new(line.trim_end_matches(['\r', '\n']).to_string());
     // Proven before it is kept: a wrong password is said now, not at 2 a.m.
-    Archive::connect(&a, Some(&pw))?;
-    ConnectionArgs::secret_store().set_bound(
-        &a.secret_key(),
-        rollcall_core::tenant::secrets::SecretKind::ArchivePassword,
-        &a.binding(),
-        &pw,
-    )?;
+    location::save_password(ConnectionArgs::secret_store().as_ref(), &a, &pw)?;
     Ok(format!(
         "Saved the password of {} in the keychain.",
         a.shown
@@ -123,13 +145,13 @@ pub fn save_password(archive: &str) -> Result<String, CoreError> {
 
 /// `rollcall archive roles [--apply]`.
 pub fn roles(archive: &str, writer: &str, reader: &str, apply: bool) -> Result<String, CoreError> {
-    use rollcall_core::archive::{pg, Archive, ServerAddress};
+    use rollcall_core::archive::{pg, ServerAddress};
     let a = ServerAddress::parse(archive)?;
     let sql = pg::roles_sql(&a.database, writer, reader);
     if !apply {
         return Ok(sql);
     }
-    let arch = Archive::connect(&a, archive_password(&a)?.as_ref())?;
+    let arch = Location::Server(a.clone()).open(ConnectionArgs::secret_store().as_ref())?;
     arch.apply_sql(&sql)?;
     Ok(format!(
         "Made the roles {writer} (writes) and {reader} (reads) on {}. Set their passwords with \\password in psql, then save each machine's with `rollcall archive password`.",
@@ -137,22 +159,71 @@ pub fn roles(archive: &str, writer: &str, reader: &str, apply: bool) -> Result<S
     ))
 }
 
-/// The archive of the connection these flags name (`--archive` wins).
+/// The archive file of the connection these flags name (`--archive` wins); a shared database is
+/// refused (the server keeps and repairs its own storage).
 pub fn archive_path(
     conn: &ConnectionArgs,
     explicit: Option<std::path::PathBuf>,
 ) -> Result<std::path::PathBuf, CoreError> {
-    if let Some(p) = explicit {
-        return Ok(p);
+    match location(conn, explicit)? {
+        Location::File(p) => Ok(p),
+        Location::Server(a) => Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            format!("{} is a shared database, not a file.", a.shown),
+            Some("Recovery is for a damaged archive file; the database server keeps its own storage whole (ask its administrator for its backups).".into()),
+        )),
     }
-    let id = match conn.target()? {
-        crate::connection::Target::Demo => "demo".to_string(),
-        crate::connection::Target::Profile(p) => p.id.clone(),
+}
+
+/// `rollcall archive copy`: every table from one archive into an empty one, verified per table.
+pub fn copy(from: &str, to: &str, json: bool) -> Result<(), CoreError> {
+    let store = ConnectionArgs::secret_store();
+    let source = Location::parse(from)?;
+    if let Location::File(p) = &source {
+        if !p.exists() {
+            return Err(CoreError::new(
+                ErrorCode::NotFound,
+                format!("No archive at {}.", p.display()),
+                Some("Give --from the archive file to copy (`rollcall sync --history` names the profile's), or a postgres:// address.".into()),
+            ));
+        }
+    }
+    let target = Location::parse(to)?;
+    let fresh_file = matches!(&target, Location::File(p) if !p.exists());
+    let (source, target_archive) = (source.open(store.as_ref())?, target.open(store.as_ref()));
+    let copied = target_archive.and_then(|t| source.copy_to(&t));
+    let copied = match copied {
+        Ok(c) => c,
+        Err(e) => {
+            // A file this command made for the copy is not left behind empty.
+            if let (true, Location::File(p)) = (fresh_file, &target) {
+                for end in ["", "-wal", "-shm"] {
+                    let _ = std::fs::remove_file(format!("{}{end}", p.display()));
+                }
+            }
+            return Err(e);
+        }
     };
-    Ok(rollcall_core::archive::Archive::path_for(
-        &rollcall_core::tenant::profile::data_dir()?,
-        &id,
-    ))
+    if json {
+        crate::print_json(&copied);
+        return Ok(());
+    }
+    let rows: u64 = copied.tables.iter().map(|t| t.rows).sum();
+    for t in &copied.tables {
+        say!(
+            "  {:<16} {:>9} rows  checksum {}  ✓ same in both",
+            t.table,
+            t.rows,
+            &t.checksum[..12]
+        );
+    }
+    say!(
+        "Copied and verified {} tables ({rows} rows) from {} to {}. The source is unchanged.",
+        copied.tables.len(),
+        copied.from,
+        copied.to
+    );
+    Ok(())
 }
 
 /// `rollcall sync`: progress on stderr, summary on stdout.
@@ -327,15 +398,7 @@ pub fn history(
     last: u32,
     json: bool,
 ) -> Result<(), CoreError> {
-    let path = archive_path(conn, archive)?;
-    if !path.exists() {
-        return Err(CoreError::new(
-            ErrorCode::NotFound,
-            format!("No archive at {} yet.", path.display()),
-            Some("Run `rollcall sync` first.".into()),
-        ));
-    }
-    let a = rollcall_core::archive::Archive::open(&path)?;
+    let a = open_existing(conn, archive, "Run `rollcall sync` first.")?;
     let runs = a.runs(last.clamp(1, 100))?;
     let newest = match runs.first() {
         Some(r) => a.run(r.id)?,
@@ -346,7 +409,7 @@ pub fn history(
         return Ok(());
     }
     if runs.is_empty() {
-        say!("No syncs recorded yet in {}.", path.display());
+        say!("No syncs recorded yet in {}.", a.path().display());
         return Ok(());
     }
     for r in &runs {
@@ -405,17 +468,15 @@ pub fn late(
     out: Option<&std::path::Path>,
     possibly: bool,
     threshold: Option<f64>,
+    archive: Option<std::path::PathBuf>,
 ) -> Result<(), CoreError> {
     use rollcall_core::attendance::late;
     let range = period.range()?;
-    let path = archive_path(conn, None)?;
-    if !path.exists() {
-        return Err(CoreError::new(
-            ErrorCode::NotFound,
-            format!("No archive at {} yet.", path.display()),
-            Some("Run `rollcall sync` first: late reports are found by syncing.".into()),
-        ));
-    }
+    let a = open_existing(
+        conn,
+        archive,
+        "Run `rollcall sync` first: late reports are found by syncing.",
+    )?;
     let (window, hosts) = match conn.target()? {
         crate::connection::Target::Demo => (late::DEFAULT_LMS_WINDOW_MINUTES, conn.hosts.clone()),
         crate::connection::Target::Profile(p) => (
@@ -432,7 +493,6 @@ pub fn late(
             .threshold
             .unwrap_or(rollcall_core::attendance::DEFAULT_THRESHOLD)
     });
-    let a = rollcall_core::archive::Archive::open(&path)?;
     let mut list = a.range(
         &hosts,
         &range.from.to_string(),

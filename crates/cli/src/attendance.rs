@@ -5,7 +5,6 @@
 use crate::term::{say, tell};
 use rollcall_core::{CoreError, ErrorCode};
 
-use crate::archive::archive_path;
 use crate::args::{tz_of, Period};
 use crate::connection::ConnectionArgs;
 
@@ -21,6 +20,7 @@ pub async fn export(
     bom: bool,
     threshold: f64,
     from_archive: bool,
+    archive: Option<std::path::PathBuf>,
 ) -> Result<usize, CoreError> {
     use rollcall_core::attendance::export::{CsvOptions, ExportAs, Format, Level};
     use rollcall_core::attendance::write_file;
@@ -44,7 +44,7 @@ pub async fn export(
         level,
         options: &options,
     };
-    let got = read_range(conn, from, to, threshold, from_archive).await?;
+    let got = read_range(conn, from, to, threshold, from_archive, archive).await?;
     let rows = write_file(out, &got.webinars, &how)?;
     partial(
         &got,
@@ -71,10 +71,15 @@ async fn read_range(
     to: jiff::Timestamp,
     threshold: f64,
     from_archive: bool,
+    archive: Option<std::path::PathBuf>,
 ) -> Result<rollcall_core::attendance::RangeAttendance, CoreError> {
     if from_archive {
         // Offline: the archive and the hosts are all it needs.
-        let archive = rollcall_core::archive::Archive::open(&archive_path(conn, None)?)?;
+        let archive = crate::archive::open_existing(
+            conn,
+            archive,
+            "Run `rollcall sync` first, or leave --from-archive out to read Graph.",
+        )?;
         return Ok(rollcall_core::attendance::RangeAttendance {
             webinars: archive.range(&conn.hosts, &from.to_string(), &to.to_string(), threshold)?,
             notes: Vec::new(),
@@ -124,6 +129,7 @@ pub async fn report(
     threshold: f64,
     roster: Option<&std::path::Path>,
     from_archive: bool,
+    archive: Option<std::path::PathBuf>,
 ) -> Result<rollcall_core::attendance::pictures::Overview, CoreError> {
     use rollcall_core::attendance::{pictures, report};
     check_threshold(threshold)?;
@@ -141,7 +147,7 @@ pub async fn report(
         )?),
         None => None,
     };
-    let got = read_range(conn, range.from, range.to, threshold, from_archive).await?;
+    let got = read_range(conn, range.from, range.to, threshold, from_archive, archive).await?;
     let manual = std::collections::HashMap::new();
     let o = pictures::overview_of_range(
         &got,
@@ -261,10 +267,11 @@ pub fn import(
     options.zone = zone;
     options.zone_chosen = chosen;
     options.date_order = date_order.as_deref().and_then(DateOrder::parse);
-    let path = match archive_path(conn, archive) {
+    let at = match crate::archive::location(conn, archive) {
         Ok(p) => p,
         Err(e) => return crate::fail(&e),
     };
+    let store = crate::connection::ConnectionArgs::secret_store();
     let mut first_failure: Option<u8> = None;
     let mut imported = 0usize;
     for file in files {
@@ -277,7 +284,7 @@ pub fn import(
         )
         .and_then(|bytes| {
             rollcall_core::archive::read_through::import_teams_download(&bytes, host, &o, || {
-                rollcall_core::archive::Archive::open(&path).map(std::sync::Arc::new)
+                at.shared(store.as_ref())
             })
         });
         match outcome {

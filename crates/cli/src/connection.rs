@@ -107,6 +107,7 @@ impl ConnectionArgs {
                     signed_in_as: None,
                     proxy: None,
                     proxy_user: None,
+                    archive: None,
                 }
             }
             (None, None, None) => {

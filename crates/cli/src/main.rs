@@ -149,6 +149,10 @@ enum Command {
         /// sessions Graph no longer serves.
         #[arg(long)]
         from_archive: bool,
+        /// With --from-archive: the archive to read — a file, or a shared database
+        /// (postgres://USER@HOST:PORT/DATABASE) — instead of the profile's.
+        #[arg(long, requires = "from_archive")]
+        archive: Option<std::path::PathBuf>,
     },
     /// Write a report to share: one self-contained HTML file (charts as inline SVG, no scripts, no
     /// external resources) with the period's figures — webinars, sessions, different attendees,
@@ -172,6 +176,9 @@ enum Command {
         /// Read the local archive instead of Graph (offline; sessions Graph no longer serves).
         #[arg(long)]
         from_archive: bool,
+        /// With --from-archive: the archive to read (a file or postgres://…) instead of the profile's.
+        #[arg(long, requires = "from_archive")]
+        archive: Option<std::path::PathBuf>,
     },
     /// The registration ledger of the hosts' Teams webinars (virtual events) in a date range: per
     /// session, one row per person — registered and came, registered and stayed away, walk-in,
@@ -211,7 +218,8 @@ enum Command {
         /// day or month first): dmy, mdy or ymd.
         #[arg(long, value_parser = ["dmy", "mdy", "ymd"])]
         date_order: Option<String>,
-        /// The archive file (default: the profile's archive).
+        /// The archive: a file, or a shared database (postgres://USER@HOST:PORT/DATABASE);
+        /// default: the profile's.
         #[arg(long)]
         archive: Option<std::path::PathBuf>,
         #[command(flatten)]
@@ -225,7 +233,8 @@ enum Command {
         conn: connection::ConnectionArgs,
         #[command(flatten)]
         period: args::SyncPeriod,
-        /// The archive file (default: the profile's archive in the app's data folder).
+        /// The archive: a file, or a shared database (postgres://USER@HOST:PORT/DATABASE, its
+        /// password saved with `rollcall archive password`); default: the profile's.
         #[arg(long)]
         archive: Option<std::path::PathBuf>,
         /// Print the summary as JSON on stdout.
@@ -259,6 +268,9 @@ enum Command {
         /// Completion threshold, share of the scheduled duration (default: the app's, else 0.8).
         #[arg(long)]
         threshold: Option<f64>,
+        /// The archive to read: a file, or a shared database (postgres://…); default: the profile's.
+        #[arg(long)]
+        archive: Option<std::path::PathBuf>,
     },
     /// Rollcall's own certificate for a profile: what the nightly job signs in with where no
     /// keychain answers (cron). Upload its .cer file to the app registration.
@@ -272,7 +284,8 @@ enum Command {
         #[command(subcommand)]
         action: archive::ScheduleAction,
     },
-    /// The local attendance archive itself.
+    /// The attendance archive itself: recover a damaged file, copy it to a shared database (or
+    /// back), and a shared database's password and roles.
     Archive {
         #[command(subcommand)]
         action: archive::Action,
@@ -391,12 +404,14 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             out,
             possibly,
             threshold,
+            archive: file,
         } => done(archive::late(
             &conn,
             &period,
             out.as_deref(),
             possibly,
             threshold,
+            file,
         )),
         Command::Schedule { action } => done(archive::schedule(action).await),
         Command::Certificate { action } => done(archive::certificate(action)),
@@ -412,6 +427,9 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                     apply,
                 },
         } => done(archive::roles(&address, &writer, &reader, apply).map(|msg| say!("{msg}"))),
+        Command::Archive {
+            action: archive::Action::Copy { from, to, json },
+        } => done(archive::copy(&from, &to, json)),
         Command::Archive {
             action:
                 archive::Action::Recover {
@@ -429,6 +447,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             no_bom,
             threshold,
             from_archive,
+            archive: file,
         } => {
             let written = attendance::export(
                 &conn,
@@ -444,6 +463,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                         .unwrap_or(rollcall_core::attendance::DEFAULT_THRESHOLD)
                 }),
                 from_archive,
+                file,
             )
             .await;
             done(written.map(|rows| tell!("rollcall: {rows} row(s) written to {}", out.display())))
@@ -455,6 +475,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
             threshold,
             roster,
             from_archive,
+            archive: file,
         } => done(
             attendance::report(
                 &conn,
@@ -467,6 +488,7 @@ async fn run(cli: Cli) -> std::process::ExitCode {
                 }),
                 roster.as_deref(),
                 from_archive,
+                file,
             )
             .await
             .map(|o| {

@@ -772,5 +772,6 @@ fn app_profile(
         signed_in_as: None,
         proxy: None,
         proxy_user: None,
+        archive: None,
     }
 }

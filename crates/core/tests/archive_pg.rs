@@ -126,6 +126,70 @@ async fn two_syncs_at_once_into_the_server_store_what_one_sync_into_the_file_sto
     std::fs::remove_file(file).ok();
 }
 
+#[tokio::test]
+async fn a_file_moves_to_the_server_and_back_row_for_row() {
+    let Some(pg) = PgCluster::start() else { return };
+    let emu = common::emulator(&[]).await;
+    let conn = common::app_conn(&emu, &emu.info.hosts);
+    let hosts = emu.info.hosts.clone();
+    let temp = |what: &str| {
+        std::env::temp_dir().join(format!(
+            "rollcall-pg-{what}-{}.sqlite",
+            uuid::Uuid::new_v4()
+        ))
+    };
+    let (file, back) = (temp("source"), temp("back"));
+    let local = Arc::new(Archive::open(&file).unwrap());
+    sync_into(&conn, local.clone(), &hosts).await;
+    local
+        .remember_match("attendee-key", "pupil@school.example")
+        .unwrap();
+
+    pg.create_database("moved");
+    let server = connect(&pg, &pg.user, &pg.password, "moved").unwrap();
+    let there = local.copy_to(&server).unwrap();
+    let returned = Archive::open(&back).unwrap();
+    let again = server.copy_to(&returned).unwrap();
+    let source = local.table_checks().unwrap();
+    assert_eq!(
+        there.tables, source,
+        "file → server: every table, row for row"
+    );
+    assert_eq!(again.tables, source, "server → file: the same again");
+    assert_eq!(returned.table_checks().unwrap(), source);
+    for t in [
+        "sessions",
+        "attendees",
+        "intervals",
+        "runs",
+        "meeting_checks",
+        "report_seen",
+        "webinars",
+    ] {
+        assert!(
+            source.iter().any(|c| c.table == t && c.rows > 0),
+            "the sync filled {t}: {source:?}"
+        );
+    }
+    assert_eq!(server.digest().unwrap(), local.digest().unwrap());
+
+    // The server numbers the next run after the copied ones.
+    let last = server.runs(1).unwrap()[0].id;
+    let mut run = server.runs(1).unwrap().remove(0);
+    run.items.clear();
+    assert_eq!(server.record_run(&run).unwrap(), last + 1);
+
+    // A target that holds anything is refused, and keeps what it holds.
+    let before = server.table_checks().unwrap();
+    let e = local.copy_to(&server).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidInput, "{e:?}");
+    assert!(e.message.contains("is not empty"), "{e:?}");
+    assert_eq!(server.table_checks().unwrap(), before);
+    for f in [file, back] {
+        std::fs::remove_file(f).ok();
+    }
+}
+
 #[test]
 fn a_migration_raced_by_two_machines_runs_once() {
     let Some(pg) = PgCluster::start() else { return };

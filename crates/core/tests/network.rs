@@ -143,6 +143,7 @@ async fn a_proxy_asking_for_credentials_is_named_and_its_password_gets_through()
         signed_in_as: None,
         proxy: Some(proxy.clone()),
         proxy_user: Some("student".into()),
+        archive: None,
     };
     profiles.upsert(p.clone()).unwrap();
     session::set_client_secret(

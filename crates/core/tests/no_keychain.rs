@@ -36,6 +36,7 @@ fn no_secret_service_is_a_clear_error_and_no_fallback() {
         signed_in_as: None,
         proxy: None,
         proxy_user: None,
+        archive: None,
     };
     profiles.upsert(p.clone()).unwrap();
     let store = KeyringSecrets::new("app.rollcall.test-nokeychain");

@@ -47,6 +47,7 @@ fn profile(emu: &Running, mode: AuthMode) -> Profile {
         signed_in_as: None,
         proxy: None,
         proxy_user: None,
+        archive: None,
     }
 }
 

@@ -123,6 +123,15 @@ impl Row {
         Row(values)
     }
 
+    /// The row's values, in the query's column order.
+    pub fn values(&self) -> &[V] {
+        &self.0
+    }
+
+    pub fn into_values(self) -> Vec<V> {
+        self.0
+    }
+
     pub fn get<T: FromV>(&self, i: usize) -> Result<T, CoreError> {
         self.0.get(i).and_then(T::from_v).ok_or_else(|| {
             CoreError::new(

@@ -6,9 +6,11 @@
 //! stored as the next version beside the old one. Schema changes are numbered migrations keyed by
 //! `PRAGMA user_version`. This file does not talk to Graph; [`sync`] does.
 
+pub mod copy;
 mod db;
 pub mod history;
 pub mod job;
+pub mod location;
 pub mod lock;
 pub mod pg;
 pub mod read_through;
@@ -361,28 +363,15 @@ impl Archive {
         }))
     }
 
-    /// The archive of the active connection (its profile's file, or the demo's).
+    /// The archive of the active connection: its profile's shared database, else its file (or the
+    /// demo's).
     ///
-    /// One connection per archive file for the whole run: opened (and integrity-checked) on first
-    /// use, then shared by every call and the background sync (its mutex orders the writers).
+    /// One connection per archive for the whole run: opened (and integrity-checked) on first use,
+    /// then shared by every call and the background sync (the file's mutex orders the writers).
     pub fn active(
         conns: &crate::tenant::connections::Connections,
     ) -> Result<std::sync::Arc<Archive>, CoreError> {
-        Archive::shared(&Archive::path_for(&conns.data_dir(), &conns.active_key()?))
-    }
-
-    /// The run's one connection to the archive at `path` (see [`Archive::active`]).
-    pub fn shared(path: &Path) -> Result<std::sync::Arc<Archive>, CoreError> {
-        use std::collections::HashMap;
-        use std::sync::{Arc, OnceLock};
-        static OPEN: OnceLock<Mutex<HashMap<PathBuf, Arc<Archive>>>> = OnceLock::new();
-        let mut open = crate::support::lock(OPEN.get_or_init(Default::default));
-        if let Some(a) = open.get(path) {
-            return Ok(a.clone());
-        }
-        let a = Arc::new(Archive::open(path)?);
-        open.insert(path.to_path_buf(), a.clone());
-        Ok(a)
+        conns.archive_location()?.shared(conns.secrets().as_ref())
     }
 
     /// The archive file of a profile in the app's data folder.

@@ -168,6 +168,7 @@ pub fn profile_for(
         signed_in_as: None,
         proxy: None,
         proxy_user: None,
+        archive: None,
     }
 }
 

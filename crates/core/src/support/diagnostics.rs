@@ -182,6 +182,7 @@ mod tests {
             signed_in_as: None,
             proxy: None,
             proxy_user: None,
+            archive: None,
         };
         let text = report(&Environment::default(), Some(&p), false, &[]);
         assert!(text.contains("Contoso LMS"));

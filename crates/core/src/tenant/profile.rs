@@ -94,6 +94,10 @@ pub struct Profile {
     /// The proxy's user name, when it asks for one (HTTP 407).
     #[serde(default)]
     pub proxy_user: Option<String>,
+    /// A shared archive (`postgres://USER@HOST:PORT/DATABASE`, its password in the keychain)
+    /// instead of the file in the data folder.
+    #[serde(default)]
+    pub archive: Option<String>,
 }
 
 /// Per-field validation problems, for the form.
@@ -262,6 +266,11 @@ impl Profile {
                     "proxy",
                     "Enter the proxy as a URL, e.g. http://proxy.school.example:8080.".into(),
                 ),
+            }
+        }
+        if let Some(a) = self.archive.as_deref().filter(|a| !a.trim().is_empty()) {
+            if let Err(e) = crate::archive::ServerAddress::parse(a.trim()) {
+                err("archive", e.user_message());
             }
         }
         let d = self.portal_domain.trim();
@@ -573,6 +582,7 @@ mod tests {
             signed_in_as: None,
             proxy: None,
             proxy_user: None,
+            archive: None,
         }
     }
 

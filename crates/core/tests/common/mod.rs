@@ -63,6 +63,7 @@ pub fn delegated_profile(emu: &Running, hosts: &[String]) -> Profile {
         signed_in_as: None,
         proxy: None,
         proxy_user: None,
+        archive: None,
     }
 }
 
