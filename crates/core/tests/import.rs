@@ -6,6 +6,8 @@ use jiff::tz::TimeZone;
 use rollcall_core::archive::{Archive, Saved};
 use rollcall_core::attendance::import::parse_teams_download;
 
+mod common;
+
 const FILE: &str = "1. Summary\r\nMeeting title\tMethods seminar (old)\r\nAttended participants\t3\r\nStart time\t3/14/24, 9:58:12 AM\r\nEnd time\t3/14/24, 11:00:00 AM\r\nMeeting duration\t1h 1m 48s\r\n\r\n2. Participants\r\nName\tFirst Join\tLast Leave\tIn-Meeting Duration\tEmail\tParticipant ID (UPN)\tRole\r\nMaria Ortiz\t3/14/24, 9:58:12 AM\t3/14/24, 11:00:00 AM\t1h 1m 48s\tmaria.ortiz@northwind.example\tmortiz@northwindacademy.onmicrosoft.com\tOrganizer\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:50:00 AM\t45m\tann.lee@northwind.example\tann.lee@northwind.example\tAttendee\r\n+1 425 555 0100\t3/14/24, 10:05:00 AM\t3/14/24, 10:20:00 AM\t15m\t\t\tAttendee\r\n\r\n3. In-Meeting Activities\r\nName\tJoin Time\tLeave Time\tDuration\tEmail\tRole\r\nAnn Lee\t3/14/24, 10:00:00 AM\t3/14/24, 10:30:00 AM\t30m\tann.lee@northwind.example\tAttendee\r\nAnn Lee\t3/14/24, 10:35:00 AM\t3/14/24, 10:50:00 AM\t15m\tann.lee@northwind.example\tAttendee\r\n";
 
 fn utf16le(s: &str) -> Vec<u8> {
@@ -16,8 +18,9 @@ fn utf16le(s: &str) -> Vec<u8> {
     b
 }
 
-#[test]
-fn a_utf16_download_is_imported_with_its_intervals() {
+common::backends::on_both_backends!(a_utf16_download_is_imported_with_its_intervals);
+
+async fn a_utf16_download_is_imported_with_its_intervals(backend: common::backends::Backend) {
     let tz = TimeZone::get("America/New_York").unwrap();
     let imp = parse_teams_download(&utf16le(FILE), &tz, "northwind.example", 0.8).unwrap();
     assert_eq!(imp.title, "Methods seminar (old)");
@@ -47,9 +50,10 @@ fn a_utf16_download_is_imported_with_its_intervals() {
     let again = parse_teams_download(FILE.as_bytes(), &tz, "northwind.example", 0.8).unwrap();
     assert_eq!(again.session.report_id, s.report_id);
 
-    let path =
-        std::env::temp_dir().join(format!("rollcall-import-{}.sqlite", uuid::Uuid::new_v4()));
-    let archive = Archive::open(&path).unwrap();
+    let Some(fresh) = common::backends::archive(backend) else {
+        return;
+    };
+    let archive = fresh.arch.clone();
     assert_eq!(
         archive
             .import(&imp, "maria.ortiz@northwind.example")
@@ -72,7 +76,6 @@ fn a_utf16_download_is_imported_with_its_intervals() {
         .unwrap();
     assert_eq!(kept.len(), 1);
     assert_eq!(kept[0].sessions[0].attendees.len(), 3);
-    std::fs::remove_file(path).unwrap();
 }
 
 #[test]

@@ -31,10 +31,14 @@ async fn sync_all(
     .unwrap()
 }
 
-fn archive() -> (Arc<Archive>, std::path::PathBuf) {
-    let p = std::env::temp_dir().join(format!("rollcall-sync-{}.sqlite", uuid::Uuid::new_v4()));
-    (Arc::new(Archive::open(&p).unwrap()), p)
-}
+use common::backends::{archive, Backend};
+
+common::backends::on_both_backends!(
+    under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothing,
+    archived_attendance_is_read_back_and_outlives_graph,
+    a_changed_copy_is_kept_beside_the_old_one,
+    reports_that_come_after_the_lms_window_are_judged_late
+);
 
 async fn admin(emu: &rollcall_emulator::Running, path: &str, body: serde_json::Value) {
     let r = reqwest::Client::new()
@@ -53,18 +57,15 @@ async fn admin(emu: &rollcall_emulator::Running, path: &str, body: serde_json::V
     assert!(r.status().is_success(), "{path}: {}", r.status());
 }
 
-/// Reports and records as the emulator holds them, for the meetings the sync resolved (read from the
-/// archive's meeting table), and whether every bulk webinar is among them.
-fn truth(emu: &rollcall_emulator::Running, archive: &std::path::Path) -> (usize, usize, bool) {
-    let db = rusqlite::Connection::open(archive).unwrap();
-    let ids: Vec<String> = db
-        .prepare("SELECT meeting_id FROM meetings")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .map(|r| r.unwrap())
-        .collect();
+/// Reports and records as the emulator holds them, for the meetings the sync resolved (the
+/// archive's cached meeting of each join URL), and whether every bulk webinar is among them.
+fn truth(emu: &rollcall_emulator::Running, archive: &Archive) -> (usize, usize, bool) {
     let world = emu.shared.world();
+    let ids: Vec<String> = world
+        .meetings
+        .iter()
+        .filter_map(|m| archive.meeting(&m.join_url).unwrap().map(|(id, _)| id))
+        .collect();
     let synced: Vec<_> = world
         .meetings
         .iter()
@@ -87,8 +88,9 @@ fn truth(emu: &rollcall_emulator::Running, archive: &std::path::Path) -> (usize,
     )
 }
 
-#[tokio::test]
-async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothing() {
+async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothing(
+    backend: Backend,
+) {
     let emu = common::emulator(&[]).await;
     let from = Timestamp::now() - SignedDuration::from_hours(24 * 40);
     let to = Timestamp::now();
@@ -103,7 +105,10 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
     .map(String::from)
     .to_vec();
     let conn = common::app_conn(&emu, &hosts);
-    let (arch, path) = archive();
+    let Some(fresh) = archive(backend) else {
+        return;
+    };
+    let arch = fresh.arch.clone();
     // A webinar whose requests keep failing (8 attempts in a row can all meet a 429 or 503 here) is
     // listed in `failed` and left for the next run, as a user would run the sync again.
     let mut runs = 0;
@@ -123,7 +128,7 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
         );
     }
     assert!(waits > 0, "the test really met 429s");
-    let (reports, records, bulk_all) = truth(&emu, &path);
+    let (reports, records, bulk_all) = truth(&emu, &arch);
     assert!(bulk_all, "all 100 bulk webinars were synced");
     let (sessions, attendees, _) = arch.counts().unwrap();
     assert_eq!(sessions as usize, reports, "every report archived once");
@@ -155,11 +160,9 @@ async fn under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothi
     let last = arch.run(runs[0].id).unwrap().unwrap();
     assert_eq!(last.summary.settled, again.settled);
     assert_eq!(arch.digest().unwrap(), digest);
-    std::fs::remove_file(path).unwrap();
 }
 
-#[tokio::test]
-async fn archived_attendance_is_read_back_and_outlives_graph() {
+async fn archived_attendance_is_read_back_and_outlives_graph(backend: Backend) {
     let emu = common::emulator(&[]).await;
     let host = "maria.ortiz@northwind.example".to_string();
     let conn = common::app_conn(&emu, std::slice::from_ref(&host));
@@ -167,7 +170,10 @@ async fn archived_attendance_is_read_back_and_outlives_graph() {
         Timestamp::now() - SignedDuration::from_hours(24 * 120),
         Timestamp::now(),
     );
-    let (arch, path) = archive();
+    let Some(fresh) = archive(backend) else {
+        return;
+    };
+    let arch = fresh.arch.clone();
     sync_all(&conn, &arch, std::slice::from_ref(&host), from, to).await;
     let list = rollcall_core::webinars::list(&conn, std::slice::from_ref(&host), from, to, true)
         .await
@@ -216,13 +222,14 @@ async fn archived_attendance_is_read_back_and_outlives_graph() {
         assert_eq!(total(a), total(b));
         assert_eq!(a.counts.completed, b.counts.completed);
     }
-    std::fs::remove_file(path).unwrap();
 }
 
-#[test]
-fn a_changed_copy_is_kept_beside_the_old_one() {
+async fn a_changed_copy_is_kept_beside_the_old_one(backend: Backend) {
     use rollcall_core::attendance::*;
-    let (arch, path) = archive();
+    let Some(fresh) = archive(backend) else {
+        return;
+    };
+    let arch = fresh.arch.clone();
     let att = |seconds| Attendee {
         key: "k".into(),
         name: "Ann".into(),
@@ -267,13 +274,11 @@ fn a_changed_copy_is_kept_beside_the_old_one() {
         200,
         "the newest is read"
     );
-    std::fs::remove_file(path).unwrap();
 }
 
 /// Reports that appear after the LMS's polling window: hidden at the first sync (Teams has not
 /// made them yet), there at the second, which judges them late; the meetings' looks are recorded.
-#[tokio::test]
-async fn reports_that_come_after_the_lms_window_are_judged_late() {
+async fn reports_that_come_after_the_lms_window_are_judged_late(backend: Backend) {
     let emu = common::emulator(&[]).await;
     let hosts: Vec<String> = [
         "megan.bowen@northwind.example",
@@ -282,7 +287,10 @@ async fn reports_that_come_after_the_lms_window_are_judged_late() {
     .map(String::from)
     .to_vec();
     let conn = common::app_conn(&emu, &hosts);
-    let (arch, path) = archive();
+    let Some(fresh) = archive(backend) else {
+        return;
+    };
+    let arch = fresh.arch.clone();
     let (from, to) = (
         Timestamp::now() - SignedDuration::from_hours(24 * 14),
         Timestamp::now(),
@@ -341,5 +349,4 @@ async fn reports_that_come_after_the_lms_window_are_judged_late() {
     assert!(credits
         .iter()
         .all(|c| c.verdict == rollcall_core::attendance::late::Lateness::Late));
-    std::fs::remove_file(path).unwrap();
 }

@@ -317,15 +317,21 @@ async fn virtual_event_reads_are_throttled_at_750_per_30_seconds() {
     assert!((1..=30).contains(&wait), "{wait}");
 }
 
-#[tokio::test]
-async fn sync_archives_each_session_ledger_once_and_a_change_as_a_new_version() {
-    use rollcall_core::archive::{sync, Archive};
+common::backends::on_both_backends!(
+    sync_archives_each_session_ledger_once_and_a_change_as_a_new_version
+);
+
+async fn sync_archives_each_session_ledger_once_and_a_change_as_a_new_version(
+    backend: common::backends::Backend,
+) {
+    use rollcall_core::archive::sync;
     let emu = common::emulator(&[]).await;
     let mut conn = common::app_conn(&emu, &[MARIA.to_string()]);
     conn.teams_webinars = true;
-    let path =
-        std::env::temp_dir().join(format!("rollcall-ve-sync-{}.sqlite", uuid::Uuid::new_v4()));
-    let archive = Arc::new(Archive::open(&path).unwrap());
+    let Some(fresh) = common::backends::archive(backend) else {
+        return;
+    };
+    let archive = fresh.arch.clone();
     let (from, to) = (
         Timestamp::now() - SignedDuration::from_hours(24 * 10),
         Timestamp::now(),
@@ -390,7 +396,6 @@ async fn sync_archives_each_session_ledger_once_and_a_change_as_a_new_version() 
             .unwrap(),
         rollcall_core::archive::Saved::NewVersion
     );
-    std::fs::remove_file(&path).ok();
 }
 
 #[tokio::test]

@@ -2,6 +2,7 @@
 //! it, and a delegated sign-in that plays the browser.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod backends;
 pub mod pg;
 
 use std::path::Path;
