@@ -59,6 +59,7 @@ pub fn archive(b: Backend) -> Option<Fresh> {
 }
 
 /// Each test as `name::file` and `name::postgres`.
+#[allow(unused_macros)]
 macro_rules! on_both_backends {
     ($($name:ident),*) => {$(
         mod $name {
@@ -74,4 +75,5 @@ macro_rules! on_both_backends {
     )*};
 }
 
+#[allow(unused_imports)]
 pub(crate) use on_both_backends;
