@@ -1,5 +1,6 @@
 //! Tauri commands: one-line delegations to `rollcall-core`, each in a tracing span.
 
+pub mod archive;
 pub mod attendance;
 pub mod connections;
 pub mod history;

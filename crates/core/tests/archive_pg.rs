@@ -221,9 +221,18 @@ async fn a_reader_reads_and_cannot_write() {
     pg.psql("CREATE ROLE curator LOGIN PASSWORD 'curator-pw'; GRANT CONNECT ON DATABASE rollcall TO curator; GRANT USAGE ON SCHEMA public TO curator; GRANT SELECT ON ALL TABLES IN SCHEMA public TO curator");
     let reader = connect(&pg, "curator", "curator-pw", &pg.database).unwrap();
     assert_eq!(reader.counts().unwrap(), (0, 0, 0));
+    assert!(!reader.writable());
     let e = reader.remember_match("someone", "a@b.example").unwrap_err();
     assert_eq!(e.code, ErrorCode::PermissionMissing, "{e:?}");
     assert!(e.message.contains("curator may only read"), "{e:?}");
+    // A writer whose grant is taken away while the app runs: the server refuses, in words.
+    pg.psql("CREATE ROLE fading LOGIN PASSWORD 'fading-pw'; GRANT CONNECT ON DATABASE rollcall TO fading; GRANT USAGE ON SCHEMA public TO fading; GRANT SELECT, INSERT, UPDATE ON ALL TABLES IN SCHEMA public TO fading");
+    let fading = connect(&pg, "fading", "fading-pw", &pg.database).unwrap();
+    assert!(fading.writable());
+    pg.psql("REVOKE INSERT, UPDATE ON ALL TABLES IN SCHEMA public FROM fading");
+    let e = fading.remember_match("someone", "a@b.example").unwrap_err();
+    assert_eq!(e.code, ErrorCode::PermissionMissing, "{e:?}");
+    assert!(e.message.contains("fading may only read"), "{e:?}");
 }
 
 #[test]
@@ -266,4 +275,74 @@ fn a_server_away_a_wrong_password_and_an_untrusted_certificate_are_told_apart() 
         e.message.contains("TLS certificate is not trusted"),
         "{e:?}"
     );
+}
+
+/// What the app's Settings → Archive does: "Move this archive to a shared database…" copies the
+/// profile's file into the empty database and points the profile at it; a wrong password changes
+/// nothing; a second move into the same database is refused; joining it works; back to the file.
+#[tokio::test]
+async fn a_profile_moves_its_archive_to_the_server_joins_it_and_goes_back() {
+    use rollcall_core::archive::location::{self, Location};
+    use rollcall_core::tenant::connections::Connections;
+    use rollcall_core::tenant::profile::Profiles;
+    use rollcall_core::tenant::secrets::{MemorySecrets, SecretStore};
+    let Some(pg) = PgCluster::start() else { return };
+    let emu = common::emulator(&[]).await;
+    let hosts = emu.info.hosts.clone();
+    let data = std::env::temp_dir().join(format!("rollcall-pg-move-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&data).unwrap();
+    let mut p = common::delegated_profile(&emu, &hosts);
+    p.mode = rollcall_core::tenant::profile::AuthMode::Application;
+    let store: Arc<dyn SecretStore> = Arc::new(MemorySecrets::default());
+    let conns = Connections::new(Profiles::in_dir(&data), store.clone());
+    conns
+        .save(p.clone(), Some(Secret::new(emu.info.client_secret.clone())))
+        .unwrap();
+    conns.activate(&p.id).unwrap();
+
+    // The profile's file, filled by a sync.
+    let Location::File(file) = location::of_active(&conns).unwrap() else {
+        panic!("a new profile's archive is its file")
+    };
+    let local = Arc::new(Archive::open(&file).unwrap());
+    sync_into(&common::app_conn(&emu, &hosts), local.clone(), &hosts).await;
+    let before = location::info(&conns).unwrap();
+    assert!(
+        !before.shared && before.writable && before.sessions > 0,
+        "{before:?}"
+    );
+
+    let addr = pg.address(&pg.user, &pg.database);
+    let e =
+        location::use_shared(&conns, &addr, &Secret::new("wrong".to_string()), true).unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidSecret, "{e:?}");
+    assert!(!location::info(&conns).unwrap().shared, "nothing changed");
+
+    let moved =
+        location::use_shared(&conns, &addr, &Secret::new(pg.password.clone()), true).unwrap();
+    assert!(moved.shared && moved.writable, "{moved:?}");
+    assert_eq!(
+        (moved.sessions, moved.attendees, moved.runs),
+        (before.sessions, before.attendees, before.runs)
+    );
+    assert!(Archive::active(&conns).unwrap().is_shared());
+    assert_eq!(
+        Archive::active(&conns).unwrap().table_checks().unwrap(),
+        local.table_checks().unwrap()
+    );
+    // The password went to the keychain, bound to this address.
+    let a = ServerAddress::parse(&addr).unwrap();
+    assert!(location::password(store.as_ref(), &a).unwrap().is_some());
+
+    let e =
+        location::use_shared(&conns, &addr, &Secret::new(pg.password.clone()), true).unwrap_err();
+    assert!(e.message.contains("is not empty"), "{e:?}");
+    let joined =
+        location::use_shared(&conns, &addr, &Secret::new(pg.password.clone()), false).unwrap();
+    assert_eq!(joined.sessions, before.sessions);
+
+    let back = location::use_file(&conns).unwrap();
+    assert!(!back.shared);
+    assert_eq!(back.shown, file.display().to_string());
+    std::fs::remove_dir_all(data).ok();
 }

@@ -595,6 +595,41 @@ async syncHistory(limit: number) : Promise<Result<Run[], IpcError>> {
 }
 },
 /**
+ * The active connection's archive: where, whether this user may write, what it holds. A server
+ * that cannot be reached is the error, in words (DNS, refused, TLS, password).
+ */
+async archiveInfo() : Promise<Result<ArchiveInfo, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("archive_info") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Use a shared database from now on; `move_here` first copies this computer's archive into it
+ * (it must be empty; each table verified). The password goes to the keychain once it works.
+ */
+async archiveUseShared(address: string, password: string, moveHere: boolean) : Promise<Result<ArchiveInfo, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("archive_use_shared", { address, password, moveHere }) };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
+ * Use this computer's archive file again (the shared database is left as it is).
+ */
+async archiveUseFile() : Promise<Result<ArchiveInfo, IpcError>> {
+    try {
+    return { status: "ok", data: await TAURI_INVOKE("archive_use_file") };
+} catch (e) {
+    if(e instanceof Error) throw e;
+    else return { status: "error", error: e  as any };
+}
+},
+/**
  * One sync with the outcome of each meeting.
  */
 async syncRun(id: number) : Promise<Result<Run | null, IpcError>> {
@@ -842,6 +877,22 @@ failed: [string, CoreError] | null;
  * The affected steps, checked again.
  */
 rechecked: Step[] }
+/**
+ * The archive as Settings shows it.
+ */
+export type ArchiveInfo = { 
+/**
+ * The file's path, or the shared database's address (no password).
+ */
+shown: string; shared: boolean; 
+/**
+ * False for a shared archive's reader: the app hides what would write.
+ */
+writable: boolean; 
+/**
+ * Whether the active connection is the demo (its archive stays a file here).
+ */
+demo: boolean; sessions: number; attendees: number; runs: number }
 /**
  * When Rollcall saw a session's report (absent from archives older than this release).
  */
@@ -1477,7 +1528,12 @@ proxy?: string | null;
 /**
  * The proxy's user name, when it asks for one (HTTP 407).
  */
-proxyUser?: string | null }
+proxyUser?: string | null; 
+/**
+ * A shared archive (`postgres://USER@HOST:PORT/DATABASE`, its password in the keychain)
+ * instead of the file in the data folder.
+ */
+archive?: string | null }
 /**
  * What Settings → Connections lists.
  */

@@ -26,6 +26,7 @@ import {
   type MissedCredit,
   type Notice,
   type Run,
+  type ArchiveInfo,
   type Overview,
   type OverviewQuery,
   type Pictures,
@@ -45,6 +46,7 @@ import {
 } from "./bindings";
 
 export type {
+  ArchiveInfo,
   CreateRequest,
   CreatedView,
   AdminIdentity,
@@ -187,6 +189,12 @@ export interface Backend {
   ledgerExport(webinarId: string, format: Format, timeZone: string, suggestedName: string): Promise<Exported | null>;
   syncHistory(limit: number): Promise<Run[]>;
   syncRun(id: number): Promise<Run | null>;
+  /** Where the active connection's archive lives, whether this user may write, what it holds. */
+  archiveInfo(): Promise<ArchiveInfo>;
+  /** Use a shared database from now on; `moveHere` first copies this computer's archive into it (verified). */
+  archiveUseShared(address: string, password: string, moveHere: boolean): Promise<ArchiveInfo>;
+  /** Use this computer's archive file again. */
+  archiveUseFile(): Promise<ArchiveInfo>;
   lateCredits(from: string, to: string, threshold: number, possibly: boolean): Promise<MissedCredit[]>;
   lateLinks(from: string, to: string): Promise<string[]>;
   lateExport(from: string, to: string, threshold: number, possibly: boolean, format: Format, timeZone: string): Promise<Exported | null>;
@@ -288,6 +296,9 @@ export const tauriBackend: Backend = {
   ledgerGet: async (w, threshold) => unwrap(await commands.ledgerGet(w, threshold)),
   ledgerExport: async (id, format, zone, name) => unwrap(await commands.ledgerExport(id, format, zone, name)),
   syncHistory: async (limit) => unwrap(await commands.syncHistory(limit)),
+  archiveInfo: async () => unwrap(await commands.archiveInfo()),
+  archiveUseShared: async (address, password, moveHere) => unwrap(await commands.archiveUseShared(address, password, moveHere)),
+  archiveUseFile: async () => unwrap(await commands.archiveUseFile()),
   syncRun: async (id) => unwrap(await commands.syncRun(id)),
   lateCredits: async (from, to, threshold, possibly) => unwrap(await commands.lateCredits(from, to, threshold, possibly)),
   lateLinks: async (from, to) => unwrap(await commands.lateLinks(from, to)),

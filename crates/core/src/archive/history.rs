@@ -254,6 +254,16 @@ impl Archive {
     }
 
     /// The newest runs first, without their items.
+    /// How many runs are on record.
+    pub fn run_count(&self) -> Result<i64, CoreError> {
+        Ok(self
+            .db()?
+            .row("SELECT COUNT(*) FROM runs", p![])?
+            .map(|r| r.get(0))
+            .transpose()?
+            .unwrap_or_default())
+    }
+
     pub fn runs(&self, limit: u32) -> Result<Vec<Run>, CoreError> {
         self.db()?
             .rows(

@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use super::{Archive, ServerAddress};
 use crate::error::CoreError;
+use crate::tenant::connections::{Connections, DEMO_ID};
 use crate::tenant::secrets::{SecretKind, SecretStore};
 
 /// An archive's place.
@@ -104,4 +105,100 @@ pub fn save_password(
         pw,
     )?;
     Ok(archive)
+}
+
+/// Where the active connection's archive lives (the demo's is always its file on this computer).
+pub fn of_active(conns: &Connections) -> Result<Location, CoreError> {
+    let key = conns.active_key()?;
+    let shared = if key == DEMO_ID {
+        None
+    } else {
+        conns
+            .profiles()
+            .load()?
+            .profiles
+            .into_iter()
+            .find(|p| p.id == key)
+            .and_then(|p| p.archive)
+    };
+    Location::of_profile(&conns.data_dir(), &key, shared.as_deref())
+}
+
+/// The archive as Settings shows it.
+#[derive(Clone, Debug, serde::Serialize)]
+#[cfg_attr(feature = "specta", derive(specta::Type))]
+#[serde(rename_all = "camelCase")]
+pub struct ArchiveInfo {
+    /// The file's path, or the shared database's address (no password).
+    pub shown: String,
+    pub shared: bool,
+    /// False for a shared archive's reader: the app hides what would write.
+    pub writable: bool,
+    /// Whether the active connection is the demo (its archive stays a file here).
+    pub demo: bool,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub sessions: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub attendees: i64,
+    #[cfg_attr(feature = "specta", specta(type = f64))]
+    pub runs: i64,
+}
+
+fn info_of(conns: &Connections, a: &Archive) -> Result<ArchiveInfo, CoreError> {
+    let (sessions, attendees, _) = a.counts()?;
+    Ok(ArchiveInfo {
+        shown: a.path().display().to_string(),
+        shared: a.is_shared(),
+        writable: a.writable(),
+        demo: conns.active_key()? == DEMO_ID,
+        sessions,
+        attendees,
+        runs: a.run_count()?,
+    })
+}
+
+/// The active connection's archive, opened (a server that cannot be reached is said, and why).
+pub fn info(conns: &Connections) -> Result<ArchiveInfo, CoreError> {
+    info_of(conns, &*Archive::active(conns)?)
+}
+
+/// Point the active profile at a shared archive: the password is proven by connecting and kept in
+/// the keychain. With `move_here`, this computer's archive file is first copied into the database
+/// (which must be empty; verified per table) — "Move this archive to a shared database…";
+/// without, an archive already there is used as it is (another curator set it up). The file on
+/// this computer is left as it was either way.
+pub fn use_shared(
+    conns: &Connections,
+    address: &str,
+    password: &rollcall_graph::Secret,
+    move_here: bool,
+) -> Result<ArchiveInfo, CoreError> {
+    let key = conns.active_key()?;
+    if key == DEMO_ID {
+        return Err(CoreError::new(
+            crate::error::ErrorCode::InvalidInput,
+            "The demo tenant's archive stays on this computer.",
+            Some("Connect to your school's tenant in Settings → Connections first.".into()),
+        ));
+    }
+    let a = ServerAddress::parse(address.trim())?;
+    let server = save_password(conns.secrets().as_ref(), &a, password)?;
+    if move_here {
+        server.check_writable()?;
+        let file = Location::of_profile(&conns.data_dir(), &key, None)?;
+        file.shared(conns.secrets().as_ref())?.copy_to(&server)?;
+    }
+    conns
+        .profiles()
+        .update(&key, |p| p.archive = Some(address.trim().to_string()))?;
+    info(conns)
+}
+
+/// Point the active profile back at its file on this computer (the shared archive is untouched).
+pub fn use_file(conns: &Connections) -> Result<ArchiveInfo, CoreError> {
+    let key = conns.active_key()?;
+    if key != DEMO_ID {
+        conns.profiles().update(&key, |p| p.archive = None)?;
+    }
+    info(conns)
 }

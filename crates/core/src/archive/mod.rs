@@ -148,6 +148,8 @@ pub struct Archive {
     store: Store,
     /// The file; for a shared archive, its address (shown, never a password).
     path: PathBuf,
+    /// Whether this user may add rows (a shared archive's reader may not).
+    writable: bool,
 }
 
 impl std::fmt::Debug for Archive {
@@ -371,7 +373,7 @@ impl Archive {
     pub fn active(
         conns: &crate::tenant::connections::Connections,
     ) -> Result<std::sync::Arc<Archive>, CoreError> {
-        conns.archive_location()?.shared(conns.secrets().as_ref())
+        location::of_active(conns)?.shared(conns.secrets().as_ref())
     }
 
     /// The archive file of a profile in the app's data folder.
@@ -463,6 +465,7 @@ impl Archive {
         Ok(Archive {
             store: Store::File(Mutex::new(db)),
             path: path.to_path_buf(),
+            writable: true,
         })
     }
 
@@ -506,9 +509,11 @@ impl Archive {
     ) -> Result<Self, CoreError> {
         let engine = pg::PgEngine::connect(address, password)?;
         engine.migrate(&pg::migrations(MIGRATIONS))?;
+        let writable = engine.may_write()?;
         Ok(Archive {
             path: PathBuf::from(&address.shown),
             store: Store::Server(engine),
+            writable,
         })
     }
 
@@ -527,6 +532,27 @@ impl Archive {
     /// Whether it is a shared database (several machines write: keys decide, no file lock).
     pub fn is_shared(&self) -> bool {
         matches!(self.store, Store::Server(_))
+    }
+
+    /// Whether this user may write (a shared archive's reader reads only).
+    pub fn writable(&self) -> bool {
+        self.writable
+    }
+
+    /// `Ok` when this user may write; else what a reader is told before a sync or an import.
+    pub fn check_writable(&self) -> Result<(), CoreError> {
+        if self.writable {
+            return Ok(());
+        }
+        let shown = self.path.display().to_string();
+        let user = ServerAddress::parse(&shown)
+            .map(|a| a.user)
+            .unwrap_or_default();
+        Err(CoreError::new(
+            ErrorCode::PermissionMissing,
+            format!("{user} may only read the shared archive {shown}."),
+            Some("Syncs and imports need a writer's account (the nightly job's or the admin's): `rollcall archive roles` prints the SQL that makes one.".into()),
+        ))
     }
 
     pub fn save_webinar(&self, w: &Webinar) -> Result<(), CoreError> {
@@ -585,6 +611,7 @@ impl Archive {
     }
 
     pub fn remember_match(&self, attendee_key: &str, email: &str) -> Result<(), CoreError> {
+        self.check_writable()?;
         self.db()?.run(
             "INSERT INTO roster_matches (attendee_key, email) VALUES (?1, ?2)
              ON CONFLICT (attendee_key) DO UPDATE SET email = excluded.email",

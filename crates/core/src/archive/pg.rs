@@ -233,6 +233,9 @@ pub fn explain(a: &ServerAddress, e: &tokio_postgres::Error) -> CoreError {
     {
         return CoreError::new(ErrorCode::Network, format!("The archive server's name {} cannot be found (DNS).", a.host), Some("Check the server name in the archive's address, and that this computer is on the school's network or VPN.".into()));
     }
+    if lower.contains("password missing") {
+        return CoreError::new(ErrorCode::InvalidSecret, format!("The archive server {server} asks for the password of {}, and none is saved on this computer.", a.user), Some(format!("Save it: `rollcall archive password --archive {}` (or Settings → Archive in the app).", a.shown)));
+    }
     if lower.contains("connection refused") {
         return CoreError::new(ErrorCode::Network, format!("Nothing answers on {server}: the connection was refused."), Some("Check the port, and that PostgreSQL is running and listens on the network (listen_addresses). Nothing was lost: the next sync catches up.".into()));
     }
@@ -609,6 +612,15 @@ ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {r};
 }
 
 impl PgEngine {
+    /// Whether the signed-in role may add rows (a reader's may not): asked once, at connect.
+    pub fn may_write(&self) -> Result<bool, CoreError> {
+        let r = self.conn()?.row(
+            "SELECT CAST(CASE WHEN has_table_privilege(current_user, 'sessions', 'INSERT') THEN 1 ELSE 0 END AS BIGINT)",
+            vec![],
+        )?;
+        Ok(r.map(|r| r.get::<i64>(0)).transpose()?.unwrap_or(0) == 1)
+    }
+
     /// Run a script (`rollcall archive roles --apply`, as the database's owner).
     pub fn apply(&self, script: &str) -> Result<(), CoreError> {
         self.conn()?.batch(script)

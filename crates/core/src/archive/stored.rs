@@ -203,6 +203,7 @@ impl Archive {
         imported: &crate::attendance::import::Imported,
         host: &str,
     ) -> Result<Saved, CoreError> {
+        self.check_writable()?;
         let start = imported.start.to_string();
         let window = jiff::SignedDuration::from_mins(15);
         let (Some(lo), Some(hi)) = (

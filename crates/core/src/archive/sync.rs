@@ -549,6 +549,8 @@ pub async fn sync_with(
     progress: impl Fn(&SyncProgress) + Send + Sync,
     cancel: impl Future<Output = ()>,
 ) -> Result<SyncSummary, CoreError> {
+    // A reader of a shared archive is told before Graph is asked for anything.
+    archive.check_writable()?;
     // One sync per archive at a time, whichever process runs it; held until this returns.
     let who = match opts.trigger {
         Trigger::App => "the Rollcall app",

@@ -317,22 +317,6 @@ impl Connections {
             .unwrap_or_else(|| DEMO_ID.into()))
     }
 
-    /// Where the active connection's archive lives (the demo's is always its file).
-    pub fn archive_location(&self) -> Result<crate::archive::location::Location, CoreError> {
-        let key = self.active_key()?;
-        let shared = if key == DEMO_ID {
-            None
-        } else {
-            self.profiles
-                .load()?
-                .profiles
-                .into_iter()
-                .find(|p| p.id == key)
-                .and_then(|p| p.archive)
-        };
-        crate::archive::location::Location::of_profile(&self.data_dir(), &key, shared.as_deref())
-    }
-
     /// "Test connection": a fresh token for the active profile, described.
     pub async fn test(&self) -> Result<ConnectionStatus, CoreError> {
         session::status(&self.connection()?, true).await
