@@ -211,9 +211,16 @@ pub fn run() {
             }
             Ok(())
         })
-        .run(tauri::generate_context!());
-    if let Err(e) = result {
-        eprintln!("Rollcall could not start: {e}");
-        std::process::exit(1);
+        .build(tauri::generate_context!());
+    match result {
+        Ok(app) => app.run(|_, event| {
+            if let tauri::RunEvent::Exit = event {
+                rollcall_core::archive::location::close_all();
+            }
+        }),
+        Err(e) => {
+            eprintln!("Rollcall could not start: {e}");
+            std::process::exit(1);
+        }
     }
 }

@@ -381,6 +381,7 @@ export const t = {
     },
   },
   nightly: {
+    readOnly: "The shared archive is read-only for this account, so no nightly job runs from this computer: the job belongs on the computer with the writer's account.",
     title: "Nightly sync",
     intro: "Your computer's own scheduler runs the sync every night, also when Rollcall is closed. No secret goes into the job: it signs in when it runs, with the keychain's secret or, where no keychain answers (cron on Linux), with Rollcall's own certificate (rollcall certificate create). Scheduling first checks that the job can sign in where it will run.",
     none: "No nightly job for this connection yet.",

@@ -59,19 +59,34 @@ impl Location {
 
     /// The run's one connection to it (see [`Archive::active`]): opened on first use, then shared.
     pub fn shared(&self, secrets: &dyn SecretStore) -> Result<Arc<Archive>, CoreError> {
-        use std::collections::HashMap;
-        use std::sync::OnceLock;
-        static OPEN: OnceLock<Mutex<HashMap<String, Arc<Archive>>>> = OnceLock::new();
         let key = self.shown();
-        if let Some(a) = crate::support::lock(OPEN.get_or_init(Default::default)).get(&key) {
+        if let Some(a) = crate::support::lock(open()).get(&key) {
             return Ok(a.clone());
         }
         // Opened outside the map's lock: a server that does not answer holds up only this call.
         let a = Arc::new(self.open(secrets)?);
-        Ok(crate::support::lock(OPEN.get_or_init(Default::default))
-            .entry(key)
-            .or_insert(a)
-            .clone())
+        Ok(crate::support::lock(open()).entry(key).or_insert(a).clone())
+    }
+}
+
+/// The run's open archives, by where they are.
+fn open() -> &'static Mutex<std::collections::HashMap<String, Arc<Archive>>> {
+    static OPEN: std::sync::OnceLock<Mutex<std::collections::HashMap<String, Arc<Archive>>>> =
+        std::sync::OnceLock::new();
+    OPEN.get_or_init(Default::default)
+}
+
+/// Close the run's archives before the process exits (the app calls it as it quits): a shared
+/// archive's connections end and their threads stop, instead of being torn down by `exit`.
+pub fn close_all() {
+    let all: Vec<Arc<Archive>> = crate::support::lock(open())
+        .drain()
+        .map(|(_, a)| a)
+        .collect();
+    for a in all {
+        if let Ok(a) = Arc::try_unwrap(a) {
+            a.close();
+        }
     }
 }
 

@@ -534,6 +534,13 @@ impl Archive {
         matches!(self.store, Store::Server(_))
     }
 
+    /// Close it now, waiting up to a second for a shared archive's connections to end.
+    pub fn close(self) {
+        if let Store::Server(engine) = self.store {
+            engine.close();
+        }
+    }
+
     /// Whether this user may write (a shared archive's reader reads only).
     pub fn writable(&self) -> bool {
         self.writable

@@ -403,6 +403,14 @@ impl PgEngine {
         Ok(engine)
     }
 
+    /// End the connections and stop the runtime's threads (outside any async context).
+    pub fn close(mut self) {
+        self.pool.close();
+        if let Some(rt) = self.rt.take() {
+            rt.shutdown_timeout(std::time::Duration::from_secs(1));
+        }
+    }
+
     /// Run `fut` as a task of the engine's runtime and wait for its answer.
     fn call<T: Send + 'static>(
         &self,
@@ -599,11 +607,13 @@ GRANT USAGE ON SCHEMA public TO {w}, {r};
 -- The writer adds and updates rows (a newer report is a new version) and creates the tables on first use.
 GRANT CREATE ON SCHEMA public TO {w};
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {w};
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {w};
+-- UPDATE on the run numbers' sequence: `archive copy` continues the numbering after the copied runs.
+GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {w};
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO {r};
 -- Tables the writer creates later (a newer Rollcall's migrations) follow the same rules.
 ALTER DEFAULT PRIVILEGES FOR ROLE {w} IN SCHEMA public GRANT SELECT ON TABLES TO {r};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {w};
+ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {w};
 ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO {r};
 ",
         wl = writer.replace('\'', "''"),
