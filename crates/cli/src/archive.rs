@@ -33,6 +33,22 @@ pub enum Action {
         #[arg(long)]
         apply: bool,
     },
+    /// Keep a profile's archive on a shared database from now on (its password saved first with
+    /// `rollcall archive password`); with --move, the profile's file is first copied into the
+    /// empty database and verified. --file goes back to the file. The app follows the profile.
+    Use {
+        /// The shared archive: postgres://USER@HOST:PORT/DATABASE.
+        #[arg(long, required_unless_present = "file")]
+        archive: Option<String>,
+        /// Copy the profile's archive file into the (empty) database first, verified per table.
+        #[arg(long = "move", conflicts_with = "file")]
+        move_here: bool,
+        /// Use the profile's file on this computer again (the database is left as it is).
+        #[arg(long, conflicts_with = "archive")]
+        file: bool,
+        #[command(flatten)]
+        conn: ConnectionArgs,
+    },
     /// Copy every version, session, ledger, check and run from one archive into another, empty one
     /// (a file or a shared database, either way), then verify it: each table's count and
     /// checksum in both. The copy is one transaction: kept only when it is whole and verified.
@@ -173,6 +189,53 @@ pub fn archive_path(
             Some("Recovery is for a damaged archive file; the database server keeps its own storage whole (ask its administrator for its backups).".into()),
         )),
     }
+}
+
+/// `rollcall archive use`: the profile's archive becomes the shared database (or its file again).
+pub fn use_archive(
+    conn: &ConnectionArgs,
+    archive: Option<&str>,
+    move_here: bool,
+) -> Result<String, CoreError> {
+    let crate::connection::Target::Profile(p) = conn.target()? else {
+        return Err(CoreError::new(
+            ErrorCode::InvalidInput,
+            "The demo tenant's archive stays on this computer.",
+            Some("Name a saved connection with --profile.".into()),
+        ));
+    };
+    let profiles = ConnectionArgs::profiles()?;
+    let Some(address) = archive else {
+        profiles.update(&p.id, |p| p.archive = None)?;
+        return Ok(format!(
+            "{} now uses its archive file on this computer again; the shared database is left as it is.",
+            p.name
+        ));
+    };
+    let server = location::use_shared_for(
+        &profiles,
+        ConnectionArgs::secret_store().as_ref(),
+        &p.id,
+        address,
+        None,
+        move_here,
+    )?;
+    let (sessions, attendees, _) = server.counts()?;
+    Ok(format!(
+        "{} now keeps its archive in {} ({sessions} sessions, {attendees} attendance records{}){}.",
+        p.name,
+        server.path().display(),
+        if move_here {
+            ", copied from this computer's file and verified"
+        } else {
+            ""
+        },
+        if server.writable() {
+            ""
+        } else {
+            "; this account may only read it"
+        }
+    ))
 }
 
 /// `rollcall archive copy`: every table from one archive into an empty one, verified per table.

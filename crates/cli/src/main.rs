@@ -432,6 +432,15 @@ async fn run(cli: Cli) -> std::process::ExitCode {
         } => done(archive::copy(&from, &to, json)),
         Command::Archive {
             action:
+                archive::Action::Use {
+                    archive: address,
+                    move_here,
+                    file: _,
+                    conn,
+                },
+        } => done(archive::use_archive(&conn, address.as_deref(), move_here).map(|m| say!("{m}"))),
+        Command::Archive {
+            action:
                 archive::Action::Recover {
                     archive: file,
                     conn,

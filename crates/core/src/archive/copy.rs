@@ -3,7 +3,7 @@
 //! each table's count and checksum match the source's. It does not decide where a profile's
 //! archive lives (the CLI and the app do), and it never changes the source.
 
-use super::db::{p, Row, Sql, V};
+use super::db::{insert_rows, p, Row, Sql, V};
 use super::Archive;
 use crate::error::{CoreError, ErrorCode};
 
@@ -270,7 +270,9 @@ impl Archive {
             }
             let src = self.db()?;
             for (table, cols, key) in TABLES {
-                each_page(&*src, table, cols, key, |rows| insert(tx, table, cols, rows))?;
+                each_page(&*src, table, cols, key, |rows| {
+                    insert_rows(tx, table, cols, rows.into_iter().map(Row::into_values).collect())
+                })?;
             }
             drop(src);
             if to.is_shared() {
@@ -300,39 +302,6 @@ impl Archive {
             tables,
         })
     }
-}
-
-/// A page's rows as few statements: each under SQLite's 999 parameters.
-fn insert(tx: &dyn Sql, table: &str, cols: &[&str], rows: Vec<Row>) -> Result<(), CoreError> {
-    let per = (900 / cols.len()).max(1);
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let chunk: Vec<Row> = rows.by_ref().take(per).collect();
-        let mut params = Vec::with_capacity(chunk.len() * cols.len());
-        let tuples: Vec<String> = chunk
-            .into_iter()
-            .map(|r| {
-                let at = params.len();
-                params.extend(r.into_values());
-                format!(
-                    "({})",
-                    (1..=cols.len())
-                        .map(|i| format!("?{}", at + i))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )
-            })
-            .collect();
-        tx.run(
-            &format!(
-                "INSERT INTO {table} ({}) VALUES {}",
-                cols.join(", "),
-                tuples.join(", ")
-            ),
-            params,
-        )?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -229,6 +229,41 @@ impl Sql for rusqlite::Transaction<'_> {
     }
 }
 
+/// Rows into a table as few statements as it takes (multi-row VALUES, each under SQLite's 999
+/// parameters): a session's attendees and intervals are a statement or two, not one per row — on
+/// a server that is a round trip saved per row.
+pub fn insert_rows(
+    tx: &dyn Sql,
+    table: &str,
+    cols: &[&str],
+    rows: Vec<Vec<V>>,
+) -> Result<(), CoreError> {
+    let per = (900 / cols.len().max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<V>> = rows.by_ref().take(per).collect();
+        let mut params = Vec::with_capacity(chunk.len() * cols.len());
+        let tuples: Vec<String> = chunk
+            .into_iter()
+            .map(|r| {
+                let at = params.len();
+                params.extend(r);
+                let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{}", at + i)).collect();
+                format!("({})", marks.join(", "))
+            })
+            .collect();
+        tx.run(
+            &format!(
+                "INSERT INTO {table} ({}) VALUES {}",
+                cols.join(", "),
+                tuples.join(", ")
+            ),
+            params,
+        )?;
+    }
+    Ok(())
+}
+
 /// Run `f` in one write transaction (committed when it returns `Ok`, rolled back otherwise).
 pub fn in_write_tx<T>(
     db: &mut Db,

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::db::{p, Row};
+use super::db::{insert_rows, p, Row};
 use super::Archive;
 use crate::error::CoreError;
 
@@ -238,12 +238,15 @@ impl Archive {
                 .map(|r| r.get(0))
                 .transpose()?
                 .unwrap_or_default();
-            for (seq, it) in run.items.iter().enumerate() {
-                tx.run(
-                    "INSERT INTO run_items (run_id, seq, webinar, start_at, status, reason, request_id, reports) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                    p![id, seq, &it.webinar, &it.start, status_str(it.status), &it.reason, &it.request_id, it.reports],
-                )?;
-            }
+            let items = run.items.iter().enumerate().map(|(seq, it)| {
+                p![id, seq, &it.webinar, &it.start, status_str(it.status), &it.reason, &it.request_id, it.reports]
+            });
+            insert_rows(
+                tx,
+                "run_items",
+                &["run_id", "seq", "webinar", "start_at", "status", "reason", "request_id", "reports"],
+                items.collect(),
+            )?;
             tx.run(
                 "DELETE FROM run_items WHERE run_id <= ?1",
                 p![id - RUNS_KEPT],

@@ -9,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use super::{Archive, ServerAddress};
 use crate::error::CoreError;
 use crate::tenant::connections::{Connections, DEMO_ID};
+use crate::tenant::profile::Profiles;
 use crate::tenant::secrets::{SecretKind, SecretStore};
 
 /// An archive's place.
@@ -91,7 +92,9 @@ pub fn close_all() {
 }
 
 /// A shared archive's password: `ROLLCALL_ARCHIVE_PASSWORD` (for a script), else the keychain's
-/// for exactly this address.
+/// for exactly this address, else PostgreSQL's own password file (`~/.pgpass`, `PGPASSFILE`;
+/// `%APPDATA%\postgresql\pgpass.conf` on Windows) — what the nightly job reads where no keychain
+/// answers (cron), as every PostgreSQL client does.
 pub fn password(
     secrets: &dyn SecretStore,
     a: &ServerAddress,
@@ -102,7 +105,72 @@ pub fn password(
     {
         return Ok(Some(rollcall_graph::Secret::new(p)));
     }
-    secrets.get_bound(&a.secret_key(), SecretKind::ArchivePassword, &a.binding())
+    let kept = secrets.get_bound(&a.secret_key(), SecretKind::ArchivePassword, &a.binding());
+    if let Ok(Some(p)) = kept {
+        return Ok(Some(p));
+    }
+    match pgpass_file().and_then(|f| pgpass(&f, a)) {
+        Some(p) => Ok(Some(rollcall_graph::Secret::new(p))),
+        // No keychain and no password file: the keychain's own message says what to do.
+        None => kept,
+    }
+}
+
+/// Where libpq looks for its password file.
+fn pgpass_file() -> Option<PathBuf> {
+    if let Some(f) = std::env::var_os("PGPASSFILE").filter(|f| !f.is_empty()) {
+        return Some(PathBuf::from(f));
+    }
+    if cfg!(windows) {
+        dirs::config_dir().map(|d| d.join("postgresql").join("pgpass.conf"))
+    } else {
+        dirs::home_dir().map(|d| d.join(".pgpass"))
+    }
+}
+
+/// The password of the first matching line of a libpq password file
+/// (`hostname:port:database:username:password`, `*` matching anything, `\:` and `\\` escaped).
+/// As libpq, a file others may read is ignored on Unix.
+fn pgpass(file: &Path, a: &ServerAddress) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if std::fs::metadata(file).ok()?.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(file = %file.display(), "ignoring a password file others may read (chmod 600 it)");
+            return None;
+        }
+    }
+    let text = std::fs::read_to_string(file).ok()?;
+    let want = [
+        a.host.clone(),
+        a.port.to_string(),
+        a.database.clone(),
+        a.user.clone(),
+    ];
+    text.lines()
+        .filter(|l| !l.trim_start().starts_with('#'))
+        .find_map(|line| {
+            let fields = pgpass_fields(line);
+            (fields.len() == 5
+                && fields[..4]
+                    .iter()
+                    .zip(&want)
+                    .all(|(f, w)| f == "*" || f == w))
+            .then(|| fields[4].clone())
+        })
+}
+
+fn pgpass_fields(line: &str) -> Vec<String> {
+    let (mut fields, mut cur, mut chars) = (Vec::new(), String::new(), line.chars());
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => cur.extend(chars.next()),
+            ':' if fields.len() < 4 => fields.push(std::mem::take(&mut cur)),
+            c => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
 }
 
 /// Keep a shared archive's password in the keychain once it has been proven by connecting, so a
@@ -177,11 +245,7 @@ pub fn info(conns: &Connections) -> Result<ArchiveInfo, CoreError> {
     info_of(conns, &*Archive::active(conns)?)
 }
 
-/// Point the active profile at a shared archive: the password is proven by connecting and kept in
-/// the keychain. With `move_here`, this computer's archive file is first copied into the database
-/// (which must be empty; verified per table) — "Move this archive to a shared database…";
-/// without, an archive already there is used as it is (another curator set it up). The file on
-/// this computer is left as it was either way.
+/// Point the active profile at a shared archive (see [`use_shared_for`]).
 pub fn use_shared(
     conns: &Connections,
     address: &str,
@@ -196,17 +260,44 @@ pub fn use_shared(
             Some("Connect to your school's tenant in Settings → Connections first.".into()),
         ));
     }
+    use_shared_for(
+        conns.profiles(),
+        conns.secrets().as_ref(),
+        &key,
+        address,
+        Some(password),
+        move_here,
+    )?;
+    info(conns)
+}
+
+/// Point a profile at a shared archive. A password given is proven by connecting and kept in the
+/// keychain (else the saved one is used). With `move_here`, the profile's archive file is first
+/// copied into the database (which must be empty; verified per table) — "Move this archive to a
+/// shared database…"; without, an archive already there is used as it is (another curator set it
+/// up). The file is left as it was either way. Returns the shared archive.
+pub fn use_shared_for(
+    profiles: &Profiles,
+    secrets: &dyn SecretStore,
+    profile_id: &str,
+    address: &str,
+    password: Option<&rollcall_graph::Secret>,
+    move_here: bool,
+) -> Result<Archive, CoreError> {
     let a = ServerAddress::parse(address.trim())?;
-    let server = save_password(conns.secrets().as_ref(), &a, password)?;
+    let server = match password {
+        Some(pw) => save_password(secrets, &a, pw)?,
+        None => Location::Server(a).open(secrets)?,
+    };
     if move_here {
         server.check_writable()?;
-        let file = Location::of_profile(&conns.data_dir(), &key, None)?;
-        file.shared(conns.secrets().as_ref())?.copy_to(&server)?;
+        let dir = profiles.path().parent().unwrap_or(Path::new("."));
+        Location::of_profile(dir, profile_id, None)?
+            .shared(secrets)?
+            .copy_to(&server)?;
     }
-    conns
-        .profiles()
-        .update(&key, |p| p.archive = Some(address.trim().to_string()))?;
-    info(conns)
+    profiles.update(profile_id, |p| p.archive = Some(address.trim().to_string()))?;
+    Ok(server)
 }
 
 /// Point the active profile back at its file on this computer (the shared archive is untouched).
@@ -216,4 +307,39 @@ pub fn use_file(conns: &Connections) -> Result<ArchiveInfo, CoreError> {
         conns.profiles().update(&key, |p| p.archive = None)?;
     }
     info(conns)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_password_file_is_read_as_libpq_reads_it() {
+        let dir = std::env::temp_dir().join(format!("rollcall-pgpass-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("pgpass");
+        std::fs::write(
+            &f,
+            "# comment\nother.example:5432:*:rollcall_writer:not-this\ndb.school.example:6432:rollcall:rollcall_reader:nor-this\n*:6432:rollcall:rollcall_writer:pa\\:ss\\\\word\n",
+        )
+        .unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        let a = ServerAddress::parse("postgres://rollcall_writer@db.school.example:6432/rollcall")
+            .unwrap();
+        assert_eq!(pgpass(&f, &a).as_deref(), Some("pa:ss\\word"));
+        let b = ServerAddress::parse("postgres://rollcall_writer@db.school.example:5432/rollcall")
+            .unwrap();
+        assert_eq!(pgpass(&f, &b), None);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert_eq!(pgpass(&f, &a), None, "a file others may read is ignored");
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
 }

@@ -197,18 +197,69 @@ fn write_session(tx: &dyn Sql, join_url: &str, s: &Session) -> Result<Saved, Cor
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         p![&s.report_id, version, join_url, &s.start, &s.end, s.scheduled_seconds, s.participant_count, hash, now],
     )?;
+    let (mut attendees, mut intervals) = (Vec::new(), Vec::new());
     for (idx, a) in s.attendees.iter().enumerate() {
-        tx.run(
-            "INSERT INTO attendees (report_id, version, idx, key, name, email, kind, role, seconds, reported_seconds, joins, first_join, last_leave) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
-            p![&s.report_id, version, idx, &a.key, &a.name, &a.email, kind_str(a.kind), &a.role, a.seconds, a.reported_seconds, a.joins, &a.first_join, &a.last_leave],
-        )?;
+        attendees.push(p![
+            &s.report_id,
+            version,
+            idx,
+            &a.key,
+            &a.name,
+            &a.email,
+            kind_str(a.kind),
+            &a.role,
+            a.seconds,
+            a.reported_seconds,
+            a.joins,
+            &a.first_join,
+            &a.last_leave
+        ]);
         for (seq, i) in a.intervals.iter().enumerate() {
-            tx.run(
-                "INSERT INTO intervals (report_id, version, attendee_idx, seq, join_at, leave_at, seconds) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                p![&s.report_id, version, idx, seq, &i.join, &i.leave, i.seconds],
-            )?;
+            intervals.push(p![
+                &s.report_id,
+                version,
+                idx,
+                seq,
+                &i.join,
+                &i.leave,
+                i.seconds
+            ]);
         }
     }
+    db::insert_rows(
+        tx,
+        "attendees",
+        &[
+            "report_id",
+            "version",
+            "idx",
+            "key",
+            "name",
+            "email",
+            "kind",
+            "role",
+            "seconds",
+            "reported_seconds",
+            "joins",
+            "first_join",
+            "last_leave",
+        ],
+        attendees,
+    )?;
+    db::insert_rows(
+        tx,
+        "intervals",
+        &[
+            "report_id",
+            "version",
+            "attendee_idx",
+            "seq",
+            "join_at",
+            "leave_at",
+            "seconds",
+        ],
+        intervals,
+    )?;
     Ok(outcome)
 }
 
