@@ -37,8 +37,30 @@ common::backends::on_both_backends!(
     under_faults_every_record_lands_exactly_once_and_a_resync_fetches_nothing,
     archived_attendance_is_read_back_and_outlives_graph,
     a_changed_copy_is_kept_beside_the_old_one,
-    reports_that_come_after_the_lms_window_are_judged_late
+    reports_that_come_after_the_lms_window_are_judged_late,
+    a_later_look_is_never_replaced_by_an_earlier_one
 );
+
+/// Two writers of a shared archive record their looks at a meeting in either order: the later look
+/// stays (late judgements are made from it), whichever commits last.
+async fn a_later_look_is_never_replaced_by_an_earlier_one(backend: Backend) {
+    let Some(fresh) = archive(backend) else {
+        return;
+    };
+    let a = fresh.arch.clone();
+    let (early, late) = ("2026-03-02T10:00:00Z", "2026-03-02T11:00:00Z");
+    a.save_check("join", late, "2026-03-02T09:00:00Z", 1)
+        .unwrap();
+    a.save_check("join", early, "2026-03-02T09:00:00Z", 0)
+        .unwrap();
+    assert_eq!(a.checked("join").unwrap().unwrap().0, late);
+    a.save_check("join", "2026-03-02T12:00:00Z", "2026-03-02T09:00:00Z", 2)
+        .unwrap();
+    assert_eq!(
+        a.checked("join").unwrap().unwrap().0,
+        "2026-03-02T12:00:00Z"
+    );
+}
 
 async fn admin(emu: &rollcall_emulator::Running, path: &str, body: serde_json::Value) {
     let r = reqwest::Client::new()

@@ -184,6 +184,8 @@ impl Archive {
     }
 
     /// Record a complete look at a meeting's reports (the list read and every new report stored).
+    /// Only a later look replaces one: with several writers (a shared archive), a slow sync that
+    /// looked earlier does not move the last look back, which late judgements are made from.
     pub fn save_check(
         &self,
         join_url: &str,
@@ -193,7 +195,8 @@ impl Archive {
     ) -> Result<(), CoreError> {
         self.db()?.run(
             "INSERT INTO meeting_checks (join_url, checked_at, last_end, reports) VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (join_url) DO UPDATE SET checked_at = excluded.checked_at, last_end = excluded.last_end, reports = excluded.reports",
+             ON CONFLICT (join_url) DO UPDATE SET checked_at = excluded.checked_at, last_end = excluded.last_end, reports = excluded.reports
+             WHERE excluded.checked_at > meeting_checks.checked_at",
             p![join_url, checked_at, last_end, reports],
         )?;
         Ok(())

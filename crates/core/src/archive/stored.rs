@@ -151,15 +151,32 @@ impl Archive {
     ) -> Result<Vec<WebinarAttendance>, CoreError> {
         // One row per meeting (its webinar's first row), ordered by its first session in range;
         // written so that PostgreSQL's stricter GROUP BY reads it too.
+        // The hosts are chosen in the query: a curator's view of one host reads that host's
+        // sessions only, not every host's to drop the rest.
+        let mut params = p![from, to];
+        let chosen = if hosts.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = hosts
+                .iter()
+                .map(|h| {
+                    params.push(h.to_ascii_lowercase().into());
+                    format!("?{}", params.len())
+                })
+                .collect();
+            format!(" AND LOWER(w.host) IN ({})", marks.join(", "))
+        };
         let rows: Vec<WebinarRow> = self
             .db()?
             .rows(
-                "SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url
+                &format!(
+                    "SELECT w.id, w.host, w.subject, w.start_at, w.end_at, w.series_id, w.join_url
                  FROM webinars w JOIN (SELECT join_url, MIN(start_at) AS first FROM sessions
                    WHERE start_at >= ?1 AND start_at < ?2 GROUP BY join_url) s ON s.join_url = w.join_url
-                 WHERE w.id = (SELECT MIN(v.id) FROM webinars v WHERE v.join_url = w.join_url)
-                 ORDER BY s.first",
-                p![from, to],
+                 WHERE w.id = (SELECT MIN(v.id) FROM webinars v WHERE v.join_url = w.join_url){chosen}
+                 ORDER BY s.first"
+                ),
+                params,
             )?
             .iter()
             .map(|r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
