@@ -188,6 +188,23 @@ async fn main() {
             (s2.fetched, s2.records),
             "the same sync"
         );
+        let db = ServerAddress::parse(&addr).unwrap().database;
+        let server_bytes: f64 = server
+            .psql(&format!("SELECT pg_database_size('{db}')"))
+            .parse()
+            .unwrap();
+        let file_bytes = ["", "-wal"]
+            .iter()
+            .map(|end| {
+                std::fs::metadata(file(&format!("{rtt}.sqlite{end}"))).map_or(0, |m| m.len())
+            })
+            .sum::<u64>() as f64;
+        println!(
+            "  stored: the file {:.0} MB, the database {:.0} MB ({:.0} bytes per attendance record with its intervals)",
+            file_bytes / 1e6,
+            server_bytes / 1e6,
+            server_bytes / s2.records as f64
+        );
         println!(
             "  {label}: {} reports, {} records — file {:.2} s, server {:.2} s: server ÷ file {:.2}",
             s.fetched,
