@@ -139,6 +139,88 @@ fn roles_a_saved_password_and_a_sync_into_the_shared_archive() {
         sessions
     );
 
+    // A saved profile keeps its archive there from now on: every command of the profile follows.
+    let profile = rollcall_core::tenant::profile::Profile {
+        id: "school".into(),
+        name: "School".into(),
+        cloud: rollcall_core::tenant::profile::Cloud::Global,
+        authority: None,
+        graph: None,
+        tenant: "northwindacademy.onmicrosoft.com".into(),
+        client_id: "11111111-2222-3333-4444-555555555555".into(),
+        mode: rollcall_core::tenant::profile::AuthMode::Application,
+        portal_domain: String::new(),
+        participant_info: true,
+        teams_webinars: false,
+        lms_window_minutes: None,
+        recheck_hours: None,
+        hosts: vec![],
+        secret_hint: None,
+        secret_expires: None,
+        signed_in_as: None,
+        proxy: None,
+        proxy_user: None,
+        archive: None,
+    };
+    rollcall_core::tenant::profile::Profiles::in_dir(&data)
+        .upsert(profile)
+        .unwrap();
+    let out = rollcall(
+        &data,
+        &[
+            "archive",
+            "use",
+            "--profile",
+            "School",
+            "--archive",
+            &writer,
+        ],
+        &[],
+        None,
+    );
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{said}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        said.contains("School now keeps its archive in postgres://rollcall_writer@localhost"),
+        "{said}"
+    );
+    assert!(std::fs::read_to_string(data.join("profiles.json"))
+        .unwrap()
+        .contains("\"archive\": \"postgres://rollcall_writer@"));
+    let out = rollcall(
+        &data,
+        &["sync", "--history", "--profile", "School", "--json"],
+        &[],
+        None,
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let history: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        history["runs"].as_array().unwrap().len(),
+        2,
+        "the two syncs, read from the server"
+    );
+    let out = rollcall(
+        &data,
+        &["archive", "use", "--profile", "School", "--file"],
+        &[],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!std::fs::read_to_string(data.join("profiles.json"))
+        .unwrap()
+        .contains("postgres://"));
+
     // The reader reads, and cannot write.
     let reader = pg.address("rollcall_reader", &pg.database);
     let out = sync(&reader, &[("ROLLCALL_ARCHIVE_PASSWORD", "reader-pw")]);

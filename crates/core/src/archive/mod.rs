@@ -85,6 +85,32 @@ const MIGRATIONS: &[&str] = &[
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// The columns a session's attendees and intervals are written with (and copied with).
+const ATTENDEE_COLUMNS: &[&str] = &[
+    "report_id",
+    "version",
+    "idx",
+    "key",
+    "name",
+    "email",
+    "kind",
+    "role",
+    "seconds",
+    "reported_seconds",
+    "joins",
+    "first_join",
+    "last_leave",
+];
+const INTERVAL_COLUMNS: &[&str] = &[
+    "report_id",
+    "version",
+    "attendee_idx",
+    "seq",
+    "join_at",
+    "leave_at",
+    "seconds",
+];
+
 /// What writing a session did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Saved {
@@ -226,40 +252,8 @@ fn write_session(tx: &dyn Sql, join_url: &str, s: &Session) -> Result<Saved, Cor
             ]);
         }
     }
-    db::insert_rows(
-        tx,
-        "attendees",
-        &[
-            "report_id",
-            "version",
-            "idx",
-            "key",
-            "name",
-            "email",
-            "kind",
-            "role",
-            "seconds",
-            "reported_seconds",
-            "joins",
-            "first_join",
-            "last_leave",
-        ],
-        attendees,
-    )?;
-    db::insert_rows(
-        tx,
-        "intervals",
-        &[
-            "report_id",
-            "version",
-            "attendee_idx",
-            "seq",
-            "join_at",
-            "leave_at",
-            "seconds",
-        ],
-        intervals,
-    )?;
+    db::insert_rows(tx, "attendees", ATTENDEE_COLUMNS, attendees)?;
+    db::insert_rows(tx, "intervals", INTERVAL_COLUMNS, intervals)?;
     Ok(outcome)
 }
 
