@@ -1,7 +1,9 @@
 //! Where an archive lives — a profile's file in the data folder, a file named on the command
-//! line, or a shared PostgreSQL database — and the run's one connection to each. The shared
-//! database's password comes from `ROLLCALL_ARCHIVE_PASSWORD` (a script's) or the keychain, bound to
-//! the address it was saved for. This module does not read or write attendance.
+//! line, or a shared PostgreSQL database — and the run's one connection to each; pointing a profile
+//! at a shared archive or back (Settings → Attendance archive, `rollcall archive use`). The shared
+//! database's password comes from `ROLLCALL_ARCHIVE_PASSWORD` (a script's), the keychain (bound to
+//! the address it was saved for) or PostgreSQL's `~/.pgpass`. This module does not read or write
+//! attendance.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
