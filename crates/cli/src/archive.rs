@@ -115,10 +115,7 @@ pub fn open_archive(
     conn: &ConnectionArgs,
     explicit: Option<std::path::PathBuf>,
 ) -> Result<std::sync::Arc<rollcall_core::archive::Archive>, CoreError> {
-    let at = location(conn, explicit)?;
-    Ok(std::sync::Arc::new(
-        at.open(ConnectionArgs::secret_store().as_ref())?,
-    ))
+    open_at(&location(conn, explicit)?)
 }
 
 /// Open that archive to read it: a file that is not there yet is said, not created.
@@ -128,18 +125,27 @@ pub fn open_existing(
     hint: &str,
 ) -> Result<std::sync::Arc<rollcall_core::archive::Archive>, CoreError> {
     let at = location(conn, explicit)?;
-    if let Location::File(path) = &at {
-        if !path.exists() {
-            return Err(CoreError::new(
-                ErrorCode::NotFound,
-                format!("No archive at {} yet.", path.display()),
-                Some(hint.into()),
-            ));
-        }
-    }
+    must_exist(&at, hint)?;
+    open_at(&at)
+}
+
+fn open_at(at: &Location) -> Result<std::sync::Arc<rollcall_core::archive::Archive>, CoreError> {
     Ok(std::sync::Arc::new(
         at.open(ConnectionArgs::secret_store().as_ref())?,
     ))
+}
+
+/// A file archive that is not there is said (opening would make an empty one); a database is
+/// asked when it is opened.
+fn must_exist(at: &Location, hint: &str) -> Result<(), CoreError> {
+    match at {
+        Location::File(path) if !path.exists() => Err(CoreError::new(
+            ErrorCode::NotFound,
+            format!("No archive at {} yet.", path.display()),
+            Some(hint.into()),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// `rollcall archive password`: one line from standard input into the keychain, checked first.
@@ -240,20 +246,11 @@ pub fn use_archive(
 
 /// `rollcall archive copy`: every table from one archive into an empty one, verified per table.
 pub fn copy(from: &str, to: &str, json: bool) -> Result<(), CoreError> {
-    let store = ConnectionArgs::secret_store();
     let source = Location::parse(from)?;
-    if let Location::File(p) = &source {
-        if !p.exists() {
-            return Err(CoreError::new(
-                ErrorCode::NotFound,
-                format!("No archive at {}.", p.display()),
-                Some("Give --from the archive file to copy (`rollcall sync --history` names the profile's), or a postgres:// address.".into()),
-            ));
-        }
-    }
+    must_exist(&source, "Give --from the archive file to copy (`rollcall sync --history` names the profile's), or a postgres:// address.")?;
     let target = Location::parse(to)?;
     let fresh_file = matches!(&target, Location::File(p) if !p.exists());
-    let (source, target_archive) = (source.open(store.as_ref())?, target.open(store.as_ref()));
+    let (source, target_archive) = (open_at(&source)?, open_at(&target));
     let copied = target_archive.and_then(|t| source.copy_to(&t));
     let copied = match copied {
         Ok(c) => c,
@@ -324,11 +321,12 @@ pub async fn sync(
         let _ = tokio::signal::ctrl_c().await;
     };
     // Another sync of this archive (the app's, the nightly job's) is waited for, and named.
+    // (A shared database takes several syncs at once: nothing to wait for.)
     let path = archive.path().to_path_buf();
-    if let Some(h) = Some(&path)
-        .filter(|_| !archive.is_shared())
-        .and_then(|p| rollcall_core::archive::lock::holder(p))
-    {
+    let holder = (!archive.is_shared())
+        .then(|| rollcall_core::archive::lock::holder(&path))
+        .flatten();
+    if let Some(h) = holder {
         tell!(
             "rollcall: waiting for the sync by {} to finish",
             h.describe()

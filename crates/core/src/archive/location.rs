@@ -132,15 +132,11 @@ fn pgpass_file() -> Option<PathBuf> {
 
 /// The password of the first matching line of a libpq password file
 /// (`hostname:port:database:username:password`, `*` matching anything, `\:` and `\\` escaped).
-/// As libpq, a file others may read is ignored on Unix.
+/// As libpq, a file others may read is ignored.
 fn pgpass(file: &Path, a: &ServerAddress) -> Option<String> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        if std::fs::metadata(file).ok()?.permissions().mode() & 0o077 != 0 {
-            tracing::warn!(file = %file.display(), "ignoring a password file others may read (chmod 600 it)");
-            return None;
-        }
+    if crate::support::private::others_may_read(file).ok()? {
+        tracing::warn!(file = %file.display(), "ignoring a password file others may read (chmod 600 it)");
+        return None;
     }
     let text = std::fs::read_to_string(file).ok()?;
     let want = [
@@ -293,8 +289,7 @@ pub fn use_shared_for(
     };
     if move_here {
         server.check_writable()?;
-        let dir = profiles.path().parent().unwrap_or(Path::new("."));
-        Location::of_profile(dir, profile_id, None)?
+        Location::of_profile(&profiles.dir(), profile_id, None)?
             .shared(secrets)?
             .copy_to(&server)?;
     }

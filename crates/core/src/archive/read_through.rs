@@ -455,17 +455,17 @@ pub async fn attendance(
                 // A reader of a shared archive reads it and writes nothing.
                 if a.writable() {
                     let _ = a.save_webinar(webinar);
-                }
-                // This read is a look at the reports too: a report seen here for the first time
-                // is judged against the last look that did not find it.
-                let absent = a.checked(join).ok().flatten().map(|c| c.0);
-                let look = jiff::Timestamp::now().to_string();
-                for s in wa.sessions.iter().filter(|_| a.writable()) {
-                    if let Err(e) = a
-                        .save_session(join, s)
-                        .and_then(|_| a.note_seen(&s.report_id, join, &look, absent.as_deref()))
-                    {
-                        tracing::warn!("archive: {}", e.message);
+                    // This read is a look at the reports too: a report seen here for the first
+                    // time is judged against the last look that did not find it.
+                    let absent = a.checked(join).ok().flatten().map(|c| c.0);
+                    let look = jiff::Timestamp::now().to_string();
+                    for s in &wa.sessions {
+                        if let Err(e) = a
+                            .save_session(join, s)
+                            .and_then(|_| a.note_seen(&s.report_id, join, &look, absent.as_deref()))
+                        {
+                            tracing::warn!("archive: {}", e.message);
+                        }
                     }
                 }
                 // Add what only the archive still has, and when each report was first seen.

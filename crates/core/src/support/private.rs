@@ -39,6 +39,20 @@ pub fn new_file_options() -> std::fs::OpenOptions {
     o
 }
 
+/// Whether users other than the owner may read the file (never on Windows, where the profile
+/// folder's ACL decides). A password file like that is ignored, as libpq ignores `~/.pgpass`.
+pub fn others_may_read(path: &Path) -> std::io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        Ok(std::fs::metadata(path)?.permissions().mode() & 0o077 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        std::fs::metadata(path).map(|_| false)
+    }
+}
+
 #[cfg(unix)]
 fn set_mode(path: &Path, mode: u32) -> std::io::Result<()> {
     use std::os::unix::fs::PermissionsExt;

@@ -71,11 +71,7 @@ impl Connections {
 
     /// The folder of the profiles file, where archives and logs of this app live too.
     pub fn data_dir(&self) -> std::path::PathBuf {
-        self.profiles
-            .path()
-            .parent()
-            .map(std::path::Path::to_path_buf)
-            .unwrap_or_default()
+        self.profiles.dir()
     }
 
     /// Make the demo tenant available and active.

@@ -423,6 +423,14 @@ impl Profiles {
         &self.path
     }
 
+    /// The folder of the profiles file: the app's data folder, where archives and logs live too.
+    pub fn dir(&self) -> PathBuf {
+        self.path
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_default()
+    }
+
     pub fn load(&self) -> Result<ProfilesFile, CoreError> {
         match std::fs::read(&self.path) {
             Ok(bytes) => {
